@@ -1,0 +1,60 @@
+"""Settings from the environment, the same for the web app, the worker and the CLI."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import workflows as _workflows_pkg
+
+DEFAULT_WORKFLOWS = Path(_workflows_pkg.__file__).parent
+
+
+def _secret_file(path: Path, nbytes: int = 32) -> str:
+    """Read a secret kept in the instance folder, making it (0600) on first use."""
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Secrets default to files in the instance folder."""
+
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    secret_key: str
+    audit_key: bytes
+    workflows_dir: Path
+    timezone: str = "Europe/Helsinki"
+    base_url: str = "http://127.0.0.1:5000"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        instance = Path(env.get("ESCALATION_INSTANCE") or "instance").resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'escalation.sqlite3'}"
+        # The audit key must live outside the database, or a tamperer could re-sign the
+        # chain: the environment in production, a file in the instance folder otherwise.
+        audit_key = env.get("AUDIT_KEY") or _secret_file(instance / "audit.key")
+        secret_key = env.get("SECRET_KEY") or _secret_file(instance / "secret.key")
+        return cls(
+            instance_path=instance,
+            database_url=database_url,
+            redis_url=env.get("REDIS_URL") or None,
+            smtp_url=env.get("SMTP_URL") or None,
+            secret_key=secret_key,
+            audit_key=audit_key.encode(),
+            workflows_dir=Path(env.get("ESCALATION_WORKFLOWS") or DEFAULT_WORKFLOWS),
+            timezone=env.get("ESCALATION_TIMEZONE") or "Europe/Helsinki",
+            base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        )

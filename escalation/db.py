@@ -1,0 +1,118 @@
+"""The database: declarative base with named constraints, engine, sessions, transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints, so migrations (and SQLite's batch mode) can find them again.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which forgets the offset) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; the core works in aware UTC")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        # SQLite may hand back text for rows written outside SQLAlchemy.
+        when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+        if when.tzinfo is None:
+            return when.replace(tzinfo=dt.UTC)
+        return when.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Every model; JSON columns map to the portable JSON type."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+def utcnow() -> dt.datetime:
+    """The one place the core reads the clock; services take `now` from their callers."""
+    return dt.datetime.now(dt.UTC)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine that behaves the same on SQLite and PostgreSQL."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        eng = create_engine(url, **kwargs)
+        _sqlite_transactions(eng)
+        return eng
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_transactions(eng: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, start transactions, so SAVEPOINTs and rollbacks work.
+
+    The recipe from SQLAlchemy's pysqlite documentation; also turns foreign keys on.
+    """
+
+    @event.listens_for(eng, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if eng.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(eng, "begin")
+    def _begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front: a second writer waits (busy timeout)
+        # instead of failing when it upgrades a stale read snapshot.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Set by configure(); tests replace `session_factory` with one bound to a rolled-back
+# outer transaction.
+engine: Engine | None = None
+session_factory: sessionmaker[Session] = sessionmaker(expire_on_commit=False)
+
+
+def configure(url: str) -> Engine:
+    """Point the module at a database (web app, worker and CLI each call this once)."""
+    global engine
+    if engine is not None:
+        engine.dispose()
+    engine = make_engine(url)
+    session_factory.configure(bind=engine)
+    return engine
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: commit if the block ends normally, roll back if it raises."""
+    with session_factory.begin() as session:
+        yield session

@@ -1,0 +1,51 @@
+"""Domain errors: what went wrong in the domain's words. api/errors.py maps them to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class DomainError(Exception):
+    """Base of every refusal the core gives on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """Unknown, or not visible to the caller (the two are deliberately the same)."""
+
+
+class Forbidden(DomainError):
+    """The caller can see the thing but their roles may not do this to it."""
+
+
+class ActionNotAvailable(DomainError):
+    """The issue's current state does not offer this action to anybody."""
+
+
+class InvalidInput(DomainError):
+    """Input the rules refuse, with messages per field (the form shows them there)."""
+
+    def __init__(self, errors: Mapping[str, Sequence[str]], detail: str | None = None) -> None:
+        self.errors = {k: list(v) for k, v in errors.items()}
+        if detail is None:
+            name, messages = next(iter(self.errors.items()), ("", ["Invalid input."]))
+            detail = messages[0] if name.startswith("_") or not name else f"{name}: {messages[0]}"
+        super().__init__(detail)
+
+
+class GuardFailed(InvalidInput):
+    """Every way to take the action was refused by a guard; the messages say why."""
+
+
+class Conflict(DomainError):
+    """The caller's `expected_version` is stale: somebody else changed the issue first."""
+
+    def __init__(self, current_version: int, expected_version: int | None = None) -> None:
+        super().__init__(
+            f"The issue has changed (now version {current_version}); reload it and try again."
+        )
+        self.current_version = current_version
+        self.expected_version = expected_version

@@ -1,0 +1,34 @@
+"""Schema upgrades with Alembic, configured in code so no alembic.ini has to be found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, inspect
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # Date-prefixed files sort in the order they were written.
+    cfg.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
+    )
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(url: str, connection: Connection | None = None) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    command.upgrade(alembic_config(url, connection), "head")
+
+
+def is_current(connection: Connection) -> bool:
+    """Whether the schema exists at all (a missing database is told apart from an old one)."""
+    return inspect(connection).has_table("alembic_version")

@@ -1,0 +1,372 @@
+"""The domain's tables: issues and what is said and decided about them, people, the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from escalation.db import Base, utcnow
+
+
+class Category(enum.StrEnum):
+    LEGISLATION = "legislation"
+    INTERPRETATION = "interpretation"
+    NATIONAL_POLICY = "national_policy"
+    FUNDING = "funding"
+    DATA_AND_INFORMATION = "data_and_information"
+    OTHER = "other"
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+
+
+class RightsDimension(enum.StrEnum):
+    BEST_INTERESTS = "best_interests"
+    NON_DISCRIMINATION = "non_discrimination"
+    RIGHT_TO_BE_HEARD = "right_to_be_heard"
+    LIFE_AND_DEVELOPMENT = "life_and_development"
+
+
+class Position(enum.StrEnum):
+    SUPPORTS = "supports"
+    SUPPORTS_WITH_RESERVATIONS = "supports_with_reservations"
+    OPPOSES = "opposes"
+    NO_POSITION = "no_position"
+
+
+class Role(enum.StrEnum):
+    REGIONAL_LEAD = "regional_lead"
+    COORDINATOR = "coordinator"
+    STAKEHOLDER_MEMBER = "stakeholder_member"
+    STAKEHOLDER_CHAIR = "stakeholder_chair"
+    MINISTRY_MEMBER = "ministry_member"
+    MINISTRY_CHAIR = "ministry_chair"
+    OBSERVER = "observer"
+    ADMIN = "admin"
+
+
+class Body(enum.StrEnum):
+    """The national bodies an organisation can belong to."""
+
+    STAKEHOLDERS = "stakeholders"
+    WORKING_GROUP = "working_group"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Region(Base):
+    """A wellbeing services county (hyvinvointialue) taking part in the network."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_fi: Mapped[str] = mapped_column(String(200))
+    name_sv: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint("code <> ''", name="code_not_empty"),)
+
+
+class Organisation(Base):
+    """A member organisation of the stakeholder group, or a ministry of the working group."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    body: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (CheckConstraint(_in("body", Body), name="body_known"),)
+
+
+class User(Base):
+    """A person who signs in; what they may do comes from their memberships."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(5), default="fi")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("locale IN ('fi', 'sv', 'en')", name="locale_known"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+
+class Membership(Base):
+    """One role a person holds; a regional lead's role is tied to one region."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(40))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    region: Mapped[Region | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "region_id"),
+        CheckConstraint(_in("role", Role), name="role_known"),
+        CheckConstraint(
+            "(role = 'regional_lead') = (region_id IS NOT NULL)",
+            name="region_only_for_regional_lead",
+        ),
+        Index("ix_memberships_role_region", "role", "region_id"),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class ReferenceCounter(Base):
+    """The last number handed out per year, so references are gap-free and readable."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class Issue(Base):
+    """A question a region raised, on its way up and back down."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    category: Mapped[str | None] = mapped_column(String(40))
+    urgency: Mapped[str] = mapped_column(String(10), default=Urgency.NORMAL)
+    rights_dimensions: Mapped[list[str]] = mapped_column(default=list)
+    legal_references: Mapped[list[str]] = mapped_column(default=list)
+    visibility: Mapped[str] = mapped_column(String(12), default=Visibility.PUBLIC)
+    state: Mapped[str] = mapped_column(String(40))
+    workflow_name: Mapped[str] = mapped_column(String(40))
+    workflow_version: Mapped[int]
+    # Optimistic lock: every change names the version it saw (services/locking.py).
+    version: Mapped[int] = mapped_column(default=1)
+    statement_round: Mapped[int] = mapped_column(default=0)
+    # The head of the issue's audit chain, so a deleted last event is noticed too.
+    audit_seq: Mapped[int] = mapped_column(default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id", use_alter=True, name="fk_issues_decision_id_decisions")
+    )
+    # The public answer given back to the region when the backbone team answers itself.
+    answer: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[dt.datetime | None]
+    submitted_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    # View-only: the service sets decision_id itself, so the two tables' foreign keys
+    # never form a cycle the unit of work would have to break with a second UPDATE.
+    decision: Mapped[Decision | None] = relationship(foreign_keys=[decision_id], viewonly=True)
+    statements: Mapped[list[Statement]] = relationship(
+        back_populates="issue", order_by="Statement.id"
+    )
+    comments: Mapped[list[Comment]] = relationship(back_populates="issue", order_by="Comment.id")
+
+    __table_args__ = (
+        CheckConstraint("reference <> ''", name="reference_not_empty"),
+        CheckConstraint("title <> '' OR state = 'draft'", name="title_unless_draft"),
+        CheckConstraint(f"category IS NULL OR {_in('category', Category)}", name="category_known"),
+        CheckConstraint(_in("urgency", Urgency), name="urgency_known"),
+        CheckConstraint(_in("visibility", Visibility), name="visibility_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="submitted_has_date"
+        ),
+        CheckConstraint(
+            "state <> 'decided' OR decision_id IS NOT NULL", name="decided_has_decision"
+        ),
+        CheckConstraint(
+            "state NOT IN ('closed', 'withdrawn') OR closed_at IS NOT NULL",
+            name="closed_has_date",
+        ),
+        CheckConstraint(
+            "state NOT IN ('awaiting_statement', 'awaiting_decision') OR statement_round >= 1",
+            name="statements_have_round",
+        ),
+        Index("ix_issues_state_due_at", "state", "due_at"),
+        Index("ix_issues_region_state", "region_id", "state"),
+        Index("ix_issues_updated_at", "updated_at"),
+        Index("ix_issues_submitted_at", "submitted_at"),
+    )
+
+
+class Statement(Base):
+    """A children's-rights statement from one organisation (or person) in one round."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    round: Mapped[int]
+    # Who speaks: "org:<id>" for an organisation, "user:<id>" for a member speaking for
+    # themself. One statement per speaker per round.
+    speaker: Mapped[str] = mapped_column(String(40))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    position: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    rights_assessment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue] = relationship(back_populates="statements")
+    organisation: Mapped[Organisation | None] = relationship()
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("issue_id", "round", "speaker"),
+        CheckConstraint(_in("position", Position), name="position_known"),
+        CheckConstraint("round >= 1", name="round_positive"),
+    )
+
+
+class Decision(Base):
+    """The working group's decision; a reopened and re-decided issue keeps the earlier ones."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    rationale: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str | None] = mapped_column(String(500))
+    follow_up_due: Mapped[dt.date | None]
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue] = relationship(foreign_keys=[issue_id])
+    decided_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('clarified', 'refer_to_ministry', 'propose_legislative_change', "
+            "'national_guidance', 'no_action', 'returned_to_region')",
+            name="outcome_known",
+        ),
+        CheckConstraint(
+            "outcome NOT IN ('refer_to_ministry', 'propose_legislative_change', "
+            "'national_guidance') OR responsible IS NOT NULL",
+            name="responsible_when_needed",
+        ),
+    )
+
+
+class Comment(Base):
+    """A remark on an issue; internal ones are for the backbone team and the bodies."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("text <> ''", name="text_not_empty"),)
+
+
+class AuditEvent(Base):
+    """One step in an issue's record: gap-free `seq`, HMAC-chained. Never updated."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    seq: Mapped[int]
+    at: Mapped[dt.datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("issue_id", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+
+class OutboxMessage(Base):
+    """Something that must be sent after a change commits; written in the same transaction."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
+    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A retried job finds the key already delivered and sends nothing twice.
+    delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    enqueued_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(index=True)

@@ -1,0 +1,93 @@
+"""Who may see what, in one place. Who may *do* what comes from the workflow definition.
+
+A regional lead sees their own region's issues and other regions' public ones once
+submitted; the backbone team and the national bodies see every submitted issue;
+drafts are seen only by their region's leads; observers (and operators) see public
+submitted issues only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, false, or_
+
+from escalation.models import Issue, Role, User, Visibility
+
+# Roles that work on every submitted issue, restricted ones included.
+NATIONAL_ROLES = frozenset(
+    {
+        Role.COORDINATOR,
+        Role.STAKEHOLDER_MEMBER,
+        Role.STAKEHOLDER_CHAIR,
+        Role.MINISTRY_MEMBER,
+        Role.MINISTRY_CHAIR,
+    }
+)
+# Roles that read internal comments.
+INTERNAL_READERS = NATIONAL_ROLES
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in person as the rules see them: roles, and the regions they lead."""
+
+    user_id: int
+    email: str
+    roles: frozenset[str]
+    lead_regions: frozenset[int] = field(default_factory=frozenset)
+    organisation_id: int | None = None
+    name: str = ""
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(
+            user_id=user.id,
+            email=user.email,
+            name=user.name,
+            roles=frozenset(m.role for m in user.memberships),
+            lead_regions=frozenset(
+                m.region_id
+                for m in user.memberships
+                if m.role == Role.REGIONAL_LEAD and m.region_id is not None
+            ),
+            organisation_id=user.organisation_id,
+        )
+
+    def roles_on(self, issue: Issue) -> frozenset[str]:
+        """The roles that count on this issue: a lead's role only in their own region."""
+        if Role.REGIONAL_LEAD in self.roles and issue.region_id not in self.lead_regions:
+            return self.roles - {Role.REGIONAL_LEAD}
+        return self.roles
+
+    @property
+    def is_national(self) -> bool:
+        return bool(self.roles & NATIONAL_ROLES)
+
+
+def can_see(actor: Actor, issue: Issue) -> bool:
+    """The single-issue form of `visible_filter`; the two must agree (tests check)."""
+    own_region = issue.region_id in actor.lead_regions
+    if issue.state == "draft":
+        return own_region
+    if own_region or actor.is_national:
+        return True
+    return issue.visibility == Visibility.PUBLIC and bool(actor.roles)
+
+
+def visible_filter(actor: Actor) -> ColumnElement[bool]:
+    """The SQL form of `can_see`, for lists, queues and reports."""
+    own_region = Issue.region_id.in_(actor.lead_regions) if actor.lead_regions else false()
+    not_draft = Issue.state != "draft"
+    if actor.is_national:
+        return or_(own_region, not_draft)
+    if not actor.roles:
+        return false()
+    return or_(own_region, and_(not_draft, Issue.visibility == Visibility.PUBLIC))
+
+
+def sees_internal(actor: Actor) -> bool:
+    return bool(actor.roles & INTERNAL_READERS)
+
+
+__all__ = ["Actor", "can_see", "sees_internal", "visible_filter"]

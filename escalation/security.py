@@ -1,0 +1,57 @@
+"""Passwords (argon2) and API tokens (random, stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+MIN_PASSWORD_LENGTH = 12
+# The most common choices, and what this service's users would reach for first.
+_COMMON = frozenset(
+    {
+        "password1234", "salasana1234", "lösenord1234", "qwertyuiop12", "123456789012",
+        "salasanasalasana", "passwordpassword", "hyvinvointialue", "escalation123",
+    }
+)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why a password is too weak, in one sentence; None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(lowered)) < 5:
+        return "The password is too easy to guess; choose a longer phrase."
+    local = email.split("@", 1)[0].lower()
+    if len(local) >= 4 and local in lowered:
+        return "The password must not contain the e-mail address."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return str(_hasher.hash(password))
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh bearer token and the hash to store; the token itself is shown once."""
+    token = "esc_" + secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    # Tokens are 256 random bits: a fast hash is enough, and lookups stay indexed.
+    return hashlib.sha256(token.encode()).hexdigest()

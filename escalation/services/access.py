@@ -1,0 +1,49 @@
+"""Finding an issue the caller may see, and claiming it for a change (the optimistic lock)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from escalation import runtime
+from escalation.errors import Conflict, NotFound
+from escalation.models import Issue
+from escalation.policy import Actor, can_see
+from escalation.workflow.definition import Workflow
+
+
+def get_visible(session: Session, reference: str, actor: Actor) -> Issue:
+    """The issue, if it exists and the actor may see it; otherwise the same NotFound."""
+    issue = session.scalar(select(Issue).where(Issue.reference == reference))
+    if issue is None or not can_see(actor, issue):
+        raise NotFound(f"No issue {reference}.")
+    return issue
+
+
+def claim(session: Session, issue: Issue, expected_version: int | None) -> None:
+    """Bump the version if it is still `expected_version`, or refuse with Conflict.
+
+    The conditional UPDATE is both the check and the lock: on PostgreSQL it holds the
+    row until commit, so of two concurrent changes naming the same version exactly one
+    wins. `None` (statements, comments: the contract does not ask for a version)
+    claims whatever version is current, still serialising the audit chain.
+    """
+    if expected_version is not None and issue.version != expected_version:
+        raise Conflict(issue.version, expected_version)
+    condition = Issue.id == issue.id
+    if expected_version is not None:
+        condition = condition & (Issue.version == expected_version)
+    result = session.execute(
+        update(Issue)
+        .where(condition)
+        .values(version=Issue.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(issue)  # the latest committed row, now ours until commit
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(issue.version, expected_version)
+
+
+def workflow_of(issue: Issue) -> Workflow:
+    """The definition the issue is pinned to, never simply the newest one."""
+    return runtime.registry().get(issue.workflow_name, issue.workflow_version)

@@ -1,0 +1,51 @@
+"""Comments on an issue: public ones for everybody who sees it, internal ones for the bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from escalation import audit, runtime
+from escalation.audit import AuditAction
+from escalation.db import utcnow
+from escalation.errors import InvalidInput, NotFound
+from escalation.models import Comment, User
+from escalation.policy import Actor
+from escalation.services.access import claim, get_visible, workflow_of
+from escalation.workflow import engine
+
+TEXT_MAX = 20_000
+
+
+def add_comment(
+    session: Session,
+    reference: str,
+    *,
+    actor: Actor,
+    text: str,
+    internal: bool = False,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Add a comment; internal ones only from roles that may read them."""
+    now = now or utcnow()
+    issue = get_visible(session, reference, actor)
+    claim(session, issue, expected_version)
+    activity = "comment_internal" if internal else "comment"
+    engine.permit(workflow_of(issue), issue.state, activity, actor.roles_on(issue))
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput({"text": ["This field is required."]})
+    if len(text.strip()) > TEXT_MAX:
+        raise InvalidInput({"text": [f"At most {TEXT_MAX} characters."]})
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("Unknown user.")
+    comment = Comment(issue_id=issue.id, author_id=user.id, text=text.strip(),
+                      internal=bool(internal), created_at=now)
+    session.add(comment)
+    issue.updated_at = now
+    audit.append(session, issue, key=runtime.settings().audit_key, actor=user,
+                 action=AuditAction.COMMENT, now=now,
+                 data={"text": comment.text, "internal": comment.internal})
+    return comment

@@ -1,0 +1,82 @@
+"""Checking an issue's own fields (title, category...) the same way for create and edit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from escalation.errors import InvalidInput
+from escalation.models import Category, RightsDimension, Urgency, Visibility
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+LEGAL_REFERENCE_MAX = 300
+LEGAL_REFERENCES_MAX = 30
+
+EDITABLE = (
+    "title",
+    "description",
+    "category",
+    "urgency",
+    "rights_dimensions",
+    "legal_references",
+    "visibility",
+)
+
+
+def _choice(value: Any, enum: type[Any], errors: list[str]) -> Any:
+    if value not in {e.value for e in enum}:
+        errors.append(f"Must be one of: {', '.join(e.value for e in enum)}.")
+    return value
+
+
+def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the cleaned fields, or raise InvalidInput naming each bad one."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        problems: list[str] = []
+        if key not in EDITABLE:
+            errors[key] = ["Unknown field."]
+            continue
+        if key in ("title", "description"):
+            limit = TITLE_MAX if key == "title" else DESCRIPTION_MAX
+            if not isinstance(value, str):
+                problems.append("Must be text.")
+            else:
+                value = value.strip()
+                if key == "title" and not value:
+                    problems.append("This field is required.")
+                if len(value) > limit:
+                    problems.append(f"At most {limit} characters.")
+        elif key == "category":
+            if value is not None:
+                _choice(value, Category, problems)
+        elif key == "urgency":
+            _choice(value, Urgency, problems)
+        elif key == "visibility":
+            _choice(value, Visibility, problems)
+        elif key == "rights_dimensions":
+            if not isinstance(value, list | tuple):
+                problems.append("Must be a list.")
+            else:
+                for v in value:
+                    _choice(v, RightsDimension, problems)
+                value = sorted(set(value), key=[d.value for d in RightsDimension].index) \
+                    if not problems else value
+        elif key == "legal_references":
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                problems.append("Must be a list of text.")
+            else:
+                value = [v.strip() for v in value if v.strip()]
+                if len(value) > LEGAL_REFERENCES_MAX:
+                    problems.append(f"At most {LEGAL_REFERENCES_MAX} references.")
+                if any(len(v) > LEGAL_REFERENCE_MAX for v in value):
+                    problems.append(f"Each reference at most {LEGAL_REFERENCE_MAX} characters.")
+        if problems:
+            errors[key] = problems
+        else:
+            cleaned[key] = value
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned

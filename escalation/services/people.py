@@ -1,0 +1,150 @@
+"""Regions, organisations, people and their API tokens: the operators' use cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation.db import utcnow
+from escalation.errors import InvalidInput, NotFound
+from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
+from escalation.security import hash_password, new_token, password_problem
+
+REGION_CODE = re.compile(r"^[a-z0-9-]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_LIFETIME = dt.timedelta(days=365)
+
+# Which body an organisation belongs to follows from the role of the person who speaks for it.
+_BODY_OF_ROLE = {
+    Role.STAKEHOLDER_MEMBER: Body.STAKEHOLDERS,
+    Role.STAKEHOLDER_CHAIR: Body.STAKEHOLDERS,
+    Role.MINISTRY_MEMBER: Body.WORKING_GROUP,
+    Role.MINISTRY_CHAIR: Body.WORKING_GROUP,
+}
+
+
+def add_region(session: Session, *, code: str, name_fi: str, name_sv: str | None = None) -> Region:
+    """A new region; its code is the lower-case slug used in the API."""
+    errors: dict[str, list[str]] = {}
+    if not REGION_CODE.match(code or ""):
+        errors["code"] = ["Use lower-case letters, digits and hyphens (e.g. pirkanmaa)."]
+    if not (name_fi or "").strip():
+        errors["name"] = ["This field is required."]
+    if errors:
+        raise InvalidInput(errors)
+    if session.scalar(select(Region.id).where(Region.code == code)) is not None:
+        raise InvalidInput({"code": [f"Region {code!r} already exists."]})
+    region = Region(code=code, name_fi=name_fi.strip(), name_sv=(name_sv or name_fi).strip())
+    session.add(region)
+    session.flush()
+    return region
+
+
+def get_or_create_organisation(session: Session, name: str, body: str) -> Organisation:
+    org = session.scalar(select(Organisation).where(Organisation.name == name))
+    if org is None:
+        org = Organisation(name=name, body=body)
+        session.add(org)
+        session.flush()
+    return org
+
+
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Sequence[str],
+    region: str | None = None,
+    organisation: str | None = None,
+    password: str | None = None,
+    locale: str = "fi",
+) -> User:
+    """A person with roles; `region` scopes a lead, `organisation` is who they speak for."""
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not EMAIL.match(email):
+        errors["email"] = ["Not an e-mail address."]
+    elif session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors["email"] = [f"A user with e-mail {email} already exists."]
+    if not (name or "").strip():
+        errors["name"] = ["This field is required."]
+    known_roles = {r.value for r in Role}
+    unknown = [r for r in roles if r not in known_roles]
+    if not roles:
+        errors["role"] = ["Give at least one role."]
+    elif unknown:
+        errors["role"] = [f"Unknown role {unknown[0]!r}; roles: {', '.join(sorted(known_roles))}."]
+    region_row = None
+    if Role.REGIONAL_LEAD in roles:
+        if not region:
+            errors["region"] = ["A regional lead needs a region."]
+        else:
+            region_row = session.scalar(select(Region).where(Region.code == region))
+            if region_row is None:
+                errors["region"] = [f"Unknown region {region!r}."]
+    elif region:
+        errors["region"] = ["Only a regional lead has a region."]
+    if locale not in ("fi", "sv", "en"):
+        errors["locale"] = ["Must be one of: fi, sv, en."]
+    if password is not None:
+        problem = password_problem(password, email)
+        if problem:
+            errors["password"] = [problem]
+    if organisation is not None and not organisation.strip():
+        errors["organisation"] = ["An organisation needs a name."]
+    bodies = {_BODY_OF_ROLE[Role(r)] for r in roles if r in _BODY_OF_ROLE}
+    if organisation and len(bodies) != 1:
+        errors["organisation"] = [
+            "Only a member of the stakeholder group or the working group speaks for an "
+            "organisation."
+        ]
+    if errors:
+        raise InvalidInput(errors)
+    org = None
+    if organisation:
+        org = get_or_create_organisation(session, organisation.strip(), bodies.pop())
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password) if password else None,
+        locale=locale,
+        organisation=org,
+        active=True,
+    )
+    for role in dict.fromkeys(roles):
+        region_id = region_row.id if role == Role.REGIONAL_LEAD and region_row else None
+        user.memberships.append(Membership(role=role, region_id=region_id))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_token(
+    session: Session, *, email: str, name: str = "", now: dt.datetime | None = None,
+    lifetime: dt.timedelta = TOKEN_LIFETIME,
+) -> tuple[str, ApiToken]:
+    """A new bearer token for `email`; the plain token is returned once and never stored."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.active:
+        raise NotFound(f"No active user with e-mail {email}.")
+    token, digest = new_token()
+    row = ApiToken(user_id=user.id, token_hash=digest, name=name, created_at=now,
+                   expires_at=now + lifetime)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def revoke_token(session: Session, token_id: int, *, now: dt.datetime | None = None) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"No token {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+    return row

@@ -1,0 +1,103 @@
+"""Statements from the stakeholder group: one per organisation (or person) per round."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation import audit, runtime
+from escalation.audit import AuditAction
+from escalation.db import utcnow
+from escalation.errors import InvalidInput, NotFound
+from escalation.models import Organisation, Position, Statement, User
+from escalation.policy import Actor
+from escalation.services.access import claim, get_visible, workflow_of
+from escalation.workflow import engine
+
+TEXT_MAX = 20_000
+
+
+def speaker_of(user: User) -> tuple[str, Organisation | None]:
+    """Who a statement speaks for: the member's organisation, or the member themself."""
+    if user.organisation is not None:
+        return f"org:{user.organisation.id}", user.organisation
+    return f"user:{user.id}", None
+
+
+def _text(name: str, value: object, *, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput({name: ["This field is required."]})
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput({name: ["Must be text."]})
+    if len(value.strip()) > TEXT_MAX:
+        raise InvalidInput({name: [f"At most {TEXT_MAX} characters."]})
+    return value.strip()
+
+
+def add_statement(
+    session: Session,
+    reference: str,
+    *,
+    actor: Actor,
+    position: str,
+    text: str,
+    rights_assessment: str | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Statement:
+    """Record a statement in the current round; `no_position` is an answer too."""
+    now = now or utcnow()
+    issue = get_visible(session, reference, actor)
+    claim(session, issue, expected_version)
+    engine.permit(workflow_of(issue), issue.state, "add_statement", actor.roles_on(issue))
+    if position not in {p.value for p in Position}:
+        raise InvalidInput(
+            {"position": [f"Must be one of: {', '.join(p.value for p in Position)}."]}
+        )
+    clean_text = _text("text", text, required=position != Position.NO_POSITION) or ""
+    assessment = _text("rights_assessment", rights_assessment, required=False)
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("Unknown user.")
+    speaker, organisation = speaker_of(user)
+    already = session.scalar(
+        select(Statement.id).where(
+            Statement.issue_id == issue.id,
+            Statement.round == issue.statement_round,
+            Statement.speaker == speaker,
+        )
+    )
+    if already is not None:
+        who = organisation.name if organisation else "You"
+        raise InvalidInput(
+            {"_issue": [f"{who} has already given a statement in this round."]}
+        )
+    statement = Statement(
+        issue_id=issue.id,
+        round=issue.statement_round,
+        speaker=speaker,
+        organisation_id=organisation.id if organisation else None,
+        author_id=user.id,
+        position=position,
+        text=clean_text,
+        rights_assessment=assessment,
+        created_at=now,
+    )
+    session.add(statement)
+    issue.updated_at = now
+    audit.append(
+        session, issue, key=runtime.settings().audit_key, actor=user,
+        action=AuditAction.STATEMENT, now=now,
+        data={
+            "round": issue.statement_round,
+            "organisation": organisation.name if organisation else None,
+            "position": position,
+            "text": clean_text,
+            "rights_assessment": assessment,
+        },
+    )
+    return statement

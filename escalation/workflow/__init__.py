@@ -1,0 +1,1 @@
+"""The generic workflow engine: definitions as data, a pure decision function."""

@@ -1,0 +1,97 @@
+"""A loaded workflow definition: frozen data the engine reads and never changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldType = Literal["text", "date", "choice"]
+
+
+@dataclass(frozen=True)
+class DataField:
+    """One piece of input an action needs (a message, a reason, an outcome...)."""
+
+    name: str
+    type: FieldType
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long a state may last: fixed days, or a date the action's data names."""
+
+    name: str
+    days: int | None = None
+    from_data: str | None = None
+    remind_days_before: int = 0
+
+
+@dataclass(frozen=True)
+class State:
+    """A place an issue can be in, and who is expected to move it on."""
+
+    name: str
+    awaiting: str | None = None
+    open: bool = True
+    deadline: Deadline | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An action that moves an issue from one of `sources` to `target`."""
+
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    guards: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()
+    data: tuple[DataField, ...] = ()
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A change that leaves the state as it is (edit, statement, comment, assign)."""
+
+    name: str
+    states: frozenset[str]
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A whole versioned definition, as loaded from one file."""
+
+    name: str
+    version: int
+    initial: str
+    roles: frozenset[str]
+    states: dict[str, State]
+    transitions: tuple[Transition, ...]
+    activities: dict[str, Activity] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.name, self.version)
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every action name, in the order the definition gives them."""
+        return tuple(dict.fromkeys(t.action for t in self.transitions))
+
+    def actions_from(self, state: str) -> tuple[str, ...]:
+        """The actions this state offers to somebody (whoever that is)."""
+        return tuple(dict.fromkeys(t.action for t in self.transitions if state in t.sources))
+
+    def awaiting(self, state: str) -> str | None:
+        return self.states[state].awaiting
+
+    def states_awaiting(self, body: str) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states.values() if s.awaiting == body)
+
+    def is_open(self, state: str) -> bool:
+        return self.states[state].open

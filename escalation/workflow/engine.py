@@ -1,0 +1,128 @@
+"""The decision function: which transition an action takes, or exactly why not.
+
+Pure: no session, no clock, no I/O. The service gathers facts, calls `fire`, and
+applies the outcome; the engine never touches an issue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
+from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
+
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What taking the action means: where the issue goes, with what cleaned data."""
+
+    transition: Transition
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def target(self) -> str:
+        return self.transition.target
+
+
+def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the action's input against what the definition asks; refuse unknown keys."""
+    errors: dict[str, list[str]] = {}
+    known = {f.name: f for f in fields_}
+    for key in data:
+        if key not in known:
+            errors[key] = ["Unknown field."]
+    cleaned: dict[str, Any] = {}
+    for f in fields_:
+        value = data.get(f.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if f.required:
+                errors[f.name] = ["This field is required."]
+            continue
+        if not isinstance(value, str):
+            errors[f.name] = ["Must be text."]
+            continue
+        value = value.strip()
+        if f.type == "text":
+            if len(value) > MAX_TEXT:
+                errors[f.name] = [f"At most {MAX_TEXT} characters."]
+                continue
+        elif f.type == "date":
+            try:
+                value = dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                errors[f.name] = ["Must be a date (YYYY-MM-DD)."]
+                continue
+        elif f.type == "choice" and value not in f.choices:
+            errors[f.name] = [f"Must be one of: {', '.join(f.choices)}."]
+            continue
+        cleaned[f.name] = value
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def fire(
+    wf: Workflow,
+    state: str,
+    action: str,
+    roles: Set[str],
+    facts: Facts,
+    data: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """Pick the transition for `action`, or say why not.
+
+    The order of refusals is the contract (DESIGN §6): an action this state does not
+    offer is refused whoever asks; then the caller's roles; then the input; then guards.
+    """
+    moves = [t for t in wf.transitions if t.action == action and state in t.sources]
+    if not moves:
+        raise ActionNotAvailable(f"Can't {action} when the issue is {state}.")
+    allowed = [t for t in moves if roles & t.roles]
+    if not allowed:
+        raise Forbidden(f"Your roles may not {action} this issue.")
+    errors: dict[str, list[str]] = {}
+    for t in allowed:
+        cleaned = clean_data(t.data, data or {})
+        failed = [g for g in t.guards if not GUARDS[g].check(facts, cleaned)]
+        if not failed:
+            return Outcome(t, cleaned)
+        for g in failed:
+            errors.setdefault(GUARD_FIELDS.get(g, "_issue"), []).append(GUARDS[g].message)
+    raise GuardFailed(errors)
+
+
+def permit(wf: Workflow, state: str, activity: str, roles: Set[str]) -> Activity:
+    """Check a state-keeping change (edit, statement, comment...) the same way as `fire`."""
+    act = wf.activities.get(activity)
+    if act is None or state not in act.states:
+        raise ActionNotAvailable(f"Can't {activity.replace('_', ' ')} when the issue is {state}.")
+    if not roles & act.roles:
+        raise Forbidden(f"Your roles may not {activity.replace('_', ' ')} this issue.")
+    return act
+
+
+def available_actions(wf: Workflow, state: str, roles: Set[str]) -> list[str]:
+    """The actions this caller could try now (guards may still refuse them)."""
+    return [a for a in wf.actions_from(state) if any(
+        roles & t.roles for t in wf.transitions if t.action == a and state in t.sources)]
+
+
+def due_at(deadline: Deadline | None, data: Mapping[str, Any], now: dt.datetime,
+           tz: dt.tzinfo) -> dt.datetime | None:
+    """When the new state's deadline falls: `days` after now, or the end of a given date."""
+    if deadline is None:
+        return None
+    if deadline.days is not None:
+        return now + dt.timedelta(days=deadline.days)
+    given = data.get(deadline.from_data or "")
+    if not given:
+        return None
+    day = dt.date.fromisoformat(given)
+    # The end of that day where the people work: midnight after it, local time.
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)

@@ -1,0 +1,72 @@
+"""Named guards: side-effect-free predicates over the facts, each saying why it refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What guards may know about an issue: plain values, no session, no clock."""
+
+    title: str = ""
+    description: str = ""
+    category: str | None = None
+    region: str | None = None
+    statements_in_round: int = 0
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named predicate; `message` is shown to the person who was refused."""
+
+    name: str
+    message: str
+    check: Callable[[Facts, Mapping[str, Any]], bool]
+
+
+# Outcomes that hand work to somebody, who must then be named (DESIGN §6).
+OUTCOMES_NEEDING_RESPONSIBLE = frozenset(
+    {"refer_to_ministry", "propose_legislative_change", "national_guidance"}
+)
+
+
+def _content_complete(facts: Facts, data: Mapping[str, Any]) -> bool:
+    return bool(facts.title.strip() and facts.description.strip() and facts.category)
+
+
+def _has_statement(facts: Facts, data: Mapping[str, Any]) -> bool:
+    return facts.statements_in_round > 0
+
+
+def _responsible_named(facts: Facts, data: Mapping[str, Any]) -> bool:
+    if data.get("outcome") not in OUTCOMES_NEEDING_RESPONSIBLE:
+        return True
+    return bool(str(data.get("responsible") or "").strip())
+
+
+GUARDS: dict[str, Guard] = {
+    g.name: g
+    for g in (
+        Guard(
+            "content_complete",
+            "The issue needs a title, a description and a category before it is sent.",
+            _content_complete,
+        ),
+        Guard(
+            "has_statement",
+            "At least one statement is needed before the working group can take this up.",
+            _has_statement,
+        ),
+        Guard(
+            "responsible_named_when_needed",
+            "This outcome needs a responsible party.",
+            _responsible_named,
+        ),
+    )
+}
+
+# Which data field a guard's refusal belongs to, so forms can show it beside the field.
+GUARD_FIELDS: dict[str, str] = {"responsible_named_when_needed": "responsible"}

@@ -1,0 +1,107 @@
+"""Shared fixtures: settings for tests, one migrated database per backend, a rolled-back
+transaction per test, and a small world of regions and people built with factories."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+# Settings for the whole run, before any app code reads them.
+_TMP = Path(tempfile.mkdtemp(prefix="escalation-tests-"))
+os.environ["ESCALATION_INSTANCE"] = str(_TMP / "instance")
+os.environ["AUDIT_KEY"] = "test-audit-key"
+os.environ["SECRET_KEY"] = "test-secret-key"
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("ESCALATION_WORKFLOWS", None)
+
+from escalation import db, runtime  # noqa: E402 - the environment above must come first
+from escalation.migrate import upgrade  # noqa: E402
+from tests.factories import World, make_world  # noqa: E402
+
+REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
+
+
+def need(condition: object, what: str) -> None:
+    """Skip when a real service is missing locally; in CI (REQUIRE_ALL=1) fail instead."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"required in CI but missing: {what}")
+    pytest.skip(f"missing: {what}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_runtime() -> Iterator[None]:
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+def _sqlite_engine(tmp: Path) -> Engine:
+    url = f"sqlite:///{tmp / 'test.sqlite3'}"
+    upgrade(url)
+    return db.make_engine(url)
+
+
+def _pg_engine() -> Engine:
+    url = os.environ.get("TEST_DATABASE_URL")
+    need(url, "PostgreSQL (set TEST_DATABASE_URL)")
+    assert url is not None
+    eng = db.make_engine(url)
+    with eng.begin() as conn:  # a fresh schema for the run, then the real migrations
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(url)
+    return eng
+
+
+_engines: dict[str, Engine] = {}
+
+
+def backend_engine(name: str, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """One migrated engine per backend for the whole run."""
+    if name not in _engines:
+        if name == "sqlite":
+            _engines[name] = _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
+        else:
+            _engines[name] = _pg_engine()
+    return _engines[name]
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)],
+)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """Every database test runs on SQLite and on PostgreSQL."""
+    return backend_engine(request.param, tmp_path_factory)
+
+
+@pytest.fixture
+def session(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    """A session inside one outer transaction that is rolled back after the test.
+
+    The code's own commits (db.transaction) only release SAVEPOINTs, so each test
+    starts from the migrated, empty schema.
+    """
+    with engine.connect() as conn:
+        outer = conn.begin()
+        factory = sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        monkeypatch.setattr(db, "session_factory", factory)
+        with factory() as s:
+            yield s
+        outer.rollback()
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    """Two regions, one person per role (and a few more), organisations for statements."""
+    return make_world(session)

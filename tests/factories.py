@@ -1,0 +1,135 @@
+"""Factories: build regions, people and issues in a given state through the real services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from escalation.models import Issue
+from escalation.policy import Actor
+from escalation.services import issues, people, statements
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    """The people of a small network; attribute names say who they are."""
+
+    lead: Actor  # regional lead of uusimaa
+    other_lead: Actor  # regional lead of pirkanmaa
+    coordinator: Actor
+    member: Actor  # stakeholder member for Lastensuojelun Keskusliitto
+    member2: Actor  # stakeholder member for MLL
+    solo_member: Actor  # stakeholder member without an organisation
+    chair: Actor  # stakeholder chair for Pelastakaa Lapset
+    ministry_member: Actor
+    ministry_chair: Actor
+    observer: Actor
+    admin: Actor
+
+    def by_role(self) -> dict[str, Actor]:
+        """One actor per role name, for generated matrices."""
+        return {
+            "regional_lead": self.lead,
+            "coordinator": self.coordinator,
+            "stakeholder_member": self.member,
+            "stakeholder_chair": self.chair,
+            "ministry_member": self.ministry_member,
+            "ministry_chair": self.ministry_chair,
+            "observer": self.observer,
+            "admin": self.admin,
+        }
+
+
+def make_actor(session: Session, email: str, roles: list[str], **kw: Any) -> Actor:
+    user = people.add_user(session, email=email, name=email.split("@")[0].title(),
+                           roles=roles, **kw)
+    return Actor.of(user)
+
+
+def make_world(session: Session) -> World:
+    people.add_region(session, code="uusimaa", name_fi="Uusimaa", name_sv="Nyland")
+    people.add_region(session, code="pirkanmaa", name_fi="Pirkanmaa", name_sv="Birkaland")
+    w = World(
+        lead=make_actor(session, "lead@uusimaa.test", ["regional_lead"], region="uusimaa"),
+        other_lead=make_actor(session, "lead@pirkanmaa.test", ["regional_lead"],
+                              region="pirkanmaa"),
+        coordinator=make_actor(session, "coordinator@backbone.test", ["coordinator"]),
+        member=make_actor(session, "member@lskl.test", ["stakeholder_member"],
+                          organisation="Lastensuojelun Keskusliitto"),
+        member2=make_actor(session, "member@mll.test", ["stakeholder_member"],
+                           organisation="Mannerheimin Lastensuojeluliitto"),
+        solo_member=make_actor(session, "solo@stakeholders.test", ["stakeholder_member"]),
+        chair=make_actor(session, "chair@pelastakaalapset.test", ["stakeholder_chair"],
+                         organisation="Pelastakaa Lapset"),
+        ministry_member=make_actor(session, "member@stm.test", ["ministry_member"],
+                                   organisation="Sosiaali- ja terveysministeriö"),
+        ministry_chair=make_actor(session, "chair@okm.test", ["ministry_chair"],
+                                  organisation="Opetus- ja kulttuuriministeriö"),
+        observer=make_actor(session, "observer@thl.test", ["observer"]),
+        admin=make_actor(session, "admin@ops.test", ["admin"]),
+    )
+    session.flush()
+    return w
+
+
+def new_issue(session: Session, w: World, *, lead: Actor | None = None,
+              region: str = "uusimaa", **fields: Any) -> Issue:
+    """A complete draft by the region's lead."""
+    data: dict[str, Any] = {
+        "title": "Tulkinta lastensuojelulain 25 §:n ilmoitusvelvollisuudesta",
+        "description": "Alueella on epäselvyyttä siitä, koskeeko ilmoitusvelvollisuus myös...",
+        "category": "interpretation",
+        "visibility": "public",
+    }
+    data.update(fields)
+    return issues.create(session, actor=lead or w.lead, region=region, **data)
+
+
+# How to get from a draft to each state: (state reached, who, action, data).
+PATH: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
+    "draft": [],
+    "submitted": [("lead", "submit", {})],
+    "clarification_requested": [
+        ("lead", "submit", {}),
+        ("coordinator", "request_clarification", {"message": "Mitä kuntia tämä koskee?"}),
+    ],
+    "awaiting_statement": [("lead", "submit", {}), ("coordinator", "forward", {})],
+    "awaiting_decision": [
+        ("lead", "submit", {}),
+        ("coordinator", "forward", {}),
+        ("@statement", "", {}),
+        ("chair", "forward_to_working_group", {}),
+    ],
+    "decided": [
+        ("lead", "submit", {}),
+        ("coordinator", "forward", {}),
+        ("@statement", "", {}),
+        ("chair", "forward_to_working_group", {}),
+        ("ministry_chair", "decide", {"outcome": "clarified", "rationale": "Tulkinta annettu."}),
+    ],
+    "closed": [
+        ("lead", "submit", {}),
+        ("coordinator", "answer_locally", {"answer": "Vastaus annettu alueelle."}),
+    ],
+    "withdrawn": [("lead", "withdraw", {"reason": "Ratkesi paikallisesti."})],
+}
+
+
+def issue_in(session: Session, w: World, state: str, **fields: Any) -> Issue:
+    """A fresh issue moved to `state` along the ordinary path."""
+    lead: Actor = fields.pop("lead", w.lead)
+    issue = new_issue(session, w, lead=lead, **fields)
+    for who, action, data in PATH[state]:
+        if who == "@statement":
+            statements.add_statement(session, issue.reference, actor=w.member,
+                                     position="supports", text="Lapsen etu puoltaa tätä.")
+            continue
+        actor = lead if who == "lead" else getattr(w, who)
+        issues.transition(session, issue.reference, actor=actor, action=action,
+                          expected_version=issue.version, data=data)
+    assert issue.state == state
+    return issue

@@ -1,0 +1,1 @@
+"""Workflow definitions: data only, one TOML file per name and version."""
