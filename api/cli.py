@@ -1,0 +1,246 @@
+"""The `escalation` command line (DESIGN §6b): a face of the core, like HTTP.
+
+Every refusal ends with one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import click
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from escalation import audit, db, demo, runtime
+from escalation.errors import DomainError, InvalidInput
+from escalation.migrate import upgrade
+from escalation.models import Role
+from escalation.services import people
+from escalation.workflow.loader import DefinitionError
+
+
+class Refusal(click.ClickException):
+    """A one-line, non-zero-exit answer to bad input or a missing prerequisite."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"escalation: {self.format_message()}", err=True)
+
+
+def _say_input(exc: InvalidInput) -> str:
+    parts = [f"{field}: {msgs[0]}" if not field.startswith("_") else msgs[0]
+             for field, msgs in exc.errors.items()]
+    return "; ".join(parts) or exc.detail
+
+
+def _database_label(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+def _start(*, create: bool) -> str:
+    """Configure settings and the database; refuse clearly when they cannot be used.
+
+    `create` is for the commands that make the schema (init-db, demo, serve); the
+    others need an existing, migrated database and say so instead of creating one.
+    """
+    try:
+        settings = runtime.settings()
+        runtime.registry()
+    except DefinitionError as exc:
+        raise Refusal(f"workflow definition: {exc}") from None
+    url = settings.database_url
+    path = _sqlite_path(url)
+    if path is not None:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise Refusal(
+                f"no database at {path}; run `escalation init-db` (or `escalation demo`) first"
+            )
+    engine = db.configure(url)
+    try:
+        if create:
+            upgrade(url)
+        else:
+            with engine.connect() as conn:
+                if not inspect(conn).has_table("alembic_version"):
+                    raise Refusal(
+                        f"the database {_database_label(url)} has no schema; "
+                        "run `escalation init-db` first"
+                    )
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise Refusal(f"cannot use the database {_database_label(url)}: {reason}") from None
+    return url
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[Session]:
+    """One transaction, with domain and database refusals turned into one-line messages."""
+    try:
+        with db.transaction() as session:
+            yield session
+    except InvalidInput as exc:
+        raise Refusal(_say_input(exc)) from None
+    except DomainError as exc:
+        raise Refusal(exc.detail) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise Refusal(f"database error: {reason}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """The escalation service: questions from the regions to the national bodies and back."""
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema."""
+    url = _start(create=True)
+    click.echo(f"Database ready: {_database_label(url)}")
+
+
+@cli.command("demo")
+def load_demo() -> None:
+    """Load demo data (regions, one user per role, issues in every state); print the logins."""
+    _start(create=True)
+    with _unit_of_work() as session:
+        if demo.is_loaded(session):
+            click.echo("Demo data is already loaded.")
+            logins = demo.logins()
+        else:
+            logins = demo.load(session)
+            click.echo("Demo data loaded.")
+    click.echo(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
+    for login in logins:
+        where = f" ({login.region})" if login.region else ""
+        click.echo(f"  {login.email:<40} {', '.join(login.roles)}{where}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Run the web app on the embedded defaults (SQLite, in-process jobs)."""
+    _start(create=True)
+    from api import create_app
+
+    def _exit(signum: int, frame: Any) -> NoReturn:
+        raise SystemExit(0)
+
+    # Turn SIGTERM into SystemExit so `finally` blocks (and later the worker) clean up.
+    signal.signal(signal.SIGTERM, _exit)
+    app = create_app()
+    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C stops)")
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+@cli.command("worker")
+def worker() -> None:
+    """Run a job worker with its scheduler (needs REDIS_URL)."""
+    _start(create=False)
+    url = runtime.settings().redis_url
+    if not url:
+        raise Refusal("REDIS_URL is not set; the worker needs a Redis server")
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    try:
+        conn = Redis.from_url(url)
+        conn.ping()
+    except RedisError as exc:
+        raise Refusal(f"cannot reach Redis at {url}: {exc}") from None
+    Worker([Queue("escalation", connection=conn)], connection=conn).work(with_scheduler=True)
+
+
+@cli.command("add-region")
+@click.argument("code")
+@click.argument("name")
+@click.option("--name-sv", help="The Swedish name (defaults to NAME).")
+def add_region(code: str, name: str, name_sv: str | None) -> None:
+    """Add a region: CODE is a lower-case slug (e.g. pirkanmaa), NAME its Finnish name."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        region = people.add_region(session, code=code, name_fi=name, name_sv=name_sv)
+        click.echo(f"Region {region.code} added: {region.name_fi}")
+
+
+@cli.command("add-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help=f"A role (repeat for several): {', '.join(r.value for r in Role)}.")
+@click.option("--region", help="Region code, for a regional_lead.")
+@click.option("--organisation", help="The organisation they speak for (created if new).")
+@click.option("--password", help="Sign-in password (at least 12 characters).")
+@click.option("--locale", default="fi", show_default=True, type=click.Choice(["fi", "sv", "en"]))
+def add_user(email: str, name: str, roles: tuple[str, ...], region: str | None,
+             organisation: str | None, password: str | None, locale: str) -> None:
+    """Add a person with roles."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        user = people.add_user(session, email=email, name=name, roles=list(roles),
+                               region=region, organisation=organisation, password=password,
+                               locale=locale)
+        click.echo(f"User {user.email} added: {', '.join(roles)}")
+    if password is None:
+        click.echo("No password set: this person can use API tokens but cannot sign in yet.",
+                   err=True)
+
+
+@cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def create_token(email: str, name: str) -> None:
+    """Print a new API token for EMAIL, alone on stdout (it is shown only once)."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        token, row = people.create_token(session, email=email, name=name)
+        expires = row.expires_at
+    click.echo(token)
+    if expires is not None:
+        click.echo(f"Expires {expires.date().isoformat()}.", err=True)
+
+
+@cli.command("verify-audit")
+def verify_audit() -> None:
+    """Walk every audit chain: exit 0 if intact, 1 and the first bad event if not."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        result = audit.verify(session, runtime.settings().audit_key)
+    if result.ok:
+        click.echo(f"Audit log intact: {result.events} events verified.")
+        return
+    bad = result.first_bad or audit.BadEvent("?", 0, "unknown")
+    raise Refusal(
+        f"audit log broken at {bad.issue} event {bad.seq}: {bad.reason} "
+        f"({result.events} events checked)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="escalation")
+
+
+if __name__ == "__main__":
+    main()
