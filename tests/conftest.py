@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # Settings for the whole run, before any app code reads them.
@@ -105,3 +107,24 @@ def session(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session
 def world(session: Session) -> World:
     """Two regions, one person per role (and a few more), organisations for statements."""
     return make_world(session)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own, so going down to nothing harms no other test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    base = os.environ.get("TEST_DATABASE_URL")
+    need(base, "PostgreSQL (set TEST_DATABASE_URL)")
+    assert base is not None
+    name = f"scratch_{uuid.uuid4().hex[:8]}"
+    admin = db.make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,57 @@
+"""The app factory, the health check and the landing page."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import create_app
+from escalation import db
+from tests.factories import World, issue_in
+
+
+@pytest.fixture
+def app(session: Session) -> Flask:
+    return create_app({"TESTING": True})
+
+
+def test_healthz_when_the_database_answers(app: Flask) -> None:
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_when_the_database_is_gone(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = db.make_engine("postgresql+psycopg://nobody@127.0.0.1:1/nowhere",
+                          connect_args={"connect_timeout": 2})
+    monkeypatch.setattr(db, "session_factory", sessionmaker(bind=gone))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_landing_page_counts_public_issues_only(app: Flask, session: Session,
+                                               world: World) -> None:
+    issue_in(session, world, "submitted", visibility="public")
+    issue_in(session, world, "submitted", visibility="restricted")
+    issue_in(session, world, "draft")
+    page = app.test_client().get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="fi">' in html
+    assert '<tr><th scope="row">submitted</th><td>1</td></tr>' in html
+    assert "draft" not in html
+
+
+def test_the_core_never_imports_flask() -> None:
+    import pathlib
+
+    core = pathlib.Path(__file__).parents[2] / "escalation"
+    offenders = [
+        str(p) for p in core.rglob("*.py")
+        if any(line.startswith(("import flask", "from flask", "import werkzeug",
+                                "from werkzeug", "from api", "import api"))
+               for line in p.read_text(encoding="utf-8").splitlines())
+    ]
+    assert offenders == []

@@ -1,0 +1,85 @@
+"""The installed `escalation` command as a new user runs it: demo, serve, verify, tamper."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(sys.executable).with_name("escalation")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("DATABASE_URL", "AUDIT_KEY", "SECRET_KEY")}
+    e["ESCALATION_INSTANCE"] = str(tmp_path / "instance")
+    return e
+
+
+def escalation(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_demo_then_verify_then_tamper(env: dict[str, str], tmp_path: Path) -> None:
+    demo = escalation(env, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "Logins" in demo.stdout
+    again = escalation(env, "demo")
+    assert again.returncode == 0 and "already loaded" in again.stdout
+
+    ok = escalation(env, "verify-audit")
+    assert ok.returncode == 0, ok.stderr
+    assert "intact" in ok.stdout
+
+    # Edit one audit row by hand, as somebody with database access might.
+    dbfile = tmp_path / "instance" / "escalation.sqlite3"
+    with sqlite3.connect(dbfile) as conn:
+        reference, seq, event_id = conn.execute(
+            "SELECT i.reference, e.seq, e.id FROM audit_events e JOIN issues i "
+            "ON i.id = e.issue_id ORDER BY e.id LIMIT 1 OFFSET 10"
+        ).fetchone()
+        conn.execute("UPDATE audit_events SET actor = 'someone.else@demo.example' WHERE id = ?",
+                     (event_id,))
+    broken = escalation(env, "verify-audit")
+    assert broken.returncode == 1
+    assert f"{reference} event {seq}" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "serve did not start in 60 s"
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert "Eskalointipalvelu" in r.read().decode()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+    assert code == 0
