@@ -82,7 +82,8 @@ def test_add_user_with_roles_region_and_organisation(run: Run) -> None:
         assert verify_password(user.password_hash, GOOD_PASSWORD)
         assert not verify_password(user.password_hash, "wrong password here")
         liisa = s.scalar(select(User).where(User.email == "liisa@lskl.fi"))
-        assert liisa is not None and liisa.organisation is not None
+        assert liisa is not None
+        assert liisa.organisation is not None
         assert liisa.organisation.name == "Lastensuojelun Keskusliitto"
         roles = set(s.scalars(select(Membership.role).where(Membership.user_id == liisa.id)))
         assert roles == {"stakeholder_member", "stakeholder_chair"}
@@ -122,7 +123,8 @@ def test_create_token_alone_on_stdout_and_stored_hashed(run: Run) -> None:
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()
     assert result.stdout == token + "\n"
-    assert token.startswith("esc_") and len(token) > 40
+    assert token.startswith("esc_")
+    assert len(token) > 40
     with db.transaction() as s:
         rows = s.scalars(select(ApiToken)).all()
         assert [r.token_hash for r in rows] == [token_hash(token)]
