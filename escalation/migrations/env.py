@@ -1,6 +1,9 @@
 """Alembic's entry: migrate the database the caller's connection or URL points at."""
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy import Connection
 
 from escalation import models  # noqa: F401 - registers the tables on Base.metadata
 from escalation.db import Base, UTCDateTime, make_engine
@@ -31,14 +34,14 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _render_item(type_, obj, autogen_context):
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     """Render our UTCDateTime as the plain column type, so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -36,9 +36,11 @@ class _Deadline(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=NAME)
-    days = fields.Integer(validate=validate.Range(min=1))
+    # strict: a TOML float (14.5) or string ("14") is a fault, not silently truncated or cast
+    days = fields.Integer(strict=True, validate=validate.Range(min=1))
     from_data = fields.String(validate=NAME)
-    remind_days_before = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    remind_days_before = fields.Integer(strict=True, load_default=0,
+                                        validate=validate.Range(min=0))
 
 
 class _State(Schema):
@@ -89,7 +91,7 @@ class _Workflow(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=NAME)
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     initial = fields.String(required=True)
     roles = fields.List(fields.String(validate=NAME), required=True,
                         validate=validate.Length(min=1))
@@ -171,6 +173,15 @@ def _check_references(raw: dict[str, Any]) -> list[str]:
                     f"states.{name}.deadline: no transition into '{name}' takes "
                     f"'{deadline['from_data']}'"
                 )
+            # The engine reads the value as a date (engine.due_at); any other type would
+            # load here and then fail in the middle of somebody's action.
+            for t in raw["transitions"]:
+                spec = t["data"].get(deadline["from_data"]) if t["to"] == name else None
+                if spec is not None and spec["type"] != "date":
+                    faults.append(
+                        f"states.{name}.deadline: '{deadline['from_data']}' of transition "
+                        f"'{t['action']}' is {spec['type']}, not a date"
+                    )
     return faults
 
 
