@@ -862,10 +862,12 @@ def load(session: Session, *, now: dt.datetime | None = None) -> list[Login]:
             people.add_region(session, code=spec.code, name_fi=spec.name_fi,
                               name_sv=spec.name_sv)
     actors: dict[str, Actor] = {}
+    # The people were there before the first issue of the story began.
+    joined = now - dt.timedelta(days=max(s.steps[0].days for s in _stories(now)) + 7)
     for p in _PEOPLE:
         user = people.add_user(session, email=p.email, name=p.name, roles=p.roles,
                                region=p.region, organisation=p.organisation,
-                               password=DEMO_PASSWORD, locale=p.locale)
+                               password=DEMO_PASSWORD, locale=p.locale, now=joined)
         actors[p.key] = Actor.of(user)
     emails = {p.key: p.email for p in _PEOPLE}
     # Oldest first, so the references (ESC-YYYY-NNNN) follow the order the issues began.

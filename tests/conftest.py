@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,11 +23,15 @@ os.environ["SECRET_KEY"] = "test-secret-key"
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("ESCALATION_WORKFLOWS", None)
 
-from escalation import db, runtime  # noqa: E402 - the environment above must come first
+from escalation import db, runtime, security  # noqa: E402 - the environment must come first
 from escalation.migrate import upgrade  # noqa: E402
 from tests.factories import World, make_world  # noqa: E402
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
+
+# Tests hash many passwords; argon2's production cost (64 MiB, 3 passes) is for attackers,
+# not for test runs. Same algorithm, same code path, cheaper parameters.
+security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def need(condition: object, what: str) -> None:

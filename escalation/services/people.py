@@ -63,6 +63,7 @@ def add_user(
     organisation: str | None = None,
     password: str | None = None,
     locale: str = "fi",
+    now: dt.datetime | None = None,
 ) -> User:
     """A person with roles; `region` scopes a lead, `organisation` is who they speak for."""
     email = (email or "").strip().lower()
@@ -115,6 +116,7 @@ def add_user(
         locale=locale,
         organisation=org,
         active=True,
+        created_at=now or utcnow(),
     )
     for role in dict.fromkeys(roles):
         region_id = region_row.id if role == Role.REGIONAL_LEAD and region_row else None
