@@ -11,6 +11,19 @@ from escalation import db, runtime
 from escalation.models import Issue, Visibility
 
 
+# Finnish names of the stages for the landing page; full translations come with the pages.
+STATE_LABELS_FI = {
+    "draft": "Luonnos",
+    "submitted": "Taustatuen käsittelyssä",
+    "clarification_requested": "Täsmennystä pyydetty alueelta",
+    "awaiting_statement": "Odottaa yhteistyöryhmän lausuntoja",
+    "awaiting_decision": "Odottaa työryhmän päätöstä",
+    "decided": "Päätetty",
+    "closed": "Suljettu",
+    "withdrawn": "Peruttu",
+}
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` overrides settings (TESTING skips database set-up)."""
     settings = runtime.settings()
@@ -43,6 +56,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         wf = runtime.registry().latest("escalation")
         counts = {state: 0 for state in wf.states if state != "draft"}
         counts.update({str(state): int(n) for state, n in rows})
-        return render_template("index.html", counts=counts)
+        return render_template("index.html", counts=counts, labels=STATE_LABELS_FI)
 
     return app

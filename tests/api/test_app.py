@@ -40,8 +40,8 @@ def test_landing_page_counts_public_issues_only(app: Flask, session: Session,
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert '<html lang="fi">' in html
-    assert '<tr><th scope="row">submitted</th><td>1</td></tr>' in html
-    assert "draft" not in html
+    assert '<tr><th scope="row">Taustatuen käsittelyssä</th><td>1</td></tr>' in html
+    assert "Luonnos" not in html
 
 
 def test_the_core_never_imports_flask() -> None:
