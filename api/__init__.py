@@ -10,7 +10,6 @@ from sqlalchemy import func, select, text
 from escalation import db, runtime
 from escalation.models import Issue, Visibility
 
-
 # Finnish names of the stages for the landing page; full translations come with the pages.
 STATE_LABELS_FI = {
     "draft": "Luonnos",
