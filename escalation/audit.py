@@ -122,8 +122,15 @@ def verify_chain(
     """
     prev = GENESIS
     expected_seq = 1
-    for e in events:
+    trail = list(events)
+    for i, e in enumerate(trail):
         if e.seq != expected_seq:
+            # A swap or an insertion leaves the expected event stored later: say so,
+            # rather than sending whoever reads the report to look for a deletion.
+            if any(later.seq == expected_seq for later in trail[i + 1:]):
+                return BadEvent(
+                    reference, e.seq, f"out of order: expected {expected_seq}, stored later"
+                )
             why = "missing event before this one" if e.seq > expected_seq else "out of order"
             return BadEvent(reference, e.seq, f"sequence gap: expected {expected_seq}, {why}")
         if e.prev_hash != prev:
@@ -134,6 +141,8 @@ def verify_chain(
         expected_seq += 1
     if head is not None and (expected_seq - 1, prev) != head:
         last = expected_seq - 1
+        if last == head[0]:  # same length: the issue names another event as its last
+            return BadEvent(reference, last, f"event {last} is not the head the issue records")
         return BadEvent(reference, last, f"chain ends at event {last}, issue records {head[0]}")
     return None
 
