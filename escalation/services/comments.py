@@ -13,6 +13,7 @@ from escalation.errors import InvalidInput, NotFound
 from escalation.models import Comment, User
 from escalation.policy import Actor
 from escalation.services.access import claim, get_visible, workflow_of
+from escalation.text import normalise, text_problem
 from escalation.workflow import engine
 
 TEXT_MAX = 20_000
@@ -34,14 +35,13 @@ def add_comment(
     claim(session, issue, expected_version)
     activity = "comment_internal" if internal else "comment"
     engine.permit(workflow_of(issue), issue.state, activity, actor.roles_on(issue))
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidInput({"text": ["This field is required."]})
-    if len(text.strip()) > TEXT_MAX:
-        raise InvalidInput({"text": [f"At most {TEXT_MAX} characters."]})
+    problem = text_problem(text, max_length=TEXT_MAX)
+    if problem:
+        raise InvalidInput({"text": [problem]})
     user = session.get(User, actor.user_id)
     if user is None:
         raise NotFound("Unknown user.")
-    comment = Comment(issue_id=issue.id, author_id=user.id, text=text.strip(),
+    comment = Comment(issue_id=issue.id, author_id=user.id, text=normalise(text),
                       internal=bool(internal), created_at=now)
     session.add(comment)
     issue.updated_at = now

@@ -7,6 +7,7 @@ from typing import Any
 
 from escalation.errors import InvalidInput
 from escalation.models import Category, RightsDimension, Urgency, Visibility
+from escalation.text import is_blank, normalise, text_problem
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
@@ -41,14 +42,12 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if key in ("title", "description"):
             limit = TITLE_MAX if key == "title" else DESCRIPTION_MAX
-            if not isinstance(value, str):
-                problems.append("Must be text.")
+            problem = text_problem(value if value is not None else "", max_length=limit,
+                                   required=key == "title")
+            if problem:
+                problems.append(problem)
             else:
-                value = value.strip()
-                if key == "title" and not value:
-                    problems.append("This field is required.")
-                if len(value) > limit:
-                    problems.append(f"At most {limit} characters.")
+                value = normalise(value or "")
         elif key == "category":
             if value is not None:
                 _choice(value, Category, problems)
@@ -68,11 +67,13 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 problems.append("Must be a list of text.")
             else:
-                value = [v.strip() for v in value if v.strip()]
+                value = [normalise(v) for v in value if not is_blank(v)]
                 if len(value) > LEGAL_REFERENCES_MAX:
                     problems.append(f"At most {LEGAL_REFERENCES_MAX} references.")
-                if any(len(v) > LEGAL_REFERENCE_MAX for v in value):
-                    problems.append(f"Each reference at most {LEGAL_REFERENCE_MAX} characters.")
+                problems += sorted({
+                    p for v in value
+                    if (p := text_problem(v, max_length=LEGAL_REFERENCE_MAX)) is not None
+                })
         if problems:
             errors[key] = problems
         else:

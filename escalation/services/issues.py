@@ -20,6 +20,7 @@ from escalation.policy import Actor
 from escalation.services.access import claim, get_visible, workflow_of
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
+from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow import engine
 from escalation.workflow.guards import Facts
 
@@ -68,14 +69,10 @@ def facts_of(session: Session, issue: Issue) -> Facts:
 
 
 def _clean_comment(comment: str | None) -> str | None:
-    if comment is None:
-        return None
-    if not isinstance(comment, str):
-        raise InvalidInput({"comment": ["Must be text."]})
-    comment = comment.strip()
-    if len(comment) > COMMENT_MAX:
-        raise InvalidInput({"comment": [f"At most {COMMENT_MAX} characters."]})
-    return comment or None
+    problem = text_problem(comment, max_length=COMMENT_MAX, required=False)
+    if problem:
+        raise InvalidInput({"comment": [problem]})
+    return None if is_blank(comment) else normalise(str(comment))
 
 
 def create(

@@ -13,6 +13,7 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
 from escalation.security import hash_password, new_token, password_problem
+from escalation.text import normalise, text_problem
 
 REGION_CODE = re.compile(r"^[a-z0-9-]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,13 +33,15 @@ def add_region(session: Session, *, code: str, name_fi: str, name_sv: str | None
     errors: dict[str, list[str]] = {}
     if not REGION_CODE.match(code or ""):
         errors["code"] = ["Use lower-case letters, digits and hyphens (e.g. pirkanmaa)."]
-    if not (name_fi or "").strip():
-        errors["name"] = ["This field is required."]
+    if problem := text_problem(name_fi, max_length=200):
+        errors["name"] = [problem]
+    if problem := text_problem(name_sv, max_length=200, required=False):
+        errors["name_sv"] = [problem]
     if errors:
         raise InvalidInput(errors)
     if session.scalar(select(Region.id).where(Region.code == code)) is not None:
         raise InvalidInput({"code": [f"Region {code!r} already exists."]})
-    region = Region(code=code, name_fi=name_fi.strip(), name_sv=(name_sv or name_fi).strip())
+    region = Region(code=code, name_fi=normalise(name_fi), name_sv=normalise(name_sv or name_fi))
     session.add(region)
     session.flush()
     return region
@@ -72,8 +75,8 @@ def add_user(
         errors["email"] = ["Not an e-mail address."]
     elif session.scalar(select(User.id).where(User.email == email)) is not None:
         errors["email"] = [f"A user with e-mail {email} already exists."]
-    if not (name or "").strip():
-        errors["name"] = ["This field is required."]
+    if problem := text_problem(name, max_length=200):
+        errors["name"] = [problem]
     known_roles = {r.value for r in Role}
     unknown = [r for r in roles if r not in known_roles]
     if not roles:
@@ -96,8 +99,8 @@ def add_user(
         problem = password_problem(password, email)
         if problem:
             errors["password"] = [problem]
-    if organisation is not None and not organisation.strip():
-        errors["organisation"] = ["An organisation needs a name."]
+    if organisation is not None and (problem := text_problem(organisation, max_length=200)):
+        errors["organisation"] = [problem]
     bodies = {_BODY_OF_ROLE[Role(r)] for r in roles if r in _BODY_OF_ROLE}
     if organisation and len(bodies) != 1:
         errors["organisation"] = [
@@ -108,10 +111,10 @@ def add_user(
         raise InvalidInput(errors)
     org = None
     if organisation:
-        org = get_or_create_organisation(session, organisation.strip(), bodies.pop())
+        org = get_or_create_organisation(session, normalise(organisation), bodies.pop())
     user = User(
         email=email,
-        name=name.strip(),
+        name=normalise(name),
         password_hash=hash_password(password) if password else None,
         locale=locale,
         organisation=org,

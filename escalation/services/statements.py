@@ -14,6 +14,7 @@ from escalation.errors import InvalidInput, NotFound
 from escalation.models import Organisation, Position, Statement, User
 from escalation.policy import Actor
 from escalation.services.access import claim, get_visible, workflow_of
+from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow import engine
 
 TEXT_MAX = 20_000
@@ -27,15 +28,10 @@ def speaker_of(user: User) -> tuple[str, Organisation | None]:
 
 
 def _text(name: str, value: object, *, required: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput({name: ["This field is required."]})
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput({name: ["Must be text."]})
-    if len(value.strip()) > TEXT_MAX:
-        raise InvalidInput({name: [f"At most {TEXT_MAX} characters."]})
-    return value.strip()
+    problem = text_problem(value, max_length=TEXT_MAX, required=required)
+    if problem:
+        raise InvalidInput({name: [problem]})
+    return None if is_blank(value) else normalise(str(value))
 
 
 def add_statement(

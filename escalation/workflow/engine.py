@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
@@ -40,19 +41,14 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     cleaned: dict[str, Any] = {}
     for f in fields_:
         value = data.get(f.name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if f.required:
-                errors[f.name] = ["This field is required."]
+        problem = text_problem(value, max_length=MAX_TEXT, required=f.required)
+        if problem:
+            errors[f.name] = [problem]
             continue
-        if not isinstance(value, str):
-            errors[f.name] = ["Must be text."]
+        if is_blank(value):
             continue
-        value = value.strip()
-        if f.type == "text":
-            if len(value) > MAX_TEXT:
-                errors[f.name] = [f"At most {MAX_TEXT} characters."]
-                continue
-        elif f.type == "date":
+        value = normalise(str(value))
+        if f.type == "date":
             try:
                 value = dt.date.fromisoformat(value).isoformat()
             except ValueError:

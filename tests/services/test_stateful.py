@@ -14,6 +14,7 @@ one audit event per successful change, and every chain verifies.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -59,11 +60,11 @@ TEXT_FIELD = {"request_clarification": "message", "resubmit": "answer",
               "answer_locally": "answer", "request_statements": "reason", "close": "note",
               "withdraw": "reason", "reopen": "reason"}
 
-# Text without NUL: PostgreSQL refuses it in text columns with a DataError, not a domain
-# error (reported separately; the service layer does not screen control characters).
+# Any text, NUL and other control characters included: the core must refuse those as
+# bad input (PostgreSQL would otherwise fail with a DataError).
 texts = st.one_of(
-    st.sampled_from(["", "   ", "Selkeä teksti.", "x" * 20_001]),
-    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12),
+    st.sampled_from(["", "   ", "Selkeä teksti.", "x" * 20_001, "nolla\x00merkki", "\x1f"]),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=12),
 )
 junk_data = st.dictionaries(
     st.sampled_from(["message", "answer", "reason", "note", "outcome", "rationale",
@@ -91,6 +92,15 @@ def speaker_of(actor: Actor) -> str:
 
 def blank(value: object) -> bool:
     return not isinstance(value, str) or not value.strip()
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def bad(value: object, limit: int) -> bool:
+    """Non-blank text the core must refuse: control characters, or too long."""
+    return isinstance(value, str) and not blank(value) and (
+        bool(CONTROL.search(value)) or len(value.strip()) > limit)
 
 
 class ServiceMachine(RuleBasedStateMachine):
@@ -191,7 +201,7 @@ class ServiceMachine(RuleBasedStateMachine):
                visibility: str, pick: int) -> Any:
         actor = self.actor(who, lambda a: self.lead_of(a) == region, pick)
         expected: Outcome
-        if blank(title) or len(title.strip()) > 200 or region == "atlantis":
+        if blank(title) or bad(title, 200) or region == "atlantis":
             expected = InvalidInput
         elif self.lead_of(actor) != region:
             expected = Forbidden
@@ -281,7 +291,7 @@ class ServiceMachine(RuleBasedStateMachine):
             expected = (ActionNotAvailable,)
         elif not any(actor.roles_on(issue) & t.roles for t in moves):
             expected = (Forbidden,)
-        elif isinstance(comment, str) and len(comment.strip()) > 20_000:
+        elif bad(comment, 20_000):
             expected = (InvalidInput, GuardFailed)  # the data is checked first
         elif shape == "junk":
             expected = (SUCCESS, InvalidInput, GuardFailed)
@@ -328,7 +338,7 @@ class ServiceMachine(RuleBasedStateMachine):
         expected = self.gate(issue, actor, stale) or self.activity(issue, actor, "add_statement")
         if expected is None:
             needs_text = position != "no_position"
-            if (position not in POSITIONS or len(text.strip()) > 20_000
+            if (position not in POSITIONS or bad(text, 20_000)
                     or (needs_text and blank(text)) or speaker_of(actor) in spoken):
                 expected = InvalidInput
         version = None if stale is None else issue.version + stale
@@ -346,7 +356,7 @@ class ServiceMachine(RuleBasedStateMachine):
         actor = self.actor(
             who, lambda a: can_see(a, issue) and bool(a.roles_on(issue) & act.roles), pick)
         expected = self.gate(issue, actor, stale) or self.activity(issue, actor, act.name)
-        if expected is None and (blank(text) or len(text.strip()) > 20_000):
+        if expected is None and (blank(text) or bad(text, 20_000)):
             expected = InvalidInput
         version = None if stale is None else issue.version + stale
         if self.attempt(ref, (expected,), lambda: comments.add_comment(
