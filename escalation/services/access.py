@@ -9,6 +9,7 @@ from escalation import runtime
 from escalation.errors import Conflict, NotFound
 from escalation.models import Issue
 from escalation.policy import Actor, can_see
+from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
 
 
@@ -42,6 +43,21 @@ def claim(session: Session, issue: Issue, expected_version: int | None) -> None:
     session.refresh(issue)  # the latest committed row, now ours until commit
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(issue.version, expected_version)
+
+
+def open_for(
+    session: Session, reference: str, *, actor: Actor, activity: str,
+    expected_version: int | None,
+) -> Issue:
+    """Find, claim and check a change that keeps the state (edit, statement, comment...).
+
+    The refusals come in the contract's order: not visible (404), stale (409), not in
+    this state (422), not for these roles (403).
+    """
+    issue = get_visible(session, reference, actor)
+    claim(session, issue, expected_version)
+    engine.permit(workflow_of(issue), issue.state, activity, actor.roles_on(issue))
+    return issue
 
 
 def workflow_of(issue: Issue) -> Workflow:

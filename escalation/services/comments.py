@@ -12,9 +12,8 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import Comment, User
 from escalation.policy import Actor
-from escalation.services.access import claim, get_visible, workflow_of
+from escalation.services.access import open_for
 from escalation.text import normalise, text_problem
-from escalation.workflow import engine
 
 TEXT_MAX = 20_000
 
@@ -31,10 +30,9 @@ def add_comment(
 ) -> Comment:
     """Add a comment; internal ones only from roles that may read them."""
     now = now or utcnow()
-    issue = get_visible(session, reference, actor)
-    claim(session, issue, expected_version)
-    activity = "comment_internal" if internal else "comment"
-    engine.permit(workflow_of(issue), issue.state, activity, actor.roles_on(issue))
+    issue = open_for(session, reference, actor=actor,
+                     activity="comment_internal" if internal else "comment",
+                     expected_version=expected_version)
     problem = text_problem(text, max_length=TEXT_MAX)
     if problem:
         raise InvalidInput({"text": [problem]})

@@ -17,7 +17,7 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
-from escalation.services.access import claim, get_visible, workflow_of
+from escalation.services.access import claim, get_visible, open_for, workflow_of
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
 from escalation.text import is_blank, normalise, text_problem
@@ -147,9 +147,8 @@ def edit(
 ) -> Issue:
     """Change a draft's (or a clarification's) fields; the audit event keeps the new values."""
     now = now or utcnow()
-    issue = get_visible(session, reference, actor)
-    claim(session, issue, expected_version)
-    engine.permit(workflow_of(issue), issue.state, "edit", actor.roles_on(issue))
+    issue = open_for(session, reference, actor=actor, activity="edit",
+                     expected_version=expected_version)
     cleaned = clean_issue_fields(changes)
     changed = {k: v for k, v in cleaned.items() if getattr(issue, k) != v}
     for key, value in changed.items():
@@ -212,9 +211,8 @@ def assign(
 ) -> Issue:
     """Name the backbone-team member who looks after the issue (or nobody)."""
     now = now or utcnow()
-    issue = get_visible(session, reference, actor)
-    claim(session, issue, expected_version)
-    engine.permit(workflow_of(issue), issue.state, "assign", actor.roles_on(issue))
+    issue = open_for(session, reference, actor=actor, activity="assign",
+                     expected_version=expected_version)
     assignee = None
     if assignee_email:
         assignee = session.scalar(select(User).where(User.email == assignee_email.lower()))

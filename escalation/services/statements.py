@@ -13,9 +13,8 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import Organisation, Position, Statement, User
 from escalation.policy import Actor
-from escalation.services.access import claim, get_visible, workflow_of
+from escalation.services.access import open_for
 from escalation.text import is_blank, normalise, text_problem
-from escalation.workflow import engine
 
 TEXT_MAX = 20_000
 
@@ -47,9 +46,8 @@ def add_statement(
 ) -> Statement:
     """Record a statement in the current round; `no_position` is an answer too."""
     now = now or utcnow()
-    issue = get_visible(session, reference, actor)
-    claim(session, issue, expected_version)
-    engine.permit(workflow_of(issue), issue.state, "add_statement", actor.roles_on(issue))
+    issue = open_for(session, reference, actor=actor, activity="add_statement",
+                     expected_version=expected_version)
     if position not in {p.value for p in Position}:
         raise InvalidInput(
             {"position": [f"Must be one of: {', '.join(p.value for p in Position)}."]}
