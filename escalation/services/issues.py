@@ -63,7 +63,6 @@ def facts_of(session: Session, issue: Issue) -> Facts:
         title=issue.title or "",
         description=issue.description or "",
         category=issue.category,
-        region=str(issue.region_id),
         statements_in_round=int(in_round or 0),
     )
 

@@ -14,7 +14,6 @@ class Facts:
     title: str = ""
     description: str = ""
     category: str | None = None
-    region: str | None = None
     statements_in_round: int = 0
 
 
