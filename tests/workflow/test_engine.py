@@ -120,7 +120,7 @@ VALID_DATA: dict[str, dict[str, str]] = {
     "reopen": {"reason": "Vastaus ei riittänyt."},
 }
 COMPLETE = Facts(title="Otsikko", description="Kuvaus", category="interpretation",
-                 region="1", statements_in_round=1)
+                 statements_in_round=1)
 
 
 def _matrix() -> list[Any]:
