@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from sqlalchemy import func, select, text
 
+from api import errors, v1
 from escalation import db, runtime
 from escalation.models import Issue, Visibility
 
@@ -32,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("TESTING"):
         runtime.start()
+    errors.init_app(app)
+    v1.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, str], int]:

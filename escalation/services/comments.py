@@ -39,7 +39,7 @@ def add_comment(
     user = session.get(User, actor.user_id)
     if user is None:
         raise NotFound("Unknown user.")
-    comment = Comment(issue_id=issue.id, author_id=user.id, text=normalise(text),
+    comment = Comment(issue_id=issue.id, author=user, text=normalise(text),
                       internal=bool(internal), created_at=now)
     session.add(comment)
     issue.updated_at = now

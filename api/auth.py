@@ -1,0 +1,36 @@
+"""Who is calling: a bearer token (API clients) turned into the core's Actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from api.errors import Unauthenticated
+from escalation.models import ApiToken, User
+from escalation.policy import Actor
+from escalation.security import token_hash
+
+
+def actor_from_token(session: Session, token: str, now: dt.datetime) -> Actor:
+    """The token's person, if the token is known, unexpired, unrevoked and they are active."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token))
+        .options(selectinload(ApiToken.user).selectinload(User.memberships))
+    )
+    if row is None or row.revoked_at is not None or not row.user.active:
+        raise Unauthenticated("The token is not valid.")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthenticated("The token has expired.")
+    return Actor.of(row.user)
+
+
+def current_actor(session: Session, now: dt.datetime) -> Actor:
+    """The caller, from `Authorization: Bearer <token>`; 401 without one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send `Authorization: Bearer <token>`.")
+    return actor_from_token(session, token.strip(), now)

@@ -1,0 +1,167 @@
+"""The JSON shapes of the API (marshmallow): what comes in is checked here for shape,
+the rules themselves are the core's."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from escalation.models import Category, Position, RightsDimension, Urgency, Visibility
+
+REGION_CODE = validate.Regexp(r"^[a-z0-9-]+$", error="Use lower-case letters, digits and -.")
+
+
+def _names(enum: type) -> list[str]:
+    return [e.value for e in enum]  # type: ignore[attr-defined]
+
+
+class Strict(Schema):
+    """Unknown fields are refused (DESIGN §6), never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class IssueIn(Strict):
+    title = fields.String(required=True, validate=validate.Length(max=200))
+    description = fields.String(load_default="", validate=validate.Length(max=20_000))
+    region = fields.String(required=True, validate=REGION_CODE)
+    category = fields.String(allow_none=True, load_default=None,
+                             validate=validate.OneOf(_names(Category)))
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(_names(Urgency)))
+    rights_dimensions = fields.List(fields.String(validate=validate.OneOf(
+        _names(RightsDimension))), load_default=list)
+    legal_references = fields.List(fields.String(validate=validate.Length(max=300)),
+                                   load_default=list, validate=validate.Length(max=30))
+    visibility = fields.String(load_default="public",
+                               validate=validate.OneOf(_names(Visibility)))
+    submit = fields.Boolean(load_default=False, metadata={
+        "description": "true: create and submit at once."})
+
+
+class IssuePatch(Strict):
+    expected_version = fields.Integer(required=True, strict=True)
+    title = fields.String(validate=validate.Length(max=200))
+    description = fields.String(validate=validate.Length(max=20_000))
+    category = fields.String(allow_none=True, validate=validate.OneOf(_names(Category)))
+    urgency = fields.String(validate=validate.OneOf(_names(Urgency)))
+    rights_dimensions = fields.List(fields.String(validate=validate.OneOf(
+        _names(RightsDimension))))
+    legal_references = fields.List(fields.String(validate=validate.Length(max=300)),
+                                   validate=validate.Length(max=30))
+    visibility = fields.String(validate=validate.OneOf(_names(Visibility)))
+
+
+class TransitionIn(Strict):
+    action = fields.String(required=True)
+    expected_version = fields.Integer(required=True, strict=True)
+    comment = fields.String(allow_none=True, load_default=None)
+    data = fields.Dict(keys=fields.String(), load_default=dict, metadata={
+        "description": "What the action needs, e.g. decide: outcome, rationale, "
+                       "responsible, follow_up_due."})
+
+
+class StatementIn(Strict):
+    position = fields.String(required=True, validate=validate.OneOf(_names(Position)))
+    text = fields.String(load_default="")
+    rights_assessment = fields.String(allow_none=True, load_default=None)
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
+class CommentIn(Strict):
+    text = fields.String(required=True)
+    internal = fields.Boolean(load_default=False)
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
+class OrganisationOut(Schema):
+    name = fields.String()
+
+
+class StatementOut(Schema):
+    round = fields.Integer()
+    organisation = fields.Function(lambda s: s.organisation.name if s.organisation else None)
+    position = fields.String()
+    text = fields.String()
+    rights_assessment = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class DecisionOut(Schema):
+    outcome = fields.String()
+    rationale = fields.String()
+    responsible = fields.String(allow_none=True)
+    follow_up_due = fields.Date(allow_none=True)
+    decided_at = fields.AwareDateTime()
+
+
+class CommentOut(Schema):
+    author = fields.Function(lambda c: c.author.name)
+    text = fields.String()
+    internal = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class WorkflowRef(Schema):
+    name = fields.String()
+    version = fields.Integer()
+
+
+class IssueSummaryOut(Schema):
+    reference = fields.String()
+    title = fields.String()
+    region = fields.Function(lambda i: i.region.code)
+    category = fields.String(allow_none=True)
+    urgency = fields.String()
+    visibility = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    due_at = fields.AwareDateTime(allow_none=True)
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    updated_at = fields.AwareDateTime()
+
+
+class IssueOut(IssueSummaryOut):
+    description = fields.String()
+    rights_dimensions = fields.List(fields.String())
+    legal_references = fields.List(fields.String())
+    workflow = fields.Function(lambda i: {"name": i.workflow_name,
+                                          "version": i.workflow_version})
+    assignee = fields.Function(lambda i: i.assignee.email if i.assignee else None)
+    answer = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class IssueDetailOut(IssueOut):
+    """One issue as the caller may read it, with what they may do next."""
+
+    awaiting = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    statements = fields.List(fields.Nested(StatementOut))
+    decision = fields.Nested(DecisionOut, allow_none=True)
+    comments = fields.List(fields.Nested(CommentOut))
+    available_actions = fields.List(fields.String())
+
+
+class AuditEventOut(Schema):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    data = fields.Dict()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class BadEventOut(Schema):
+    issue = fields.String()
+    seq = fields.Integer()
+    reason = fields.String()
+
+
+class VerificationOut(Schema):
+    ok = fields.Boolean()
+    events = fields.Integer()
+    first_bad = fields.Nested(BadEventOut, allow_none=True)

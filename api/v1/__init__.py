@@ -1,0 +1,24 @@
+"""The JSON API, version 1 (DESIGN §6): flask-smorest blueprints over the core's services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.v1 import audit, issues, workflows
+from api.v1.base import Api
+
+
+def init_app(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "Escalation service")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = Api(app, spec_kwargs={"info": {"description": (
+        "Questions raised in the regions, carried to the national bodies and the answers "
+        "back. Authenticate with `Authorization: Bearer <token>` "
+        "(`escalation create-token EMAIL`). Errors are RFC 9457 problem documents.")}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for module in (issues, audit, workflows):
+        api.register_blueprint(module.blp)
+    return api

@@ -1,0 +1,30 @@
+"""The audit trail of an issue, and verification of every chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.schemas import AuditEventOut, VerificationOut
+from api.v1.base import actor, session, unit_of_work
+from escalation.audit import Verification
+from escalation.services import reading
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The record of every step.")
+
+
+@blp.route("/issues/<reference>/audit", methods=["GET"])
+@unit_of_work
+@blp.response(200, AuditEventOut(many=True))
+def get_audit(reference: str) -> list[dict[str, Any]]:
+    """The issue's audit events in order, with their hash chain."""
+    return reading.audit_trail(session(), reference, actor=actor())
+
+
+@blp.route("/audit/verify", methods=["GET"])
+@unit_of_work
+@blp.response(200, VerificationOut)
+def get_verify() -> Verification:
+    """Walk every audit chain (administrators)."""
+    return reading.verify_audit(session(), actor=actor())

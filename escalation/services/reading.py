@@ -1,0 +1,108 @@
+"""Reading one issue as the caller may see it: its statements, decision, comments, trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from escalation import audit, runtime
+from escalation.audit import AuditAction, Verification
+from escalation.errors import Forbidden, NotFound
+from escalation.models import Comment, Decision, Issue, Role, Statement
+from escalation.policy import Actor, sees_internal
+from escalation.services.access import get_visible, workflow_of
+from escalation.workflow import engine
+from escalation.workflow.definition import Workflow
+from escalation.workflow.loader import DefinitionError
+
+
+@dataclass(frozen=True)
+class IssueDetail:
+    """An issue with what the caller may read of it and the actions they may take now."""
+
+    issue: Issue
+    awaiting: str | None
+    statements: list[Statement]
+    decision: Decision | None
+    comments: list[Comment]
+    available_actions: list[str]
+    overdue: bool
+
+    def __getattr__(self, name: str) -> Any:
+        # Read as the issue itself plus what the detail adds (one flat representation).
+        return getattr(self.issue, name)
+
+
+def awaiting_of(issue: Issue) -> str | None:
+    return workflow_of(issue).awaiting(issue.state)
+
+
+def is_overdue(issue: Issue, now: dt.datetime) -> bool:
+    return issue.due_at is not None and issue.due_at < now and workflow_of(issue).is_open(
+        issue.state
+    )
+
+
+def issue_detail(session: Session, reference: str, *, actor: Actor,
+                 now: dt.datetime) -> IssueDetail:
+    """Everything `GET /issues/{reference}` shows; internal comments only to the bodies."""
+    issue = get_visible(session, reference, actor)
+    statements = list(session.scalars(
+        select(Statement).where(Statement.issue_id == issue.id)
+        .options(selectinload(Statement.organisation)).order_by(Statement.id)
+    ))
+    comment_query = select(Comment).where(Comment.issue_id == issue.id)
+    if not sees_internal(actor):
+        comment_query = comment_query.where(Comment.internal.is_(False))
+    comments = list(session.scalars(
+        comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
+    ))
+    decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
+    wf = workflow_of(issue)
+    return IssueDetail(
+        issue=issue,
+        awaiting=wf.awaiting(issue.state),
+        statements=statements,
+        decision=decision,
+        comments=comments,
+        available_actions=engine.available_actions(wf, issue.state, actor.roles_on(issue)),
+        overdue=is_overdue(issue, now),
+    )
+
+
+def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:
+    """The issue's events in order; an internal comment's text only for those who read them."""
+    issue = get_visible(session, reference, actor)
+    internal_ok = sees_internal(actor)
+    trail = []
+    for e in audit.events_of(session, issue):
+        data = e.data
+        if e.action == AuditAction.COMMENT and data.get("internal") and not internal_ok:
+            data = {"internal": True, "text": None}
+        trail.append({
+            "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+            "from_state": e.from_state, "to_state": e.to_state, "data": data,
+            "prev_hash": e.prev_hash, "hash": e.hash,
+        })
+    return trail
+
+
+def workflow_definition(name: str, version: int | None = None) -> Workflow:
+    """The newest (or a named) version of a definition."""
+    reg = runtime.registry()
+    try:
+        return reg.get(name, version) if version else reg.latest(name)
+    except DefinitionError as exc:
+        raise NotFound(f"No workflow {name!r}.") from exc
+
+
+def verify_audit(session: Session, *, actor: Actor) -> Verification:
+    """Walk every chain; an operator's task."""
+    if Role.ADMIN not in actor.roles:
+        raise Forbidden("Only an administrator may verify the audit log.")
+    return audit.verify(session, runtime.settings().audit_key)
+
