@@ -8,13 +8,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask_smorest
-from flask import g
+from flask import Response, g, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from api.auth import current_actor
 from api.errors import from_http, in_api
-from escalation import db
+from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.policy import Actor
 
@@ -43,7 +43,26 @@ def unit_of_work(view: F) -> F:
             g.session = session
             g.now = utcnow()
             g.actor = current_actor(session, g.now)
-            return view(*args, **kwargs)
+            key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+            if key is None:
+                return view(*args, **kwargs)
+            identity = idempotency.fingerprint(request.method, request.path,
+                                               request.get_json(silent=True))
+            stored = idempotency.lookup(session, user_id=g.actor.user_id, key=key,
+                                        request_hash=identity, now=g.now)
+            if stored is not None:
+                replay = Response(stored.body, status=stored.status, headers=stored.headers,
+                                  mimetype="application/json")
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay
+            response: Response = view(*args, **kwargs)
+            idempotency.record(session, user_id=g.actor.user_id, key=key, request_hash=identity,
+                               status=response.status_code,
+                               body=response.get_data(as_text=True),
+                               headers={k: v for k, v in response.headers.items()
+                                        if k in ("Location",)},
+                               now=g.now)
+            return response
 
     return wrapper  # type: ignore[return-value]
 

@@ -167,3 +167,38 @@ def test_openapi_document(client: Any) -> None:
     spec = client.get("/api/openapi.json").get_json()
     assert "/api/v1/issues/{reference}/transitions" in spec["paths"]
     assert "bearer" in spec["components"]["securitySchemes"]
+
+
+def test_idempotency_key_replays_and_creates_nothing_new(call: Call) -> None:
+    headers = {"Idempotency-Key": "a6f1c2e0-lomake-1"}
+    first = call("lead", "POST", "/api/v1/issues", json=NEW, headers=headers)
+    again = call("lead", "POST", "/api/v1/issues", json=NEW, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["reference"] == first.get_json()["reference"]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = call("lead", "POST", "/api/v1/issues", json={**NEW, "title": "Toinen"},
+                 headers=headers)
+    body = is_problem(other, 422)
+    assert "Idempotency-Key" in body["errors"]
+    # A new key is a new request.
+    fresh = call("lead", "POST", "/api/v1/issues", json=NEW,
+                 headers={"Idempotency-Key": "a6f1c2e0-lomake-2"})
+    assert fresh.get_json()["reference"] != first.get_json()["reference"]
+
+
+def test_idempotency_keys_belong_to_their_caller(call: Call) -> None:
+    headers = {"Idempotency-Key": "shared-key"}
+    mine = call("lead", "POST", "/api/v1/issues", json=NEW, headers=headers)
+    theirs = call("other_lead", "POST", "/api/v1/issues",
+                  json={**NEW, "region": "pirkanmaa"}, headers=headers)
+    assert theirs.status_code == 201
+    assert theirs.get_json()["reference"] != mine.get_json()["reference"]
+
+
+def test_a_refused_request_stores_no_key(call: Call) -> None:
+    headers = {"Idempotency-Key": "k-refused"}
+    is_problem(call("lead", "POST", "/api/v1/issues", json={**NEW, "region": "atlantis"},
+                    headers=headers), 422)
+    ok = call("lead", "POST", "/api/v1/issues", json=NEW, headers=headers)
+    assert ok.status_code == 201
