@@ -8,7 +8,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.errors import Unauthenticated
+from escalation.errors import Unauthenticated
 from escalation.models import ApiToken, User
 from escalation.policy import Actor
 from escalation.security import token_hash

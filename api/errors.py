@@ -16,6 +16,8 @@ from escalation.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyAttempts,
+    Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
@@ -42,10 +44,6 @@ TITLES = {
     429: "Too many requests",
     500: "Internal server error",
 }
-
-
-class Unauthenticated(DomainError):
-    """No credentials, or credentials that are unknown, expired or revoked."""
 
 
 def in_api() -> bool:
@@ -75,6 +73,9 @@ def from_domain(exc: DomainError) -> Response:
     if isinstance(exc, Unauthenticated):
         return problem(401, exc.detail, type_="unauthenticated",
                        headers={"WWW-Authenticate": 'Bearer realm="escalation"'})
+    if isinstance(exc, TooManyAttempts):
+        return problem(429, exc.detail, type_="too-many-attempts",
+                       headers={"Retry-After": str(exc.retry_after)})
     for cls, status, type_ in STATUS:
         if isinstance(exc, cls):
             if isinstance(exc, Conflict):

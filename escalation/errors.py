@@ -49,3 +49,15 @@ class Conflict(DomainError):
         )
         self.current_version = current_version
         self.expected_version = expected_version
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are unknown, expired or revoked."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins lately; `retry_after` seconds until the next try."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed attempts; try again in {retry_after // 60 + 1} min.")
+        self.retry_after = retry_after

@@ -387,3 +387,20 @@ class IdempotencyKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+
+class SigninAttempt(Base):
+    """A sign-in try, kept briefly, so the limit holds across processes and hosts."""
+
+    __tablename__ = "signin_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_signin_attempts_email_at", "email", "at"),
+        Index("ix_signin_attempts_address_at", "address", "at"),
+    )

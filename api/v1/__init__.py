@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api.v1 import audit, issues, workflows
+from api.v1 import audit, issues, tokens, workflows
 from api.v1.base import Api
 
 
@@ -19,6 +19,6 @@ def init_app(app: Flask) -> Api:
         "back. Authenticate with `Authorization: Bearer <token>` "
         "(`escalation create-token EMAIL`). Errors are RFC 9457 problem documents.")}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (issues, audit, workflows):
+    for module in (issues, audit, workflows, tokens):
         api.register_blueprint(module.blp)
     return api
