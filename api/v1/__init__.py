@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, render_template
 
 from api.v1 import audit, issues, tokens, workflows
 from api.v1.base import Api
@@ -21,4 +21,10 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (issues, audit, workflows, tokens):
         api.register_blueprint(module.blp)
+
+    @app.get("/api/docs")
+    def api_docs() -> str:
+        """Interactive documentation, served from the package itself (works offline)."""
+        return render_template("api/docs.html", spec_url="/api/openapi.json")
+
     return api

@@ -202,3 +202,16 @@ def test_a_refused_request_stores_no_key(call: Call) -> None:
                     headers=headers), 422)
     ok = call("lead", "POST", "/api/v1/issues", json=NEW, headers=headers)
     assert ok.status_code == 201
+
+
+def test_docs_are_served_from_the_package(client: Any) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/api/openapi.json" in html
+    for src in ("/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                "/static/vendor/swagger-ui/swagger-ui.css", "/static/api-docs.js"):
+        assert src in html
+        assert client.get(src).status_code == 200
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html
