@@ -104,6 +104,8 @@ def queue(
     if errors:
         raise InvalidInput(errors)
     condition = and_(visible_filter(actor), _awaiting(body))
+    # While every awaiting state is open this matches due-date order alone; spelled out
+    # so the contract's "overdue first" holds whatever a definition marks open.
     overdue_first = case((_overdue(now), 0), else_=1)
     order = (overdue_first, Issue.due_at.asc().nulls_last(), Issue.id.asc())
     return _page(session, condition, order, page, per_page)
