@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from escalation.db import utcnow
 from escalation.models import Category, Position, RightsDimension, Urgency, Visibility
+from escalation.services import reading
+from escalation.services.queries import SORTS
 
 REGION_CODE = validate.Regexp(r"^[a-z0-9-]+$", error="Use lower-case letters, digits and -.")
 
@@ -108,6 +111,8 @@ class WorkflowRef(Schema):
 
 class IssueSummaryOut(Schema):
     reference = fields.String()
+    awaiting = fields.Function(lambda i: reading.awaiting_of(i))
+    overdue = fields.Function(lambda i: reading.is_overdue(i, utcnow()))
     title = fields.String()
     region = fields.Function(lambda i: i.region.code)
     category = fields.String(allow_none=True)
@@ -165,3 +170,35 @@ class VerificationOut(Schema):
     ok = fields.Boolean()
     events = fields.Integer()
     first_bad = fields.Nested(BadEventOut, allow_none=True)
+
+
+class IssueQuery(Schema):
+    """Filters of GET /issues; repeat a parameter for several values (?state=a&state=b)."""
+
+    state = fields.List(fields.String(), load_default=list)
+    region = fields.List(fields.String(), load_default=list)
+    category = fields.List(fields.String(), load_default=list)
+    awaiting = fields.String(load_default=None, validate=validate.OneOf(
+        ["region", "backbone", "stakeholders", "working_group"]))
+    overdue = fields.Boolean(load_default=None)
+    q = fields.String(load_default=None, metadata={
+        "description": "Text search in reference, title and description."})
+    sort = fields.String(load_default="-updated_at", validate=validate.OneOf(SORTS))
+    from_ = fields.Date(data_key="from", load_default=None,
+                        metadata={"description": "Submitted on or after (ISO date)."})
+    to = fields.Date(load_default=None,
+                     metadata={"description": "Submitted on or before (ISO date)."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class IssuePageOut(Schema):
+    items = fields.List(fields.Nested(IssueSummaryOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()

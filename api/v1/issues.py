@@ -12,14 +12,17 @@ from api.schemas import (
     CommentOut,
     IssueDetailOut,
     IssueIn,
+    IssuePageOut,
     IssuePatch,
+    IssueQuery,
+    PageQuery,
     StatementIn,
     StatementOut,
     TransitionIn,
 )
 from api.v1.base import actor, now, session, unit_of_work
 from escalation.models import Comment, Statement
-from escalation.services import comments, issues, reading, statements
+from escalation.services import comments, issues, queries, reading, statements
 from escalation.services.reading import IssueDetail
 
 blp = Blueprint("issues", __name__, url_prefix="/api/v1", description="Issues and their steps.")
@@ -31,6 +34,19 @@ def _detail(reference: str) -> IssueDetail:
 
 @blp.route("/issues")
 class Issues(MethodView):
+    @unit_of_work
+    @blp.arguments(IssueQuery, location="query")
+    @blp.response(200, IssuePageOut)
+    def get(self, args: dict[str, Any]) -> queries.Page:
+        """Issues you may see, filtered, sorted and paginated."""
+        filters = queries.IssueFilter(
+            state=tuple(args["state"]), region=tuple(args["region"]),
+            category=tuple(args["category"]), awaiting=args["awaiting"],
+            overdue=args["overdue"], q=args["q"], submitted_from=args["from_"],
+            submitted_to=args["to"])
+        return queries.list_issues(session(), actor=actor(), filters=filters, sort=args["sort"],
+                                   page=args["page"], per_page=args["per_page"], now=now())
+
     @unit_of_work
     @blp.arguments(IssueIn)
     @blp.response(201, IssueDetailOut)
@@ -86,3 +102,13 @@ def post_statement(data: dict[str, Any], reference: str) -> Statement:
 def post_comment(data: dict[str, Any], reference: str) -> Comment:
     """Comment on an issue; `internal: true` is for the backbone team and the bodies."""
     return comments.add_comment(session(), reference, actor=actor(), now=now(), **data)
+
+
+@blp.route("/queues/<body>", methods=["GET"])
+@unit_of_work
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, IssuePageOut)
+def get_queue(args: dict[str, Any], body: str) -> queries.Page:
+    """What awaits a body (backbone, stakeholders, working_group): overdue first, then due."""
+    return queries.queue(session(), actor=actor(), body=body, now=now(), page=args["page"],
+                         per_page=args["per_page"])

@@ -1,0 +1,88 @@
+"""GET /issues and GET /queues/{body}: filters, paging, refusals, and a constant query count."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tests.api.conftest import Call
+from tests.api.test_issues_api import is_problem
+from tests.factories import World, issue_in
+
+
+def test_list_filters_and_pages(call: Call, session: Session, world: World) -> None:
+    for state in ("submitted", "submitted", "awaiting_statement", "decided"):
+        issue_in(session, world, state)
+    issue_in(session, world, "submitted", lead=world.other_lead, region="pirkanmaa",
+             visibility="restricted")
+    everything = call("coordinator", "GET", "/api/v1/issues").get_json()
+    assert everything["total"] == 5
+    assert (everything["page"], everything["per_page"]) == (1, 50)
+    lead_view = call("lead", "GET", "/api/v1/issues").get_json()
+    assert lead_view["total"] == 4  # pirkanmaa's restricted issue is not theirs to see
+    submitted = call("coordinator", "GET", "/api/v1/issues?state=submitted&region=uusimaa")
+    assert submitted.get_json()["total"] == 2
+    backbone = call("coordinator", "GET", "/api/v1/issues?awaiting=backbone").get_json()
+    assert {i["state"] for i in backbone["items"]} == {"submitted", "decided"}
+    assert all(i["awaiting"] == "backbone" for i in backbone["items"])
+    paged = call("coordinator", "GET", "/api/v1/issues?per_page=2&page=3&sort=reference")
+    body = paged.get_json()
+    assert (body["total"], len(body["items"])) == (5, 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("per_page=201", "per_page"), ("page=0", "page"), ("sort=colour", "sort"),
+     ("awaiting=moon", "awaiting"), ("state=flying", "state"), ("from=yesterday", "from"),
+     ("overdue=perhaps", "overdue")],
+)
+def test_list_refusals_name_the_parameter(call: Call, query: str, field: str) -> None:
+    body = is_problem(call("coordinator", "GET", f"/api/v1/issues?{query}"), 422)
+    assert field in body["errors"]
+
+
+def test_queue_order_and_unknown_body(call: Call, session: Session, world: World) -> None:
+    for _ in range(3):
+        issue_in(session, world, "awaiting_statement")
+    queue = call("member", "GET", "/api/v1/queues/stakeholders").get_json()
+    assert queue["total"] == 3
+    dues = [i["due_at"] for i in queue["items"]]
+    assert dues == sorted(dues)
+    is_problem(call("member", "GET", "/api/v1/queues/everyone"), 422)
+
+
+@contextmanager
+def counting(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/issues", "/api/v1/queues/backbone"])
+def test_sql_statements_do_not_grow_with_items(call: Call, session: Session, world: World,
+                                               path: str) -> None:
+    call("coordinator", "GET", path)  # the token is made on first use
+    counts = []
+    for more in (3, 27):
+        for _ in range(more):
+            issue_in(session, world, "submitted")
+        session.flush()
+        with counting(session) as statements:
+            answer = call("coordinator", "GET", path)
+        assert answer.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] > 0  # the listener sees the app's queries at all
+    assert counts[0] == counts[1], counts
