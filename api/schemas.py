@@ -76,10 +76,6 @@ class CommentIn(Strict):
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
-class OrganisationOut(Schema):
-    name = fields.String()
-
-
 class StatementOut(Schema):
     round = fields.Integer()
     organisation = fields.Function(lambda s: s.organisation.name if s.organisation else None)
@@ -102,11 +98,6 @@ class CommentOut(Schema):
     text = fields.String()
     internal = fields.Boolean()
     created_at = fields.AwareDateTime()
-
-
-class WorkflowRef(Schema):
-    name = fields.String()
-    version = fields.Integer()
 
 
 class IssueSummaryOut(Schema):
@@ -140,8 +131,6 @@ class IssueOut(IssueSummaryOut):
 class IssueDetailOut(IssueOut):
     """One issue as the caller may read it, with what they may do next."""
 
-    awaiting = fields.String(allow_none=True)
-    overdue = fields.Boolean()
     statements = fields.List(fields.Nested(StatementOut))
     decision = fields.Nested(DecisionOut, allow_none=True)
     comments = fields.List(fields.Nested(CommentOut))

@@ -7,10 +7,18 @@ from sqlalchemy.orm import Session
 
 from escalation import runtime
 from escalation.errors import Conflict, NotFound
-from escalation.models import Issue
+from escalation.models import Issue, User
 from escalation.policy import Actor, can_see
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
+
+
+def user_of(session: Session, actor: Actor) -> User:
+    """The acting person's row (for the audit record and authorship)."""
+    user = session.get(User, actor.user_id)
+    if user is None:  # a deleted account with a live session or token
+        raise NotFound("Unknown user.")
+    return user
 
 
 def get_visible(session: Session, reference: str, actor: Actor) -> Issue:

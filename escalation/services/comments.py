@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from escalation import audit, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
-from escalation.errors import InvalidInput, NotFound
-from escalation.models import Comment, User
+from escalation.errors import InvalidInput
+from escalation.models import Comment
 from escalation.policy import Actor
-from escalation.services.access import open_for
+from escalation.services.access import open_for, user_of
 from escalation.text import normalise, text_problem
 
 TEXT_MAX = 20_000
@@ -36,9 +36,7 @@ def add_comment(
     problem = text_problem(text, max_length=TEXT_MAX)
     if problem:
         raise InvalidInput({"text": [problem]})
-    user = session.get(User, actor.user_id)
-    if user is None:
-        raise NotFound("Unknown user.")
+    user = user_of(session, actor)
     comment = Comment(issue_id=issue.id, author=user, text=normalise(text),
                       internal=bool(internal), created_at=now)
     session.add(comment)

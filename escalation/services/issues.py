@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from escalation import audit, outbox, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
-from escalation.errors import InvalidInput, NotFound
+from escalation.errors import InvalidInput
 from escalation.models import Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
-from escalation.services.access import claim, get_visible, open_for, workflow_of
+from escalation.services.access import claim, get_visible, open_for, user_of, workflow_of
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
 from escalation.text import is_blank, normalise, text_problem
@@ -26,13 +26,6 @@ from escalation.workflow.guards import Facts
 
 DEFAULT_WORKFLOW = "escalation"
 COMMENT_MAX = 20_000
-
-
-def _user(session: Session, actor: Actor) -> User:
-    user = session.get(User, actor.user_id)
-    if user is None:  # a deleted account with a live session or token
-        raise NotFound("Unknown user.")
-    return user
 
 
 def next_reference(session: Session, now: dt.datetime) -> str:
@@ -126,7 +119,7 @@ def create(
     issue.reference = next_reference(session, now)
     session.add(issue)
     session.flush()
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=_user(session, actor),
+    audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
                  action=AuditAction.CREATE, now=now, to_state=issue.state,
                  data={"region": reg.code, **fields})
     if submit:
@@ -153,7 +146,7 @@ def edit(
     for key, value in changed.items():
         setattr(issue, key, value)
     issue.updated_at = now
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=_user(session, actor),
+    audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
                  action=AuditAction.EDIT, now=now, data=changed)
     return issue
 
@@ -191,7 +184,7 @@ def transition(
     recorded = dict(outcome.data)
     if comment:
         recorded["comment"] = comment
-    event = audit.append(session, issue, key=settings.audit_key, actor=_user(session, actor),
+    event = audit.append(session, issue, key=settings.audit_key, actor=user_of(session, actor),
                          action=action, now=now, from_state=from_state, to_state=issue.state,
                          data=recorded)
     session.flush()
@@ -219,7 +212,7 @@ def assign(
             raise InvalidInput({"assignee": [f"Unknown user {assignee_email!r}."]})
     issue.assignee_id = assignee.id if assignee else None
     issue.updated_at = now
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=_user(session, actor),
+    audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
                  action=AuditAction.ASSIGN, now=now,
                  data={"assignee": assignee.email if assignee else None})
     return issue

@@ -62,14 +62,14 @@ def issue_detail(session: Session, reference: str, *, actor: Actor,
         comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
     ))
     decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
-    wf = workflow_of(issue)
     return IssueDetail(
         issue=issue,
-        awaiting=wf.awaiting(issue.state),
+        awaiting=awaiting_of(issue),
         statements=statements,
         decision=decision,
         comments=comments,
-        available_actions=engine.available_actions(wf, issue.state, actor.roles_on(issue)),
+        available_actions=engine.available_actions(workflow_of(issue), issue.state,
+                                                   actor.roles_on(issue)),
         overdue=is_overdue(issue, now),
     )
 

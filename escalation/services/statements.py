@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from escalation import audit, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
-from escalation.errors import InvalidInput, NotFound
+from escalation.errors import InvalidInput
 from escalation.models import Organisation, Position, Statement, User
 from escalation.policy import Actor
-from escalation.services.access import open_for
+from escalation.services.access import open_for, user_of
 from escalation.text import is_blank, normalise, text_problem
 
 TEXT_MAX = 20_000
@@ -54,9 +54,7 @@ def add_statement(
         )
     clean_text = _text("text", text, required=position != Position.NO_POSITION) or ""
     assessment = _text("rights_assessment", rights_assessment, required=False)
-    user = session.get(User, actor.user_id)
-    if user is None:
-        raise NotFound("Unknown user.")
+    user = user_of(session, actor)
     speaker, organisation = speaker_of(user)
     already = session.scalar(
         select(Statement.id).where(

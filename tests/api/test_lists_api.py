@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
 from tests.factories import World, issue_in
+from tests.sqlcount import counting
 
 
 def test_list_filters_and_pages(call: Call, session: Session, world: World) -> None:
@@ -55,20 +51,6 @@ def test_queue_order_and_unknown_body(call: Call, session: Session, world: World
     assert dues == sorted(dues)
     is_problem(call("member", "GET", "/api/v1/queues/everyone"), 422)
 
-
-@contextmanager
-def counting(session: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    connection = session.connection()
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/issues", "/api/v1/queues/backbone"])

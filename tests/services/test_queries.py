@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from escalation import runtime
@@ -20,6 +18,7 @@ from escalation.services import issues
 from escalation.services.queries import SORTS, IssueFilter, Page, list_issues, queue
 from escalation.workflow.registry import Registry
 from tests.factories import World, issue_in
+from tests.sqlcount import counting
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -490,21 +489,6 @@ def test_unknown_queue_refused(session: Session, world: World, body: str) -> Non
 
 # --- statement count ------------------------------------------------------------------
 
-
-@contextmanager
-def counting(session: Session) -> Iterator[list[str]]:
-    """The SQL statements run on the session's connection inside the block."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    conn = session.connection()
-    event.listen(conn, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(conn, "before_cursor_execute", record)
 
 
 def _statements_for_a_page(session: Session, world: World,
