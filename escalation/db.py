@@ -91,8 +91,10 @@ def _sqlite_transactions(eng: Engine) -> None:
     @event.listens_for(eng, "begin")
     def _begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a second writer waits (busy timeout)
-        # instead of failing when it upgrades a stale read snapshot.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing when it upgrades a stale read snapshot. A long read (an
+        # export) begins deferred instead, so it holds no writer up.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 # Set by configure(); tests replace `session_factory` with one bound to a rolled-back
@@ -111,8 +113,26 @@ def configure(url: str) -> Engine:
     return engine
 
 
+READ_ONLY = "escalation_read_only"
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: commit if the block ends normally, roll back if it raises."""
     with session_factory.begin() as session:
         yield session
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A unit of work that only reads, for long reads such as a streamed export.
+
+    Always rolled back; on SQLite it starts deferred, so writers are not kept waiting
+    for the length of the read (WAL gives the reader its own snapshot).
+    """
+    with session_factory() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -247,6 +248,7 @@ class Issue(Base):
         Index("ix_issues_region_state", "region_id", "state"),
         Index("ix_issues_updated_at", "updated_at"),
         Index("ix_issues_submitted_at", "submitted_at"),
+        Index("ix_issues_created_at", "created_at"),
     )
 
 
@@ -297,6 +299,7 @@ class Decision(Base):
     decided_by: Mapped[User] = relationship()
 
     __table_args__ = (
+        Index("ix_decisions_decided_at", "decided_at"),
         CheckConstraint(
             "outcome IN ('clarified', 'refer_to_ministry', 'propose_legislative_change', "
             "'national_guidance', 'no_action', 'returned_to_region')",
@@ -403,4 +406,40 @@ class SigninAttempt(Base):
     __table_args__ = (
         Index("ix_signin_attempts_email_at", "email", "at"),
         Index("ix_signin_attempts_address_at", "address", "at"),
+    )
+
+
+class StageVisit(Base):
+    """One stay of an issue in one state, opened and closed by the changes themselves.
+
+    Written in the change's own transaction, so the reports read these rows and never
+    replay the audit log. `seconds` is stored when the visit ends: percentiles then need
+    no dialect-specific date arithmetic. At most one visit per issue is open.
+    """
+
+    __tablename__ = "stage_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    # Copied from the issue (an issue never changes region): reports filter without a join.
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    state: Mapped[str] = mapped_column(String(40))
+    entered_at: Mapped[dt.datetime]
+    left_at: Mapped[dt.datetime | None]
+    seconds: Mapped[int | None]
+
+    __table_args__ = (
+        Index("ix_stage_visits_issue_id", "issue_id"),
+        Index("ix_stage_visits_state_left_at", "state", "left_at"),
+        Index(
+            "uq_stage_visits_open",
+            "issue_id",
+            unique=True,
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
+        CheckConstraint(
+            "(left_at IS NULL AND seconds IS NULL) OR (left_at IS NOT NULL AND seconds >= 0)",
+            name="closed_has_duration",
+        ),
     )

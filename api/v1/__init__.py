@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 
-from api.v1 import audit, issues, tokens, workflows
+from api.v1 import audit, issues, reports, tokens, workflows
 from api.v1.base import Api
 
 
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> Api:
         "back. Authenticate with `Authorization: Bearer <token>` "
         "(`escalation create-token EMAIL`). Errors are RFC 9457 problem documents.")}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (issues, audit, workflows, tokens):
+    for module in (issues, audit, reports, workflows, tokens):
         api.register_blueprint(module.blp)
 
     @app.get("/api/docs")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from escalation import audit, outbox, runtime
+from escalation import audit, outbox, runtime, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
@@ -119,6 +119,7 @@ def create(
     issue.reference = next_reference(session, now)
     session.add(issue)
     session.flush()
+    stages.enter_first(session, issue, now)
     audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
                  action=AuditAction.CREATE, now=now, to_state=issue.state,
                  data={"region": reg.code, **fields})
@@ -181,6 +182,7 @@ def transition(
         wf.states[outcome.target].deadline, outcome.data, now, ZoneInfo(settings.timezone)
     )
     issue.updated_at = now
+    stages.move(session, issue, now)
     recorded = dict(outcome.data)
     if comment:
         recorded["comment"] = comment

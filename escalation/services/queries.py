@@ -77,14 +77,14 @@ def list_issues(
     now: dt.datetime,
 ) -> Page:
     """The issues the actor may see that match `filters`: one COUNT, one SELECT per page."""
-    errors = _check_filters(filters)
+    errors = check_filters(filters)
     if sort not in SORTS:
         errors["sort"] = [f"Must be one of: {', '.join(SORTS)}."]
     errors.update(_check_paging(page, per_page))
     if errors:
         raise InvalidInput(errors)
-    condition = and_(visible_filter(actor), *_conditions(session, filters, now))
-    return _page(session, condition, _order(sort), page, per_page)
+    condition = and_(visible_filter(actor), *conditions(session, filters, now))
+    return _page(session, condition, order(sort), page, per_page)
 
 
 def queue(
@@ -106,7 +106,7 @@ def queue(
     condition = and_(visible_filter(actor), _awaiting(body))
     # While every awaiting state is open this matches due-date order alone; spelled out
     # so the contract's "overdue first" holds whatever a definition marks open.
-    overdue_first = case((_overdue(now), 0), else_=1)
+    overdue_first = case((overdue(now), 0), else_=1)
     order = (overdue_first, Issue.due_at.asc().nulls_last(), Issue.id.asc())
     return _page(session, condition, order, page, per_page)
 
@@ -120,7 +120,7 @@ def _check_paging(page: int, per_page: int) -> dict[str, list[str]]:
     return errors
 
 
-def _check_filters(f: IssueFilter) -> dict[str, list[str]]:
+def check_filters(f: IssueFilter) -> dict[str, list[str]]:
     """Every bad filter at once, named as the API names it, so a form can mark them all."""
     errors: dict[str, list[str]] = {}
     known_states = {s for wf in _workflows() for s in wf.states}
@@ -140,7 +140,7 @@ def _check_filters(f: IssueFilter) -> dict[str, list[str]]:
     return errors
 
 
-def _conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.state:
         where.append(Issue.state.in_(f.state))
@@ -151,14 +151,14 @@ def _conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colu
     if f.awaiting is not None:
         where.append(_awaiting(f.awaiting))
     if f.overdue is not None:
-        where.append(_overdue(now) if f.overdue else not_(_overdue(now)))
+        where.append(overdue(now) if f.overdue else not_(overdue(now)))
     if f.q is not None and (needle := normalise(f.q)):
         sqlite = session.get_bind().dialect.name == "sqlite"
         where.append(or_(*(_contains(col, needle, sqlite=sqlite)
                            for col in (Issue.reference, Issue.title, Issue.description))))
     if f.submitted_from is not None:
         where.append(Issue.submitted_at >= _utc_midnight(f.submitted_from))
-    if f.submitted_to is not None:
+    if f.submitted_to is not None and f.submitted_to < dt.date.max:  # the last day bounds nothing
         where.append(Issue.submitted_at < _utc_midnight(f.submitted_to + dt.timedelta(days=1)))
     return where
 
@@ -185,7 +185,7 @@ def _page(
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-def _order(sort: str) -> tuple[ColumnElement[Any], ...]:
+def order(sort: str) -> tuple[ColumnElement[Any], ...]:
     name = sort.removeprefix("-")
     column = _SORT_COLUMNS[name]
     descending = sort.startswith("-")
@@ -227,7 +227,7 @@ def _awaiting(body: str) -> ColumnElement[bool]:
     return _states_where(lambda s: s.awaiting == body)
 
 
-def _overdue(now: dt.datetime) -> ColumnElement[bool]:
+def overdue(now: dt.datetime) -> ColumnElement[bool]:
     """Past its due date and still under way (a closed issue is never late)."""
     return and_(Issue.due_at.is_not(None), Issue.due_at < now, _states_where(lambda s: s.open))
 
@@ -262,4 +262,7 @@ def _utc_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-__all__ = ["SORTS", "IssueFilter", "Page", "list_issues", "queue"]
+__all__ = [
+    "SORTS", "IssueFilter", "Page", "check_filters", "conditions", "list_issues", "order",
+    "overdue", "queue",
+]

@@ -1,0 +1,242 @@
+"""Reports: where the questions are, how long each stage takes, what is late.
+
+Every figure counts only issues the caller may see, chosen by the same filters as the
+issue list (`from`/`to` are submission days in UTC, as there), so a reporting client can
+reconcile the summary with the list and the CSV export. Time in stage comes from the
+stage-visit rows written with each change, never from the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from escalation import runtime
+from escalation.errors import InvalidInput
+from escalation.models import Decision, Issue, Region, StageVisit
+from escalation.policy import Actor, visible_filter
+from escalation.services import queries
+from escalation.services.queries import IssueFilter
+
+DAY = 86_400.0
+MAX_MONTHS = 50 * 12  # a longer span is a typo, not a report
+NO_CATEGORY = "unspecified"
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    """Days an issue spent in a stage, over issues that have left it; None when n is 0."""
+
+    median_days: float | None
+    p90_days: float | None
+    n: int
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    month: str  # YYYY-MM
+    opened: int
+    decided: int
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_region: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, StageFigure] = field(default_factory=dict)
+    overdue: int = 0
+    per_month: list[MonthFigure] = field(default_factory=list)
+
+
+def summary(
+    session: Session,
+    *,
+    actor: Actor,
+    region: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    now: dt.datetime,
+) -> Summary:
+    """The figures of DESIGN §6 for the issues the actor may see within the filters."""
+    filters = IssueFilter(region=tuple(region), submitted_from=start, submitted_to=end)
+    condition = _population(session, actor, filters, now)
+    report = Summary()
+    _counts(session, condition, report)
+    report.overdue = session.scalar(
+        select(func.count()).select_from(Issue).where(condition, queries.overdue(now))
+    ) or 0
+    report.stages = _stages(session, condition)
+    report.per_month = _per_month(session, condition, start, end, now)
+    return report
+
+
+def check_export(filters: IssueFilter) -> None:
+    """Refuse bad export filters before the first byte of the answer is sent."""
+    if errors := queries.check_filters(filters):
+        raise InvalidInput(errors)
+
+
+def export_rows(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: IssueFilter,
+    sort: str = "reference",
+    now: dt.datetime,
+    batch: int = 1000,
+) -> Iterator[Issue]:
+    """Every issue of the filtered list, read in batches so memory stays flat at any N."""
+    if sort not in queries.SORTS:
+        raise InvalidInput({"sort": [f"Must be one of: {', '.join(queries.SORTS)}."]})
+    condition = _population(session, actor, filters, now)
+    stmt = (
+        select(Issue)
+        .where(condition)
+        .order_by(*queries.order(sort))
+        .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.decision))
+        .execution_options(yield_per=batch)
+    )
+    yield from session.scalars(stmt)
+
+
+def _population(
+    session: Session, actor: Actor, filters: IssueFilter, now: dt.datetime
+) -> ColumnElement[bool]:
+    errors = queries.check_filters(filters)
+    if errors:
+        raise InvalidInput(errors)
+    return and_(visible_filter(actor), *queries.conditions(session, filters, now))
+
+
+def _counts(session: Session, condition: ColumnElement[bool], report: Summary) -> None:
+    # One grouped statement gives all three breakdowns (a few hundred rows at most).
+    rows = session.execute(
+        select(Issue.state, Region.code, Issue.category, func.count())
+        .join(Region, Region.id == Issue.region_id)
+        .where(condition)
+        .group_by(Issue.state, Region.code, Issue.category)
+    ).all()
+    wf = runtime.registry().latest("escalation")
+    report.by_state = dict.fromkeys(wf.states, 0)
+    for state, region, category, n in rows:
+        count = int(n)
+        report.total += count
+        report.by_state[state] = report.by_state.get(state, 0) + count
+        report.by_region[region] = report.by_region.get(region, 0) + count
+        key = category or NO_CATEGORY
+        report.by_category[key] = report.by_category.get(key, 0) + count
+    report.by_region = dict(sorted(report.by_region.items()))
+    report.by_category = dict(sorted(report.by_category.items()))
+
+
+def _stages(session: Session, condition: ColumnElement[bool]) -> dict[str, StageFigure]:
+    """Per open state: each issue's total time there (all its visits), once it has left.
+
+    Waiting for a region's clarification is its own state, so its time is counted apart
+    from the backbone team's triage that it interrupts.
+    """
+    wf = runtime.registry().latest("escalation")
+    names = [s.name for s in wf.states.values() if s.open]
+    per_issue = (
+        select(StageVisit.state.label("state"), func.sum(StageVisit.seconds).label("seconds"))
+        .join(Issue, Issue.id == StageVisit.issue_id)
+        .where(condition, StageVisit.left_at.is_not(None), StageVisit.state != Issue.state,
+               StageVisit.state.in_(names))
+        .group_by(StageVisit.state, StageVisit.issue_id)
+        .subquery()
+    )
+    figures: dict[str, StageFigure] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            select(
+                per_issue.c.state,
+                func.percentile_cont(0.5).within_group(per_issue.c.seconds),
+                func.percentile_cont(0.9).within_group(per_issue.c.seconds),
+                func.count(),
+            ).group_by(per_issue.c.state)
+        ).all()
+        for state, median, p90, n in rows:
+            figures[state] = StageFigure(_days(median), _days(p90), int(n))
+    else:
+        samples: dict[str, list[float]] = {}
+        for state, seconds in session.execute(select(per_issue.c.state, per_issue.c.seconds)):
+            samples.setdefault(state, []).append(float(seconds))
+        for state, values in samples.items():
+            values.sort()
+            figures[state] = StageFigure(_days(percentile(values, 0.5)),
+                                         _days(percentile(values, 0.9)), len(values))
+    return {name: figures.get(name, StageFigure(None, None, 0)) for name in names}
+
+
+def percentile(ordered: Sequence[float], p: float) -> float:
+    """Linear interpolation between closest ranks: PostgreSQL's percentile_cont exactly."""
+    position = p * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _days(seconds: Any) -> float | None:
+    return None if seconds is None else round(float(seconds) / DAY, 2)
+
+
+def _per_month(
+    session: Session,
+    condition: ColumnElement[bool],
+    start: dt.date | None,
+    end: dt.date | None,
+    now: dt.datetime,
+) -> list[MonthFigure]:
+    """Submitted and decided per UTC month, every month of the period listed, zeros too."""
+    dialect = session.get_bind().dialect.name
+    opened = _by_month(session, select(_month(Issue.submitted_at, dialect), func.count())
+                       .where(condition, Issue.submitted_at.is_not(None)))
+    decided = _by_month(session, select(_month(Decision.decided_at, dialect), func.count())
+                        .join(Issue, Issue.id == Decision.issue_id).where(condition))
+    seen = sorted(set(opened) | set(decided))
+    if not seen and (start is None or end is None):
+        return []
+    first = _month_of(start) if start else seen[0]
+    last = _month_of(end) if end else max(seen[-1], _month_of(now.date()))
+    months = list(_months_between(first, last))
+    if len(months) > MAX_MONTHS:
+        raise InvalidInput({"from": [f"The period may span at most {MAX_MONTHS // 12} years."]})
+    return [MonthFigure(m, opened.get(m, 0), decided.get(m, 0)) for m in months]
+
+
+def _month(column: Any, dialect: str) -> ColumnElement[str]:
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _by_month(session: Session, stmt: Select[str, int]) -> dict[str, int]:
+    month = stmt.selected_columns[0]
+    return {str(m): int(n) for m, n in session.execute(stmt.group_by(month))}
+
+
+def _month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _months_between(first: str, last: str) -> Iterator[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
+    count = 0
+    while (year, month) <= end and count <= MAX_MONTHS:
+        yield f"{year:04d}-{month:02d}"
+        count += 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+__all__ = [
+    "MonthFigure", "StageFigure", "Summary", "check_export", "export_rows", "percentile",
+    "summary",
+]
