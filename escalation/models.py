@@ -249,6 +249,8 @@ class Issue(Base):
         Index("ix_issues_updated_at", "updated_at"),
         Index("ix_issues_submitted_at", "submitted_at"),
         Index("ix_issues_created_at", "created_at"),
+        Index("ix_issues_due_at", "due_at"),
+        Index("ix_issues_category", "category"),
     )
 
 

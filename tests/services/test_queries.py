@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Session
 
 from escalation import runtime
@@ -543,3 +544,13 @@ def test_statement_count_for_an_empty_page(session: Session, world: World) -> No
     assert list_issues(session, actor=world.coordinator, filters=ANY, page=9,
                        now=NOW).total == 3
 
+
+
+def test_every_filter_and_sort_column_leads_an_index() -> None:
+    """A list filtered or sorted on a column no index starts with scans every issue."""
+    leading = {index.columns[0].name for index in Issue.__table__.indexes}
+    leading |= {c.columns[0].name for c in Issue.__table__.constraints
+                if isinstance(c, UniqueConstraint)}
+    sorted_on = {s.removeprefix("-") for s in SORTS}
+    filtered_on = {"state", "region_id", "category", "due_at", "submitted_at"}
+    assert sorted_on | filtered_on <= leading, sorted(sorted_on | filtered_on - leading)

@@ -1,6 +1,7 @@
 """Stage visits for the reports, filled in from the audit log for issues that exist already.
 
-Also the indexes the report filters need: issues by creation time, decisions by date.
+Also the indexes the list and report filters need: issues by creation time, due date
+and category, decisions by date.
 
 Revision ID: 0004
 Revises: 0003
@@ -40,6 +41,8 @@ def upgrade() -> None:
                               postgresql_where=sa.text('left_at IS NULL'))
     with op.batch_alter_table('issues', schema=None) as batch_op:
         batch_op.create_index('ix_issues_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_issues_due_at', ['due_at'], unique=False)
+        batch_op.create_index('ix_issues_category', ['category'], unique=False)
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.create_index('ix_decisions_decided_at', ['decided_at'], unique=False)
     _fill_from_audit_log()
@@ -79,6 +82,8 @@ def downgrade() -> None:
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.drop_index('ix_decisions_decided_at')
     with op.batch_alter_table('issues', schema=None) as batch_op:
+        batch_op.drop_index('ix_issues_category')
+        batch_op.drop_index('ix_issues_due_at')
         batch_op.drop_index('ix_issues_created_at')
     with op.batch_alter_table('stage_visits', schema=None) as batch_op:
         batch_op.drop_index('uq_stage_visits_open', sqlite_where=sa.text('left_at IS NULL'),
