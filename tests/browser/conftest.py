@@ -1,0 +1,161 @@
+"""Browser tests: the real service in its own process, driven by Debian's Chromium.
+
+The service runs as a new user runs it (`escalation demo`, then `escalation serve`) on
+127.0.0.1. Playwright never downloads a browser: it drives the Chromium that `.ci/run`
+installs with apt. Every request leaving 127.0.0.1 fails the test, so a page that needs a
+CDN cannot pass. Screenshots go to `test-artifacts/`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import need
+
+SCRIPT = Path(sys.executable).with_name("escalation")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LOCAL = re.compile(r"^(https?://127\.0\.0\.1(:\d+)?/|data:|blob:|about:)")
+# The WCAG 2.1 A and AA rules, plus axe's best practices (landmarks, headings, ...).
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                          "best-practice"]},
+    "resultTypes": ["violations"],
+}
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    instance: Path
+    env: dict[str, str]
+    logins: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`escalation demo` and `escalation serve` on a free port, for the whole run."""
+    instance = tmp_path_factory.mktemp("browser") / "instance"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "AUDIT_KEY", "SECRET_KEY", "REDIS_URL", "SMTP_URL")}
+    env["ESCALATION_INSTANCE"] = str(instance)
+    demo = subprocess.run([str(SCRIPT), "demo"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert demo.returncode == 0, demo.stderr
+    port = _free_port()
+    log = (instance / "serve.log").open("w")
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert proc.poll() is None, (instance / "serve.log").read_text()
+                assert time.monotonic() < deadline, "the service did not start in 60 s"
+                time.sleep(0.2)
+        yield Server(url=url, instance=instance, env=env)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    need(path, "Chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        # Root in CI cannot use Chromium's sandbox; the pages are our own.
+        b = pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Visit:
+    """A browser tab on the service that records what would break the offline promise."""
+
+    page: Any
+    base: str
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> Any:
+        response = self.page.goto(self.base + path)
+        assert response is not None
+        return response
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def axe(self) -> None:
+        """axe-core on the page as it is now: no violations, or a readable list of them."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        results = Axe().run(self.page, options=AXE_OPTIONS)
+        found = results.response["violations"]
+        report = "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} at "
+            f"{[n['target'] for n in v['nodes']][:3]}" for v in found)
+        assert not found, f"axe-core on {self.page.url}:\n{report}"
+
+
+@pytest.fixture
+def visit(browser: Any, server: Server, request: pytest.FixtureRequest) -> Iterator[Visit]:
+    locale = getattr(request, "param", "fi-FI")
+    context = browser.new_context(locale=locale, base_url=server.url)
+    page = context.new_page()
+    tab = Visit(page=page, base=server.url)
+
+    def guard(route: Any) -> None:
+        if LOCAL.match(route.request.url):
+            route.continue_()
+        else:
+            tab.outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    page.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not tab.outside, f"requests left the machine: {tab.outside}"
+    assert not tab.errors, f"errors in the browser: {tab.errors}"
