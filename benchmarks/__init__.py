@@ -1,0 +1,1 @@
+"""Benchmarks (issue 6): each comparison runs both sides in one process, alternating."""

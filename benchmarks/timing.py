@@ -1,0 +1,34 @@
+"""Alternating rounds: every contender runs once per round, so a noisy machine moves all."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Mapping
+
+
+def rates(contenders: Mapping[str, Callable[[], None]], *, rounds: int,
+          seconds: float) -> dict[str, float]:
+    """Median calls a second of each contender over `rounds` interleaved rounds."""
+    for run in contenders.values():  # warm caches and imports before timing
+        run()
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, run in contenders.items():
+            calls = 0
+            start = time.perf_counter()
+            elapsed = 0.0
+            while elapsed < seconds:
+                run()
+                calls += 1
+                elapsed = time.perf_counter() - start
+            samples[name].append(calls / elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    out = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
