@@ -74,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 - our http URL
                     break
             except OSError:
                 assert proc.poll() is None, (instance / "serve.log").read_text()
