@@ -3,12 +3,18 @@ the rules themselves are the core's."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow.schema import SchemaMeta
 
 from escalation.db import utcnow
 from escalation.models import Category, Position, RightsDimension, Urgency, Visibility
 from escalation.services import reading
-from escalation.services.queries import SORTS
+from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS
+from escalation.text import text_problem
+from escalation.workflow.names import BODIES
 
 REGION_CODE = validate.Regexp(r"^[a-z0-9-]+$", error="Use lower-case letters, digits and -.")
 
@@ -17,11 +23,59 @@ def _names(enum: type) -> list[str]:
     return [e.value for e in enum]  # type: ignore[attr-defined]
 
 
+def plain_text(max_length: int) -> Callable[[str], None]:
+    """The core's rule for text (no control characters, a length) as a field validator."""
+
+    def check(value: str) -> None:
+        if problem := text_problem(value, max_length=max_length):
+            raise ValidationError(problem)
+
+    return check
+
+
 class Strict(Schema):
     """Unknown fields are refused (DESIGN §6), never silently dropped."""
 
     class Meta:
         unknown = RAISE
+
+
+class _AnswerMeta(SchemaMeta):
+    def __init__(cls, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]  # untyped upstream
+        for field in cls._declared_fields.values():
+            field.required = True
+
+
+class Out(Schema, metaclass=_AnswerMeta):
+    """An answer: every field is always there (null where it may be), so the document says so.
+
+    `required` means nothing when dumping; it is set here (on every field, inherited or
+    not) for the OpenAPI document alone: a client may rely on it, and the schemathesis
+    test holds the answers to it.
+    """
+
+
+class Problem(Schema):
+    """An RFC 9457 problem document: every refusal and error of the API."""
+
+    type = fields.String(required=True, metadata={
+        "format": "uri-reference",
+        "description": "What kind of problem: `/api/problems/<kind>`, or `about:blank`."})
+    title = fields.String(required=True, metadata={"description": "The status in words."})
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status again."})
+    detail = fields.String(required=True, metadata={
+        "description": "What went wrong, for a person to read."})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "Messages per field, when fields can be named (`_body`, `_issue`: "
+                       "the request or the issue as a whole)."})
+
+
+class ConflictProblem(Problem):
+    """409: somebody changed the issue first; reload it and try again."""
+
+    current_version = fields.Integer(required=True, metadata={
+        "description": "The issue's version now."})
 
 
 class IssueIn(Strict):
@@ -76,16 +130,19 @@ class CommentIn(Strict):
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
-class StatementOut(Schema):
-    round = fields.Integer()
-    organisation = fields.Function(lambda s: s.organisation.name if s.organisation else None)
-    position = fields.String()
+class StatementOut(Out):
+    round = fields.Integer(metadata={"description": "The statement round, from 1."})
+    organisation = fields.Function(
+        lambda s: s.organisation.name if s.organisation else None,
+        metadata={"type": "string", "nullable": True,
+                  "description": "Who the statement speaks for; null: the member themself."})
+    position = fields.String(validate=validate.OneOf(_names(Position)))
     text = fields.String()
     rights_assessment = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
 
 
-class DecisionOut(Schema):
+class DecisionOut(Out):
     outcome = fields.String()
     rationale = fields.String()
     responsible = fields.String(allow_none=True)
@@ -93,24 +150,27 @@ class DecisionOut(Schema):
     decided_at = fields.AwareDateTime()
 
 
-class CommentOut(Schema):
-    author = fields.Function(lambda c: c.author.name)
-    text = fields.String()
+class CommentOut(Out):
+    author = fields.Function(lambda c: c.author.name, metadata={"type": "string"})
+    text = fields.String(allow_none=True)
     internal = fields.Boolean()
     created_at = fields.AwareDateTime()
 
 
-class IssueSummaryOut(Schema):
-    reference = fields.String()
-    awaiting = fields.Function(lambda i: reading.awaiting_of(i))
-    overdue = fields.Function(lambda i: reading.is_overdue(i, utcnow()))
+class IssueSummaryOut(Out):
+    reference = fields.String(metadata={"example": "ESC-2026-0001"})
+    awaiting = fields.Function(lambda i: reading.awaiting_of(i), metadata={
+        "type": "string", "nullable": True, "enum": [*sorted(BODIES), None],
+        "description": "Who must act next; null when the issue is closed or withdrawn."})
+    overdue = fields.Function(lambda i: reading.is_overdue(i, utcnow()), metadata={
+        "type": "boolean", "description": "Open and past its due date."})
     title = fields.String()
-    region = fields.Function(lambda i: i.region.code)
+    region = fields.String(attribute="region.code")
     category = fields.String(allow_none=True)
-    urgency = fields.String()
-    visibility = fields.String()
+    urgency = fields.String(validate=validate.OneOf(_names(Urgency)))
+    visibility = fields.String(validate=validate.OneOf(_names(Visibility)))
     state = fields.String()
-    version = fields.Integer()
+    version = fields.Integer(metadata={"description": "Send it back as `expected_version`."})
     due_at = fields.AwareDateTime(allow_none=True)
     submitted_at = fields.AwareDateTime(allow_none=True)
     updated_at = fields.AwareDateTime()
@@ -120,9 +180,14 @@ class IssueOut(IssueSummaryOut):
     description = fields.String()
     rights_dimensions = fields.List(fields.String())
     legal_references = fields.List(fields.String())
-    workflow = fields.Function(lambda i: {"name": i.workflow_name,
-                                          "version": i.workflow_version})
-    assignee = fields.Function(lambda i: i.assignee.email if i.assignee else None)
+    workflow = fields.Function(
+        lambda i: {"name": i.workflow_name, "version": i.workflow_version},
+        metadata={"type": "object", "additionalProperties": False,
+                  "properties": {"name": {"type": "string"}, "version": {"type": "integer"}},
+                  "required": ["name", "version"],
+                  "description": "The definition the issue is pinned to."})
+    assignee = fields.Function(lambda i: i.assignee.email if i.assignee else None,
+                               metadata={"type": "string", "nullable": True})
     answer = fields.String(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
@@ -137,7 +202,7 @@ class IssueDetailOut(IssueOut):
     available_actions = fields.List(fields.String())
 
 
-class AuditEventOut(Schema):
+class AuditEventOut(Out):
     seq = fields.Integer()
     at = fields.AwareDateTime()
     actor = fields.String()
@@ -149,44 +214,50 @@ class AuditEventOut(Schema):
     hash = fields.String()
 
 
-class BadEventOut(Schema):
+class BadEventOut(Out):
     issue = fields.String()
     seq = fields.Integer()
     reason = fields.String()
 
 
-class VerificationOut(Schema):
+class VerificationOut(Out):
     ok = fields.Boolean()
     events = fields.Integer()
     first_bad = fields.Nested(BadEventOut, allow_none=True)
 
 
 class IssueQuery(Schema):
-    """Filters of GET /issues; repeat a parameter for several values (?state=a&state=b)."""
+    """Filters of GET /issues; repeat a parameter for several values (?state=a&state=b).
 
-    state = fields.List(fields.String(), load_default=list)
-    region = fields.List(fields.String(), load_default=list)
-    category = fields.List(fields.String(), load_default=list)
-    awaiting = fields.String(load_default=None, validate=validate.OneOf(
-        ["region", "backbone", "stakeholders", "working_group"]))
+    The core checks the values (so a form and the API refuse alike); the enums and patterns
+    here only tell the document's readers what it accepts.
+    """
+
+    state = fields.List(fields.String(), load_default=list, metadata={
+        "description": "A state of the workflow (see GET /workflows/{name})."})
+    region = fields.List(fields.String(metadata={"pattern": REGION_CODE.regex.pattern}),
+                         load_default=list, metadata={"description": "A region code."})
+    category = fields.List(fields.String(metadata={"enum": _names(Category)}),
+                           load_default=list)
+    awaiting = fields.String(load_default=None, validate=validate.OneOf(sorted(BODIES)))
     overdue = fields.Boolean(load_default=None)
     q = fields.String(load_default=None, metadata={
-        "description": "Text search in reference, title and description."})
+        "maxLength": Q_MAX, "description": "Text search in reference, title and description."})
     sort = fields.String(load_default="-updated_at", validate=validate.OneOf(SORTS))
     from_ = fields.Date(data_key="from", load_default=None,
                         metadata={"description": "Submitted on or after (ISO date)."})
     to = fields.Date(load_default=None,
                      metadata={"description": "Submitted on or before (ISO date)."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))
 
 
-class IssuePageOut(Schema):
+class IssuePageOut(Out):
     items = fields.List(fields.Nested(IssueSummaryOut))
     page = fields.Integer()
     per_page = fields.Integer()

@@ -22,13 +22,18 @@ def normalise(value: str) -> str:
     return unicodedata.normalize("NFC", value.strip())
 
 
+def has_control(value: str) -> bool:
+    """Whether `value` holds a control character other than tab, line feed and return."""
+    return _CONTROL.search(value) is not None
+
+
 def text_problem(value: object, *, max_length: int, required: bool = True) -> str | None:
     """Why `value` is not acceptable text, in one sentence; None when it is."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return REQUIRED if required else None
     if not isinstance(value, str):
         return "Must be text."
-    if _CONTROL.search(value):
+    if has_control(value):
         return "Contains control characters; remove them and try again."
     if len(normalise(value)) > max_length:
         return f"At most {max_length} characters."

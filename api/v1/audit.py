@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from api.schemas import AuditEventOut, VerificationOut
-from api.v1.base import actor, session, unit_of_work
+from api.v1.base import REFERENCE, Blueprint, actor, refuses, session, unit_of_work
 from escalation.audit import Verification
 from escalation.services import reading
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The record of every step.")
 
 
-@blp.route("/issues/<reference>/audit", methods=["GET"])
+@blp.route("/issues/<reference>/audit", methods=["GET"], parameters=[REFERENCE])
 @unit_of_work
 @blp.response(200, AuditEventOut(many=True))
 def get_audit(reference: str) -> list[dict[str, Any]]:
@@ -24,6 +22,7 @@ def get_audit(reference: str) -> list[dict[str, Any]]:
 
 @blp.route("/audit/verify", methods=["GET"])
 @unit_of_work
+@refuses(blp, 403)
 @blp.response(200, VerificationOut)
 def get_verify() -> Verification:
     """Walk every audit chain (administrators)."""

@@ -2,32 +2,175 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import flask_smorest
-from flask import Response, g, request
+from apispec import BasePlugin
+from flask import Flask, Response, g, request
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.auth import current_actor
-from api.errors import from_http, in_api
+from api.errors import PROBLEM, from_http, in_api
+from api.schemas import ConflictProblem, Problem
 from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.policy import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+# The refusals of DESIGN §6 as documented responses: (status, what it means, schema, headers).
+REFUSALS: list[tuple[int, str, type[Problem], dict[str, Any]]] = [
+    (400, "The body is not valid JSON.", Problem, {}),
+    (401, "No token, or a token that is unknown, expired or revoked.", Problem, {
+        "WWW-Authenticate": {"required": True, "schema": {"type": "string"},
+                             "description": "`Bearer realm=\"escalation\"`"}}),
+    (403, "You may see it, but your roles may not do this.", Problem, {}),
+    (404, "Unknown, or not visible to you (the two are the same answer).", Problem, {}),
+    (409, "The issue has changed since `expected_version`; reload it and try again.",
+     ConflictProblem, {}),
+    (422, "Valid JSON that the rules refuse: a bad or unknown field, an action this state "
+          "does not offer, a guard that failed, an Idempotency-Key reused for another "
+          "request.", Problem, {}),
+    (429, "Too many failed attempts lately.", Problem, {
+        "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0},
+                        "description": "Seconds until the next attempt is counted."}}),
+]
+
+REFERENCE = {
+    "in": "path",
+    "name": "reference",
+    "required": True,
+    "description": "The issue's reference, `ESC-YYYY-NNNN`.",
+    "schema": {"type": "string", "pattern": "^ESC-[0-9]{4}-[0-9]{4,}$"},
+    "example": "ESC-2026-0001",
+}
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Send the same key to retry safely: the first answer is given again and "
+                   "nothing new is created. The same key with another body is a 422.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
+}
+REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier request with the "
+                   "same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
+class RefusalsPlugin(BasePlugin):
+    """Completes each operation with the refusals its shape implies.
+
+    A JSON body can be malformed (400); a path names something that may not exist or
+    not be visible (404); an operation behind a token (marked by `unit_of_work`) can be
+    refused one (401), and its POSTs take an Idempotency-Key. What only a view knows
+    (403, 409, 429) the view declares with `refuses`.
+    """
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                _add_refusal(responses, 400)
+            if path and "{" in path:
+                _add_refusal(responses, 404)
+            if operation.get("security") == BEARER:
+                _add_refusal(responses, 401)
+                if method == "post":
+                    operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
+                    for status, response in responses.items():
+                        if 200 <= int(status) < 300 and isinstance(response, dict):
+                            response.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
+
+
+def _add_refusal(responses: dict[Any, Any], status: int) -> None:
+    """The named problem response, unless the view documented this status itself."""
+    if not {status, str(status)} & responses.keys():
+        responses[status] = HTTPStatus(status).name
+
 
 class Api(flask_smorest.Api):  # type: ignore[misc]
-    """flask-smorest's Api, with its JSON error handler limited to /api (pages get HTML)."""
+    """flask-smorest's Api: errors as problem documents under /api only, and documented so.
+
+    No catch-all `default` response: every status an operation can give is listed, so
+    a client (and the schemathesis test) can rely on the list.
+    """
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+    ERROR_SCHEMA = Problem  # for flask-smorest's own unused responses: no stray `Error` schema
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        spec_kwargs = {**self._spec_kwargs, **(spec_kwargs or {})}
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), RefusalsPlugin()]
+        super().init_app(app, spec_kwargs=spec_kwargs)
+
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        # The same names flask-smorest uses (422 from @arguments), as problem documents.
+        for status, description, schema, headers in REFUSALS:
+            self.spec.components.response(HTTPStatus(status).name, {
+                "description": description,
+                "content": {PROBLEM: {"schema": schema}},
+                **({"headers": headers} if headers else {}),
+            }, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        """Pages are in the body (`page`, `per_page`, `total`), not flask-smorest's header."""
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         if not in_api():
             return error
         return from_http(error)
+
+
+TOO_DEEP = "The request body is nested too deeply."
+
+
+class JSONParser(FlaskParser):
+    """webargs' parser; JSON nested deeper than Python's parser goes is malformed (400)."""
+
+    def load_json(self, req: Any, schema: Any) -> Any:
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:  # not a ValueError, so webargs lets it through
+            raise BadRequest(TOO_DEEP) from None
+
+
+class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
+    """The blueprint of every API resource (its parser refuses any malformed body as 400)."""
+
+    ARGUMENTS_PARSER = JSONParser()
+
+
+def json_body() -> Any:
+    """The request's JSON (None without any), for the Idempotency-Key fingerprint."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # not a ValueError, so `silent` lets it through
+        raise BadRequest(TOO_DEEP) from None
+
+
+def refuses(blp: flask_smorest.Blueprint, *statuses: int) -> Callable[[F], F]:
+    """Document the refusals only the view knows it gives (403, 409, 429...)."""
+
+    def decorate(view: F) -> F:
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate
 
 
 def unit_of_work(view: F) -> F:
@@ -46,8 +189,7 @@ def unit_of_work(view: F) -> F:
             key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
             if key is None:
                 return view(*args, **kwargs)
-            identity = idempotency.fingerprint(request.method, request.path,
-                                               request.get_json(silent=True))
+            identity = idempotency.fingerprint(request.method, request.path, json_body())
             stored = idempotency.lookup(session, user_id=g.actor.user_id, key=key,
                                         request_hash=identity, now=g.now)
             if stored is not None:
@@ -64,6 +206,11 @@ def unit_of_work(view: F) -> F:
                                now=g.now)
             return response
 
+    # Document what this wrapper enforces: a bearer token (RefusalsPlugin adds the 401).
+    # A copy, as functools.wraps shares the inner view's doc dict.
+    doc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    doc.setdefault("manual_doc", {})["security"] = BEARER
+    wrapper._apidoc = doc  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 

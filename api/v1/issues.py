@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.schemas import (
     CommentIn,
@@ -20,12 +19,40 @@ from api.schemas import (
     StatementOut,
     TransitionIn,
 )
-from api.v1.base import actor, now, session, unit_of_work
+from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Statement
 from escalation.services import comments, issues, queries, reading, statements
 from escalation.services.reading import IssueDetail
+from escalation.workflow.names import BODIES
 
 blp = Blueprint("issues", __name__, url_prefix="/api/v1", description="Issues and their steps.")
+
+
+def _operation(path: str, method: str) -> str:
+    """An `operationRef` to one of our operations (a JSON pointer into this document)."""
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+_ONE = "/api/v1/issues/{reference}"
+_REFERENCE = {"reference": "$response.body#/reference"}
+# From any answer that is one issue, where a client can go next (OpenAPI links).
+NEXT_STEPS = {
+    name: {"operationRef": _operation(path, method), "parameters": _REFERENCE,
+           "description": description}
+    for name, path, method, description in [
+        ("read", _ONE, "get", "The issue as it is now."),
+        ("edit", _ONE, "patch", "Edit it (send `version` as `expected_version`)."),
+        ("act", f"{_ONE}/transitions", "post", "Take one of its `available_actions`."),
+        ("state", f"{_ONE}/statements", "post", "Give a statement."),
+        ("comment", f"{_ONE}/comments", "post", "Comment on it."),
+        ("audit", f"{_ONE}/audit", "get", "Its audit trail."),
+    ]
+}
+
+
+def next_steps(status: int) -> Any:
+    """Document the links from this answer (it is one issue) to what can follow."""
+    return blp.doc(responses={status: {"links": NEXT_STEPS}})
 
 
 def _detail(reference: str) -> IssueDetail:
@@ -48,23 +75,30 @@ class Issues(MethodView):
                                    page=args["page"], per_page=args["per_page"], now=now())
 
     @unit_of_work
+    @next_steps(201)
+    @refuses(blp, 403)
     @blp.arguments(IssueIn)
-    @blp.response(201, IssueDetailOut)
+    @blp.response(201, IssueDetailOut, headers={"Location": {
+        "required": True, "description": "Where the new issue is.",
+        "schema": {"type": "string", "example": "/api/v1/issues/ESC-2026-0001"}}})
     def post(self, data: dict[str, Any]) -> tuple[IssueDetail, int, dict[str, str]]:
         """Create an issue (a draft, or submitted at once with `submit: true`)."""
         issue = issues.create(session(), actor=actor(), now=now(), **data)
         return _detail(issue.reference), 201, {"Location": f"/api/v1/issues/{issue.reference}"}
 
 
-@blp.route("/issues/<reference>")
+@blp.route("/issues/<reference>", parameters=[REFERENCE])
 class IssueByReference(MethodView):
     @unit_of_work
+    @next_steps(200)
     @blp.response(200, IssueDetailOut)
     def get(self, reference: str) -> IssueDetail:
         """One issue with its statements, decision, comments and your available actions."""
         return _detail(reference)
 
     @unit_of_work
+    @next_steps(200)
+    @refuses(blp, 403, 409)
     @blp.arguments(IssuePatch)
     @blp.response(200, IssueDetailOut)
     def patch(self, data: dict[str, Any], reference: str) -> IssueDetail:
@@ -75,8 +109,10 @@ class IssueByReference(MethodView):
         return _detail(reference)
 
 
-@blp.route("/issues/<reference>/transitions", methods=["POST"])
+@blp.route("/issues/<reference>/transitions", methods=["POST"], parameters=[REFERENCE])
 @unit_of_work
+@next_steps(200)
+@refuses(blp, 403, 409)
 @blp.arguments(TransitionIn)
 @blp.response(200, IssueDetailOut)
 def post_transition(data: dict[str, Any], reference: str) -> IssueDetail:
@@ -85,8 +121,9 @@ def post_transition(data: dict[str, Any], reference: str) -> IssueDetail:
     return _detail(reference)
 
 
-@blp.route("/issues/<reference>/statements", methods=["POST"])
+@blp.route("/issues/<reference>/statements", methods=["POST"], parameters=[REFERENCE])
 @unit_of_work
+@refuses(blp, 403, 409)
 @blp.arguments(StatementIn)
 @blp.response(201, StatementOut)
 def post_statement(data: dict[str, Any], reference: str) -> Statement:
@@ -95,8 +132,9 @@ def post_statement(data: dict[str, Any], reference: str) -> Statement:
                                     **data)
 
 
-@blp.route("/issues/<reference>/comments", methods=["POST"])
+@blp.route("/issues/<reference>/comments", methods=["POST"], parameters=[REFERENCE])
 @unit_of_work
+@refuses(blp, 403, 409)
 @blp.arguments(CommentIn)
 @blp.response(201, CommentOut)
 def post_comment(data: dict[str, Any], reference: str) -> Comment:
@@ -104,7 +142,9 @@ def post_comment(data: dict[str, Any], reference: str) -> Comment:
     return comments.add_comment(session(), reference, actor=actor(), now=now(), **data)
 
 
-@blp.route("/queues/<body>", methods=["GET"])
+@blp.route("/queues/<body>", methods=["GET"], parameters=[{
+    "in": "path", "name": "body", "required": True, "description": "Whose queue.",
+    "schema": {"type": "string", "enum": sorted(BODIES)}}])
 @unit_of_work
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, IssuePageOut)

@@ -10,11 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from api.schemas import IssueQuery
-from api.v1.base import actor, now, session, unit_of_work
+from api.schemas import IssueQuery, Out
+from api.v1.base import Blueprint, actor, now, session, unit_of_work
 from escalation import db, runtime
 from escalation.models import Issue
 from escalation.services import queries, reading, reports
@@ -34,19 +33,19 @@ class SummaryQuery(Schema):
         "description": "Issues submitted on or before this day (UTC, ISO date)."})
 
 
-class StageOut(Schema):
+class StageOut(Out):
     median_days = fields.Float(allow_none=True)
     p90_days = fields.Float(allow_none=True)
     n = fields.Integer(metadata={"description": "Issues that have left the stage."})
 
 
-class MonthOut(Schema):
+class MonthOut(Out):
     month = fields.String(metadata={"example": "2026-11"})
     opened = fields.Integer(metadata={"description": "Issues first submitted that month."})
     decided = fields.Integer(metadata={"description": "Decisions made that month."})
 
 
-class SummaryOut(Schema):
+class SummaryOut(Out):
     total = fields.Integer(metadata={"description": "Issues counted (all filters applied)."})
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
         "description": "Every state of the workflow, zeros included."})
@@ -96,7 +95,7 @@ COLUMNS = (
 @blp.route("/reports/issues.csv", methods=["GET"])
 @unit_of_work
 @blp.arguments(ExportQuery, location="query", unknown=RAISE)
-@blp.response(200, content_type="text/csv", description=(
+@blp.response(200, {"type": "string"}, content_type="text/csv", description=(
     "One row per issue with a header row, UTF-8 with a byte-order mark so spreadsheets "
     "read the letters right. Times are local (Europe/Helsinki), `YYYY-MM-DD HH:MM`."))
 def get_issues_csv(args: dict[str, Any]) -> Response:

@@ -5,29 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 
-from api.schemas import Strict
+from api.schemas import Out, Strict, plain_text
+from api.v1.base import Blueprint, refuses
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import Unauthenticated
 from escalation.services import people, signin
 
+EMAIL_MAX = 254  # the length of the e-mail columns
+PASSWORD_MAX = 1000  # as the sign-in form
+
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Getting a token.")
 
 
 class TokenIn(Strict):
-    email = fields.String(required=True)
-    password = fields.String(required=True)
+    # Checked here like the sign-in form checks them: an e-mail with NUL or longer than its
+    # column is refused as input (422), not left for PostgreSQL to refuse (a 500).
+    email = fields.String(required=True, validate=[
+        validate.Length(min=1, max=EMAIL_MAX), plain_text(EMAIL_MAX)])
+    password = fields.String(required=True, validate=[
+        validate.Length(min=1, max=PASSWORD_MAX), plain_text(PASSWORD_MAX)])
 
 
-class TokenOut(Strict):
+class TokenOut(Out):
     token = fields.String()
     expires_at = fields.AwareDateTime()
 
 
 @blp.route("/auth/token", methods=["POST"])
+@blp.doc(security=[])  # the way to get a token needs none
+@refuses(blp, 401, 429)
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 def post_token(data: dict[str, Any]) -> dict[str, Any]:

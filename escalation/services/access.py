@@ -9,6 +9,7 @@ from escalation import runtime
 from escalation.errors import Conflict, NotFound
 from escalation.models import Issue, User
 from escalation.policy import Actor, can_see
+from escalation.text import has_control
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
 
@@ -23,7 +24,9 @@ def user_of(session: Session, actor: Actor) -> User:
 
 def get_visible(session: Session, reference: str, actor: Actor) -> Issue:
     """The issue, if it exists and the actor may see it; otherwise the same NotFound."""
-    issue = session.scalar(select(Issue).where(Issue.reference == reference))
+    # A control character names no issue; PostgreSQL would refuse the query itself (NUL).
+    issue = None if has_control(reference) else session.scalar(
+        select(Issue).where(Issue.reference == reference))
     if issue is None or not can_see(actor, issue):
         raise NotFound(f"No issue {reference}.")
     return issue

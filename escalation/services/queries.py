@@ -25,6 +25,8 @@ from escalation.workflow.definition import State, Workflow
 from escalation.workflow.names import BODIES
 
 PER_PAGE_MAX = 200
+# Far past any real list; keeps OFFSET ((page - 1) * per_page) within a 64-bit integer.
+PAGE_MAX = 1_000_000
 Q_MAX = 200
 _REGION_CODE = re.compile(r"[a-z0-9-]+")
 
@@ -113,8 +115,8 @@ def queue(
 
 def _check_paging(page: int, per_page: int) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if page < 1:
-        errors["page"] = ["Must be 1 or more."]
+    if not 1 <= page <= PAGE_MAX:
+        errors["page"] = [f"Must be between 1 and {PAGE_MAX}."]
     if not 1 <= per_page <= PER_PAGE_MAX:
         errors["per_page"] = [f"Must be between 1 and {PER_PAGE_MAX}."]
     return errors
@@ -263,6 +265,7 @@ def _utc_midnight(day: dt.date) -> dt.datetime:
 
 
 __all__ = [
-    "SORTS", "IssueFilter", "Page", "check_filters", "conditions", "list_issues", "order",
+    "PAGE_MAX", "PER_PAGE_MAX", "SORTS",
+    "IssueFilter", "Page", "check_filters", "conditions", "list_issues", "order",
     "overdue", "queue",
 ]

@@ -17,6 +17,10 @@ from escalation.workflow.definition import Activity, DataField, Deadline, Transi
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
 MAX_TEXT = 20_000
+# Dates an action may carry (a follow-up date, say). Outside these a date is a typo, and
+# near the calendar's end a deadline computed from it would not exist.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,14 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
         value = normalise(str(value))
         if f.type == "date":
             try:
-                value = dt.date.fromisoformat(value).isoformat()
+                day = dt.date.fromisoformat(value)
             except ValueError:
                 errors[f.name] = ["Must be a date (YYYY-MM-DD)."]
                 continue
+            if not FIRST_DAY <= day <= LAST_DAY:
+                errors[f.name] = [f"Must be between {FIRST_DAY} and {LAST_DAY}."]
+                continue
+            value = day.isoformat()
         elif f.type == "choice" and value not in f.choices:
             errors[f.name] = [f"Must be one of: {', '.join(f.choices)}."]
             continue

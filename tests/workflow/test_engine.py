@@ -382,6 +382,21 @@ def test_follow_up_must_be_a_date(bad: str) -> None:
     assert refused.value.errors == {"follow_up_due": ["Must be a date (YYYY-MM-DD)."]}
 
 
+@pytest.mark.parametrize("far", ["9999-12-31", "1999-12-31", "2200-01-01"])
+def test_follow_up_date_must_be_a_plausible_day(far: str) -> None:
+    """A deadline is computed from it: at the calendar's end that day would not exist."""
+    data = {"outcome": "clarified", "rationale": "Perustelu.", "follow_up_due": far}
+    with pytest.raises(InvalidInput) as refused:
+        fire(WF, "awaiting_decision", "decide", {"ministry_chair"}, COMPLETE, data)
+    assert refused.value.errors == {
+        "follow_up_due": ["Must be between 2000-01-01 and 2199-12-31."]}
+    edge = {**data, "follow_up_due": "2199-12-31"}
+    due = due_at(WF.states["decided"].deadline, fire(
+        WF, "awaiting_decision", "decide", {"ministry_chair"}, COMPLETE, edge).data, NOW,
+        ZoneInfo("Europe/Helsinki"))
+    assert due is not None
+
+
 def test_follow_up_date_is_kept_as_an_iso_date() -> None:
     data = {"outcome": "clarified", "rationale": "Perustelu.", "follow_up_due": " 2026-09-30 "}
     result = fire(WF, "awaiting_decision", "decide", {"ministry_chair"}, COMPLETE, data)
