@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
+from redis.exceptions import RedisError
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -21,6 +22,8 @@ from escalation import audit, db, demo, runtime
 from escalation.errors import DomainError, InvalidInput
 from escalation.migrate import upgrade
 from escalation.models import Role
+from escalation.notify import failures, jobs, relay
+from escalation.notify import worker as notify_worker
 from escalation.services import people
 from escalation.workflow.loader import DefinitionError
 
@@ -75,6 +78,7 @@ def _start(*, create: bool) -> str:
                 f"no database at {path}; run `escalation init-db` (or `escalation demo`) first"
             )
     engine = db.configure(url)
+    relay.install()  # outbox rows committed by any command are handed over right away
     try:
         if create:
             upgrade(url)
@@ -148,28 +152,73 @@ def serve(host: str, port: int) -> None:
 
     # Turn SIGTERM into SystemExit so `finally` blocks (and later the worker) clean up.
     signal.signal(signal.SIGTERM, _exit)
+    if not runtime.settings().redis_url:
+        # No Redis, so no worker: this process runs the periodic sweeps itself.
+        notify_worker.start_inline_sweeps(runtime.settings())
     app = create_app()
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C stops)")
     app.run(host=host, port=port, use_reloader=False, threaded=True)
 
 
 @cli.command("worker")
-def worker() -> None:
-    """Run a job worker with its scheduler (needs REDIS_URL)."""
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run a job worker with its scheduler and the periodic sweeps (needs REDIS_URL)."""
     _start(create=False)
-    url = runtime.settings().redis_url
-    if not url:
-        raise Refusal("REDIS_URL is not set; the worker needs a Redis server")
-    from redis import Redis
-    from redis.exceptions import RedisError
-    from rq import Queue, Worker
-
+    settings = runtime.settings()
+    if not settings.redis_url:
+        raise Refusal("REDIS_URL is not set; the worker needs a Redis server "
+                      "(without one, `escalation serve` runs the jobs itself)")
     try:
-        conn = Redis.from_url(url)
-        conn.ping()
+        notify_worker.run(settings, burst=burst)
     except RedisError as exc:
-        raise Refusal(f"cannot reach Redis at {url}: {exc}") from None
-    Worker([Queue("escalation", connection=conn)], connection=conn).work(with_scheduler=True)
+        raise Refusal(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
+
+
+@cli.command("sweep")
+def sweep() -> None:
+    """Hand over waiting notifications and write due reminders, once (for cron or by hand)."""
+    _start(create=False)
+    try:
+        click.echo(f"Outbox: {jobs.relay_sweep()}.")
+        click.echo(f"Deadlines: {jobs.deadline_sweep()}.")
+    except RedisError as exc:
+        raise Refusal(f"cannot reach Redis: {exc}") from None
+
+
+@cli.group("deliveries")
+def deliveries() -> None:
+    """Notification e-mails that could not be delivered."""
+
+
+@deliveries.command("failed")
+def deliveries_failed() -> None:
+    """List the deliveries that ran out of attempts (exit 0 either way)."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        rows = failures.failed(session)
+    if not rows:
+        click.echo("No failed deliveries.")
+        return
+    for row in rows:
+        when = row.failed_at.isoformat(timespec="seconds") if row.failed_at else "-"
+        click.echo(f"{row.id}\t{row.reference or '-'}\t{row.kind}\t{row.email}\t"
+                   f"{row.attempts} attempts\t{when}\t{row.last_error or ''}")
+
+
+@deliveries.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "all_failed", is_flag=True, help="Retry every failed delivery.")
+def deliveries_retry(ids: tuple[int, ...], all_failed: bool) -> None:
+    """Send failed deliveries again, with a fresh set of attempts: IDS, or --all."""
+    if not ids and not all_failed:
+        raise Refusal("name the deliveries to retry (see `escalation deliveries failed`) "
+                      "or give --all")
+    _start(create=False)
+    with _unit_of_work() as session:
+        messages = failures.retry(session, ids)
+    handed = relay.hand_off(messages) if messages else 0
+    click.echo(f"Retrying {len(messages)} message(s); handed over {handed}.")
 
 
 @cli.command("add-region")

@@ -24,6 +24,13 @@ def _secret_file(path: Path, nbytes: int = 32) -> str:
     return value
 
 
+def _seconds_list(value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Read "10,60,300" as (10, 60, 300); unset keeps the default, empty means none."""
+    if value is None:
+        return default
+    return tuple(int(part) for part in value.split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable. Secrets default to files in the instance folder."""
@@ -37,6 +44,13 @@ class Settings:
     workflows_dir: Path
     timezone: str = "Europe/Helsinki"
     base_url: str = "http://127.0.0.1:5000"
+    mail_from: str = "Eskalointipalvelu <escalation@localhost>"
+    # Notifications: seconds between delivery attempts (one more attempt than intervals),
+    # how long a handed-over message may stay undelivered before a sweep hands it over
+    # again (longer than the longest interval), and how often the periodic sweeps run.
+    retry_intervals: tuple[int, ...] = (10, 60, 300, 600)
+    stale_after: int = 900
+    sweep_every: int = 60
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -57,4 +71,8 @@ class Settings:
             workflows_dir=Path(env.get("ESCALATION_WORKFLOWS") or DEFAULT_WORKFLOWS),
             timezone=env.get("ESCALATION_TIMEZONE") or "Europe/Helsinki",
             base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            mail_from=env.get("MAIL_FROM") or cls.mail_from,
+            retry_intervals=_seconds_list(env.get("NOTIFY_RETRY_INTERVALS"), cls.retry_intervals),
+            stale_after=int(env.get("NOTIFY_STALE_AFTER") or cls.stale_after),
+            sweep_every=int(env.get("NOTIFY_SWEEP_EVERY") or cls.sweep_every),
         )

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from escalation import models  # noqa: F401 - registers the tables on Base.metadata
 from escalation.db import Base, UTCDateTime, make_engine
+from escalation.notify import models as notify_models  # noqa: F401 - and the deliveries
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,136 @@
+"""Deadline notices: reminders before a due date, overdue notices, follow-up reminders.
+
+The sweep writes outbox rows; the relay and the `deliver` job send them like any other.
+Each notice's delivery key names the issue, the kind, the state and the due date, and
+the key is unique: however often (and however many at once) the sweep runs, a deadline
+gets one reminder and one overdue notice. A new deadline (a new stay in the state, a new
+due date) is a new key, so it is reminded of anew.
+
+Who hears what, from the definition: a reminder goes to whoever must act (the body the
+state awaits), `remind_days_before` days ahead; when the date passes, the overdue notice
+goes to that body's chair and the backbone team. A deadline taken from the action's data
+(the decision's follow-up date) is not "overdue" when it comes: the follow-up notice goes
+to the body that follows up and to the region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from escalation import runtime
+from escalation.models import Issue, OutboxMessage
+from escalation.notify.recipients import chair_of
+from escalation.workflow.definition import Deadline
+
+REMINDER, OVERDUE, FOLLOW_UP = "reminder", "overdue", "follow_up"
+# Bodies without a chair of their own: their chair is the body itself.
+_CHAIRLESS = ("backbone", "region")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One deadline notice to one target."""
+
+    issue: Issue
+    kind: str
+    target: str
+    deadline: Deadline
+
+    due_at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        due = self.due_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        return f"{self.issue.reference}:{self.kind}:{self.issue.state}:{due}:{self.target}"
+
+
+def _targets(kind: str, body: str) -> list[str]:
+    if kind == REMINDER:
+        return [body]
+    if kind == FOLLOW_UP:
+        return list(dict.fromkeys([body, "region"]))
+    chair = body if body in _CHAIRLESS else chair_of(body)
+    return list(dict.fromkeys([chair, "backbone"]))
+
+
+def notices_due(session: Session, now: dt.datetime) -> Iterator[Notice]:
+    """Every notice the deadlines call for at `now`, sent or not."""
+    registry = runtime.registry()
+    longest = max(
+        (s.deadline.remind_days_before for wf in registry.workflows.values()
+         for s in wf.states.values() if s.deadline is not None),
+        default=0,
+    )
+    horizon = now + dt.timedelta(days=longest)
+    candidates = session.scalars(
+        select(Issue).where(Issue.due_at.is_not(None), Issue.due_at <= horizon)
+        .order_by(Issue.due_at)
+    )
+    for issue in candidates:
+        wf = registry.get(issue.workflow_name, issue.workflow_version)
+        state = wf.states.get(issue.state)
+        due_at = issue.due_at
+        if state is None or state.deadline is None or not state.open or due_at is None:
+            continue
+        deadline = state.deadline
+        if now >= due_at:
+            kind = FOLLOW_UP if deadline.from_data else OVERDUE
+        elif (deadline.remind_days_before
+              and now >= due_at - dt.timedelta(days=deadline.remind_days_before)):
+            kind = REMINDER
+        else:
+            continue
+        for target in _targets(kind, state.awaiting or "backbone"):
+            yield Notice(issue, kind, target, deadline, due_at)
+
+
+def sweep(session: Session, *, now: dt.datetime) -> list[int]:
+    """Write the outbox rows of the notices not yet written; their ids."""
+    notices = list(notices_due(session, now))
+    if not notices:
+        return []
+    known = set(session.scalars(
+        select(OutboxMessage.delivery_key)
+        .where(OutboxMessage.delivery_key.in_([n.key for n in notices]))
+    ))
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)
+    written: list[int] = []
+    for notice in notices:
+        if notice.key in known:
+            continue
+        issue = notice.issue
+        # A sweep running beside this one may have written the row since: the unique
+        # key makes the second insert a no-op instead of a second reminder.
+        row_id = session.scalar(
+            insert(OutboxMessage)
+            .values(
+                issue_id=issue.id,
+                kind=notice.kind,
+                recipient=notice.target,
+                payload={
+                    "reference": issue.reference,
+                    "state": issue.state,
+                    "deadline": notice.deadline.name,
+                    "due_at": notice.due_at.isoformat(),
+                    "region_id": issue.region_id,
+                },
+                delivery_key=notice.key,
+                created_at=now,
+                attempts=0,
+            )
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_key])
+            .returning(OutboxMessage.id)
+        )
+        if row_id is not None:
+            written.append(row_id)
+    return written
+
+
+__all__ = ["FOLLOW_UP", "OVERDUE", "REMINDER", "Notice", "notices_due", "sweep"]

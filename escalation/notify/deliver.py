@@ -1,0 +1,216 @@
+"""The `deliver` job: send one outbox message to the people it stands for, once.
+
+The first run resolves the message's body to people and writes one delivery row per
+person (with its Message-ID); every run then sends the rows still pending. Each row is
+sent inside its own transaction that holds the row's lock: a second job for the same
+message waits, then finds the row sent and sends nothing. Only a crash between the SMTP
+server's "accepted" and our commit can make a resend, and that copy carries the same
+Message-ID.
+
+What is pending after a run raises `NotYetDelivered`, and RQ runs the job again after
+the next retry interval. After the last attempt the row is `failed` and waits for a
+person (`escalation deliveries retry`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation import db, runtime
+from escalation.config import Settings
+from escalation.db import utcnow
+from escalation.models import AuditEvent, Issue, OutboxMessage, Visibility
+from escalation.notify import mail, recipients, smtp
+from escalation.notify.models import Delivery, DeliveryStatus
+from escalation.workflow.loader import DefinitionError
+
+log = logging.getLogger(__name__)
+
+
+class NotYetDelivered(Exception):
+    """Some deliveries of the message are still pending; RQ is to try again later."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run did, for the worker's log line."""
+
+    message_id: int
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    skipped: bool = False
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"message {self.message_id}: nothing to do"
+        return (f"message {self.message_id}: sent {self.sent}, pending {self.pending}, "
+                f"failed {self.failed}")
+
+
+def max_attempts(settings: Settings) -> int:
+    """One first attempt and one per retry interval."""
+    return len(settings.retry_intervals) + 1
+
+
+def message_id_for(message: OutboxMessage, email: str, base_url: str) -> str:
+    """A Message-ID that is the same whenever this message goes to this person."""
+    digest = hashlib.sha256(f"{message.delivery_key}\n{email}".encode()).hexdigest()[:16]
+    host = urlsplit(base_url).hostname or "escalation.invalid"
+    return f"<esc.{message.id}.{digest}@{host}>"
+
+
+def _given(session: Session, message: OutboxMessage) -> str | None:
+    if message.audit_event_id is None:
+        return None
+    event = session.get(AuditEvent, message.audit_event_id)
+    data = event.data if event is not None else {}
+    texts = [str(data[k]) for k in mail.GIVEN_KEYS if data.get(k)]
+    return "\n\n".join(texts) or None
+
+
+def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.Notice:
+    """What the mail says, from the message, its issue and the issue's workflow."""
+    payload = message.payload
+    wf = runtime.registry().get(issue.workflow_name, issue.workflow_version)
+    restricted = issue.visibility == Visibility.RESTRICTED
+    body = recipients.body_of(message.recipient)
+    if message.kind == "transition":
+        state = str(payload.get("to_state") or issue.state)
+        awaiting = wf.awaiting(state) if state in wf.states else None
+        return mail.Notice(
+            kind="transition",
+            reference=issue.reference,
+            title=issue.title,
+            region_fi=issue.region.name_fi,
+            region_sv=issue.region.name_sv,
+            state=state,
+            restricted=restricted,
+            acting=awaiting is not None and awaiting == body,
+            action=str(payload.get("action") or ""),
+            # The due date only while the issue still waits in the state the mail names.
+            due_at=issue.due_at if issue.state == state else None,
+            given=None if restricted else _given(session, message),
+        )
+    return mail.Notice(
+        kind=message.kind,
+        reference=issue.reference,
+        title=issue.title,
+        region_fi=issue.region.name_fi,
+        region_sv=issue.region.name_sv,
+        state=str(payload.get("state") or issue.state),
+        restricted=restricted,
+        acting=True,
+        due_at=dt.datetime.fromisoformat(payload["due_at"]) if payload.get("due_at") else None,
+    )
+
+
+def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[Delivery]:
+    """The message's deliveries; on the first run, resolve the body and write them."""
+    existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
+    issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
+    if existing or issue is None:
+        return existing
+    people = recipients.resolve(session, issue, message.recipient)
+    rows = [
+        Delivery(outbox_id=message.id, user_id=person.id, email=person.email,
+                 locale=person.locale,
+                 message_id=message_id_for(message, person.email, settings.base_url))
+        for person in people
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
+    """Send one pending delivery under its row lock; its new status."""
+    with db.transaction() as session:
+        row = session.get(Delivery, delivery_id, with_for_update=True, populate_existing=True)
+        if row is None or row.status != DeliveryStatus.PENDING:
+            return row.status if row is not None else DeliveryStatus.SENT
+        message = row.message
+        issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
+        if issue is None:  # nothing to tell about: never planned, so never here
+            return DeliveryStatus.PENDING
+        user = row.user
+        row.attempts += 1
+        try:
+            composed = mail.compose(
+                notice_of(session, message, issue),
+                mail.Recipient(name=user.name if user else row.email, email=row.email,
+                               locale=row.locale),
+                sender=settings.mail_from,
+                message_id=row.message_id,
+                base_url=settings.base_url,
+                tz=ZoneInfo(settings.timezone),
+                now=now,
+            )
+            smtp.send(composed, smtp_url=settings.smtp_url,
+                      mail_dir=settings.instance_path / "mail")
+        except smtp.TryLater as exc:
+            row.last_error = str(exc)[:2000]
+            if row.attempts >= max_attempts(settings):
+                row.status, row.failed_at = DeliveryStatus.FAILED, now
+        except (smtp.Refused, DefinitionError) as exc:
+            row.last_error = str(exc)[:2000]
+            row.status, row.failed_at = DeliveryStatus.FAILED, now
+        except Exception as exc:  # a bug (a template, a bad address): counted like a
+            # refusal to try later, so it ends as a visible failed delivery, not as a
+            # message handed over forever
+            log.exception("delivery %s failed unexpectedly", delivery_id)
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= max_attempts(settings):
+                row.status, row.failed_at = DeliveryStatus.FAILED, now
+        else:
+            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
+        return row.status
+
+
+def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
+    """Deliver what is pending of one outbox message; raise if some of it must wait."""
+    settings = runtime.settings()
+    now = now or utcnow()
+    with db.transaction() as session:
+        message = session.get(OutboxMessage, message_id, with_for_update=True)
+        if message is None or message.delivered_at is not None:
+            return Outcome(message_id, skipped=True)
+        message.attempts += 1
+        # The lease: a sweep leaves a message alone while its job is at work or waiting
+        # for its next retry.
+        message.enqueued_at = now
+        pending = [d.id for d in _plan(session, message, settings)
+                   if d.status == DeliveryStatus.PENDING]
+    for delivery_id in pending:
+        _send_one(delivery_id, settings, now)
+    with db.transaction() as session:
+        message = session.get_one(OutboxMessage, message_id, with_for_update=True,
+                                  populate_existing=True)
+        rows = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message_id)))
+        counts = {s: sum(1 for d in rows if d.status == s) for s in DeliveryStatus}
+        errors = [d.last_error for d in rows if d.last_error]
+        message.last_error = errors[-1] if errors else None
+        if not counts[DeliveryStatus.PENDING] and not counts[DeliveryStatus.FAILED]:
+            message.delivered_at = now
+    outcome = Outcome(message_id, sent=counts[DeliveryStatus.SENT],
+                      pending=counts[DeliveryStatus.PENDING],
+                      failed=counts[DeliveryStatus.FAILED])
+    if outcome.pending:
+        raise NotYetDelivered(f"{outcome}; last error: {message.last_error}")
+    return outcome
+
+
+def deliver(message_id: int) -> str:
+    """The RQ job: deliver one outbox message (safe to run any number of times)."""
+    return str(run(message_id))
+
+
+__all__ = ["NotYetDelivered", "Outcome", "deliver", "max_attempts", "message_id_for", "run"]

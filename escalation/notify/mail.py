@@ -1,0 +1,134 @@
+"""E-mails rendered from a notice: the recipient's language, plain text and HTML.
+
+A mail carries the reference, the title, the state, what the recipient is to do next
+and a link. What was written with the action (a clarification request, an answer, a
+reason) travels only for public issues: a restricted issue's mail names it and links to
+it, and says nothing of its description, statements or comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from escalation.notify import texts
+
+_ENV = Environment(
+    loader=PackageLoader("escalation.notify", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+HELSINKI = ZoneInfo("Europe/Helsinki")
+# The keys of an action's data whose text is meant for the people the mail goes to.
+GIVEN_KEYS = ("message", "answer", "reason", "note", "rationale")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a mail is about, as the delivery job found it."""
+
+    kind: str  # transition, reminder, overdue or follow_up
+    reference: str
+    title: str
+    region_fi: str
+    region_sv: str
+    state: str  # the state the mail speaks of: the transition's target, the reminder's state
+    restricted: bool
+    acting: bool  # whether the recipient's body is the one asked to act
+    action: str | None = None
+    due_at: dt.datetime | None = None
+    given: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str
+    locale: str
+
+
+def format_date(when: dt.datetime, locale: str, tz: dt.tzinfo) -> str:
+    """A due date as people there write it: 24.12.2026, 2026-12-24, 24 Dec 2026."""
+    day = when.astimezone(tz).date()
+    if locale == "fi":
+        return f"{day.day}.{day.month}.{day.year}"
+    if locale == "sv":
+        return day.isoformat()
+    return f"{day.day} {texts.MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str, Any]:
+    def say(key: str, **kw: str) -> str:
+        return texts.pick(texts.PHRASES, locale, key).format(**kw)
+
+    state = texts.pick(texts.STATES, locale, notice.state)
+    action = texts.pick(texts.ACTIONS, locale, notice.action or "")
+    due = format_date(notice.due_at, locale, tz) if notice.due_at else ""
+    if notice.kind == "follow_up":
+        next_heading, next_step = say("your_turn"), say("follow_up_step")
+    elif notice.kind == "overdue":
+        next_heading, next_step = say("your_turn"), say("overdue_step")
+    elif notice.acting:
+        next_heading = say("your_turn_by", due=due) if due else say("your_turn")
+        next_step = texts.pick(texts.NEXT_STEPS, locale, notice.state)
+    else:
+        next_heading, next_step = say("for_information", state=state), ""
+    fields = {"reference": notice.reference, "title": notice.title, "due": due,
+              "action": action, "state": state}
+    return {
+        "locale": locale,
+        "subject": say(f"subject.{notice.kind}", **fields),
+        "lead": say(f"lead.{notice.kind}", **fields),
+        "title": notice.title,
+        "reference": notice.reference,
+        "region": notice.region_sv if locale == "sv" else notice.region_fi,
+        "state": state,
+        "due": due,
+        "next_heading": next_heading,
+        "next_step": next_step,
+        "given": None if notice.restricted else notice.given,
+        "restricted": notice.restricted,
+        "link": link,
+        "labels": {k: say(k) for k in ("region", "state", "due", "given", "restricted",
+                                       "open", "footer")},
+    }
+
+
+def compose(
+    notice: Notice,
+    to: Recipient,
+    *,
+    sender: str,
+    message_id: str,
+    base_url: str,
+    tz: dt.tzinfo = HELSINKI,
+    now: dt.datetime,
+) -> EmailMessage:
+    """One e-mail to one person, in their language, plain text with an HTML alternative."""
+    locale = to.locale if to.locale in texts.LOCALES else "fi"
+    link = f"{base_url}/issues/{notice.reference}"
+    ctx = _context(notice, locale, link, tz)
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = formataddr((to.name, to.email))
+    msg["Subject"] = ctx["subject"]
+    msg["Message-ID"] = message_id
+    msg["Date"] = format_datetime(now)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Escalation-Reference"] = notice.reference
+    msg.set_content(_ENV.get_template("mail.txt").render(ctx))
+    msg.add_alternative(_ENV.get_template("mail.html").render(ctx), subtype="html")
+    msg["Content-Language"] = locale  # after the parts: set_content moves Content-* headers
+    return msg
+
+
+__all__ = ["GIVEN_KEYS", "Notice", "Recipient", "compose", "format_date"]

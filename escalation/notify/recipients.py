@@ -1,0 +1,62 @@
+"""Who hears a message: the body names of the workflow's `notify` lists, resolved to people.
+
+A target is a body (`region`, `backbone`, `stakeholders`, `working_group`) or a body's
+chair (`stakeholders:chair`). The region means the leads of the issue's own region; the
+backbone team has no chair, so its chair is the team itself, and a region's chair is its
+leads. Inactive people hear nothing; nobody hears the same message twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation.models import Issue, Membership, Role, User
+
+BODY_ROLES: dict[str, tuple[str, ...]] = {
+    "backbone": (Role.COORDINATOR,),
+    "stakeholders": (Role.STAKEHOLDER_MEMBER, Role.STAKEHOLDER_CHAIR),
+    "working_group": (Role.MINISTRY_MEMBER, Role.MINISTRY_CHAIR),
+}
+CHAIR_ROLES: dict[str, tuple[str, ...]] = {
+    "backbone": (Role.COORDINATOR,),
+    "stakeholders": (Role.STAKEHOLDER_CHAIR,),
+    "working_group": (Role.MINISTRY_CHAIR,),
+}
+CHAIR = ":chair"
+# The chairs as a definition's `notify` names them (workflow/names.py NOTIFY_TARGETS).
+ALIASES = {"stakeholder_chair": "stakeholders:chair", "ministry_chair": "working_group:chair"}
+
+
+class UnknownTarget(ValueError):
+    """A `notify` name nobody knows how to reach: a definition error, not a delivery one."""
+
+
+def body_of(target: str) -> str:
+    """The body a target belongs to (`stakeholders:chair` -> `stakeholders`)."""
+    return ALIASES.get(target, target).removesuffix(CHAIR)
+
+
+def chair_of(body: str) -> str:
+    """The target that means the body's chair."""
+    return f"{body}{CHAIR}"
+
+
+def resolve(session: Session, issue: Issue, target: str) -> list[User]:
+    """The active people `target` stands for on this issue, each once, in a stable order."""
+    target = ALIASES.get(target, target)
+    body = body_of(target)
+    query = select(User).join(Membership).where(User.active.is_(True))
+    if body == "region":
+        query = query.where(
+            Membership.role == Role.REGIONAL_LEAD, Membership.region_id == issue.region_id
+        )
+    else:
+        roles = (CHAIR_ROLES if target.endswith(CHAIR) else BODY_ROLES).get(body)
+        if roles is None:
+            raise UnknownTarget(f"no one is known as {target!r}")
+        query = query.where(Membership.role.in_(roles))
+    return list(session.scalars(query.distinct().order_by(User.id)))
+
+
+__all__ = ["CHAIR", "UnknownTarget", "body_of", "chair_of", "resolve"]

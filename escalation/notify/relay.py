@@ -1,0 +1,156 @@
+"""The outbox relay: committed outbox rows become `deliver` jobs.
+
+Twice over, so nothing waits long and nothing is lost: right after the commit that wrote
+them (a session event, so no service has to remember), and by a periodic sweep that
+hands over whatever is still waiting: rows written while Redis was down, and rows whose
+job was lost (a worker killed, a Redis restarted empty). On PostgreSQL the sweep claims
+its rows with `FOR UPDATE SKIP LOCKED`, so relays running side by side never hand over
+the same row twice; SQLite's writer lock serializes them anyway.
+
+Handing over twice is harmless all the same: delivery is idempotent (deliver.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import event, exists, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalation import db, runtime
+from escalation.db import utcnow
+from escalation.models import OutboxMessage
+from escalation.notify import queue
+from escalation.notify.models import Delivery, DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+_NEW = "escalation.notify.new_outbox_ids"
+_INSTALLED = "_escalation_relay_installed"
+BATCH = 500
+_clients: dict[str, Redis] = {}
+
+
+def _client(url: str) -> Redis:
+    """One client (and its connection pool) per URL and process; redis-py is fork-aware."""
+    if url not in _clients:
+        _clients[url] = queue.connect(url)
+    return _clients[url]
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
+    if new:
+        session.info.setdefault(_NEW, []).extend(new)
+
+
+def _after_commit(session: Session) -> None:
+    ids: list[int] | None = session.info.pop(_NEW, None)
+    if ids:
+        hand_off(ids)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_NEW, None)
+
+
+def install(factory: sessionmaker[Session] | None = None) -> None:
+    """Relay the outbox rows of every transaction `factory`'s sessions commit (once each)."""
+    target = factory if factory is not None else db.session_factory
+    # A mark on the factory itself: SQLAlchemy's event registry is keyed by id(), and a
+    # new factory at a dead one's address would look as if it were listened to already.
+    if getattr(target, _INSTALLED, False):
+        return
+    setattr(target, _INSTALLED, True)
+    event.listen(target, "after_flush", _after_flush)
+    event.listen(target, "after_commit", _after_commit)
+    event.listen(target, "after_rollback", _after_rollback)
+
+
+def uninstall(factory: sessionmaker[Session] | None = None) -> None:
+    target = factory if factory is not None else db.session_factory
+    if getattr(target, _INSTALLED, False):
+        setattr(target, _INSTALLED, False)
+        event.remove(target, "after_flush", _after_flush)
+        event.remove(target, "after_commit", _after_commit)
+        event.remove(target, "after_rollback", _after_rollback)
+
+
+def _mark_handed_over(session: Session, ids: Sequence[int], now: dt.datetime) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.delivered_at.is_(None))
+        .values(enqueued_at=now)
+    )
+
+
+def hand_off(ids: Sequence[int], *, now: dt.datetime | None = None) -> int:
+    """Enqueue a `deliver` job per message (or deliver in-process); never raises.
+
+    Called after a commit: the change is already made, so a Redis that is down is logged
+    and left to the sweep, never turned into a failed request.
+    """
+    settings = runtime.settings()
+    now = now or utcnow()
+    try:
+        if settings.redis_url:
+            queue.enqueue_deliveries(_client(settings.redis_url), ids, settings)
+            with db.transaction() as session:
+                _mark_handed_over(session, ids, now)
+        else:
+            with db.transaction() as session:
+                _mark_handed_over(session, ids, now)
+            queue.run_inline(ids)
+    except queue.RedisError as exc:
+        log.warning("outbox: Redis unreachable (%s); %d message(s) wait for the sweep",
+                    exc, len(ids))
+        return 0
+    except Exception:  # the change is committed; whatever went wrong here, the sweep retries
+        log.exception("outbox: handing over %d message(s) failed; the sweep retries", len(ids))
+        return 0
+    return len(ids)
+
+
+def sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
+    """Hand over every message still waiting; how many. Raises if Redis is unreachable."""
+    settings = runtime.settings()
+    now = now or utcnow()
+    stale = now - dt.timedelta(seconds=settings.stale_after)
+    def having(status: DeliveryStatus) -> Any:
+        return exists().where(Delivery.outbox_id == OutboxMessage.id, Delivery.status == status)
+
+    # Failed deliveries wait for a person; the message's other deliveries still go.
+    still_to_try = or_(~having(DeliveryStatus.FAILED), having(DeliveryStatus.PENDING))
+    waiting = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.delivered_at.is_(None),
+            or_(OutboxMessage.enqueued_at.is_(None), OutboxMessage.enqueued_at < stale),
+            still_to_try,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    total = 0
+    while True:
+        with db.transaction() as session:
+            ids = list(session.scalars(waiting))
+            if ids and settings.redis_url:
+                # Inside the transaction, while the rows are locked: a relay beside this
+                # one skips them, and if Redis refuses, nothing is marked.
+                queue.enqueue_deliveries(_client(settings.redis_url), ids, settings)
+            if ids:
+                _mark_handed_over(session, ids, now)
+        if ids and not settings.redis_url:
+            queue.run_inline(ids)
+        total += len(ids)
+        if len(ids) < batch:
+            return total
+
+
+__all__ = ["hand_off", "install", "sweep", "uninstall"]

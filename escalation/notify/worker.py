@@ -1,0 +1,219 @@
+"""`escalation worker`: RQ's worker with its scheduler, the periodic sweeps, JSON job lines.
+
+The periodic jobs are registered here, by the service, not in a crontab: a ticker thread
+in every worker offers each sweep once per `sweep_every` seconds, and a Redis key set
+with NX (expiring after the interval) lets only one worker of many enqueue it. When Redis
+restarts empty the key is gone too, and the next tick enqueues the sweep at once.
+
+RQ's scheduler runs in a forked process; the database pool is dropped in any child,
+so no connection is ever shared across processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import rq
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.exceptions import StopRequested
+
+from escalation import db
+from escalation.config import Settings
+from escalation.notify import jobs, queue
+
+job_log = logging.getLogger("escalation.jobs")
+log = logging.getLogger(__name__)
+PERIODIC_KEY = "escalation:periodic:{}"
+
+
+def _log_line(**fields: Any) -> None:
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")  # a log line's own time
+    job_log.info(json.dumps({"at": at, **fields}, default=str, ensure_ascii=False))
+
+
+class Worker(rq.SimpleWorker):
+    """RQ's worker, running jobs in its own process, writing one JSON line per job.
+
+    Not RQ's default fork per job: the jobs are short and mostly wait on the database
+    and the mail server, and a forked horse starts cold every time (a new database
+    connection, SQL and templates compiled anew), which made each delivery twice as
+    slow. Job timeouts still hold (RQ's SIGALRM death penalty); a job that kills the
+    process is handed over again by the sweep once the supervisor restarts the worker.
+    """
+
+    stop_asked = False
+    # RQ backs off up to a minute while Redis is away; a ping every two seconds is cheap
+    # and gets the backlog moving as soon as Redis is back.
+    max_connection_wait_time = 2.0
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_asked = True  # RQ's own flag is set only when a job is running
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call] # rq leaves it untyped
+
+    last_error: str | None = None
+
+    def handle_job_failure(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> Any:
+        exc_string = kwargs.get("exc_string") or (args[1] if len(args) > 1 else "")
+        lines = str(exc_string or "").strip().splitlines()
+        self.last_error = lines[-1] if lines else None
+        return super().handle_job_failure(job, queue, *args, **kwargs)
+
+    def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+        started = time.monotonic()
+        self.last_error = None
+        ok = bool(super().perform_job(job, queue, *args, **kwargs))  # rq 3 adds `execution`
+        line: dict[str, Any] = {
+            "event": "job",
+            "job_id": job.id,
+            "func": job.func_name.rsplit(".", 1)[-1],
+            "args": list(job.args),
+            "seconds": round(time.monotonic() - started, 3),
+            "worker": self.name,
+        }
+        if ok:
+            line["status"] = "finished"
+            line["result"] = job.return_value()
+        else:
+            status = job.get_status(refresh=True)
+            line["status"] = "retry" if status in ("scheduled", "queued") else "failed"
+            line["retries_left"] = job.retries_left
+            line["error"] = self.last_error
+        _log_line(**line)
+        return ok
+
+
+def _drop_pool_in_child() -> None:
+    if db.engine is not None:
+        db.engine.dispose(close=False)  # the parent's connections stay the parent's
+
+
+def offer_periodic(conn: Redis, settings: Settings, name: str,
+                   funcs: tuple[Callable[..., Any], ...] = jobs.PERIODIC) -> list[str]:
+    """Enqueue each periodic job nobody has enqueued in this interval; their names."""
+    q = queue.queue(conn)
+    offered = []
+    for func in funcs:
+        if conn.set(PERIODIC_KEY.format(func.__name__), name, nx=True,
+                    ex=max(1, settings.sweep_every)):
+            q.enqueue(func, description=f"{func.__name__}()", result_ttl=600,
+                      failure_ttl=86400)
+            offered.append(func.__name__)
+    return offered
+
+
+def _tick(conn: Redis, settings: Settings, name: str, stop: threading.Event) -> None:
+    while True:
+        try:
+            offer_periodic(conn, settings, name)
+        except RedisError as exc:  # Redis away: RQ's own loop waits for it too
+            log.warning("periodic jobs: Redis unreachable: %s", exc)
+        if stop.wait(min(1.0, settings.sweep_every)):
+            return
+
+
+def configure_logging() -> None:
+    """JSON lines as they are on stdout; RQ's own chatter only when something is wrong."""
+    if job_log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    job_log.addHandler(handler)
+    job_log.setLevel(logging.INFO)
+    job_log.propagate = False
+
+
+_fork_hook = threading.Lock()
+_fork_hooked: list[bool] = []
+
+
+def run(settings: Settings, *, burst: bool = False) -> None:
+    """Work the queue until stopped (or, with `burst`, until it is empty)."""
+    if not settings.redis_url:
+        raise ValueError("the worker needs REDIS_URL")
+    conn = queue.connect(settings.redis_url, patient=True)
+    conn.ping()
+    configure_logging()
+    with _fork_hook:
+        if not _fork_hooked:
+            os.register_at_fork(after_in_child=_drop_pool_in_child)
+            _fork_hooked.append(True)
+    stop = threading.Event()
+    ticker: threading.Thread | None = None
+    try:
+        while True:
+            worker = Worker([queue.queue(conn)], connection=conn)
+            if ticker is None:
+                ticker = threading.Thread(target=_tick, args=(conn, settings, worker.name, stop),
+                                          name="periodic", daemon=True)
+                ticker.start()
+            try:
+                worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
+            except RedisError as exc:  # raised by RQ's teardown when Redis went away
+                log.warning("worker: Redis went away: %s", exc)
+            # RQ's worker quits when Redis goes away under it; this one waits for Redis
+            # and works on. A stop asked for by a signal (RQ's flag) or a burst ends here.
+            if burst or worker.stop_asked:
+                return
+            try:
+                if not _wait_for_redis(conn, worker):
+                    return
+            except StopRequested:  # RQ's signal handler, still in place, says stop
+                return
+    finally:
+        stop.set()
+
+
+def _wait_for_redis(conn: Redis, worker: Worker) -> bool:
+    """Wait until Redis answers (True), or until a signal asks the worker to stop (False)."""
+    pause = 0.5
+    while not worker.stop_asked:
+        try:
+            if conn.ping():
+                log.warning("worker: Redis is back; working on")
+                return True
+        except RedisError:
+            pass
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+    return False
+
+
+def run_periodic_inline() -> None:
+    """Run each periodic job here and now, one JSON line each (the embedded default)."""
+    for func in jobs.PERIODIC:
+        started = time.monotonic()
+        try:
+            result = func()
+        except Exception as exc:  # logged like a failed job; the next round tries again
+            _log_line(event="job", func=func.__name__, status="failed", error=repr(exc),
+                      seconds=round(time.monotonic() - started, 3))
+        else:
+            _log_line(event="job", func=func.__name__, status="finished", result=result,
+                      seconds=round(time.monotonic() - started, 3))
+
+
+def start_inline_sweeps(settings: Settings) -> threading.Event:
+    """Without Redis there is no worker: run the sweeps in a thread; set the event to stop."""
+    configure_logging()
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            run_periodic_inline()
+            stop.wait(settings.sweep_every)
+
+    threading.Thread(target=loop, name="periodic", daemon=True).start()
+    return stop
+
+
+__all__ = ["Worker", "configure_logging", "offer_periodic", "run", "run_periodic_inline",
+           "start_inline_sweeps"]

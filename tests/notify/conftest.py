@@ -1,0 +1,169 @@
+"""Notification fixtures: settings per test, the relay on the test session, a real SMTP
+server (aiosmtpd on 127.0.0.1) that can be told to refuse, and fakeredis for RQ."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+import pytest
+from aiosmtpd.controller import Controller
+from redis import Redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from escalation import db, runtime
+from escalation.migrate import upgrade
+from escalation.notify import relay
+from tests.conftest import need
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Received:
+    """One mail as the SMTP server got it."""
+
+    rcpt: str
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+    def _part(self, subtype: str) -> str:
+        part = self.message.get_body((subtype,))
+        return str(part.get_content()) if isinstance(part, EmailMessage) else ""
+
+    @property
+    def text(self) -> str:
+        return self._part("plain")
+
+    @property
+    def html(self) -> str:
+        return self._part("html")
+
+
+@dataclass
+class Inbox:
+    """What the SMTP server accepted; `refuse` more attempts are answered 451 first."""
+
+    host: str
+    port: int
+    refuse: int = 0
+    refused: int = 0
+    mails: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [m for m in self.mails if m.rcpt == address]
+
+    def snapshot(self) -> list[Received]:
+        with self.lock:
+            return list(self.mails)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.refused < self.refuse:
+                self.refused += 1
+                return "451 4.3.0 Try again later"
+            msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            assert isinstance(msg, EmailMessage)  # what the default policy makes
+            for rcpt in envelope.rcpt_tos:
+                self.mails.append(Received(rcpt, msg))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1, on a free port, stopped after the test."""
+    box = Inbox("127.0.0.1", free_port())
+    controller = Controller(box, hostname=box.host, port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Notification settings for one test; tests add REDIS_URL/SMTP_URL as they need."""
+    values = {
+        "ESCALATION_INSTANCE": str(tmp_path / "instance"),
+        "BASE_URL": "https://eskalointi.example.fi",
+        "MAIL_FROM": "Eskalointi <noreply@eskalointi.example.fi>",
+        "NOTIFY_RETRY_INTERVALS": "1,1,1,1",
+        "NOTIFY_STALE_AFTER": "2",
+        "NOTIFY_SWEEP_EVERY": "1",
+    }
+    for name in ("REDIS_URL", "SMTP_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+    return values
+
+
+def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+
+
+@pytest.fixture
+def relayed(session: Session, settings_env: dict[str, str]) -> Session:
+    """The test session's factory relays its commits, as the app's does."""
+    relay.install(db.session_factory)
+    return session
+
+
+@pytest.fixture
+def fake_redis(monkeypatch: pytest.MonkeyPatch, settings_env: dict[str, str]) -> Redis:
+    """RQ on fakeredis: REDIS_URL is set, and the relay's client is the fake one."""
+    server = fakeredis.FakeServer()
+    conn = fakeredis.FakeRedis(server=server)
+    url = "redis://fake.invalid:6379/0"
+    set_env(monkeypatch, REDIS_URL=url)
+    monkeypatch.setitem(relay._clients, url, conn)
+    return conn
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A migrated PostgreSQL database of this test's own: the worker is another process."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    need(base, "PostgreSQL (set TEST_DATABASE_URL)")
+    assert base is not None
+    name = f"notify_{uuid.uuid4().hex[:8]}"
+    admin = db.make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,295 @@
+"""Delivery in-process and on fakeredis: right people, their language, once, retried, failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from escalation.models import Issue, OutboxMessage
+from escalation.notify import deliver, failures, queue, recipients, relay
+from escalation.notify import mail as rendering
+from escalation.notify.models import Delivery, DeliveryStatus
+from escalation.services import issues, statements
+from escalation.workflow.names import NOTIFY_TARGETS
+from tests.factories import World, issue_in, make_actor, new_issue
+from tests.notify.conftest import Inbox, set_env
+
+SECRET_DESCRIPTION = "Salainen kuvaus: lapsen nimi ja koulu"
+SECRET_MESSAGE = "Kertokaa perheen tilanteesta tarkemmin"
+
+
+def submit(session: Session, w: World, **fields: Any) -> Issue:
+    issue = new_issue(session, w, **fields)
+    session.commit()
+    issues.transition(session, issue.reference, actor=w.lead, action="submit",
+                      expected_version=issue.version)
+    session.commit()  # the relay hands over after this commit
+    return issue
+
+
+def coordinators_in_three_languages(session: Session) -> None:
+    make_actor(session, "samordnare@backbone.test", ["coordinator"], locale="sv")
+    make_actor(session, "coordinator.en@backbone.test", ["coordinator"], locale="en")
+
+
+def test_submit_mails_the_backbone_team_each_in_their_language(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    coordinators_in_three_languages(relayed)
+    issue = submit(relayed, world)
+
+    got = {m.rcpt: m for m in inbox.snapshot()}
+    assert set(got) == {"coordinator@backbone.test", "samordnare@backbone.test",
+                        "coordinator.en@backbone.test"}
+    fi, sv, en = (got["coordinator@backbone.test"], got["samordnare@backbone.test"],
+                  got["coordinator.en@backbone.test"])
+    assert "Alue lähetti kysymyksen" in fi.message["Subject"]
+    assert "Regionen skickade frågan" in sv.message["Subject"]
+    assert "The region submitted the question" in en.message["Subject"]
+    for mail, next_step in ((fi, "Käsittele kysymys"), (sv, "Behandla frågan"),
+                            (en, "Triage the question")):
+        assert issue.reference in mail.message["Subject"]
+        assert issue.title in mail.text
+        assert next_step in mail.text
+        assert next_step in mail.html
+        link = f"https://eskalointi.example.fi/issues/{issue.reference}"
+        assert link in mail.text
+        assert link in mail.html
+        assert mail.message["Content-Language"] in ("fi", "sv", "en")
+    assert len({m.message_id for m in got.values()}) == 3
+    # Nobody else heard of it: the region submitted, the backbone team acts.
+    assert world.lead.email not in got
+
+
+def test_the_acting_body_is_asked_to_act_the_others_are_told(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    issue = issue_in(relayed, world, "submitted")
+    relayed.commit()
+    issues.transition(relayed, issue.reference, actor=world.coordinator, action="forward",
+                      expected_version=issue.version)
+    relayed.commit()
+    members = {world.member.email, world.member2.email, world.solo_member.email,
+               world.chair.email}
+    for address in members:
+        [mail] = inbox.to(address)
+        assert "Give a statement" in mail.text or "Anna lausunto" in mail.text
+    [to_region] = inbox.to(world.lead.email)
+    assert "Tiedoksi" in to_region.text
+    assert not inbox.to(world.other_lead.email)  # another region's lead hears nothing
+
+
+def test_a_restricted_issue_mail_carries_no_content(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    public = issue_in(relayed, world, "submitted", description=SECRET_DESCRIPTION)
+    restricted = issue_in(relayed, world, "submitted", visibility="restricted",
+                          description=SECRET_DESCRIPTION)
+    relayed.commit()
+    for issue in (public, restricted):
+        issues.transition(relayed, issue.reference, actor=world.coordinator,
+                          action="request_clarification", expected_version=issue.version,
+                          data={"message": SECRET_MESSAGE})
+        relayed.commit()
+    to_lead = {m.message["X-Escalation-Reference"]: m for m in inbox.to(world.lead.email)}
+    assert SECRET_MESSAGE in to_lead[public.reference].text  # public: the request travels
+    secret = to_lead[restricted.reference]
+    assert restricted.title in secret.text
+    assert "rajattu" in secret.text
+    for body in (secret.text, secret.html, str(secret.message)):
+        assert SECRET_MESSAGE not in body
+        assert SECRET_DESCRIPTION not in body
+
+
+def test_a_restricted_decision_mail_leaves_out_statements_and_rationale(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    issue = issue_in(relayed, world, "awaiting_statement", visibility="restricted")
+    statements.add_statement(relayed, issue.reference, actor=world.member2, position="opposes",
+                             text="LAUSUNTO-TEKSTI")
+    issues.transition(relayed, issue.reference, actor=world.chair,
+                      action="forward_to_working_group", expected_version=issue.version)
+    issues.transition(relayed, issue.reference, actor=world.ministry_chair, action="decide",
+                      expected_version=issue.version,
+                      data={"outcome": "clarified", "rationale": "PERUSTELU-TEKSTI"})
+    relayed.commit()
+    mails = inbox.snapshot()
+    assert mails
+    for mail in mails:
+        for secret in ("LAUSUNTO-TEKSTI", "PERUSTELU-TEKSTI", "Lapsen etu puoltaa"):
+            assert secret not in str(mail.message)
+
+
+def test_a_job_run_twice_sends_once(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    submit(relayed, world)
+    [message] = relayed.scalars(select(OutboxMessage)).all()
+    before = len(inbox.snapshot())
+    assert before == 1
+    assert deliver.run(message.id).skipped
+    assert deliver.deliver(message.id).endswith("nothing to do")
+    # Even with the message's own mark undone, the delivery row says "sent".
+    relayed.execute(update(OutboxMessage).values(delivered_at=None))
+    outcome = deliver.run(message.id)
+    assert (outcome.sent, outcome.pending) == (1, 0)
+    assert len(inbox.snapshot()) == before
+
+
+def test_without_smtp_mails_go_to_the_mail_folder(
+    relayed: Session, world: World, settings_env: dict[str, str]
+) -> None:
+    issue = submit(relayed, world)
+    folder = Path(settings_env["ESCALATION_INSTANCE"]) / "mail"
+    [eml] = folder.glob("*.eml")
+    text = eml.read_text()
+    assert issue.reference in text
+    assert "Message-ID: <esc." in text
+    # A resend of the same delivery replaces the file: the folder never holds a copy.
+    row = relayed.scalars(select(Delivery)).one()
+    row.status, row.sent_at = DeliveryStatus.PENDING, None
+    relayed.execute(update(OutboxMessage).values(delivered_at=None))
+    relayed.commit()
+    deliver.run(row.outbox_id)
+    assert len(list(folder.glob("*.eml"))) == 1
+
+
+def work(conn: Redis) -> None:
+    """Run every queued job (and due retries) in this process, then stop."""
+    SimpleWorker([queue.queue(conn)], connection=conn).work(burst=True, with_scheduler=True)
+
+
+def test_rq_on_fakeredis_delivers_after_the_commit(
+    relayed: Session, world: World, inbox: Inbox, fake_redis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    submit(relayed, world)
+    assert queue.queue(fake_redis).count == 1
+    assert not inbox.snapshot()  # handed over, not sent: the worker sends
+    message = relayed.scalars(select(OutboxMessage)).one()
+    assert message.enqueued_at is not None
+    work(fake_redis)
+    assert [m.rcpt for m in inbox.snapshot()] == [world.coordinator.email]
+    relayed.refresh(message)
+    assert message.delivered_at is not None
+
+
+def test_smtp_refusing_three_times_is_retried_then_delivered(
+    relayed: Session, world: World, inbox: Inbox, fake_redis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url, NOTIFY_RETRY_INTERVALS="0,0,0,0")
+    inbox.refuse = 3
+    submit(relayed, world)
+    work(fake_redis)
+    assert inbox.refused == 3
+    assert [m.rcpt for m in inbox.snapshot()] == [world.coordinator.email]
+    row = relayed.scalars(select(Delivery)).one()
+    relayed.refresh(row)
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 4)
+
+
+def test_when_retries_run_out_it_is_failed_and_can_be_retried_by_hand(
+    relayed: Session, world: World, inbox: Inbox, fake_redis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url, NOTIFY_RETRY_INTERVALS="0,0,0,0")
+    inbox.refuse = 1000
+    submit(relayed, world)
+    work(fake_redis)
+    assert inbox.refused == 5
+    assert not inbox.snapshot()
+    [failed] = failures.failed(relayed)
+    assert (failed.email, failed.attempts, failed.kind) == (world.coordinator.email, 5,
+                                                            "transition")
+    assert "451" in (failed.last_error or "")
+    assert relay.sweep() == 0  # a failed delivery waits for a person, not for the sweep
+
+    inbox.refuse = 0
+    messages = failures.retry(relayed, [failed.id])
+    relayed.commit()
+    relay.hand_off(messages)
+    work(fake_redis)
+    assert [m.rcpt for m in inbox.snapshot()] == [world.coordinator.email]
+    assert failures.failed(relayed) == []
+
+
+def test_a_permanent_refusal_fails_at_once(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+
+    async def refuse(server: Any, session: Any, envelope: Any) -> str:
+        return "550 5.1.1 No such user"
+
+    monkeypatch.setattr(inbox, "handle_DATA", refuse)
+    submit(relayed, world)
+    [failed] = failures.failed(relayed)
+    assert failed.attempts == 1
+    assert "550" in (failed.last_error or "")
+
+
+def test_the_sweep_hands_over_what_the_commit_could_not(
+    relayed: Session, world: World, fake_redis: Redis, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    relay.uninstall()  # as if Redis had been down at the commit
+    submit(relayed, world)
+    assert queue.queue(fake_redis).count == 0
+    assert relay.sweep() == 1
+    assert relay.sweep() == 0  # handed over: not again until the lease runs out
+    assert queue.queue(fake_redis).count == 1
+
+
+@pytest.mark.parametrize(
+    ("target", "who"),
+    [
+        ("region", {"lead"}),
+        ("backbone", {"coordinator"}),
+        ("stakeholders", {"member", "member2", "solo_member", "chair"}),
+        ("stakeholders:chair", {"chair"}),
+        ("stakeholder_chair", {"chair"}),
+        ("working_group", {"ministry_member", "ministry_chair"}),
+        ("ministry_chair", {"ministry_chair"}),
+        ("working_group:chair", {"ministry_chair"}),
+        ("backbone:chair", {"coordinator"}),
+    ],
+)
+def test_every_notify_name_resolves_to_its_people(
+    session: Session, world: World, target: str, who: set[str]
+) -> None:
+    issue = new_issue(session, world)
+    people = recipients.resolve(session, issue, target)
+    assert {p.email for p in people} == {getattr(world, w).email for w in who}
+
+
+def test_every_name_a_definition_may_notify_is_known(session: Session, world: World) -> None:
+    issue = new_issue(session, world)
+    for target in NOTIFY_TARGETS:
+        recipients.resolve(session, issue, target)  # raises UnknownTarget if not
+
+
+def test_a_bug_while_rendering_ends_as_a_visible_failure(
+    relayed: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, NOTIFY_RETRY_INTERVALS="")  # one attempt only
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("template exploded")
+
+    monkeypatch.setattr(rendering, "compose", broken)
+    submit(relayed, world)
+    [failed] = failures.failed(relayed)
+    assert failed.last_error == "ValueError: template exploded"
+    assert relay.sweep() == 0
