@@ -47,6 +47,7 @@ from escalation.models import Issue, Statement
 from escalation.policy import Actor, can_see
 from escalation.services import comments, issues, statements
 from escalation.workflow.definition import Workflow
+from escalation.workflow.engine import FIRST_DAY, LAST_DAY
 from tests.factories import World
 
 PEOPLE = ("lead", "other_lead", "coordinator", "member", "member2", "solo_member", "chair",
@@ -73,6 +74,8 @@ junk_data = st.dictionaries(
               st.dates().map(str), st.just("31.12.2026")),
     max_size=3,
 )
+# A valid follow-up day is one the engine accepts; any other day is drawn as junk above.
+follow_up_days = st.dates(min_value=FIRST_DAY, max_value=LAST_DAY).map(str)
 staleness = st.sampled_from([*[0] * 8, -1, 1])
 # "@fit" is somebody whose roles allow the change, so walks get deep; anyone else may be wrong.
 people = st.sampled_from([*PEOPLE, *["@fit"] * 25])
@@ -235,7 +238,7 @@ class ServiceMachine(RuleBasedStateMachine):
           pick=st.integers(0, 10),
           shape=st.sampled_from([*["valid"] * 6, "empty", "blank", "junk"]),
           outcome=st.sampled_from(OUTCOMES), responsible=st.booleans(),
-          follow_up=st.one_of(st.none(), st.dates().map(str)), junk=junk_data,
+          follow_up=st.one_of(st.none(), follow_up_days), junk=junk_data,
           stale=staleness, comment=st.one_of(st.none(), texts))
     def transition(self, ref: str, who: str, action: str, pick: int, shape: str, outcome: str,
                    responsible: bool, follow_up: str | None, junk: dict[str, Any], stale: int,
@@ -244,7 +247,7 @@ class ServiceMachine(RuleBasedStateMachine):
                             stale, comment)
 
     @rule(ref=issues, pick=st.integers(0, 10), outcome=st.sampled_from(OUTCOMES),
-          follow_up=st.one_of(st.none(), st.dates().map(str)))
+          follow_up=st.one_of(st.none(), follow_up_days))
     def advance(self, ref: str, pick: int, outcome: str, follow_up: str | None) -> None:
         """The right person takes an offered action with good input: walks get deep."""
         issue = self.issue(ref)
