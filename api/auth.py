@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from api.web.auth import session_actor
 from escalation.errors import Unauthenticated
 from escalation.models import ApiToken, User
 from escalation.policy import Actor
@@ -27,9 +28,22 @@ def actor_from_token(session: Session, token: str, now: dt.datetime) -> Actor:
     return Actor.of(row.user)
 
 
+# Reading with the browser's session cookie is safe from cross-site forgery; changing is
+# not (SameSite=Lax still lets some cross-site requests carry it), so changes need a token.
+SESSION_METHODS = frozenset({"GET", "HEAD"})
+
+
 def current_actor(session: Session, now: dt.datetime) -> Actor:
-    """The caller, from `Authorization: Bearer <token>`; 401 without one."""
+    """The caller, from `Authorization: Bearer <token>`; 401 without one.
+
+    Without an Authorization header, a GET or HEAD from a browser signed in to the pages
+    is answered as that person (so pages may fetch JSON); anything else needs the token.
+    """
     header = request.headers.get("Authorization", "")
+    if not header and request.method in SESSION_METHODS:
+        signed_in = session_actor()
+        if signed_in is not None:
+            return signed_in
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send `Authorization: Bearer <token>`.")

@@ -1,0 +1,61 @@
+"""The HTML face: pages for people, on the same services as the JSON API.
+
+One `web` blueprint holds the page blueprints (auth, home, issues, queues, reports,
+admin); its error handlers turn the core's refusals into pages. `init_app` wires in
+Babel, Flask-Login, CSRF and the security headers; `create_app` calls it once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask
+from flask_babel import gettext
+
+from api.web import (
+    admin,
+    auth,
+    errors,
+    home,
+    i18n,
+    issues,
+    labels,
+    queues,
+    reports,
+    security,
+)
+from escalation import runtime
+from escalation.models import Role
+from escalation.services.tasks import bodies_of
+
+
+def main_menu() -> list[tuple[str, dict[str, Any], str]]:
+    """The signed-in person's menu: what their roles work with."""
+    me = auth.actor()
+    items: list[tuple[str, dict[str, Any], str]] = [
+        ("web.home.index", {}, gettext("My tasks"))]
+    if me.lead_regions:
+        items.append(("web.issues.new", {}, gettext("New issue")))
+    items += [("web.queues.show", {"body": b}, labels.label(labels.BODIES, b))
+              for b in bodies_of(me)]
+    items.append(("web.reports.index", {}, gettext("Reports")))
+    if Role.ADMIN in me.roles:
+        items.append(("web.admin.index", {}, gettext("Administration")))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    # Secure cookies follow the address the service is published at (BASE_URL), not the
+    # request: behind a TLS-terminating proxy the request itself looks like plain HTTP.
+    https = runtime.settings().base_url.startswith("https://")
+    security.init_app(app, https=https)
+    i18n.init_app(app)
+    auth.init_app(app)
+    web = Blueprint("web", __name__)
+    for child in (home.bp, auth.bp, issues.bp, queues.bp, reports.bp, admin.bp):
+        web.register_blueprint(child)
+    errors.init_app(app, web)
+    app.register_blueprint(web)
+    app.jinja_env.globals.update(
+        labels=labels.Labels, describe=labels.describe, due_phrase=i18n.due_phrase,
+        region_name=i18n.region_name, month_name=i18n.month_name, main_menu=main_menu)

@@ -1,0 +1,340 @@
+"""The pages' forms. An action's form is made from the workflow definition's `data` for
+that transition, so a changed definition changes the form with no code edited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from api.web import labels
+from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.workflow import engine
+from escalation.workflow.definition import DataField, Transition
+
+TEXT_MAX = 20_000
+
+
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+    """Several choices as a list of checkboxes (works without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def choices(table: Mapping[str, Any], values: Sequence[str]) -> list[SelectChoice]:
+    """Options with their labels in the reader's language (looked up when rendered)."""
+    return [SelectChoice(v, table.get(v, v)) for v in values]
+
+
+class IssueForm(FlaskForm):  # type: ignore[misc]
+    """A region's question: the same fields for a new draft and for editing one."""
+
+    region = SelectField(_l("Region"), choices=[], validate_choice=True)
+    title = StringField(
+        _l("Title"),
+        description=_l("One sentence that says what the question is about. For example: "
+                       "Does the duty to notify in section 25 of the Child Welfare Act "
+                       "also apply to volunteers?"),
+        validators=[InputRequired(_l("Give the issue a title.")),
+                    Length(max=200, message=_l("Use at most 200 characters."))])
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("Describe the situation, what you have already tried in your region "
+                       "and what you need from the national level. Write so that someone "
+                       "who does not know your region understands."),
+        validators=[Optional(), Length(max=TEXT_MAX, message=_l("The text is too long."))])
+    category = SelectField(
+        _l("Category"),
+        description=_l("Choose the closest one. The backbone team can change it later."),
+        choices=[SelectChoice("", _l("Choose a category")),
+                 *choices(labels.CATEGORIES, [c.value for c in Category])],
+        validate_choice=False)
+    urgency = RadioField(
+        _l("Urgency"),
+        description=_l("Choose urgent only if waiting for the usual time could harm children "
+                       "or families."),
+        choices=choices(labels.URGENCIES, [u.value for u in Urgency]), default="normal")
+    rights_dimensions = MultiCheckboxField(
+        _l("Children's rights (optional)"),
+        description=_l("Which of the child's rights does the question touch? Choose all "
+                       "that apply."),
+        choices=choices(labels.RIGHTS, [r.value for r in RightsDimension]))
+    legal_references = TextAreaField(
+        _l("Legal references (optional)"),
+        description=_l("The laws or sections the question concerns, one per line. For "
+                       "example: Child Welfare Act 417/2007, section 25."),
+        validators=[Optional(), Length(max=10_000, message=_l("The text is too long."))])
+    visibility = RadioField(
+        _l("Who can see the issue"),
+        description=_l("Public: all users of the service, other regions too. Restricted: "
+                       "only your region and the national bodies."),
+        choices=choices(labels.VISIBILITIES, [v.value for v in Visibility]), default="public")
+    expected_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    save_draft = SubmitField(_l("Save as a draft"))
+    send = SubmitField(_l("Send to the backbone team"))
+    save = SubmitField(_l("Save changes"))
+
+    def fields_for_service(self) -> dict[str, Any]:
+        """The issue's fields as the core takes them."""
+        refs = [line.strip() for line in (self.legal_references.data or "").splitlines()]
+        return {
+            "title": self.title.data or "",
+            "description": self.description.data or "",
+            "category": self.category.data or None,
+            "urgency": self.urgency.data,
+            "rights_dimensions": list(self.rights_dimensions.data or []),
+            "legal_references": [r for r in refs if r],
+            "visibility": self.visibility.data,
+        }
+
+    def check_complete(self) -> bool:
+        """Sending needs what the backbone team needs; a draft may be unfinished."""
+        ok = True
+        if not (self.description.data or "").strip():
+            self.description.errors = [*self.description.errors, _l(
+                "Describe the question before sending it. You can also save it as a draft.")]
+            ok = False
+        if not self.category.data:
+            self.category.errors = [*self.category.errors, _l(
+                "Choose a category before sending. You can also save it as a draft.")]
+            ok = False
+        return ok
+
+
+class VersionedForm(FlaskForm):  # type: ignore[misc]
+    """A change to an issue names the version its writer saw (the optimistic lock)."""
+
+    expected_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+def renew_version(form: FlaskForm, version: int) -> None:
+    """After a conflict: the form, as the writer left it, now names the current version."""
+    form.expected_version.data = version
+    form.expected_version.raw_data = [str(version)]  # what the hidden input renders
+
+
+class StatementForm(VersionedForm):
+    position = RadioField(
+        _l("Position"),
+        description=_l("Your organisation's overall view of the initiative."),
+        choices=choices(labels.POSITIONS, [p.value for p in Position]),
+        validators=[InputRequired(_l("Choose a position."))])
+    text = TextAreaField(
+        _l("Statement"),
+        description=_l("Your organisation's statement. Needed unless you choose no position."),
+        validators=[Length(max=TEXT_MAX, message=_l("The text is too long."))])
+    rights_assessment = TextAreaField(
+        _l("Children's rights assessment (optional)"),
+        description=_l("How does the initiative affect the rights of the child: the child's "
+                       "best interests, non-discrimination, the right to be heard, and the "
+                       "right to life and development?"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=_l("The text is too long."))])
+    give = SubmitField(_l("Give the statement"))
+
+    def validate_text(self, field: TextAreaField) -> None:
+        if self.position.data != Position.NO_POSITION and not (field.data or "").strip():
+            raise ValidationError(_l("Write the statement, or choose no position."))
+
+
+class CommentForm(VersionedForm):
+    text = TextAreaField(
+        _l("Comment"),
+        description=_l("Comments are shown with the issue. They do not move it on."),
+        validators=[InputRequired(_l("Write a comment.")),
+                    Length(max=TEXT_MAX, message=_l("The text is too long."))])
+    internal = BooleanField(
+        _l("Internal: only the backbone team and the national bodies can read it"))
+    add = SubmitField(_l("Add the comment"))
+
+
+class AssignForm(VersionedForm):
+    assignee = SelectField(
+        _l("Handled by"),
+        description=_l("The backbone team member who looks after this issue."),
+        choices=[], validate_choice=True)
+    assign = SubmitField(_l("Change the handler"))
+
+
+class ActionForm(VersionedForm):
+    """Base of the forms made per transition; `action` names it."""
+
+    action = HiddenField()
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        description=_l("Anything else to record with this step."),
+        validators=[Optional(), Length(max=TEXT_MAX, message=_l("The text is too long."))])
+
+
+def _plausible_date(form: FlaskForm, field: DateField) -> None:
+    """The core's own bounds, said here in the reader's language."""
+    if field.data is not None and not engine.FIRST_DAY <= field.data <= engine.LAST_DAY:
+        raise ValidationError(_l("Give a date between the years %(first)s and %(last)s.",
+                                 first=engine.FIRST_DAY.year, last=engine.LAST_DAY.year))
+
+
+def _data_field(f: DataField) -> Any:
+    name = labels.FIELDS.get(f.name, f.name.replace("_", " ").capitalize())
+    text = name if f.required else _l("%(name)s (optional)", name=name)
+    checks: list[Any] = ([InputRequired(_l("This field is required."))] if f.required
+                         else [Optional()])
+    help_ = labels.FIELD_HELP.get(f.name, "")
+    if f.type == "date":
+        return DateField(text, description=help_, validators=[*checks, _plausible_date],
+                         render_kw={"autocomplete": "off"})
+    if f.type == "choice":
+        table = labels.CHOICES.get(f.name, {})
+        return RadioField(text, description=help_, choices=choices(table, f.choices),
+                          validators=checks)
+    return TextAreaField(text, description=help_,
+                         validators=[*checks, Length(max=TEXT_MAX,
+                                                     message=_l("The text is too long."))])
+
+
+_form_classes: dict[Transition, type[ActionForm]] = {}
+
+
+def action_form_class(t: Transition) -> type[ActionForm]:
+    """The form for one transition: exactly its data fields, then an optional comment."""
+    if t not in _form_classes:
+        attrs = {f.name: _data_field(f) for f in t.data}
+        attrs["go"] = SubmitField(labels.ACTIONS.get(t.action, t.action))
+        _form_classes[t] = type(f"{t.action.title().replace('_', '')}Form", (ActionForm,),
+                                attrs)
+    return _form_classes[t]
+
+
+def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
+    """The action's `data` from the form, as the API would send it."""
+    out: dict[str, Any] = {}
+    for f in t.data:
+        value = form[f.name].data
+        if value in (None, ""):
+            continue
+        out[f.name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+class UserForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField(_l("E-mail address"), validators=[
+        InputRequired(_l("Enter the e-mail address.")), Length(max=254)])
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
+                                               Length(max=200)])
+    roles = MultiCheckboxField(
+        _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
+        choices=choices(labels.ROLES, [r.value for r in Role]),
+        validators=[InputRequired(_l("Choose at least one role."))])
+    region = SelectField(_l("Region (optional)"),
+                         description=_l("Only for a regional lead: the region they lead."),
+                         choices=[], validate_choice=True, default="")
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        description=_l("Only for members of the stakeholder group or the working group: the "
+                       "organisation they speak for."),
+        validators=[Optional(), Length(max=200)])
+    password = PasswordField(
+        _l("Password (optional)"),
+        description=_l("At least 12 characters. Leave empty if the person signs in only with "
+                       "an API token."),
+        validators=[Optional(), Length(max=1000)])
+    add_user = SubmitField(_l("Add the person"))
+
+
+class RegionForm(FlaskForm):  # type: ignore[misc]
+    code = StringField(
+        _l("Code"), description=_l("Lower-case letters, digits and hyphens, for example "
+                                   "pirkanmaa. Used in addresses and the API."),
+        validators=[InputRequired(_l("Enter the code.")), Length(max=40)])
+    name_fi = StringField(_l("Name in Finnish"), validators=[
+        InputRequired(_l("Enter the name in Finnish.")), Length(max=200)])
+    name_sv = StringField(_l("Name in Swedish (optional)"),
+                          validators=[Optional(), Length(max=200)])
+    add_region = SubmitField(_l("Add the region"))
+
+
+class TokenForm(FlaskForm):  # type: ignore[misc]
+    email = SelectField(_l("Person"), choices=[], validate_choice=True,
+                        validators=[InputRequired(_l("Choose the person."))])
+    name = StringField(_l("What the token is for"),
+                       description=_l("For example: reporting from the regional dashboard."),
+                       validators=[InputRequired(_l("Say what the token is for.")),
+                                   Length(max=200)])
+    create_token = SubmitField(_l("Create a token"))
+
+
+# Messages the core gives in English, as the reader's language has them.
+_CORE = {
+    "This field is required.": _l("This field is required."),
+    "Contains control characters; remove them and try again.":
+        _l("The text contains control characters. Remove them and try again."),
+    "The issue needs a title, a description and a category before it is sent.":
+        _l("The issue needs a title, a description and a category before it is sent."),
+    "At least one statement is needed before the working group can take this up.":
+        _l("At least one statement is needed before the working group can take this up."),
+    "This outcome needs a responsible party.":
+        _l("This outcome needs a responsible party."),
+    "Must be a date (YYYY-MM-DD).": _l("Give a date."),
+    "Not an e-mail address.": _l("This is not an e-mail address."),
+    "A regional lead needs a region.": _l("A regional lead needs a region."),
+    "Only a regional lead has a region.": _l("Only a regional lead has a region."),
+    "Give at least one role.": _l("Choose at least one role."),
+    "Use lower-case letters, digits and hyphens (e.g. pirkanmaa).":
+        _l("Use lower-case letters, digits and hyphens, for example pirkanmaa."),
+    "Only a member of the stakeholder group or the working group speaks for an organisation.":
+        _l("Only a member of the stakeholder group or the working group speaks for an "
+           "organisation."),
+    "The password is too easy to guess; choose a longer phrase.":
+        _l("The password is too easy to guess. Choose a longer phrase."),
+    "The password must not contain the e-mail address.":
+        _l("The password must not contain the e-mail address."),
+}
+_ALREADY = re.compile(r"(A user with e-mail .+|Region .+) already exists\.")
+_PASSWORD_LENGTH = re.compile(r"The password must be at least (\d+) characters long\.")
+_AT_MOST = re.compile(r"At most (\d+) characters\.")
+
+
+def core_message(message: str) -> str:
+    """A core refusal in the reader's language; an unknown one in a general form."""
+    if message in _CORE:
+        return str(_CORE[message])
+    if (m := _AT_MOST.fullmatch(message)) is not None:
+        return str(_l("Use at most %(num)s characters.", num=m.group(1)))
+    if _ALREADY.fullmatch(message):
+        return str(_l("This already exists."))
+    if (m := _PASSWORD_LENGTH.fullmatch(message)) is not None:
+        return str(_l("The password must be at least %(num)s characters long.",
+                      num=m.group(1)))
+    if message.endswith("has already given a statement in this round."):
+        return str(_l("Your organisation has already given a statement in this round."))
+    return str(_l("This value was not accepted. Check it and try again."))
+
+
+def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
+    """Put the core's field errors beside the fields; the rest at the top of the form."""
+    for key, messages in errors.items():
+        texts = [core_message(m) for m in messages]
+        target = form._fields.get(key)
+        if target is not None and key not in ("csrf_token", "expected_version", "action"):
+            target.errors = [*target.errors, *texts]
+        else:
+            form.form_errors.extend(texts)

@@ -1,0 +1,79 @@
+"""The operators' pages: people, regions and API tokens, for administrators only.
+
+The command line calls `people` directly (whoever runs it operates the service); these
+wrappers put the administrator check in front of the same use cases for the web.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from escalation.errors import Forbidden
+from escalation.models import ApiToken, Membership, Region, Role, User
+from escalation.policy import Actor
+from escalation.services import people
+
+TOKENS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the administration page lists."""
+
+    users: list[User]
+    regions: list[Region]
+    tokens: list[ApiToken]
+
+
+def _require_admin(actor: Actor) -> None:
+    if Role.ADMIN not in actor.roles:
+        raise Forbidden("Only an administrator may manage people, regions and tokens.")
+
+
+def overview(session: Session, *, actor: Actor) -> Overview:
+    """People with their roles and regions, the regions, the newest API tokens."""
+    _require_admin(actor)
+    users = list(session.scalars(
+        select(User).order_by(User.name).options(
+            selectinload(User.memberships).selectinload(Membership.region),
+            selectinload(User.organisation))))
+    regions = list(session.scalars(select(Region).order_by(Region.name_fi)))
+    tokens = list(session.scalars(
+        select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        .limit(TOKENS_SHOWN).options(selectinload(ApiToken.user))))
+    return Overview(users=users, regions=regions, tokens=tokens)
+
+
+def add_user(session: Session, *, actor: Actor, email: str, name: str, roles: Sequence[str],
+             region: str | None = None, organisation: str | None = None,
+             password: str | None = None, locale: str = "fi",
+             now: dt.datetime | None = None) -> User:
+    """A new person with roles (see `people.add_user`)."""
+    _require_admin(actor)
+    return people.add_user(session, email=email, name=name, roles=roles, region=region,
+                           organisation=organisation, password=password, locale=locale,
+                           now=now)
+
+
+def add_region(session: Session, *, actor: Actor, code: str, name_fi: str,
+               name_sv: str | None = None) -> Region:
+    _require_admin(actor)
+    return people.add_region(session, code=code, name_fi=name_fi, name_sv=name_sv)
+
+
+def create_token(session: Session, *, actor: Actor, email: str, name: str,
+                 now: dt.datetime | None = None) -> tuple[str, ApiToken]:
+    """A token for somebody; the plain token is shown once and never stored."""
+    _require_admin(actor)
+    return people.create_token(session, email=email, name=name, now=now)
+
+
+def revoke_token(session: Session, *, actor: Actor, token_id: int,
+                 now: dt.datetime | None = None) -> ApiToken:
+    _require_admin(actor)
+    return people.revoke_token(session, token_id, now=now)

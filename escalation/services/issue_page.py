@@ -1,0 +1,118 @@
+"""Everything one issue's page shows, read in one unit: the detail, the record, who has
+answered this round, and what the reader may do now (from the workflow definition)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from escalation.models import Body, Membership, Organisation, Role, Statement, User
+from escalation.policy import Actor
+from escalation.services import actors, reading
+from escalation.services.access import workflow_of
+from escalation.services.reading import IssueDetail
+from escalation.services.statements import speaker_of
+from escalation.workflow.definition import Transition, Workflow
+
+_STAKEHOLDER_ROLES = (Role.STAKEHOLDER_MEMBER, Role.STAKEHOLDER_CHAIR)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of the timeline: who (by name and organisation), what, when, with what."""
+
+    seq: int
+    at: dt.datetime
+    who: str
+    organisation: str | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """An organisation (or a member speaking for themself) asked for a statement."""
+
+    name: str
+    answered: bool
+    position: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    detail: IssueDetail
+    workflow: Workflow
+    timeline: list[Event]
+    speakers: list[Speaker]  # this round's; empty before the first round
+    actions: list[Transition]  # the transitions the reader may try now (guards may refuse)
+    activities: frozenset[str]  # state-keeping changes they may make: edit, comment...
+    statement_given: bool  # the reader's organisation (or they) answered this round
+    assignees: list[tuple[str, str]]  # (e-mail, name) to choose from, if they may assign
+
+
+def issue_page(session: Session, reference: str, *, actor: Actor,
+               now: dt.datetime) -> IssuePage:
+    """The issue as `actor` may see it, with its timeline and their possible steps."""
+    detail = reading.issue_detail(session, reference, actor=actor, now=now)
+    issue = detail.issue
+    wf = workflow_of(issue)
+    trail = reading.audit_trail(session, reference, actor=actor)
+    people = {u.email: u for u in session.scalars(
+        select(User).where(User.email.in_({e["actor"] for e in trail}))
+        .options(selectinload(User.organisation)))}
+    timeline = []
+    for e in trail:
+        user = people.get(e["actor"])
+        timeline.append(Event(
+            seq=e["seq"], at=e["at"], who=user.name if user else e["actor"],
+            organisation=user.organisation.name if user and user.organisation else None,
+            action=e["action"], from_state=e["from_state"], to_state=e["to_state"],
+            data=dict(e["data"] or {})))
+    roles = actor.roles_on(issue)
+    actions = []
+    for name in detail.available_actions:
+        moves = [t for t in wf.transitions
+                 if t.action == name and issue.state in t.sources and roles & t.roles]
+        actions.append(moves[0])
+    activities = frozenset(name for name, act in wf.activities.items()
+                           if issue.state in act.states and roles & act.roles)
+    in_round = [s for s in detail.statements if s.round == issue.statement_round]
+    me = session.get(User, actor.user_id)
+    mine = speaker_of(me)[0] if me is not None else None
+    return IssuePage(
+        detail=detail, workflow=wf, timeline=timeline,
+        speakers=_speakers(session, in_round) if issue.statement_round else [],
+        actions=actions, activities=activities,
+        statement_given=any(s.speaker == mine for s in in_round),
+        assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
+        if "assign" in activities else [],
+    )
+
+
+def _speakers(session: Session, in_round: list[Statement]) -> list[Speaker]:
+    """Each member organisation, and each member without one, and whether they answered."""
+    given = {s.speaker: s for s in in_round}
+    expected: list[tuple[str, str]] = [
+        (f"org:{o.id}", o.name) for o in session.scalars(
+            select(Organisation).where(Organisation.body == Body.STAKEHOLDERS)
+            .order_by(Organisation.name))
+    ]
+    expected += [
+        (f"user:{u.id}", u.name) for u in session.scalars(
+            select(User).join(Membership).where(
+                Membership.role.in_(_STAKEHOLDER_ROLES), User.organisation_id.is_(None),
+                User.active.is_(True)).distinct().order_by(User.name))
+    ]
+    seen = {key for key, _ in expected}
+    # Somebody who answered and has since left the group still counts as having answered.
+    expected += [(s.speaker, s.organisation.name if s.organisation else s.author.name)
+                 for s in in_round if s.speaker not in seen]
+    return [Speaker(name=name, answered=key in given,
+                    position=given[key].position if key in given else None)
+            for key, name in expected]

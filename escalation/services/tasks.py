@@ -1,0 +1,128 @@
+"""What awaits whom: a person's tasks, a body's queue, and the public count per stage.
+
+Which states await which body comes from the workflow definitions, matched against
+the version each issue is pinned to, as in `queries`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from escalation import runtime
+from escalation.errors import InvalidInput
+from escalation.models import Issue, Region, Role, Visibility
+from escalation.policy import Actor, visible_filter
+from escalation.services import queries
+from escalation.services.queries import IssueFilter, Page
+
+# The bodies whose queues the pages show (the region's own work is in its leads' tasks).
+QUEUE_BODIES = ("backbone", "stakeholders", "working_group")
+TASKS_MAX = 200
+
+# The body a role works for.
+_BODY_OF_ROLE = {
+    Role.COORDINATOR: "backbone",
+    Role.STAKEHOLDER_MEMBER: "stakeholders",
+    Role.STAKEHOLDER_CHAIR: "stakeholders",
+    Role.MINISTRY_MEMBER: "working_group",
+    Role.MINISTRY_CHAIR: "working_group",
+}
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """A person's open work, overdue first; `overdue` counts the late ones."""
+
+    items: list[Issue]
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One page of a body's queue and how many of all the matching issues are late."""
+
+    body: str
+    page: Page
+    overdue: int
+
+
+def bodies_of(actor: Actor) -> list[str]:
+    """The bodies a person works for, in the order the workflow reaches them."""
+    mine = {_BODY_OF_ROLE[Role(r)] for r in actor.roles if r in _BODY_OF_ROLE}
+    return [b for b in QUEUE_BODIES if b in mine]
+
+
+def _states_where(test: str, *, body: str | None = None) -> ColumnElement[bool]:
+    """Issues whose pinned workflow version says their state is open / awaits `body`."""
+    parts = []
+    for wf in runtime.registry().workflows.values():
+        names = sorted(s.name for s in wf.states.values()
+                       if (s.awaiting == body if test == "awaiting" else s.open))
+        if names:
+            parts.append(and_(Issue.workflow_name == wf.name,
+                              Issue.workflow_version == wf.version,
+                              Issue.state.in_(names)))
+    return or_(false(), *parts)
+
+
+def _overdue(now: dt.datetime) -> ColumnElement[bool]:
+    return and_(Issue.due_at.is_not(None), Issue.due_at < now, _states_where("open"))
+
+
+def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
+    """What awaits the person or their bodies: their region's drafts and clarifications
+    for a lead, their body's queue for the others, and whatever is assigned to them."""
+    mine: list[ColumnElement[bool]] = [
+        and_(Issue.assignee_id == actor.user_id, _states_where("open")),
+    ]
+    if actor.lead_regions:
+        mine.append(and_(Issue.region_id.in_(actor.lead_regions),
+                         _states_where("awaiting", body="region")))
+    mine.extend(_states_where("awaiting", body=b) for b in bodies_of(actor))
+    condition = and_(visible_filter(actor), or_(*mine))
+    overdue_first = case((_overdue(now), 0), else_=1)
+    items = list(session.scalars(
+        select(Issue).where(condition)
+        .order_by(overdue_first, Issue.due_at.asc().nulls_last(), Issue.id.asc())
+        .limit(TASKS_MAX)
+        .options(joinedload(Issue.region, innerjoin=True))
+    ))
+    late = session.scalar(select(func.count()).select_from(Issue)
+                          .where(condition, _overdue(now))) or 0
+    return Tasks(items=items, overdue=int(late))
+
+
+def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilter,
+               now: dt.datetime, page: int = 1, per_page: int = 25) -> Queue:
+    """A body's queue, filtered: overdue first, then by due date (none last)."""
+    if body not in QUEUE_BODIES:
+        raise InvalidInput({"body": [f"Must be one of: {', '.join(QUEUE_BODIES)}."]})
+    filters = replace(filters, awaiting=body, overdue=None)
+    # Every state that awaits a body is open, so due-date order puts the late ones first.
+    found = queries.list_issues(session, actor=actor, filters=filters, sort="due_at",
+                                page=page, per_page=per_page, now=now)
+    late = queries.list_issues(session, actor=actor, filters=replace(filters, overdue=True),
+                               page=1, per_page=1, now=now).total
+    return Queue(body=body, page=found, overdue=late)
+
+
+def public_counts(session: Session) -> dict[str, int]:
+    """How many public issues are at each stage after the draft (for the front page)."""
+    rows = session.execute(
+        select(Issue.state, func.count())
+        .where(Issue.visibility == Visibility.PUBLIC, Issue.state != "draft")
+        .group_by(Issue.state)
+    ).all()
+    wf = runtime.registry().latest("escalation")
+    counts = {state: 0 for state in wf.states if state != wf.initial}
+    counts.update({str(state): int(n) for state, n in rows})
+    return counts
+
+
+def regions(session: Session) -> list[Region]:
+    """Every region, for filters."""
+    return list(session.scalars(select(Region).order_by(Region.name_fi)))

@@ -1,0 +1,47 @@
+"""The reports page: figures, SVG charts, each with its numbers as a table."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.factories import World, issue_in
+from tests.web.conftest import SignIn, text_of
+
+
+def test_figures_charts_and_tables(sign_in: SignIn, session: Session, world: World) -> None:
+    issue_in(session, world, "submitted", category="funding")
+    issue_in(session, world, "decided")
+    issue_in(session, world, "submitted", visibility="restricted", lead=world.other_lead,
+             region="pirkanmaa")
+    html = sign_in("coordinator").get("/reports/").get_data(as_text=True)
+    text = text_of(html)
+    assert html.count('<svg role="img"') == 4
+    assert '<tr><th scope="row">Taustatuen käsittelyssä</th><td class="num">2</td></tr>' in html
+    assert '<tr><th scope="row">Uusimaa</th><td class="num">2</td></tr>' in html
+    assert "Rahoitus" in text
+    assert "Mediaani" in text
+    assert "marraskuu" in text or "Kuukausittain" in text
+
+
+def test_only_what_the_reader_may_see_is_counted(sign_in: SignIn, session: Session,
+                                                 world: World) -> None:
+    issue_in(session, world, "submitted", visibility="restricted", lead=world.other_lead,
+             region="pirkanmaa")
+    html = sign_in("observer").get("/reports/").get_data(as_text=True)
+    assert "Pirkanmaa</th>" not in html
+
+
+def test_filters_and_their_errors(sign_in: SignIn, session: Session, world: World) -> None:
+    issue_in(session, world, "submitted")
+    c = sign_in("coordinator")
+    assert c.get("/reports/?region=pirkanmaa").status_code == 200
+    bad = c.get("/reports/?from=2026-12-01&to=2026-01-01", headers={"Accept-Language": "en"})
+    assert bad.status_code == 422
+    assert 'id="from-error"' in bad.get_data(as_text=True)
+    wrong = c.get("/reports/?from=not-a-date")
+    assert wrong.status_code == 422
+
+
+def test_reports_need_signing_in(client: FlaskClient, world: World) -> None:
+    assert client.get("/reports/").status_code == 302
