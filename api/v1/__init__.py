@@ -18,7 +18,13 @@ def init_app(app: Flask) -> Api:
         "Questions raised in the regions, carried to the national bodies and the answers "
         "back. Authenticate with `Authorization: Bearer <token>` "
         "(`escalation create-token EMAIL`). Errors are RFC 9457 problem documents.")}})
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("bearer", {
+        "type": "http", "scheme": "bearer",
+        "description": "`POST /api/v1/auth/token` or `escalation create-token EMAIL`."})
+    api.spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME",
+                                                                 "session"),
+        "description": "The web pages' sign-in (at /login), for GET requests only."})
     for module in (issues, audit, reports, workflows, tokens):
         api.register_blueprint(module.blp)
 

@@ -26,6 +26,7 @@ from escalation.policy import Actor
 F = TypeVar("F", bound=Callable[..., Any])
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+SESSION: list[dict[str, list[str]]] = [{"session": []}]
 
 # The refusals of DESIGN §6 as documented responses: (status, what it means, schema, headers).
 REFUSALS: list[tuple[int, str, type[Problem], dict[str, Any]]] = [
@@ -88,6 +89,8 @@ class RefusalsPlugin(BasePlugin):
                 _add_refusal(responses, 404)
             if operation.get("security") == BEARER:
                 _add_refusal(responses, 401)
+                if method in ("get", "head"):  # api/auth.py: the pages' sign-in serves reads
+                    operation["security"] = [*BEARER, *SESSION]
                 if method == "post":
                     operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
                     for status, response in responses.items():

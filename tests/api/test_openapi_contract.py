@@ -50,8 +50,12 @@ def test_every_operation_lists_its_refusals_as_problems(document: dict[str, Any]
 
 
 def test_only_signing_in_goes_without_a_token(document: dict[str, Any]) -> None:
-    open_ = {(m, p) for m, p, op in operations(document) if op.get("security") != [{"bearer": []}]}
+    """Reads take a token or the pages' sign-in cookie; every change takes a token."""
+    reads = [{"bearer": []}, {"session": []}]
+    open_ = {(m, p) for m, p, op in operations(document)
+             if op.get("security") != (reads if m == "get" else [{"bearer": []}])}
     assert open_ == {("post", "/api/v1/auth/token")}
+    assert document["components"]["securitySchemes"]["session"]["in"] == "cookie"
     token = document["paths"]["/api/v1/auth/token"]["post"]
     assert token["security"] == []
     assert {"401", "429"} <= token["responses"].keys()
