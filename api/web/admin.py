@@ -1,11 +1,12 @@
-"""Administration basics: people with their roles and regions, regions, API tokens."""
+"""Administration basics: people with their roles and regions, regions, API tokens, and
+the e-mails the service sent (failed deliveries retried by hand)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -19,6 +20,7 @@ from api.web.i18n import region_name
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
+from escalation.notify import relay
 from escalation.services import admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -129,3 +131,41 @@ def revoke_token(token_id: int) -> Any:
     else:
         flash(gettext("The token was revoked."), "success")
     return redirect(url_for(".index"))
+
+
+@bp.get("/mail")
+def mail() -> str:
+    """The newest e-mails and the failed deliveries, with buttons to send them again."""
+    with db.transaction() as session:
+        view = admin.mail_overview(session, actor=actor())
+        return render_template("web/admin/mail.html", view=view)
+
+
+@bp.get("/mail/<int:delivery_id>")
+def mail_one(delivery_id: int) -> str:
+    """One e-mail: to whom, about what, and its text when the mail folder keeps it."""
+    with db.transaction() as session:
+        shown = admin.read_mail(session, actor=actor(), delivery_id=delivery_id)
+        return render_template("web/admin/mail_one.html", shown=shown)
+
+
+@bp.post("/mail/retry")
+def retry_mail() -> Any:
+    """Send one failed delivery (`delivery`) or all of them (no `delivery`) again."""
+    given = request.form.get("delivery", "")
+    if given and not given.isdigit():
+        flash(gettext("There is no such failed e-mail."), "info")
+        return redirect(url_for(".mail"))
+    try:
+        with db.transaction() as session:
+            messages = admin.retry_deliveries(session, actor=actor(),
+                                              ids=[int(given)] if given else [])
+    except InvalidInput:
+        flash(gettext("There is no such failed e-mail."), "info")
+        return redirect(url_for(".mail"))
+    if messages:
+        relay.hand_off(messages)  # after the commit, as the command line does
+        flash(gettext("The e-mails will be sent again."), "success")
+    else:
+        flash(gettext("There were no failed e-mails to send again."), "info")
+    return redirect(url_for(".mail"))

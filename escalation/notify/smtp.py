@@ -74,11 +74,17 @@ def send_smtp(url: str, msg: EmailMessage) -> None:
         raise TryLater(f"{type(exc).__name__}: {exc}") from exc
 
 
+def eml_name(message_id: str) -> str:
+    """The mail folder's file name for a mail with this Message-ID (no path separators)."""
+    name = re.sub(r"[^A-Za-z0-9.@_-]", "", message_id) or "message"
+    return f"{name}.eml"
+
+
 def write_eml(folder: Path, msg: EmailMessage) -> Path:
     """Write `msg` into `folder` atomically, named after its Message-ID."""
     folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9.@_-]", "", str(msg["Message-ID"])) or "message"
-    path = folder / f"{name}.eml"
+    path = folder / eml_name(str(msg["Message-ID"]))
+    name = path.stem
     tmp = folder / f".{name}.tmp"
     tmp.write_bytes(msg.as_bytes())
     os.replace(tmp, path)
@@ -93,4 +99,4 @@ def send(msg: EmailMessage, *, smtp_url: str | None, mail_dir: Path) -> None:
         write_eml(mail_dir, msg)
 
 
-__all__ = ["Refused", "SendError", "TryLater", "send", "send_smtp", "write_eml"]
+__all__ = ["Refused", "SendError", "TryLater", "eml_name", "send", "send_smtp", "write_eml"]

@@ -1,4 +1,4 @@
-"""The operators' pages: people, regions and API tokens, for administrators only.
+"""The operators' pages: people, regions, API tokens and e-mails, for administrators only.
 
 The command line calls `people` directly (whoever runs it operates the service); these
 wrappers put the administrator check in front of the same use cases for the web.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from escalation.errors import Forbidden
 from escalation.models import ApiToken, Membership, Region, Role, User
+from escalation.notify import failures, sent
 from escalation.policy import Actor
 from escalation.services import people
 
@@ -32,7 +33,7 @@ class Overview:
 
 def _require_admin(actor: Actor) -> None:
     if Role.ADMIN not in actor.roles:
-        raise Forbidden("Only an administrator may manage people, regions and tokens.")
+        raise Forbidden("Only an administrator may manage people, regions, tokens and mail.")
 
 
 def overview(session: Session, *, actor: Actor) -> Overview:
@@ -77,3 +78,31 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int,
                  now: dt.datetime | None = None) -> ApiToken:
     _require_admin(actor)
     return people.revoke_token(session, token_id, now=now)
+
+
+@dataclass(frozen=True)
+class MailOverview:
+    """What the mail page lists: the newest e-mails and the failed deliveries."""
+
+    mails: list[sent.SentMail]
+    failed: list[failures.FailedDelivery]
+    limit: int = sent.NEWEST
+
+
+def mail_overview(session: Session, *, actor: Actor) -> MailOverview:
+    """The newest e-mails (at most `sent.NEWEST`) and every failed delivery."""
+    _require_admin(actor)
+    return MailOverview(mails=sent.newest(session), failed=failures.failed(session))
+
+
+def read_mail(session: Session, *, actor: Actor, delivery_id: int) -> sent.MailText:
+    """One e-mail with its text when the mail folder keeps it."""
+    _require_admin(actor)
+    return sent.read(session, delivery_id)
+
+
+def retry_deliveries(session: Session, *, actor: Actor, ids: Sequence[int] = ()) -> list[int]:
+    """Failed deliveries `ids` (all if none) get fresh attempts, as `escalation deliveries
+    retry` gives them; the outbox messages to hand over once this transaction commits."""
+    _require_admin(actor)
+    return failures.retry(session, ids)
