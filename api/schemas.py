@@ -12,7 +12,7 @@ from marshmallow.schema import SchemaMeta
 from escalation.db import utcnow
 from escalation.models import Category, Position, RightsDimension, Urgency, Visibility
 from escalation.services import reading
-from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS
+from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS, IssueFilter
 from escalation.text import text_problem
 from escalation.workflow.names import BODIES
 
@@ -250,6 +250,14 @@ class IssueQuery(Schema):
                      metadata={"description": "Submitted on or before (ISO date)."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))
+
+
+def issue_filter(args: dict[str, Any]) -> IssueFilter:
+    """The core's filter from `IssueQuery`'s arguments (the list and the CSV export)."""
+    return IssueFilter(
+        state=tuple(args["state"]), region=tuple(args["region"]),
+        category=tuple(args["category"]), awaiting=args["awaiting"], overdue=args["overdue"],
+        q=args["q"], submitted_from=args["from_"], submitted_to=args["to"])
 
 
 class PageQuery(Schema):

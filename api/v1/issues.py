@@ -18,6 +18,7 @@ from api.schemas import (
     StatementIn,
     StatementOut,
     TransitionIn,
+    issue_filter,
 )
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Statement
@@ -66,13 +67,9 @@ class Issues(MethodView):
     @blp.response(200, IssuePageOut)
     def get(self, args: dict[str, Any]) -> queries.Page:
         """Issues you may see, filtered, sorted and paginated."""
-        filters = queries.IssueFilter(
-            state=tuple(args["state"]), region=tuple(args["region"]),
-            category=tuple(args["category"]), awaiting=args["awaiting"],
-            overdue=args["overdue"], q=args["q"], submitted_from=args["from_"],
-            submitted_to=args["to"])
-        return queries.list_issues(session(), actor=actor(), filters=filters, sort=args["sort"],
-                                   page=args["page"], per_page=args["per_page"], now=now())
+        return queries.list_issues(session(), actor=actor(), filters=issue_filter(args),
+                                   sort=args["sort"], page=args["page"],
+                                   per_page=args["per_page"], now=now())
 
     @unit_of_work
     @next_steps(201)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, stream_with_context
 from marshmallow import RAISE, Schema, fields, validate
 
-from api.schemas import IssueQuery, Out
+from api.schemas import IssueQuery, Out, issue_filter
 from api.v1.base import Blueprint, actor, now, session, unit_of_work
 from escalation import db, runtime
 from escalation.models import Issue
@@ -100,11 +100,7 @@ COLUMNS = (
     "read the letters right. Times are local (Europe/Helsinki), `YYYY-MM-DD HH:MM`."))
 def get_issues_csv(args: dict[str, Any]) -> Response:
     """The filtered issue list as CSV, streamed: any number of rows in flat memory."""
-    filters = queries.IssueFilter(
-        state=tuple(args["state"]), region=tuple(args["region"]),
-        category=tuple(args["category"]), awaiting=args["awaiting"],
-        overdue=args["overdue"], q=args["q"], submitted_from=args["from_"],
-        submitted_to=args["to"])
+    filters = issue_filter(args)
     reports.check_export(filters)  # refuse bad filters now, before any byte is sent
     who, at, sort = actor(), now(), args["sort"]
     delimiter = ";" if args["delimiter"] == "semicolon" else ","

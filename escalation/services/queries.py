@@ -105,7 +105,7 @@ def queue(
     errors.update(_check_paging(page, per_page))
     if errors:
         raise InvalidInput(errors)
-    condition = and_(visible_filter(actor), _awaiting(body))
+    condition = and_(visible_filter(actor), awaiting(body))
     # While every awaiting state is open this matches due-date order alone; spelled out
     # so the contract's "overdue first" holds whatever a definition marks open.
     overdue_first = case((overdue(now), 0), else_=1)
@@ -151,7 +151,7 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colum
     if f.category:
         where.append(Issue.category.in_(f.category))
     if f.awaiting is not None:
-        where.append(_awaiting(f.awaiting))
+        where.append(awaiting(f.awaiting))
     if f.overdue is not None:
         where.append(overdue(now) if f.overdue else not_(overdue(now)))
     if f.q is not None and (needle := normalise(f.q)):
@@ -202,7 +202,7 @@ def _workflows() -> list[Workflow]:
     return list(runtime.registry().workflows.values())
 
 
-def _states_where(test: Callable[[State], bool]) -> ColumnElement[bool]:
+def states_where(test: Callable[[State], bool]) -> ColumnElement[bool]:
     """Issues whose state passes `test` in the workflow version they are pinned to."""
     groups: dict[frozenset[str], list[tuple[str, int]]] = {}
     for wf in _workflows():
@@ -225,13 +225,18 @@ def _states_where(test: Callable[[State], bool]) -> ColumnElement[bool]:
     )
 
 
-def _awaiting(body: str) -> ColumnElement[bool]:
-    return _states_where(lambda s: s.awaiting == body)
+def awaiting(body: str) -> ColumnElement[bool]:
+    return states_where(lambda s: s.awaiting == body)
+
+
+def under_way() -> ColumnElement[bool]:
+    """Issues whose state is open in the workflow version they are pinned to."""
+    return states_where(lambda s: s.open)
 
 
 def overdue(now: dt.datetime) -> ColumnElement[bool]:
     """Past its due date and still under way (a closed issue is never late)."""
-    return and_(Issue.due_at.is_not(None), Issue.due_at < now, _states_where(lambda s: s.open))
+    return and_(Issue.due_at.is_not(None), Issue.due_at < now, under_way())
 
 
 def _contains(
@@ -265,7 +270,6 @@ def _utc_midnight(day: dt.date) -> dt.datetime:
 
 
 __all__ = [
-    "PAGE_MAX", "PER_PAGE_MAX", "SORTS",
-    "IssueFilter", "Page", "check_filters", "conditions", "list_issues", "order",
-    "overdue", "queue",
+    "PAGE_MAX", "PER_PAGE_MAX", "SORTS", "IssueFilter", "Page", "awaiting", "check_filters",
+    "conditions", "list_issues", "order", "overdue", "queue", "states_where", "under_way",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from escalation import runtime
@@ -56,35 +56,18 @@ def bodies_of(actor: Actor) -> list[str]:
     return [b for b in QUEUE_BODIES if b in mine]
 
 
-def _states_where(test: str, *, body: str | None = None) -> ColumnElement[bool]:
-    """Issues whose pinned workflow version says their state is open / awaits `body`."""
-    parts = []
-    for wf in runtime.registry().workflows.values():
-        names = sorted(s.name for s in wf.states.values()
-                       if (s.awaiting == body if test == "awaiting" else s.open))
-        if names:
-            parts.append(and_(Issue.workflow_name == wf.name,
-                              Issue.workflow_version == wf.version,
-                              Issue.state.in_(names)))
-    return or_(false(), *parts)
-
-
-def _overdue(now: dt.datetime) -> ColumnElement[bool]:
-    return and_(Issue.due_at.is_not(None), Issue.due_at < now, _states_where("open"))
-
-
 def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
     """What awaits the person or their bodies: their region's drafts and clarifications
     for a lead, their body's queue for the others, and whatever is assigned to them."""
     mine: list[ColumnElement[bool]] = [
-        and_(Issue.assignee_id == actor.user_id, _states_where("open")),
+        and_(Issue.assignee_id == actor.user_id, queries.under_way()),
     ]
     if actor.lead_regions:
         mine.append(and_(Issue.region_id.in_(actor.lead_regions),
-                         _states_where("awaiting", body="region")))
-    mine.extend(_states_where("awaiting", body=b) for b in bodies_of(actor))
+                         queries.awaiting("region")))
+    mine.extend(queries.awaiting(b) for b in bodies_of(actor))
     condition = and_(visible_filter(actor), or_(*mine))
-    overdue_first = case((_overdue(now), 0), else_=1)
+    overdue_first = case((queries.overdue(now), 0), else_=1)
     items = list(session.scalars(
         select(Issue).where(condition)
         .order_by(overdue_first, Issue.due_at.asc().nulls_last(), Issue.id.asc())
@@ -92,7 +75,7 @@ def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
         .options(joinedload(Issue.region, innerjoin=True))
     ))
     late = session.scalar(select(func.count()).select_from(Issue)
-                          .where(condition, _overdue(now))) or 0
+                          .where(condition, queries.overdue(now))) or 0
     return Tasks(items=items, overdue=int(late))
 
 

@@ -12,7 +12,6 @@ import functools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import need
+from tests.conftest import free_port, need
 
 SCRIPT = Path(sys.executable).with_name("escalation")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -40,12 +39,6 @@ AXE_OPTIONS = {
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
         "chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -66,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     demo = subprocess.run([str(SCRIPT), "demo"], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert demo.returncode == 0, demo.stderr
-    port = _free_port()
+    port = free_port()
     log = (instance / "serve.log").open("w")
     proc = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
                             stdout=log, stderr=subprocess.STDOUT)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -19,20 +16,12 @@ import fakeredis
 import pytest
 from aiosmtpd.controller import Controller
 from redis import Redis
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from escalation import db, runtime
 from escalation.migrate import upgrade
 from escalation.notify import relay
-from tests.conftest import need
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import free_port, scratch_pg_database
 
 
 @dataclass
@@ -152,18 +141,6 @@ def fake_redis(monkeypatch: pytest.MonkeyPatch, settings_env: dict[str, str]) ->
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this test's own: the worker is another process."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    need(base, "PostgreSQL (set TEST_DATABASE_URL)")
-    assert base is not None
-    name = f"notify_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_pg_database("notify") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -13,7 +13,7 @@ from escalation import db, runtime
 from escalation.notify import relay
 from escalation.policy import Actor
 from escalation.services import issues, people
-from tests.notify.conftest import free_port
+from tests.conftest import free_port
 
 Run = Callable[..., Result]
 

@@ -30,9 +30,9 @@ from escalation.models import Issue, OutboxMessage
 from escalation.notify import relay
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import people
-from tests.conftest import need
+from tests.conftest import free_port, need
 from tests.factories import World, make_actor, make_world
-from tests.notify.conftest import Inbox, free_port
+from tests.notify.conftest import Inbox
 
 SCRIPT = Path(sys.executable).with_name("escalation")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
