@@ -12,9 +12,10 @@ import enum
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -40,7 +41,47 @@ def canonical(event: Mapping[str, Any]) -> bytes:
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _at(value: dt.datetime) -> str:
+# The verifier and the bulk loader hash millions of events: they build the same bytes as
+# `canonical(body(...))` from the columns directly, without a dict per event. The keys
+# below are in sorted order, and strings go through the very function `json.dumps` uses
+# with ensure_ascii=False; tests/audit/test_fast_canonical.py holds the two to equality.
+_json_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_json_str: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def data_text(data: Mapping[str, Any] | None) -> str:
+    """An event's data as canonical JSON text."""
+    return _json_data(data) if data else "{}"
+
+
+def event_text(
+    reference: str, seq: int, at: str, actor_id: int | None, actor: str, action: str,
+    from_state: str | None, to_state: str | None, data: str,
+) -> str:
+    """`canonical(body(...))` as text, from the columns (`at` and `data` already as text)."""
+    s = _json_str
+    return (
+        f'{{"action":{s(action)},"actor":{s(actor)},'
+        f'"actor_id":{"null" if actor_id is None else int(actor_id)},"at":"{at}",'
+        f'"data":{data},"from_state":{"null" if from_state is None else s(from_state)},'
+        f'"issue":{s(reference)},"seq":{int(seq)},'
+        f'"to_state":{"null" if to_state is None else s(to_state)}}}'
+    )
+
+
+def hasher(key: bytes) -> Callable[[str, str], str]:
+    """HMAC-SHA-256 of prev_hash || event text, keyed once rather than once per event."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def chain(prev_hash: str, text: str) -> str:
+        h = keyed.copy()
+        h.update((prev_hash + text).encode())
+        return h.hexdigest()
+
+    return chain
+
+
+def at_text(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
@@ -49,7 +90,7 @@ def body(reference: str, e: AuditEvent) -> dict[str, Any]:
     return {
         "issue": reference,
         "seq": e.seq,
-        "at": _at(e.at),
+        "at": at_text(e.at),
         "actor_id": e.actor_id,
         "actor": e.actor,
         "action": e.action,
@@ -113,13 +154,20 @@ class Verification:
 
 
 def verify_chain(
-    key: bytes, reference: str, events: Iterable[AuditEvent], head: tuple[int, str] | None = None
+    key: bytes,
+    reference: str,
+    events: Iterable[Any],
+    head: tuple[int, str] | None = None,
+    *,
+    chain: Callable[[str, str], str] | None = None,
 ) -> BadEvent | None:
     """Walk one issue's events in stored order; name the first that breaks the chain.
 
-    `head` is the (seq, hash) the issue says its chain ends with; a chain that stops
-    short of it has lost its last events.
+    `events` are audit events or rows with the same columns. `head` is the (seq, hash)
+    the issue says its chain ends with; a chain that stops short of it has lost its last
+    events. `chain` is a `hasher(key)` to reuse over many issues.
     """
+    chain = chain or hasher(key)
     prev = GENESIS
     expected_seq = 1
     trail = list(events)
@@ -135,7 +183,9 @@ def verify_chain(
             return BadEvent(reference, e.seq, f"sequence gap: expected {expected_seq}, {why}")
         if e.prev_hash != prev:
             return BadEvent(reference, e.seq, "prev_hash does not match the previous event")
-        if not hmac.compare_digest(e.hash, chain_hash(key, prev, body(reference, e))):
+        text = event_text(reference, e.seq, at_text(e.at), e.actor_id, e.actor, e.action,
+                          e.from_state, e.to_state, data_text(e.data))
+        if not hmac.compare_digest(e.hash, chain(prev, text)):
             return BadEvent(reference, e.seq, "hash does not match the event's content")
         prev = e.hash
         expected_seq += 1
@@ -147,34 +197,53 @@ def verify_chain(
     return None
 
 
-def _all_events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    # Stored order is row id; a reordering (seq swapped between rows) shows up there.
-    yield from session.scalars(
-        select(AuditEvent)
+# Core rows, not ORM objects: the verifier walks every event there is (ten million at
+# national scale), and an identity map and an object per event would cost more than
+# the hashing.
+_EVENT_COLUMNS = (
+    AuditEvent.issue_id, AuditEvent.seq, AuditEvent.at, AuditEvent.actor_id, AuditEvent.actor,
+    AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state, AuditEvent.data,
+    AuditEvent.prev_hash, AuditEvent.hash,
+)
+
+
+def verify(session: Session, key: bytes, *, batch: int = 10_000) -> Verification:
+    """Walk every chain; stop at the first bad event, counting the events seen.
+
+    Issues and events are read as two streams in issue order and walked together, so
+    memory stays flat however many there are. Stored order is the event's row id: a
+    reordering (seq swapped between rows) shows up there.
+    """
+    chain = hasher(key)
+    issues = session.execute(
+        select(Issue.id, Issue.reference, Issue.audit_seq, Issue.audit_head)
+        .order_by(Issue.id)
+        .execution_options(yield_per=batch)
+    )
+    events = session.execute(
+        select(*_EVENT_COLUMNS)
         .order_by(AuditEvent.issue_id, AuditEvent.id)
         .execution_options(yield_per=batch)
     )
-
-
-def verify(session: Session, key: bytes) -> Verification:
-    """Walk every chain; stop at the first bad event, counting the events seen."""
-    rows = session.execute(select(Issue.id, Issue.reference, Issue.audit_seq, Issue.audit_head))
-    heads = {row.id: (row.reference, row.audit_seq, row.audit_head) for row in rows}
+    trails = groupby(events, key=itemgetter(0))
+    pending = next(trails, None)
     count = 0
-    seen: set[int] = set()
-    for issue_id, group in groupby(_all_events(session), key=lambda e: e.issue_id):
-        events = list(group)
-        count += len(events)
-        seen.add(issue_id)
-        reference, seq, head = heads[issue_id]
-        bad = verify_chain(key, reference, events, head=(seq, head))
+    for issue_id, reference, seq, head in issues:
+        if pending is not None and pending[0] == issue_id:
+            trail = list(pending[1])
+            pending = next(trails, None)
+        else:
+            trail = []
+        count += len(trail)
+        if not trail:
+            if seq:
+                return Verification(
+                    ok=False, events=count, first_bad=BadEvent(reference, 1, "all events missing")
+                )
+            continue
+        bad = verify_chain(key, reference, trail, head=(seq, head), chain=chain)
         if bad is not None:
             return Verification(ok=False, events=count, first_bad=bad)
-    for issue_id, (reference, seq, _head) in sorted(heads.items()):
-        if seq and issue_id not in seen:
-            return Verification(
-                ok=False, events=count, first_bad=BadEvent(reference, 1, "all events missing")
-            )
     return Verification(ok=True, events=count)
 
 
