@@ -46,7 +46,7 @@ def canonical(event: Mapping[str, Any]) -> bytes:
 # below are in sorted order, and strings go through the very function `json.dumps` uses
 # with ensure_ascii=False; tests/audit/test_fast_canonical.py holds the two to equality.
 _json_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_json_str: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_str: Any = json.encoder.encode_basestring
 
 
 def data_text(data: Mapping[str, Any] | None) -> str:

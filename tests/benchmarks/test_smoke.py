@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from benchmarks import engine
 from benchmarks.__main__ import main
+from tests.conftest import need
 
 
 def test_each_engine_contender_reaches_closed_by_the_same_path() -> None:
@@ -36,3 +42,23 @@ def test_unknown_benchmark_is_refused() -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["nonsense"])
     assert exit_.value.code == 2
+
+
+def test_quick_national_run_measures_both_databases(tmp_path: Path) -> None:
+    """Generate a few hundred issues on each database and take every measurement once."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    need(base, "PostgreSQL (set TEST_DATABASE_URL)")
+    assert base is not None
+    root = Path(__file__).resolve().parents[2]
+    # A process of its own: the benchmark points the settings and the database elsewhere.
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "national"],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "BENCH_DATABASE_URL": base, "BENCH_DIR": str(tmp_path)},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    for kind in ("postgresql", "sqlite"):
+        assert f"National scale: 300 issues on {kind}" in out.stdout
+    for what in ("queue page (HTML)", "issue page with timeline (HTML)", "/reports/summary",
+                 "CSV export, all", "audit verification"):
+        assert out.stdout.count(what) >= 2, what
