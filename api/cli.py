@@ -271,11 +271,16 @@ def create_token(email: str, name: str) -> None:
 
 
 @cli.command("verify-audit")
-def verify_audit() -> None:
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes to verify with (each walks its own ranges of issues).")
+def verify_audit(jobs: int) -> None:
     """Walk every audit chain: exit 0 if intact, 1 and the first bad event if not."""
-    _start(create=False)
-    with _unit_of_work() as session:
-        result = audit.verify(session, runtime.settings().audit_key)
+    url = _start(create=False)
+    if jobs > 1:
+        result = audit.verify_parallel(url, runtime.settings().audit_key, jobs=jobs)
+    else:
+        with _unit_of_work() as session:
+            result = audit.verify(session, runtime.settings().audit_key)
     if result.ok:
         click.echo(f"Audit log intact: {result.events} events verified.")
         return

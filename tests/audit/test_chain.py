@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -516,3 +517,37 @@ def test_chain_verifies_after_a_thousand_random_valid_changes(session: Session,
                                                     1 + changes_of.get(issue.id, 0))
     # The walk went everywhere: every action, statements and both kinds of comment.
     assert used >= {*wf.actions, "statement", "comment", "comment_internal"}
+
+
+# --- stored JSON form ----------------------------------------------------------------------
+
+
+def _store_data_text(session: Session, event_id_: int, raw: str) -> None:
+    """Write an event's data column as this exact JSON text (no serializer between)."""
+    value = "CAST(:raw AS json)" if is_pg(session) else ":raw"
+    tamper(session, f"UPDATE audit_events SET data = {value} WHERE id = :id",  # noqa: S608 - the test's own SQL
+           raw=raw, id=event_id_)
+
+
+def test_stored_data_is_the_canonical_text_the_hash_covers(session: Session,
+                                                           scene: Scene) -> None:
+    """What the verifier reads as it is: sorted keys, no spaces, letters as they are."""
+    target = audit.events_of(session, scene.b)[0]
+    stored = session.scalar(text("SELECT CAST(data AS TEXT) FROM audit_events WHERE id = :id"),
+                            {"id": target.id})
+    assert stored == audit.data_text(target.data)
+
+
+def test_data_stored_in_another_json_form_still_verifies(session: Session,
+                                                         scene: Scene) -> None:
+    """Rows written before the canonical serializer: same content, other spacing and order."""
+    target = audit.events_of(session, scene.b)[0]
+    reordered = dict(reversed(list(target.data.items())))
+    _store_data_text(session, target.id, json.dumps(reordered, indent=1, ensure_ascii=True))
+    assert audit.verify(session, key()).ok
+
+
+def test_empty_data_turned_into_null_is_caught(session: Session, scene: Scene) -> None:
+    target = next(e for e in audit.events_of(session, scene.b) if e.data == {})
+    _store_data_text(session, target.id, "null")
+    assert bad(session) == audit.BadEvent(scene.b.reference, target.seq, CONTENT)

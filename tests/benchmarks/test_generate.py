@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from benchmarks import generate
@@ -54,9 +54,11 @@ def test_generated_data_holds_together(url: str) -> None:
     assert loaded.rows["issues"] == N
     db.configure(url)
     with db.transaction() as session:
-        # Every chain verifies with the service's own verifier.
+        # Every chain verifies with the service's own verifier, in one process or several.
         result = audit.verify(session, runtime.settings().audit_key)
         assert result.ok, result.first_bad
+        assert audit.verify(session, runtime.settings().audit_key, chunk=97) == result
+        assert audit.verify_parallel(url, runtime.settings().audit_key, jobs=2) == result
         assert result.events >= N * 8  # about ten events an issue
         # Every state of the workflow occurs, and the old issues are mostly closed.
         states = dict(session.execute(select(Issue.state, func.count()).group_by(Issue.state))
@@ -92,6 +94,29 @@ def _visits_follow_the_audit_trail(session: object) -> None:
             seconds = int((left - at).total_seconds()) if left else None
             expected.append((state, at, left, seconds))
         assert visits[issue_id] == expected, issue_id
+
+
+def test_parallel_verification_names_the_first_bad_event(url: str) -> None:
+    generate.load(url, 300, jobs=2, say=_say)
+    db.configure(url)
+    key = runtime.settings().audit_key
+    with db.transaction() as session:
+        late, early = session.execute(
+            select(AuditEvent.id, Issue.reference).join(Issue)
+            .where(AuditEvent.seq == 2).order_by(Issue.id.desc())).all()[:: 150][:2]
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        for event_id, _reference in (late, early):
+            session.execute(text("UPDATE audit_events SET actor = 'x@y.test' WHERE id = :id"),
+                            {"id": event_id})
+    with db.transaction() as session:
+        one = audit.verify(session, key)
+    several = audit.verify_parallel(url, key, jobs=2)
+    assert not one.ok
+    assert one.first_bad == audit.BadEvent(early[1], 2, "hash does not match the event's content")
+    assert several.first_bad == one.first_bad
+    assert several.events >= one.events
 
 
 def test_the_services_carry_on_with_generated_issues(url: str) -> None:
