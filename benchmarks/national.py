@@ -187,7 +187,9 @@ def measure(url: str, folder: Path, *, requests: int) -> list[Timing]:
             top = session.scalar(select(func.max(Issue.id))) or 1
             low = session.scalar(select(func.min(Issue.id))) or 1
             ids = [rnd.randint(low, top) for _ in range(requests * 3)]
-            refs = list(session.scalars(select(Issue.reference).where(Issue.id.in_(ids))))
+            # Drafts are their region's own: the coordinator rightly does not see them.
+            refs = list(session.scalars(select(Issue.reference).where(
+                Issue.id.in_(ids), Issue.state != "draft")))
         rnd.shuffle(refs)
         refs = (refs * (requests // max(len(refs), 1) + 1))[:requests]
         api = app.test_client()
@@ -222,11 +224,11 @@ def measure(url: str, folder: Path, *, requests: int) -> list[Timing]:
                   [get(web, f"/issues/{r}") for r in refs], 5),
             _time("/reports/summary, everything (API)", "< 200 ms",
                   [get(api, "/api/v1/reports/summary")
-                   for _ in range(max(3, requests // 10))], 2),
+                   for _ in range(max(3, requests // 40))], 1),
             _time("/reports/summary, one region, one year (API)", "< 200 ms",
                   [get(api, f"/api/v1/reports/summary?region={rnd.choice(regions)}"
                             "&from=2025-01-01&to=2025-12-31")
-                   for _ in range(max(3, requests // 10))], 2),
+                   for _ in range(max(3, requests // 40))], 1),
         ]
     return results
 
@@ -284,14 +286,18 @@ def _csv(url: str, folder: Path) -> dict[str, Any]:
     return result
 
 
-def verify_rate(url: str, folder: Path) -> tuple[int, float]:
-    """Audit verification over every chain: (events, seconds)."""
+def verify_rate(url: str, folder: Path, jobs: int) -> tuple[int, float]:
+    """Audit verification over every chain, as `verify-audit --jobs N`: (events, seconds)."""
     with environment(url, folder / "instance"):
         runtime.start()
-        with db.reading() as session:
-            start = time.perf_counter()
-            result = audit.verify(session, runtime.settings().audit_key)
-            seconds = time.perf_counter() - start
+        key = runtime.settings().audit_key
+        start = time.perf_counter()
+        if jobs > 1:
+            result = audit.verify_parallel(url, key, jobs=jobs)
+        else:
+            with db.reading() as session:
+                result = audit.verify(session, key)
+        seconds = time.perf_counter() - start
     if not result.ok:
         raise RuntimeError(f"generated audit chains do not verify: {result.first_bad}")
     return result.events, seconds
@@ -339,9 +345,11 @@ def _run(sizes: dict[str, int], requests: int, base_url: str, folder: Path,
         rows.append((f"CSV export, all {csv['rows']:,} issues ({csv['bytes'] / 2**20:,.0f} MB)",
                      f"{csv['seconds']:.1f} s", f"peak {csv['peak_mb']:.0f} MB",
                      f"before {csv['baseline_mb']:.0f} MB", "peak < 150 MB"))
-        events, seconds = verify_rate(data.url, folder)
-        rows.append((f"audit verification, {events:,} events", f"{seconds:.1f} s",
-                     f"{events / seconds:,.0f} events/s", "", ">= 200,000 events/s"))
+        for jobs in (1, os.cpu_count() or 2):
+            events, seconds = verify_rate(data.url, folder, jobs)
+            rows.append((f"audit verification, {events:,} events, {jobs} process(es)",
+                         f"{seconds:.1f} s", f"{events / seconds:,.0f} events/s", "",
+                         ">= 200,000 events/s"))
         tables.append(timing.table(
             f"National scale: {n:,} issues on {kind}",
             ("what", "p50 / time", "p95 / rate", "n", "target"), rows))

@@ -15,21 +15,34 @@ from sqlalchemy.orm import Session
 from escalation.models import Issue, StageVisit
 
 
-def enter_first(session: Session, issue: Issue, now: dt.datetime) -> None:
+def enter_first(session: Session, issue: Issue, now: dt.datetime) -> StageVisit:
     """Open the visit to the state a new issue starts in."""
-    session.add(StageVisit(issue_id=issue.id, region_id=issue.region_id, state=issue.state,
-                           entered_at=now))
+    visit = StageVisit(issue_id=issue.id, region_id=issue.region_id, state=issue.state,
+                       entered_at=now)
+    session.add(visit)
+    return visit
 
 
-def move(session: Session, issue: Issue, now: dt.datetime) -> None:
-    """Close the open visit and open one for the issue's new state (if it changed)."""
-    current = session.scalar(
-        select(StageVisit).where(StageVisit.issue_id == issue.id, StageVisit.left_at.is_(None))
-    )
+def move(session: Session, issue: Issue, now: dt.datetime, *,
+         open_visit: StageVisit | None = None) -> None:
+    """Close the open visit and open one for the issue's new state (if it changed).
+
+    `open_visit` is the issue's open visit when the caller holds it already (a visit
+    opened in this same transaction), which spares the query for it.
+    """
+    current = open_visit
+    if current is None:
+        # No autoflush: the caller's pending changes go out in the one flush below.
+        with session.no_autoflush:
+            current = session.scalar(
+                select(StageVisit).where(StageVisit.issue_id == issue.id,
+                                         StageVisit.left_at.is_(None))
+            )
     if current is not None:
         if current.state == issue.state:
             return
         current.left_at = now
         current.seconds = max(0, int((now - current.entered_at).total_seconds()))
-        session.flush()  # the open-visit index allows one open row: close before opening
+        if current not in session.new:
+            session.flush()  # the open-visit index allows one open row: close before opening
     enter_first(session, issue, now)

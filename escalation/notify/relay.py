@@ -30,6 +30,7 @@ from escalation.notify.models import Delivery, DeliveryStatus
 log = logging.getLogger(__name__)
 
 _NEW = "escalation.notify.new_outbox_ids"
+_MARKED = "escalation.notify.marked_outbox_rows"
 _INSTALLED = "_escalation_relay_installed"
 BATCH = 500
 _clients: dict[str, Redis] = {}
@@ -42,6 +43,16 @@ def _client(url: str) -> Redis:
     return _clients[url]
 
 
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """With Redis, new rows are written as handed over already (see `_hand_over_marked`)."""
+    if not runtime.settings().redis_url:
+        return
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage) and obj.enqueued_at is None:
+            obj.enqueued_at = obj.created_at or utcnow()
+            session.info.setdefault(_MARKED, set()).add(obj)
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
     if new:
@@ -50,12 +61,18 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _after_commit(session: Session) -> None:
     ids: list[int] | None = session.info.pop(_NEW, None)
-    if ids:
+    marked: set[OutboxMessage] = session.info.pop(_MARKED, set())
+    if not ids:
+        return
+    if marked and {m.id for m in marked} == set(ids):
+        _hand_over_marked(ids)
+    else:
         hand_off(ids)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_NEW, None)
+    session.info.pop(_MARKED, None)
 
 
 def install(factory: sessionmaker[Session] | None = None) -> None:
@@ -66,6 +83,7 @@ def install(factory: sessionmaker[Session] | None = None) -> None:
     if getattr(target, _INSTALLED, False):
         return
     setattr(target, _INSTALLED, True)
+    event.listen(target, "before_flush", _before_flush)
     event.listen(target, "after_flush", _after_flush)
     event.listen(target, "after_commit", _after_commit)
     event.listen(target, "after_rollback", _after_rollback)
@@ -75,6 +93,7 @@ def uninstall(factory: sessionmaker[Session] | None = None) -> None:
     target = factory if factory is not None else db.session_factory
     if getattr(target, _INSTALLED, False):
         setattr(target, _INSTALLED, False)
+        event.remove(target, "before_flush", _before_flush)
         event.remove(target, "after_flush", _after_flush)
         event.remove(target, "after_commit", _after_commit)
         event.remove(target, "after_rollback", _after_rollback)
@@ -113,6 +132,37 @@ def hand_off(ids: Sequence[int], *, now: dt.datetime | None = None) -> int:
         log.exception("outbox: handing over %d message(s) failed; the sweep retries", len(ids))
         return 0
     return len(ids)
+
+
+def _hand_over_marked(ids: Sequence[int]) -> None:
+    """Enqueue rows the change's own transaction already marked handed over; never raises.
+
+    Marking them inside the change (`_before_flush`) spares every request a second
+    transaction after its commit. If Redis refuses, the mark is taken back, so the next
+    sweep hands them over; if even that fails (or the process dies right after the
+    commit), the rows count as lost jobs and a sweep hands them over once
+    `stale_after` has passed, as it does for any job lost on the way.
+    """
+    settings = runtime.settings()
+    try:
+        # Rows are marked only when there is a Redis; the `or ""` is for the type checker.
+        queue.enqueue_deliveries(_client(settings.redis_url or ""), ids, settings)
+    except Exception as exc:  # the change is committed; the sweep hands the rows over
+        if isinstance(exc, queue.RedisError):
+            log.warning("outbox: Redis unreachable (%s); %d message(s) wait for the sweep",
+                        exc, len(ids))
+        else:
+            log.exception("outbox: handing over %d message(s) failed; the sweep retries",
+                          len(ids))
+        try:
+            with db.transaction() as session:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids), OutboxMessage.delivered_at.is_(None))
+                    .values(enqueued_at=None)
+                )
+        except Exception:
+            log.exception("outbox: %d message(s) wait until they count as stale", len(ids))
 
 
 def sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:

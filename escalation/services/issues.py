@@ -15,7 +15,7 @@ from escalation import audit, outbox, runtime, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
-from escalation.models import Issue, ReferenceCounter, Region, Statement, User
+from escalation.models import Issue, ReferenceCounter, Region, StageVisit, Statement, User
 from escalation.policy import Actor
 from escalation.services.access import claim, get_visible, open_for, user_of, workflow_of
 from escalation.services.effects import EFFECTS
@@ -47,7 +47,9 @@ def next_reference(session: Session, now: dt.datetime) -> str:
 
 def facts_of(session: Session, issue: Issue) -> Facts:
     """What the guards may know: the issue's content and this round's statement count."""
-    in_round = session.scalar(
+    # Round 0 is before any statement round opened (the database checks that an issue
+    # awaiting statements has round >= 1), so it holds no statements: no query needed.
+    in_round = issue.statement_round and session.scalar(
         select(func.count())
         .select_from(Statement)
         .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round)
@@ -119,13 +121,17 @@ def create(
     issue.reference = next_reference(session, now)
     session.add(issue)
     session.flush()
-    stages.enter_first(session, issue, now)
+    visit = stages.enter_first(session, issue, now)
     audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
                  action=AuditAction.CREATE, now=now, to_state=issue.state,
                  data={"region": reg.code, **fields})
     if submit:
-        transition(session, issue.reference, actor=actor, action="submit",
-                   expected_version=issue.version, now=now)
+        # The issue exists only in this uncommitted transaction: nobody else can see or
+        # change it, so the version is claimed in memory (what `claim` would do with an
+        # UPDATE and a reload), and the visit to the first state is the one just added.
+        issue.version += 1
+        _apply(session, issue, actor=actor, action="submit", data=None, comment=None,
+               now=now, open_visit=visit)
     return issue
 
 
@@ -166,10 +172,31 @@ def transition(
     """Apply `action` and record it: the change, one audit event, its outbox rows."""
     now = now or utcnow()
     issue = get_visible(session, reference, actor)
-    wf = workflow_of(issue)
     # The version first: whoever can see the issue can see its version, and a stale
     # view is the likeliest reason an action no longer fits. Then state, roles, input.
     claim(session, issue, expected_version)
+    _apply(session, issue, actor=actor, action=action, data=data, comment=comment, now=now)
+    return issue
+
+
+def _apply(
+    session: Session,
+    issue: Issue,
+    *,
+    actor: Actor,
+    action: str,
+    data: Mapping[str, Any] | None,
+    comment: str | None,
+    now: dt.datetime,
+    open_visit: StageVisit | None = None,
+) -> None:
+    """Take `action` on a claimed issue: the change, its audit event, its outbox rows.
+
+    The order keeps the round trips few: every change to the issue row (state, deadline,
+    audit head) is made before anything flushes, so it goes out as one UPDATE, together
+    with the audit event, in the flush that closes the stage visit.
+    """
+    wf = workflow_of(issue)
     outcome = engine.fire(wf, issue.state, action, actor.roles_on(issue),
                           facts_of(session, issue), data)
     comment = _clean_comment(comment)
@@ -182,16 +209,15 @@ def transition(
         wf.states[outcome.target].deadline, outcome.data, now, ZoneInfo(settings.timezone)
     )
     issue.updated_at = now
-    stages.move(session, issue, now)
     recorded = dict(outcome.data)
     if comment:
         recorded["comment"] = comment
     event = audit.append(session, issue, key=settings.audit_key, actor=user_of(session, actor),
                          action=action, now=now, from_state=from_state, to_state=issue.state,
                          data=recorded)
-    session.flush()
+    stages.move(session, issue, now, open_visit=open_visit)
+    session.flush()  # the event's id, for its outbox rows
     outbox.add_for(session, issue, event, outcome.transition.notify)
-    return issue
 
 
 def assign(

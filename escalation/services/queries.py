@@ -106,11 +106,15 @@ def queue(
     if errors:
         raise InvalidInput(errors)
     condition = and_(visible_filter(actor), awaiting(body))
-    # While every awaiting state is open this matches due-date order alone; spelled out
-    # so the contract's "overdue first" holds whatever a definition marks open.
-    overdue_first = case((overdue(now), 0), else_=1)
-    order = (overdue_first, Issue.due_at.asc().nulls_last(), Issue.id.asc())
-    return _page(session, condition, order, page, per_page)
+    by_due = (Issue.due_at.asc().nulls_last(), Issue.id.asc())
+    if all(s.open for wf in _workflows() for s in wf.states.values() if s.awaiting == body):
+        # Every issue in the queue is under way, so "overdue" is "due before now", and
+        # due-date order alone puts the overdue first. Then the due-date index gives the
+        # first page at once, where sorting by an expression read every queued issue.
+        return _page(session, condition, by_due, page, per_page)
+    # A definition with a closed state awaiting someone: spell "overdue first" out.
+    return _page(session, condition, (case((overdue(now), 0), else_=1), *by_due), page,
+                 per_page)
 
 
 def _check_paging(page: int, per_page: int) -> dict[str, list[str]]:
