@@ -211,15 +211,21 @@ def create_app(url: str | None = None, audit_key: bytes | None = None) -> Flask:
             delivery_key=f"{issue.reference}:{seq}:{notify}", created_at=now, attempts=0))
         return digest
 
+    def admitted(conn: Connection, errors: dict[str, list[str]]
+                 ) -> tuple[int, str, dict[str, int | None]]:
+        """The caller, once the token holds (401) and the body is valid (422), in that order."""
+        user = caller(conn)
+        if user is None:
+            raise Refused(401, "The token is not valid.")
+        if errors:
+            raise Refused(422, "Unprocessable Content", errors)
+        return user
+
     @app.post("/api/v1/issues")
     def create_issue() -> tuple[Any, int]:
         fields, errors = validate_issue(request.get_json(silent=True))
         with engine.begin() as conn:
-            user = caller(conn)
-            if user is None:
-                raise Refused(401, "The token is not valid.")
-            if errors:
-                raise Refused(422, "Unprocessable Content", errors)
+            user = admitted(conn, errors)
             region_id = conn.execute(select(t["regions"].c.id).where(
                 t["regions"].c.code == fields["region"])).scalar()
             if region_id is None:
@@ -245,11 +251,7 @@ def create_app(url: str | None = None, audit_key: bytes | None = None) -> Flask:
     def transition(reference: str) -> tuple[Any, int]:
         body, errors = validate_transition(request.get_json(silent=True))
         with engine.begin() as conn:
-            user = caller(conn)
-            if user is None:
-                raise Refused(401, "The token is not valid.")
-            if errors:
-                raise Refused(422, "Unprocessable Content", errors)
+            user = admitted(conn, errors)
             source, target, role, _, notify = TRANSITIONS[body["action"]]
             if role not in user[2]:
                 raise Refused(403, "Your roles may not take this action.")

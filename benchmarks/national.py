@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
-from benchmarks import generate, timing
+from benchmarks import generate, pg, timing
 from escalation import audit, db, runtime
 from escalation.models import Issue, Region, User
 from escalation.services import people
@@ -77,30 +76,18 @@ def environment(url: str, instance: Path) -> Iterator[None]:
 def _pg_database(n: int, base_url: str, fresh: bool) -> tuple[str, bool]:
     """The URL of the kept database for N issues, and whether it must be generated."""
     name = f"bench_national_{n}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            comment = conn.execute(text(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                "WHERE datname = :n"), {"n": name}).scalar()
-            if comment == DONE and not fresh:
-                return make_url(base_url).set(database=name).render_as_string(
-                    hide_password=False), False
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False), True
+    with pg.admin(base_url) as conn:
+        comment = conn.execute(text(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = :n"), {"n": name}).scalar()
+    if comment == DONE and not fresh:
+        return pg.url_of(base_url, name), False
+    return pg.create(base_url, name), True
 
 
-def _mark_done(url: str) -> None:
-    name = make_url(url).database
-    eng = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with eng.connect() as conn:
-            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{DONE}'"))
-    finally:
-        eng.dispose()
+def _mark_done(base_url: str, name: str) -> None:
+    with pg.admin(base_url) as conn:
+        conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{DONE}'"))
 
 
 def database(kind: str, n: int, *, base_url: str, folder: Path, fresh: bool = False,
@@ -124,21 +111,13 @@ def database(kind: str, n: int, *, base_url: str, folder: Path, fresh: bool = Fa
         with environment(url, folder / "instance"):
             loaded = generate.load(url, n, say=say)
         if kind == "postgresql":
-            _mark_done(url)
+            _mark_done(base_url, f"bench_national_{n}")
         else:
             (folder / f"national_{n}.done").write_text(DONE)
     return Database(kind, url, n, loaded)
 
 
 # --- Measuring -------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    low = int(k)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
 @dataclass(frozen=True)
@@ -158,7 +137,7 @@ def _time(what: str, target: str, calls: list[Callable[[], Any]], warm: int) -> 
         start = time.perf_counter()
         call()
         samples.append((time.perf_counter() - start) * 1000)
-    return Timing(what, statistics.median(samples), percentile(samples, 0.95), len(samples),
+    return Timing(what, statistics.median(samples), timing.percentile(samples, 0.95), len(samples),
                   target)
 
 
@@ -312,17 +291,8 @@ def run(quick: bool, *, base_url: str = BASE_URL, folder: Path = BENCH_DIR,
                 return _run(QUICK, 5, base_url, Path(scratch), kinds, fresh=True)
             finally:
                 if "postgresql" in kinds:
-                    _drop(base_url, f"bench_national_{QUICK['postgresql']}")
+                    pg.drop(base_url, f"bench_national_{QUICK['postgresql']}")
     return _run(FULL, 200, base_url, folder, kinds, fresh=False)
-
-
-def _drop(base_url: str, name: str) -> None:
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def _run(sizes: dict[str, int], requests: int, base_url: str, folder: Path,

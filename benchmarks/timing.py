@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+
+from escalation.services import reports
 
 
 def rates(contenders: Mapping[str, Callable[[], None]], *, rounds: int,
@@ -32,3 +34,8 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> s
     out = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
     out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(out)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile (0..1) of `values`, interpolated as the reports interpolate; NaN if none."""
+    return reports.percentile(sorted(values), q) if values else float("nan")

@@ -45,7 +45,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from benchmarks import load, timing
+from benchmarks import load, pg, timing
 from escalation import db, demo
 from escalation.migrate import upgrade
 from escalation.services import people
@@ -106,18 +106,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def scratch_database() -> Iterator[str]:
     """A fresh PostgreSQL database, migrated, dropped afterwards; yields its URL."""
     name = f"bench_writepath_{os.getpid()}"
-    admin = db.make_engine(BASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+    url = pg.create(BASE_URL, name)
     try:
         upgrade(url)
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        pg.drop(BASE_URL, name)
 
 
 def seed(url: str) -> tuple[str, str]:
@@ -227,14 +221,6 @@ class TransitionClient:
         self.version, self.state = body["version"], body["state"]
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The nearest-rank percentile (p in 0..100) of `values`."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
 @dataclass
 class Side:
     """Every round of one side in one scenario at one concurrency."""
@@ -333,13 +319,13 @@ def report(results: dict[tuple[str, int], dict[str, Side]], workers: int) -> str
         for name in SIDES:
             s = sides[name]
             rows.append((scenario, str(n), name, f"{s.rate:,.0f}",
-                         f"{percentile(s.latencies, 50) * 1000:.1f}",
-                         f"{percentile(s.latencies, 99) * 1000:.1f}", str(s.errors),
+                         f"{timing.percentile(s.latencies, 0.5) * 1000:.1f}",
+                         f"{timing.percentile(s.latencies, 0.99) * 1000:.1f}", str(s.errors),
                          f"{s.client_cpu:.2f}", f"{s.server_cpu:.2f}", f"{s.db_cpu:.2f}"))
         floor, ours = sides["floor"], sides["ours"]
         rps = ours.rate / floor.rate if floor.rate else float("nan")
-        p50 = percentile(ours.latencies, 50) / percentile(floor.latencies, 50)
-        p99 = percentile(ours.latencies, 99) / percentile(floor.latencies, 99)
+        p50 = timing.percentile(ours.latencies, 0.5) / timing.percentile(floor.latencies, 0.5)
+        p99 = timing.percentile(ours.latencies, 0.99) / timing.percentile(floor.latencies, 0.99)
         met = "met" if rps >= 0.7 and p99 <= 1.5 else "MISSED"
         rows.append((scenario, str(n), "ours / floor", f"{rps:.2f}x (>= 0.7)", f"{p50:.2f}x",
                      f"{p99:.2f}x (<= 1.5)", "", "", "", met))

@@ -40,20 +40,19 @@ class AuditAction(enum.StrEnum):
 
 def canonical(event: Mapping[str, Any]) -> bytes:
     """One byte string per event, whatever the database or dict order gave back."""
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json_text(event).encode()
 
 
 # The verifier and the bulk loader hash millions of events: they build the same bytes as
 # `canonical(body(...))` from the columns directly, without a dict per event. The keys
 # below are in sorted order, and strings go through the very function `json.dumps` uses
 # with ensure_ascii=False; tests/audit/test_fast_canonical.py holds the two to equality.
-_json_data = json_text  # the database's JSON serializer: stored data is canonical already
 _json_str: Any = json.encoder.encode_basestring
 
 
 def data_text(data: Any) -> str:
     """An event's data as canonical JSON text (what `canonical` makes of it)."""
-    return "{}" if data == {} else _json_data(data)
+    return "{}" if data == {} else json_text(data)  # the form the database stores
 
 
 
