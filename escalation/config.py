@@ -51,6 +51,11 @@ class Settings:
     retry_intervals: tuple[int, ...] = (10, 60, 300, 600)
     stale_after: int = 900
     sweep_every: int = 60
+    # Reports: a summary with no date filter over at least `rollup_from` issues is read
+    # from the rollup that the periodic job refreshes every `rollup_every` seconds; a
+    # smaller one is counted live, so small installations never see figures "as of".
+    rollup_every: int = 300
+    rollup_from: int = 100_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -75,4 +80,6 @@ class Settings:
             retry_intervals=_seconds_list(env.get("NOTIFY_RETRY_INTERVALS"), cls.retry_intervals),
             stale_after=int(env.get("NOTIFY_STALE_AFTER") or cls.stale_after),
             sweep_every=int(env.get("NOTIFY_SWEEP_EVERY") or cls.sweep_every),
+            rollup_every=int(env.get("REPORT_ROLLUP_EVERY") or cls.rollup_every),
+            rollup_from=int(env.get("REPORT_ROLLUP_FROM") or cls.rollup_from),
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -132,14 +132,23 @@ def transaction() -> Iterator[Session]:
 
 
 @contextmanager
-def reading() -> Iterator[Session]:
+def reading(*, one_snapshot: bool = False) -> Iterator[Session]:
     """A unit of work that only reads, for long reads such as a streamed export.
 
     Always rolled back; on SQLite it starts deferred, so writers are not kept waiting
-    for the length of the read (WAL gives the reader its own snapshot).
+    for the length of the read (WAL gives the reader its own snapshot). `one_snapshot`
+    makes PostgreSQL's statements see one snapshot too (REPEATABLE READ), for reads
+    whose parts must add up, like the report rollup's.
     """
     with session_factory() as session:
-        session.connection(execution_options={READ_ONLY: True})
+        options: dict[str, Any] = {READ_ONLY: True}
+        bind = session.get_bind()
+        # Joined to a transaction already under way (the tests' rolled-back one), the
+        # session reads in that transaction's snapshot, which it cannot change.
+        joined = isinstance(bind, Connection) and bind.in_transaction()
+        if one_snapshot and bind.dialect.name == "postgresql" and not joined:
+            options["isolation_level"] = "REPEATABLE READ"
+        session.connection(execution_options=options)
         try:
             yield session
         finally:

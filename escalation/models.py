@@ -445,3 +445,43 @@ class StageVisit(Base):
             name="closed_has_duration",
         ),
     )
+
+
+class ReportSnapshot(Base):
+    """One refresh of the report rollup: when it was taken, and how much it covered.
+
+    The summary over a national population reads the newest snapshot instead of
+    aggregating a million issues per request (services/rollup.py says when).
+    """
+
+    __tablename__ = "report_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_at: Mapped[dt.datetime]
+    issues: Mapped[int]  # every issue, drafts included: the size the threshold compares
+    seconds: Mapped[float]  # how long the refresh took, for the operator
+
+    __table_args__ = (Index("ix_report_snapshots_taken_at", "taken_at"),)
+
+
+class ReportCell(Base):
+    """The summary's figures for the issues of one region, visibility and draft-ness.
+
+    Who may see an issue depends on exactly these three facts (policy.sees), so any
+    reader's figures are a sum of whole cells. `figures` holds counts by state and
+    category, opened and decided per month, and per-stage duration histograms.
+    """
+
+    __tablename__ = "report_cells"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("report_snapshots.id", ondelete="CASCADE"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    visibility: Mapped[str] = mapped_column(String(12))
+    draft: Mapped[bool]
+    figures: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        UniqueConstraint("snapshot_id", "region_id", "visibility", "draft"),
+    )

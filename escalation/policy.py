@@ -67,12 +67,19 @@ class Actor:
 
 def can_see(actor: Actor, issue: Issue) -> bool:
     """The single-issue form of `visible_filter`; the two must agree (tests check)."""
-    own_region = issue.region_id in actor.lead_regions
-    if issue.state == "draft":
+    return sees(actor, region_id=issue.region_id, visibility=issue.visibility,
+                draft=issue.state == "draft")
+
+
+def sees(actor: Actor, *, region_id: int, visibility: str, draft: bool) -> bool:
+    """`can_see` for every issue sharing these three facts: how the report rollup's cells
+    are chosen, so a precomputed figure counts exactly the issues a live one would."""
+    own_region = region_id in actor.lead_regions
+    if draft:
         return own_region
     if own_region or actor.is_national:
         return True
-    return issue.visibility == Visibility.PUBLIC and bool(actor.roles)
+    return visibility == Visibility.PUBLIC and bool(actor.roles)
 
 
 def visible_filter(actor: Actor) -> ColumnElement[bool]:
@@ -90,4 +97,4 @@ def sees_internal(actor: Actor) -> bool:
     return bool(actor.roles & INTERNAL_READERS)
 
 
-__all__ = ["Actor", "can_see", "sees_internal", "visible_filter"]
+__all__ = ["Actor", "can_see", "sees", "sees_internal", "visible_filter"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,3 +134,20 @@ def issue_in(session: Session, w: World, state: str, **fields: Any) -> Issue:
                           expected_version=issue.version, data=data)
     assert issue.state == state
     return issue
+
+
+def act(session: Session, issue: Issue, actor: Actor, action: str, at: dt.datetime,
+        **data: Any) -> None:
+    """Take `action` at a chosen time, with the version the issue has now."""
+    issues.transition(session, issue.reference, actor=actor, action=action,
+                      expected_version=issue.version, data=data, now=at)
+
+
+def draft_at(session: Session, w: World, at: dt.datetime, **fields: Any) -> Issue:
+    """A draft created at a chosen time (uusimaa's lead unless `lead`/`region` say)."""
+    fields.setdefault("title", "Perhekeskusten rahoitus")
+    fields.setdefault("description", "Kuvaus.")
+    fields.setdefault("category", "funding")
+    region = fields.pop("region", "uusimaa")
+    lead = fields.pop("lead", w.lead)
+    return issues.create(session, actor=lead, region=region, now=at, **fields)

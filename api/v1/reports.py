@@ -60,6 +60,13 @@ class SummaryOut(Out):
     overdue = fields.Integer(metadata={"description": "Issues past their due date now."})
     per_month = fields.List(fields.Nested(MonthOut), metadata={
         "description": "Every UTC month of the period, months without events as zeros."})
+    as_of = fields.DateTime(allow_none=True, metadata={"description": (
+        "When the figures were taken, if they come from the report rollup: a summary "
+        "without `from`/`to` over a national population reads figures that a periodic "
+        "job refreshes (every 5 minutes by default) instead of counting a million issues "
+        "per request; its time-in-stage figures are then read from histograms, within "
+        "0.5 % of the exact values. `null` when everything was counted for this request. "
+        "`overdue` is always counted now.")})
 
 
 class ExportQuery(IssueQuery):

@@ -4,6 +4,10 @@ Every figure counts only issues the caller may see, chosen by the same filters a
 issue list (`from`/`to` are submission days in UTC, as there), so a reporting client can
 reconcile the summary with the list and the CSV export. Time in stage comes from the
 stage-visit rows written with each change, never from the audit log.
+
+Over a national population without a date filter the figures come from the rollup a
+periodic job refreshes (services/rollup.py), and the summary says as of when; the
+overdue count is always counted now.
 """
 
 from __future__ import annotations
@@ -16,16 +20,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from escalation import runtime
+from escalation import histogram, runtime
 from escalation.errors import InvalidInput
-from escalation.models import Decision, Issue, Region, StageVisit
+from escalation.models import Decision, Issue, Region, ReportSnapshot, StageVisit
 from escalation.policy import Actor, visible_filter
-from escalation.services import queries
+from escalation.services import queries, rollup
 from escalation.services.queries import IssueFilter
+from escalation.services.rollup import NO_CATEGORY, month_text
 
 DAY = 86_400.0
 MAX_MONTHS = 50 * 12  # a longer span is a typo, not a report
-NO_CATEGORY = "unspecified"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Summary:
     stages: dict[str, StageFigure] = field(default_factory=dict)
     overdue: int = 0
     per_month: list[MonthFigure] = field(default_factory=list)
+    # When the figures were taken from the rollup; None when counted for this request.
+    as_of: dt.datetime | None = None
 
 
 def summary(
@@ -67,14 +73,52 @@ def summary(
     """The figures of DESIGN §6 for the issues the actor may see within the filters."""
     filters = IssueFilter(region=tuple(region), submitted_from=start, submitted_to=end)
     condition = _population(session, actor, filters, now)
-    report = Summary()
-    _counts(session, condition, report)
+    snapshot = rollup.usable(session, now=now) if start is None and end is None else None
+    report = (_from_rollup(session, snapshot, actor, region, now) if snapshot is not None
+              else _live(session, condition, start, end, now))
     report.overdue = session.scalar(
         select(func.count()).select_from(Issue).where(condition, queries.overdue(now))
     ) or 0
-    report.stages = _stages(session, condition)
-    report.per_month = _per_month(session, condition, start, end, now)
     return report
+
+
+def _live(session: Session, condition: ColumnElement[bool], start: dt.date | None,
+          end: dt.date | None, now: dt.datetime) -> Summary:
+    report = Summary()
+    _counts(session, condition, report)
+    report.stages = _stages(session, condition)
+    dialect = session.get_bind().dialect.name
+    opened = _by_month(session, select(month_text(Issue.submitted_at, dialect), func.count())
+                       .where(condition, Issue.submitted_at.is_not(None)))
+    decided = _by_month(session, select(month_text(Decision.decided_at, dialect), func.count())
+                        .join(Issue, Issue.id == Decision.issue_id).where(condition))
+    report.per_month = _per_month(opened, decided, start, end, now)
+    return report
+
+
+def _from_rollup(session: Session, snapshot: ReportSnapshot, actor: Actor,
+                 region: Sequence[str], now: dt.datetime) -> Summary:
+    """The same figures, added up from the snapshot's cells the actor may see."""
+    cells = rollup.combine(session, snapshot, actor=actor, region=region)
+    wf = runtime.registry().latest("escalation")
+    by_state = dict.fromkeys(wf.states, 0)
+    for state, n in cells.by_state.items():
+        by_state[state] = by_state.get(state, 0) + n
+    stages = {}
+    for name in (s.name for s in wf.states.values() if s.open):
+        counts = histogram.unpack(cells.stages.get(name, []))
+        n = sum(counts.values())
+        stages[name] = StageFigure(_days(histogram.percentile(counts, 0.5)),
+                                   _days(histogram.percentile(counts, 0.9)), n)
+    return Summary(
+        total=sum(cells.by_state.values()),
+        by_state=by_state,
+        by_region=dict(sorted(cells.by_region.items())),
+        by_category=dict(sorted(cells.by_category.items())),
+        stages=stages,
+        per_month=_per_month(cells.opened, cells.decided, None, None, now),
+        as_of=snapshot.taken_at,
+    )
 
 
 def check_export(filters: IssueFilter) -> None:
@@ -188,18 +232,13 @@ def _days(seconds: Any) -> float | None:
 
 
 def _per_month(
-    session: Session,
-    condition: ColumnElement[bool],
+    opened: dict[str, int],
+    decided: dict[str, int],
     start: dt.date | None,
     end: dt.date | None,
     now: dt.datetime,
 ) -> list[MonthFigure]:
     """Submitted and decided per UTC month, every month of the period listed, zeros too."""
-    dialect = session.get_bind().dialect.name
-    opened = _by_month(session, select(_month(Issue.submitted_at, dialect), func.count())
-                       .where(condition, Issue.submitted_at.is_not(None)))
-    decided = _by_month(session, select(_month(Decision.decided_at, dialect), func.count())
-                        .join(Issue, Issue.id == Decision.issue_id).where(condition))
     seen = sorted(set(opened) | set(decided))
     if not seen and (start is None or end is None):
         return []
@@ -209,12 +248,6 @@ def _per_month(
     if len(months) > MAX_MONTHS:
         raise InvalidInput({"from": [f"The period may span at most {MAX_MONTHS // 12} years."]})
     return [MonthFigure(m, opened.get(m, 0), decided.get(m, 0)) for m in months]
-
-
-def _month(column: Any, dialect: str) -> ColumnElement[str]:
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
 
 
 def _by_month(session: Session, stmt: Select[str, int]) -> dict[str, int]:

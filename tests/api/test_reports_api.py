@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from sqlalchemy.orm import Session
 
+from escalation import runtime
+from escalation.services import rollup
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
 from tests.factories import World, issue_in, new_issue
@@ -26,7 +29,8 @@ def test_summary_shape(call: Call, session: Session, world: World) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert set(body) == {"total", "by_state", "by_region", "by_category", "stages", "overdue",
-                         "per_month"}
+                         "per_month", "as_of"}
+    assert body["as_of"] is None  # a small population is counted for each request
     assert body["total"] == 2
     assert body["by_state"]["decided"] == 1
     assert body["by_state"]["submitted"] == 1
@@ -48,6 +52,22 @@ def test_summary_counts_what_the_caller_may_see(call: Call, session: Session,
     assert call("other_lead", "GET", "/api/v1/reports/summary").get_json()["total"] == 0
     assert call("observer", "GET", "/api/v1/reports/summary").get_json()["total"] == 0
     assert call("coordinator", "GET", "/api/v1/reports/summary").get_json()["total"] == 1
+
+
+def test_summary_from_the_rollup_says_as_of_when(call: Call, session: Session, world: World,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    issue_in(session, world, "submitted")
+    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
+    runtime.reset()
+    taken = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rollup.refresh(session, now=taken)
+    issue_in(session, world, "submitted")  # after the snapshot: not in its figures
+    body = call("coordinator", "GET", "/api/v1/reports/summary").get_json()
+    assert dt.datetime.fromisoformat(body["as_of"]) == taken
+    assert body["total"] == 1
+    dated = call("coordinator", "GET", "/api/v1/reports/summary?from=2000-01-01").get_json()
+    assert dated["as_of"] is None
+    assert dated["total"] == 2
 
 
 @pytest.mark.parametrize(

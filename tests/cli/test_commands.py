@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from escalation import db
-from escalation.models import ApiToken, Membership, User
+from escalation.models import ApiToken, Issue, Membership, ReportCell, ReportSnapshot, User
 from escalation.security import token_hash, verify_password
 from tests.cli.conftest import Run
+from tests.conftest import scratch_pg_database
 
 GOOD_PASSWORD = "kaksi kahvia ja pulla"
 
@@ -157,3 +159,32 @@ def test_broken_workflow_definition_is_one_line(run: Run, tmp_path: Path,
 def test_unknown_command_and_help(run: Run) -> None:
     assert run("--help").exit_code == 0
     assert run("frobnicate").exit_code == 2
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def database(request: pytest.FixtureRequest, run: Run,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The instance's own SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield
+        return
+    with scratch_pg_database("cli") as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        yield
+        if db.engine is not None:
+            db.engine.dispose()  # before the database is dropped under its connections
+
+
+@pytest.mark.usefixtures("database")
+def test_sweep_refreshes_the_report_rollup(run: Run) -> None:
+    assert run("demo").exit_code == 0
+    result = run("sweep")
+    assert result.exit_code == 0, result.output
+    with db.reading() as session:
+        issues = session.scalar(select(func.count()).select_from(Issue))
+        assert f"Reports: rolled up {issues} issue(s) in " in result.output
+        snapshot = session.scalars(select(ReportSnapshot)).one()
+        counted = sum(n for cell in session.scalars(select(ReportCell.figures).where(
+            ReportCell.snapshot_id == snapshot.id)) for by in cell["states"].values()
+            for n in by.values())
+        assert snapshot.issues == counted == issues > 0

@@ -4,7 +4,6 @@ databases. Times are controlled, so every median and percentile is known exactly
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,26 +14,11 @@ from escalation.models import Issue, StageVisit
 from escalation.policy import Actor
 from escalation.services import issues, reports, statements
 from escalation.services.queries import IssueFilter, list_issues
-from tests.factories import World, issue_in, new_issue
+from tests.factories import World, act, draft_at, issue_in, new_issue
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
-
-
-def act(session: Session, issue: Issue, actor: Actor, action: str, at: dt.datetime,
-        **data: Any) -> None:
-    issues.transition(session, issue.reference, actor=actor, action=action,
-                      expected_version=issue.version, data=data, now=at)
-
-
-def draft_at(session: Session, w: World, at: dt.datetime, **fields: Any) -> Issue:
-    fields.setdefault("title", "Perhekeskusten rahoitus")
-    fields.setdefault("description", "Kuvaus.")
-    fields.setdefault("category", "funding")
-    region = fields.pop("region", "uusimaa")
-    lead = fields.pop("lead", w.lead)
-    return issues.create(session, actor=lead, region=region, now=at, **fields)
 
 
 def visits(session: Session, issue: Issue) -> list[tuple[str, int | None]]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from escalation import runtime
+from escalation.services import rollup
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn, text_of
 
@@ -22,6 +27,22 @@ def test_figures_charts_and_tables(sign_in: SignIn, session: Session, world: Wor
     assert "Rahoitus" in text
     assert "Mediaani" in text
     assert "marraskuu" in text or "Kuukausittain" in text
+
+
+def test_figures_from_the_rollup_say_when_they_were_taken(
+        sign_in: SignIn, session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    issue_in(session, world, "submitted")
+    c = sign_in("coordinator")
+    assert "Luvut hetkeltä" not in text_of(c.get("/reports/").get_data(as_text=True))
+    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
+    runtime.reset()
+    rollup.refresh(session, now=dt.datetime.now(dt.UTC))
+    for language, words in (("fi", "Luvut hetkeltä"), ("sv", "Siffrorna gäller"),
+                            ("en", "Figures as of")):
+        page = c.get("/reports/", headers={"Accept-Language": language})
+        assert words in text_of(page.get_data(as_text=True)), language
+    dated = c.get("/reports/?from=2020-01-01", headers={"Accept-Language": "en"})
+    assert "Figures as of" not in text_of(dated.get_data(as_text=True))
 
 
 def test_only_what_the_reader_may_see_is_counted(sign_in: SignIn, session: Session,
