@@ -14,22 +14,27 @@ are closed and the newest are under way in every state, some past their deadline
 Everything the services would write is written: the issue row, its audit chain (HMAC
 over the same canonical text `audit.verify` checks), its stage visits, statements and
 decision. Not written: outbox rows and deliveries (these mails went out long ago), and
-comments. PostgreSQL is loaded with COPY from parallel processes, its secondary indexes
-and foreign keys dropped for the load and made again after; SQLite with batched inserts.
+comments. PostgreSQL is loaded with COPY from parallel processes, the loaded tables'
+keys, indexes and foreign keys dropped for the load and made again after (several tables
+at once); SQLite with batched inserts, its foreign keys checked once at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import itertools
 import json
 import math
 import multiprocessing
 import os
 import random
+import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +59,8 @@ from escalation.models import (
 from escalation.services import people
 
 YEARS = 5
+# A string as JSON, the very function `json.dumps(ensure_ascii=False)` uses (as audit's).
+_json_str: Callable[[str], str] = json.encoder.encode_basestring
 # Tables filled here, in the order their rows must go in (foreign keys).
 TABLES = ("issues", "decisions", "statements", "audit_events", "stage_visits")
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -78,8 +85,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "stage_visits": ("id", "issue_id", "region_id", "state", "entered_at", "left_at", "seconds"),
 }
-# The tables whose rows the writer gives as tuples; the others come as COPY text lines.
-TUPLES = {"issues", "decisions", "statements"}
 # Upper bounds of rows per issue, so each process can number its rows without asking.
 PER_ISSUE = {"decisions": 2, "statements": 16, "audit_events": 40, "stage_visits": 20}
 
@@ -137,9 +142,22 @@ _REOPEN = audit.data_text({"reason": "Alueelta tuli uutta tietoa."})
 _EDITED = _DESCRIPTION + " Lisäsimme esimerkit kahdesta kunnasta."
 _EDIT = audit.data_text({"description": _EDITED})
 _NEEDS_RESPONSIBLE = {"refer_to_ministry", "propose_legislative_change", "national_guidance"}
+_RESPONSIBLE = "Sosiaali- ja terveysministeriö"
+_RATIONALE = "Työryhmä linjasi asian yhteisesti."
+_WORDS = "Lapsen etu edellyttää yhdenmukaista kansallista linjausta."
+_ASSESSMENT = "Oikeus tulla kuulluksi toteutuu vain osin."
 _DAY = 86_400 * 1_000_000  # microseconds
 _CATEGORIES = [c.value for c in Category]
 _DIMENSIONS = [d.value for d in RightsDimension]
+# Values with their canonical JSON text, made once.
+_TITLES_JSON = [(t, _json_str(t)) for t in _TITLES]
+_CATEGORIES_JSON = [(c, _json_str(c)) for c in _CATEGORIES]
+_DESCRIPTION_JSON = _json_str(_DESCRIPTION)
+# As canonical JSON, by size: the dimensions in their declared order, the references in any.
+_DIMENSION_SETS = [[db.json_text(list(c)) for c in itertools.combinations(_DIMENSIONS, k)]
+                   for k in (1, 2, 3)]
+_LEGAL_LISTS = [[db.json_text(list(p)) for p in itertools.permutations(_LEGAL, k)]
+                for k in (0, 1, 2)]
 
 
 @dataclass
@@ -236,6 +254,13 @@ def prepare(url: str, now: dt.datetime) -> Cast:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NULL = "\\N"  # COPY's text format
 _DAY_TEXT: dict[int, str] = {}
+# "THH:MM:SS." for every second of a day, so a time is two look-ups and one format.
+_CLOCK = [f"T{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+
+
+def _date_text(day: int) -> str:
+    text = _DAY_TEXT[day] = (_EPOCH + dt.timedelta(days=day)).date().isoformat()
+    return text
 
 
 def _iso(t: int) -> str:
@@ -244,25 +269,71 @@ def _iso(t: int) -> str:
     Times are whole microseconds throughout, as the databases keep them, so a stage
     visit's seconds agree exactly with its stored ends. The same text as
     `audit.at_text`, made without a datetime per call (a test holds the two equal).
+    The writer's loop does the same inline.
     """
-    day, rest = divmod(t, 86_400_000_000)
-    date = _DAY_TEXT.get(day)
-    if date is None:
-        date = _DAY_TEXT[day] = (_EPOCH + dt.timedelta(days=day)).date().isoformat()
+    day, rest = divmod(t, _DAY)
     seconds, micros = divmod(rest, 1_000_000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}+00:00"
+    return f"{_DAY_TEXT.get(day) or _date_text(day)}{_CLOCK[seconds]}{micros:06d}+00:00"
+
+
+def _escape(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """HMAC-SHA-256's inner and outer hashes with the key already taken in (RFC 2104).
+
+    HMAC(key, m) = H(outer pad || H(inner pad || m)): copying the two keyed states is
+    cheaper per event than copying an `hmac` object (a test holds the two equal).
+    """
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in block)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+
+
+def _event_template(action: str, who: tuple[int, str], from_state: str | None,
+                    to_state: str | None) -> tuple[str, str, str, str]:
+    """What an event's canonical text and COPY line share with every like event.
+
+    `audit.event_text(reference, seq, at, ..., data)` is `p1 + at + '","data":' + data +
+    p2 + json(reference) + ',"seq":' + seq + p3`; the COPY line's columns from the actor
+    to the new state are `row`.
+    """
+    s = _json_str
+    p1 = f'{{"action":{s(action)},"actor":{s(who[1])},"actor_id":{int(who[0])},"at":"'
+    p2 = f',"from_state":{"null" if from_state is None else s(from_state)},"issue":'
+    p3 = f',"to_state":{"null" if to_state is None else s(to_state)}}}'
+    row = "\t".join([str(int(who[0])), _escape(who[1]), _escape(action), _escape(from_state),
+                     _escape(to_state), ""])
+    return p1, p2, p3, row
+
+
+# The steps of an issue's life.
+(_CREATE, _EDIT_STEP, _SUBMIT, _ASSIGN, _ASK_STEP, _RESUBMIT_STEP, _ANSWER_STEP, _WITHDRAW_STEP,
+ _FORWARD, _STATEMENT, _TO_WORKING_GROUP, _REQUEST_STATEMENTS, _DECIDE, _CLOSE_STEP,
+ _REOPEN_STEP) = range(15)
+Story = list[tuple[int, int, Any]]  # (delay in microseconds, step, the step's argument)
 
 
 class Writer:
-    """Makes the rows of a run of issues: one instance per process, numbering its own ids."""
+    """Makes the rows of a run of issues: one instance per process, numbering its own ids.
+
+    Rows are COPY text lines (tab-separated, \\N for NULL), for PostgreSQL as they are
+    and for SQLite split again (`_sqlite_line`). One issue's life is one loop over its
+    steps: a few hundred thousand events a second per process is about all Python's
+    budget allows, so each event is a template look-up, one time format, two string
+    formats and the HMAC, and nothing else.
+    """
 
     def __init__(self, cast: Cast, *, first_issue: int, count: int, index_base: int,
                  total: int, seed: int) -> None:
         self.cast = cast
         self.rnd = random.Random(seed)  # noqa: S311 - test data, not secrets
-        self.chain = audit.hasher(cast.audit_key)
+        self.inner, self.outer = _hmac_pads(cast.audit_key)
         self.first_issue, self.count, self.index_base, self.total = (
             first_issue, count, index_base, total)
         self.ids = {name: cast.first_id[name] + index_base * per
@@ -271,7 +342,13 @@ class Writer:
         self.start = self.now - int(YEARS * 365.25 * _DAY)
         self.step = (self.now - 3600 * 1_000_000 - self.start) / max(total, 1)
         self._years = self._year_starts()
+        self._templates: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
         self._said: dict[tuple[Any, ...], str] = {}
+        self._regions = [(rid, _json_str(code)) for rid, code in cast.regions]
+        self._year_start = self._year_end = self._year = 0  # the year of the last issue
+        # Who does what, as (user id, e-mail), and the statements' speakers with theirs.
+        self._chairs = (cast.stakeholder_chair, cast.ministry_chair)
+        self._speakers = [(s, (s[0], s[1])) for s in cast.speakers]
 
     def _year_starts(self) -> dict[int, int]:
         """The index of the first generated issue of each year (creation times rise with it)."""
@@ -284,295 +361,281 @@ class Writer:
             year += 1
         return starts
 
-    def _next(self, table: str) -> int:
-        value = self.ids[table]
-        self.ids[table] = value + 1
-        return value
-
-    def issues(self) -> Iterator[dict[str, list[Any]]]:
-        """Rows per table, a batch of issues at a time."""
-        batch: dict[str, list[Any]] = {name: [] for name in TABLES}
+    def issues(self, per_batch: int = 2000) -> Iterator[dict[str, list[str]]]:
+        """COPY text lines per table, a batch of issues at a time."""
+        batch: dict[str, list[str]] = {name: [] for name in TABLES}
         for k in range(self.count):
             self._one(self.index_base + k, self.first_issue + k, batch)
-            if (k + 1) % 2000 == 0:
+            if (k + 1) % per_batch == 0:
                 yield batch
                 batch = {name: [] for name in TABLES}
         if batch["issues"]:
             yield batch
 
-    def _one(self, index: int, issue_id: int, out: dict[str, list[Any]]) -> None:
-        cast, rnd, chain = self.cast, self.rnd, self.chain
+    def _year_of(self, t: int) -> int:
+        """The year of a time (creation times only rise: one datetime per year)."""
+        if not self._year_end > t >= self._year_start:
+            year = (_EPOCH + dt.timedelta(microseconds=t)).year
+            self._year_start = _micros(dt.datetime(year, 1, 1, tzinfo=dt.UTC))
+            self._year_end = _micros(dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC))
+            self._year = year
+        return self._year
+
+    def _template(self, key: tuple[Any, ...]) -> tuple[str, str, str, str]:
+        template = self._templates[key] = _event_template(*key)
+        return template
+
+    def _one(self, index: int, issue_id: int, out: dict[str, list[str]]) -> None:
+        cast, rnd = self.cast, self.rnd
+        random_ = rnd.random
         # Evenly spaced: the reference numbers then follow from the index alone.
         created = self.start + int(index * self.step)
-        year = (_EPOCH + dt.timedelta(microseconds=created)).year
+        year = self._year_of(created)
         number = cast.counters.get(year, 0) + index - self._years.get(year, 0) + 1
         reference = f"ESC-{year}-{number:04d}"
-        region_id, region_code = rnd.choice(cast.regions)
+        ref_json = f'"{reference}"'  # nothing in it JSON would escape
+        regions = self._regions
+        region_id, region_json = regions[int(random_() * len(regions))]
         lead = cast.leads[region_id]
-        coordinator = rnd.choice(cast.coordinators)
-        fields = {
-            "title": rnd.choice(_TITLES),
-            "description": _DESCRIPTION,
-            "category": rnd.choice(_CATEGORIES),
-            "urgency": "urgent" if rnd.random() < 0.1 else "normal",
-            "rights_dimensions": sorted(rnd.sample(_DIMENSIONS, rnd.randint(1, 3)),
-                                        key=_DIMENSIONS.index),
-            "legal_references": rnd.sample(_LEGAL, rnd.randint(0, 2)),
-            "visibility": "restricted" if rnd.random() < 0.15 else "public",
-        }
-        issue: dict[str, Any] = {
-            "state": "draft", "version": 1, "statement_round": 0, "seq": 0,
-            "head": audit.GENESIS, "decision_id": None, "answer": None, "due_at": None,
-            "submitted_at": None, "closed_at": None, "updated_at": created,
-            "assignee_id": None,
-        }
-        visits = out["stage_visits"]
-        events = out["audit_events"]
-        open_visit: list[Any] = []
-        now = self.now
+        coordinator = cast.coordinators[int(random_() * len(cast.coordinators))]
+        title, title_json = _TITLES_JSON[int(random_() * len(_TITLES))]
+        category, category_json = _CATEGORIES_JSON[int(random_() * len(_CATEGORIES))]
+        urgency = "urgent" if random_() < 0.1 else "normal"  # as JSON: in quotes
+        # One to three rights dimensions, zero to two legal references, each set as likely
+        # as the others of its size (as `sample` with a `randint` size would pick them).
+        sets = _DIMENSION_SETS[int(random_() * 3)]
+        dimensions = sets[int(random_() * len(sets))]
+        sets = _LEGAL_LISTS[int(random_() * 3)]
+        legal = sets[int(random_() * len(sets))]
+        visibility = "restricted" if random_() < 0.15 else "public"
+        # The create event's data, keys in canonical (sorted) order.
+        created_data = (
+            f'{{"category":{category_json},"description":{_DESCRIPTION_JSON},'
+            f'"legal_references":{legal},"region":{region_json},'
+            f'"rights_dimensions":{dimensions},"title":{title_json},"urgency":"{urgency}",'
+            f'"visibility":"{visibility}"}}')
 
+        state, version, statement_round, seq, prev = "draft", 1, 0, 0, audit.GENESIS
+        description = _DESCRIPTION
+        decision_id: int | None = None
+        answer: str | None = None
+        due_at: int | None = None
+        # Times the issue row records, as text: taken from the events that set them.
+        submitted_at = closed_at = created_at = NULL
+        assignee_id: int | None = None
+        follow_up: dt.date | None = None
         ids = self.ids
-
-        # Audit events and stage visits are most of the rows: written straight as COPY
-        # text lines. Nothing in them needs escaping but a backslash in the data.
-        def event(at: int, who: tuple[int, str], action: str, to: str | None,
-                  data: dict[str, Any] | str) -> None:
-            seq = issue["seq"] + 1
-            frm = issue["state"] if to is not None and action != "create" else None
-            at_s = _iso(at)
-            data_s = data if isinstance(data, str) else audit.data_text(data)
-            prev = issue["head"]
-            digest = chain(prev, audit.event_text(
-                reference, seq, at_s, who[0], who[1], action, frm, to, data_s))
-            event_id = ids["audit_events"]
-            ids["audit_events"] = event_id + 1
-            if "\\" in data_s:
-                data_s = data_s.replace("\\", "\\\\")
-            events.append(f"{event_id}\t{issue_id}\t{seq}\t{at_s}\t{who[0]}\t{who[1]}\t"
-                          f"{action}\t{frm or NULL}\t{to or NULL}\t{data_s}\t{prev}\t{digest}")
-            issue["seq"], issue["head"], issue["updated_at"] = seq, digest, at
-            if action != "create":
-                issue["version"] += 1  # every later change claims the issue's version
-            if to is not None:
-                visit_id = ids["stage_visits"]
-                ids["stage_visits"] = visit_id + 1
-                if open_visit:
-                    entered, entered_s = open_visit[1], open_visit[2]
-                    visits.append(f"{open_visit[0]}\t{issue_id}\t{region_id}\t{issue['state']}\t"
-                                  f"{entered_s}\t{at_s}\t{(at - entered) // 1_000_000}")
-                open_visit[:] = [visit_id, at, at_s]
-                issue["state"] = to
-                days = cast.deadline_days.get(to)
-                issue["due_at"] = at + int(days * _DAY) if days is not None else None
-
+        event_id, visit_id = ids["audit_events"], ids["stage_visits"]
+        events, visits = out["audit_events"], out["stage_visits"]
+        templates, inner, outer = self._templates, self.inner, self.outer
+        deadline_days, day_text, clock = cast.deadline_days, _DAY_TEXT, _CLOCK
+        stakeholder_chair, ministry_chair = self._chairs
+        open_id: int | None = None
+        open_at, open_text = 0, ""
+        now = self.now
         t = created
-        event(t, lead, "create", "draft", {"region": region_code, **fields})
-        story = self._story(rnd)
-        for delay, step in story:
+        updated_at = ""
+
+        for delay, step, arg in self._story(rnd):
             t += delay
             if t >= now:
                 break
-            if not step(t, issue, event, rnd, out, issue_id, lead, coordinator):
+            day, rest = divmod(t, _DAY)
+            seconds, micros = divmod(rest, 1_000_000)
+            at_text = (f"{day_text.get(day) or _date_text(day)}{clock[seconds]}"
+                       f"{micros:06d}+00:00")
+            # What the step does, and the event it records: who, action, new state, data.
+            data = "{}"
+            to: str | None = None
+            if step == _STATEMENT:  # the most frequent first
+                speaker, who = arg
+                _user_id, _email, org_id, org_name = speaker
+                position = _POSITIONS[int(random_() * len(_POSITIONS))]
+                assessment = _ASSESSMENT if random_() < 0.5 else None
+                statement_id = ids["statements"]
+                ids["statements"] = statement_id + 1
+                said: tuple[Any, ...] = (statement_round, org_name, position, assessment)
+                data = self._said.get(said) or self._statement_data(said)
+                action = "statement"
+                out["statements"].append(
+                    f"{statement_id}\t{issue_id}\t{statement_round}\torg:{org_id}\t{org_id}\t"
+                    f"{who[0]}\t{position}\t{_WORDS}\t{assessment or NULL}\t{at_text}")
+            elif step == _CREATE:
+                created_at = at_text
+                who, action, to, data = lead, "create", "draft", created_data
+            elif step == _SUBMIT:
+                submitted_at = at_text
+                who, action, to = lead, "submit", "submitted"
+            elif step == _FORWARD:
+                statement_round += 1
+                who, action, to = coordinator, "forward", "awaiting_statement"
+            elif step == _TO_WORKING_GROUP:
+                who, action, to = stakeholder_chair, "forward_to_working_group", \
+                    "awaiting_decision"
+            elif step == _DECIDE:
+                who, action, to = ministry_chair, "decide", "decided"
+                outcome = _OUTCOMES[int(random_() * len(_OUTCOMES))]
+                responsible = _RESPONSIBLE if outcome in _NEEDS_RESPONSIBLE else None
+                follow_up = None
+                if responsible is not None and random_() < 0.7:
+                    follow_up = (_EPOCH + dt.timedelta(
+                        microseconds=t + int(rnd.uniform(30, 180) * _DAY))).date()
+                decision_id = ids["decisions"]
+                ids["decisions"] = decision_id + 1
+                said = (outcome, follow_up)
+                data = self._said.get(said) or self._decision_data(said)
+                out["decisions"].append(
+                    f"{decision_id}\t{issue_id}\t{outcome}\t{_RATIONALE}\t{responsible or NULL}\t"
+                    f"{follow_up or NULL}\t{who[0]}\t{at_text}")
+            elif step == _CLOSE_STEP:
+                closed_at = at_text
+                who, action, to, data = coordinator, "close", "closed", _CLOSE
+            elif step == _ASSIGN:
+                assignee_id = coordinator[0]
+                who, action = coordinator, "assign"
+                data = self._said.get(coordinator) or self._assign_data(coordinator)
+            elif step == _ANSWER_STEP:
+                answer, closed_at = _ANSWER_TEXT, at_text
+                who, action, to, data = coordinator, "answer_locally", "closed", _ANSWER
+            elif step == _EDIT_STEP:
+                description = _EDITED
+                who, action, data = lead, "edit", _EDIT
+            elif step == _ASK_STEP:
+                who, action, to, data = (coordinator, "request_clarification",
+                                         "clarification_requested", _ASK)
+            elif step == _RESUBMIT_STEP:
+                who, action, to, data = lead, "resubmit", "submitted", _RESUBMIT
+            elif step == _WITHDRAW_STEP:
+                closed_at = at_text
+                who, action, to, data = lead, "withdraw", "withdrawn", _WITHDRAW
+            elif step == _REQUEST_STATEMENTS:
+                statement_round += 1
+                who, action, to, data = (ministry_chair, "request_statements",
+                                         "awaiting_statement", _MORE_STATEMENTS)
+            else:  # _REOPEN_STEP
+                closed_at = NULL
+                who, action, to, data = coordinator, "reopen", "submitted", _REOPEN
+
+            # The event: its canonical text, its hash, its row.
+            seq += 1
+            from_state = state if to is not None and step != _CREATE else None
+            key = (action, who, from_state, to)
+            p1, p2, p3, row = templates.get(key) or self._template(key)
+            h = inner.copy()
+            h.update(f'{prev}{p1}{at_text}","data":{data}{p2}{ref_json},"seq":{seq}{p3}'
+                     .encode())
+            o = outer.copy()
+            o.update(h.digest())
+            digest = o.hexdigest()
+            if "\\" in data:  # canonical JSON escapes the rest; COPY text, a backslash
+                data = data.replace("\\", "\\\\")
+            events.append(f"{event_id}\t{issue_id}\t{seq}\t{at_text}\t{row}{data}\t{prev}\t"
+                          f"{digest}")
+            event_id += 1
+            prev, updated_at = digest, at_text
+            if step != _CREATE:
+                version += 1  # every later change claims the issue's version
+            if to is not None:
+                if open_id is not None:
+                    visits.append(f"{open_id}\t{issue_id}\t{region_id}\t{state}\t{open_text}\t"
+                                  f"{at_text}\t{(t - open_at) // 1_000_000}")
+                open_id, open_at, open_text = visit_id, t, at_text
+                visit_id += 1
+                state = to
+                days = deadline_days.get(to)
+                due_at = t + int(days * _DAY) if days is not None else None
+            if step == _DECIDE and follow_up is not None:
+                # The decided state's deadline: the end of the follow-up day, in Helsinki.
+                due_at = _micros(dt.datetime.combine(follow_up + dt.timedelta(days=1),
+                                                     dt.time(), tzinfo=_HELSINKI))
+            elif step == _WITHDRAW_STEP:
                 break
-        if open_visit:
-            visits.append(f"{open_visit[0]}\t{issue_id}\t{region_id}\t{issue['state']}\t"
-                          f"{open_visit[2]}\t{NULL}\t{NULL}")
-        out["issues"].append((
-            issue_id, reference, fields["title"], issue.get("description", _DESCRIPTION), region_id,
-            fields["category"], fields["urgency"], json.dumps(fields["rights_dimensions"]),
-            json.dumps(fields["legal_references"], ensure_ascii=False), fields["visibility"],
-            issue["state"], cast.workflow_name, cast.workflow_version, issue["version"],
-            issue["statement_round"], issue["seq"], issue["head"], issue["assignee_id"],
-            lead[0], issue["decision_id"], issue["answer"],
-            _iso(issue["due_at"]) if issue["due_at"] is not None else None,
-            _iso(issue["submitted_at"]) if issue["submitted_at"] is not None else None,
-            _iso(issue["closed_at"]) if issue["closed_at"] is not None else None,
-            _iso(created), _iso(issue["updated_at"]),
-        ))
 
-    # Each step takes (time, issue, event, rnd, out, issue id, lead, coordinator) and
-    # says whether the story goes on.
-    def _story(self, rnd: random.Random) -> list[tuple[int, Callable[..., bool]]]:
-        story: list[tuple[int, Callable[..., bool]]] = []
+        if open_id is not None:
+            visits.append(f"{open_id}\t{issue_id}\t{region_id}\t{state}\t{open_text}\t"
+                          f"{NULL}\t{NULL}")
+        ids["audit_events"], ids["stage_visits"] = event_id, visit_id
+        at = self._at
+        out["issues"].append("\t".join([
+            str(issue_id), reference, title, description, str(region_id), category, urgency,
+            dimensions, legal, visibility, state, cast.workflow_name, str(cast.workflow_version),
+            str(version), str(statement_round), str(seq), prev,
+            NULL if assignee_id is None else str(assignee_id), str(lead[0]),
+            NULL if decision_id is None else str(decision_id), answer or NULL,
+            NULL if due_at is None else at(due_at),
+            submitted_at, closed_at, created_at, updated_at,
+        ]))
 
-        def days(low: float, high: float) -> int:
-            return int(rnd.uniform(low, high) * _DAY)
+    _at = staticmethod(_iso)
 
-        if rnd.random() < 0.01:  # a draft left as it is
+    def _statement_data(self, said: tuple[Any, ...]) -> str:
+        statement_round, org_name, position, assessment = said
+        data = self._said[said] = audit.data_text({
+            "round": statement_round, "organisation": org_name, "position": position,
+            "text": _WORDS, "rights_assessment": assessment})
+        return data
+
+    def _decision_data(self, said: tuple[Any, ...]) -> str:
+        outcome, follow_up = said
+        data: dict[str, Any] = {"outcome": outcome, "rationale": _RATIONALE}
+        if outcome in _NEEDS_RESPONSIBLE:
+            data["responsible"] = _RESPONSIBLE
+        if follow_up is not None:
+            data["follow_up_due"] = follow_up.isoformat()
+        text = self._said[said] = audit.data_text(data)
+        return text
+
+    def _assign_data(self, coordinator: tuple[int, str]) -> str:
+        data = self._said[coordinator] = audit.data_text({"assignee": coordinator[1]})
+        return data
+
+    def _story(self, rnd: random.Random) -> Story:
+        """The steps of one issue's life, with the time before each; `now` may cut it short.
+
+        `int((low + (high - low) * random_()) * _DAY)` is between low and high days, evenly
+        likely, written out: a function call per delay cost a tenth of the story.
+        """
+        random_ = rnd.random
+        gauss, exp = rnd.gauss, math.exp
+        story: Story = [(0, _CREATE, None)]
+        if random_() < 0.01:  # a draft left as it is
             return story
-        if rnd.random() < 0.01:
-            return [(days(1, 20), self._withdraw_draft)]
-        if rnd.random() < 0.4:
-            story.append((int(rnd.lognormvariate(-2, 1) * _DAY), self._edit))
-        story.append((int(rnd.lognormvariate(-1, 1) * _DAY), self._submit))
-        if rnd.random() < 0.6:
-            story.append((days(0.1, 3), self._assign))
-        if rnd.random() < 0.3:
-            story.append((days(1, 10), self._ask))
-            story.append((days(2, 40), self._resubmit))
-        triage = days(1, 20)
-        r = rnd.random()
+        if random_() < 0.01:
+            story.append((int((1 + 19 * random_()) * _DAY), _WITHDRAW_STEP, None))
+            return story
+        if random_() < 0.4:
+            story.append((int(exp(gauss(-2, 1)) * _DAY), _EDIT_STEP, None))
+        story.append((int(exp(gauss(-1, 1)) * _DAY), _SUBMIT, None))
+        if random_() < 0.6:
+            story.append((int((0.1 + 2.9 * random_()) * _DAY), _ASSIGN, None))
+        if random_() < 0.3:
+            story.append((int((1 + 9 * random_()) * _DAY), _ASK_STEP, None))
+            story.append((int((2 + 38 * random_()) * _DAY), _RESUBMIT_STEP, None))
+        triage = int((1 + 19 * random_()) * _DAY)
+        r = random_()
         if r < 0.28:
-            story.append((triage, self._answer))
+            story.append((triage, _ANSWER_STEP, None))
         elif r < 0.31:
-            story.append((triage, self._withdraw))
+            story.append((triage, _WITHDRAW_STEP, None))
         else:
-            story.append((triage, self._forward))
+            story.append((triage, _FORWARD, None))
             self._statement_round(story, rnd)
-            if rnd.random() < 0.08:
-                story.append((days(5, 40), self._request_statements))
+            if random_() < 0.08:
+                story.append((int((5 + 35 * random_()) * _DAY), _REQUEST_STATEMENTS, None))
                 self._statement_round(story, rnd, least=1, most=2)
-            story.append((days(5, 80), self._decide))
-            story.append((days(1, 30), self._close))
-        if rnd.random() < 0.02:
-            story.append((days(10, 60), self._reopen))
-            story.append((days(5, 20), self._answer))
+            story.append((int((5 + 75 * random_()) * _DAY), _DECIDE, None))
+            story.append((int((1 + 29 * random_()) * _DAY), _CLOSE_STEP, None))
+        if random_() < 0.02:
+            story.append((int((10 + 50 * random_()) * _DAY), _REOPEN_STEP, None))
+            story.append((int((5 + 15 * random_()) * _DAY), _ANSWER_STEP, None))
         return story
 
-    def _statement_round(self, story: list[tuple[int, Callable[..., bool]]],
-                         rnd: random.Random, least: int = 2, most: int = 6) -> None:
-        speakers = rnd.sample(self.cast.speakers, rnd.randint(least, most))
-        for speaker in speakers:
-            story.append((int(rnd.uniform(2, 25) * _DAY), self._statement(speaker)))
-        story.append((int(rnd.uniform(0.5, 5) * _DAY), self._to_working_group))
-
-    @staticmethod
-    def _submit(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["submitted_at"] = t
-        event(t, lead, "submit", "submitted", "{}")
-        return True
-
-    @staticmethod
-    def _edit(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-              issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["description"] = _EDITED
-        event(t, lead, "edit", None, _EDIT)
-        return True
-
-    def _assign(self, t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["assignee_id"] = coordinator[0]
-        data = self._said.get(coordinator)
-        if data is None:
-            data = self._said[coordinator] = audit.data_text({"assignee": coordinator[1]})
-        event(t, coordinator, "assign", None, data)
-        return True
-
-    @staticmethod
-    def _ask(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-             issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        event(t, coordinator, "request_clarification", "clarification_requested",
-              _ASK)
-        return True
-
-    @staticmethod
-    def _resubmit(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                  issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        event(t, lead, "resubmit", "submitted",
-              _RESUBMIT)
-        return True
-
-    @staticmethod
-    def _answer(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["answer"], issue["closed_at"] = _ANSWER_TEXT, t
-        event(t, coordinator, "answer_locally", "closed", _ANSWER)
-        return True
-
-    @staticmethod
-    def _withdraw(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                  issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["closed_at"] = t
-        event(t, lead, "withdraw", "withdrawn", _WITHDRAW)
-        return False
-
-    _withdraw_draft = _withdraw
-
-    @staticmethod
-    def _forward(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                 issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["statement_round"] += 1
-        event(t, coordinator, "forward", "awaiting_statement", "{}")
-        return True
-
-    def _statement(self, speaker: tuple[int, str, int, str]) -> Callable[..., bool]:
-        def step(t: int, issue: dict[str, Any], event: Any, rnd: random.Random,
-                 out: dict[str, list[Any]], issue_id: int, lead: tuple[int, str],
-                 coordinator: tuple[int, str]) -> bool:
-            user_id, email, org_id, org_name = speaker
-            position = rnd.choice(_POSITIONS)
-            words = "Lapsen etu edellyttää yhdenmukaista kansallista linjausta."
-            assessment = "Oikeus tulla kuulluksi toteutuu vain osin." \
-                if rnd.random() < 0.5 else None
-            out["statements"].append((
-                self._next("statements"), issue_id, issue["statement_round"], f"org:{org_id}",
-                org_id, user_id, position, words, assessment, _iso(t)))
-            key = (issue["statement_round"], org_name, position, assessment)
-            data = self._said.get(key)
-            if data is None:
-                data = self._said[key] = audit.data_text({
-                    "round": issue["statement_round"], "organisation": org_name,
-                    "position": position, "text": words, "rights_assessment": assessment})
-            event(t, (user_id, email), "statement", None, data)
-            return True
-        return step
-
-    def _to_working_group(self, t: int, issue: dict[str, Any], event: Any,
-                          rnd: random.Random, out: Any, issue_id: int, lead: tuple[int, str],
-                          coordinator: tuple[int, str]) -> bool:
-        event(t, self.cast.stakeholder_chair, "forward_to_working_group", "awaiting_decision",
-              "{}")
-        return True
-
-    def _request_statements(self, t: int, issue: dict[str, Any], event: Any,
-                            rnd: random.Random, out: Any, issue_id: int, lead: tuple[int, str],
-                            coordinator: tuple[int, str]) -> bool:
-        issue["statement_round"] += 1
-        event(t, self.cast.ministry_chair, "request_statements", "awaiting_statement",
-              _MORE_STATEMENTS)
-        return True
-
-    def _decide(self, t: int, issue: dict[str, Any], event: Any, rnd: random.Random,
-                out: dict[str, list[Any]], issue_id: int, lead: tuple[int, str],
-                coordinator: tuple[int, str]) -> bool:
-        outcome = rnd.choice(_OUTCOMES)
-        data: dict[str, Any] = {"outcome": outcome,
-                                "rationale": "Työryhmä linjasi asian yhteisesti."}
-        if outcome in _NEEDS_RESPONSIBLE:
-            data["responsible"] = "Sosiaali- ja terveysministeriö"
-        follow_up = None
-        if outcome in _NEEDS_RESPONSIBLE and rnd.random() < 0.7:
-            follow_up = (_EPOCH + dt.timedelta(microseconds=t + int(rnd.uniform(30, 180) * _DAY))
-                         ).date()
-            data["follow_up_due"] = follow_up.isoformat()
-        decision_id = self._next("decisions")
-        chair = self.cast.ministry_chair
-        out["decisions"].append((decision_id, issue_id, outcome, data["rationale"],
-                                 data.get("responsible"), data.get("follow_up_due"), chair[0],
-                                 _iso(t)))
-        issue["decision_id"] = decision_id
-        event(t, chair, "decide", "decided", data)
-        if follow_up is not None:  # the decided state's deadline: the end of that day
-            end = dt.datetime.combine(follow_up + dt.timedelta(days=1), dt.time(),
-                                      tzinfo=_HELSINKI)
-            issue["due_at"] = _micros(end)
-        return True
-
-    @staticmethod
-    def _close(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-               issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["closed_at"] = t
-        event(t, coordinator, "close", "closed", _CLOSE)
-        return True
-
-    @staticmethod
-    def _reopen(t: int, issue: dict[str, Any], event: Any, rnd: random.Random, out: Any,
-                issue_id: int, lead: tuple[int, str], coordinator: tuple[int, str]) -> bool:
-        issue["closed_at"] = None
-        event(t, coordinator, "reopen", "submitted",
-              _REOPEN)
-        return True
+    def _statement_round(self, story: Story, rnd: random.Random, least: int = 2,
+                         most: int = 6) -> None:
+        random_ = rnd.random
+        for speaker in rnd.sample(self._speakers, least + int(random_() * (most - least + 1))):
+            story.append((int((2 + 23 * random_()) * _DAY), _STATEMENT, speaker))
+        story.append((int((0.5 + 4.5 * random_()) * _DAY), _TO_WORKING_GROUP, None))
 
 
 def _micros(when: dt.datetime) -> int:
@@ -589,33 +652,6 @@ _HELSINKI = _helsinki()
 
 
 # --- Loading ---------------------------------------------------------------------------
-
-
-def _escape(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
-
-
-def _copy_text(rows: Sequence[tuple[Any, ...]]) -> bytes:
-    """Rows in COPY's text format: tab-separated, \\N for NULL, specials escaped.
-
-    Nearly every row has nothing to escape: it is joined as it is (NULL as a NUL
-    character, which text can never hold) and checked once; only a row with a
-    backslash, a tab or a line break in a value goes the slow way.
-    """
-    lines = []
-    for row in rows:
-        line = "\t".join(["\0" if v is None else v if v.__class__ is str else str(v)
-                          for v in row])
-        if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(row) - 1:
-            line = "\t".join([_escape(v) for v in row])
-        else:
-            line = line.replace("\0", "\\N")
-        lines.append(line)
-    lines.append("")
-    return "\n".join(lines).encode()
 
 
 def _pg_dsn(url: str) -> str:
@@ -640,13 +676,22 @@ def _pg_worker(args: tuple[str, Cast, int, int, int, int, int]) -> dict[str, int
                 with conn.cursor().copy(
                     f"COPY {name} ({', '.join(COLUMNS[name])}) FROM STDIN"
                 ) as copy:
-                    copy.write(_copy_text(rows) if name in TUPLES else
-                               ("\n".join(rows) + "\n").encode())
+                    rows.append("")
+                    copy.write("\n".join(rows).encode())
+                    rows.pop()
                 counts[name] += len(rows)
     return counts
 
 
-def _pg_drop_for_load(engine: Engine) -> list[str]:
+@dataclass(frozen=True)
+class Remake:
+    """What `_pg_drop_for_load` dropped, as the statements that make it again."""
+
+    keys: dict[str, list[str]]  # per table: its primary and unique keys, then its indexes
+    foreign: list[str]  # foreign keys, once every key is back
+
+
+def _pg_drop_for_load(engine: Engine) -> Remake:
     """Drop the loaded tables' keys and indexes; return the statements that remake them.
 
     A bulk load that keeps a dozen indexes up to date row by row is several times
@@ -661,7 +706,8 @@ def _pg_drop_for_load(engine: Engine) -> list[str]:
             "conrelid::regclass::text = ANY(:t) OR confrelid::regclass::text = ANY(:t))"
         ), {"t": tables}).all()
         indexes = conn.execute(text(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "SELECT i.relname, pg_get_indexdef(i.oid), x.indrelid::regclass::text "
+            "FROM pg_index x "
             "JOIN pg_class i ON i.oid = x.indexrelid "
             "WHERE x.indrelid::regclass::text = ANY(:t) AND NOT EXISTS "
             "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
@@ -669,13 +715,61 @@ def _pg_drop_for_load(engine: Engine) -> list[str]:
         order = {"f": 0, "u": 1, "p": 2}  # drop foreign keys first, make them last
         for table, name, _kind, _definition in sorted(constraints, key=lambda c: order[c[2]]):
             conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-        for name, _definition in indexes:
+        for name, _definition, _table in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-    remake = [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-              for table, name, _kind, definition in sorted(constraints,
-                                                          key=lambda c: -order[c[2]])]
-    keys = sum(1 for c in constraints if c[2] != "f")
-    return remake[:keys] + [definition for _name, definition in indexes] + remake[keys:]
+    keys: dict[str, list[str]] = {}
+    foreign = []
+    for table, name, kind, definition in sorted(constraints, key=lambda c: -order[c[2]]):
+        statement = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        if kind == "f":
+            foreign.append(statement)
+        else:
+            keys.setdefault(table, []).append(statement)
+    for _name, definition, table in indexes:
+        keys.setdefault(table, []).append(definition)
+    return Remake(keys, foreign)
+
+
+def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
+    """Keys and indexes back, several tables at once; then foreign keys; then VACUUM ANALYZE.
+
+    Each table's keys and indexes are built on a connection of its own (two builds on
+    different tables do not wait for each other), the biggest tables first. A foreign
+    key locks the table it points at against the next one's check: those go one by one.
+    VACUUM (hint bits and the visibility map, as autovacuum would leave them, so that
+    measurements made next do not meet it halfway) and ANALYZE go table by table, again
+    several at once.
+    """
+    import psycopg
+
+    dsn = _pg_dsn(url)
+
+    def run(statements: list[str]) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            for statement in statements:
+                conn.execute(statement.encode())
+
+    # The loaded tables, the one with the longest builds first.
+    biggest = ("stage_visits", "audit_events", "issues", "statements", "decisions")
+    groups = sorted(remake.keys.items(),
+                    key=lambda item: biggest.index(item[0]) if item[0] in biggest else 9)
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        list(pool.map(run, [["BEGIN", *statements, "COMMIT"] for _t, statements in groups]))
+        with psycopg.connect(dsn) as conn:
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            for statement in remake.foreign:
+                conn.execute(statement.encode())
+            for name in TABLES:
+                conn.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our table names
+                             f"(SELECT max(id) FROM {name}))".encode())
+            conn.commit()
+            others = [row[0] for row in conn.execute(
+                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = "
+                "current_schema() AND NOT tablename = ANY(%s) ORDER BY tablename",
+                (list(TABLES),))]
+        list(pool.map(run, [[f"VACUUM ANALYZE {name}"] for name in biggest]
+                      + [[f"VACUUM ANALYZE {name}" for name in others]]))
 
 
 @dataclass(frozen=True)
@@ -720,17 +814,9 @@ def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | No
     loaded = time.perf_counter() - started
     say(f"loaded {issues:,} issues and {sum(rows.values()):,} rows in {loaded:.1f} s")
     started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(text("SET maintenance_work_mem = '512MB'"))
-        for statement in remake:
-            conn.execute(text(statement))
-        for name in TABLES:
-            sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"  # noqa: E501, S608 - our table names
-            conn.execute(text(sql))
+    _pg_remake(url, remake, jobs)
     with db.transaction() as session:
         _finish(session)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
     indexed = time.perf_counter() - started
     say(f"indexes, keys and ANALYZE in {indexed:.1f} s")
     engine.dispose()
@@ -748,23 +834,38 @@ def load_sqlite(url: str, issues: int, *, now: dt.datetime | None = None,
                     total=issues, seed=1000)
     rows = dict.fromkeys(TABLES, 0)
     started = time.perf_counter()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         raw: Any = conn.connection.driver_connection
-        # An issue names its decision, and the decision its issue: check at the commit.
-        raw.execute("PRAGMA defer_foreign_keys = ON")
+        # Foreign keys are checked once, at the end, as PostgreSQL's are remade. Checked
+        # row by row, an issue names a decision not yet in, and while such a deferred
+        # reference is open SQLite looks, for each decision inserted, for the issues
+        # pointing at it: nothing indexes issues.decision_id, so each decision scanned
+        # every issue (a load of 100,000 issues never finished). The setting takes
+        # effect only outside a transaction.
+        raw.execute("PRAGMA foreign_keys = OFF")
         # A page cache big enough for the indexes being filled (the default is 2 MB).
         raw.execute("PRAGMA cache_size = -262144")
-        for batch in writer.issues():
-            for name in TABLES:
-                if batch[name]:
-                    cols = COLUMNS[name]
-                    raw.executemany(
-                        f"INSERT INTO {name} ({', '.join(cols)}) "  # noqa: S608 - our table names
-                        f"VALUES ({', '.join('?' * len(cols))})",
-                        [tuple(_sqlite_value(v) for v in row) for row in batch[name]]
-                        if name in TUPLES else [_sqlite_line(line) for line in batch[name]],
-                    )
-                    rows[name] += len(batch[name])
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            for batch in writer.issues():
+                for name in TABLES:
+                    if batch[name]:
+                        cols = COLUMNS[name]
+                        raw.executemany(
+                            f"INSERT INTO {name} ({', '.join(cols)}) "  # noqa: S608 - our names
+                            f"VALUES ({', '.join('?' * len(cols))})",
+                            [_sqlite_line(line) for line in batch[name]],
+                        )
+                        rows[name] += len(batch[name])
+            broken = raw.execute("PRAGMA foreign_key_check").fetchmany(5)
+            if broken:
+                raise RuntimeError(f"generated rows break foreign keys: {broken}")
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
     loaded = time.perf_counter() - started
     say(f"loaded {issues:,} issues and {sum(rows.values()):,} rows in {loaded:.1f} s")
     started = time.perf_counter()
@@ -785,11 +886,19 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _sqlite_line(line: Any) -> tuple[Any, ...]:
-    """A COPY text line as the values SQLite takes."""
+_UNESCAPE = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def _unescape(value: str) -> str:
+    """A COPY text value as it was (`_escape` undone)."""
+    return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m[1], m[1]), value)
+
+
+def _sqlite_line(line: str) -> tuple[Any, ...]:
+    """A COPY text line as the values SQLite takes (numbers as text: its affinity converts)."""
     return tuple(
-        None if v == NULL else _sqlite_value(v.replace("\\\\", "\\") if "\\" in v else v)
-        for v in str(line).split("\t")
+        None if v == NULL else _sqlite_value(_unescape(v) if "\\" in v else v)
+        for v in line.split("\t")
     )
 
 
