@@ -246,6 +246,7 @@ class Issue(Base):
         ),
         Index("ix_issues_state_due_at", "state", "due_at"),
         Index("ix_issues_region_state", "region_id", "state"),
+        Index("ix_issues_region_state_updated_at", "region_id", "state", "updated_at"),
         Index("ix_issues_updated_at", "updated_at"),
         Index("ix_issues_submitted_at", "submitted_at"),
         Index("ix_issues_created_at", "created_at"),

@@ -171,7 +171,11 @@ def label(table: Mapping[str, object], name: str | None) -> str:
     if name is None:
         return ""
     value = table.get(name)
-    return str(value) if value is not None else name
+    if value is None:
+        return name
+    # A list page asks for the same few labels on every row: translate each once a request.
+    r = i18n.reader()
+    return r.label(table, name, value) if r is not None else str(value)
 
 
 

@@ -84,13 +84,24 @@ def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilte
     """A body's queue, filtered: overdue first, then by due date (none last)."""
     if body not in QUEUE_BODIES:
         raise InvalidInput({"body": [f"Must be one of: {', '.join(QUEUE_BODIES)}."]})
-    filters = replace(filters, awaiting=body, overdue=None)
+    if errors := queries.check_paging(page, per_page):
+        raise InvalidInput(errors)
+    condition = queries.matching(session, actor=actor,
+                                 filters=replace(filters, awaiting=body, overdue=None), now=now)
+    # How many await and how many of them are late, in one pass over the queue's entries
+    # in (state, due_at). Asking a second list for the late ones counted the queue again
+    # and loaded a page in its default order too, which read every late issue (100 ms).
+    total, late = session.execute(
+        select(func.count(), func.count().filter(queries.overdue(now)))
+        .select_from(Issue).where(condition)
+    ).one()
     # Every state that awaits a body is open, so due-date order puts the late ones first.
-    found = queries.list_issues(session, actor=actor, filters=filters, sort="due_at",
-                                page=page, per_page=per_page, now=now)
-    late = queries.list_issues(session, actor=actor, filters=replace(filters, overdue=True),
-                               page=1, per_page=1, now=now).total
-    return Queue(body=body, page=found, overdue=late)
+    states = queries.awaiting_states(body)
+    if states is not None and filters.state:
+        states = tuple(s for s in states if s in filters.state)
+    found = queries.due_page(session, condition, states, page=page, per_page=per_page,
+                             total=int(total))
+    return Queue(body=body, page=found, overdue=int(late))
 
 
 def public_counts(session: Session) -> dict[str, int]:

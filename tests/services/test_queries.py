@@ -482,6 +482,30 @@ def test_queue_ties_on_due_date_by_id(session: Session, world: World) -> None:
     assert queued(session, world.ministry_chair, "working_group") == [i.reference for i in by_id]
 
 
+def test_a_queue_of_several_states_is_one_due_date_order(session: Session,
+                                                          world: World) -> None:
+    """The backbone's queue (submitted and decided, read state by state) merges in due-date
+    order across both, ties by id, none last, page after page."""
+    plan = [("submitted", 3), ("decided", 1), ("submitted", None), ("decided", 3),
+            ("decided", 2), ("submitted", 1), ("decided", None), ("submitted", 2)]
+    made = []
+    for state, days in plan:
+        issue = issue_in(session, world, state)
+        issue.due_at = None if days is None else NOW + days * DAY
+        made.append(issue)
+    session.flush()
+    never = dt.datetime.max.replace(tzinfo=dt.UTC)
+    expected = [i.reference for i in sorted(made, key=lambda i: (i.due_at or never, i.id))]
+    assert queued(session, world.coordinator, "backbone") == expected
+    pages = [queue(session, actor=world.coordinator, body="backbone", now=NOW, page=n,
+                   per_page=3) for n in (1, 2, 3, 4)]
+    assert [r for p in pages for r in refs(p)] == expected
+    assert [p.total for p in pages] == [8, 8, 8, 8]
+    issue_in(session, world, "awaiting_statement").due_at = NOW  # another body's: left out
+    session.flush()
+    assert queued(session, world.coordinator, "backbone") == expected
+
+
 @pytest.mark.parametrize("body", ["", "ministry", "Backbone", "stakeholder_chair"])
 def test_unknown_queue_refused(session: Session, world: World, body: str) -> None:
     errors = errors_of(lambda: queue(session, actor=world.coordinator, body=body, now=NOW))
@@ -531,8 +555,30 @@ def test_statement_count_does_not_grow_with_items(session: Session, world: World
     many_queued = _statements_for_a_page(session, world, page_of_queue)
     assert (few[1], many[1]) == (3, 30)
     assert (few_queued[1], many_queued[1]) == (3, 30)
-    assert few[0] == many[0] == 2  # one COUNT, one SELECT with its joins
-    assert few_queued[0] == many_queued[0] == 2
+    # One SELECT with its joins; the page is the last one, so it tells the total itself.
+    assert few[0] == many[0] == 1
+    assert few_queued[0] == many_queued[0] == 1
+
+
+def test_a_full_page_counts_once(session: Session, world: World) -> None:
+    _add(session, world, 5)
+    for fetch in (
+        lambda: list_issues(session, actor=world.coordinator, filters=ANY, per_page=2, now=NOW),
+        lambda: queue(session, actor=world.coordinator, body="backbone", per_page=2, now=NOW),
+    ):
+        assert _statements_for_a_page(session, world, fetch) == (2, 2)  # SELECT, COUNT
+        assert fetch().total == 5
+
+
+@pytest.mark.parametrize(("page", "per_page", "size", "total"),
+                         [(1, 5, 5, 5), (2, 2, 2, 5), (3, 2, 1, 5), (1, 9, 5, 5)])
+def test_the_total_is_exact_whether_counted_or_told_by_the_page(
+    session: Session, world: World, page: int, per_page: int, size: int, total: int
+) -> None:
+    _add(session, world, 5)
+    got = list_issues(session, actor=world.coordinator, filters=ANY, page=page,
+                      per_page=per_page, now=NOW)
+    assert (len(got.items), got.total) == (size, total)
 
 
 def test_statement_count_for_an_empty_page(session: Session, world: World) -> None:

@@ -13,6 +13,7 @@ from escalation.services.queries import IssueFilter
 from tests.factories import World, issue_in
 
 NOW = dt.datetime.now(dt.UTC)
+ANY = IssueFilter()
 
 
 def test_bodies_follow_roles(world: World) -> None:
@@ -68,6 +69,34 @@ def test_a_body_queue_filters_and_counts(session: Session, world: World) -> None
     with pytest.raises(InvalidInput):
         tasks.body_queue(session, actor=world.member, body="region", filters=IssueFilter(),
                          now=NOW)
+
+
+def test_a_body_queue_of_several_states_pages_and_counts(session: Session,
+                                                         world: World) -> None:
+    """The backbone awaits two states: one due-date order across them, counts of all."""
+    made = []
+    for k, state in enumerate(["submitted", "decided"] * 3):
+        issue = issue_in(session, world, state)
+        issue.due_at = NOW + dt.timedelta(days=k - 2)  # the first two are late
+        made.append(issue)
+    issue_in(session, world, "awaiting_statement")  # the stakeholders'
+    session.flush()
+
+    def page(n: int, filters: IssueFilter = ANY) -> tasks.Queue:
+        return tasks.body_queue(session, actor=world.coordinator, body="backbone",
+                                filters=filters, now=NOW, page=n, per_page=4)
+
+    first, second = page(1), page(2)
+    assert [i.reference for i in first.page.items + second.page.items] == [
+        i.reference for i in made]
+    assert (first.page.total, first.overdue) == (6, 2)
+    assert (second.page.total, second.overdue) == (6, 2)
+    decided = page(1, IssueFilter(state=("decided",)))
+    assert [i.reference for i in decided.page.items] == [i.reference for i in made[1::2]]
+    assert (decided.page.total, decided.overdue) == (3, 1)
+    assert page(1, IssueFilter(state=("awaiting_statement",))).page.total == 0
+    with pytest.raises(InvalidInput):
+        page(0)
 
 
 def test_public_counts_leave_out_restricted_issues_and_drafts(session: Session,

@@ -1,0 +1,53 @@
+"""The request's cached reader (locale, catalog, time zone) says exactly what Flask-Babel
+says for the same dates, due phrases and labels, in every language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask, g
+from flask_babel import format_date, get_timezone, gettext, ngettext
+
+from api.web import i18n, labels
+
+NOW = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)  # just after the spring change in Helsinki
+OFFSETS = [dt.timedelta(hours=h) for h in (-24 * 40, -49, -25, -1, 1, 22, 23, 24, 47, 24 * 9)]
+
+
+def _babel_due_phrase(due_at: dt.datetime, now: dt.datetime) -> str:
+    """The phrase as Flask-Babel's own calls write it (the cache-free path)."""
+    tz = get_timezone()
+    due_day, today = due_at.astimezone(tz).date(), now.astimezone(tz).date()
+    if due_at < now:
+        late = (today - due_day).days
+        return (gettext("Was due today") if late <= 0 else
+                ngettext("%(num)d day overdue", "%(num)d days overdue", late))
+    ahead = (due_day - today).days
+    if ahead <= 0:
+        return gettext("Due today")
+    if ahead == 1:
+        return gettext("Due tomorrow")
+    return ngettext("Due in %(num)d day", "Due in %(num)d days", ahead)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_reader_writes_what_flask_babel_writes(app: Flask, lang: str) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": lang}):
+        for offset in OFFSETS:
+            due = NOW + offset
+            assert i18n.date(due) == format_date(due, "medium")
+            assert i18n.date(due.date()) == format_date(due.date(), "medium")
+            assert i18n.due_phrase(due, NOW) == _babel_due_phrase(due, NOW), offset
+        for name, text in labels.STATES.items():
+            assert labels.Labels.state(name) == str(text)
+            assert labels.Labels.state(name) == str(text)  # the second time from the cache
+        assert labels.Labels.choice("outcome", "no_action") == str(labels.OUTCOMES["no_action"])
+        assert labels.Labels.choice("position", "x") == "x"
+        assert isinstance(g.get("_i18n_reader"), i18n.Reader)  # one reader, kept for the request
+
+
+def test_no_reader_outside_a_request(app: Flask) -> None:
+    with app.app_context():
+        assert i18n.reader() is None
+        assert i18n.date(None) == ""
