@@ -7,33 +7,62 @@ nothing and a queue that is down loses nothing: the row waits for the next relay
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from escalation.models import AuditEvent, Issue, OutboxMessage
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
+
+# The relay's side of the bargain (escalation/notify/relay.py), kept in `session.info`.
+# The relay sets RELAYED when it hands the transaction's new rows over after the commit,
+# and MARK_ON_WRITE when it does so with Redis, right after the commit; it reads back
+# the ids written here (WRITTEN) and those written as handed over already (MARKED).
+RELAYED = "escalation.outbox.relayed"
+MARK_ON_WRITE = "escalation.outbox.mark_on_write"
+WRITTEN = "escalation.outbox.written_ids"
+MARKED = "escalation.outbox.marked_ids"
 
 
 def add_for(
     session: Session, issue: Issue, event: AuditEvent, targets: Iterable[str]
 ) -> list[OutboxMessage]:
-    """One message per target of the transition's `notify`; keys make redelivery a no-op."""
-    messages = [
-        OutboxMessage(
-            issue_id=issue.id,
-            audit_event_id=event.id,
-            kind="transition",
-            recipient=target,
-            payload={
+    """One message per target of the transition's `notify`; keys make redelivery a no-op.
+
+    Written with one Core INSERT (no unit of work); the messages come back as written,
+    ids included, but not as objects of the session. With a relay that hands the rows
+    over right after the commit, they are written as handed over already: no second
+    transaction has to mark them (relay.py says what happens if the hand-over fails).
+    """
+    marked = bool(session.info.get(MARK_ON_WRITE))
+    rows = [
+        {
+            "issue_id": issue.id,
+            "audit_event_id": event.id,
+            "kind": "transition",
+            "recipient": target,
+            "payload": {
                 "reference": issue.reference,
                 "action": event.action,
                 "from_state": event.from_state,
                 "to_state": event.to_state,
                 "region_id": issue.region_id,
             },
-            delivery_key=f"{issue.reference}:{event.seq}:{target}",
-            created_at=event.at,
-        )
+            "delivery_key": f"{issue.reference}:{event.seq}:{target}",
+            "created_at": event.at,
+            "enqueued_at": event.at if marked else None,
+            "attempts": 0,
+        }
         for target in dict.fromkeys(targets)
     ]
-    session.add_all(messages)
-    return messages
+    if not rows:
+        return []
+    ids = list(session.execute(
+        insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), rows).scalars())
+    if session.info.get(RELAYED):
+        session.info.setdefault(WRITTEN, []).extend(ids)
+        if marked:
+            session.info.setdefault(MARKED, []).extend(ids)
+    return [OutboxMessage(id=row_id, **row) for row_id, row in zip(ids, rows, strict=True)]

@@ -8,6 +8,7 @@ submitted issues only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, false, or_
@@ -41,15 +42,20 @@ class Actor:
 
     @classmethod
     def of(cls, user: User) -> Actor:
+        return cls.build(user, [(m.role, m.region_id) for m in user.memberships])
+
+    @classmethod
+    def build(cls, user: User, memberships: Iterable[tuple[str, int | None]]) -> Actor:
+        """From a person and their (role, region) pairs, however they were read."""
+        pairs = list(memberships)
         return cls(
             user_id=user.id,
             email=user.email,
             name=user.name,
-            roles=frozenset(m.role for m in user.memberships),
+            roles=frozenset(role for role, _ in pairs),
             lead_regions=frozenset(
-                m.region_id
-                for m in user.memberships
-                if m.role == Role.REGIONAL_LEAD and m.region_id is not None
+                region for role, region in pairs
+                if role == Role.REGIONAL_LEAD and region is not None
             ),
             organisation_id=user.organisation_id,
         )

@@ -3,46 +3,99 @@
 The reports' time-in-stage figures come from these rows. They are written inside the
 change's own transaction (like the audit event), so the two can never disagree, and a
 report never has to replay the audit log.
+
+They are written with Core statements: nothing reads them back within the change, so
+the unit of work's bookkeeping would buy nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Table, exists, extract, func, insert, literal, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
+from escalation.db import UTCDateTime
 from escalation.models import Issue, StageVisit
 
+VISITS = cast(Table, StageVisit.__table__)
 
-def enter_first(session: Session, issue: Issue, now: dt.datetime) -> StageVisit:
+
+def _opened(issue: Issue, state: str, now: dt.datetime) -> dict[str, Any]:
+    return {"issue_id": issue.id, "region_id": issue.region_id, "state": state,
+            "entered_at": now, "left_at": None, "seconds": None}
+
+
+def enter_first(session: Session, issue: Issue, now: dt.datetime) -> None:
     """Open the visit to the state a new issue starts in."""
-    visit = StageVisit(issue_id=issue.id, region_id=issue.region_id, state=issue.state,
-                       entered_at=now)
-    session.add(visit)
-    return visit
+    session.execute(insert(VISITS), [_opened(issue, issue.state, now)])
 
 
-def move(session: Session, issue: Issue, now: dt.datetime, *,
-         open_visit: StageVisit | None = None) -> None:
+def enter_and_leave(session: Session, issue: Issue, first_state: str,
+                    now: dt.datetime) -> None:
+    """A new issue that left its first state at once: that visit (0 s) and the open one.
+
+    One INSERT of two rows: the closed visit is not open, so the one-open-visit index
+    holds whatever order the rows go in.
+    """
+    if first_state == issue.state:
+        enter_first(session, issue, now)
+        return
+    session.execute(insert(VISITS), [
+        {**_opened(issue, first_state, now), "left_at": now, "seconds": 0},
+        _opened(issue, issue.state, now),
+    ])
+
+
+def move(session: Session, issue: Issue, from_state: str, now: dt.datetime) -> None:
     """Close the open visit and open one for the issue's new state (if it changed).
 
-    `open_visit` is the issue's open visit when the caller holds it already (a visit
-    opened in this same transaction), which spares the query for it.
+    On PostgreSQL in two statements, neither of which reads first: the UPDATE computes
+    the visit's seconds itself (as `_seconds` does), and the INSERT adds the new visit
+    only where no visit is open (as before, an open visit already in the new state is
+    kept). The open-visit index allows one open row, so the close comes first.
     """
-    current = open_visit
-    if current is None:
-        # No autoflush: the caller's pending changes go out in the one flush below.
-        with session.no_autoflush:
-            current = session.scalar(
-                select(StageVisit).where(StageVisit.issue_id == issue.id,
-                                         StageVisit.left_at.is_(None))
-            )
+    if session.get_bind().dialect.name != "postgresql":
+        _move_reading_first(session, issue, now)
+        return
+    if from_state == issue.state:
+        return
+    elapsed = extract("epoch", literal(now, UTCDateTime()) - VISITS.c.entered_at)
+    session.execute(
+        update(VISITS)
+        .where(VISITS.c.issue_id == issue.id, VISITS.c.left_at.is_(None),
+               VISITS.c.state != issue.state)
+        .values(left_at=now,
+                seconds=func.greatest(0, sql_cast(func.floor(elapsed), Integer)))
+    )
+    opened = _opened(issue, issue.state, now)
+    session.execute(
+        insert(VISITS).from_select(
+            list(opened),
+            select(*(literal(v, VISITS.c[k].type) for k, v in opened.items()))
+            .where(~exists().where(VISITS.c.issue_id == issue.id, VISITS.c.left_at.is_(None)))
+        )
+    )
+
+
+def _seconds(entered_at: dt.datetime, now: dt.datetime) -> int:
+    return max(0, int((now - entered_at).total_seconds()))
+
+
+def _move_reading_first(session: Session, issue: Issue, now: dt.datetime) -> None:
+    """`move` where the database cannot subtract times portably (SQLite): read, then write."""
+    current = session.execute(
+        select(VISITS.c.id, VISITS.c.state, VISITS.c.entered_at)
+        .where(VISITS.c.issue_id == issue.id, VISITS.c.left_at.is_(None))
+    ).first()
     if current is not None:
         if current.state == issue.state:
             return
-        current.left_at = now
-        current.seconds = max(0, int((now - current.entered_at).total_seconds()))
-        if current not in session.new:
-            session.flush()  # the open-visit index allows one open row: close before opening
+        # The open-visit index allows one open row: close it before opening the next.
+        session.execute(
+            update(VISITS).where(VISITS.c.id == current.id)
+            .values(left_at=now, seconds=_seconds(current.entered_at, now))
+        )
     enter_first(session, issue, now)

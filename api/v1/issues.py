@@ -21,9 +21,11 @@ from api.schemas import (
     issue_filter,
 )
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
-from escalation.models import Comment, Statement
+from escalation.models import Comment, Issue, Statement
 from escalation.services import comments, issues, queries, reading, statements
+from escalation.services.access import workflow_of
 from escalation.services.reading import IssueDetail
+from escalation.workflow import engine
 from escalation.workflow.names import BODIES
 
 blp = Blueprint("issues", __name__, url_prefix="/api/v1", description="Issues and their steps.")
@@ -60,6 +62,19 @@ def _detail(reference: str) -> IssueDetail:
     return reading.issue_detail(session(), reference, actor=actor(), now=now())
 
 
+def _new_detail(issue: Issue) -> IssueDetail:
+    """`_detail` of an issue this request has just created, from the rows it wrote.
+
+    A new issue has no statements, decision or comments yet, so nothing is read back.
+    """
+    return IssueDetail(
+        issue=issue, awaiting=reading.awaiting_of(issue), statements=[], decision=None,
+        comments=[],
+        available_actions=engine.available_actions(workflow_of(issue), issue.state,
+                                                   actor().roles_on(issue)),
+        overdue=reading.is_overdue(issue, now()))
+
+
 @blp.route("/issues")
 class Issues(MethodView):
     @unit_of_work
@@ -81,7 +96,7 @@ class Issues(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[IssueDetail, int, dict[str, str]]:
         """Create an issue (a draft, or submitted at once with `submit: true`)."""
         issue = issues.create(session(), actor=actor(), now=now(), **data)
-        return _detail(issue.reference), 201, {"Location": f"/api/v1/issues/{issue.reference}"}
+        return _new_detail(issue), 201, {"Location": f"/api/v1/issues/{issue.reference}"}
 
 
 @blp.route("/issues/<reference>", parameters=[REFERENCE])

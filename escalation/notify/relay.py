@@ -21,7 +21,7 @@ from redis import Redis
 from sqlalchemy import event, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation import db, runtime
+from escalation import db, outbox, runtime
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
 from escalation.notify import queue
@@ -53,6 +53,12 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             session.info.setdefault(_MARKED, set()).add(obj)
 
 
+def _after_begin(session: Session, _transaction: Any, _connection: Any) -> None:
+    """Tell `outbox.add_for` (Core inserts, no flush) what `_before_flush` does for objects."""
+    session.info[outbox.RELAYED] = True
+    session.info[outbox.MARK_ON_WRITE] = bool(runtime.settings().redis_url)
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
     if new:
@@ -60,19 +66,29 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    ids: list[int] | None = session.info.pop(_NEW, None)
-    marked: set[OutboxMessage] = session.info.pop(_MARKED, set())
+    _forget_flags(session)
+    # Rows added as objects (flushed) and rows written with Core (outbox.add_for).
+    ids: list[int] = session.info.pop(_NEW, []) + session.info.pop(outbox.WRITTEN, [])
+    marked_objects: set[OutboxMessage] = session.info.pop(_MARKED, set())
+    marked = {m.id for m in marked_objects} | set(session.info.pop(outbox.MARKED, []))
     if not ids:
         return
-    if marked and {m.id for m in marked} == set(ids):
+    if marked == set(ids):
         _hand_over_marked(ids)
     else:
         hand_off(ids)
 
 
+def _forget_flags(session: Session) -> None:
+    """Until the next transaction begins: the relay may be uninstalled in between."""
+    session.info.pop(outbox.RELAYED, None)
+    session.info.pop(outbox.MARK_ON_WRITE, None)
+
+
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_NEW, None)
-    session.info.pop(_MARKED, None)
+    _forget_flags(session)
+    for key in (_NEW, _MARKED, outbox.WRITTEN, outbox.MARKED):
+        session.info.pop(key, None)
 
 
 def install(factory: sessionmaker[Session] | None = None) -> None:
@@ -83,6 +99,7 @@ def install(factory: sessionmaker[Session] | None = None) -> None:
     if getattr(target, _INSTALLED, False):
         return
     setattr(target, _INSTALLED, True)
+    event.listen(target, "after_begin", _after_begin)
     event.listen(target, "before_flush", _before_flush)
     event.listen(target, "after_flush", _after_flush)
     event.listen(target, "after_commit", _after_commit)
@@ -93,6 +110,7 @@ def uninstall(factory: sessionmaker[Session] | None = None) -> None:
     target = factory if factory is not None else db.session_factory
     if getattr(target, _INSTALLED, False):
         setattr(target, _INSTALLED, False)
+        event.remove(target, "after_begin", _after_begin)
         event.remove(target, "before_flush", _before_flush)
         event.remove(target, "after_flush", _after_flush)
         event.remove(target, "after_commit", _after_commit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from escalation import runtime
 from escalation.errors import Conflict, NotFound
@@ -22,13 +22,54 @@ def user_of(session: Session, actor: Actor) -> User:
     return user
 
 
+_HELD = "escalation.access.held"
+
+
+def hold(session: Session, issue: Issue) -> None:
+    """Note that this transaction holds `issue` locked and has written it as it is now.
+
+    Reading it again in the same transaction (the answer to the change) would return
+    exactly these values, so `get_visible` takes it from here instead of a query.
+    """
+    session.info[_HELD] = (session.get_transaction(), issue)
+
+
 def get_visible(session: Session, reference: str, actor: Actor) -> Issue:
     """The issue, if it exists and the actor may see it; otherwise the same NotFound."""
-    # A control character names no issue; PostgreSQL would refuse the query itself (NUL).
-    issue = None if has_control(reference) else session.scalar(
-        select(Issue).where(Issue.reference == reference))
+    held = session.info.get(_HELD)
+    if held is not None and held[1].reference == reference \
+            and held[0] is not None and held[0] is session.get_transaction():
+        issue: Issue | None = held[1]
+    else:
+        # A control character names no issue; PostgreSQL would refuse the query (NUL).
+        issue = None if has_control(reference) else session.scalar(
+            select(Issue).where(Issue.reference == reference))
     if issue is None or not can_see(actor, issue):
         raise NotFound(f"No issue {reference}.")
+    return issue
+
+
+def lock_visible(session: Session, reference: str, actor: Actor,
+                 expected_version: int | None) -> Issue:
+    """`get_visible` and the version check of `claim` in one statement, for a change.
+
+    `SELECT ... FOR UPDATE` reads the latest committed row and holds it until commit (on
+    SQLite the writer's lock taken at BEGIN does the same), so the version compared here
+    is the one the change will bump: of two concurrent changes naming the same version,
+    the second waits for the first and then sees its version, and is refused. The
+    region comes in the same statement, for the answer. The caller bumps the version
+    together with its other changes (one UPDATE). Refusals come in the contract's
+    order: not visible (404), then stale (409).
+    """
+    issue = None if has_control(reference) else session.scalar(
+        select(Issue).where(Issue.reference == reference)
+        .options(joinedload(Issue.region, innerjoin=True))
+        .with_for_update(of=Issue)
+        .execution_options(populate_existing=True))
+    if issue is None or not can_see(actor, issue):
+        raise NotFound(f"No issue {reference}.")
+    if expected_version is not None and issue.version != expected_version:
+        raise Conflict(issue.version, expected_version)
     return issue
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from escalation.models import Decision, Issue
 from escalation.policy import Actor
+
+DECISIONS = cast(Table, Decision.__table__)
 
 Effect = Callable[[Session, Issue, Actor, Mapping[str, Any], dt.datetime], None]
 
@@ -45,18 +48,19 @@ def open_statement_round(session: Session, issue: Issue, actor: Actor,
 def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
                     now: dt.datetime) -> None:
     follow_up = data.get("follow_up_due")
-    decision = Decision(
-        issue_id=issue.id,
-        outcome=data["outcome"],
-        rationale=data["rationale"],
-        responsible=data.get("responsible"),
-        follow_up_due=dt.date.fromisoformat(follow_up) if follow_up else None,
-        decided_by_id=actor.user_id,
-        decided_at=now,
-    )
-    session.add(decision)
-    session.flush()  # its id is needed before the issue may become decided
-    issue.decision_id = decision.id
+    # A Core INSERT: its id is needed before the issue may become decided, and a flush
+    # would write the issue's pending changes in a second UPDATE.
+    issue.decision_id = session.execute(
+        insert(DECISIONS).returning(DECISIONS.c.id).values(
+            issue_id=issue.id,
+            outcome=data["outcome"],
+            rationale=data["rationale"],
+            responsible=data.get("responsible"),
+            follow_up_due=dt.date.fromisoformat(follow_up) if follow_up else None,
+            decided_by_id=actor.user_id,
+            decided_at=now,
+        )
+    ).scalar_one()
 
 
 EFFECTS: dict[str, Effect] = {

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from escalation import audit, outbox, runtime, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
-from escalation.models import Issue, ReferenceCounter, Region, StageVisit, Statement, User
+from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
-from escalation.services.access import claim, get_visible, open_for, user_of, workflow_of
+from escalation.services.access import (
+    hold,
+    lock_visible,
+    open_for,
+    user_of,
+    workflow_of,
+)
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow import engine
 from escalation.workflow.guards import Facts
 
+COUNTERS = cast(Table, ReferenceCounter.__table__)
+ISSUES = cast(Table, Issue.__table__)
 DEFAULT_WORKFLOW = "escalation"
 COMMENT_MAX = 20_000
 
@@ -33,13 +42,15 @@ def next_reference(session: Session, now: dt.datetime) -> str:
     year = now.year
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # On the table, not the mapped class: a Core statement, so the session does not
+    # flush first (the caller's pending issue is written after the number is known).
     stmt = (
-        ins(ReferenceCounter)
+        ins(COUNTERS)
         .values(year=year, last=1)
         .on_conflict_do_update(
-            index_elements=[ReferenceCounter.year], set_={"last": ReferenceCounter.last + 1}
+            index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
         )
-        .returning(ReferenceCounter.last)
+        .returning(COUNTERS.c.last)
     )
     number = session.execute(stmt).scalar_one()
     return f"ESC-{year}-{number:04d}"
@@ -54,12 +65,7 @@ def facts_of(session: Session, issue: Issue) -> Facts:
         .select_from(Statement)
         .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round)
     )
-    return Facts(
-        title=issue.title or "",
-        description=issue.description or "",
-        category=issue.category,
-        statements_in_round=int(in_round or 0),
-    )
+    return _facts(issue, int(in_round or 0))
 
 
 def _clean_comment(comment: str | None) -> str | None:
@@ -84,7 +90,11 @@ def create(
     submit: bool = False,
     now: dt.datetime | None = None,
 ) -> Issue:
-    """Start a draft in the newest workflow version; with `submit`, send it at once."""
+    """Start a draft in the newest workflow version; with `submit`, send it at once.
+
+    Everything that can refuse runs before the reference is taken: the per-year counter
+    row stays locked from there until the commit, and every other create waits for it.
+    """
     now = now or utcnow()
     fields = clean_issue_fields(
         {
@@ -115,24 +125,51 @@ def create(
         audit_seq=0,
         audit_head=audit.GENESIS,
         reference="",
+        assignee_id=None,
+        decision_id=None,
+        answer=None,
+        due_at=None,
+        submitted_at=None,
+        closed_at=None,
         **fields,
     )
     engine.permit(wf, wf.initial, "create", actor.roles_on(issue))
+    # The submit is decided (roles, input, guards) before anything is written; a new
+    # issue has no statements, so its facts need no query.
+    submitting = _decide(issue, actor=actor, action="submit", data=None, comment=None,
+                         facts=_facts(issue, 0)) if submit else None
     issue.reference = next_reference(session, now)
-    session.add(issue)
-    session.flush()
-    visit = stages.enter_first(session, issue, now)
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
-                 action=AuditAction.CREATE, now=now, to_state=issue.state,
-                 data={"region": reg.code, **fields})
-    if submit:
+    _insert(session, issue)
+    audit.append(session, issue, key=runtime.settings().audit_key,
+                 actor=user_of(session, actor), action=AuditAction.CREATE, now=now,
+                 to_state=issue.state, data={"region": reg.code, **fields})
+    if submitting is None:
+        stages.enter_first(session, issue, now)
+        session.flush()
+    else:
         # The issue exists only in this uncommitted transaction: nobody else can see or
-        # change it, so the version is claimed in memory (what `claim` would do with an
-        # UPDATE and a reload), and the visit to the first state is the one just added.
-        issue.version += 1
-        _apply(session, issue, actor=actor, action="submit", data=None, comment=None,
-               now=now, open_visit=visit)
+        # change it, so there is nothing to lock, and its first visit closes at once.
+        first_state = issue.state
+        event = _record(session, issue, actor=actor, decided=submitting, now=now)
+        stages.enter_and_leave(session, issue, first_state, now)
+        outbox.add_for(session, issue, event, submitting.outcome.transition.notify)
+    hold(session, issue)
     return issue
+
+
+def _insert(session: Session, issue: Issue) -> None:
+    """INSERT a new issue with Core, then hold it in the session as if loaded from its row.
+
+    The id comes back for everything that refers to the issue; what the service changes
+    afterwards (the audit head, a submit) is flushed as an UPDATE, as for any issue. A
+    column the service did not set takes its table default and is read when first used.
+    """
+    state = inspect(issue)
+    values = {c.key: state.dict[c.key] for c in ISSUES.c if c.key in state.dict}
+    issue.id = session.execute(
+        insert(ISSUES).values(values).returning(ISSUES.c.id)).scalar_one()
+    make_transient_to_detached(issue)
+    session.add(issue)
 
 
 def edit(
@@ -171,36 +208,52 @@ def transition(
 ) -> Issue:
     """Apply `action` and record it: the change, one audit event, its outbox rows."""
     now = now or utcnow()
-    issue = get_visible(session, reference, actor)
     # The version first: whoever can see the issue can see its version, and a stale
     # view is the likeliest reason an action no longer fits. Then state, roles, input.
-    claim(session, issue, expected_version)
-    _apply(session, issue, actor=actor, action=action, data=data, comment=comment, now=now)
+    issue = lock_visible(session, reference, actor, expected_version)
+    decided = _decide(issue, actor=actor, action=action, data=data, comment=comment,
+                      facts=facts_of(session, issue))
+    from_state = issue.state
+    event = _record(session, issue, actor=actor, decided=decided, now=now)
+    stages.move(session, issue, from_state, now)
+    outbox.add_for(session, issue, event, decided.outcome.transition.notify)
+    hold(session, issue)
     return issue
 
 
-def _apply(
-    session: Session,
-    issue: Issue,
-    *,
-    actor: Actor,
-    action: str,
-    data: Mapping[str, Any] | None,
-    comment: str | None,
-    now: dt.datetime,
-    open_visit: StageVisit | None = None,
-) -> None:
-    """Take `action` on a claimed issue: the change, its audit event, its outbox rows.
+@dataclass(frozen=True)
+class _Decided:
+    """An action the engine allows on an issue, with its cleaned input and comment."""
 
-    The order keeps the round trips few: every change to the issue row (state, deadline,
-    audit head) is made before anything flushes, so it goes out as one UPDATE, together
-    with the audit event, in the flush that closes the stage visit.
+    action: str
+    outcome: engine.Outcome
+    comment: str | None
+
+
+def _facts(issue: Issue, statements_in_round: int) -> Facts:
+    return Facts(title=issue.title or "", description=issue.description or "",
+                 category=issue.category, statements_in_round=statements_in_round)
+
+
+def _decide(issue: Issue, *, actor: Actor, action: str, data: Mapping[str, Any] | None,
+            comment: str | None, facts: Facts) -> _Decided:
+    """Whether `action` may be taken (state, roles, input, guards, comment); no writes."""
+    outcome = engine.fire(workflow_of(issue), issue.state, action, actor.roles_on(issue),
+                          facts, data)
+    return _Decided(action, outcome, _clean_comment(comment))
+
+
+def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
+            now: dt.datetime) -> AuditEvent:
+    """Make the decided change to the issue and write it with its audit event.
+
+    Every change to the issue row (version, state, deadline, effects, audit head) is made
+    before the flush, so the row goes out in one UPDATE with the event's INSERT.
     """
     wf = workflow_of(issue)
-    outcome = engine.fire(wf, issue.state, action, actor.roles_on(issue),
-                          facts_of(session, issue), data)
-    comment = _clean_comment(comment)
+    outcome = decided.outcome
     from_state = issue.state
+    issue.version += 1
     for name in outcome.transition.effects:
         EFFECTS[name](session, issue, actor, outcome.data, now)
     issue.state = outcome.target
@@ -210,14 +263,13 @@ def _apply(
     )
     issue.updated_at = now
     recorded = dict(outcome.data)
-    if comment:
-        recorded["comment"] = comment
+    if decided.comment:
+        recorded["comment"] = decided.comment
     event = audit.append(session, issue, key=settings.audit_key, actor=user_of(session, actor),
-                         action=action, now=now, from_state=from_state, to_state=issue.state,
-                         data=recorded)
-    stages.move(session, issue, now, open_visit=open_visit)
+                         action=decided.action, now=now, from_state=from_state,
+                         to_state=issue.state, data=recorded)
     session.flush()  # the event's id, for its outbox rows
-    outbox.add_for(session, issue, event, outcome.transition.notify)
+    return event
 
 
 def assign(

@@ -1,0 +1,52 @@
+"""The write path's round trips: what a create and an action cost in SQL statements.
+
+Issue 6 (benchmarks/README.md, "Write path against its floor") counts them; these
+numbers keep a later change from quietly adding reads back. Counted on the test's
+connection, so the SAVEPOINT and RELEASE around each request's transaction count too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tests.api.conftest import Call
+from tests.factories import World
+from tests.sqlcount import counting
+
+ISSUE = {"title": "Sijaishuollon valvonta", "description": "Kumpi alue valvoo?",
+         "region": "uusimaa", "category": "interpretation", "submit": True}
+# SAVEPOINT + RELEASE (the test's stand-in for BEGIN and COMMIT).
+TRANSACTION = 2
+
+
+def test_create_and_submit_writes_without_reading_back(call: Call, session: Session,
+                                                       world: World) -> None:
+    call("lead", "POST", "/api/v1/issues", json=ISSUE)  # the token is made on first use
+    with counting(session) as seen:
+        answer = call("lead", "POST", "/api/v1/issues", json=ISSUE)
+    assert answer.status_code == 201, answer.get_json()
+    # token; region; reference; issue; its two audit events (one INSERT on PostgreSQL,
+    # two on SQLite) and the issue's audit head; the two stage visits; the outbox row.
+    # Nothing is read back for the answer.
+    expected = 8 if session.get_bind().dialect.name == "postgresql" else 9
+    assert len(seen) == TRANSACTION + expected, seen
+    assert not any(s.lstrip().upper().startswith("SELECT ISSUES") for s in seen)
+
+
+def test_an_action_locks_once_and_reads_back_only_what_it_did_not_write(
+        call: Call, session: Session, world: World) -> None:
+    created = call("lead", "POST", "/api/v1/issues", json=ISSUE).get_json()
+    call("coordinator", "GET", f"/api/v1/issues/{created['reference']}")
+    with counting(session) as seen:
+        answer = call("coordinator", "POST",
+                      f"/api/v1/issues/{created['reference']}/transitions",
+                      json={"action": "request_clarification", "expected_version": 2,
+                            "data": {"message": "Mitkä kunnat?"}})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["version"] == 3
+    # token; the issue, locked; audit event + issue UPDATE; the stage visits (two
+    # statements on PostgreSQL, three where the database cannot subtract times); the
+    # outbox row; the answer's statements and comments.
+    expected = 9 if session.get_bind().dialect.name == "postgresql" else 10
+    assert len(seen) == TRANSACTION + expected, seen
+    assert sum("FROM issues" in s for s in seen) == 1, seen
