@@ -807,7 +807,9 @@ def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | No
          k * share, issues, 1000 + k)
         for k in range(jobs) if issues - k * share > 0
     ]
-    ctx = multiprocessing.get_context("fork")
+    # Spawned, not forked: a fork copies whatever locks the parent's other threads hold
+    # at that moment (a test run's, an app's), and a child waiting on one never returns.
+    ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(len(parts)) as pool:
         results = pool.map(_pg_worker, parts)
     rows = {name: sum(r[name] for r in results) for name in TABLES}
