@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from escalation import audit, db, demo, runtime
+from escalation.config import SettingError
 from escalation.errors import DomainError, InvalidInput
 from escalation.migrate import upgrade
 from escalation.models import Role
@@ -66,6 +67,8 @@ def _start(*, create: bool) -> str:
     try:
         settings = runtime.settings()
         runtime.registry()
+    except SettingError as exc:
+        raise Refusal(str(exc)) from None
     except DefinitionError as exc:
         raise Refusal(f"workflow definition: {exc}") from None
     url = settings.database_url

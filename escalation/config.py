@@ -24,11 +24,34 @@ def _secret_file(path: Path, nbytes: int = 32) -> str:
     return value
 
 
-def _seconds_list(value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+class SettingError(ValueError):
+    """A variable of the environment that cannot be used; the message names it."""
+
+
+def _whole(env: dict[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number variable; unset or empty keeps the default."""
+    value = env.get(name) or ""
+    if not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise SettingError(f"{name} must be a whole number of at least {minimum}, "
+                           f"not {value!r}")
+    return number
+
+
+def _seconds_list(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     """Read "10,60,300" as (10, 60, 300); unset keeps the default, empty means none."""
+    value = env.get(name)
     if value is None:
         return default
-    return tuple(int(part) for part in value.split(",") if part.strip())
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise SettingError(f"{name} must be whole seconds separated by commas, not {value!r}")
+    return tuple(int(part) for part in parts)
 
 
 @dataclass(frozen=True)
@@ -77,9 +100,9 @@ class Settings:
             timezone=env.get("ESCALATION_TIMEZONE") or "Europe/Helsinki",
             base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
-            retry_intervals=_seconds_list(env.get("NOTIFY_RETRY_INTERVALS"), cls.retry_intervals),
-            stale_after=int(env.get("NOTIFY_STALE_AFTER") or cls.stale_after),
-            sweep_every=int(env.get("NOTIFY_SWEEP_EVERY") or cls.sweep_every),
-            rollup_every=int(env.get("REPORT_ROLLUP_EVERY") or cls.rollup_every),
-            rollup_from=int(env.get("REPORT_ROLLUP_FROM") or cls.rollup_from),
+            retry_intervals=_seconds_list(env, "NOTIFY_RETRY_INTERVALS", cls.retry_intervals),
+            stale_after=_whole(env, "NOTIFY_STALE_AFTER", cls.stale_after, minimum=1),
+            sweep_every=_whole(env, "NOTIFY_SWEEP_EVERY", cls.sweep_every, minimum=1),
+            rollup_every=_whole(env, "REPORT_ROLLUP_EVERY", cls.rollup_every, minimum=1),
+            rollup_from=_whole(env, "REPORT_ROLLUP_FROM", cls.rollup_from),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 GAMMA = 1.005
 LOG_GAMMA = math.log(GAMMA)
@@ -28,11 +28,6 @@ def bounds(b: int) -> tuple[float, float]:
     if b <= 0:
         return 0.0, 0.0
     return GAMMA ** (b - 1), GAMMA**b
-
-
-def add(into: dict[int, int], counts: Iterable[tuple[int, int]]) -> None:
-    for b, n in counts:
-        into[b] = into.get(b, 0) + n
 
 
 def pack(counts: Mapping[int, int]) -> list[int]:
@@ -91,5 +86,5 @@ def _ranked(ordered: list[tuple[int, int]], rank: int) -> float:
 
 
 __all__ = [
-    "GAMMA", "LOG_GAMMA", "add", "add_packed", "bounds", "bucket", "pack", "percentile", "unpack",
+    "GAMMA", "LOG_GAMMA", "add_packed", "bounds", "bucket", "pack", "percentile", "unpack",
 ]

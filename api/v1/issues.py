@@ -23,9 +23,7 @@ from api.schemas import (
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Issue, Statement
 from escalation.services import comments, issues, queries, reading, statements
-from escalation.services.access import workflow_of
 from escalation.services.reading import IssueDetail
-from escalation.workflow import engine
 from escalation.workflow.names import BODIES
 
 blp = Blueprint("issues", __name__, url_prefix="/api/v1", description="Issues and their steps.")
@@ -62,17 +60,9 @@ def _detail(reference: str) -> IssueDetail:
     return reading.issue_detail(session(), reference, actor=actor(), now=now())
 
 
-def _new_detail(issue: Issue) -> IssueDetail:
-    """`_detail` of an issue this request has just created, from the rows it wrote.
-
-    A new issue has no statements, decision or comments yet, so nothing is read back.
-    """
-    return IssueDetail(
-        issue=issue, awaiting=reading.awaiting_of(issue), statements=[], decision=None,
-        comments=[],
-        available_actions=engine.available_actions(workflow_of(issue), issue.state,
-                                                   actor().roles_on(issue)),
-        overdue=reading.is_overdue(issue, now()))
+def _detail_of(issue: Issue, *, created: bool = False) -> IssueDetail:
+    """The answer to a change, from the issue it holds (nothing read back)."""
+    return reading.detail_of(session(), issue, actor=actor(), now=now(), created=created)
 
 
 @blp.route("/issues")
@@ -96,7 +86,8 @@ class Issues(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[IssueDetail, int, dict[str, str]]:
         """Create an issue (a draft, or submitted at once with `submit: true`)."""
         issue = issues.create(session(), actor=actor(), now=now(), **data)
-        return _new_detail(issue), 201, {"Location": f"/api/v1/issues/{issue.reference}"}
+        return (_detail_of(issue, created=True), 201,
+                {"Location": f"/api/v1/issues/{issue.reference}"})
 
 
 @blp.route("/issues/<reference>", parameters=[REFERENCE])
@@ -116,9 +107,8 @@ class IssueByReference(MethodView):
     def patch(self, data: dict[str, Any], reference: str) -> IssueDetail:
         """Edit a draft (or an issue the backbone team asked to clarify)."""
         expected = data.pop("expected_version")
-        issues.edit(session(), reference, actor=actor(), expected_version=expected,
-                    changes=data, now=now())
-        return _detail(reference)
+        return _detail_of(issues.edit(session(), reference, actor=actor(),
+                                      expected_version=expected, changes=data, now=now()))
 
 
 @blp.route("/issues/<reference>/transitions", methods=["POST"], parameters=[REFERENCE])
@@ -129,8 +119,8 @@ class IssueByReference(MethodView):
 @blp.response(200, IssueDetailOut)
 def post_transition(data: dict[str, Any], reference: str) -> IssueDetail:
     """Take a workflow action on an issue."""
-    issues.transition(session(), reference, actor=actor(), now=now(), **data)
-    return _detail(reference)
+    return _detail_of(issues.transition(session(), reference, actor=actor(), now=now(),
+                                        **data))
 
 
 @blp.route("/issues/<reference>/statements", methods=["POST"], parameters=[REFERENCE])

@@ -22,28 +22,11 @@ def user_of(session: Session, actor: Actor) -> User:
     return user
 
 
-_HELD = "escalation.access.held"
-
-
-def hold(session: Session, issue: Issue) -> None:
-    """Note that this transaction holds `issue` locked and has written it as it is now.
-
-    Reading it again in the same transaction (the answer to the change) would return
-    exactly these values, so `get_visible` takes it from here instead of a query.
-    """
-    session.info[_HELD] = (session.get_transaction(), issue)
-
-
 def get_visible(session: Session, reference: str, actor: Actor) -> Issue:
     """The issue, if it exists and the actor may see it; otherwise the same NotFound."""
-    held = session.info.get(_HELD)
-    if held is not None and held[1].reference == reference \
-            and held[0] is not None and held[0] is session.get_transaction():
-        issue: Issue | None = held[1]
-    else:
-        # A control character names no issue; PostgreSQL would refuse the query (NUL).
-        issue = None if has_control(reference) else session.scalar(
-            select(Issue).where(Issue.reference == reference))
+    # A control character names no issue; PostgreSQL would refuse the query itself (NUL).
+    issue = None if has_control(reference) else session.scalar(
+        select(Issue).where(Issue.reference == reference))
     if issue is None or not can_see(actor, issue):
         raise NotFound(f"No issue {reference}.")
     return issue

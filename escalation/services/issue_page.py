@@ -62,7 +62,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     detail = reading.issue_detail(session, reference, actor=actor, now=now)
     issue = detail.issue
     wf = workflow_of(issue)
-    trail = reading.audit_trail(session, reference, actor=actor)
+    trail = reading.trail_of(session, issue, actor=actor)
     people = {u.email: u for u in session.scalars(
         select(User).where(User.email.in_({e["actor"] for e in trail}))
         .options(selectinload(User.organisation)))}

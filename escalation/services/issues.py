@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from escalation import audit, outbox, runtime, stages
 from escalation.audit import AuditAction
@@ -19,7 +20,6 @@ from escalation.errors import InvalidInput
 from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
 from escalation.services.access import (
-    hold,
     lock_visible,
     open_for,
     user_of,
@@ -120,17 +120,6 @@ def create(
         created_by_id=actor.user_id,
         created_at=now,
         updated_at=now,
-        version=1,
-        statement_round=0,
-        audit_seq=0,
-        audit_head=audit.GENESIS,
-        reference="",
-        assignee_id=None,
-        decision_id=None,
-        answer=None,
-        due_at=None,
-        submitted_at=None,
-        closed_at=None,
         **fields,
     )
     engine.permit(wf, wf.initial, "create", actor.roles_on(issue))
@@ -153,7 +142,6 @@ def create(
         event = _record(session, issue, actor=actor, decided=submitting, now=now)
         stages.enter_and_leave(session, issue, first_state, now)
         outbox.add_for(session, issue, event, submitting.outcome.transition.notify)
-    hold(session, issue)
     return issue
 
 
@@ -161,10 +149,18 @@ def _insert(session: Session, issue: Issue) -> None:
     """INSERT a new issue with Core, then hold it in the session as if loaded from its row.
 
     The id comes back for everything that refers to the issue; what the service changes
-    afterwards (the audit head, a submit) is flushed as an UPDATE, as for any issue. A
-    column the service did not set takes its table default and is read when first used.
+    afterwards (the audit head, a submit) is flushed as an UPDATE, as for any issue.
     """
     state = inspect(issue)
+    for column in ISSUES.c:
+        # What the table would fill in, set on the object too, so that reading it later
+        # needs no query: the column's constant default, or NULL.
+        if column.key in state.dict or column.primary_key:
+            continue
+        if isinstance(column.default, ScalarElementColumnDefault):
+            setattr(issue, column.key, column.default.arg)
+        elif column.default is None and column.nullable:
+            setattr(issue, column.key, None)
     values = {c.key: state.dict[c.key] for c in ISSUES.c if c.key in state.dict}
     issue.id = session.execute(
         insert(ISSUES).values(values).returning(ISSUES.c.id)).scalar_one()
@@ -217,7 +213,6 @@ def transition(
     event = _record(session, issue, actor=actor, decided=decided, now=now)
     stages.move(session, issue, from_state, now)
     outbox.add_for(session, issue, event, decided.outcome.transition.notify)
-    hold(session, issue)
     return issue
 
 

@@ -50,18 +50,32 @@ def is_overdue(issue: Issue, now: dt.datetime) -> bool:
 def issue_detail(session: Session, reference: str, *, actor: Actor,
                  now: dt.datetime) -> IssueDetail:
     """Everything `GET /issues/{reference}` shows; internal comments only to the bodies."""
-    issue = get_visible(session, reference, actor)
-    statements = list(session.scalars(
-        select(Statement).where(Statement.issue_id == issue.id)
-        .options(selectinload(Statement.organisation)).order_by(Statement.id)
-    ))
-    comment_query = select(Comment).where(Comment.issue_id == issue.id)
-    if not sees_internal(actor):
-        comment_query = comment_query.where(Comment.internal.is_(False))
-    comments = list(session.scalars(
-        comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
-    ))
-    decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
+    return detail_of(session, get_visible(session, reference, actor), actor=actor, now=now)
+
+
+def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
+              created: bool = False) -> IssueDetail:
+    """`issue_detail` of an issue already read (or just written) for a reader who may see it.
+
+    The answer to a change is made from the issue the change holds, without reading it
+    again; one `created` in this transaction has no statements, decision or comments yet,
+    so nothing is read at all.
+    """
+    statements: list[Statement] = []
+    comments: list[Comment] = []
+    decision = None
+    if not created:
+        statements = list(session.scalars(
+            select(Statement).where(Statement.issue_id == issue.id)
+            .options(selectinload(Statement.organisation)).order_by(Statement.id)
+        ))
+        comment_query = select(Comment).where(Comment.issue_id == issue.id)
+        if not sees_internal(actor):
+            comment_query = comment_query.where(Comment.internal.is_(False))
+        comments = list(session.scalars(
+            comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
+        ))
+        decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
     return IssueDetail(
         issue=issue,
         awaiting=awaiting_of(issue),
@@ -76,7 +90,11 @@ def issue_detail(session: Session, reference: str, *, actor: Actor,
 
 def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:
     """The issue's events in order; an internal comment's text only for those who read them."""
-    issue = get_visible(session, reference, actor)
+    return trail_of(session, get_visible(session, reference, actor), actor=actor)
+
+
+def trail_of(session: Session, issue: Issue, *, actor: Actor) -> list[dict[str, Any]]:
+    """`audit_trail` of an issue already read for a reader who may see it."""
     internal_ok = sees_internal(actor)
     trail = []
     for e in audit.events_of(session, issue):

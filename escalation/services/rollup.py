@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,11 +145,11 @@ def usable(session: Session, *, now: dt.datetime) -> ReportSnapshot | None:
 class Combined:
     """The figures of every cell a reader may see, added up."""
 
-    by_state: dict[str, int] = field(default_factory=dict)
-    by_region: dict[str, int] = field(default_factory=dict)
-    by_category: dict[str, int] = field(default_factory=dict)
-    opened: dict[str, int] = field(default_factory=dict)
-    decided: dict[str, int] = field(default_factory=dict)
+    by_state: Counter[str] = field(default_factory=Counter)
+    by_region: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+    opened: Counter[str] = field(default_factory=Counter)
+    decided: Counter[str] = field(default_factory=Counter)
     stages: dict[str, list[int]] = field(default_factory=dict)  # state -> dense histogram
 
 
@@ -169,20 +170,15 @@ def combine(session: Session, snapshot: ReportSnapshot, *, actor: Actor,
         if not sees(actor, region_id=region_id, visibility=visibility, draft=draft):
             continue
         for state, by_category in data["states"].items():
-            for category, n in by_category.items():
-                out.by_state[state] = out.by_state.get(state, 0) + n
-                out.by_region[code] = out.by_region.get(code, 0) + n
-                out.by_category[category] = out.by_category.get(category, 0) + n
-        _add(out.opened, data["opened"].items())
-        _add(out.decided, data["decided"].items())
+            n = sum(by_category.values())
+            out.by_state[state] += n
+            out.by_region[code] += n
+            out.by_category.update(by_category)
+        out.opened.update(data["opened"])
+        out.decided.update(data["decided"])
         for state, packed in data["stages"].items():
             histogram.add_packed(out.stages.setdefault(state, []), packed)
     return out
-
-
-def _add(into: dict[str, int], items: Iterable[tuple[str, int]]) -> None:
-    for key, n in items:
-        into[key] = into.get(key, 0) + n
 
 
 def _stage_buckets(session: Session, dialect: str) -> Iterable[tuple[Any, ...]]:
@@ -215,12 +211,11 @@ def _stage_buckets(session: Session, dialect: str) -> Iterable[tuple[Any, ...]]:
             .group_by(c.region_id, c.visibility, c.draft, c.state, b)
         )
         return
-    counts: dict[tuple[Any, ...], int] = {}
-    for region_id, visibility, draft, state, seconds in session.execute(
-        select(c.region_id, c.visibility, c.draft, c.state, c.seconds)
-    ):
-        key = (region_id, visibility, draft, state, histogram.bucket(float(seconds)))
-        counts[key] = counts.get(key, 0) + 1
+    counts = Counter(
+        (region_id, visibility, draft, state, histogram.bucket(float(seconds)))
+        for region_id, visibility, draft, state, seconds in session.execute(
+            select(c.region_id, c.visibility, c.draft, c.state, c.seconds))
+    )
     for key, n in counts.items():
         yield (*key, n)
 

@@ -188,3 +188,8 @@ def test_sweep_refreshes_the_report_rollup(run: Run) -> None:
             ReportCell.snapshot_id == snapshot.id)) for by in cell["states"].values()
             for n in by.values())
         assert snapshot.issues == counted == issues > 0
+
+
+def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORT_ROLLUP_FROM", "many")
+    refused(run("sweep"), "REPORT_ROLLUP_FROM", "'many'")
