@@ -6,7 +6,7 @@ import datetime as dt
 from typing import cast
 
 from flask import request
-from sqlalchemy import Table, inspect, select
+from sqlalchemy import Table, bindparam, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from api.web.auth import session_actor
@@ -26,6 +26,7 @@ _CALLER_QUERY = (
            MEMBERSHIPS.c.region_id.label("role_region_id"), *USERS.c)
     .select_from(TOKENS.join(USERS, USERS.c.id == TOKENS.c.user_id)
                  .outerjoin(MEMBERSHIPS, MEMBERSHIPS.c.user_id == USERS.c.id))
+    .where(TOKENS.c.token_hash == bindparam("token_hash"))
 )
 
 
@@ -34,8 +35,7 @@ def actor_from_token(session: Session, token: str, now: dt.datetime) -> Actor:
 
     No cache: a revoked token or a deactivated person is refused from the next request.
     """
-    rows = session.execute(
-        _CALLER_QUERY.where(TOKENS.c.token_hash == token_hash(token))).all()
+    rows = session.execute(_CALLER_QUERY, {"token_hash": token_hash(token)}).all()
     if not rows or rows[0].revoked_at is not None or not rows[0].active:
         raise Unauthenticated("The token is not valid.")
     first = rows[0]

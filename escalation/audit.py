@@ -13,19 +13,21 @@ import hashlib
 import hmac
 import json
 import multiprocessing
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, literal, select
+from sqlalchemy import Connection, Table, Text, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from escalation.db import READ_ONLY, json_text, make_engine
 from escalation.models import AuditEvent, Issue, User
 
 GENESIS = "0" * 64
+EVENTS = typing.cast(Table, AuditEvent.__table__)
 
 
 class AuditAction(enum.StrEnum):
@@ -106,6 +108,57 @@ def chain_hash(key: bytes, prev_hash: str, event_body: Mapping[str, Any]) -> str
     return hmac.new(key, prev_hash.encode() + canonical(event_body), hashlib.sha256).hexdigest()
 
 
+def next_event(
+    issue: Issue,
+    *,
+    key: bytes,
+    actor: User | None,
+    action: str,
+    now: dt.datetime,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of the next event of the issue's chain, hash included; nothing written.
+
+    The issue is not changed: the caller sets its chain head (`audit_seq`, `audit_head`
+    to the event's `seq` and `hash`) together with the rest of its change, so the issue
+    row goes out in one write.
+    """
+    seq, prev = issue.audit_seq + 1, issue.audit_head
+    values: dict[str, Any] = {
+        "issue_id": issue.id,
+        "seq": seq,
+        "at": now,
+        "actor_id": actor.id if actor else None,
+        "actor": actor.email if actor else "system",
+        "action": str(action),
+        "from_state": from_state,
+        "to_state": to_state,
+        "data": json.loads(canonical(data or {})),  # store exactly what was hashed
+        "prev_hash": prev,
+    }
+    text = event_text(issue.reference, seq, at_text(now), values["actor_id"], values["actor"],
+                      values["action"], from_state, to_state, data_text(values["data"]))
+    values["hash"] = hmac.new(key, (prev + text).encode(), hashlib.sha256).hexdigest()
+    return values
+
+
+_INSERT = insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True)
+
+
+def write(session: Session, events: list[dict[str, Any]]) -> list[AuditEvent]:
+    """INSERT events made by `next_event` (one statement); they come back with their ids.
+
+    A Core INSERT, not the unit of work: nothing in the change reads the events back as
+    objects of the session, and the statement goes out at once, so no flush is needed
+    for the ids the outbox rows refer to. The returned events are not in the session.
+    """
+    ids = session.execute(_INSERT, events).scalars().all()
+    return [AuditEvent(id=event_id, **values) for event_id, values in zip(ids, events,
+                                                                          strict=True)]
+
+
 def append(
     session: Session,
     issue: Issue,
@@ -118,24 +171,15 @@ def append(
     to_state: str | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add the next event of the issue's chain to the session (the caller commits)."""
-    seq, prev = issue.audit_seq + 1, issue.audit_head
-    event = AuditEvent(
-        issue_id=issue.id,
-        seq=seq,
-        at=now,
-        actor_id=actor.id if actor else None,
-        actor=actor.email if actor else "system",
-        action=str(action),
-        from_state=from_state,
-        to_state=to_state,
-        data=json.loads(canonical(data or {})),  # store exactly what was hashed
-        prev_hash=prev,
-        hash="",
-    )
-    event.hash = chain_hash(key, prev, body(issue.reference, event))
-    issue.audit_seq, issue.audit_head = seq, event.hash
-    session.add(event)
+    """Write the next event of the issue's chain and move the issue's chain head to it.
+
+    The head is set on the issue object, so the session writes it with the rest of the
+    issue's change at its next flush (the caller commits).
+    """
+    values = next_event(issue, key=key, actor=actor, action=action, now=now,
+                        from_state=from_state, to_state=to_state, data=data)
+    (event,) = write(session, [values])
+    issue.audit_seq, issue.audit_head = event.seq, event.hash
     return event
 
 

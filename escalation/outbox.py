@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from escalation.models import AuditEvent, Issue, OutboxMessage
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
 
 # The relay's side of the bargain (escalation/notify/relay.py), kept in `session.info`.
 # The relay sets RELAYED when it hands the transaction's new rows over after the commit,
@@ -59,8 +60,7 @@ def add_for(
     ]
     if not rows:
         return []
-    ids = list(session.execute(
-        insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), rows).scalars())
+    ids = list(session.execute(_INSERT, rows).scalars())
     if session.info.get(RELAYED):
         session.info.setdefault(WRITTEN, []).extend(ids)
         if marked:

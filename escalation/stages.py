@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, exists, extract, func, insert, literal, select, update
+from sqlalchemy import Integer, Table, bindparam, exists, extract, func, insert, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,25 @@ def enter_and_leave(session: Session, issue: Issue, first_state: str,
     ])
 
 
+# `move`'s two statements, built once: they run on every change. Their parameters are
+# named apart from the columns they set, as SQLAlchemy requires.
+_NOW = bindparam("now", type_=UTCDateTime())
+_CLOSE_OPEN = (
+    update(VISITS)
+    .where(VISITS.c.issue_id == bindparam("visit_issue"), VISITS.c.left_at.is_(None),
+           VISITS.c.state != bindparam("visit_state"))
+    .values(left_at=_NOW, seconds=func.greatest(
+        0, sql_cast(func.floor(extract("epoch", _NOW - VISITS.c.entered_at)), Integer)))
+)
+_OPEN_UNLESS_OPEN = insert(VISITS).from_select(
+    ["issue_id", "region_id", "state", "entered_at"],
+    select(bindparam("visit_issue", type_=Integer()), bindparam("visit_region", type_=Integer()),
+           bindparam("visit_state", type_=VISITS.c.state.type), _NOW)
+    .where(~exists().where(VISITS.c.issue_id == bindparam("visit_issue"),
+                           VISITS.c.left_at.is_(None)))
+)
+
+
 def move(session: Session, issue: Issue, from_state: str, now: dt.datetime) -> None:
     """Close the open visit and open one for the issue's new state (if it changed).
 
@@ -62,22 +81,10 @@ def move(session: Session, issue: Issue, from_state: str, now: dt.datetime) -> N
         return
     if from_state == issue.state:
         return
-    elapsed = extract("epoch", literal(now, UTCDateTime()) - VISITS.c.entered_at)
-    session.execute(
-        update(VISITS)
-        .where(VISITS.c.issue_id == issue.id, VISITS.c.left_at.is_(None),
-               VISITS.c.state != issue.state)
-        .values(left_at=now,
-                seconds=func.greatest(0, sql_cast(func.floor(elapsed), Integer)))
-    )
-    opened = _opened(issue, issue.state, now)
-    session.execute(
-        insert(VISITS).from_select(
-            list(opened),
-            select(*(literal(v, VISITS.c[k].type) for k, v in opened.items()))
-            .where(~exists().where(VISITS.c.issue_id == issue.id, VISITS.c.left_at.is_(None)))
-        )
-    )
+    params = {"visit_issue": issue.id, "visit_region": issue.region_id,
+              "visit_state": issue.state, "now": now}
+    session.execute(_CLOSE_OPEN, params)
+    session.execute(_OPEN_UNLESS_OPEN, params)
 
 
 def _seconds(entered_at: dt.datetime, now: dt.datetime) -> int:

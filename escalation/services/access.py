@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from escalation import runtime
@@ -32,6 +32,16 @@ def get_visible(session: Session, reference: str, actor: Actor) -> Issue:
     return issue
 
 
+# Built once: this runs on every change, and building the statement costs about as much
+# as running it.
+_LOCK = (
+    select(Issue).where(Issue.reference == bindparam("reference"))
+    .options(joinedload(Issue.region, innerjoin=True))
+    .with_for_update(of=Issue)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_visible(session: Session, reference: str, actor: Actor,
                  expected_version: int | None) -> Issue:
     """`get_visible` and the version check of `claim` in one statement, for a change.
@@ -45,10 +55,7 @@ def lock_visible(session: Session, reference: str, actor: Actor,
     order: not visible (404), then stale (409).
     """
     issue = None if has_control(reference) else session.scalar(
-        select(Issue).where(Issue.reference == reference)
-        .options(joinedload(Issue.region, innerjoin=True))
-        .with_for_update(of=Issue)
-        .execution_options(populate_existing=True))
+        _LOCK, {"reference": reference})
     if issue is None or not can_see(actor, issue):
         raise NotFound(f"No issue {reference}.")
     if expected_version is not None and issue.version != expected_version:

@@ -1,4 +1,9 @@
-"""The effects a workflow definition names, applied to an issue inside the change."""
+"""The effects a workflow definition names, applied to an issue inside the change.
+
+Each effect says which of the issue's columns it changes, and to what; it does not set
+them. The change (services/issues.py) gathers them with the state, version and chain
+head, and writes the issue row once.
+"""
 
 from __future__ import annotations
 
@@ -14,43 +19,42 @@ from escalation.policy import Actor
 
 DECISIONS = cast(Table, Decision.__table__)
 
-Effect = Callable[[Session, Issue, Actor, Mapping[str, Any], dt.datetime], None]
+Changes = dict[str, Any]
+Effect = Callable[[Session, Issue, Actor, Mapping[str, Any], dt.datetime], Changes]
 
 
 def mark_submitted(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
-                   now: dt.datetime) -> None:
+                   now: dt.datetime) -> Changes:
     # The first submission starts the clock for reports; a resubmission does not.
-    if issue.submitted_at is None:
-        issue.submitted_at = now
+    return {"submitted_at": now} if issue.submitted_at is None else {}
 
 
 def mark_closed(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
-                now: dt.datetime) -> None:
-    issue.closed_at = now
+                now: dt.datetime) -> Changes:
+    return {"closed_at": now}
 
 
 def mark_reopened(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
-                  now: dt.datetime) -> None:
-    issue.closed_at = None
+                  now: dt.datetime) -> Changes:
+    return {"closed_at": None}
 
 
 def publish_answer(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
-                   now: dt.datetime) -> None:
-    issue.answer = data["answer"]
+                   now: dt.datetime) -> Changes:
+    return {"answer": data["answer"]}
 
 
 def open_statement_round(session: Session, issue: Issue, actor: Actor,
-                         data: Mapping[str, Any], now: dt.datetime) -> None:
+                         data: Mapping[str, Any], now: dt.datetime) -> Changes:
     # Each round asks every member organisation anew; earlier statements stay on record.
-    issue.statement_round += 1
+    return {"statement_round": issue.statement_round + 1}
 
 
 def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
-                    now: dt.datetime) -> None:
+                    now: dt.datetime) -> Changes:
     follow_up = data.get("follow_up_due")
-    # A Core INSERT: its id is needed before the issue may become decided, and a flush
-    # would write the issue's pending changes in a second UPDATE.
-    issue.decision_id = session.execute(
+    # A Core INSERT: its id is needed before the issue may become decided.
+    return {"decision_id": session.execute(
         insert(DECISIONS).returning(DECISIONS.c.id).values(
             issue_id=issue.id,
             outcome=data["outcome"],
@@ -60,7 +64,7 @@ def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[
             decided_by_id=actor.user_id,
             decided_at=now,
         )
-    ).scalar_one()
+    ).scalar_one()}
 
 
 EFFECTS: dict[str, Effect] = {

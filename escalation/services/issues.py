@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, insert, inspect, select
+from sqlalchemy import Table, bindparam, func, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from escalation import audit, outbox, runtime, stages
@@ -37,23 +38,33 @@ DEFAULT_WORKFLOW = "escalation"
 COMMENT_MAX = 20_000
 
 
-def next_reference(session: Session, now: dt.datetime) -> str:
-    """ESC-YYYY-NNNN: a per-year counter, taken atomically on both databases."""
-    year = now.year
-    dialect = session.get_bind().dialect.name
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _counter_next(ins: Any) -> Any:
     # On the table, not the mapped class: a Core statement, so the session does not
     # flush first (the caller's pending issue is written after the number is known).
-    stmt = (
+    return (
         ins(COUNTERS)
-        .values(year=year, last=1)
+        .values(year=bindparam("year"), last=1)
         .on_conflict_do_update(
             index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
         )
         .returning(COUNTERS.c.last)
     )
-    number = session.execute(stmt).scalar_one()
-    return f"ESC-{year}-{number:04d}"
+
+
+# The statements every create runs, built once (building one costs about what running it
+# does).
+_COUNTER_NEXT = {"postgresql": _counter_next(postgresql.insert),
+                 "sqlite": _counter_next(sqlite.insert)}
+_REGION = select(Region).where(Region.code == bindparam("code"))
+_INSERT = insert(ISSUES).returning(ISSUES.c.id)
+_UPDATE = update(ISSUES).where(ISSUES.c.id == bindparam("issue_id"))
+
+
+def next_reference(session: Session, now: dt.datetime) -> str:
+    """ESC-YYYY-NNNN: a per-year counter, taken atomically on both databases."""
+    dialect = session.get_bind().dialect.name
+    number = session.execute(_COUNTER_NEXT[dialect], {"year": now.year}).scalar_one()
+    return f"ESC-{now.year}-{number:04d}"
 
 
 def facts_of(session: Session, issue: Issue) -> Facts:
@@ -107,7 +118,7 @@ def create(
             "visibility": visibility,
         }
     )
-    reg = session.scalar(select(Region).where(Region.code == region))
+    reg = session.scalar(_REGION, {"code": region})
     if reg is None:
         raise InvalidInput({"region": [f"Unknown region {region!r}."]})
     wf = runtime.registry().latest(DEFAULT_WORKFLOW)
@@ -128,42 +139,52 @@ def create(
     submitting = _decide(issue, actor=actor, action="submit", data=None, comment=None,
                          facts=_facts(issue, 0)) if submit else None
     issue.reference = next_reference(session, now)
+    _fill_defaults(issue)
+    created = audit.next_event(issue, key=runtime.settings().audit_key,
+                               actor=user_of(session, actor), action=AuditAction.CREATE,
+                               now=now, to_state=issue.state, data={"region": reg.code, **fields})
+    issue.audit_seq, issue.audit_head = created["seq"], created["hash"]
     _insert(session, issue)
-    audit.append(session, issue, key=runtime.settings().audit_key,
-                 actor=user_of(session, actor), action=AuditAction.CREATE, now=now,
-                 to_state=issue.state, data={"region": reg.code, **fields})
+    created["issue_id"] = issue.id
     if submitting is None:
+        audit.write(session, [created])
         stages.enter_first(session, issue, now)
-        session.flush()
     else:
         # The issue exists only in this uncommitted transaction: nobody else can see or
         # change it, so there is nothing to lock, and its first visit closes at once.
         first_state = issue.state
-        event = _record(session, issue, actor=actor, decided=submitting, now=now)
+        event = _record(session, issue, actor=actor, decided=submitting, now=now,
+                        after=created)
         stages.enter_and_leave(session, issue, first_state, now)
         outbox.add_for(session, issue, event, submitting.outcome.transition.notify)
     return issue
 
 
-def _insert(session: Session, issue: Issue) -> None:
-    """INSERT a new issue with Core, then hold it in the session as if loaded from its row.
+def _fill_defaults(issue: Issue) -> None:
+    """Set on a new issue what its table would fill in: the column's constant default, or NULL.
 
-    The id comes back for everything that refers to the issue; what the service changes
-    afterwards (the audit head, a submit) is flushed as an UPDATE, as for any issue.
+    Its chain then starts where the table says (seq 0, the genesis hash), and reading the
+    issue after the Core INSERT needs no query.
     """
     state = inspect(issue)
     for column in ISSUES.c:
-        # What the table would fill in, set on the object too, so that reading it later
-        # needs no query: the column's constant default, or NULL.
         if column.key in state.dict or column.primary_key:
             continue
         if isinstance(column.default, ScalarElementColumnDefault):
             setattr(issue, column.key, column.default.arg)
         elif column.default is None and column.nullable:
             setattr(issue, column.key, None)
+
+
+def _insert(session: Session, issue: Issue) -> None:
+    """INSERT a new issue with Core, then hold it in the session as if loaded from its row.
+
+    The id comes back for everything that refers to the issue; a submit that follows
+    is written as an UPDATE, as for any issue.
+    """
+    state = inspect(issue)
     values = {c.key: state.dict[c.key] for c in ISSUES.c if c.key in state.dict}
-    issue.id = session.execute(
-        insert(ISSUES).values(values).returning(ISSUES.c.id)).scalar_one()
+    issue.id = session.execute(_INSERT, values).scalar_one()
     make_transient_to_detached(issue)
     session.add(issue)
 
@@ -239,32 +260,45 @@ def _decide(issue: Issue, *, actor: Actor, action: str, data: Mapping[str, Any] 
 
 
 def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
-            now: dt.datetime) -> AuditEvent:
+            now: dt.datetime, after: dict[str, Any] | None = None) -> AuditEvent:
     """Make the decided change to the issue and write it with its audit event.
 
-    Every change to the issue row (version, state, deadline, effects, audit head) is made
-    before the flush, so the row goes out in one UPDATE with the event's INSERT.
+    Every change to the issue row (version, state, deadline, effects, chain head) is
+    gathered first, so the row goes out in one UPDATE, after the event's INSERT. `after`
+    is an event of the issue's not written yet (a create's), which this one follows: the
+    two go out in one INSERT.
     """
     wf = workflow_of(issue)
     outcome = decided.outcome
-    from_state = issue.state
-    issue.version += 1
+    changes: dict[str, Any] = {"version": issue.version + 1}
     for name in outcome.transition.effects:
-        EFFECTS[name](session, issue, actor, outcome.data, now)
-    issue.state = outcome.target
+        changes.update(EFFECTS[name](session, issue, actor, outcome.data, now))
     settings = runtime.settings()
-    issue.due_at = engine.due_at(
+    changes["state"] = outcome.target
+    changes["due_at"] = engine.due_at(
         wf.states[outcome.target].deadline, outcome.data, now, ZoneInfo(settings.timezone)
     )
-    issue.updated_at = now
+    changes["updated_at"] = now
     recorded = dict(outcome.data)
     if decided.comment:
         recorded["comment"] = decided.comment
-    event = audit.append(session, issue, key=settings.audit_key, actor=user_of(session, actor),
-                         action=decided.action, now=now, from_state=from_state,
-                         to_state=issue.state, data=recorded)
-    session.flush()  # the event's id, for its outbox rows
+    event = audit.write(session, [*([after] if after else []), audit.next_event(
+        issue, key=settings.audit_key, actor=user_of(session, actor), action=decided.action,
+        now=now, from_state=issue.state, to_state=outcome.target, data=recorded)])[-1]
+    changes["audit_seq"], changes["audit_head"] = event.seq, event.hash
+    _update(session, issue, changes)
     return event
+
+
+def _update(session: Session, issue: Issue, changes: Mapping[str, Any]) -> None:
+    """Write `changes` to the issue's row with Core, and to the object as its loaded state.
+
+    The object stays clean, so the commit has nothing left to flush: the unit of work
+    would otherwise spend more than the UPDATE itself comparing every column.
+    """
+    session.execute(_UPDATE, {**changes, "issue_id": issue.id})
+    for key, value in changes.items():
+        set_committed_value(issue, key, value)
 
 
 def assign(

@@ -106,22 +106,22 @@ def version_of(s: Session, reference: str) -> int:
 
 
 def fail_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The audit write fails before its row exists (the claim and effects already ran)."""
-    def chain_hash(*args: object) -> str:
+    """The audit event fails before its row exists (the effects already ran)."""
+    def next_event(*args: object, **kwargs: object) -> dict[str, Any]:
         raise Boom("no hash")
-    monkeypatch.setattr(audit, "chain_hash", chain_hash)
+    monkeypatch.setattr(audit, "next_event", next_event)
 
 
 def fail_after_audit_flushed(monkeypatch: pytest.MonkeyPatch) -> None:
     """The audit event and everything before it reach the database; then the change fails."""
-    real = audit.append
+    real = audit.write
 
-    def append(session: Session, *args: Any, **kwargs: Any) -> AuditEvent:
-        event = real(session, *args, **kwargs)
+    def write(session: Session, events: list[dict[str, Any]]) -> list[AuditEvent]:
+        written = real(session, events)
         session.flush()
-        assert session.get(AuditEvent, event.id) is not None  # it really was written
+        assert all(session.get(AuditEvent, e.id) is not None for e in written)  # really written
         raise Boom("after the audit write")
-    monkeypatch.setattr(audit, "append", append)
+    monkeypatch.setattr(audit, "write", write)
 
 
 def fail_after_outbox_flushed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,26 +175,27 @@ def test_a_failure_while_recording_leaves_nothing_behind(
 
 def test_decision_row_is_written_before_the_failure(session: Session, world: World,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Shows the decision test above is not vacuous: the row exists until the rollback."""
+    """Shows the decision test above is not vacuous: the rows exist until the rollback."""
     change = prepare(session, world, "decision")
     session.flush()
     seen: list[int] = []
-    real = audit.append
+    real = outbox.add_for
 
-    def append(s: Session, issue: Issue, **kwargs: Any) -> AuditEvent:
+    def add_for(s: Session, issue: Issue, *args: Any, **kwargs: Any) -> list[OutboxMessage]:
+        # Read from the database, not the session: what the change has written so far.
         seen.extend(s.scalars(select(Decision.id).where(Decision.issue_id == issue.id)))
-        seen.append(issue.version)
-        return real(s, issue, **kwargs)
+        seen.append(s.scalars(select(Issue.version).where(Issue.id == issue.id)).one())
+        real(s, issue, *args, **kwargs)
+        raise Boom("after the outbox write")
 
     before = snapshot(session)
     with monkeypatch.context() as m:
-        m.setattr(audit, "append", append)
-        fail_after_outbox_flushed(m)
+        m.setattr(outbox, "add_for", add_for)
         with pytest.raises(Boom), db.transaction() as s:
             change(s)
     decision_id, version = seen
     assert decision_id not in snapshot(session)["decisions"]
-    assert version == before["issues"][0][3] + 1  # the claim had bumped it...
+    assert version == before["issues"][0][3] + 1  # the issue's UPDATE had been written...
     assert snapshot(session)["issues"] == before["issues"]  # ...and the rollback undid it
 
 
