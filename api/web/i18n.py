@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from babel import dates as babel_dates
-from flask import Flask, g, has_request_context, request, session
+from babel import numbers as babel_numbers
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     Babel,
     format_date,
@@ -54,8 +55,13 @@ class Reader:
         self.zone = get_timezone()
         self.translations = get_translations()
         # Keyed by the table's id; each entry holds its table, so no other table can take
-        # that id while the request lasts.
+        # that id while the entry lasts. Tables that live as long as the process (those of
+        # `labels`) share one cache per app and language: the app's catalogs never change
+        # once loaded, so neither do their labels. Others are translated once a request.
         self.labels: dict[tuple[int, str], tuple[object, str]] = {}
+        shared: dict[str, dict[tuple[int, str], tuple[object, str]]] = \
+            current_app.extensions.setdefault(_SHARED_LABELS, {})
+        self.shared_labels = shared.setdefault(str(self.locale), {})
 
     def gettext(self, message: str) -> str:
         return str(self.translations.ugettext(message))
@@ -71,15 +77,18 @@ class Reader:
         normalize = getattr(self.zone, "normalize", None)  # pytz zones want it
         return normalize(local) if normalize else local
 
-    def label(self, table: object, name: str, text: object) -> str:
-        """`text`, the label of `name` in `table`, in the reader's words."""
+    def label(self, table: object, name: str, text: object, *, lasting: bool = False) -> str:
+        """`text`, the label of `name` in `table`, in the reader's words; `lasting`: the
+        table lives as long as the process, so its labels are kept for later requests."""
+        cache = self.shared_labels if lasting else self.labels
         key = (id(table), name)
-        found = self.labels.get(key)
+        found = cache.get(key)
         if found is None:
-            found = self.labels[key] = (table, str(text))
+            found = cache[key] = (table, str(text))
         return found[1]
 
 
+_SHARED_LABELS = "escalation_labels"
 _READER = "_i18n_reader"
 
 
@@ -130,11 +139,44 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def datetime(value: dt.datetime | None) -> str:
-    return "" if value is None else format_datetime(value, "short")
+    """A date and time, short, in the reader's language and time zone."""
+    if value is None:
+        return ""
+    r = reader()
+    if r is None:
+        return str(format_datetime(value, "short"))
+    # What flask_babel.format_datetime does (its date_formats are the defaults here).
+    return str(babel_dates.format_datetime(value, "short", tzinfo=r.zone, locale=r.locale))
 
 
 def number(value: int | float) -> str:
-    return format_decimal(value)
+    r = reader()
+    if r is None:
+        return str(format_decimal(value))
+    return str(babel_numbers.format_decimal(value, locale=r.locale))
+
+
+# The templates' `_()` and `ngettext()`: the request's catalog, found once (as `Reader`),
+# not through Flask-Babel's lookups on each of the forty-odd calls a page makes.
+def _translations() -> Any:
+    r = reader()
+    return r.translations if r is not None else get_translations()
+
+
+def _template_gettext(message: str) -> str:
+    return str(_translations().ugettext(message))
+
+
+def _template_ngettext(singular: str, plural: str, num: int) -> str:
+    return str(_translations().ungettext(singular, plural, num))
+
+
+def _template_pgettext(context: str, message: str) -> str:
+    return str(_translations().upgettext(context, message))
+
+
+def _template_npgettext(context: str, singular: str, plural: str, num: int) -> str:
+    return str(_translations().unpgettext(context, singular, plural, num))
 
 
 def init_app(app: Flask) -> None:
@@ -142,6 +184,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     Babel(app, locale_selector=select_locale,
           timezone_selector=lambda: runtime.settings().timezone)
+    # In place of the callables Babel installed: the same catalog, found once a request.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True,
+        pgettext=_template_pgettext, npgettext=_template_npgettext)
     helpers: dict[str, Any] = {
         "get_locale": get_locale,
         "LANGUAGE_NAMES": LANGUAGE_NAMES,
@@ -152,7 +198,9 @@ def init_app(app: Flask) -> None:
 
 def region_name(region: Any) -> str:
     """A region's name in Swedish on Swedish pages, else in Finnish (the official name)."""
-    if str(get_locale()) == "sv" and getattr(region, "name_sv", None):
+    r = reader()  # a queue names a region on every row: the locale found once a request
+    locale = r.locale if r is not None else get_locale()
+    if str(locale) == "sv" and getattr(region, "name_sv", None):
         return str(region.name_sv)
     return str(region.name_fi)
 

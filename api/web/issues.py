@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -33,7 +43,7 @@ from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidInput
 from escalation.services import actors, comments, issues, statements
 from escalation.services.issue_page import IssuePage, issue_page
-from escalation.workflow.definition import Transition
+from escalation.workflow.definition import Transition, Workflow
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 
@@ -164,6 +174,35 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
             "lost": lost}
 
 
+_FIGURES = "escalation_workflow_figures"
+_FIGURES_MAX = 500  # definitions x stages x languages; more only if definitions reload
+
+
+def _figure(wf: Workflow, state: str) -> Markup:
+    """The workflow drawn and said in words, the current stage marked, as HTML.
+
+    It depends on nothing but the definition, the stage and the reader's language (no
+    issue's or reader's data), and drawing it was a tenth of the page's time, so each
+    app draws each combination once. Keyed by the definition's id: each entry holds its
+    definition, so no other definition can take that id while the entry lasts.
+    """
+    def draw() -> Markup:
+        return Markup(render_template(  # noqa: S704 - Jinja's output, escaped as it rendered
+            "web/issues/workflow.html", workflow=wf, state=state, drawing=diagram.draw(wf, state)))
+
+    if current_app.jinja_env.auto_reload:  # templates being edited: draw it afresh
+        return draw()
+    cache: dict[tuple[int, str, str], tuple[Workflow, Markup]] = \
+        current_app.extensions.setdefault(_FIGURES, {})
+    key = (id(wf), state, str(get_locale()))
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _FIGURES_MAX:
+            cache.clear()
+        found = cache[key] = (wf, draw())
+    return found[1]
+
+
 def _render(session: Session, reference: str, failed: FlaskForm | None = None,
             status: int = 200) -> tuple[str, int]:
     now = utcnow()
@@ -173,7 +212,7 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
                            forms=_forms(page, failed),
                            here=url_for(".show", reference=reference),
-                           drawing=diagram.draw(page.workflow, page.detail.state))
+                           figure=_figure(page.workflow, page.detail.state))
     return html, status
 
 

@@ -173,10 +173,19 @@ def label(table: Mapping[str, object], name: str | None) -> str:
     value = table.get(name)
     if value is None:
         return name
-    # A list page asks for the same few labels on every row: translate each once a request.
+    # A list page asks for the same few labels on every row, an issue page for the same
+    # stages and steps again and again: translate each once (this module's tables once
+    # an app and language, any other table once a request).
     r = i18n.reader()
-    return r.label(table, name, value) if r is not None else str(value)
+    if r is None:
+        return str(value)
+    return r.label(table, name, value, lasting=id(table) in _LASTING)
 
+
+# The tables above, which live as long as the process (by id: a dict is not hashable).
+_LASTING = frozenset(id(t) for t in (STATES, BODIES, ACTIONS, EVENTS, CATEGORIES, ROLES,
+                                     URGENCIES, VISIBILITIES, RIGHTS, POSITIONS, OUTCOMES,
+                                     FIELDS))
 
 
 class Labels:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from escalation import audit, runtime
 from escalation.audit import AuditAction, Verification
@@ -54,27 +54,31 @@ def issue_detail(session: Session, reference: str, *, actor: Actor,
 
 
 def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
-              created: bool = False) -> IssueDetail:
+              created: bool = False, with_comments: bool = True) -> IssueDetail:
     """`issue_detail` of an issue already read (or just written) for a reader who may see it.
 
     The answer to a change is made from the issue the change holds, without reading it
     again; one `created` in this transaction has no statements, decision or comments yet,
-    so nothing is read at all.
+    so nothing is read at all. The issue page shows comments from the audit trail, so it
+    asks for none (`with_comments=False`: `comments` is then empty, not read).
     """
     statements: list[Statement] = []
     comments: list[Comment] = []
     decision = None
     if not created:
+        # The organisation joined in: one statement, not a second round trip.
         statements = list(session.scalars(
             select(Statement).where(Statement.issue_id == issue.id)
-            .options(selectinload(Statement.organisation)).order_by(Statement.id)
+            .options(joinedload(Statement.organisation)).order_by(Statement.id)
         ))
-        comment_query = select(Comment).where(Comment.issue_id == issue.id)
-        if not sees_internal(actor):
-            comment_query = comment_query.where(Comment.internal.is_(False))
-        comments = list(session.scalars(
-            comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
-        ))
+        if with_comments:
+            comment_query = select(Comment).where(Comment.issue_id == issue.id)
+            if not sees_internal(actor):
+                comment_query = comment_query.where(Comment.internal.is_(False))
+            comments = list(session.scalars(
+                comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
+            ))
+        # Read with the issue when the caller joined it in (the identity map answers).
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
     return IssueDetail(
         issue=issue,

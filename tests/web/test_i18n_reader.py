@@ -1,13 +1,23 @@
 """The request's cached reader (locale, catalog, time zone) says exactly what Flask-Babel
-says for the same dates, due phrases and labels, in every language."""
+says for the same dates, times, numbers, due phrases, labels and template texts, in every
+language."""
 
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask, g
-from flask_babel import format_date, get_timezone, gettext, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_timezone,
+    gettext,
+    ngettext,
+)
+from markupsafe import escape
 
 from api.web import i18n, labels
 
@@ -44,6 +54,8 @@ def test_the_reader_writes_what_flask_babel_writes(app: Flask, lang: str) -> Non
             assert labels.Labels.state(name) == str(text)  # the second time from the cache
         assert labels.Labels.choice("outcome", "no_action") == str(labels.OUTCOMES["no_action"])
         assert labels.Labels.choice("position", "x") == "x"
+        region = SimpleNamespace(name_fi="Pirkanmaa", name_sv="Birkaland")
+        assert i18n.region_name(region) == ("Birkaland" if lang == "sv" else "Pirkanmaa")
         assert isinstance(g.get("_i18n_reader"), i18n.Reader)  # one reader, kept for the request
 
 
@@ -51,3 +63,41 @@ def test_no_reader_outside_a_request(app: Flask) -> None:
     with app.app_context():
         assert i18n.reader() is None
         assert i18n.date(None) == ""
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_dates_numbers_and_template_texts_are_flask_babels(app: Flask, lang: str) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": lang}):
+        for offset in OFFSETS:
+            when = NOW + offset
+            assert i18n.datetime(when) == format_datetime(when, "short")
+            assert i18n.datetime(when.replace(tzinfo=None)) == format_datetime(
+                when.replace(tzinfo=None), "short")
+        for n in (0, 1, 7, 1234, 1234567, 2.5):
+            assert i18n.number(n) == format_decimal(n)
+        template = app.jinja_env.from_string(
+            '{{ _("Decision") }}|{{ _("Round %(round)s, %(date)s, %(name)s", round=2, '
+            'date="x", name="<b>") }}|{{ ngettext("%(num)d issue awaits.", '
+            '"%(num)d issues await.", 3) }}')
+        assert template.render() == "|".join([
+            gettext("Decision"),
+            str(escape(gettext("Round %(round)s, %(date)s, %(name)s", round=2, date="x",
+                               name="<b>"))),
+            ngettext("%(num)d issue awaits.", "%(num)d issues await.", 3)])
+
+
+def test_labels_are_kept_per_language_and_only_for_lasting_tables(app: Flask) -> None:
+    said = {}
+    for lang in (*i18n.LANGUAGES, *i18n.LANGUAGES):  # each language twice: the cache
+        with app.test_request_context("/", headers={"Accept-Language": lang}):
+            text = labels.Labels.state("closed")
+            assert text == str(labels.STATES["closed"])
+            said.setdefault(lang, text)
+            assert said[lang] == text
+            passing = {"x": labels.STATES["closed"]}  # a table made for one request
+            assert labels.label(passing, "x") == text
+    assert len(set(said.values())) == 3  # no language was given another's label
+    kept = app.extensions["escalation_labels"]
+    assert set(kept) == set(i18n.LANGUAGES)
+    assert all(table is labels.STATES for entries in kept.values()
+               for table, _ in entries.values())

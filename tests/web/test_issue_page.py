@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.web import diagram
 from escalation import runtime
 from escalation.models import Decision, Issue
 from tests.factories import World, issue_in
@@ -277,3 +279,28 @@ def test_an_impossible_follow_up_date_is_refused_not_a_crash(sign_in: SignIn,
         "outcome": "no_action", "rationale": "Ei toimia.", "follow_up_due": "9999-12-31"})
     assert got.status_code == 422
     assert 'id="decide-follow_up_due-error"' in got.get_data(as_text=True)
+
+
+def test_the_drawing_is_kept_per_stage_and_language(app: Flask, sign_in: SignIn,
+                                                    session: Session, world: World) -> None:
+    waiting = issue_in(session, world, "awaiting_statement")
+    sent = issue_in(session, world, "submitted")
+    wf = runtime.registry().latest("escalation")
+    lead = sign_in("lead")
+    for _ in range(2):  # drawn the first time, kept the second
+        for issue in (waiting, sent):
+            for lang in ("fi", "en", "sv"):
+                html = lead.get(f"/issues/{issue.reference}",
+                                headers={"Accept-Language": lang}).get_data(as_text=True)
+                with app.test_request_context("/", headers={"Accept-Language": lang}):
+                    drawn = render_template("web/issues/workflow.html", workflow=wf,
+                                            state=issue.state,
+                                            drawing=diagram.draw(wf, issue.state))
+                assert drawn in html, (issue.state, lang)
+    assert len(app.extensions["escalation_workflow_figures"]) == 6
+    # While templates are being edited (auto-reload), the drawing is made afresh each time.
+    app.extensions["escalation_workflow_figures"].clear()
+    app.jinja_env.auto_reload = True
+    assert 'class="wf-state wf-current"' in lead.get(f"/issues/{sent.reference}").get_data(
+        as_text=True)
+    assert app.extensions["escalation_workflow_figures"] == {}
