@@ -254,8 +254,11 @@ def prepare(url: str, now: dt.datetime) -> Cast:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NULL = "\\N"  # COPY's text format
 _DAY_TEXT: dict[int, str] = {}
-# "THH:MM:SS." for every second of a day, so a time is two look-ups and one format.
+# "THH:MM:SS." for every second of a day, and "000" to "999" for the milliseconds and the
+# microseconds: a time is four look-ups and no number formatting (`{micros:06d}` alone took
+# a quarter of the time's text).
 _CLOCK = [f"T{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+_THREE = [f"{n:03d}" for n in range(1000)]
 
 
 def _date_text(day: int) -> str:
@@ -273,7 +276,9 @@ def _iso(t: int) -> str:
     """
     day, rest = divmod(t, _DAY)
     seconds, micros = divmod(rest, 1_000_000)
-    return f"{_DAY_TEXT.get(day) or _date_text(day)}{_CLOCK[seconds]}{micros:06d}+00:00"
+    millis, micros = divmod(micros, 1000)
+    return (f"{_DAY_TEXT.get(day) or _date_text(day)}{_CLOCK[seconds]}{_THREE[millis]}"
+            f"{_THREE[micros]}+00:00")
 
 
 def _escape(value: Any) -> str:
@@ -415,7 +420,7 @@ class Writer:
             f'"rights_dimensions":{dimensions},"title":{title_json},"urgency":"{urgency}",'
             f'"visibility":"{visibility}"}}')
 
-        state, version, statement_round, seq, prev = "draft", 1, 0, 0, audit.GENESIS
+        state, statement_round, seq, prev = "draft", 0, 0, audit.GENESIS
         description = _DESCRIPTION
         decision_id: int | None = None
         answer: str | None = None
@@ -428,13 +433,13 @@ class Writer:
         event_id, visit_id = ids["audit_events"], ids["stage_visits"]
         events, visits = out["audit_events"], out["stage_visits"]
         templates, inner, outer = self._templates, self.inner, self.outer
-        deadline_days, day_text, clock = cast.deadline_days, _DAY_TEXT, _CLOCK
+        deadline_days, day_text, clock, three = cast.deadline_days, _DAY_TEXT, _CLOCK, _THREE
         stakeholder_chair, ministry_chair = self._chairs
         open_id: int | None = None
         open_at, open_text = 0, ""
         now = self.now
         t = created
-        updated_at = ""
+        at_text = ""  # the last event's time when the loop ends: the issue's updated_at
 
         for delay, step, arg in self._story(rnd):
             t += delay
@@ -442,8 +447,9 @@ class Writer:
                 break
             day, rest = divmod(t, _DAY)
             seconds, micros = divmod(rest, 1_000_000)
+            millis, micros = divmod(micros, 1000)
             at_text = (f"{day_text.get(day) or _date_text(day)}{clock[seconds]}"
-                       f"{micros:06d}+00:00")
+                       f"{three[millis]}{three[micros]}+00:00")
             # What the step does, and the event it records: who, action, new state, data.
             data = "{}"
             to: str | None = None
@@ -532,9 +538,7 @@ class Writer:
             events.append(f"{event_id}\t{issue_id}\t{seq}\t{at_text}\t{row}{data}\t{prev}\t"
                           f"{digest}")
             event_id += 1
-            prev, updated_at = digest, at_text
-            if step != _CREATE:
-                version += 1  # every later change claims the issue's version
+            prev = digest
             if to is not None:
                 if open_id is not None:
                     visits.append(f"{open_id}\t{issue_id}\t{region_id}\t{state}\t{open_text}\t"
@@ -559,11 +563,12 @@ class Writer:
         out["issues"].append("\t".join([
             str(issue_id), reference, title, description, str(region_id), category, urgency,
             dimensions, legal, visibility, state, cast.workflow_name, str(cast.workflow_version),
-            str(version), str(statement_round), str(seq), prev,
+            # The version: 1 when created, and each later event claimed it once more.
+            str(seq), str(statement_round), str(seq), prev,
             NULL if assignee_id is None else str(assignee_id), str(lead[0]),
             NULL if decision_id is None else str(decision_id), answer or NULL,
             NULL if due_at is None else at(due_at),
-            submitted_at, closed_at, created_at, updated_at,
+            submitted_at, closed_at, created_at, at_text,
         ]))
 
     _at = staticmethod(_iso)
@@ -688,7 +693,7 @@ class Remake:
     """What `_pg_drop_for_load` dropped, as the statements that make it again."""
 
     keys: dict[str, list[str]]  # per table: its primary and unique keys, then its indexes
-    foreign: list[str]  # foreign keys, once every key is back
+    foreign: list[tuple[str, str, str]]  # foreign keys, once every key is back: table, name, def
 
 
 def _pg_drop_for_load(engine: Engine) -> Remake:
@@ -720,11 +725,11 @@ def _pg_drop_for_load(engine: Engine) -> Remake:
     keys: dict[str, list[str]] = {}
     foreign = []
     for table, name, kind, definition in sorted(constraints, key=lambda c: -order[c[2]]):
-        statement = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
         if kind == "f":
-            foreign.append(statement)
+            foreign.append((table, name, definition))
         else:
-            keys.setdefault(table, []).append(statement)
+            keys.setdefault(table, []).append(
+                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for _name, definition, table in indexes:
         keys.setdefault(table, []).append(definition)
     return Remake(keys, foreign)
@@ -735,10 +740,13 @@ def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
 
     Each table's keys and indexes are built on a connection of its own (two builds on
     different tables do not wait for each other), the biggest tables first. A foreign
-    key locks the table it points at against the next one's check: those go one by one.
-    VACUUM (hint bits and the visibility map, as autovacuum would leave them, so that
-    measurements made next do not meet it halfway) and ANALYZE go table by table, again
-    several at once.
+    key added with its check locks the table it points at against the next one's: so
+    each is added unchecked (NOT VALID, at once) one by one, and then checked with
+    VALIDATE CONSTRAINT, which locks only its own table against the like, so the tables'
+    checks run several at once (one by one they took a few seconds at 200,000 issues).
+    Each loaded table's VACUUM (hint bits and the visibility map, as autovacuum would
+    leave them, so that measurements made next do not meet it halfway) and ANALYZE
+    follow its checks on the same connection.
     """
     import psycopg
 
@@ -754,12 +762,15 @@ def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
     biggest = ("stage_visits", "audit_events", "issues", "statements", "decisions")
     groups = sorted(remake.keys.items(),
                     key=lambda item: biggest.index(item[0]) if item[0] in biggest else 9)
+    checks: dict[str, list[str]] = {}
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         list(pool.map(run, [["BEGIN", *statements, "COMMIT"] for _t, statements in groups]))
         with psycopg.connect(dsn) as conn:
-            conn.execute("SET maintenance_work_mem = '512MB'")
-            for statement in remake.foreign:
-                conn.execute(statement.encode())
+            for table, name, definition in remake.foreign:
+                conn.execute(
+                    f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID'.encode())
+                checks.setdefault(table, []).append(
+                    f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
             for name in TABLES:
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our table names
                              f"(SELECT max(id) FROM {name}))".encode())
@@ -768,8 +779,11 @@ def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
                 "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = "
                 "current_schema() AND NOT tablename = ANY(%s) ORDER BY tablename",
                 (list(TABLES),))]
-        list(pool.map(run, [[f"VACUUM ANALYZE {name}"] for name in biggest]
-                      + [[f"VACUUM ANALYZE {name}" for name in others]]))
+        rest = [statement for table, statements in checks.items() if table not in biggest
+                for statement in statements]
+        list(pool.map(run, [[*checks.get(name, []), f"VACUUM ANALYZE {name}"]
+                            for name in biggest]
+                      + [[*rest, *(f"VACUUM ANALYZE {name}" for name in others)]]))
 
 
 @dataclass(frozen=True)
@@ -794,24 +808,55 @@ def _finish(session: Any) -> None:
             counter.last = int(number)
 
 
+def _warm() -> None:
+    """A loading process's imports, made as it starts, while the main process prepares.
+
+    Finding this function imports this module (the models, SQLAlchemy) in the new
+    process; it adds psycopg. Made on the first run instead, they cost the load about
+    half a second of one core per process (more on a busy machine).
+    """
+    import psycopg  # noqa: F401 - imported for its import time only
+
+
+def _parts(first_issue: int, issues: int, jobs: int) -> list[tuple[int, int, int]]:
+    """The runs of issues the processes take in turn: (first id, count, index of the first).
+
+    Not one equal share a process: the last years' issues are cut short by `now` and
+    cost less, so equal halves finished unevenly and one core idled at the end. Each run
+    is half of each process's share of what is left (at least `_LEAST_RUN` issues), so
+    the runs shrink towards the end and the processes finish within a small run of each
+    other. Each run is a transaction of its own, with ids of its own (`Writer`).
+    """
+    parts = []
+    start = 0
+    while start < issues:
+        size = min(issues - start,
+                   max(_LEAST_RUN, math.ceil((issues - start) / (2 * max(1, jobs)))))
+        parts.append((first_issue + start, size, start))
+        start += size
+    return parts
+
+
+_LEAST_RUN = 500
+
+
 def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | None = None,
                   say: Callable[[str], None] = print) -> Loaded:
     now = now or db.utcnow()
-    cast = prepare(url, now)
-    engine = db.configure(url)
-    remake = _pg_drop_for_load(engine)
-    started = time.perf_counter()
-    share = math.ceil(issues / jobs)
-    parts = [
-        (url, cast, cast.first_id["issues"] + k * share, min(share, issues - k * share),
-         k * share, issues, 1000 + k)
-        for k in range(jobs) if issues - k * share > 0
-    ]
     # Spawned, not forked: a fork copies whatever locks the parent's other threads hold
     # at that moment (a test run's, an app's), and a child waiting on one never returns.
+    # Started first, so that their imports (about half a second of CPU each) overlap the
+    # migration and the demo, which use one core.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(len(parts)) as pool:
-        results = pool.map(_pg_worker, parts)
+    with ctx.Pool(max(1, jobs), initializer=_warm) as pool:
+        cast = prepare(url, now)
+        engine = db.configure(url)
+        remake = _pg_drop_for_load(engine)
+        started = time.perf_counter()
+        parts = [(url, cast, first, count, base, issues, 1000 + k)
+                 for k, (first, count, base) in enumerate(
+                     _parts(cast.first_id["issues"], issues, jobs))]
+        results = list(pool.imap_unordered(_pg_worker, parts))
     rows = {name: sum(r[name] for r in results) for name in TABLES}
     loaded = time.perf_counter() - started
     say(f"loaded {issues:,} issues and {sum(rows.values()):,} rows in {loaded:.1f} s")

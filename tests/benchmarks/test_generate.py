@@ -154,6 +154,26 @@ def test_the_services_carry_on_with_generated_issues(url: str) -> None:
         assert audit.verify(session, runtime.settings().audit_key).ok
 
 
+@given(first=st.integers(min_value=1, max_value=10**6), issues=st.integers(min_value=0,
+       max_value=300_000), jobs=st.integers(min_value=1, max_value=8))
+def test_runs_take_every_issue_once_and_shrink(first: int, issues: int, jobs: int) -> None:
+    """The processes' runs cover the issues in order, without gap or overlap, and shrink,
+    so the last ones to finish are short; each run's ids follow from its first index."""
+    parts = generate._parts(first, issues, jobs)
+    assert sum(count for _first, count, _base in parts) == issues
+    start = 0
+    for issue_id, count, base in parts:
+        assert base == start
+        assert issue_id == first + base
+        assert count >= 1
+        start += count
+    sizes = [count for _first, count, _base in parts]
+    assert sizes == sorted(sizes, reverse=True)
+    if issues >= 4 * generate._LEAST_RUN * jobs:  # big enough to split: several runs a job
+        assert len(parts) > 2 * jobs
+        assert sizes[-1] <= generate._LEAST_RUN
+
+
 _LAST = dt.datetime(2199, 12, 31, tzinfo=dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
