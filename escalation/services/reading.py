@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from escalation import audit, runtime
@@ -53,6 +53,14 @@ def issue_detail(session: Session, reference: str, *, actor: Actor,
     return detail_of(session, get_visible(session, reference, actor), actor=actor, now=now)
 
 
+# Built once: every answer to a change runs them.
+_STATEMENTS = (select(Statement).where(Statement.issue_id == bindparam("issue"))
+               .options(joinedload(Statement.organisation)).order_by(Statement.id))
+_COMMENTS = (select(Comment).where(Comment.issue_id == bindparam("issue"))
+             .options(selectinload(Comment.author)).order_by(Comment.id))
+_PUBLIC_COMMENTS = _COMMENTS.where(Comment.internal.is_(False))
+
+
 def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
               created: bool = False, with_comments: bool = True) -> IssueDetail:
     """`issue_detail` of an issue already read (or just written) for a reader who may see it.
@@ -66,18 +74,13 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
     comments: list[Comment] = []
     decision = None
     if not created:
-        # The organisation joined in: one statement, not a second round trip.
-        statements = list(session.scalars(
-            select(Statement).where(Statement.issue_id == issue.id)
-            .options(joinedload(Statement.organisation)).order_by(Statement.id)
-        ))
+        # Statements are given in a round (the database holds an issue awaiting them to
+        # round 1 or later), so before the first round there are none to read.
+        if issue.statement_round:
+            statements = list(session.scalars(_STATEMENTS, {"issue": issue.id}))
         if with_comments:
-            comment_query = select(Comment).where(Comment.issue_id == issue.id)
-            if not sees_internal(actor):
-                comment_query = comment_query.where(Comment.internal.is_(False))
-            comments = list(session.scalars(
-                comment_query.options(selectinload(Comment.author)).order_by(Comment.id)
-            ))
+            query = _COMMENTS if sees_internal(actor) else _PUBLIC_COMMENTS
+            comments = list(session.scalars(query, {"issue": issue.id}))
         # Read with the issue when the caller joined it in (the identity map answers).
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
     return IssueDetail(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from escalation.services import statements
 from tests.api.conftest import Call
-from tests.factories import World
+from tests.factories import World, issue_in
 from tests.sqlcount import counting
 
 ISSUE = {"title": "Sijaishuollon valvonta", "description": "Kumpi alue valvoo?",
@@ -46,7 +47,25 @@ def test_an_action_locks_once_and_reads_back_only_what_it_did_not_write(
     assert answer.get_json()["version"] == 3
     # token; the issue, locked; audit event + issue UPDATE; the stage visits (two
     # statements on PostgreSQL, three where the database cannot subtract times); the
-    # outbox row; the answer's statements and comments.
-    expected = 9 if session.get_bind().dialect.name == "postgresql" else 10
+    # outbox row; the answer's comments. No statements are read: no statement round has
+    # opened yet, so there are none.
+    expected = 8 if session.get_bind().dialect.name == "postgresql" else 9
     assert len(seen) == TRANSACTION + expected, seen
     assert sum("FROM issues" in s for s in seen) == 1, seen
+    assert not any("FROM statements" in s for s in seen), seen
+
+
+def test_an_action_after_a_statement_round_answers_with_its_statements(
+        call: Call, session: Session, world: World) -> None:
+    """The other side of skipping the read: once a round has opened, the answer reads them."""
+    issue = issue_in(session, world, "awaiting_statement")
+    statements.add_statement(session, issue.reference, actor=world.member,
+                             position="supports", text="Tuemme.")
+    session.flush()
+    with counting(session) as seen:
+        answer = call("chair", "POST", f"/api/v1/issues/{issue.reference}/transitions",
+                      json={"action": "forward_to_working_group",
+                            "expected_version": issue.version})
+    assert answer.status_code == 200, answer.get_json()
+    assert [s["text"] for s in answer.get_json()["statements"]] == ["Tuemme."]
+    assert sum("FROM statements" in s for s in seen) == 2, seen  # the guard's count, the answer
