@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
@@ -29,6 +30,19 @@ NATIONAL_ROLES = frozenset(
 INTERNAL_READERS = NATIONAL_ROLES
 
 
+class Person(Protocol):
+    """What an Actor is built from: a User, or a row of the same columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Actor:
     """A signed-in person as the rules see them: roles, and the regions they lead."""
@@ -45,7 +59,7 @@ class Actor:
         return cls.build(user, [(m.role, m.region_id) for m in user.memberships])
 
     @classmethod
-    def build(cls, user: User, memberships: Iterable[tuple[str, int | None]]) -> Actor:
+    def build(cls, user: Person, memberships: Iterable[tuple[str, int | None]]) -> Actor:
         """From a person and their (role, region) pairs, however they were read."""
         pairs = list(memberships)
         return cls(

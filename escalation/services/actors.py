@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm import Session
 
 from escalation.models import Membership, Region, Role, User
 from escalation.policy import Actor
 
+USERS = cast(Table, User.__table__)
+MEMBERSHIPS = cast(Table, Membership.__table__)
+# The person and their roles in one round trip, one row per membership, as plain rows:
+# every page a signed-in person opens asks for them first.
+_PERSON = (
+    select(USERS.c.id, USERS.c.email, USERS.c.name, USERS.c.organisation_id, USERS.c.active,
+           MEMBERSHIPS.c.role, MEMBERSHIPS.c.region_id)
+    .select_from(USERS.outerjoin(MEMBERSHIPS, MEMBERSHIPS.c.user_id == USERS.c.id))
+    .where(USERS.c.id == bindparam("user_id"))
+)
+
 
 def actor_for(session: Session, user_id: int) -> Actor | None:
     """The active person with this id, or None (deleted or deactivated since signing in)."""
-    user = session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.memberships))
-    )
-    if user is None or not user.active:
+    rows = session.execute(_PERSON, {"user_id": user_id}).all()
+    if not rows or not rows[0].active:
         return None
-    return Actor.of(user)
+    return Actor.build(rows[0], [(r.role, r.region_id) for r in rows if r.role is not None])
 
 
 def regions_led(session: Session, actor: Actor) -> list[Region]:
