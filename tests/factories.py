@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,3 +152,32 @@ def draft_at(session: Session, w: World, at: dt.datetime, **fields: Any) -> Issu
     region = fields.pop("region", "uusimaa")
     lead = fields.pop("lead", w.lead)
     return issues.create(session, actor=lead, region=region, now=at, **fields)
+
+
+HOUR = dt.timedelta(hours=1)
+
+
+def live_through(session: Session, w: World, issue: Issue, lead: Actor,
+                 steps: list[tuple[str, str, dict[str, Any]]], at: dt.datetime,
+                 rnd: random.Random, *, spread_hours: int, loop: bool) -> None:
+    """Take `steps` (as in PATH) at random times after `at`; `loop`: a clarification loop
+    before forwarding, so the issue visits a stage twice."""
+    for who, action, data in steps:
+        at += rnd.randint(1, spread_hours) * HOUR + rnd.randint(0, 3599) * dt.timedelta(seconds=1)
+        if who == "@statement":
+            statements.add_statement(session, issue.reference, actor=w.member,
+                                     position="supports", text="Lapsen etu.", now=at)
+            continue
+        actor = lead if who == "lead" else getattr(w, who)
+        if action == "forward" and loop:
+            act(session, issue, actor, "request_clarification", at, message="Mitä?")
+            at += rnd.randint(1, 200) * HOUR
+            act(session, issue, lead, "resubmit", at, answer="Näin.")
+            at += rnd.randint(1, 50) * HOUR
+        act(session, issue, actor, action, at, **data)
+
+
+def every_reader(w: World) -> list[Actor]:
+    """One person of each role, the other region's lead, and somebody with no roles."""
+    nobody = Actor(user_id=0, email="nobody@example.org", roles=frozenset())
+    return [*w.by_role().values(), w.other_lead, nobody]

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from escalation import runtime
 from escalation.models import Decision, Issue, StageVisit
 from escalation.policy import Actor, can_see
-from escalation.services import reading, reports, statements
+from escalation.services import reading, reports
 from escalation.services.rollup import NO_CATEGORY
-from tests.factories import PATH, World, act, draft_at
+from tests.factories import PATH, World, draft_at, every_reader, live_through
 from tests.sqlcount import counting
 
 T0 = dt.datetime(2025, 11, 3, 9, 0, tzinfo=dt.UTC)
@@ -56,26 +56,11 @@ def populate(session: Session, w: World, seed: int = 11) -> None:
                          category=None if state == "draft" else rnd.choice(
                              ["funding", "legislation", "other"]))
         steps = PATH[state] + (AGAIN if state == "decided" and n % 2 else [])
-        step_at = at
-        for who, action, data in steps:
-            step_at += rnd.randint(1, 500) * HOUR + rnd.randint(0, 3599) * dt.timedelta(
-                seconds=1)
-            if who == "@statement":
-                statements.add_statement(session, issue.reference, actor=w.member,
-                                         position="supports", text="Lapsen etu.", now=step_at)
-                continue
-            actor = lead if who == "lead" else getattr(w, who)
-            if action == "forward" and n % 3 == 0:  # a clarification loop first
-                act(session, issue, actor, "request_clarification", step_at, message="Mitä?")
-                step_at += rnd.randint(1, 200) * HOUR
-                act(session, issue, lead, "resubmit", step_at, answer="Näin.")
-                step_at += rnd.randint(1, 50) * HOUR
-            act(session, issue, actor, action, step_at, **data)
+        live_through(session, w, issue, lead, steps, at, rnd,
+                     spread_hours=500, loop=n % 3 == 0)
 
 
-def readers(w: World) -> list[Actor]:
-    nobody = Actor(user_id=0, email="nobody@example.org", roles=frozenset())
-    return [*w.by_role().values(), w.other_lead, nobody]
+readers = every_reader
 
 
 def month(at: dt.datetime) -> str:

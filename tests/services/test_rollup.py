@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 from escalation import histogram, runtime
 from escalation.models import ReportCell, ReportSnapshot
 from escalation.notify import jobs
-from escalation.policy import Actor
-from escalation.services import reports, rollup, statements
-from tests.factories import PATH, World, act, draft_at
+from escalation.services import reports, rollup
+from tests.factories import PATH, World, act, draft_at, every_reader, live_through
 
 T0 = dt.datetime(2025, 11, 3, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -54,25 +53,11 @@ def populate(session: Session, w: World, seed: int = 7) -> None:
         issue = draft_at(session, w, at, region=region, lead=lead,
                          visibility=rnd.choice(["public", "restricted"]),
                          category=rnd.choice(["funding", "legislation", "other"]))
-        step_at = at
-        for who, action, data in PATH[state]:
-            step_at += rnd.randint(1, 400) * HOUR + rnd.randint(0, 3599) * dt.timedelta(seconds=1)
-            if who == "@statement":
-                statements.add_statement(session, issue.reference, actor=w.member,
-                                         position="supports", text="Lapsen etu.", now=step_at)
-                continue
-            actor = lead if who == "lead" else getattr(w, who)
-            if action == "forward" and n % 3 == 0:  # a clarification loop first
-                act(session, issue, actor, "request_clarification", step_at, message="Mitä?")
-                step_at += rnd.randint(1, 200) * HOUR
-                act(session, issue, lead, "resubmit", step_at, answer="Näin.")
-                step_at += rnd.randint(1, 50) * HOUR
-            act(session, issue, actor, action, step_at, **data)
+        live_through(session, w, issue, lead, PATH[state], at, rnd,
+                     spread_hours=400, loop=n % 3 == 0)
 
 
-def readers(w: World) -> list[Actor]:
-    nobody = Actor(user_id=0, email="nobody@example.org", roles=frozenset())
-    return [*w.by_role().values(), w.other_lead, nobody]
+readers = every_reader
 
 
 REGION_FILTERS = [(), ("uusimaa",), ("pirkanmaa",), ("uusimaa", "pirkanmaa"), ("lappi",)]
