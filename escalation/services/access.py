@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from escalation import runtime
 from escalation.errors import Conflict, NotFound
@@ -22,11 +23,20 @@ def user_of(session: Session, actor: Actor) -> User:
     return user
 
 
-def get_visible(session: Session, reference: str, actor: Actor) -> Issue:
-    """The issue, if it exists and the actor may see it; otherwise the same NotFound."""
+def get_visible(session: Session, reference: str, actor: Actor,
+                *load: ORMOption) -> Issue:
+    """The issue, if it exists and the actor may see it; otherwise the same NotFound.
+
+    `load`: loader options for what the caller will read with it (its region, say), so
+    that comes in the same statement.
+    """
     # A control character names no issue; PostgreSQL would refuse the query itself (NUL).
     issue = None if has_control(reference) else session.scalar(
-        select(Issue).where(Issue.reference == reference))
+        select(Issue).where(Issue.reference == reference).options(*load))
+    return _seen(issue, reference, actor)
+
+
+def _seen(issue: Issue | None, reference: str, actor: Actor) -> Issue:
     if issue is None or not can_see(actor, issue):
         raise NotFound(f"No issue {reference}.")
     return issue
@@ -54,10 +64,8 @@ def lock_visible(session: Session, reference: str, actor: Actor,
     together with its other changes (one UPDATE). Refusals come in the contract's
     order: not visible (404), then stale (409).
     """
-    issue = None if has_control(reference) else session.scalar(
-        _LOCK, {"reference": reference})
-    if issue is None or not can_see(actor, issue):
-        raise NotFound(f"No issue {reference}.")
+    issue = _seen(None if has_control(reference) else session.scalar(
+        _LOCK, {"reference": reference}), reference, actor)
     if expected_version is not None and issue.version != expected_version:
         raise Conflict(issue.version, expected_version)
     return issue

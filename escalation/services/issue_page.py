@@ -11,14 +11,12 @@ from sqlalchemy import Select, String, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from escalation.errors import NotFound
 from escalation.models import Body, Issue, Membership, Organisation, Role, Statement, User
-from escalation.policy import Actor, can_see
+from escalation.policy import Actor
 from escalation.services import actors, reading
-from escalation.services.access import workflow_of
+from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
 from escalation.services.statements import speaker_of
-from escalation.text import has_control
 from escalation.workflow.definition import Transition, Workflow
 
 _STAKEHOLDER_ROLES = (Role.STAKEHOLDER_MEMBER, Role.STAKEHOLDER_CHAIR)
@@ -59,22 +57,13 @@ class IssuePage:
     assignees: list[tuple[str, str]]  # (e-mail, name) to choose from, if they may assign
 
 
-def _visible(session: Session, reference: str, actor: Actor) -> Issue:
-    """`access.get_visible`, with the region, the handler and the decision in the same
-    statement: the page shows all three, and reading each lazily cost a round trip."""
-    issue = None if has_control(reference) else session.scalar(
-        select(Issue).where(Issue.reference == reference)
-        .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.assignee),
-                 joinedload(Issue.decision)))
-    if issue is None or not can_see(actor, issue):
-        raise NotFound(f"No issue {reference}.")
-    return issue
-
-
 def issue_page(session: Session, reference: str, *, actor: Actor,
                now: dt.datetime) -> IssuePage:
     """The issue as `actor` may see it, with its timeline and their possible steps."""
-    issue = _visible(session, reference, actor)
+    # The region, the handler and the decision in the same statement: the page shows all
+    # three, and reading each lazily cost a round trip.
+    issue = get_visible(session, reference, actor, joinedload(Issue.region, innerjoin=True),
+                        joinedload(Issue.assignee), joinedload(Issue.decision))
     detail = reading.detail_of(session, issue, actor=actor, now=now, with_comments=False)
     wf = workflow_of(issue)
     trail = reading.trail_of(session, issue, actor=actor)
