@@ -128,8 +128,8 @@ def redact(
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Redaction:
-    """Remove one field's text from one event of the issue's record, and everywhere the
-    same text is kept for the issue; record who did it and why, and tell the region.
+    """Remove one field's text from one event of the issue's record, and from where the
+    issue keeps what that field recorded; record who did it and why; tell the region.
 
     The issue's version goes up: what it shows changed, and a form opened before (an
     edit of a draft, say) must not write the removed text back unnoticed.
@@ -156,7 +156,7 @@ def redact(
     data = copy.deepcopy(event.data)
     _set(data, path, marker(original))
     _rewrite(session, event, path, data)
-    after = audit.event_text(reference, event.seq, audit.at_text(event.at), event.actor_id,
+    after = audit.event_text(issue.reference, event.seq, audit.at_text(event.at), event.actor_id,
                              event.actor, event.action, event.from_state, event.to_state,
                              audit.data_text(data))
     _scrub(session, issue, event.action, path[0], original)
