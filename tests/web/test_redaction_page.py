@@ -4,7 +4,9 @@ gone from the page afterwards, said as removed (by whom, when, why) in the reade
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from api import create_app
 from escalation.services import comments
@@ -14,11 +16,11 @@ from tests.web.conftest import SignIn, text_of
 NAME = "Liisa Esimerkki, 7 v."
 
 
-def _redact(client: object, reference: str, seq: int, version: int, **form: str) -> object:
+def _redact(client: FlaskClient, reference: str, seq: int, version: int,
+            **form: str) -> TestResponse:
     data = {f"redact{seq}-expected_version": str(version), **{f"redact{seq}-{k}": v
                                                               for k, v in form.items()}}
-    return client.post(f"/issues/{reference}/events/{seq}/redaction",  # type: ignore[attr-defined]
-                       data=data)
+    return client.post(f"/issues/{reference}/events/{seq}/redaction", data=data)
 
 
 def test_the_backbone_team_removes_a_text_and_the_page_says_so(
@@ -36,11 +38,11 @@ def test_the_backbone_team_removes_a_text_and_the_page_says_so(
 
     got = _redact(coordinator, issue.reference, 1, issue.version, field="description",
                   reason="Lapsen nimi.")
-    assert got.status_code == 302  # type: ignore[attr-defined]
+    assert got.status_code == 302
     session.expire_all()
     for field, seq in (("title", 1), ("text", 3)):
         assert _redact(coordinator, issue.reference, seq, issue.version, field=field,
-                       reason="Lapsen nimi.").status_code == 302  # type: ignore[attr-defined]
+                       reason="Lapsen nimi.").status_code == 302
         session.expire_all()
 
     for who, removed, note in [
@@ -72,7 +74,7 @@ def test_others_get_no_form_and_are_refused(sign_in: SignIn, session: Session,
         assert "/redaction" not in c.get(f"/issues/{issue.reference}").get_data(as_text=True)
         got = _redact(c, issue.reference, 1, issue.version, field="description",
                       reason="Nimi.")
-        assert got.status_code == 403  # type: ignore[attr-defined]
+        assert got.status_code == 403
     assert NAME in sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
 
 
@@ -81,12 +83,12 @@ def test_a_refused_form_comes_back_with_its_errors(sign_in: SignIn, session: Ses
     issue = issue_in(session, world, "submitted", description=NAME)
     c = sign_in("coordinator")
     got = _redact(c, issue.reference, 1, issue.version, field="description", reason="")
-    assert got.status_code == 422  # type: ignore[attr-defined]
-    html = got.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert got.status_code == 422
+    html = got.get_data(as_text=True)
     assert "Kirjoita, miksi teksti poistetaan." in html
     stale = _redact(c, issue.reference, 1, issue.version - 1, field="description",
                     reason="Nimi.")
-    assert stale.status_code == 409  # type: ignore[attr-defined]
+    assert stale.status_code == 409
     assert NAME in sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
 
 
@@ -98,5 +100,5 @@ def test_the_form_needs_the_csrf_token(session: Session, world: World) -> None:
         s["_fresh"] = True
     issue = issue_in(session, world, "submitted", description=NAME)
     got = _redact(c, issue.reference, 1, issue.version, field="description", reason="Nimi.")
-    assert got.status_code == 400  # type: ignore[attr-defined]
+    assert got.status_code == 400
     assert NAME in c.get(f"/issues/{issue.reference}").get_data(as_text=True)
