@@ -130,6 +130,29 @@ class CommentIn(Strict):
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
+class RedactionIn(Strict):
+    event_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                               metadata={"description": "The `seq` of the audit event whose "
+                                         "text is to go (GET /issues/{reference}/audit)."})
+    field = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "Which text of the event's `data`: e.g. `description`, `comment`, "
+        "`text`, or `legal_references.1` for the second reference.",
+        "example": "description"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2_000),
+                           metadata={"description": "Why, for the record and the region."})
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
+class RedactionOut(Out):
+    seq = fields.Integer(metadata={"description": "The `seq` of the `redact` audit event."})
+    event_seq = fields.Integer()
+    field = fields.String()
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    reason = fields.String()
+    version = fields.Integer(metadata={"description": "The issue's version after it."})
+
+
 class StatementOut(Out):
     round = fields.Integer(metadata={"description": "The statement round, from 1."})
     organisation = fields.Function(

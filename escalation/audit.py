@@ -38,6 +38,7 @@ class AuditAction(enum.StrEnum):
     STATEMENT = "statement"
     COMMENT = "comment"
     ASSIGN = "assign"
+    REDACT = "redact"
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:
@@ -220,10 +221,48 @@ def verify_chain(
     return _walk(hasher(key), reference, trail, head)
 
 
+def _attestations(trail: list[Walked]) -> dict[int, tuple[int, str, str]]:
+    """What the chain's `redact` events attest: for each redacted event's seq, the newest
+    attesting event's seq, the redacted event's hash, and the SHA-256 of its text after
+    the redaction (services/redaction.py writes them).
+
+    Only `redact` events are parsed, so a chain without one costs a string comparison
+    per event. An attestation is only as good as the event holding it: that event is
+    walked and checked like any other, so a forged one breaks the chain there.
+    """
+    found: dict[int, tuple[int, str, str]] = {}
+    for row in trail:
+        if row[4] != AuditAction.REDACT:
+            continue
+        try:
+            attested = json.loads(row[7])
+            target = int(attested["event_seq"])
+            found[target] = (row[0], str(attested["event_hash"]),
+                             str(attested["redacted_sha256"]))
+        except (ValueError, KeyError, TypeError):
+            continue  # not an attestation: the event is still walked as it is
+    return found
+
+
+def _attested(attested: tuple[int, str, str] | None, seq: int, digest: str,
+              texts: Iterable[str]) -> bool:
+    """Whether a later redact event vouches for this event as it now reads.
+
+    The stored hash must be the one the event was signed with, and the event's text now
+    (in any of its canonical forms) must be exactly what the redaction left: any other
+    change to the event still breaks the chain.
+    """
+    if attested is None or attested[0] <= seq or not hmac.compare_digest(digest, attested[1]):
+        return False
+    return any(hmac.compare_digest(hashlib.sha256(t.encode()).hexdigest(), attested[2])
+               for t in texts)
+
+
 def _walk(chain: Callable[[str, str], str], reference: str, trail: list[Walked],
           head: tuple[int, str] | None) -> BadEvent | None:
     prev = GENESIS
     expected_seq = 1
+    attestations: dict[int, tuple[int, str, str]] | None = None
     for i, (seq, at, actor_id, actor, action, from_state, to_state, data, prev_hash,
             digest) in enumerate(trail):
         if seq != expected_seq:
@@ -247,7 +286,18 @@ def _walk(chain: Callable[[str, str], str], reference: str, trail: list[Walked],
                 digest, chain(prev, event_text(reference, seq, at, actor_id, actor, action,
                                                from_state, to_state, canonical_data))
             ):
-                return BadEvent(reference, seq, "hash does not match the event's content")
+                # A redacted event no longer hashes to its stored hash; a later redact
+                # event of the chain says what it was signed as and what it now reads.
+                if attestations is None:
+                    attestations = _attestations(trail)
+                again = [] if canonical_data is None or canonical_data == data else [
+                    event_text(reference, seq, at, actor_id, actor, action, from_state,
+                               to_state, canonical_data)]
+                if not _attested(attestations.get(seq), seq, digest, [text, *again]):
+                    why = ("redacted without a redaction event" if '{"redacted":' in (
+                        canonical_data or data) and seq not in attestations
+                        else "hash does not match the event's content")
+                    return BadEvent(reference, seq, why)
         prev = digest
         expected_seq += 1
     if head is not None and (expected_seq - 1, prev) != head:

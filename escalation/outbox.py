@@ -28,9 +28,13 @@ MARKED = "escalation.outbox.marked_ids"
 
 
 def add_for(
-    session: Session, issue: Issue, event: AuditEvent, targets: Iterable[str]
+    session: Session, issue: Issue, event: AuditEvent, targets: Iterable[str],
+    *, kind: str = "transition",
 ) -> list[OutboxMessage]:
     """One message per target of the transition's `notify`; keys make redelivery a no-op.
+
+    `kind` says what the mail is about: a transition, or another recorded change the
+    targets are told of (a redaction).
 
     Written with one Core INSERT (no unit of work); the messages come back as written,
     ids included, but not as objects of the session. With a relay that hands the rows
@@ -42,7 +46,7 @@ def add_for(
         {
             "issue_id": issue.id,
             "audit_event_id": event.id,
-            "kind": "transition",
+            "kind": kind,
             "recipient": target,
             "payload": {
                 "reference": issue.reference,

@@ -1,4 +1,4 @@
-"""Issues: create, list, read, edit, act on, state, comment."""
+"""Issues: create, list, read, edit, act on, state, comment, redact."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from api.schemas import (
     IssuePatch,
     IssueQuery,
     PageQuery,
+    RedactionIn,
+    RedactionOut,
     StatementIn,
     StatementOut,
     TransitionIn,
@@ -22,8 +24,9 @@ from api.schemas import (
 )
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Issue, Statement
-from escalation.services import comments, issues, queries, reading, statements
+from escalation.services import comments, issues, queries, reading, redaction, statements
 from escalation.services.reading import IssueDetail
+from escalation.services.redaction import Redaction
 from escalation.workflow.names import BODIES
 
 blp = Blueprint("issues", __name__, url_prefix="/api/v1", description="Issues and their steps.")
@@ -142,6 +145,16 @@ def post_statement(data: dict[str, Any], reference: str) -> Statement:
 def post_comment(data: dict[str, Any], reference: str) -> Comment:
     """Comment on an issue; `internal: true` is for the backbone team and the bodies."""
     return comments.add_comment(session(), reference, actor=actor(), now=now(), **data)
+
+
+@blp.route("/issues/<reference>/redactions", methods=["POST"], parameters=[REFERENCE])
+@unit_of_work
+@refuses(blp, 403, 409)
+@blp.arguments(RedactionIn)
+@blp.response(201, RedactionOut)
+def post_redaction(data: dict[str, Any], reference: str) -> Redaction:
+    """Redact one text of an event in the issue's record, with a reason (backbone team)."""
+    return redaction.redact(session(), reference, actor=actor(), now=now(), **data)
 
 
 @blp.route("/queues/<body>", methods=["GET"], parameters=[{

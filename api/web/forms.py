@@ -176,6 +176,23 @@ class AssignForm(VersionedForm):
     assign = SubmitField(_l("Change the handler"))
 
 
+class RedactForm(VersionedForm):
+    """The backbone team's redaction of one history entry's text (choices: its texts)."""
+
+    field = RadioField(
+        _l("Which text"),
+        description=_l("The text is removed from the history and from wherever the issue "
+                       "shows it. The region is told."),
+        choices=[], validators=[InputRequired(_l("Choose the text to remove."))])
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Why the text is removed, for example: a child's name. The reason is "
+                       "kept in the history and sent to the region."),
+        validators=[InputRequired(_l("Say why the text is removed.")),
+                    Length(max=2_000, message=_l("The text is too long."))])
+    redact = SubmitField(_l("Remove the text"))
+
+
 class ActionForm(VersionedForm):
     """Base of the forms made per transition; `action` names it."""
 

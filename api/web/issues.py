@@ -31,6 +31,7 @@ from api.web.forms import (
     AssignForm,
     CommentForm,
     IssueForm,
+    RedactForm,
     StatementForm,
     action_data,
     action_form_class,
@@ -38,10 +39,11 @@ from api.web.forms import (
     show_refusal,
 )
 from api.web.i18n import region_name
+from api.web.labels import field_label
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidInput
-from escalation.services import actors, comments, issues, statements
+from escalation.services import actors, comments, issues, redaction, statements
 from escalation.services.issue_page import IssuePage, issue_page
 from escalation.workflow.definition import Transition, Workflow
 
@@ -164,14 +166,20 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         if assign is not failed:
             current = page.detail.issue.assignee
             assign.assignee.data = current.email if current else ""
-    shown = [form for _, form in actions] + [statement, comment, assign]
+    redactions: dict[int, FlaskForm] = {}
+    for event in page.timeline:
+        if event.redactable:
+            form = redactions[event.seq] = make(RedactForm, f"redact{event.seq}")
+            form.field.choices = [SelectChoice(path, field_label(path))
+                                  for path in event.redactable]
+    shown = [form for _, form in actions] + [statement, comment, assign, *redactions.values()]
     # A refused form whose step is no longer offered still says why, at the top.
     lost: list[str] = []
     if failed is not None and all(form is not failed for form in shown):
         lost = [*failed.form_errors,
                 *(m for f in failed if f.errors for m in f.errors)]
     return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "lost": lost}
+            "redactions": redactions, "lost": lost}
 
 
 _FIGURES = "escalation_workflow_figures"
@@ -322,3 +330,23 @@ def assign(reference: str) -> Response:
                       assignee_email=form.assignee.data or None, now=utcnow())
 
     return _change(reference, form, change, gettext("The handler was changed."))  # type: ignore[no-any-return]
+
+
+@bp.post("/<reference>/events/<int:seq>/redaction")
+def redact(reference: str, seq: int) -> Response:
+    """Remove one text of a history entry from the record (the backbone team), with a reason."""
+    form = RedactForm(prefix=f"redact{seq}")
+    with db.transaction() as session:
+        page = issue_page(session, reference, actor=actor(), now=utcnow())
+    if not redaction.may_redact(actor()):
+        raise Forbidden("Only the backbone team may redact an issue's record.")
+    event = next((e for e in page.timeline if e.seq == seq), None)
+    form.field.choices = [SelectChoice(path) for path in (event.redactable if event else [])]
+
+    def change(session: Session) -> None:
+        redaction.redact(session, reference, actor=actor(), event_seq=seq,
+                         field=form.field.data, reason=form.reason.data,
+                         expected_version=form.expected_version.data, now=utcnow())
+
+    return _change(reference, form, change, gettext(  # type: ignore[no-any-return]
+        "The text was removed. The region's leads were told."))

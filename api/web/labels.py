@@ -11,9 +11,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from api.web import i18n
+from escalation.redacted import is_marker, is_redacted_text
 
 STATES = {
     "draft": _l("Draft"),
@@ -66,6 +68,7 @@ EVENTS = {
     "close": _l("Closed the issue"),
     "withdraw": _l("Withdrew the issue"),
     "reopen": _l("Reopened the issue"),
+    "redact": _l("Removed a text from the record"),
 }
 
 CATEGORIES = {
@@ -142,9 +145,13 @@ FIELDS = {
     "internal": _l("Internal"),
     "round": _l("Round"),
     "state": _l("Stage"),
+    "removed": _l("Removed text"),
 }
 
 ANY = _l("Any")
+# What stands where a redacted text was (escalation/redacted.py), and what the timeline
+# says of it: who removed it, when and why.
+REDACTED = _l("[removed]")
 NOT_CHOSEN = _l("Not chosen")
 
 FIELD_HELP = {
@@ -218,8 +225,39 @@ _VALUE_TABLES: dict[str, Mapping[str, object]] = {
 }
 
 
-def describe(action: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """An audit event's data as (label, text) pairs for the timeline, in the reader's words."""
+def shown(value: Any) -> Any:
+    """A domain text as the page shows it: a redacted one as "[removed]" in the reader's words."""
+    return str(REDACTED) if is_redacted_text(value) else value
+
+
+def field_label(path: str) -> str:
+    """"description" -> "Description"; "legal_references.1" -> "Legal references 2"."""
+    key, _, index = path.partition(".")
+    name = label(FIELDS, key)
+    return f"{name} {int(index) + 1}" if index.isdigit() else name
+
+
+def _removed(note: Any) -> str:
+    """What the timeline shows where a text was redacted: by whom, when and why if known."""
+    if note is None:
+        return str(REDACTED)
+    reason = str(REDACTED) if is_marker(note.reason) else str(note.reason)
+    return gettext("[Removed on %(date)s by %(name)s. Reason: %(reason)s]",
+                   date=i18n.date(note.at), name=note.who, reason=reason)
+
+
+def describe(action: str, data: Mapping[str, Any],
+             redacted: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """An audit event's data as (label, text) pairs for the timeline, in the reader's words.
+
+    `redacted`: the redactions of this event's texts by field, so a removed text is shown
+    as who removed it, when and why.
+    """
+    redacted = redacted or {}
+    if action == "redact":
+        return [(label(FIELDS, "removed"), field_label(str(data.get("field", "")))),
+                (label(FIELDS, "reason"), _removed(redacted.get("reason"))
+                 if is_marker(data.get("reason")) else str(data.get("reason", "")))]
     out: list[tuple[str, str]] = []
     for key, value in data.items():
         if value in (None, "", []) or key == "internal":
@@ -227,12 +265,15 @@ def describe(action: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
             name = label(FIELDS, "comment")
-        if key in _VALUE_TABLES:
+        if is_marker(value):
+            text = _removed(redacted.get(key))
+        elif key in _VALUE_TABLES:
             text = label(_VALUE_TABLES[key], str(value))
         elif key == "rights_dimensions":
             text = ", ".join(label(RIGHTS, v) for v in value)
         elif key == "legal_references":
-            text = "\n".join(str(v) for v in value)
+            text = "\n".join(_removed(redacted.get(f"{key}.{i}")) if is_marker(v) else str(v)
+                             for i, v in enumerate(value))
         elif key == "follow_up_due":
             text = i18n.date(dt.date.fromisoformat(str(value)))
         else:

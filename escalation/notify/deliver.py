@@ -30,6 +30,7 @@ from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, OutboxMessage, Visibility
 from escalation.notify import mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
+from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.loader import DefinitionError
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ def _given(session: Session, message: OutboxMessage) -> str | None:
         return None
     event = session.get(AuditEvent, message.audit_event_id)
     data = event.data if event is not None else {}
-    texts = [str(data[k]) for k in mail.GIVEN_KEYS if data.get(k)]
+    # A redacted text is read as the redacted stand-in (the mail says it in its words),
+    # so a mail rendered after the redaction, a retry say, never carries the text.
+    texts = [REDACTED_TEXT if is_marker(data[k]) else str(data[k])
+             for k in mail.GIVEN_KEYS if data.get(k)]
     return "\n\n".join(texts) or None
 
 
@@ -83,18 +87,20 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
     wf = runtime.registry().get(issue.workflow_name, issue.workflow_version)
     restricted = issue.visibility == Visibility.RESTRICTED
     body = recipients.body_of(message.recipient)
-    if message.kind == "transition":
+    if message.kind in ("transition", "redaction"):
         state = str(payload.get("to_state") or issue.state)
         awaiting = wf.awaiting(state) if state in wf.states else None
         return mail.Notice(
-            kind="transition",
+            kind=message.kind,
             reference=issue.reference,
             title=issue.title,
             region_fi=issue.region.name_fi,
             region_sv=issue.region.name_sv,
             state=state,
             restricted=restricted,
-            acting=awaiting is not None and awaiting == body,
+            # A redaction asks nothing of anybody; it tells the region what was removed.
+            acting=message.kind == "transition" and awaiting is not None
+            and awaiting == body,
             action=str(payload.get("action") or ""),
             # The due date only while the issue still waits in the state the mail names.
             due_at=issue.due_at if issue.state == state else None,

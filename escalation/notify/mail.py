@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from escalation.notify import texts
+from escalation.redacted import REDACTED_TEXT
 
 _ENV = Environment(
     loader=PackageLoader("escalation.notify", "templates"),
@@ -36,7 +37,7 @@ GIVEN_KEYS = ("message", "answer", "reason", "note", "rationale")
 class Notice:
     """What a mail is about, as the delivery job found it."""
 
-    kind: str  # transition, reminder, overdue or follow_up
+    kind: str  # transition, redaction, reminder, overdue or follow_up
     reference: str
     title: str
     region_fi: str
@@ -80,22 +81,28 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
     elif notice.acting:
         next_heading = say("your_turn_by", due=due) if due else say("your_turn")
         next_step = texts.pick(texts.NEXT_STEPS, locale, notice.state)
+    elif notice.kind == "redaction":
+        next_heading, next_step = say("redaction_step"), ""
     else:
         next_heading, next_step = say("for_information", state=state), ""
-    fields = {"reference": notice.reference, "title": notice.title, "due": due,
+    # A redacted title or text is said as removed, in the reader's language.
+    redacted = say("redacted")
+    title = redacted if notice.title == REDACTED_TEXT else notice.title
+    given = notice.given.replace(REDACTED_TEXT, redacted) if notice.given else None
+    fields = {"reference": notice.reference, "title": title, "due": due,
               "action": action, "state": state}
     return {
         "locale": locale,
         "subject": say(f"subject.{notice.kind}", **fields),
         "lead": say(f"lead.{notice.kind}", **fields),
-        "title": notice.title,
+        "title": title,
         "reference": notice.reference,
         "region": notice.region_sv if locale == "sv" else notice.region_fi,
         "state": state,
         "due": due,
         "next_heading": next_heading,
         "next_step": next_step,
-        "given": None if notice.restricted else notice.given,
+        "given": None if notice.restricted else given,
         "restricted": notice.restricted,
         "link": link,
         "labels": {k: say(k) for k in ("region", "state", "due", "given", "restricted",

@@ -56,6 +56,7 @@ ACTIONS: Final[dict[str, dict[str, str]]] = {
         "close": "Kysymys suljettiin",
         "withdraw": "Kysymys peruttiin",
         "reopen": "Kysymys avattiin uudelleen",
+        "redact": "Taustatuki poisti tekstiä kysymyksen tiedoista",
     },
     "sv": {
         "submit": "Regionen skickade frågan",
@@ -69,6 +70,7 @@ ACTIONS: Final[dict[str, dict[str, str]]] = {
         "close": "Frågan avslutades",
         "withdraw": "Frågan återtogs",
         "reopen": "Frågan öppnades på nytt",
+        "redact": "Stödteamet tog bort text ur frågans uppgifter",
     },
     "en": {
         "submit": "The region submitted the question",
@@ -82,6 +84,7 @@ ACTIONS: Final[dict[str, dict[str, str]]] = {
         "close": "The question was closed",
         "withdraw": "The question was withdrawn",
         "reopen": "The question was reopened",
+        "redact": "The backbone team removed text from the question's record",
     },
 }
 
@@ -126,6 +129,12 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "lead.reminder": "Kysymyksen määräaika lähestyy: {due}.",
         "lead.overdue": "Kysymyksen määräaika umpeutui {due}.",
         "lead.follow_up": "Päätöksessä asetettu seurantapäivä on {due}.",
+        "subject.redaction": "{reference}: tekstiä poistettiin: {title}",
+        "lead.redaction": "Taustatuki poisti kysymyksen tiedoista tekstiä, joka ei kuulu niihin "
+        "(esimerkiksi tunnistettavia henkilötietoja).",
+        "redaction_step": "Sinulta ei odoteta toimia. Poistettu teksti ei näy enää palvelussa "
+        "eikä viesteissä",
+        "redacted": "[poistettu]",
         "your_turn": "Sinulta odotetaan toimia",
         "your_turn_by": "Sinulta odotetaan toimia {due} mennessä",
         "for_information": "Tiedoksi: kysymyksen tila on nyt {state}.",
@@ -148,6 +157,12 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "lead.reminder": "Tidsfristen för frågan närmar sig: {due}.",
         "lead.overdue": "Tidsfristen för frågan gick ut {due}.",
         "lead.follow_up": "Uppföljningsdagen i beslutet är {due}.",
+        "subject.redaction": "{reference}: text har tagits bort: {title}",
+        "lead.redaction": "Stödteamet tog bort text som inte hör hemma i frågans uppgifter "
+        "(till exempel identifierbara personuppgifter).",
+        "redaction_step": "Du behöver inte göra något. Den borttagna texten syns inte längre i "
+        "tjänsten eller i meddelandena",
+        "redacted": "[borttaget]",
         "your_turn": "Du förväntas agera",
         "your_turn_by": "Du förväntas agera senast {due}",
         "for_information": "För kännedom: frågan är nu {state}.",
@@ -170,6 +185,12 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "lead.reminder": "The question's deadline is near: {due}.",
         "lead.overdue": "The question's deadline passed on {due}.",
         "lead.follow_up": "The follow-up date set in the decision is {due}.",
+        "subject.redaction": "{reference}: text removed: {title}",
+        "lead.redaction": "The backbone team removed text that does not belong in the question's "
+        "record (identifying personal details, for example).",
+        "redaction_step": "Nothing is expected from you. The removed text is no longer shown in "
+        "the service or in mails",
+        "redacted": "[removed]",
         "your_turn": "Action is expected from you",
         "your_turn_by": "Action is expected from you by {due}",
         "for_information": "For your information: the question is now {state}.",

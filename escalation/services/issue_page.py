@@ -4,7 +4,7 @@ answered this round, and what the reader may do now (from the workflow definitio
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, String, literal_column, or_, select, union_all
@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from escalation.models import Body, Issue, Membership, Organisation, Role, Statement, User
 from escalation.policy import Actor
-from escalation.services import actors, reading
+from escalation.services import actors, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
 from escalation.services.statements import speaker_of
@@ -34,6 +34,20 @@ class Event:
     from_state: str | None
     to_state: str | None
     data: dict[str, Any]
+    # Who removed which of its texts, when and why, by field ("description", ...).
+    redacted: dict[str, Redacted] = field(default_factory=dict)
+    # The texts the reader may redact (the backbone team's), by field.
+    redactable: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """A redaction as the page says it: by whom (by name), when, why."""
+
+    seq: int
+    at: dt.datetime
+    who: str
+    reason: str | dict[str, str]  # a redacted reason is itself a marker
 
 
 @dataclass(frozen=True)
@@ -80,14 +94,25 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     by_id = {u.id: u for u in found}
     for s in detail.statements:
         set_committed_value(s, "author", by_id[s.author_id])
+    def name_of(email: str) -> str:
+        user = people.get(email)
+        return user.name if user else email
+
+    may_redact = redaction.may_redact(actor)
+    redactions = redaction.redactions_in(trail)
     timeline = []
     for e in trail:
         user = people.get(e["actor"])
+        data = dict(e["data"] or {})
+        redacted = {f: Redacted(seq=r["seq"], at=r["at"], who=name_of(r["actor"]),
+                                reason=r["data"].get("reason", ""))
+                    for (seq, f), r in redactions.items() if seq == e["seq"]}
         timeline.append(Event(
             seq=e["seq"], at=e["at"], who=user.name if user else e["actor"],
             organisation=user.organisation.name if user and user.organisation else None,
             action=e["action"], from_state=e["from_state"], to_state=e["to_state"],
-            data=dict(e["data"] or {})))
+            data=data, redacted=redacted,
+            redactable=redaction.fields_of(data) if may_redact else []))
     roles = actor.roles_on(issue)
     actions = []
     for name in detail.available_actions:

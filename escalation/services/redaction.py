@@ -1,0 +1,223 @@
+"""Redaction: the backbone team removes a text written by mistake (a child's name, say)
+from an issue's record and from wherever the text shows, with a reason.
+
+What stays: the event, its stored hash, and the SHA-256 of the removed text (in the
+marker that takes the text's place, escalation/redacted.py); a new `redact` event in
+the issue's chain, signed like any other, records who removed which field of which
+event, why, the event's hash and the SHA-256 of its text after the removal, so
+`verify-audit` still proves the chain (audit.py `_walk`). The region's leads are told.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, select, text, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from escalation import audit, outbox, runtime
+from escalation.audit import AuditAction
+from escalation.db import json_text, utcnow
+from escalation.errors import Forbidden, InvalidInput
+from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
+from escalation.policy import Actor
+from escalation.redacted import REDACTED_TEXT, digest, is_marker, marker
+from escalation.services.access import claim, get_visible, user_of
+from escalation.text import normalise, text_problem
+
+EVENTS = typing.cast(Table, AuditEvent.__table__)
+REASON_MAX = 2_000
+# The keys of an event's data that hold what somebody wrote (the rest are codes,
+# dates, names of organisations and people, and hashes, which nobody types by mistake).
+# A redact event's own reason can be redacted too.
+FREE_TEXT = frozenset({
+    "title", "description", "legal_references", "text", "rights_assessment", "message",
+    "answer", "reason", "note", "rationale", "responsible", "comment",
+})
+# Where an event's text is kept besides the audit log, by (action, data key): an issue's
+# column, or a column of a row of the issue. Data keys not named here live only in the log.
+_ISSUE_TEXT = {("create", "title"), ("edit", "title"), ("create", "description"),
+               ("edit", "description"), ("create", "legal_references"),
+               ("edit", "legal_references"), ("answer_locally", "answer")}
+_ROW_TEXT: dict[tuple[str, str], Any] = {
+    ("statement", "text"): Statement.text,
+    ("statement", "rights_assessment"): Statement.rights_assessment,
+    ("comment", "text"): Comment.text,
+    ("decide", "rationale"): Decision.rationale,
+    ("decide", "responsible"): Decision.responsible,
+}
+
+
+def may_redact(actor: Actor) -> bool:
+    """The backbone team redacts: it sees every submitted issue and keeps the record."""
+    return Role.COORDINATOR in actor.roles
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """One redaction as its `redact` event records it."""
+
+    seq: int  # the redact event's
+    event_seq: int  # the redacted event's
+    field: str
+    at: dt.datetime
+    actor: str
+    reason: str
+    version: int  # the issue's, after the redaction
+
+
+def fields_of(data: Any, prefix: str = "") -> list[str]:
+    """The paths of an event's data that still hold text a redaction may remove.
+
+    "description", "comment", and "legal_references.1" for the second reference.
+    """
+    paths: list[str] = []
+    if not isinstance(data, dict):
+        return paths
+    for key in sorted(data):
+        if key not in FREE_TEXT:
+            continue
+        value = data[key]
+        if isinstance(value, str) and value:
+            paths.append(f"{prefix}{key}")
+        elif isinstance(value, list):
+            paths += [f"{prefix}{key}.{i}" for i, v in enumerate(value)
+                      if isinstance(v, str) and v]
+    return paths
+
+
+def _path(field: str) -> list[str]:
+    """"legal_references.1" -> ["legal_references", "1"], the form jsonb_set takes."""
+    return field.split(".")
+
+
+def _get(data: Any, path: list[str]) -> Any:
+    for step in path:
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and step.isdigit() and int(step) < len(data):
+            data = data[int(step)]
+        else:
+            return None
+    return data
+
+
+def _set(data: Any, path: list[str], value: Any) -> None:
+    for step in path[:-1]:
+        data = data[int(step)] if isinstance(data, list) else data[step]
+    if isinstance(data, list):
+        data[int(path[-1])] = value
+    else:
+        data[path[-1]] = value
+
+
+def redact(
+    session: Session,
+    reference: str,
+    *,
+    actor: Actor,
+    event_seq: int,
+    field: str,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Redaction:
+    """Remove one field's text from one event of the issue's record, and from where the
+    issue keeps what that field recorded; record who did it and why; tell the region.
+
+    The issue's version goes up: what it shows changed, and a form opened before (an
+    edit of a draft, say) must not write the removed text back unnoticed.
+    """
+    now = now or utcnow()
+    issue = get_visible(session, reference, actor)
+    if not may_redact(actor):
+        raise Forbidden("Only the backbone team may redact an issue's record.")
+    claim(session, issue, expected_version)
+    problem = text_problem(reason, max_length=REASON_MAX)
+    if problem:
+        raise InvalidInput({"reason": [problem]})
+    event = session.scalar(select(AuditEvent).where(AuditEvent.issue_id == issue.id,
+                                                    AuditEvent.seq == event_seq))
+    if event is None:
+        raise InvalidInput({"event_seq": [f"The issue's history has no event {event_seq}."]})
+    if field not in fields_of(event.data):
+        raise InvalidInput({"field": [
+            f"Event {event_seq} has no text in {field!r} to redact"
+            + (" (it was redacted already)." if is_marker(_get(event.data, _path(field)))
+               else ".")]})
+    path = _path(field)
+    original = str(_get(event.data, path))
+    data = copy.deepcopy(event.data)
+    _set(data, path, marker(original))
+    _rewrite(session, event, path, data)
+    after = audit.event_text(issue.reference, event.seq, audit.at_text(event.at), event.actor_id,
+                             event.actor, event.action, event.from_state, event.to_state,
+                             audit.data_text(data))
+    _scrub(session, issue, event.action, path[0], original)
+    issue.updated_at = now
+    recorded = audit.append(
+        session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
+        action=AuditAction.REDACT, now=now, from_state=issue.state, to_state=issue.state,
+        data={"event_seq": event.seq, "field": field, "text_sha256": digest(original),
+              "event_hash": event.hash,
+              "redacted_sha256": hashlib.sha256(after.encode()).hexdigest(),
+              "reason": normalise(reason)})
+    outbox.add_for(session, issue, recorded, ["region"], kind="redaction")
+    return Redaction(seq=recorded.seq, event_seq=event.seq, field=field, at=now,
+                     actor=recorded.actor, reason=recorded.data["reason"],
+                     version=issue.version)
+
+
+def _rewrite(session: Session, event: AuditEvent, path: list[str],
+             data: dict[str, Any]) -> None:
+    """Store the event's data with the one text replaced by its marker.
+
+    On PostgreSQL only `audit_redact()` may (its migration says why); SQLite has no
+    trigger and no roles, so a plain UPDATE does there what the function does.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT audit_redact(:event_id, :path, :data)"),
+                        {"event_id": event.id, "path": path, "data": json_text(data)})
+    else:
+        session.execute(update(EVENTS).where(EVENTS.c.id == event.id).values(data=data))
+    set_committed_value(event, "data", data)
+
+
+def _scrub(session: Session, issue: Issue, action: str, key: str, original: str) -> None:
+    """Replace the text where the issue keeps what this event's field recorded.
+
+    Only a value that is still exactly the text: a later edit changed the issue's own
+    column, and is an event of its own, to be redacted in its turn.
+    """
+    if (action, key) in _ISSUE_TEXT:
+        if key == "legal_references":
+            if original in issue.legal_references:
+                issue.legal_references = [REDACTED_TEXT if r == original else r
+                                          for r in issue.legal_references]
+        elif getattr(issue, key) == original:
+            setattr(issue, key, REDACTED_TEXT)
+    column = _ROW_TEXT.get((action, key))
+    if column is not None:
+        model = column.class_
+        session.execute(update(model).where(model.issue_id == issue.id, column == original)
+                        .values({column.key: REDACTED_TEXT})
+                        .execution_options(synchronize_session="fetch"))
+
+
+def redactions_in(trail: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]:
+    """The redact events of a trail by (redacted event's seq, field): the newest wins."""
+    found: dict[tuple[int, str], dict[str, Any]] = {}
+    for e in trail:
+        data = e["data"] or {}
+        if e["action"] == AuditAction.REDACT and "event_seq" in data:
+            found[(int(data["event_seq"]), str(data.get("field")))] = e
+    return found
+
+
+__all__ = ["FREE_TEXT", "Redaction", "fields_of", "may_redact", "redact", "redactions_in"]

@@ -1,0 +1,75 @@
+"""POST /issues/{reference}/redactions: the backbone team's redaction, and the text gone from
+the issue's JSON, its audit trail and the CSV."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from escalation.redacted import REDACTED_TEXT, marker
+from escalation.services import comments
+from tests.api.conftest import Call
+from tests.api.test_issues_api import is_problem
+from tests.factories import World, issue_in
+
+NAME = "Ville Virtanen (Kivikoulu, 5 lk)"
+
+
+def _path(reference: str) -> str:
+    return f"/api/v1/issues/{reference}/redactions"
+
+
+def test_redacting_takes_the_text_out_of_every_answer(call: Call, session: Session,
+                                                      world: World) -> None:
+    issue = issue_in(session, world, "submitted", title=f"Kysymys: {NAME}", description=NAME)
+    comments.add_comment(session, issue.reference, actor=world.lead, text=NAME)
+    before = call("coordinator", "GET", f"/api/v1/issues/{issue.reference}").get_json()
+    assert NAME in str(before)
+
+    answers = [call("coordinator", "POST", _path(issue.reference), json={
+        "event_seq": seq, "field": field, "reason": "Lapsen nimi ja koulu.",
+        **({"expected_version": before["version"]} if field == "description" else {})})
+        for seq, field in [(1, "description"), (1, "title"), (3, "text")]]
+
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    first = answers[0].get_json()
+    assert first["event_seq"] == 1
+    assert first["field"] == "description"
+    assert first["reason"] == "Lapsen nimi ja koulu."
+    assert first["actor"] == world.coordinator.email
+    assert first["version"] == before["version"] + 1
+    for who in ("coordinator", "lead", "observer"):
+        detail = call(who, "GET", f"/api/v1/issues/{issue.reference}").get_json()
+        assert NAME not in str(detail)
+        assert detail["description"] == REDACTED_TEXT
+        assert detail["title"] == REDACTED_TEXT
+        trail = call(who, "GET", f"/api/v1/issues/{issue.reference}/audit").get_json()
+        assert NAME not in str(trail)
+        assert trail[0]["data"]["description"] == marker(NAME)
+        assert [e["action"] for e in trail][-3:] == ["redact", "redact", "redact"]
+        csv = call(who, "GET", "/api/v1/reports/issues.csv").get_data(as_text=True)
+        assert NAME not in csv
+        assert REDACTED_TEXT in csv
+    verified = call("admin", "GET", "/api/v1/audit/verify").get_json()
+    assert verified["ok"] is True
+
+
+def test_refusals(call: Call, session: Session, world: World) -> None:
+    issue = issue_in(session, world, "submitted", description=NAME, visibility="restricted")
+    body = {"event_seq": 1, "field": "description", "reason": "Nimi."}
+    for who in ("lead", "ministry_chair", "member"):
+        is_problem(call(who, "POST", _path(issue.reference), json=body), 403)
+    is_problem(call("observer", "POST", _path(issue.reference), json=body), 404)
+    is_problem(call("coordinator", "POST", _path("ESC-1999-0001"), json=body), 404)
+    is_problem(call(None, "POST", _path(issue.reference), json=body), 401)
+    stale = is_problem(call("coordinator", "POST", _path(issue.reference),
+                            json={**body, "expected_version": 99}), 409)
+    assert stale["current_version"] == issue.version
+    for wrong, field in [({"field": "category"}, "field"), ({"event_seq": 42}, "event_seq"),
+                         ({"reason": ""}, "reason"), ({"extra": 1}, "extra"),
+                         ({"event_seq": "1"}, "event_seq")]:
+        refused = is_problem(call("coordinator", "POST", _path(issue.reference),
+                                  json={**body, **wrong}), 422)
+        assert field in refused["errors"], refused
+    assert call("coordinator", "POST", _path(issue.reference), json=body).status_code == 201
+    again = is_problem(call("coordinator", "POST", _path(issue.reference), json=body), 422)
+    assert "field" in again["errors"]
