@@ -14,6 +14,7 @@ from escalation.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    InProgress,
     InvalidInput,
     NotFound,
     TooManyAttempts,
@@ -73,6 +74,9 @@ def from_domain(exc: DomainError) -> Response:
     if isinstance(exc, Unauthenticated):
         return problem(401, exc.detail, type_="unauthenticated",
                        headers={"WWW-Authenticate": 'Bearer realm="escalation"'})
+    if isinstance(exc, InProgress):
+        return problem(409, exc.detail, type_="request-in-progress",
+                       headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, TooManyAttempts):
         return problem(429, exc.detail, type_="too-many-attempts",
                        headers={"Retry-After": str(exc.retry_after)})

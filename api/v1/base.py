@@ -61,7 +61,10 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "required": False,
     "description": "Send the same key to retry safely: the first answer is given again and "
-                   "nothing new is created. The same key with another body is a 422.",
+                   "nothing new is created. The same key with another body is a 422. A "
+                   "retry that arrives while the first request is still being handled waits "
+                   "for its answer, or after a few seconds gets a 409 problem of type "
+                   "`/api/problems/request-in-progress` with `Retry-After`.",
     "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
 }
 REPLAYED = {
@@ -94,6 +97,7 @@ class RefusalsPlugin(BasePlugin):
                     operation["security"] = [*BEARER, *SESSION]
                 if method == "post":
                     operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
+                    _add_refusal(responses, 409)  # a retry while the first is at work
                     for status, response in responses.items():
                         if 200 <= int(status) < 300 and isinstance(response, dict):
                             response.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
@@ -202,20 +206,18 @@ def unit_of_work(view: F) -> F:
             if key is None:
                 return view(*args, **kwargs)
             identity = idempotency.fingerprint(request.method, request.path, json_body())
-            stored = idempotency.lookup(session, user_id=g.actor.user_id, key=key,
-                                        request_hash=identity, now=g.now)
+            stored = idempotency.claim(session, user_id=g.actor.user_id, key=key,
+                                       request_hash=identity, now=g.now)
             if stored is not None:
                 replay = Response(stored.body, status=stored.status, headers=stored.headers,
                                   mimetype="application/json")
                 replay.headers["Idempotent-Replayed"] = "true"
                 return replay
             response: Response = view(*args, **kwargs)
-            idempotency.record(session, user_id=g.actor.user_id, key=key, request_hash=identity,
-                               status=response.status_code,
-                               body=response.get_data(as_text=True),
-                               headers={k: v for k, v in response.headers.items()
-                                        if k in ("Location",)},
-                               now=g.now)
+            idempotency.fill(session, user_id=g.actor.user_id, key=key,
+                             status=response.status_code, body=response.get_data(as_text=True),
+                             headers={k: v for k, v in response.headers.items()
+                                      if k in ("Location",)})
             return response
 
     # Document what this wrapper enforces: a bearer token (RefusalsPlugin adds the 401).
