@@ -98,7 +98,8 @@ def test_fifty_concurrent_retries_with_one_idempotency_key(
         assert len({ref for status, ref, *_ in answers if status == 201}) == 1
         for status, _, retry_after, mimetype in answers:
             if status == 409:
-                assert retry_after is not None and retry_after.isdigit()
+                assert retry_after is not None
+                assert retry_after.isdigit()
                 assert mimetype == "application/problem+json"
         with factory() as s:
             assert s.scalar(select(func.count()).select_from(Issue)) == 1
