@@ -238,8 +238,28 @@ def from_http(error: HTTPException) -> Response:
     return problem(status, detail, errors=errors if status != 400 else None, headers=headers)
 
 
+def configure_logging() -> None:
+    """Refusals are INFO: make them visible when nobody configured logging.
+
+    Under gunicorn nothing configures Python's logging and only warnings would reach
+    stderr (the last-resort handler). One line per refusal to stderr, which gunicorn and
+    systemd keep; a deployment that configures logging itself (a root handler, e.g.
+    gunicorn's --log-config) gets the lines through its own handlers instead.
+    """
+    refusals.setLevel(logging.INFO)
+    if refusals.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    refusals.addHandler(handler)
+    refusals.propagate = False
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers; JSON problems only under /api, Werkzeug's pages elsewhere."""
+
+    if not app.testing:  # tests read the lines with caplog, through the root logger
+        configure_logging()
 
     @app.before_request
     def _request_id() -> None:

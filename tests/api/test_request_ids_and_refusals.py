@@ -167,3 +167,16 @@ def test_a_429_is_logged(broken: Flask, caplog: pytest.LogCaptureFixture) -> Non
     caplog.set_level(logging.INFO, logger="api.refusals")
     assert broken.test_client().get("/api/v1/test-limited").status_code == 429
     assert fields_of(refusal_lines(caplog)[-1])["reason"] == "too-many-attempts"
+
+
+def test_refusal_lines_reach_stderr_when_nobody_configured_logging(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Under gunicorn nothing configures logging, and INFO would be dropped."""
+    from api import errors
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(errors.refusals, "handlers", [])
+    monkeypatch.setattr(errors.refusals, "propagate", True)
+    errors.configure_logging()
+    errors.refusals.info("refused status=401 reason=unauthenticated")
+    assert "refused status=401 reason=unauthenticated" in capsys.readouterr().err
