@@ -8,10 +8,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
+from api.errors import database_unavailable
 from escalation import db
 from escalation.migrate import upgrade
 from escalation.services import people
@@ -119,3 +121,18 @@ def test_a_database_that_cannot_be_opened_is_503(session: Session,
         gone.dispose()
     monkeypatch.setattr(db, "session_factory", working)
     assert_available(page, api, token)
+
+
+@pytest.mark.parametrize(("error", "unavailable"), [
+    (sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused")), True),
+    (sa_exc.InterfaceError("SELECT 1", {}, Exception("connection already closed")), True),
+    (sa_exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), True),
+    (sa_exc.DBAPIError("SELECT 1", {}, Exception("server closed the connection"),
+                       connection_invalidated=True), True),
+    (sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+    (sa_exc.ProgrammingError("SELEC 1", {}, Exception("syntax error")), False),
+    (RuntimeError("a bug"), False),
+])
+def test_what_counts_as_the_database_being_unavailable(error: Exception,
+                                                       unavailable: bool) -> None:
+    assert database_unavailable(error) is unavailable
