@@ -10,6 +10,7 @@ from flask import (
     Flask,
     current_app,
     g,
+    json,
     redirect,
     render_template,
     request,
@@ -85,7 +86,7 @@ def page(status: int, *, texts: tuple[Any, Any] | None = None, minimal: bool = F
 def unavailable() -> tuple[str, int, dict[str, str]]:
     """503 while the database cannot be reached (the page needs nothing from it)."""
     log.warning("database unavailable method=%s path=%s request_id=%s", request.method,
-                request.path, request_id())
+                json.dumps(request.path), request_id())
     return page(503, minimal=True, headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
 
 
@@ -137,7 +138,7 @@ def _unexpected(exc: Exception) -> Any:
     if database_unavailable(exc):
         return unavailable()
     log.exception("unhandled error method=%s path=%s request_id=%s", request.method,
-                  request.path, request_id())
+                  json.dumps(request.path), request_id())
     return page(500, minimal=True)
 
 

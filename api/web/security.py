@@ -44,8 +44,10 @@ def _in_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _chunked() -> bool:
-    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+def _streamed() -> bool:
+    """A body of unknown length that the server hands over whole (gunicorn's chunked)."""
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return chunked and bool(request.environ.get("wsgi.input_terminated"))
 
 
 def _origin(url: str) -> str | None:
@@ -100,7 +102,7 @@ def init_app(app: Flask, *, https: bool) -> None:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and (request.content_length or 0) > limit:
             raise RequestEntityTooLarge()
-        if limit is not None and request.content_length is None and _chunked():
+        if limit is not None and request.content_length is None and _streamed():
             # Werkzeug reads a body of unknown length only up to the limit and quietly
             # drops the rest: read it now (kept for the views) and refuse what is left.
             request.get_data(cache=True)

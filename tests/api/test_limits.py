@@ -46,6 +46,17 @@ def test_a_streamed_body_within_the_limit_is_read_whole(session: Session) -> Non
     is_problem(answer, 401)  # read and checked, not cut short (400) or refused (413)
 
 
+def test_a_chunked_body_the_server_does_not_end_is_not_taken_for_too_large(
+        session: Session) -> None:
+    """Without wsgi.input_terminated Werkzeug reads no body at all; nor do we, raw."""
+    client = create_app({"TESTING": True, "MAX_CONTENT_LENGTH": 4096}).test_client()
+    body = json.dumps({"email": "x@y.test", "password": "p"}).encode()
+    answer = client.post("/api/v1/auth/token", input_stream=io.BytesIO(body),
+                         content_type="application/json",
+                         headers={"Transfer-Encoding": "chunked"})
+    is_problem(answer, 422)
+
+
 def test_a_form_body_to_the_api_is_415(call: Call) -> None:
     answer = call("lead", "POST", "/api/v1/issues", data=NEW)  # form-encoded
     body = is_problem(answer, 415)
