@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import Counter
 
@@ -10,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from api import create_app
-from escalation import db
+from escalation import db, idempotency
 from escalation.migrate import upgrade
 from escalation.models import AuditEvent, Issue
 from escalation.services import people
+from tests.conftest import scratch_pg_database
 from tests.factories import issue_in, make_world
 
 RACERS = 50
@@ -105,3 +107,36 @@ def test_fifty_concurrent_retries_with_one_idempotency_key(
             assert s.scalar(select(func.count()).select_from(Issue)) == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.pg
+def test_a_retry_while_the_first_request_is_still_at_work_is_409_with_retry_after(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first request holds its key (its transaction is open) longer than a retry waits."""
+    monkeypatch.setattr(idempotency, "WAIT", dt.timedelta(milliseconds=200))
+    with scratch_pg_database("inprogress") as url:
+        upgrade(url)
+        engine = db.make_engine(url)
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        monkeypatch.setattr(db, "session_factory", factory)
+        try:
+            with factory.begin() as s:
+                world = make_world(s)
+                token, _ = people.create_token(s, email=world.lead.email)
+            body = {"title": "Perhekeskuksen rahoitus", "description": "Kuka maksaa?",
+                    "region": "uusimaa", "category": "funding"}
+            identity = idempotency.fingerprint("POST", "/api/v1/issues", body)
+            with factory() as first, first.begin():
+                assert idempotency.claim(first, user_id=world.lead.user_id, key="slow-1",
+                                         request_hash=identity, now=db.utcnow()) is None
+                retry = create_app({"TESTING": True}).test_client().post(
+                    "/api/v1/issues", json=body,
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "slow-1"})
+            assert retry.status_code == 409
+            assert retry.mimetype == "application/problem+json"
+            assert retry.headers["Retry-After"] == str(idempotency.RETRY_AFTER)
+            assert retry.get_json()["type"] == "/api/problems/request-in-progress"
+            with factory() as s:
+                assert s.scalar(select(func.count()).select_from(Issue)) == 0
+        finally:
+            engine.dispose()
