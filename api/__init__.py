@@ -15,7 +15,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` overrides settings (TESTING skips database set-up)."""
     settings = runtime.settings()
     app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False,
+                            MAX_CONTENT_LENGTH=settings.max_content_length)
     if test_config:
         app.config.update(test_config)
     if not app.config.get("TESTING"):
@@ -25,13 +26,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
 
     @app.get("/healthz")
-    def healthz() -> tuple[dict[str, str], int]:
+    def healthz() -> tuple[dict[str, str], int] | tuple[dict[str, str], int, dict[str, str]]:
         """Whether the service can reach its database (for load balancers and monitors)."""
         try:
             with db.transaction() as session:
                 session.execute(text("SELECT 1"))
         except Exception:  # any failure at all means "not healthy"; say so, never a 500
-            return {"status": "unavailable", "database": "unreachable"}, 503
+            return ({"status": "unavailable", "database": "unreachable"}, 503,
+                    {"Retry-After": str(errors.UNAVAILABLE_RETRY_AFTER)})
         return {"status": "ok", "database": "ok"}, 200
 
     return app

@@ -1,19 +1,29 @@
-"""Errors to HTTP in one place: problem+json (RFC 9457) under /api, HTML pages elsewhere."""
+"""Errors to HTTP in one place: problem+json (RFC 9457) under /api, HTML pages elsewhere.
+
+Also what lets an operator find an answer again: every answer carries a request id
+(`X-Request-ID`), which the log lines and the 5xx answers repeat, and every refusal
+(401, 403, 404, 422, 429) is logged in one line saying who, what and why.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, g, json, request
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from escalation import runtime
 from escalation.errors import (
     ActionNotAvailable,
     Conflict,
     DomainError,
     Forbidden,
+    InProgress,
     InvalidInput,
     NotFound,
     TooManyAttempts,
@@ -21,6 +31,8 @@ from escalation.errors import (
 )
 
 log = logging.getLogger(__name__)
+# One line per refusal, key=value, for whoever watches for probing and for lost users.
+refusals = logging.getLogger("api.refusals")
 
 PROBLEM = "application/problem+json"
 
@@ -39,11 +51,82 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Version conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+
+# How soon to try again while the database cannot be reached: a restart or a fail-over
+# takes seconds; the pool reconnects on the first request after it (pool_pre_ping).
+UNAVAILABLE_RETRY_AFTER = 10
+UNAVAILABLE = "The service cannot reach its database just now; try again shortly."
+
+# Refusals worth a log line: who was turned away, from where, and why.
+LOGGED_REFUSALS = frozenset({401, 403, 404, 422, 429})
+REQUEST_ID_HEADER = "X-Request-ID"
+# A request id from a proxy is repeated in our logs and answers: printable ASCII, no
+# spaces (the log lines are key=value), at most 128 characters, or we make our own.
+REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached now, rather than a bug.
+
+    A refused or dropped connection (OperationalError, or any DBAPI error that
+    invalidated its connection), a driver that lost its connection (InterfaceError),
+    or a pool with no connection free in time (TimeoutError). An OperationalError also
+    covers PostgreSQL's and SQLite's transient refusals (a deadlock, a lock that timed
+    out, "database is locked"), for which "try again shortly" is the right answer too.
+    """
+    for err in (exc, exc.__cause__):
+        if isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError |
+                      sa_exc.TimeoutError | sa_exc.DisconnectionError):
+            return True
+        if isinstance(err, sa_exc.DBAPIError) and err.connection_invalidated:
+            return True
+    return False
+
+
+def request_id() -> str:
+    """This request's id: a trusted proxy's (PROXY_HOPS > 0) if well-formed, else a new one."""
+    current: str | None = g.get("request_id")
+    if current is None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        trusted = getattr(runtime.settings(), "proxy_hops", 0) > 0
+        current = incoming if trusted and REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = current
+    return current
+
+
+def note_refusal(reason: str, fields: Sequence[str] = ()) -> None:
+    """Say why this request is being refused, for its log line (never the values)."""
+    g.refusal = (reason, sorted(set(fields)))
+
+
+def _caller() -> str:
+    """The caller as far as this request established it, without asking the database."""
+    actor = g.get("actor")
+    if actor is not None:
+        return str(actor.user_id)
+    web_user = g.get("_login_user")  # flask-login's, only if this request loaded it
+    if web_user is not None and getattr(web_user, "is_authenticated", False):
+        return str(web_user.get_id())
+    return "anonymous"
+
+
+def log_refusal(response: Response) -> None:
+    """One key=value line for a refused request: caller, method, path, reason, fields.
+
+    The path without its query (a search's words are the caller's), the field names
+    without their values (a refused text may be a child's details).
+    """
+    reason, fields = g.get("refusal") or (f"http-{response.status_code}", [])
+    refusals.info("refused status=%d reason=%s fields=%s user=%s method=%s path=%s "
+                  "request_id=%s", response.status_code, reason, ",".join(fields) or "-",
+                  _caller(), request.method, json.dumps(request.path), request_id())
 
 
 def in_api() -> bool:
@@ -62,17 +145,42 @@ def problem(status: int, detail: str, *, type_: str | None = None,
     }
     if errors:
         body["errors"] = {k: list(v) for k, v in errors.items()}
+    if status >= 500:
+        body["request_id"] = request_id()
     body.update(extra)
+    note_refusal(type_ or f"http-{status}", list(errors or ()))
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
+def unavailable() -> Response:
+    """503 while the database cannot be reached; the log says so in one line."""
+    log.warning("database unavailable method=%s path=%s request_id=%s", request.method,
+                json.dumps(request.path), request_id())
+    return problem(503, UNAVAILABLE, type_="database-unavailable",
+                   headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
+
+
+def domain_type(exc: DomainError) -> str:
+    """The problem type of a refusal (also its reason in the log)."""
+    if isinstance(exc, Unauthenticated):
+        return "unauthenticated"
+    if isinstance(exc, TooManyAttempts):
+        return "too-many-attempts"
+    if isinstance(exc, InProgress):
+        return "request-in-progress"
+    return next((type_ for cls, _, type_ in STATUS if isinstance(exc, cls)), "refused")
+
+
 def from_domain(exc: DomainError) -> Response:
     if isinstance(exc, Unauthenticated):
         return problem(401, exc.detail, type_="unauthenticated",
                        headers={"WWW-Authenticate": 'Bearer realm="escalation"'})
+    if isinstance(exc, InProgress):
+        return problem(409, exc.detail, type_="request-in-progress",
+                       headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, TooManyAttempts):
         return problem(429, exc.detail, type_="too-many-attempts",
                        headers={"Retry-After": str(exc.retry_after)})
@@ -130,8 +238,39 @@ def from_http(error: HTTPException) -> Response:
     return problem(status, detail, errors=errors if status != 400 else None, headers=headers)
 
 
+def configure_logging() -> None:
+    """Refusals are INFO: make them visible when nobody configured logging.
+
+    Under gunicorn nothing configures Python's logging and only warnings would reach
+    stderr (the last-resort handler). One line per refusal to stderr, which gunicorn and
+    systemd keep; a deployment that configures logging itself (a root handler, e.g.
+    gunicorn's --log-config) gets the lines through its own handlers instead.
+    """
+    refusals.setLevel(logging.INFO)
+    if refusals.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    refusals.addHandler(handler)
+    refusals.propagate = False
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers; JSON problems only under /api, Werkzeug's pages elsewhere."""
+
+    if not app.testing:  # tests read the lines with caplog, through the root logger
+        configure_logging()
+
+    @app.before_request
+    def _request_id() -> None:
+        request_id()
+
+    @app.after_request
+    def _trace(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = request_id()
+        if response.status_code in LOGGED_REFUSALS:
+            log_refusal(response)
+        return response
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
@@ -141,7 +280,12 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):
             return from_http(exc) if in_api() else exc
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        if database_unavailable(exc):
+            # Outside /api, the page registered for 503 (api/web/errors.py) answers.
+            return unavailable() if in_api() else app.handle_http_exception(
+                ServiceUnavailable(UNAVAILABLE))
+        log.exception("unhandled error method=%s path=%s request_id=%s", request.method,
+                      json.dumps(request.path), request_id())
         if in_api():
             return problem(500, "Something went wrong on our side; nothing was saved.")
-        return exc
+        return app.handle_http_exception(InternalServerError(original_exception=exc))

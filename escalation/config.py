@@ -79,6 +79,9 @@ class Settings:
     # smaller one is counted live, so small installations never see figures "as of".
     rollup_every: int = 300
     rollup_from: int = 100_000
+    # The largest request body accepted, in bytes (413 beyond it): an issue's longest
+    # text is 20 000 characters, so 1 MiB leaves room and stops a flood early.
+    max_content_length: int = 1024 * 1024
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -105,4 +108,6 @@ class Settings:
             sweep_every=_whole(env, "NOTIFY_SWEEP_EVERY", cls.sweep_every, minimum=1),
             rollup_every=_whole(env, "REPORT_ROLLUP_EVERY", cls.rollup_every, minimum=1),
             rollup_from=_whole(env, "REPORT_ROLLUP_FROM", cls.rollup_from),
+            max_content_length=_whole(env, "MAX_CONTENT_LENGTH", cls.max_content_length,
+                                      minimum=1024),
         )

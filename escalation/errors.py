@@ -61,3 +61,12 @@ class TooManyAttempts(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many failed attempts; try again in {retry_after // 60 + 1} min.")
         self.retry_after = retry_after
+
+
+class InProgress(DomainError):
+    """An earlier request with the same Idempotency-Key is still being handled."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("A request with this key is in progress; retry it in a moment "
+                         "to get its answer.")
+        self.retry_after = retry_after

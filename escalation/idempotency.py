@@ -3,6 +3,17 @@
 The key's record is written in the same transaction as the change it guards, so a
 change is never applied without its record, nor a record kept for a change that
 rolled back. The same key with another body is refused: it is a client's bug.
+
+Retries that arrive together (a client that gives up early and sends again, a proxy
+that retries) are ordered by the database itself: the first request claims the key by
+inserting its row before it does any work, and a second insert of the same key waits
+on that row's lock until the first transaction ends. If it committed, the second finds
+the answer and replays it; if it rolled back (a refusal, a crash, a lost connection),
+the claim went with it and the second request does the work itself. So a claim never
+outlives its request and no "in progress" row can block a key. A wait longer than
+`WAIT` (PostgreSQL's lock_timeout) is answered "in progress, retry after"; on SQLite
+writers are serialised from their first statement (BEGIN IMMEDIATE), so the second
+request only starts once the first has committed.
 """
 
 from __future__ import annotations
@@ -11,16 +22,25 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from escalation.errors import InvalidInput
+from escalation.errors import InProgress, InvalidInput
 from escalation.models import IdempotencyKey
 
 LIFETIME = dt.timedelta(hours=24)
 KEY_MAX = 200
+# How long a retry waits for the first request with its key to finish (a create takes
+# milliseconds), and the Retry-After it is given when that is not enough.
+WAIT = dt.timedelta(seconds=5)
+RETRY_AFTER = 2
+KEYS = cast(Table, IdempotencyKey.__table__)
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout that ran out
 
 
 @dataclass(frozen=True)
@@ -41,24 +61,56 @@ def check_key(key: str) -> None:
         raise InvalidInput({"Idempotency-Key": [f"Use 1 to {KEY_MAX} printable characters."]})
 
 
-def lookup(session: Session, *, user_id: int, key: str, request_hash: str,
-           now: dt.datetime) -> Stored | None:
-    """The stored answer for this key, None for a new key; 422 for the key with another body."""
+def claim(session: Session, *, user_id: int, key: str, request_hash: str,
+          now: dt.datetime) -> Stored | None:
+    """Take the key for this request (None), or the answer of the request that took it.
+
+    The same key with another body is a 422; a first request still at work after
+    `WAIT` is an `InProgress` (409 with Retry-After).
+    """
     check_key(key)
     session.execute(delete(IdempotencyKey).where(
         IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
         IdempotencyKey.created_at < now - LIFETIME))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    # A placeholder answer: `fill` replaces it in the same transaction, so no other
+    # request ever reads it.
+    claiming = insert(KEYS).values(
+        user_id=user_id, key=key, request_hash=request_hash, status=0, body="", headers={},
+        created_at=now).on_conflict_do_nothing(index_elements=["user_id", "key"]
+                                               ).returning(KEYS.c.id)
+    if postgres:
+        session.execute(text(f"SET LOCAL lock_timeout = {int(WAIT.total_seconds() * 1000)}"))
+    try:
+        taken = session.execute(claiming).scalar() is not None
+    except OperationalError as exc:
+        if _sqlstate(exc) == LOCK_NOT_AVAILABLE:
+            raise InProgress(RETRY_AFTER) from None
+        raise
+    if postgres:
+        session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+    if taken:
+        return None
     row = session.scalar(select(IdempotencyKey).where(
         IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
-    if row is None:
-        return None
+    if row is None:  # the claim's row expired and went between the two statements
+        raise InProgress(RETRY_AFTER)
     if row.request_hash != request_hash:
         raise InvalidInput({"Idempotency-Key": [
             "This key was used for a different request; use a new key for a new request."]})
     return Stored(status=row.status, body=row.body, headers=dict(row.headers))
 
 
-def record(session: Session, *, user_id: int, key: str, request_hash: str, status: int,
-           body: str, headers: dict[str, str], now: dt.datetime) -> None:
-    session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash,
-                               status=status, body=body, headers=headers, created_at=now))
+def fill(session: Session, *, user_id: int, key: str, status: int, body: str,
+         headers: dict[str, str]) -> None:
+    """Store the answer in the row `claim` took, for the retries to replay."""
+    session.execute(update(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
+    ).values(status=status, body=body, headers=headers))
+
+
+def _sqlstate(exc: OperationalError) -> str | None:
+    """The SQLSTATE of a driver's error (psycopg 3 and psycopg2 name it differently)."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)

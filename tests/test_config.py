@@ -26,3 +26,12 @@ def test_a_bad_value_is_refused_by_name(name: str, value: str) -> None:
         Settings.from_env({**BASE, name: value})
     assert name in str(refused.value)
     assert repr(value) in str(refused.value)
+
+
+def test_the_body_limit_is_read_and_checked() -> None:
+    assert Settings.from_env(BASE).max_content_length == 1024 * 1024
+    assert Settings.from_env({**BASE, "MAX_CONTENT_LENGTH": "2097152"}).max_content_length == (
+        2 * 1024 * 1024)
+    for bad in ("1mb", "100"):  # not a number; too small for any form
+        with pytest.raises(SettingError, match="MAX_CONTENT_LENGTH"):
+            Settings.from_env({**BASE, "MAX_CONTENT_LENGTH": bad})

@@ -15,7 +15,7 @@ from flask import Flask, Response, g, request
 from flask_smorest.utils import resolve_schema_instance
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 from api.auth import current_actor
 from api.errors import PROBLEM, from_http, in_api
@@ -42,9 +42,14 @@ REFUSALS: list[tuple[int, str, type[Problem], dict[str, Any]]] = [
     (422, "Valid JSON that the rules refuse: a bad or unknown field, an action this state "
           "does not offer, a guard that failed, an Idempotency-Key reused for another "
           "request.", Problem, {}),
+    (413, "The body is larger than the service accepts (`MAX_CONTENT_LENGTH`).", Problem, {}),
+    (415, "A body that is not `application/json`.", Problem, {}),
     (429, "Too many failed attempts lately.", Problem, {
         "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0},
                         "description": "Seconds until the next attempt is counted."}}),
+    (503, "The database cannot be reached just now; nothing was done.", Problem, {
+        "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0},
+                        "description": "Seconds to wait before trying again."}}),
 ]
 
 REFERENCE = {
@@ -61,7 +66,10 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "required": False,
     "description": "Send the same key to retry safely: the first answer is given again and "
-                   "nothing new is created. The same key with another body is a 422.",
+                   "nothing new is created. The same key with another body is a 422. A "
+                   "retry that arrives while the first request is still being handled waits "
+                   "for its answer, or after a few seconds gets a 409 problem of type "
+                   "`/api/problems/request-in-progress` with `Retry-After`.",
     "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
 }
 REPLAYED = {
@@ -84,8 +92,10 @@ class RefusalsPlugin(BasePlugin):
                          operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
         for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
+            _add_refusal(responses, 503)  # every operation reads the database
             if "requestBody" in operation:
-                _add_refusal(responses, 400)
+                for status in (400, 413, 415):
+                    _add_refusal(responses, status)
             if path and "{" in path:
                 _add_refusal(responses, 404)
             if operation.get("security") == BEARER:
@@ -94,6 +104,7 @@ class RefusalsPlugin(BasePlugin):
                     operation["security"] = [*BEARER, *SESSION]
                 if method == "post":
                     operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
+                    _add_refusal(responses, 409)  # a retry while the first is at work
                     for status, response in responses.items():
                         if 200 <= int(status) < 300 and isinstance(response, dict):
                             response.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
@@ -119,6 +130,7 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
         spec_kwargs = {**self._spec_kwargs, **(spec_kwargs or {})}
         spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), RefusalsPlugin()]
         super().init_app(app, spec_kwargs=spec_kwargs)
+        app.before_request(json_only)
 
     def _register_responses(self) -> None:
         super()._register_responses()
@@ -166,6 +178,28 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
         return super().arguments(resolve_schema_instance(schema), *args, **kwargs)
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def json_body_sent() -> bool:
+    """Whether the request carries a body at all (a length, or chunks of unknown length)."""
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return (request.content_length or 0) > 0 or chunked
+
+
+def json_only() -> None:
+    """A body sent to the JSON API must say it is JSON (415 otherwise).
+
+    Only a body is checked: a POST without one (nothing to misread) goes on to the
+    view, whose schema names what is missing (422). Before any view runs, so a form
+    post or a text body is never half-parsed as something it is not.
+    """
+    if (in_api() and request.method in BODY_METHODS and json_body_sent()
+            and request.mimetype != "application/json"):
+        raise UnsupportedMediaType("Send the body as JSON, with "
+                                   "`Content-Type: application/json`.")
+
+
 def json_body() -> Any:
     """The request's JSON (None without any), for the Idempotency-Key fingerprint."""
     try:
@@ -202,20 +236,18 @@ def unit_of_work(view: F) -> F:
             if key is None:
                 return view(*args, **kwargs)
             identity = idempotency.fingerprint(request.method, request.path, json_body())
-            stored = idempotency.lookup(session, user_id=g.actor.user_id, key=key,
-                                        request_hash=identity, now=g.now)
+            stored = idempotency.claim(session, user_id=g.actor.user_id, key=key,
+                                       request_hash=identity, now=g.now)
             if stored is not None:
                 replay = Response(stored.body, status=stored.status, headers=stored.headers,
                                   mimetype="application/json")
                 replay.headers["Idempotent-Replayed"] = "true"
                 return replay
             response: Response = view(*args, **kwargs)
-            idempotency.record(session, user_id=g.actor.user_id, key=key, request_hash=identity,
-                               status=response.status_code,
-                               body=response.get_data(as_text=True),
-                               headers={k: v for k, v in response.headers.items()
-                                        if k in ("Location",)},
-                               now=g.now)
+            idempotency.fill(session, user_id=g.actor.user_id, key=key,
+                             status=response.status_code, body=response.get_data(as_text=True),
+                             headers={k: v for k, v in response.headers.items()
+                                      if k in ("Location",)})
             return response
 
     # Document what this wrapper enforces: a bearer token (RefusalsPlugin adds the 401).
