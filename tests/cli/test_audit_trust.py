@@ -100,9 +100,9 @@ def test_pg_web_app_refuses_to_start_without_the_keys(instance: Path,
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
     monkeypatch.setenv("AUDIT_KEY", "an audit key")
     runtime.reset()
-    with pytest.raises(SettingError, match="^SECRET_KEY is not set"):
+    with pytest.raises(SettingError, match=r"^SECRET_KEY is not set"):
         create_app()
-    with pytest.raises(SettingError, match="^SECRET_KEY is not set"):
+    with pytest.raises(SettingError, match=r"^SECRET_KEY is not set"):
         runtime.start()
 
 
