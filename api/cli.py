@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -341,9 +342,9 @@ def verify_audit(jobs: int) -> None:
     url = _start(create=False)
     settings = runtime.settings()
     key = settings.audit_key
-    chains = audit.verify_parallel(url, key, jobs=jobs) if jobs > 1 else None
+    walk = partial(audit.verify_parallel, url, key, jobs=jobs) if jobs > 1 else None
     with _unit_of_work() as session:
-        result = checkpoint.report(session, key, settings.checkpoints, chains)
+        result = checkpoint.report(session, key, settings.checkpoints, walk=walk)
     held = result.checkpoint
     if result.ok:
         click.echo(f"Audit log intact: {result.events} events verified.")

@@ -9,8 +9,9 @@ the newest reference; a later log must still hold each recorded head at its plac
 
 Every head is listed rather than only a Merkle root over them: a root can tell that
 something is missing, but the verifier must say *what* is missing (which issue, how many
-events), and a root alone cannot name it. A head is some 90 bytes, so a checkpoint of a
-million issues is about 90 MB; the interval is a setting.
+events), and a root alone cannot name it. The heads are one text, a line per issue
+("reference events hash", in the order the issues were made), some 90 bytes each: a
+checkpoint of a million issues is about 90 MB, taken or checked in a few seconds.
 
 The document is signed with HMAC-SHA-256 under a key derived from the audit key for this
 purpose only (`audit_key.derive`): a signature can never pass for an event's hash, and an
@@ -28,12 +29,13 @@ import json
 import os
 import re
 import tempfile
-import typing
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, String, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from escalation import audit, audit_key
@@ -58,24 +60,34 @@ def signature(key: bytes, doc: dict[str, Any]) -> str:
     return hmac.new(_signing_key(key), json_text(body).encode(), "sha256").hexdigest()
 
 
+def _head_line() -> Any:
+    """One issue's head as a line of text, made by the database: "reference seq hash"."""
+    return Issue.reference + " " + cast(Issue.audit_seq, String) + " " + Issue.audit_head
+
+
 def take(session: Session, key: bytes, *, now: dt.datetime) -> dict[str, Any]:
-    """The signed checkpoint of every chain as the database holds it now (one read).
+    """The signed checkpoint of every chain as the database holds it now (one snapshot).
 
     The heads are the issues' own (`audit_seq`, `audit_head`): `verify-audit` holds each
     chain equal to its issue's head, so a later check against these names any event lost.
+    They are kept as one text, a line per issue in the order issues were made, so that
+    reading and comparing a million of them is a split and a set look-up each.
     """
     session.flush()
-    rows = audit._tuples(session.connection(), select(
-        Issue.reference, Issue.audit_seq, Issue.audit_head).order_by(Issue.id))
+    conn = session.connection()
+    lines = [row[0] for row in audit._tuples(conn, select(_head_line()).order_by(Issue.id))]
+    issues, events = conn.execute(
+        select(func.count(), func.coalesce(func.sum(Issue.audit_seq), 0))).one()
+    newest = conn.execute(select(Issue.reference).order_by(Issue.id.desc()).limit(1)).scalar()
     doc: dict[str, Any] = {
         "format": FORMAT,
         "taken_at": audit.at_text(now),
-        "issues": len(rows),
-        "events": sum(seq for _ref, seq, _head in rows),
+        "issues": int(issues),
+        "events": int(events),
         # Issues are numbered in the order they are made, so the last is the newest.
-        "highest_reference": rows[-1][0] if rows else None,
+        "highest_reference": newest,
         "key_fingerprint": audit_key.fingerprint(key),
-        "heads": [[ref, seq, head] for ref, seq, head in rows],
+        "heads": "".join(f"{line}\n" for line in lines),
     }
     doc["signature"] = signature(key, doc)
     return doc
@@ -183,7 +195,7 @@ def check(conn: Connection, key: bytes, path: Path) -> CheckpointCheck:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("not a checkpoint")
         recorded = str(doc["signature"])
-        heads = typing.cast(list[list[Any]], doc["heads"])
+        heads = str(doc["heads"]).splitlines()
     except (OSError, ValueError, KeyError, TypeError):
         return CheckpointCheck(path.name, None, signature_ok=False,
                                reason="not a readable checkpoint")
@@ -194,42 +206,49 @@ def check(conn: Connection, key: bytes, path: Path) -> CheckpointCheck:
                else "signature does not verify: the file was altered")
         return CheckpointCheck(path.name, when, signature_ok=False, reason=why)
     return CheckpointCheck(path.name, when, signature_ok=True, issues=int(doc["issues"]),
-                           events=int(doc["events"]),
-                           missing=tuple(_missing(conn, heads)))
+                           events=int(doc["events"]), missing=tuple(_missing(conn, heads)))
 
 
-def _missing(conn: Connection, heads: list[list[Any]]) -> list[Missing]:
-    """Each recorded head the log no longer holds at its place, in checkpoint order."""
-    now = {ref: (issue_id, seq, head) for ref, issue_id, seq, head in audit._tuples(
-        conn, select(Issue.reference, Issue.id, Issue.audit_seq, Issue.audit_head))}
-    found: dict[str, Missing] = {}
-    later: list[tuple[int, int, str, str]] = []  # chains that grew: check the old head
-    for ref, seq, head in heads:
-        current = now.get(ref)
-        if current is None:
-            found[ref] = Missing(ref, seq, "deleted",
-                                 f"issue deleted: the checkpoint recorded it with {seq} "
-                                 "events")
-        elif current[1] < seq:
-            found[ref] = Missing(ref, current[1] + 1, "truncated",
-                                 f"chain cut short: {current[1]} events, the checkpoint "
-                                 f"recorded {seq} (events {current[1] + 1}-{seq} missing)")
-        elif current[1] == seq:
-            if current[2] != head:
-                found[ref] = _rewound(ref, seq)
-        else:
-            later.append((current[0], seq, ref, head))
-    for start in range(0, len(later), _CHUNK):
-        part = later[start:start + _CHUNK]
+def _missing(conn: Connection, heads: list[str]) -> list[Missing]:
+    """Each recorded head the log no longer holds at its place, in checkpoint order.
+
+    Most heads are where they were: one set of the current heads' lines sets them
+    aside, and only the rest (issues changed or gone since) are looked at one by one.
+    """
+    current = {row[0] for row in audit._tuples(conn, select(_head_line()))}
+    changed = [line.split(" ") for line in heads if line not in current]
+    found: list[Missing] = []
+    for start in range(0, len(changed), _CHUNK):
+        part = changed[start:start + _CHUNK]
+        now = {ref: (issue_id, seq, head) for ref, issue_id, seq, head in conn.execute(
+            select(Issue.reference, Issue.id, Issue.audit_seq, Issue.audit_head)
+            .where(Issue.reference.in_([ref for ref, _seq, _head in part])))}
+        later: list[tuple[int, int, str, str]] = []  # chains that grew: check the old head
+        for ref, seq_text, head in part:
+            seq = int(seq_text)
+            issue = now.get(ref)
+            if issue is None:
+                found.append(Missing(ref, seq, "deleted",
+                                     f"issue deleted: the checkpoint recorded it with {seq} "
+                                     "events"))
+            elif issue[1] < seq:
+                found.append(Missing(
+                    ref, issue[1] + 1, "truncated",
+                    f"chain cut short: {issue[1]} events, the checkpoint recorded {seq} "
+                    f"(events {issue[1] + 1}-{seq} missing)"))
+            elif issue[1] == seq:
+                found.append(_rewound(ref, seq))  # the line differs: so does the head
+            else:
+                later.append((issue[0], seq, ref, head))
         stored = {(issue_id, seq): digest for issue_id, seq, digest in conn.execute(
             select(AuditEvent.issue_id, AuditEvent.seq, AuditEvent.hash).where(
                 tuple_(AuditEvent.issue_id, AuditEvent.seq).in_(
-                    [(issue_id, seq) for issue_id, seq, _ref, _head in part])))}
-        for issue_id, seq, ref, head in part:
-            if stored.get((issue_id, seq)) != head:
-                found[ref] = _rewound(ref, seq)
-    order = {ref: i for i, (ref, _seq, _head) in enumerate(heads)}
-    return sorted(found.values(), key=lambda m: order[m.issue])
+                    [(issue_id, seq) for issue_id, seq, _ref, _head in later])))
+        } if later else {}
+        found.extend(_rewound(ref, seq) for issue_id, seq, ref, head in later
+                     if stored.get((issue_id, seq)) != head)
+    order = {ref: i for i, (ref, _seq, _head) in enumerate(changed)}
+    return sorted(found, key=lambda m: order[m.issue])
 
 
 def _rewound(ref: str, seq: int) -> Missing:
@@ -254,16 +273,24 @@ class Report:
     missing: tuple[Missing, ...] = field(default=())
 
 
-def report(session: Session, key: bytes, directory: Path,
-           chains: Verification | None = None) -> Report:
-    """Check the key, every chain (unless `chains` is the walk already made elsewhere,
-    e.g. in parallel) and the newest checkpoint in `directory`."""
+def report(session: Session, key: bytes, directory: Path, *,
+           walk: Callable[[], Verification] | None = None) -> Report:
+    """Check the key, every chain and the log against the newest checkpoint in `directory`.
+
+    `walk` walks the chains elsewhere (`audit.verify_parallel`'s processes): this process
+    then holds the log against the checkpoint meanwhile, so the check adds no time.
+    """
     if audit_key.matches(session, key) is False:
         return Report(ok=False, events=0, chains_ok=False, wrong_key=True)
-    if chains is None:
-        chains = audit.verify(session, key)
     path = newest(directory)
-    held = check(session.connection(), key, path) if path is not None else None
+    if walk is None:
+        chains = audit.verify(session, key)
+        held = check(session.connection(), key, path) if path is not None else None
+    else:
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            walking = thread.submit(walk)
+            held = check(session.connection(), key, path) if path is not None else None
+            chains = walking.result()
     missing = held.missing if held is not None else ()
     first_bad = chains.first_bad
     if first_bad is None and missing:
