@@ -238,13 +238,14 @@ def worker(burst: bool) -> None:
 
 @cli.command("sweep")
 def sweep() -> None:
-    """Hand over waiting notifications, write due reminders and refresh the report rollup,
-    once (for cron or by hand)."""
+    """Hand over waiting notifications, write due reminders, refresh the report rollup and
+    write an audit checkpoint if one is due, once (for cron or by hand)."""
     _start(create=False)
     try:
         click.echo(f"Outbox: {jobs.relay_sweep()}.")
         click.echo(f"Deadlines: {jobs.deadline_sweep()}.")
         click.echo(f"Reports: {jobs.report_rollup(force=True)}.")
+        click.echo(f"Audit checkpoint: {jobs.audit_checkpoint()}.")
     except RedisError as exc:
         raise Refusal(f"cannot reach Redis: {exc}") from None
 

@@ -193,6 +193,8 @@ def test_sweep_refreshes_the_report_rollup(run: Run) -> None:
             ReportCell.snapshot_id == snapshot.id)) for by in cell["states"].values()
             for n in by.values())
         assert snapshot.issues == counted == issues > 0
+    assert "Audit checkpoint: wrote " in result.output
+    assert "Audit checkpoint: fresh (checkpoint-" in run("sweep").output  # once an interval
 
 
 def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
