@@ -128,12 +128,13 @@ def roles(run: Run, monkeypatch: pytest.MonkeyPatch) -> Iterator[Roles]:
     need(base, "PostgreSQL (set TEST_DATABASE_URL)")
     assert base is not None
     role = f"escalation_app_{uuid.uuid4().hex[:8]}"
+    password = uuid.uuid4().hex  # for servers that ask for one (CI's trusts 127.0.0.1)
     admin = db.make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'"))
     try:
         with scratch_pg_database("roles") as owner_url:
-            app_url = make_url(owner_url).set(username=role, password=None).render_as_string(
+            app_url = make_url(owner_url).set(username=role, password=password).render_as_string(
                 hide_password=False)
             for name, value in {"DATABASE_OWNER_URL": owner_url, "DATABASE_URL": app_url,
                                 "AUDIT_KEY": "roles-audit-key",
