@@ -1,7 +1,13 @@
 """The WSGI entry point: `gunicorn wsgi:app`."""
 
+import sys
+
 from api import create_app
+from escalation.config import SettingError
 from escalation.notify import relay
 
-app = create_app()
+try:
+    app = create_app()
+except SettingError as exc:  # one line naming the variable, not a traceback per worker
+    sys.exit(f"escalation: {exc}")
 relay.install()  # outbox rows go to the job queue right after the commit that wrote them

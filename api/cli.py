@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -18,8 +19,8 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from escalation import audit, db, demo, runtime
-from escalation.config import SettingError
+from escalation import audit, audit_key, checkpoint, db, demo, privileges, runtime
+from escalation.config import SettingError, Settings
 from escalation.errors import DomainError, InvalidInput
 from escalation.migrate import upgrade
 from escalation.models import Role
@@ -58,14 +59,19 @@ def _sqlite_path(url: str) -> Path | None:
     return None
 
 
-def _start(*, create: bool) -> str:
+def _start(*, create: bool, keys: bool = True) -> str:
     """Configure settings and the database; refuse clearly when they cannot be used.
 
     `create` is for the commands that make the schema (init-db, demo, serve); the
     others need an existing, migrated database and say so instead of creating one.
+    With a database server every command but init-db (`keys=False`) needs AUDIT_KEY
+    and SECRET_KEY from the environment, and no command runs with an audit key other
+    than the one the log was written with.
     """
     try:
         settings = runtime.settings()
+        if keys:
+            settings.require_keys()
         runtime.registry()
     except SettingError as exc:
         raise Refusal(str(exc)) from None
@@ -84,18 +90,56 @@ def _start(*, create: bool) -> str:
     relay.install()  # outbox rows committed by any command are handed over right away
     try:
         if create:
-            upgrade(url)
+            _prepare(settings)
         else:
             with engine.connect() as conn:
-                if not inspect(conn).has_table("alembic_version"):
+                schema = inspect(conn)
+                if not schema.has_table("alembic_version"):
                     raise Refusal(
                         f"the database {_database_label(url)} has no schema; "
                         "run `escalation init-db` first"
                     )
+                if settings.audit_key and schema.has_table("audit_key_fingerprint"):
+                    with Session(conn) as session:
+                        if audit_key.matches(session, settings.audit_key) is False:
+                            raise Refusal(WRONG_KEY)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise Refusal(f"cannot use the database {_database_label(url)}: {reason}") from None
     return url
+
+
+WRONG_KEY = ("wrong audit key: AUDIT_KEY is not the key this database's audit log was "
+             "written with (its fingerprint differs); nothing was checked or written")
+
+
+def _prepare(settings: Settings) -> None:
+    """Upgrade the schema as its owner, grant the app's role, record the key's fingerprint.
+
+    The owner is DATABASE_OWNER_URL's role when it is set, else DATABASE_URL's (one role,
+    as the embedded SQLite default has). Said on stderr, so stdout stays each command's.
+    """
+    owner_url = settings.database_owner_url or settings.database_url
+    upgrade(owner_url)
+    try:
+        granted = privileges.set_up(owner_url, settings.database_url)
+    except privileges.RoleError as exc:
+        raise Refusal(str(exc)) from None
+    if granted:
+        click.echo(f"Privileges: {granted}.", err=True)
+    if not settings.audit_key:
+        click.echo("Audit key fingerprint: not recorded (AUDIT_KEY is not set).", err=True)
+        return
+    engine = db.make_engine(owner_url)
+    try:
+        with Session(engine) as session, session.begin():
+            done = audit_key.record(session, settings.audit_key, now=db.utcnow())
+    finally:
+        engine.dispose()
+    if done == "differs":
+        raise Refusal(WRONG_KEY)
+    if done != "matches":
+        click.echo(f"Audit key fingerprint: {done}.", err=True)
 
 
 @contextmanager
@@ -119,9 +163,23 @@ def cli() -> None:
 
 
 @cli.command("init-db")
-def init_db() -> None:
-    """Create or upgrade the database schema."""
-    url = _start(create=True)
+@click.option("--as-owner", is_flag=True,
+              help="Insist on DATABASE_OWNER_URL (refuse without it).")
+def init_db(as_owner: bool) -> None:
+    """Create or upgrade the database schema.
+
+    As the owner's role (DATABASE_OWNER_URL) when it is set, which then grants the app's
+    role (DATABASE_URL) what it needs, and no more.
+    """
+    if as_owner:
+        try:
+            owner_url = runtime.settings().database_owner_url
+        except SettingError as exc:
+            raise Refusal(str(exc)) from None
+        if not owner_url:
+            raise Refusal("--as-owner needs DATABASE_OWNER_URL (the role that owns the "
+                          "schema and runs the migrations)")
+    url = _start(create=True, keys=False)
     click.echo(f"Database ready: {_database_label(url)}")
 
 
@@ -180,13 +238,14 @@ def worker(burst: bool) -> None:
 
 @cli.command("sweep")
 def sweep() -> None:
-    """Hand over waiting notifications, write due reminders and refresh the report rollup,
-    once (for cron or by hand)."""
+    """Hand over waiting notifications, write due reminders, refresh the report rollup and
+    write an audit checkpoint if one is due, once (for cron or by hand)."""
     _start(create=False)
     try:
         click.echo(f"Outbox: {jobs.relay_sweep()}.")
         click.echo(f"Deadlines: {jobs.deadline_sweep()}.")
         click.echo(f"Reports: {jobs.report_rollup(force=True)}.")
+        click.echo(f"Audit checkpoint: {jobs.audit_checkpoint()}.")
     except RedisError as exc:
         raise Refusal(f"cannot reach Redis: {exc}") from None
 
@@ -279,21 +338,54 @@ def create_token(email: str, name: str) -> None:
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes to verify with (each walks its own ranges of issues).")
 def verify_audit(jobs: int) -> None:
-    """Walk every audit chain: exit 0 if intact, 1 and the first bad event if not."""
+    """Walk every audit chain and hold the log against the newest checkpoint: exit 0 if
+    intact, 1 naming the first bad event or what is missing if not."""
     url = _start(create=False)
-    if jobs > 1:
-        result = audit.verify_parallel(url, runtime.settings().audit_key, jobs=jobs)
-    else:
-        with _unit_of_work() as session:
-            result = audit.verify(session, runtime.settings().audit_key)
+    settings = runtime.settings()
+    key = settings.audit_key
+    walk = partial(audit.verify_parallel, url, key, jobs=jobs) if jobs > 1 else None
+    with _unit_of_work() as session:
+        result = checkpoint.report(session, key, settings.checkpoints, walk=walk)
+    held = result.checkpoint
     if result.ok:
         click.echo(f"Audit log intact: {result.events} events verified.")
+        if held is None:
+            click.echo(f"No checkpoint to hold it against in {settings.checkpoints}.")
+        else:
+            click.echo(f"Nothing missing since checkpoint {held.file} (taken "
+                       f"{held.taken_at}: {held.issues} issues, {held.events} events).")
         return
-    bad = result.first_bad or audit.BadEvent("?", 0, "unknown")
-    raise Refusal(
-        f"audit log broken at {bad.issue} event {bad.seq}: {bad.reason} "
-        f"({result.events} events checked)"
-    )
+    if result.wrong_key:
+        raise Refusal(WRONG_KEY)
+    parts = []
+    if not result.chains_ok:
+        bad = result.first_bad or audit.BadEvent("?", 0, "unknown")
+        parts.append(f"audit log broken at {bad.issue} event {bad.seq}: {bad.reason} "
+                     f"({result.events} events checked)")
+    if held is not None and not held.signature_ok:
+        parts.append(f"checkpoint {held.file}: {held.reason}")
+    if result.missing and held is not None:
+        shown = [f"{m.issue} {m.reason}" for m in result.missing[:MISSING_SHOWN]]
+        if len(result.missing) > MISSING_SHOWN:
+            shown.append(f"and {len(result.missing) - MISSING_SHOWN} more")
+        parts.append(f"audit log incomplete against checkpoint {held.file} (taken "
+                     f"{held.taken_at}): {'; '.join(shown)}")
+    raise Refusal(" | ".join(parts))
+
+
+MISSING_SHOWN = 20  # losses named on the one line; the API lists them all
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit log's anchors outside the database."""
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Write a signed checkpoint of every chain's head to the checkpoint folder now."""
+    _start(create=False)
+    click.echo(jobs.audit_checkpoint(force=True))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -243,10 +243,35 @@ class BadEventOut(Out):
     reason = fields.String()
 
 
+class MissingOut(Out):
+    issue = fields.String()
+    seq = fields.Integer(metadata={"description": "The first event lost."})
+    kind = fields.String(metadata={"enum": ["deleted", "truncated", "rewound"]})
+    reason = fields.String()
+
+
+class CheckpointCheckOut(Out):
+    file = fields.String(metadata={"description": "The newest checkpoint's file name."})
+    taken_at = fields.String(allow_none=True)
+    ok = fields.Boolean()
+    signature_ok = fields.Boolean()
+    reason = fields.String(allow_none=True,
+                           metadata={"description": "Why the file cannot be trusted."})
+    issues = fields.Integer()
+    events = fields.Integer()
+
+
 class VerificationOut(Out):
     ok = fields.Boolean()
     events = fields.Integer()
-    first_bad = fields.Nested(BadEventOut, allow_none=True)
+    first_bad = fields.Nested(BadEventOut, allow_none=True, metadata={
+        "description": "The first bad event, or else the first loss since the checkpoint."})
+    wrong_key = fields.Boolean(metadata={
+        "description": "The audit key is not the one the log was written with."})
+    checkpoint = fields.Nested(CheckpointCheckOut, allow_none=True, metadata={
+        "description": "The newest checkpoint the log was held against; null if none."})
+    missing = fields.List(fields.Nested(MissingOut), metadata={
+        "description": "What the log has lost since that checkpoint."})
 
 
 class IssueQuery(Schema):

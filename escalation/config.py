@@ -82,6 +82,41 @@ class Settings:
     # The largest request body accepted, in bytes (413 beyond it): an issue's longest
     # text is 20 000 characters, so 1 MiB leaves room and stops a flood early.
     max_content_length: int = 1024 * 1024
+    # Least privilege: migrations run as the schema's owner (this URL); the app's own
+    # `database_url` role may then not alter, truncate, update or delete audit events.
+    database_owner_url: str | None = None
+    # Signed checkpoints of every audit chain's head, kept outside the database: where
+    # they are written, how often the sweep writes one, and who is mailed a copy.
+    checkpoint_dir: Path | None = None
+    checkpoint_every: int = 3600
+    checkpoint_mail: str | None = None
+    # The secrets the environment did not give, on a database server (where generated
+    # files are refused: see `require_keys`); empty on SQLite, which makes its own.
+    missing_keys: tuple[str, ...] = ()
+
+    @property
+    def checkpoints(self) -> Path:
+        """The checkpoint folder (`AUDIT_CHECKPOINT_DIR`, default `<instance>/checkpoints`)."""
+        return self.checkpoint_dir or self.instance_path / "checkpoints"
+
+    @property
+    def embedded(self) -> bool:
+        """Whether the database is the embedded SQLite file (one process, one host)."""
+        return self.database_url.startswith("sqlite")
+
+    def require_keys(self) -> None:
+        """Refuse to run against a database server without both keys from the environment.
+
+        A key generated into one host's instance folder is a trap in production: the next
+        host (or a rebuilt one) makes another, sessions stop working across hosts, and
+        audit events written with it no longer verify with the real key.
+        """
+        if self.missing_keys:
+            name = self.missing_keys[0]
+            raise SettingError(
+                f"{name} is not set: with a database server (DATABASE_URL) the service "
+                f"needs {name} from the environment, the same on every host"
+            )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -89,9 +124,17 @@ class Settings:
         instance = Path(env.get("ESCALATION_INSTANCE") or "instance").resolve()
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'escalation.sqlite3'}"
         # The audit key must live outside the database, or a tamperer could re-sign the
-        # chain: the environment in production, a file in the instance folder otherwise.
-        audit_key = env.get("AUDIT_KEY") or _secret_file(instance / "audit.key")
-        secret_key = env.get("SECRET_KEY") or _secret_file(instance / "secret.key")
+        # chain: the environment in production, a file in the instance folder for the
+        # embedded SQLite default. With a database server nothing is generated: what is
+        # missing is noted, and every command but `init-db` refuses (`require_keys`).
+        embedded = database_url.startswith("sqlite")
+        missing = tuple(name for name in ("AUDIT_KEY", "SECRET_KEY")
+                        if not embedded and not env.get(name))
+        audit_key = env.get("AUDIT_KEY") or (
+            _secret_file(instance / "audit.key") if embedded else "")
+        secret_key = env.get("SECRET_KEY") or (
+            _secret_file(instance / "secret.key") if embedded else "")
+        checkpoint_dir = env.get("AUDIT_CHECKPOINT_DIR")
         return cls(
             instance_path=instance,
             database_url=database_url,
@@ -110,4 +153,10 @@ class Settings:
             rollup_from=_whole(env, "REPORT_ROLLUP_FROM", cls.rollup_from),
             max_content_length=_whole(env, "MAX_CONTENT_LENGTH", cls.max_content_length,
                                       minimum=1024),
+            database_owner_url=env.get("DATABASE_OWNER_URL") or None,
+            checkpoint_dir=Path(checkpoint_dir).resolve() if checkpoint_dir else None,
+            checkpoint_every=_whole(env, "AUDIT_CHECKPOINT_EVERY", cls.checkpoint_every,
+                                    minimum=1),
+            checkpoint_mail=env.get("AUDIT_CHECKPOINT_MAIL") or None,
+            missing_keys=missing,
         )

@@ -486,3 +486,19 @@ class ReportCell(Base):
     __table_args__ = (
         UniqueConstraint("snapshot_id", "region_id", "visibility", "draft"),
     )
+
+
+class AuditKeyFingerprint(Base):
+    """One row: a fingerprint of the key the audit log is written with, never the key.
+
+    HMAC(key, a fixed text): whoever reads it learns nothing of the key, but a verifier
+    given another key can say "wrong audit key" instead of "broken at event 1".
+    """
+
+    __tablename__ = "audit_key_fingerprint"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime]
+
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)

@@ -26,8 +26,13 @@ def reset() -> None:
 
 
 def start() -> Settings:
-    """Configure the database from the settings; the app, worker and CLI call this first."""
+    """Configure the database from the settings; the app, worker and CLI call this first.
+
+    With a database server it refuses (SettingError, naming the variable) to start
+    without AUDIT_KEY and SECRET_KEY from the environment.
+    """
     s = settings()
+    s.require_keys()
     registry()  # a broken definition fails here, at start, not mid-request
     db.configure(s.database_url)
     return s

@@ -6,7 +6,7 @@ from typing import Any
 
 from api.schemas import AuditEventOut, VerificationOut
 from api.v1.base import REFERENCE, Blueprint, actor, refuses, session, unit_of_work
-from escalation.audit import Verification
+from escalation.checkpoint import Report
 from escalation.services import reading
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The record of every step.")
@@ -24,6 +24,6 @@ def get_audit(reference: str) -> list[dict[str, Any]]:
 @unit_of_work
 @refuses(blp, 403)
 @blp.response(200, VerificationOut)
-def get_verify() -> Verification:
-    """Walk every audit chain (administrators)."""
+def get_verify() -> Report:
+    """Walk every audit chain; hold the log against the newest checkpoint (administrators)."""
     return reading.verify_audit(session(), actor=actor())

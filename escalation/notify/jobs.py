@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from escalation import db, runtime
+from escalation import checkpoint, db, runtime
 from escalation.db import utcnow
-from escalation.notify import deadlines, relay
+from escalation.notify import checkpoint_mail, deadlines, relay, smtp
 from escalation.services import rollup
 
 
@@ -47,6 +47,33 @@ def report_rollup(now: dt.datetime | None = None, *, force: bool = False) -> str
     return f"rolled up {snapshot.issues} issue(s) in {snapshot.seconds:.1f} s"
 
 
-PERIODIC = (relay_sweep, deadline_sweep, report_rollup)
+def audit_checkpoint(now: dt.datetime | None = None, *, force: bool = False) -> str:
+    """Write a signed checkpoint of the audit log once the newest is an interval old.
 
-__all__ = ["PERIODIC", "deadline_sweep", "relay_sweep", "report_rollup"]
+    Offered every sweep interval, it writes one every `checkpoint_every` seconds (to
+    within half a sweep interval), into the checkpoint folder of the host that runs it;
+    a copy goes by mail when `AUDIT_CHECKPOINT_MAIL` is set.
+    """
+    now = now or utcnow()
+    settings = runtime.settings()
+    folder = settings.checkpoints
+    newest = checkpoint.newest(folder)
+    due = now - dt.timedelta(seconds=settings.checkpoint_every - settings.sweep_every / 2)
+    if not force and newest is not None and checkpoint.taken_at(newest) > due:
+        return f"fresh ({newest.name})"
+    with db.reading(one_snapshot=True) as session:
+        doc = checkpoint.take(session, settings.audit_key, now=now)
+    path = checkpoint.write(folder, doc)
+    said = f"wrote {path} ({doc['issues']} issue(s), {doc['events']} event(s))"
+    if settings.checkpoint_mail:
+        try:
+            checkpoint_mail.send(path, doc, settings)
+        except (OSError, smtp.SendError) as exc:  # the file is written; the next one mails
+            return f"{said}; mailing it to {settings.checkpoint_mail} failed: {exc}"
+        said += f"; mailed to {settings.checkpoint_mail}"
+    return said
+
+
+PERIODIC = (relay_sweep, deadline_sweep, report_rollup, audit_checkpoint)
+
+__all__ = ["PERIODIC", "audit_checkpoint", "deadline_sweep", "relay_sweep", "report_rollup"]

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from escalation import audit, runtime
-from escalation.audit import AuditAction, Verification
+from escalation import audit, checkpoint, runtime
+from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
 from escalation.models import Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor, sees_internal
@@ -125,9 +125,10 @@ def workflow_definition(name: str, version: int | None = None) -> Workflow:
         raise NotFound(f"No workflow {name!r}.") from exc
 
 
-def verify_audit(session: Session, *, actor: Actor) -> Verification:
-    """Walk every chain; an operator's task."""
+def verify_audit(session: Session, *, actor: Actor) -> checkpoint.Report:
+    """Walk every chain and hold the log against the newest checkpoint; an operator's task."""
     if Role.ADMIN not in actor.roles:
         raise Forbidden("Only an administrator may verify the audit log.")
-    return audit.verify(session, runtime.settings().audit_key)
+    settings = runtime.settings()
+    return checkpoint.report(session, settings.audit_key, settings.checkpoints)
 

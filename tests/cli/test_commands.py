@@ -53,6 +53,8 @@ def test_missing_database_is_one_line(run: Run, args: tuple[str, ...]) -> None:
 
 def test_unreachable_database_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app:secret@127.0.0.1:1/nowhere")
+    monkeypatch.setenv("AUDIT_KEY", "an audit key")
+    monkeypatch.setenv("SECRET_KEY", "a secret key")
     result = run("verify-audit")
     refused(result, "cannot use the database")
     assert "secret" not in result.stderr
@@ -170,6 +172,9 @@ def database(request: pytest.FixtureRequest, run: Run,
         return
     with scratch_pg_database("cli") as url:
         monkeypatch.setenv("DATABASE_URL", url)
+        # With a database server the keys must come from the environment.
+        monkeypatch.setenv("AUDIT_KEY", "cli-test-audit-key")
+        monkeypatch.setenv("SECRET_KEY", "cli-test-secret-key")
         yield
         if db.engine is not None:
             db.engine.dispose()  # before the database is dropped under its connections
@@ -188,6 +193,8 @@ def test_sweep_refreshes_the_report_rollup(run: Run) -> None:
             ReportCell.snapshot_id == snapshot.id)) for by in cell["states"].values()
             for n in by.values())
         assert snapshot.issues == counted == issues > 0
+    assert "Audit checkpoint: wrote " in result.output
+    assert "Audit checkpoint: fresh (checkpoint-" in run("sweep").output  # once an interval
 
 
 def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
