@@ -23,11 +23,12 @@ def _names(enum: type) -> list[str]:
     return [e.value for e in enum]  # type: ignore[attr-defined]
 
 
-def plain_text(max_length: int) -> Callable[[str], None]:
-    """The core's rule for text (no control characters, a length) as a field validator."""
+def plain_text(max_length: int, *, single_line: bool = False) -> Callable[[str], None]:
+    """The core's rule for text (no control characters, a length; one line if asked) as a
+    field validator."""
 
     def check(value: str) -> None:
-        if problem := text_problem(value, max_length=max_length):
+        if problem := text_problem(value, max_length=max_length, single_line=single_line):
             raise ValidationError(problem)
 
     return check

@@ -123,3 +123,10 @@ def test_a_description_keeps_its_lines(call: Call) -> None:
     created = call("lead", "POST", "/api/v1/issues",
                    json={**NEW, "description": "Rivi 1\r\nRivi 2\n\tRivi 3\u2028Rivi 4"})
     assert created.status_code == 201, created.get_data(as_text=True)
+
+
+def test_a_token_request_with_a_broken_e_mail_address_is_422(call: Call) -> None:
+    body = is_problem(call(None, "POST", "/api/v1/auth/token",
+                           json={"email": "lead@uusimaa.test\r\nBcc: x@example.com",
+                                 "password": "salasana"}), 422)
+    assert set(body["errors"]) == {"email"}
