@@ -12,7 +12,7 @@ from escalation.text import SURROGATE, surrogates_in
 
 
 def refuse_lone_surrogates() -> None:
-    """A JSON body holding a lone surrogate ("\udc00") anywhere is refused as 422, naming
+    """A JSON body holding a lone surrogate ("\\udc00") anywhere is refused as 422, naming
     each place ("title", "data.message", "legal_references.0").
 
     JSON may escape one, Python decodes it, and no UTF-8 text can hold it: left alone it

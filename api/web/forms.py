@@ -60,7 +60,7 @@ def _character_refusal(field: Field) -> Any:
     scrubbed from what the field shows again.
 
     A browser cannot send a lone surrogate (it sends UTF-8), but Flask-WTF also takes a
-    JSON body as the form's data, and there "\udc00" is one.
+    JSON body as the form's data, and there "\\udc00" is one.
     """
     raw = field.raw_data or []
     if any(text.has_surrogate(v) for v in raw if isinstance(v, str)) or (

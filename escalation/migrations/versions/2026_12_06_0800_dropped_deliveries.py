@@ -27,7 +27,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('drop_reason', sa.Text(), nullable=True))
         batch_op.drop_constraint(op.f('ck_deliveries_status_known'), type_='check')
         batch_op.create_check_constraint(
-            op.f('ck_deliveries_status_known'), "status IN ('pending', 'sent', 'failed', 'dropped')")
+            op.f('ck_deliveries_status_known'),
+            "status IN ('pending', 'sent', 'failed', 'dropped')")
         batch_op.create_check_constraint(
             op.f('ck_deliveries_dropped_has_date_and_reason'),
             "status <> 'dropped' OR (dropped_at IS NOT NULL AND drop_reason IS NOT NULL)")
@@ -38,7 +39,8 @@ def downgrade() -> None:
         "UPDATE deliveries SET status = 'sent', sent_at = dropped_at, "
         "last_error = 'dropped: ' || drop_reason WHERE status = 'dropped'")
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_deliveries_dropped_has_date_and_reason'), type_='check')
+        batch_op.drop_constraint(op.f('ck_deliveries_dropped_has_date_and_reason'),
+                                 type_='check')
         batch_op.drop_constraint(op.f('ck_deliveries_status_known'), type_='check')
         batch_op.create_check_constraint(
             op.f('ck_deliveries_status_known'), "status IN ('pending', 'sent', 'failed')")
