@@ -23,11 +23,12 @@ def _names(enum: type) -> list[str]:
     return [e.value for e in enum]  # type: ignore[attr-defined]
 
 
-def plain_text(max_length: int) -> Callable[[str], None]:
-    """The core's rule for text (no control characters, a length) as a field validator."""
+def plain_text(max_length: int, *, single_line: bool = False) -> Callable[[str], None]:
+    """The core's rule for text (no control characters, a length; one line if asked) as a
+    field validator."""
 
     def check(value: str) -> None:
-        if problem := text_problem(value, max_length=max_length):
+        if problem := text_problem(value, max_length=max_length, single_line=single_line):
             raise ValidationError(problem)
 
     return check
@@ -78,8 +79,11 @@ class ConflictProblem(Problem):
         "description": "The issue's version now."})
 
 
+ONE_LINE = {"description": "One line: no line breaks, tabs or control characters."}
+
+
 class IssueIn(Strict):
-    title = fields.String(required=True, validate=validate.Length(max=200))
+    title = fields.String(required=True, validate=validate.Length(max=200), metadata=ONE_LINE)
     description = fields.String(load_default="", validate=validate.Length(max=20_000))
     region = fields.String(required=True, validate=REGION_CODE)
     category = fields.String(allow_none=True, load_default=None,
@@ -87,7 +91,8 @@ class IssueIn(Strict):
     urgency = fields.String(load_default="normal", validate=validate.OneOf(_names(Urgency)))
     rights_dimensions = fields.List(fields.String(validate=validate.OneOf(
         _names(RightsDimension))), load_default=list)
-    legal_references = fields.List(fields.String(validate=validate.Length(max=300)),
+    legal_references = fields.List(fields.String(validate=validate.Length(max=300),
+                                                 metadata=ONE_LINE),
                                    load_default=list, validate=validate.Length(max=30))
     visibility = fields.String(load_default="public",
                                validate=validate.OneOf(_names(Visibility)))
@@ -97,13 +102,14 @@ class IssueIn(Strict):
 
 class IssuePatch(Strict):
     expected_version = fields.Integer(required=True, strict=True)
-    title = fields.String(validate=validate.Length(max=200))
+    title = fields.String(validate=validate.Length(max=200), metadata=ONE_LINE)
     description = fields.String(validate=validate.Length(max=20_000))
     category = fields.String(allow_none=True, validate=validate.OneOf(_names(Category)))
     urgency = fields.String(validate=validate.OneOf(_names(Urgency)))
     rights_dimensions = fields.List(fields.String(validate=validate.OneOf(
         _names(RightsDimension))))
-    legal_references = fields.List(fields.String(validate=validate.Length(max=300)),
+    legal_references = fields.List(fields.String(validate=validate.Length(max=300),
+                                                 metadata=ONE_LINE),
                                    validate=validate.Length(max=30))
     visibility = fields.String(validate=validate.OneOf(_names(Visibility)))
 

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
+from api.errors import in_api
 from api.v1 import audit, issues, reports, tokens, workflows
-from api.v1.base import Api
+from api.v1.base import Api, json_body
+from escalation.errors import InvalidInput
+from escalation.text import SURROGATE, surrogates_in
+
+
+def refuse_lone_surrogates() -> None:
+    """A JSON body holding a lone surrogate ("\\udc00") anywhere is refused as 422, naming
+    each place ("title", "data.message", "legal_references.0").
+
+    JSON may escape one, Python decodes it, and no UTF-8 text can hold it: left alone it
+    fails deep down (the database, the audit hash) as a 500. Checked once here, before
+    any view, schema or transaction sees the body; the core refuses it too.
+    """
+    if not in_api() or not request.is_json:
+        return
+    places = list(surrogates_in(json_body()))
+    if places:
+        raise InvalidInput({place or "_body": [SURROGATE] for place in places})
 
 
 def init_app(app: Flask) -> Api:
@@ -27,6 +45,7 @@ def init_app(app: Flask) -> Api:
         "description": "The web pages' sign-in (at /login), for GET requests only."})
     for module in (issues, audit, reports, workflows, tokens):
         api.register_blueprint(module.blp)
+    app.before_request(refuse_lone_surrogates)
 
     @app.get("/api/docs")
     def api_docs() -> str:

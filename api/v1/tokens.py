@@ -24,7 +24,7 @@ class TokenIn(Strict):
     # Checked here like the sign-in form checks them: an e-mail with NUL or longer than its
     # column is refused as input (422), not left for PostgreSQL to refuse (a 500).
     email = fields.String(required=True, validate=[
-        validate.Length(min=1, max=EMAIL_MAX), plain_text(EMAIL_MAX)])
+        validate.Length(min=1, max=EMAIL_MAX), plain_text(EMAIL_MAX, single_line=True)])
     password = fields.String(required=True, validate=[
         validate.Length(min=1, max=PASSWORD_MAX), plain_text(PASSWORD_MAX)])
 

@@ -16,6 +16,7 @@ from wtforms import EmailField, Field, PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from api.web import i18n
+from api.web.forms import CheckedForm
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import TooManyAttempts
@@ -80,7 +81,7 @@ def _printable(form: FlaskForm, field: Field) -> None:
                                  "again."))
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(CheckedForm):
     email = EmailField(_l("E-mail address"), validators=[
         InputRequired(_l("Enter your e-mail address.")), Length(max=254), _printable])
     password = PasswordField(_l("Password"), validators=[

@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -28,11 +29,71 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from api.web import labels
+from escalation import text
 from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
 from escalation.workflow import engine
 from escalation.workflow.definition import DataField, Transition
 
 TEXT_MAX = 20_000
+
+# The core's refusals of characters (escalation/text.py), as the reader's language has them.
+_CHARACTERS = {
+    text.CONTROL: _l("The text contains control characters. Remove them and try again."),
+    text.ONE_LINE: _l("Write this on one line, without line breaks or tabs."),
+    text.SURROGATE: _l("The text contains a character that is not valid (an unpaired "
+                       "surrogate). Remove it and try again."),
+}
+_NOT_ACCEPTED = _l("This value was not accepted. Check it and try again.")
+
+
+def _scrub(value: Any) -> Any:
+    """A lone surrogate as U+FFFD: the page that shows the value again must encode it."""
+    if isinstance(value, str):
+        return text.without_surrogates(value)
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _character_refusal(field: Field) -> Any:
+    """Why the field's characters are refused (a message), or None; a lone surrogate is
+    scrubbed from what the field shows again.
+
+    A browser cannot send a lone surrogate (it sends UTF-8), but Flask-WTF also takes a
+    JSON body as the form's data, and there "\\udc00" is one.
+    """
+    raw = field.raw_data or []
+    if any(text.has_surrogate(v) for v in raw if isinstance(v, str)) or (
+            isinstance(field.data, str) and text.has_surrogate(field.data)):
+        field.raw_data, field.data = _scrub(raw), _scrub(field.data)
+        return _CHARACTERS[text.SURROGATE]
+    if not isinstance(field, StringField) or field.data is None:
+        return None
+    if not isinstance(field.data, str):  # a number or a list where text belongs (JSON)
+        field.raw_data, field.data = [""], ""
+        return _NOT_ACCEPTED
+    # A text area keeps its lines; a password is any characters but controls.
+    single = not isinstance(field, TextAreaField | PasswordField)
+    problem = text.char_problem(field.data, single_line=single)
+    return _CHARACTERS[problem] if problem else None
+
+
+class CheckedForm(FlaskForm):  # type: ignore[misc]
+    """A form whose every text field refuses what the core refuses in text: control
+    characters and lone surrogates anywhere, line breaks and tabs in a one-line field.
+
+    Said beside the field in the reader's language, before the core is asked (the core
+    refuses the same, so nothing can get past a form that forgets to check).
+    """
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        refused = {name: message for name, field in self._fields.items()
+                   if name != "csrf_token"
+                   and (message := _character_refusal(field)) is not None}
+        valid = bool(super().validate(extra_validators))
+        for name, message in refused.items():  # instead of what the other checks made of it
+            self._fields[name].errors = [message]
+        return valid and not refused
 
 
 class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
@@ -47,7 +108,7 @@ def choices(table: Mapping[str, Any], values: Sequence[str]) -> list[SelectChoic
     return [SelectChoice(v, table.get(v, v)) for v in values]
 
 
-class IssueForm(FlaskForm):  # type: ignore[misc]
+class IssueForm(CheckedForm):
     """A region's question: the same fields for a new draft and for editing one."""
 
     region = SelectField(_l("Region"), choices=[], validate_choice=True)
@@ -122,7 +183,7 @@ class IssueForm(FlaskForm):  # type: ignore[misc]
         return ok
 
 
-class VersionedForm(FlaskForm):  # type: ignore[misc]
+class VersionedForm(CheckedForm):
     """A change to an issue names the version its writer saw (the optimistic lock)."""
 
     expected_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -252,7 +313,7 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
     return out
 
 
-class UserForm(FlaskForm):  # type: ignore[misc]
+class UserForm(CheckedForm):
     email = EmailField(_l("E-mail address"), validators=[
         InputRequired(_l("Enter the e-mail address.")), Length(max=254)])
     name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
@@ -277,7 +338,7 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     add_user = SubmitField(_l("Add the person"))
 
 
-class RegionForm(FlaskForm):  # type: ignore[misc]
+class RegionForm(CheckedForm):
     code = StringField(
         _l("Code"), description=_l("Lower-case letters, digits and hyphens, for example "
                                    "pirkanmaa. Used in addresses and the API."),
@@ -289,7 +350,7 @@ class RegionForm(FlaskForm):  # type: ignore[misc]
     add_region = SubmitField(_l("Add the region"))
 
 
-class TokenForm(FlaskForm):  # type: ignore[misc]
+class TokenForm(CheckedForm):
     email = SelectField(_l("Person"), choices=[], validate_choice=True,
                         validators=[InputRequired(_l("Choose the person."))])
     name = StringField(_l("What the token is for"),
@@ -302,8 +363,7 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
 # Messages the core gives in English, as the reader's language has them.
 _CORE = {
     "This field is required.": _l("This field is required."),
-    "Contains control characters; remove them and try again.":
-        _l("The text contains control characters. Remove them and try again."),
+    **_CHARACTERS,
     "The issue needs a title, a description and a category before it is sent.":
         _l("The issue needs a title, a description and a category before it is sent."),
     "At least one statement is needed before the working group can take this up.":

@@ -6,6 +6,11 @@ the key is unique: however often (and however many at once) the sweep runs, a de
 gets one reminder and one overdue notice. A new deadline (a new stay in the state, a new
 due date) is a new key, so it is reminded of anew.
 
+A notice is about one stay of the issue in one state (and statement round) with one due
+date, and it says so in its payload; if the issue has moved on by the time the notice
+is to go (a worker was paused, Redis was down), the delivery drops it (`moot`): a
+reminder to give a statement about an issue already decided helps nobody.
+
 Who hears what, from the definition: a reminder goes to whoever must act (the body the
 state awaits), `remind_days_before` days ahead; when the date passes, the overdue notice
 goes to that body's chair and the backbone team. A deadline taken from the action's data
@@ -16,8 +21,9 @@ to the body that follows up and to the region.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +35,7 @@ from escalation.notify.recipients import chair_of
 from escalation.workflow.definition import Deadline
 
 REMINDER, OVERDUE, FOLLOW_UP = "reminder", "overdue", "follow_up"
+KINDS = (REMINDER, OVERDUE, FOLLOW_UP)
 # Bodies without a chair of their own: their chair is the body itself.
 _CHAIRLESS = ("backbone", "region")
 
@@ -117,6 +124,7 @@ def sweep(session: Session, *, now: dt.datetime) -> list[int]:
                 payload={
                     "reference": issue.reference,
                     "state": issue.state,
+                    "statement_round": issue.statement_round,
                     "deadline": notice.deadline.name,
                     "due_at": notice.due_at.isoformat(),
                     "region_id": issue.region_id,
@@ -133,4 +141,31 @@ def sweep(session: Session, *, now: dt.datetime) -> list[int]:
     return written
 
 
-__all__ = ["FOLLOW_UP", "OVERDUE", "REMINDER", "Notice", "notices_due", "sweep"]
+def moot(kind: str, payload: Mapping[str, Any], issue: Issue) -> str | None:
+    """Why a deadline notice written earlier no longer applies to `issue`, or None.
+
+    The same rule for every kind: the issue must still be in the state the notice was
+    written for, in the same statement round, with the same due date. A reminder or an
+    overdue notice is moot once the step is taken (or the issue withdrawn, closed); a
+    follow-up notice once the decided issue is closed or reopened, or its date changed.
+    Notices written before the round was recorded are judged by state and date alone.
+    """
+    if kind not in KINDS:
+        return None
+    state = payload.get("state")
+    if state is not None and issue.state != state:
+        return f"The issue is {issue.state} now; the {kind} was for {state}."
+    round_ = payload.get("statement_round")
+    if round_ is not None and issue.statement_round != round_:
+        return (f"The issue is in statement round {issue.statement_round} now; the {kind} "
+                f"was for round {round_}.")
+    due = payload.get("due_at")
+    if due is not None and (issue.due_at is None
+                            or issue.due_at != dt.datetime.fromisoformat(due)):
+        now_due = issue.due_at.isoformat() if issue.due_at is not None else "none"
+        return f"The issue's due date is {now_due} now; the {kind} was for {due}."
+    return None
+
+
+__all__ = ["FOLLOW_UP", "KINDS", "OVERDUE", "REMINDER", "Notice", "moot", "notices_due",
+           "sweep"]

@@ -10,6 +10,10 @@ Message-ID.
 What is pending after a run raises `NotYetDelivered`, and RQ runs the job again after
 the next retry interval. After the last attempt the row is `failed` and waits for a
 person (`escalation deliveries retry`).
+
+A deadline notice is checked again as it is sent: if its issue has moved on since the
+sweep wrote it (deadlines.moot: another state, round or due date), the row is
+`dropped` with the reason, not sent, and never tried again.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from escalation import db, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, OutboxMessage, Visibility
-from escalation.notify import mail, recipients, smtp
+from escalation.notify import deadlines, mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.loader import DefinitionError
@@ -49,12 +53,14 @@ class Outcome:
     pending: int = 0
     failed: int = 0
     skipped: bool = False
+    dropped: int = 0
 
     def __str__(self) -> str:
         if self.skipped:
             return f"message {self.message_id}: nothing to do"
+        dropped = f", dropped {self.dropped}" if self.dropped else ""
         return (f"message {self.message_id}: sent {self.sent}, pending {self.pending}, "
-                f"failed {self.failed}")
+                f"failed {self.failed}{dropped}")
 
 
 def max_attempts(settings: Settings) -> int:
@@ -147,6 +153,11 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
         issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
         if issue is None:  # nothing to tell about: never planned, so never here
             return DeliveryStatus.PENDING
+        if (reason := deadlines.moot(message.kind, message.payload, issue)) is not None:
+            row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
+            row.last_error = None
+            log.info("delivery %s dropped: %s", delivery_id, reason)
+            return row.status
         user = row.user
         row.attempts += 1
         try:
@@ -208,7 +219,8 @@ def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
             message.delivered_at = now
     outcome = Outcome(message_id, sent=counts[DeliveryStatus.SENT],
                       pending=counts[DeliveryStatus.PENDING],
-                      failed=counts[DeliveryStatus.FAILED])
+                      failed=counts[DeliveryStatus.FAILED],
+                      dropped=counts[DeliveryStatus.DROPPED])
     if outcome.pending:
         raise NotYetDelivered(f"{outcome}; last error: {message.last_error}")
     return outcome

@@ -9,9 +9,11 @@ it, and says nothing of its description, statements or comments.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +33,23 @@ _ENV = Environment(
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # The keys of an action's data whose text is meant for the people the mail goes to.
 GIVEN_KEYS = ("message", "answer", "reason", "note", "rationale")
+# What may not stand in a header's text: controls (C0 with CR, LF and tab; DEL; C1 with
+# NEL), the Unicode line and paragraph separators, and lone surrogates.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+
+
+def header_text(value: str) -> str:
+    """`value` as a header's text that cannot add a header: one line, no encoded words.
+
+    The input is checked (escalation/text.py), but rows stored before that may hold a line
+    break, and checked text may still hold what Python's email package *decodes*: given
+    "=?utf-8?q?x=0D=0ABcc:_evil@example.com?=" as a header's value it decodes the RFC 2047
+    encoded word, and Python 3.11 before 3.11.10 then writes the decoded line break raw (a
+    `Bcc:` header), later versions refuse to write the mail at all. So breaks and other
+    controls become spaces, and every "=?" becomes "= ?": without "=?" there is no
+    encoded word to decode (a title that really holds "=?" shows it with a space).
+    """
+    return " ".join(_UNSAFE.sub(" ", value).split()).replace("=?", "= ?")
 
 
 @dataclass(frozen=True)
@@ -126,16 +145,18 @@ def compose(
     ctx = _context(notice, locale, link, tz)
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = formataddr((to.name, to.email))
-    msg["Subject"] = ctx["subject"]
+    # An Address, not a formatted string: the name is quoted and encoded by the package,
+    # never parsed from text we put together (formataddr's output is parsed again).
+    msg["To"] = Address(display_name=header_text(to.name), addr_spec=to.email)
+    msg["Subject"] = header_text(ctx["subject"])
     msg["Message-ID"] = message_id
     msg["Date"] = format_datetime(now)
     msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Escalation-Reference"] = notice.reference
+    msg["X-Escalation-Reference"] = header_text(notice.reference)
     msg.set_content(_ENV.get_template("mail.txt").render(ctx))
     msg.add_alternative(_ENV.get_template("mail.html").render(ctx), subtype="html")
     msg["Content-Language"] = locale  # after the parts: set_content moves Content-* headers
     return msg
 
 
-__all__ = ["GIVEN_KEYS", "Notice", "Recipient", "compose", "format_date"]
+__all__ = ["GIVEN_KEYS", "Notice", "Recipient", "compose", "format_date", "header_text"]

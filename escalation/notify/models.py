@@ -21,6 +21,10 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Not sent, on purpose and for good: a deadline notice whose issue had moved on by
+    # the time it was to go (closed, decided, a new round...). Not a failure: nothing
+    # to retry, nobody to alarm; `drop_reason` says why.
+    DROPPED = "dropped"
 
 
 class Delivery(Base):
@@ -42,15 +46,21 @@ class Delivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     failed_at: Mapped[dt.datetime | None]
+    dropped_at: Mapped[dt.datetime | None]
+    drop_reason: Mapped[str | None] = mapped_column(Text)
 
     message: Mapped[OutboxMessage] = relationship()
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("outbox_id", "email"),
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')",
+                        name="status_known"),
         CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_date"),
         CheckConstraint("status <> 'failed' OR failed_at IS NOT NULL", name="failed_has_date"),
+        CheckConstraint(
+            "status <> 'dropped' OR (dropped_at IS NOT NULL AND drop_reason IS NOT NULL)",
+            name="dropped_has_date_and_reason"),
         Index("ix_deliveries_status", "status"),
     )
 

@@ -40,6 +40,7 @@ class SentMail:
     at: dt.datetime
     subject: str | None
     last_error: str | None
+    drop_reason: str | None = None  # why a dropped mail was not sent
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ def _subject(path: Path | None) -> str | None:
 
 def _row(d: Delivery, kind: str, reference: str | None, subject: str | None) -> SentMail:
     return SentMail(id=d.id, reference=reference, kind=kind, email=d.email, status=d.status,
-                    attempts=d.attempts, at=d.sent_at or d.failed_at or d.created_at,
-                    subject=subject, last_error=d.last_error)
+                    attempts=d.attempts,
+                    at=d.sent_at or d.failed_at or d.dropped_at or d.created_at,
+                    subject=subject, last_error=d.last_error, drop_reason=d.drop_reason)
 
 
 def _query() -> Select[Delivery, str, str]:  # the reference: None without an issue
@@ -89,9 +91,10 @@ def _query() -> Select[Delivery, str, str]:  # the reference: None without an is
 
 def newest(session: Session, *, mail_dir: Path | None = None,
            limit: int = NEWEST) -> list[SentMail]:
-    """The newest e-mails (sent, waiting or failed), newest first, at most `limit`."""
+    """The newest e-mails (sent, waiting, failed or dropped), newest first, at most `limit`."""
     where = mail_dir if mail_dir is not None else folder()
-    when = func.coalesce(Delivery.sent_at, Delivery.failed_at, Delivery.created_at)
+    when = func.coalesce(Delivery.sent_at, Delivery.failed_at, Delivery.dropped_at,
+                         Delivery.created_at)
     rows = session.execute(
         _query().order_by(when.desc(), Delivery.id.desc()).limit(limit)).all()
     return [_row(d, kind, reference, _subject(_file(where, d.message_id)))

@@ -43,7 +43,7 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         if key in ("title", "description"):
             limit = TITLE_MAX if key == "title" else DESCRIPTION_MAX
             problem = text_problem(value if value is not None else "", max_length=limit,
-                                   required=key == "title")
+                                   required=key == "title", single_line=key == "title")
             if problem:
                 problems.append(problem)
             else:
@@ -72,7 +72,8 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
                     problems.append(f"At most {LEGAL_REFERENCES_MAX} references.")
                 problems += sorted({
                     p for v in value
-                    if (p := text_problem(v, max_length=LEGAL_REFERENCE_MAX)) is not None
+                    if (p := text_problem(v, max_length=LEGAL_REFERENCE_MAX,
+                                          single_line=True)) is not None
                 })
         if problems:
             errors[key] = problems

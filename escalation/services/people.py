@@ -13,10 +13,12 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
 from escalation.security import hash_password, new_token, password_problem
-from escalation.text import normalise, text_problem
+from escalation.text import char_problem, normalise, text_problem
 
-REGION_CODE = re.compile(r"^[a-z0-9-]+$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Matched whole (`fullmatch`): `$` alone would let a trailing line feed through.
+REGION_CODE = re.compile(r"[a-z0-9-]+")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+NAME_MAX = 200
 TOKEN_LIFETIME = dt.timedelta(days=365)
 
 # Which body an organisation belongs to follows from the role of the person who speaks for it.
@@ -31,11 +33,11 @@ _BODY_OF_ROLE = {
 def add_region(session: Session, *, code: str, name_fi: str, name_sv: str | None = None) -> Region:
     """A new region; its code is the lower-case slug used in the API."""
     errors: dict[str, list[str]] = {}
-    if not REGION_CODE.match(code or ""):
+    if not isinstance(code, str) or not REGION_CODE.fullmatch(code):
         errors["code"] = ["Use lower-case letters, digits and hyphens (e.g. pirkanmaa)."]
-    if problem := text_problem(name_fi, max_length=200):
+    if problem := text_problem(name_fi, max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
-    if problem := text_problem(name_sv, max_length=200, required=False):
+    if problem := text_problem(name_sv, max_length=NAME_MAX, required=False, single_line=True):
         errors["name_sv"] = [problem]
     if errors:
         raise InvalidInput(errors)
@@ -71,11 +73,13 @@ def add_user(
     """A person with roles; `region` scopes a lead, `organisation` is who they speak for."""
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
-    if not EMAIL.match(email):
+    if problem := char_problem(email, single_line=True):
+        errors["email"] = [problem]
+    elif not EMAIL.fullmatch(email):
         errors["email"] = ["Not an e-mail address."]
     elif session.scalar(select(User.id).where(User.email == email)) is not None:
         errors["email"] = [f"A user with e-mail {email} already exists."]
-    if problem := text_problem(name, max_length=200):
+    if problem := text_problem(name, max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
     known_roles = {r.value for r in Role}
     unknown = [r for r in roles if r not in known_roles]
@@ -99,7 +103,8 @@ def add_user(
         problem = password_problem(password, email)
         if problem:
             errors["password"] = [problem]
-    if organisation is not None and (problem := text_problem(organisation, max_length=200)):
+    if organisation is not None and (problem := text_problem(organisation, max_length=NAME_MAX,
+                                                             single_line=True)):
         errors["organisation"] = [problem]
     bodies = {_BODY_OF_ROLE[Role(r)] for r in roles if r in _BODY_OF_ROLE}
     if organisation and len(bodies) != 1:
@@ -135,12 +140,17 @@ def create_token(
 ) -> tuple[str, ApiToken]:
     """A new bearer token for `email`; the plain token is returned once and never stored."""
     now = now or utcnow()
-    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if problem := text_problem(name, max_length=NAME_MAX, required=False, single_line=True):
+        raise InvalidInput({"name": [problem]})
+    email = (email or "").strip().lower()
+    # An address no person can have is not looked up (PostgreSQL would refuse a NUL).
+    user = None if char_problem(email, single_line=True) else session.scalar(
+        select(User).where(User.email == email))
     if user is None or not user.active:
         raise NotFound(f"No active user with e-mail {email}.")
     token, digest = new_token()
-    row = ApiToken(user_id=user.id, token_hash=digest, name=name, created_at=now,
-                   expires_at=now + lifetime)
+    row = ApiToken(user_id=user.id, token_hash=digest, name=normalise(name or ""),
+                   created_at=now, expires_at=now + lifetime)
     session.add(row)
     session.flush()
     return token, row

@@ -200,3 +200,15 @@ def test_sweep_refreshes_the_report_rollup(run: Run) -> None:
 def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPORT_ROLLUP_FROM", "many")
     refused(run("sweep"), "REPORT_ROLLUP_FROM", "'many'")
+
+
+def test_names_with_breaks_or_undecodable_bytes_are_one_line(run: Run) -> None:
+    """An argument with bytes that are not UTF-8 reaches Python as lone surrogates
+    (surrogateescape); a name with a line break would reach a mail header (issue 13)."""
+    run("init-db")
+    refused(run("add-region", "kainuu", "Kainuu\udcff"), "name", "surrogate")
+    refused(run("add-region", "kainuu", "Kainuu\nBcc: x@example.com"), "name", "single line")
+    refused(run("add-region", "kainuu\n", "Kainuu"), "code")
+    refused(run("add-user", "a@b.fi", "--name", "A\r\nBcc: x@example.com", "--role",
+                "observer"), "name", "single line")
+    refused(run("add-user", "a\udcff@b.fi", "--name", "A", "--role", "observer"), "email")

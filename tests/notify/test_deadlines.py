@@ -6,10 +6,14 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation.models import Issue
-from escalation.notify import jobs
+from escalation.models import Issue, OutboxMessage
+from escalation.notify import deadlines, failures, jobs, queue, relay
+from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
 from tests.factories import World, new_issue
 from tests.notify.conftest import Inbox, set_env
@@ -132,3 +136,139 @@ def test_closed_and_withdrawn_issues_are_not_reminded(clocked: Session, world: W
     sweep_at(T0 + 60 * DAY)
     assert not notices(inbox, "Muistutus")
     assert not notices(inbox, "Myöhässä")
+
+
+# --- Notices after the fact (issue 13, item 5) --------------------------------------------
+# The worker is paused (RQ on fakeredis, run by hand): the sweep writes and hands over the
+# notices, the issue moves on through the services, then the worker runs.
+
+
+def run_worker(conn: Redis) -> None:
+    SimpleWorker([queue.queue(conn)], connection=conn).work(burst=True, with_scheduler=True)
+
+
+def deliveries_of(session: Session, issue: Issue, kind: str) -> list[Delivery]:
+    session.expire_all()
+    return list(session.scalars(
+        select(Delivery).join(OutboxMessage, Delivery.outbox_id == OutboxMessage.id)
+        .where(OutboxMessage.issue_id == issue.id, OutboxMessage.kind == kind)))
+
+
+def in_statement_round(session: Session, w: World) -> Issue:
+    issue = new_issue(session, w, now=T0)
+    move(session, w, issue, "lead", "submit")
+    move(session, w, issue, "coordinator", "forward", now=T0 + DAY)
+    return issue
+
+
+def test_a_reminder_for_a_step_since_taken_is_dropped_not_sent(
+        clocked: Session, world: World, inbox: Inbox, fake_redis: Redis) -> None:
+    moved = in_statement_round(clocked, world)
+    waiting = in_statement_round(clocked, world)
+    run_worker(fake_redis)  # the transitions' own mails
+    due = T0 + 31 * DAY
+    sweep_at(due - 5 * DAY + dt.timedelta(hours=1))  # reminders written and queued...
+    assert deliveries_of(clocked, moved, "reminder") == []  # ...not yet worked on
+
+    # Meanwhile the group answers, the working group decides, the backbone team closes.
+    statements.add_statement(clocked, moved.reference, actor=world.member,
+                             position="supports", text="Puoltaa.", now=due - 4 * DAY)
+    clocked.commit()
+    move(clocked, world, moved, "chair", "forward_to_working_group", now=due - 4 * DAY)
+    move(clocked, world, moved, "ministry_chair", "decide",
+         {"outcome": "no_action", "rationale": "Ei tarvita."}, now=due - 3 * DAY)
+    move(clocked, world, moved, "coordinator", "close", {"note": "Valmis."},
+         now=due - 3 * DAY)
+    before = len(inbox.snapshot())
+    run_worker(fake_redis)
+
+    reminded = [m for m in inbox.snapshot()[before:] if m.message["Subject"].startswith(
+        "Muistutus")]
+    # The issue that still waits is reminded; the closed one is not.
+    assert {m.rcpt for m in reminded} == {world.member.email, world.member2.email,
+                                          world.solo_member.email, world.chair.email}
+    assert all(waiting.reference in m.message["Subject"] for m in reminded)
+    dropped = deliveries_of(clocked, moved, "reminder")
+    assert len(dropped) == 4
+    for row in dropped:
+        assert row.status == DeliveryStatus.DROPPED
+        assert row.sent_at is None
+        assert row.failed_at is None
+        assert row.last_error is None
+        assert row.drop_reason == ("The issue is closed now; the reminder was for "
+                                   "awaiting_statement.")
+        assert row.message.delivered_at is not None  # done with: never handed over again
+    assert {d.status for d in deliveries_of(clocked, waiting, "reminder")} == {
+        DeliveryStatus.SENT}
+    # Dropped is not failed: nothing to list for the operators, nothing to retry.
+    assert failures.failed(clocked) == []
+    assert relay.sweep() == 0
+    run_worker(fake_redis)
+    assert {d.status for d in deliveries_of(clocked, moved, "reminder")} == {
+        DeliveryStatus.DROPPED}
+
+
+def test_a_reminder_for_an_earlier_statement_round_is_dropped(
+        clocked: Session, world: World, inbox: Inbox, fake_redis: Redis) -> None:
+    issue = in_statement_round(clocked, world)
+    due = T0 + 31 * DAY
+    sweep_at(due - 5 * DAY + dt.timedelta(hours=1))
+    statements.add_statement(clocked, issue.reference, actor=world.member,
+                             position="supports", text="Puoltaa.", now=due - 4 * DAY)
+    clocked.commit()
+    move(clocked, world, issue, "chair", "forward_to_working_group", now=due - 4 * DAY)
+    # Back for more statements: the same state again, but round 2 with its own date.
+    move(clocked, world, issue, "ministry_chair", "request_statements",
+         {"reason": "Lisää näkemyksiä."}, now=due - 3 * DAY)
+    assert (issue.state, issue.statement_round) == ("awaiting_statement", 2)
+    run_worker(fake_redis)
+    rows = deliveries_of(clocked, issue, "reminder")
+    assert rows
+    assert {r.status for r in rows} == {DeliveryStatus.DROPPED}
+    assert {r.drop_reason for r in rows} == {
+        "The issue is in statement round 2 now; the reminder was for round 1."}
+
+
+def test_an_overdue_notice_for_a_step_since_taken_is_dropped(
+        clocked: Session, world: World, inbox: Inbox, fake_redis: Redis) -> None:
+    issue = new_issue(clocked, world, now=T0)
+    move(clocked, world, issue, "lead", "submit")
+    sweep_at(T0 + 15 * DAY)  # the triage is a day late: the overdue notice is written
+    move(clocked, world, issue, "coordinator", "forward", now=T0 + 15 * DAY)
+    run_worker(fake_redis)
+    assert not notices(inbox, "Myöhässä")
+    [row] = deliveries_of(clocked, issue, "overdue")
+    assert row.status == DeliveryStatus.DROPPED
+    assert row.drop_reason == ("The issue is awaiting_statement now; the overdue was for "
+                               "submitted.")
+
+
+def test_a_follow_up_is_dropped_once_the_issue_is_closed(
+        clocked: Session, world: World, inbox: Inbox, fake_redis: Redis) -> None:
+    issue = in_statement_round(clocked, world)
+    statements.add_statement(clocked, issue.reference, actor=world.member,
+                             position="supports", text="Puoltaa.", now=T0 + DAY)
+    clocked.commit()
+    move(clocked, world, issue, "chair", "forward_to_working_group")
+    move(clocked, world, issue, "ministry_chair", "decide",
+         {"outcome": "national_guidance", "rationale": "Ohje tarvitaan.",
+          "responsible": "STM", "follow_up_due": "2026-06-30"})
+    run_worker(fake_redis)
+    sweep_at(dt.datetime(2026, 7, 1, 8, tzinfo=dt.UTC))  # the follow-up day has come
+    move(clocked, world, issue, "coordinator", "close", {"note": "Ohje julkaistu."})
+    run_worker(fake_redis)
+    assert not notices(inbox, "Seuranta")
+    rows = deliveries_of(clocked, issue, "follow_up")
+    assert {r.email for r in rows} == {world.coordinator.email, world.lead.email}
+    assert {r.status for r in rows} == {DeliveryStatus.DROPPED}
+
+
+def test_a_notice_written_before_rounds_were_recorded_is_judged_by_state_and_date(
+        session: Session, world: World) -> None:
+    """Outbox rows of older sweeps have no `statement_round` in their payload."""
+    issue = in_statement_round(session, world)
+    assert issue.due_at is not None
+    old = {"state": "awaiting_statement", "due_at": issue.due_at.isoformat()}
+    assert deadlines.moot("reminder", old, issue) is None
+    assert deadlines.moot("reminder", {**old, "due_at": T0.isoformat()}, issue) is not None
+    assert deadlines.moot("transition", {"to_state": "submitted"}, issue) is None

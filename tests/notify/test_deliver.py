@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from rq import SimpleWorker
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from escalation.models import Issue, OutboxMessage
+from escalation.models import Issue, OutboxMessage, User
 from escalation.notify import deliver, failures, queue, recipients, relay
 from escalation.notify import mail as rendering
 from escalation.notify.models import Delivery, DeliveryStatus
@@ -293,3 +295,33 @@ def test_a_bug_while_rendering_ends_as_a_visible_failure(
     [failed] = failures.failed(relayed)
     assert failed.last_error == "ValueError: template exploded"
     assert relay.sweep() == 0
+
+
+def test_a_title_stored_before_the_checks_still_mails_safely(
+    relayed: Session, world: World, settings_env: dict[str, str]
+) -> None:
+    """Rows written before titles and names were checked (issue 13, item 4): a raw CR LF
+    in the title, an encoded CR LF in the name. The mail goes out, with a one-line
+    subject, its own headers only and its one recipient; before, it failed every time."""
+    issue = new_issue(relayed, world)
+    relayed.execute(update(Issue).where(Issue.id == issue.id).values(
+        title="Otsikko\r\nBcc: evil@example.com =?utf-8?q?x=0D=0ABcc:_evil@example.com?="))
+    relayed.execute(update(User).where(User.id == world.coordinator.user_id).values(
+        name="=?utf-8?q?K=0D=0ABcc:_evil@example.com?=\r\nBcc: evil@example.com"))
+    relayed.commit()
+    issues.transition(relayed, issue.reference, actor=world.lead, action="submit",
+                      expected_version=issue.version)
+    relayed.commit()
+
+    [row] = relayed.scalars(select(Delivery)).all()
+    assert (row.status, row.last_error) == (DeliveryStatus.SENT, None)
+    [eml] = (Path(settings_env["ESCALATION_INSTANCE"]) / "mail").glob("*.eml")
+    head = eml.read_bytes().split(b"\n\n", 1)[0].decode("ascii")
+    names = [line.split(":", 1)[0] for line in head.splitlines() if not line[:1].isspace()]
+    assert names == ["From", "To", "Subject", "Message-ID", "Date", "Auto-Submitted",
+                     "X-Escalation-Reference", "MIME-Version", "Content-Type",
+                     "Content-Language"]
+    parsed = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert [a.addr_spec for a in parsed["To"].addresses] == [world.coordinator.email]
+    assert parsed["Bcc"] is None
+    assert "Otsikko Bcc: evil@example.com = ?utf-8?q?x" in str(parsed["Subject"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -65,3 +66,52 @@ def test_an_unknown_action_or_state_falls_back_to_its_name() -> None:
     subject, text, _ = compose(notice(action="escalate_further", state="in_limbo"), "sv")
     assert "escalate further" in subject
     assert "in limbo" in text
+
+
+# Titles that tried to add a header: an RFC 2047 encoded word whose text is CR LF, raw
+# breaks (stored before titles were checked), Unicode line separators, a NEL.
+INJECTIONS = [
+    "=?utf-8?q?x=0D=0ABcc:_evil@example.com?=",
+    "Otsikko =?utf-8?q?=0D=0ABcc:_evil@example.com?= loppu",
+    "x=?utf-8?b?DQpCY2M6IGV2aWxAZXhhbXBsZS5jb20=?=",
+    "Otsikko\r\nBcc: evil@example.com",
+    "Otsikko\nBcc: evil@example.com",
+    "Otsikko\u2028Bcc: evil@example.com",
+    "Otsikko\x85Bcc: evil@example.com",
+]
+HEADERS = ["From", "To", "Subject", "Message-ID", "Date", "Auto-Submitted",
+           "X-Escalation-Reference", "MIME-Version", "Content-Type", "Content-Language"]
+
+
+def header_block(raw: bytes) -> list[str]:
+    """The names of the serialised message's top-level headers, as a receiver reads them."""
+    block = raw.split(b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n", 1)[0].decode("ascii")
+    return [line.split(":", 1)[0] for line in block.splitlines()
+            if line and not line[0].isspace()]
+
+
+@pytest.mark.parametrize("title", INJECTIONS)
+@pytest.mark.parametrize("name", ["Maija", "=?utf-8?q?M=0D=0ABcc:_evil@example.com?=",
+                                  "Maija\r\nBcc: evil@example.com", 'Eve" <evil@example.com>'])
+def test_no_title_or_name_adds_a_header(title: str, name: str) -> None:
+    """The exact payloads of issue 13, in the subject and the recipient's name: the mail
+    still goes out, with its own headers and no other, to its one recipient."""
+    msg = mail.compose(notice(title=title, kind="reminder"),
+                       mail.Recipient(name, "maija@example.fi", "fi"),
+                       sender="noreply@example.fi", message_id="<x.1@example.fi>",
+                       base_url="https://esc.example.fi", now=NOW)
+    for raw in (msg.as_bytes(), msg.as_bytes(policy=policy.SMTP)):
+        assert header_block(raw) == HEADERS
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert parsed["Bcc"] is None
+        assert [a.addr_spec for a in parsed["To"].addresses] == ["maija@example.fi"]
+        subject = str(parsed["Subject"])
+        assert not set("\r\n\u2028") & set(subject)
+        assert subject.startswith("Muistutus: ESC-2026-0042")
+
+
+def test_header_text_keeps_ordinary_titles() -> None:
+    assert mail.header_text("Perhekeskusten rahoitus – kuka maksaa?") == \
+        "Perhekeskusten rahoitus – kuka maksaa?"
+    assert mail.header_text("rivi 1\r\n\trivi 2\u2028") == "rivi 1 rivi 2"
+    assert "=?" not in mail.header_text("=?=?q?q?abc?= =?utf-8?q?x?=")

@@ -62,9 +62,11 @@ TEXT_FIELD = {"request_clarification": "message", "resubmit": "answer",
               "withdraw": "reason", "reopen": "reason"}
 
 # Any text, NUL and other control characters included: the core must refuse those as
-# bad input (PostgreSQL would otherwise fail with a DataError).
+# bad input (PostgreSQL would otherwise fail with a DataError), and lone surrogates (no
+# UTF-8 can hold them) and, in a title, line breaks.
 texts = st.one_of(
-    st.sampled_from(["", "   ", "Selkeä teksti.", "x" * 20_001, "nolla\x00merkki", "\x1f"]),
+    st.sampled_from(["", "   ", "Selkeä teksti.", "x" * 20_001, "nolla\x00merkki", "\x1f",
+                     "puoli\udc00merkki", "NEL\x85", "rivi\nrivi", "rivi\u2028rivi"]),
     st.text(st.characters(exclude_categories=["Cs"]), max_size=12),
 )
 junk_data = st.dictionaries(
@@ -97,13 +99,16 @@ def blank(value: object) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+BREAK = re.compile(r"[\t\n\r\u2028\u2029]")
 
 
-def bad(value: object, limit: int) -> bool:
-    """Non-blank text the core must refuse: control characters, or too long."""
+def bad(value: object, limit: int, *, single_line: bool = False) -> bool:
+    """Non-blank text the core must refuse: control characters (C0 but tab and line breaks,
+    DEL, C1), lone surrogates, line breaks or tabs inside a one-line value, or too long."""
     return isinstance(value, str) and not blank(value) and (
-        bool(CONTROL.search(value)) or len(value.strip()) > limit)
+        bool(CONTROL.search(value)) or len(value.strip()) > limit
+        or (single_line and bool(BREAK.search(value.strip()))))
 
 
 class ServiceMachine(RuleBasedStateMachine):
@@ -204,7 +209,7 @@ class ServiceMachine(RuleBasedStateMachine):
                visibility: str, pick: int) -> Any:
         actor = self.actor(who, lambda a: self.lead_of(a) == region, pick)
         expected: Outcome
-        if blank(title) or bad(title, 200) or region == "atlantis":
+        if blank(title) or bad(title, 200, single_line=True) or region == "atlantis":
             expected = InvalidInput
         elif self.lead_of(actor) != region:
             expected = Forbidden

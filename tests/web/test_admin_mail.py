@@ -148,3 +148,34 @@ def test_retrying_needs_the_csrf_token(app: Flask, sign_in: SignIn, world: World
     got = sign_in("admin").post("/admin/mail/retry", data={"delivery": str(failed.id)})
     assert got.status_code == 400
     assert session.get(Delivery, failed.id).status == DeliveryStatus.FAILED  # type: ignore[union-attr]
+
+
+def test_a_dropped_reminder_shows_as_not_sent_with_its_reason(
+        sign_in: SignIn, world: World, session: Session, mail_dir: Path) -> None:
+    """Dropped (issue 13, item 5) is its own state: not failed, not waiting, nothing to
+    send again; the mail's page says why it was not sent."""
+    issue = issue_in(session, world, "closed")
+    message = OutboxMessage(issue_id=issue.id, kind="reminder", recipient="backbone",
+                            payload={"state": "submitted"}, delivery_key="dropped-1",
+                            created_at=NOW, delivered_at=NOW)
+    session.add(message)
+    session.flush()
+    reason = "The issue is closed now; the reminder was for submitted."
+    dropped = Delivery(outbox_id=message.id, user_id=world.coordinator.user_id,
+                       email=world.coordinator.email, locale="fi",
+                       message_id="<dropped.1@example.fi>", status=DeliveryStatus.DROPPED,
+                       attempts=0, dropped_at=NOW, drop_reason=reason)
+    session.add(dropped)
+    session.flush()
+    c = sign_in("admin")
+    page = text_of(c.get("/admin/mail").get_data(as_text=True))
+    assert "Ei lähetetty: ei enää ajankohtainen" in page
+    assert "Ei epäonnistuneita lähetyksiä." in page
+    one = text_of(c.get(f"/admin/mail/{dropped.id}").get_data(as_text=True))
+    assert "Ei lähetetty: ei enää ajankohtainen" in one
+    assert f"Miksi sitä ei lähetetty {reason}" in one
+    sv = text_of(c.get("/admin/mail", headers={"Accept-Language": "sv"}).get_data(as_text=True))
+    assert "Inte skickat: inte längre aktuellt" in sv
+    assert c.post("/admin/mail/retry", follow_redirects=True).status_code == 200
+    session.expire_all()
+    assert session.get(Delivery, dropped.id).status == DeliveryStatus.DROPPED  # type: ignore[union-attr]
