@@ -79,6 +79,13 @@ class Settings:
     # smaller one is counted live, so small installations never see figures "as of".
     rollup_every: int = 300
     rollup_from: int = 100_000
+    # Sign-in: how many proxies in front of the app may be believed about the client's
+    # address (X-Forwarded-For); 0 trusts none, so a forged header changes nothing.
+    proxy_hops: int = 0
+    # A web session ends after this long without a request, and this long after sign-in
+    # whatever happens; sign-out and a password change end it at once (server-side).
+    session_idle_minutes: int = 480
+    session_max_days: int = 7
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -105,4 +112,8 @@ class Settings:
             sweep_every=_whole(env, "NOTIFY_SWEEP_EVERY", cls.sweep_every, minimum=1),
             rollup_every=_whole(env, "REPORT_ROLLUP_EVERY", cls.rollup_every, minimum=1),
             rollup_from=_whole(env, "REPORT_ROLLUP_FROM", cls.rollup_from),
+            proxy_hops=_whole(env, "PROXY_HOPS", cls.proxy_hops),
+            session_idle_minutes=_whole(env, "SESSION_IDLE_MINUTES", cls.session_idle_minutes,
+                                        minimum=1),
+            session_max_days=_whole(env, "SESSION_MAX_DAYS", cls.session_max_days, minimum=1),
         )

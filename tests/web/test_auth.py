@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from api import create_app
+from escalation.errors import TooManyAttempts
 from escalation.services import people, signin
 from tests.factories import PASSWORD, World, issue_in
 from tests.web.conftest import SignIn
@@ -77,13 +80,73 @@ def test_too_many_failures_give_429_with_a_clear_message(client: FlaskClient,
                                                          session: Session,
                                                          world: World) -> None:
     _person(session, world)
-    for _ in range(signin.MAX_FAILURES_PER_EMAIL):
+    for _ in range(signin.PAIR.free):
         client.post("/login", data={"email": EMAIL, "password": "wrong"})
     got = client.post("/login", data={"email": EMAIL, "password": PASSWORD})
     assert got.status_code == 429
-    assert int(got.headers["Retry-After"]) > 0
-    assert "Liian monta epäonnistunutta yritystä" in got.get_data(as_text=True)
+    assert got.headers["Retry-After"] == "2"
+    assert "Liian monta epäonnistunutta yritystä. Odota 2 sekuntia ja yritä uudelleen." \
+        in got.get_data(as_text=True)
     assert client.get("/issues/new").status_code == 302  # still not signed in
+
+
+@pytest.mark.parametrize(("lang", "seconds", "said"), [
+    ("fi", 2, "Odota 2 sekuntia"),
+    ("fi", 61, "Odota 2 minuuttia"),
+    ("sv", 900, "Vänta 15 minuter"),
+    ("en", 1, "Wait 1 second "),
+    ("en", 60, "Wait 1 minute "),
+])
+def test_the_429_page_names_the_wait_of_its_retry_after(
+        client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch,
+        lang: str, seconds: int, said: str) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise TooManyAttempts(seconds)
+
+    monkeypatch.setattr(signin, "begin", refuse)
+    client.post("/language", data={"lang": lang})
+    got = client.post("/login", data={"email": EMAIL, "password": "wrong"})
+    assert got.status_code == 429
+    minutes_or_seconds = int(said.split()[1])
+    header = int(got.headers["Retry-After"])
+    assert header == (minutes_or_seconds * 60 if header >= 60 else minutes_or_seconds)
+    assert said in got.get_data(as_text=True)
+
+
+def test_forged_forwarded_addresses_lock_nobody_out_behind_one_proxy(
+        session: Session, world: World) -> None:
+    """The lock-out of issue 13: 30 failures through a one-hop proxy, each with a forged
+    X-Forwarded-For, then someone else's correct sign-in."""
+    _person(session, world)
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PROXY_HOPS": 1})
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches the app from the proxy
+    attacker = app.test_client()
+    answers = []
+    for i in range(30):
+        # The client forges the first value; the proxy appends the address it saw.
+        forwarded = f"203.0.113.{i}, 198.51.100.66"
+        target = EMAIL if i in (0, 10) else f"guess{i}@uusimaa.test"
+        got = attacker.post("/login", data={"email": target, "password": "wrong"},
+                            headers={"X-Forwarded-For": forwarded}, environ_base=proxy)
+        answers.append(got.status_code)
+    someone = app.test_client()
+    got = someone.post("/login", data={"email": EMAIL, "password": PASSWORD},
+                       headers={"X-Forwarded-For": "192.0.2.10"}, environ_base=proxy)
+    assert got.status_code == 302
+    assert someone.get("/issues/new").status_code == 200
+    # The forged values bought nothing: the attacker's one address was slowed.
+    assert answers[:signin.ADDRESS.free] == [200] * signin.ADDRESS.free
+    assert set(answers[signin.ADDRESS.free:]) == {429}
+
+
+def test_without_proxy_hops_a_forwarded_address_is_not_believed(session: Session,
+                                                                world: World) -> None:
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    c = app.test_client()
+    answers = [c.post("/login", data={"email": f"guess{i}@uusimaa.test", "password": "x"},
+                      headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+               for i in range(signin.ADDRESS.free + 1)]
+    assert answers[-1] == 429  # one address, however many forwarded values it sent
 
 
 def test_sign_out_keeps_the_language(client: FlaskClient, session: Session,
