@@ -193,3 +193,18 @@ def test_sweep_refreshes_the_report_rollup(run: Run) -> None:
 def test_a_bad_setting_is_one_line(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPORT_ROLLUP_FROM", "many")
     refused(run("sweep"), "REPORT_ROLLUP_FROM", "'many'")
+
+
+def test_set_password_changes_it_and_ends_the_web_sessions(run: Run) -> None:
+    run("init-db")
+    run("add-user", "x@y.fi", "--name", "X", "--role", "observer", "--password", GOOD_PASSWORD)
+    result = run("set-password", "X@y.fi", "--password", "uusi salasana on pitkä")
+    assert result.exit_code == 0, result.output
+    assert "sessions have ended" in result.stdout
+    with db.transaction() as s:
+        user = s.scalar(select(User).where(User.email == "x@y.fi"))
+        assert user is not None
+        assert verify_password(user.password_hash, "uusi salasana on pitkä")
+        assert user.session_version == 1  # every session begun before is refused
+    refused(run("set-password", "x@y.fi", "--password", "short"), "password")
+    refused(run("set-password", "nobody@y.fi", "--password", GOOD_PASSWORD), "nobody@y.fi")
