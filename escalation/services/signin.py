@@ -204,8 +204,12 @@ def finish(session: Session, attempt: Attempt, *, password: str,
         session.execute(_insert(session).values(
             key=known, failures=0, blocked_until=NO_WAIT, last_at=now
         ).on_conflict_do_update(index_elements=[t.key], set_={"last_at": now}))
-    session.execute(delete(SigninThrottle).where(
+    # Forget what no longer slows anyone, a bounded batch at a time. Rows another sign-in
+    # holds are skipped (PostgreSQL), so this never waits on, or deadlocks with, a claim.
+    stale = (select(t.key).where(
         t.last_at < now - FORGET, t.blocked_until <= now,
-        or_(~t.key.startswith(f"{KNOWN}:"), t.last_at < now - KNOWN_FOR)))
+        or_(~t.key.startswith(f"{KNOWN}:"), t.last_at < now - KNOWN_FOR))
+        .limit(200).with_for_update(skip_locked=True))
+    session.execute(delete(SigninThrottle).where(t.key.in_(stale)))
     return user if ok else None
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.errors import TooManyAttempts
-from escalation.models import User
+from escalation.models import SigninThrottle, User
 from escalation.services import people, signin
 from tests.factories import PASSWORD
 
@@ -147,3 +148,18 @@ def test_the_refusal_says_the_wait_its_retry_after_names(given: int, said: str,
     refused = TooManyAttempts(given)
     assert refused.detail.endswith(said)
     assert refused.retry_after == header
+
+
+def test_what_no_longer_slows_anyone_is_forgotten(session: Session, victim: User) -> None:
+    attempt(session, VICTIM, PASSWORD, "192.0.2.10", T0)  # makes the address known
+    attempt(session, "x@pirha.test", "wrong", "198.51.100.7", T0)
+    keys = set(session.scalars(select(SigninThrottle.key)))
+    assert "k:maija@pirha.test|192.0.2.10" in keys
+    assert "p:x@pirha.test|198.51.100.7" in keys
+    attempt(session, "y@pirha.test", "wrong", "198.51.100.8", T0 + 2 * signin.FORGET)
+    keys = set(session.scalars(select(SigninThrottle.key)))
+    assert "p:x@pirha.test|198.51.100.7" not in keys  # the old streak is gone
+    assert "k:maija@pirha.test|192.0.2.10" in keys  # the known address is kept
+    later = T0 + signin.KNOWN_FOR + dt.timedelta(days=1)
+    attempt(session, "y@pirha.test", "wrong", "198.51.100.8", later)
+    assert "k:maija@pirha.test|192.0.2.10" not in set(session.scalars(select(SigninThrottle.key)))
