@@ -39,14 +39,15 @@ def upgrade() -> None:
         batch_op.drop_index('ix_signin_attempts_email_at')
         batch_op.drop_index('ix_signin_attempts_address_at')
     op.drop_table('signin_attempts')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(),
-                                      server_default=sa.text('0'), nullable=False))
+    # In place, not batch mode (which on SQLite copies `users`, and dropping the old copy
+    # fails its foreign keys once people have issues): both databases add such a column.
+    op.add_column('users', sa.Column('session_version', sa.Integer(),
+                                     server_default=sa.text('0'), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('session_version')
+    # In place too: SQLite (3.35+) drops a plain column without copying the table.
+    op.execute('ALTER TABLE users DROP COLUMN session_version')
     op.create_table('signin_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
