@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import errors, v1, web
 from escalation import db, runtime
@@ -19,6 +20,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                             MAX_CONTENT_LENGTH=settings.max_content_length)
     if test_config:
         app.config.update(test_config)
+    hops = int(app.config.get("PROXY_HOPS", settings.proxy_hops))
+    if hops:
+        # The client's address and scheme from that many proxies' X-Forwarded-For and
+        # -Proto, and no further: a value the client wrote itself is never believed. The
+        # host is not taken from headers; BASE_URL names the service's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("TESTING"):
         runtime.start()
     errors.init_app(app)

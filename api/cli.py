@@ -320,6 +320,18 @@ def add_user(email: str, name: str, roles: tuple[str, ...], region: str | None,
                    err=True)
 
 
+@cli.command("set-password")
+@click.argument("email")
+@click.password_option(help="The new sign-in password (at least 12 characters); asked for "
+                       "twice when not given.")
+def set_password(email: str, password: str) -> None:
+    """Set the sign-in password of EMAIL; every web session they have ends."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        user = people.set_password(session, email=email, password=password)
+        click.echo(f"Password set for {user.email}; their web sessions have ended.")
+
+
 @cli.command("create-token")
 @click.argument("email")
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")

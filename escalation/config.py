@@ -117,6 +117,13 @@ class Settings:
                 f"{name} is not set: with a database server (DATABASE_URL) the service "
                 f"needs {name} from the environment, the same on every host"
             )
+    # Sign-in: how many proxies in front of the app may be believed about the client's
+    # address (X-Forwarded-For); 0 trusts none, so a forged header changes nothing.
+    proxy_hops: int = 0
+    # A web session ends after this long without a request, and this long after sign-in
+    # whatever happens; sign-out and a password change end it at once (server-side).
+    session_idle_minutes: int = 480
+    session_max_days: int = 7
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -159,4 +166,8 @@ class Settings:
                                     minimum=1),
             checkpoint_mail=env.get("AUDIT_CHECKPOINT_MAIL") or None,
             missing_keys=missing,
+            proxy_hops=_whole(env, "PROXY_HOPS", cls.proxy_hops),
+            session_idle_minutes=_whole(env, "SESSION_IDLE_MINUTES", cls.session_idle_minutes,
+                                        minimum=1),
+            session_max_days=_whole(env, "SESSION_MAX_DAYS", cls.session_max_days, minimum=1),
         )

@@ -56,11 +56,21 @@ class Unauthenticated(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """Too many failed sign-ins lately; `retry_after` seconds until the next try."""
+    """Too many failed sign-ins lately; `retry_after` seconds until the next try.
+
+    A wait of a minute or more is rounded up to whole minutes, so that the text a person
+    reads ("wait 3 minutes") and the Retry-After header name the same moment.
+    """
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed attempts; try again in {retry_after // 60 + 1} min.")
-        self.retry_after = retry_after
+        seconds = max(1, retry_after)
+        if seconds >= 60:
+            seconds = -(-seconds // 60) * 60
+        minutes = seconds // 60
+        wait = (f"{minutes} minute{'s' * (minutes != 1)}" if seconds >= 60
+                else f"{seconds} second{'s' * (seconds != 1)}")
+        super().__init__(f"Too many failed attempts; try again in {wait}.")
+        self.retry_after = seconds
 
 
 class InProgress(DomainError):

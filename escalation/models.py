@@ -113,6 +113,10 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Raised by sign-out and a password change: a web session carries the number it
+    # began with, and one that no longer matches has ended (server-side, so a copied
+    # cookie dies with it).
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -395,21 +399,20 @@ class IdempotencyKey(Base):
     __table_args__ = (UniqueConstraint("user_id", "key"),)
 
 
-class SigninAttempt(Base):
-    """A sign-in try, kept briefly, so the limit holds across processes and hosts."""
+class SigninThrottle(Base):
+    """How hard one sign-in key is being tried: a streak of failures and a wait.
 
-    __tablename__ = "signin_attempts"
+    Keys name what is slowed: an e-mail from one address, an address, an e-mail from
+    anywhere; a "known" key records that an e-mail signed in from an address. One row
+    per key, claimed by one atomic statement, so the limit holds across processes.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    address: Mapped[str] = mapped_column(String(64))
-    succeeded: Mapped[bool]
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __tablename__ = "signin_throttles"
 
-    __table_args__ = (
-        Index("ix_signin_attempts_email_at", "email", "at"),
-        Index("ix_signin_attempts_address_at", "address", "at"),
-    )
+    key: Mapped[str] = mapped_column(String(330), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[dt.datetime]
+    last_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class StageVisit(Base):

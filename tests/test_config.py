@@ -9,6 +9,15 @@ from escalation.config import SettingError, Settings
 BASE = {"AUDIT_KEY": "k", "SECRET_KEY": "k"}
 
 
+def test_proxy_hops_and_session_limits_are_read() -> None:
+    default = Settings.from_env(BASE)
+    assert (default.proxy_hops, default.session_idle_minutes, default.session_max_days) == (
+        0, 480, 7)
+    s = Settings.from_env({**BASE, "PROXY_HOPS": "1", "SESSION_IDLE_MINUTES": "30",
+                           "SESSION_MAX_DAYS": "2"})
+    assert (s.proxy_hops, s.session_idle_minutes, s.session_max_days) == (1, 30, 2)
+
+
 def test_numbers_and_lists_are_read() -> None:
     s = Settings.from_env({**BASE, "REPORT_ROLLUP_FROM": "0", "REPORT_ROLLUP_EVERY": "60",
                            "NOTIFY_RETRY_INTERVALS": "5, 30", "NOTIFY_SWEEP_EVERY": ""})
@@ -19,7 +28,8 @@ def test_numbers_and_lists_are_read() -> None:
 @pytest.mark.parametrize(("name", "value"), [
     ("REPORT_ROLLUP_FROM", "abc"), ("REPORT_ROLLUP_FROM", "-1"), ("REPORT_ROLLUP_EVERY", "0"),
     ("NOTIFY_SWEEP_EVERY", "1.5"), ("NOTIFY_STALE_AFTER", "ten"),
-    ("NOTIFY_RETRY_INTERVALS", "10,x"),
+    ("NOTIFY_RETRY_INTERVALS", "10,x"), ("PROXY_HOPS", "-1"), ("PROXY_HOPS", "one"),
+    ("SESSION_IDLE_MINUTES", "0"), ("SESSION_MAX_DAYS", "1.5"),
 ])
 def test_a_bad_value_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingError) as refused:

@@ -42,9 +42,11 @@ class TokenOut(Out):
 def post_token(data: dict[str, Any]) -> dict[str, Any]:
     """Exchange e-mail and password for a bearer token (failures are rate limited)."""
     now = utcnow()
-    with db.transaction() as session:  # committed even on failure: the attempt counts
-        user = signin.authenticate(session, email=data["email"], password=data["password"],
-                                   address=request.remote_addr or "unknown", now=now)
+    with db.transaction() as session:  # the attempt counts from here, before the check
+        attempt = signin.begin(session, email=data["email"],
+                               address=request.remote_addr or "unknown", now=now)
+    with db.transaction() as session:
+        user = signin.finish(session, attempt, password=data["password"], now=now)
         if user is not None:
             token, row = people.create_token(session, email=user.email, name="API", now=now)
             answer = {"token": token, "expires_at": row.expires_at}

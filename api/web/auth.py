@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_url,
+    login_user,
+    logout_user,
+)
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, Field, PasswordField
@@ -17,15 +35,22 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from api.web import i18n
 from api.web.forms import CheckedForm
-from escalation import db
+from escalation import db, runtime
 from escalation.db import utcnow
 from escalation.errors import TooManyAttempts
 from escalation.policy import Actor
-from escalation.services import actors, signin
+from escalation.services import actors, people, signin
 
 bp = Blueprint("auth", __name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 login_manager = LoginManager()
+# What a web session carries besides Flask-Login's user id: the person's session version
+# when it began (sign-out and a new password raise it, which ends the session
+# server-side) and when it began and was last used (epoch seconds), for the absolute and
+# idle limits. The cookie is signed, so none of them can be forged or moved.
+VERSION, SINCE, SEEN = "_session_version", "_signed_in_at", "_seen_at"
+SEEN_EVERY = 60  # seconds: how stale "last used" may get before the cookie is rewritten
+_ENDED = "escalation_session_ended"
 
 
 class WebUser(UserMixin):  # type: ignore[misc]  # flask-login ships no type hints
@@ -52,15 +77,73 @@ def session_actor() -> Actor | None:
     return current_user.actor if current_user.is_authenticated else None
 
 
+def session_marks(version: int, now: dt.datetime) -> dict[str, int]:
+    """The marks a new web session starts with (the sign-in form and the tests' fixture)."""
+    stamp = int(now.timestamp())
+    return {VERSION: version, SINCE: stamp, SEEN: stamp}
+
+
+def _within_limits(now: dt.datetime) -> bool:
+    """Whether the session's marks are there and neither idle nor absolute limit has passed."""
+    marks = [session.get(VERSION), session.get(SINCE), session.get(SEEN)]
+    if not all(isinstance(mark, int) for mark in marks):
+        return False  # a session from before the limits, or not made by signing in
+    settings, stamp = runtime.settings(), now.timestamp()
+    return (stamp - session[SEEN] <= settings.session_idle_minutes * 60
+            and stamp - session[SINCE] <= settings.session_max_days * 86400)
+
+
 @login_manager.user_loader
 def _load(user_id: str) -> WebUser | None:
+    """The session's person, if the session has not ended; the one query of a page.
+
+    The session's version is checked in the query that reads the person anyway, so
+    ending sessions server-side costs no extra query.
+    """
     try:
         uid = int(user_id)
     except ValueError:
         return None
-    with db.transaction() as s:
-        found = actors.actor_for(s, uid)
-    return WebUser(found) if found else None
+    now = utcnow()
+    found = None
+    if _within_limits(now):
+        with db.transaction() as s:
+            found = actors.actor_for(s, uid, session_version=session[VERSION])
+    if found is None:
+        _end_session()
+        return None
+    if now.timestamp() - session[SEEN] >= SEEN_EVERY:
+        session[SEEN] = int(now.timestamp())
+    return WebUser(found)
+
+
+def _end_session() -> None:
+    """Forget an ended session's person (the language stays) and say so to the next page."""
+    for key in ("_user_id", "_fresh", VERSION, SINCE, SEEN):
+        session.pop(key, None)
+    setattr(g, _ENDED, True)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Response:
+    """To the sign-in page, saying why: a session that ended, or none at all."""
+    if g.get(_ENDED):
+        flash(gettext("Your session has ended and you have been signed out. Sign in again."),
+              "info")
+    else:
+        flash(gettext("Sign in to see this page."), "info")
+    return redirect(login_url("web.auth.login", next_url=request.url))
+
+
+def wait_message(seconds: int) -> str:
+    """The 429 page's text, naming the same wait as its Retry-After (`seconds`)."""
+    if seconds >= 60:
+        return ngettext("Too many failed attempts. Wait %(num)d minute and try again.",
+                        "Too many failed attempts. Wait %(num)d minutes and try again.",
+                        seconds // 60)
+    return ngettext("Too many failed attempts. Wait %(num)d second and try again.",
+                    "Too many failed attempts. Wait %(num)d seconds and try again.",
+                    seconds)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -96,17 +179,16 @@ def login() -> Any:
     form = LoginForm()
     status, headers = 200, {}
     if form.validate_on_submit():
+        now = utcnow()
         try:
-            with db.transaction() as s:  # committed on failure too: the attempt counts
-                user = signin.authenticate(s, email=form.email.data, password=form.password.data,
-                                           address=request.remote_addr or "unknown",
-                                           now=utcnow())
-                signed_in = WebUser(Actor.of(user)) if user is not None else None
+            with db.transaction() as s:  # the attempt counts from here, before the check
+                attempt = signin.begin(s, email=form.email.data,
+                                       address=request.remote_addr or "unknown", now=now)
+            with db.transaction() as s:
+                user = signin.finish(s, attempt, password=form.password.data, now=now)
+                signed_in = (WebUser(Actor.of(user)), user.session_version) if user else None
         except TooManyAttempts as exc:
-            minutes = exc.retry_after // 60
-            form.form_errors.append(gettext(
-                "Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                minutes=minutes))
+            form.form_errors.append(wait_message(exc.retry_after))
             status, headers = 429, {"Retry-After": str(exc.retry_after)}
         else:
             if signed_in is not None:
@@ -114,7 +196,8 @@ def login() -> Any:
                 session.clear()  # a fresh session on sign-in: nothing carried over but language
                 if lang:
                     i18n.remember(lang)
-                login_user(signed_in)
+                login_user(signed_in[0])
+                session.update(session_marks(signed_in[1], now))
                 return redirect(safe_next(request.args.get("next"))
                                 or url_for("web.home.index"))
             form.form_errors.append(gettext("The e-mail address or the password is wrong."))
@@ -123,7 +206,14 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Sign out (a POST with the form's token, so no other site can sign you out)."""
+    """Sign out (a POST with the form's token, so no other site can sign you out).
+
+    Ends the person's sessions server-side, on every device: a copy of the cookie taken
+    before is refused from now on.
+    """
+    if current_user.is_authenticated:
+        with db.transaction() as s:
+            people.end_sessions(s, actor().user_id)
     lang = session.get(i18n.SESSION_KEY)
     logout_user()
     session.clear()
@@ -136,9 +226,9 @@ def logout() -> Response:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "web.auth.login"
-    login_manager.login_message = _l("Sign in to see this page.")
-    login_manager.login_message_category = "info"
-    login_manager.localize_callback = str  # flash the translated text, not a lazy object
     # "basic": a changed address or browser makes the session non-fresh. "strong" would
     # sign people out whenever their address changes (mobile networks, proxies).
     login_manager.session_protection = "basic"
+    # The signed cookie is refused past the absolute limit even before the marks are read.
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(
+        days=runtime.settings().session_max_days)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
@@ -132,6 +132,34 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def set_password(session: Session, *, email: str, password: str) -> User:
+    """Give a person a new sign-in password, and end every web session they have.
+
+    A changed password is often the answer to a stolen one: a session someone else
+    opened with the old password must not outlive it.
+    """
+    email = (email or "").strip().lower()
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise NotFound(f"No user with e-mail {email}.")
+    if problem := password_problem(password, email):
+        raise InvalidInput({"password": [problem]})
+    user.password_hash = hash_password(password)
+    session.flush()
+    end_sessions(session, user.id)
+    return user
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every web session of this person, on every device (sign-out, new password).
+
+    Sessions carry the version they began with; raising it here refuses them all from
+    the next request, however the cookie was kept or copied.
+    """
+    session.execute(update(User).where(User.id == user_id)
+                    .values(session_version=User.session_version + 1))
 
 
 def create_token(

@@ -212,3 +212,18 @@ def test_names_with_breaks_or_undecodable_bytes_are_one_line(run: Run) -> None:
     refused(run("add-user", "a@b.fi", "--name", "A\r\nBcc: x@example.com", "--role",
                 "observer"), "name", "single line")
     refused(run("add-user", "a\udcff@b.fi", "--name", "A", "--role", "observer"), "email")
+
+
+def test_set_password_changes_it_and_ends_the_web_sessions(run: Run) -> None:
+    run("init-db")
+    run("add-user", "x@y.fi", "--name", "X", "--role", "observer", "--password", GOOD_PASSWORD)
+    result = run("set-password", "X@y.fi", "--password", "uusi salasana on pitkä")
+    assert result.exit_code == 0, result.output
+    assert "sessions have ended" in result.stdout
+    with db.transaction() as s:
+        user = s.scalar(select(User).where(User.email == "x@y.fi"))
+        assert user is not None
+        assert verify_password(user.password_hash, "uusi salasana on pitkä")
+        assert user.session_version == 1  # every session begun before is refused
+    refused(run("set-password", "x@y.fi", "--password", "short"), "password")
+    refused(run("set-password", "nobody@y.fi", "--password", GOOD_PASSWORD), "nobody@y.fi")

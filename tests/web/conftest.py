@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api import create_app
+from api.web import auth
+from escalation.db import utcnow
 from escalation.policy import Actor
 from tests.factories import World
 
@@ -39,6 +41,7 @@ def sign_in(app: Flask, world: World) -> SignIn:
         with c.session_transaction() as s:
             s["_user_id"] = str(actor.user_id)
             s["_fresh"] = True
+            s.update(auth.session_marks(0, utcnow()))  # a new person's sessions: version 0
         return c
 
     return _sign_in
