@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from api import create_app
+from api.web import auth
+from escalation.db import utcnow
 from escalation.services import comments
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn, text_of
@@ -98,6 +100,7 @@ def test_the_form_needs_the_csrf_token(session: Session, world: World) -> None:
     with c.session_transaction() as s:
         s["_user_id"] = str(world.coordinator.user_id)
         s["_fresh"] = True
+        s.update(auth.session_marks(0, utcnow()))  # as a sign-in leaves them
     issue = issue_in(session, world, "submitted", description=NAME)
     got = _redact(c, issue.reference, 1, issue.version, field="description", reason="Nimi.")
     assert got.status_code == 400
