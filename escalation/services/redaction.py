@@ -1,10 +1,12 @@
 """Redaction: the backbone team removes a text written by mistake (a child's name, say)
 from an issue's record and from wherever the text shows, with a reason.
 
-What stays: the event, its stored hash, and the SHA-256 of the removed text (in the
-marker that takes the text's place, escalation/redacted.py); a new `redact` event in
-the issue's chain, signed like any other, records who removed which field of which
-event, why, the event's hash and the SHA-256 of its text after the removal, so
+What stays: the event, its stored hash, and a keyed digest of the removed text (an
+HMAC under a key derived from the audit key, in the marker that takes the text's place,
+escalation/redacted.py: a plain hash would let any reader confirm a guessed name); a new
+`redact` event in the issue's chain, signed like any other, records who removed which
+field of which event, why, the event's hash and the SHA-256 of its text after the
+removal (that text holds only the marker, so its plain hash gives nothing away), so
 `verify-audit` still proves the chain (audit.py `_walk`). The region's leads are told.
 """
 
@@ -27,7 +29,7 @@ from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
 from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor
-from escalation.redacted import REDACTED_TEXT, digest, is_marker, marker
+from escalation.redacted import MARKER_KEY, REDACTED_TEXT, is_marker, marker
 from escalation.services.access import claim, get_visible, user_of
 from escalation.text import normalise, text_problem
 
@@ -153,8 +155,10 @@ def redact(
                else ".")]})
     path = _path(field)
     original = str(_get(event.data, path))
+    key = runtime.settings().audit_key
+    hidden = marker(key, original)
     data = copy.deepcopy(event.data)
-    _set(data, path, marker(original))
+    _set(data, path, hidden)
     _rewrite(session, event, path, data)
     after = audit.event_text(issue.reference, event.seq, audit.at_text(event.at), event.actor_id,
                              event.actor, event.action, event.from_state, event.to_state,
@@ -162,9 +166,9 @@ def redact(
     _scrub(session, issue, event.action, path[0], original)
     issue.updated_at = now
     recorded = audit.append(
-        session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
+        session, issue, key=key, actor=user_of(session, actor),
         action=AuditAction.REDACT, now=now, from_state=issue.state, to_state=issue.state,
-        data={"event_seq": event.seq, "field": field, "text_sha256": digest(original),
+        data={"event_seq": event.seq, "field": field, "text_hmac": hidden[MARKER_KEY],
               "event_hash": event.hash,
               "redacted_sha256": hashlib.sha256(after.encode()).hexdigest(),
               "reason": normalise(reason)})

@@ -3,8 +3,12 @@ the issue's JSON, its audit trail and the CSV."""
 
 from __future__ import annotations
 
+import hashlib
+
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from escalation import runtime
 from escalation.redacted import REDACTED_TEXT, marker
 from escalation.services import comments
 from tests.api.conftest import Call
@@ -12,6 +16,11 @@ from tests.api.test_issues_api import is_problem
 from tests.factories import World, issue_in
 
 NAME = "Ville Virtanen (Kivikoulu, 5 lk)"
+
+
+def _marker(text: str) -> dict[str, str]:
+    """The marker the service leaves for `text`, under the test settings' audit key."""
+    return marker(runtime.settings().audit_key, text)
 
 
 def _path(reference: str) -> str:
@@ -44,7 +53,7 @@ def test_redacting_takes_the_text_out_of_every_answer(call: Call, session: Sessi
         assert detail["title"] == REDACTED_TEXT
         trail = call(who, "GET", f"/api/v1/issues/{issue.reference}/audit").get_json()
         assert NAME not in str(trail)
-        assert trail[0]["data"]["description"] == marker(NAME)
+        assert trail[0]["data"]["description"] == _marker(NAME)
         assert [e["action"] for e in trail][-3:] == ["redact", "redact", "redact"]
         csv = call(who, "GET", "/api/v1/reports/issues.csv").get_data(as_text=True)
         assert NAME not in csv
@@ -73,3 +82,28 @@ def test_refusals(call: Call, session: Session, world: World) -> None:
     assert call("coordinator", "POST", _path(issue.reference), json=body).status_code == 201
     again = is_problem(call("coordinator", "POST", _path(issue.reference), json=body), 422)
     assert "field" in again["errors"]
+
+
+def test_a_guess_at_the_redacted_text_cannot_be_confirmed(call: Call, session: Session,
+                                                          world: World) -> None:
+    """Whoever reads the trail (an observer of a public issue, say) or the database must
+    not be able to test a guessed name: neither the text nor its plain SHA-256 is kept
+    anywhere they can read it, only an HMAC under a key outside the database."""
+    issue = issue_in(session, world, "submitted", description=NAME)
+    done = call("coordinator", "POST", _path(issue.reference), json={
+        "event_seq": 1, "field": "description", "reason": "Lapsen nimi."})
+    assert done.status_code == 201
+    guess = hashlib.sha256(NAME.encode()).hexdigest()
+    for leaked in (NAME, guess, guess.upper()):
+        for who in ("coordinator", "lead", "observer"):
+            trail = call(who, "GET", f"/api/v1/issues/{issue.reference}/audit")
+            assert trail.status_code == 200
+            assert leaked not in trail.get_data(as_text=True)
+        session.flush()
+        for row in session.execute(text(
+                "SELECT * FROM audit_events WHERE issue_id = :i"), {"i": issue.id}):
+            assert leaked not in str(tuple(row))
+        redact_data = session.execute(text(
+            "SELECT data FROM audit_events WHERE issue_id = :i AND action = 'redact'"),
+            {"i": issue.id}).scalar_one()
+        assert leaked not in str(redact_data)

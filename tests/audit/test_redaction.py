@@ -26,6 +26,11 @@ from tests.factories import World, issue_in
 NAME = "Maija Meikäläinen, 9 v."
 
 
+def _marker(text: str) -> dict[str, str]:
+    """The marker the service leaves for `text`, under the test settings' audit key."""
+    return marker(runtime.settings().audit_key, text)
+
+
 def _redacted(session: Session, world: World) -> Issue:
     """Submitted (2 events), the description redacted (event 3 attests event 1)."""
     issue = issue_in(session, world, "submitted", description=NAME, title="Otsikko")
@@ -126,7 +131,7 @@ def test_a_redaction_without_a_redact_event_is_caught(session: Session, world: W
     issue = issue_in(session, world, "submitted", description=NAME)
     session.flush()
     data = _data(session, issue, 1)
-    data["description"] = marker(NAME)
+    data["description"] = _marker(NAME)
     tamper(session, "UPDATE audit_events SET data = :data WHERE id = :id",
            data=data, id=_id(session, issue, 1))
     found = bad(session)
@@ -152,7 +157,7 @@ def test_a_plain_update_is_still_refused(session: Session, world: World) -> None
     issue = issue_in(session, world, "submitted", description=NAME)
     session.flush()
     event_id = _id(session, issue, 1)
-    proper = json_text({**_data(session, issue, 1), "description": marker(NAME)})
+    proper = json_text({**_data(session, issue, 1), "description": _marker(NAME)})
     _refused(session, "UPDATE audit_events SET data = CAST(:d AS json) WHERE id = :id",
              d=proper, id=event_id)
     _refused(session, "DELETE FROM audit_events WHERE id = :id", id=event_id)
@@ -161,17 +166,28 @@ def test_a_plain_update_is_still_refused(session: Session, world: World) -> None
 
 @pg_only
 def test_the_function_refuses_what_is_not_a_redaction(session: Session, world: World) -> None:
+    """The trigger has no key to recompute the digest with: it holds the marker to its
+    shape, exactly {"redacted": "<64 lowercase hex>"} where a string was, nothing else
+    of the row changed."""
     assert is_pg(session)
     issue = issue_in(session, world, "submitted", description=NAME, title="Otsikko")
     session.flush()
     event_id = _id(session, issue, 1)
     data = _data(session, issue, 1)
     call = "SELECT audit_redact(:id, CAST(:path AS text[]), :d)"
-    wrong_digest = {**data, "description": {"redacted": "0" * 64}}
-    other_field_too = {**data, "description": marker(NAME), "title": "Muu"}
-    not_a_string = {**data, "category": marker(str(data["category"]))}
-    for path, new in [("{description}", wrong_digest), ("{description}", other_field_too),
-                      ("{title}", {**data, "description": marker(NAME)}),  # another path
+    proper = _marker(NAME)
+    hex64 = proper["redacted"]
+    misshapen: list[object] = [
+        {"redacted": hex64.upper()}, {"redacted": hex64[:-1]}, {"redacted": hex64 + "0"},
+        {"redacted": hex64 + "\n"}, {"redacted": "g" * 64}, {"redacted": None},
+        {"redacted": 1}, {"redacted": [hex64]}, {"redacted": {"redacted": hex64}},
+        {"redacted": hex64, "text": NAME}, {"Redacted": hex64}, {}, hex64, "[redacted]",
+        None, [proper]]
+    other_field_too = {**data, "description": proper, "title": "Muu"}
+    not_a_string = {**data, "category": _marker(str(data["category"]))}
+    for path, new in [*[("{description}", {**data, "description": m}) for m in misshapen],
+                      ("{description}", other_field_too),
+                      ("{title}", {**data, "description": proper}),  # another path
                       ("{nothing}", data), ("{category}", not_a_string | {"category": None})]:
         _refused(session, call, id=event_id, path=path, d=json_text(new))
     # The setting the function uses lets nothing else through either.
@@ -180,9 +196,27 @@ def test_the_function_refuses_what_is_not_a_redaction(session: Session, world: W
     session.execute(text("SELECT set_config('escalation.redact_path', '', true)"))
     # A proper redaction passes, and the setting is cleared again afterwards.
     session.execute(text(call), {"id": event_id, "path": "{description}",
-                                 "d": json_text({**data, "description": marker(NAME)})})
+                                 "d": json_text({**data, "description": proper})})
     assert session.execute(text(
         "SELECT current_setting('escalation.redact_path', true)")).scalar_one() == ""
+    assert _data(session, issue, 1)["description"] == proper
+
+
+@pg_only
+def test_a_well_shaped_marker_nobody_attested_is_caught(session: Session,
+                                                        world: World) -> None:
+    """The trigger lets any well-shaped marker through (it cannot check the digest); the
+    chain then reports the redaction nobody signed, as it would a deletion."""
+    assert is_pg(session)
+    issue = issue_in(session, world, "submitted", description=NAME)
+    session.flush()
+    data = _data(session, issue, 1)
+    session.execute(text("SELECT audit_redact(:id, CAST(:path AS text[]), :d)"),
+                    {"id": _id(session, issue, 1), "path": "{description}",
+                     "d": json_text({**data, "description": {"redacted": "0" * 64}})})
+    found = bad(session)
+    assert (found.issue, found.seq, found.reason) == (
+        issue.reference, 1, "redacted without a redaction event")
 
 
 @pg_only
@@ -209,9 +243,9 @@ def test_a_role_without_update_redacts_through_the_function(session: Session,
                                 {"id": event_id})
             session.execute(text("SELECT audit_redact(:id, CAST(:p AS text[]), :d)"),
                             {"id": event_id, "p": "{description}",
-                             "d": json_text({**data, "description": marker(NAME)})})
+                             "d": json_text({**data, "description": _marker(NAME)})})
             session.execute(text("RESET ROLE"))
-        assert _data(session, issue, 1)["description"] == marker(NAME)
+        assert _data(session, issue, 1)["description"] == _marker(NAME)
     finally:
         session.execute(text("RESET ROLE"))
         session.execute(text(f"REVOKE ALL ON audit_events FROM {role}"))

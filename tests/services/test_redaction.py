@@ -3,11 +3,15 @@ chain still verifies, the redaction is recorded and the region is told."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import audit, runtime
+from escalation import audit, audit_key, runtime
 from escalation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from escalation.models import Comment, Decision, Issue, OutboxMessage, Statement
 from escalation.redacted import REDACTED_TEXT, digest, marker
@@ -15,6 +19,11 @@ from escalation.services import comments, issues, reading, redaction, statements
 from tests.factories import World, issue_in
 
 NAME = "Matti Meikäläinen (s. 2012)"
+
+
+def _marker(text: str) -> dict[str, str]:
+    """The marker the service leaves for `text`, under the test settings' audit key."""
+    return marker(runtime.settings().audit_key, text)
 
 
 def _event(session: Session, issue: Issue, action: str) -> audit.AuditEvent:
@@ -42,17 +51,34 @@ def test_redacting_the_description_keeps_the_chain_and_clears_the_issue(
     assert issue.version == version + 1 == done.version
     session.expire_all()
     stored = _event(session, issue, "create")
-    assert stored.data["description"] == marker(NAME) == {"redacted": digest(NAME)}
+    key = runtime.settings().audit_key
+    assert stored.data["description"] == _marker(NAME) == {"redacted": digest(key, NAME)}
     assert stored.hash == create.hash
     recorded = _event(session, issue, "redact")
     assert recorded.actor == world.coordinator.email
     assert recorded.data["event_seq"] == create.seq
     assert recorded.data["field"] == "description"
-    assert recorded.data["text_sha256"] == digest(NAME)
+    assert recorded.data["text_hmac"] == digest(key, NAME)
+    assert "text_sha256" not in recorded.data
     assert recorded.data["event_hash"] == create.hash
     assert recorded.data["reason"] == "Lapsen nimi."
     assert (issue.audit_seq, issue.audit_head) == (recorded.seq, recorded.hash)
     assert _verified(session).ok
+
+
+def test_the_digest_is_keyed() -> None:
+    """An HMAC under a key derived for redactions only: not the text's plain SHA-256
+    (a reader could test guessed names against it), not the audit key used directly,
+    and another audit key gives another digest."""
+    key = b"k" * 32
+    made = digest(key, NAME)
+    assert re.fullmatch(r"[0-9a-f]{64}", made)
+    assert made != hashlib.sha256(NAME.encode()).hexdigest()
+    assert made != hmac.new(key, NAME.encode(), hashlib.sha256).hexdigest()
+    assert made == hmac.new(audit_key.derive(key, "escalation redaction digest"),
+                            NAME.encode(), hashlib.sha256).hexdigest()
+    assert made != digest(b"x" * 32, NAME)
+    assert marker(key, NAME) == {"redacted": made}
 
 
 def test_every_place_the_text_is_kept_is_cleared(session: Session, world: World) -> None:
@@ -95,8 +121,8 @@ def test_a_decision_and_a_transitions_text(session: Session, world: World) -> No
     session.expire_all()
     assert session.get(Decision, issue.decision_id).rationale == REDACTED_TEXT  # type: ignore[union-attr]
     data = _event(session, issue, "decide").data
-    assert data["rationale"] == marker(NAME)
-    assert data["comment"] == marker(NAME)
+    assert data["rationale"] == _marker(NAME)
+    assert data["comment"] == _marker(NAME)
     assert data["responsible"] == "STM"
     assert _verified(session).ok  # two redactions of one event: the newer attests it
 
@@ -111,7 +137,7 @@ def test_one_reference_of_a_list(session: Session, world: World) -> None:
     session.expire_all()
     assert issue.legal_references == ["LSL 25 §", REDACTED_TEXT]
     assert _event(session, issue, "create").data["legal_references"] == ["LSL 25 §",
-                                                                        marker(NAME)]
+                                                                        _marker(NAME)]
     assert _verified(session).ok
 
 

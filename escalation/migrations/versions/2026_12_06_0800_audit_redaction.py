@@ -1,13 +1,16 @@
 """Redaction: on PostgreSQL the append-only trigger lets through one kind of UPDATE of
 an audit event, a redaction, and `audit_redact()` makes one.
 
-A redaction replaces one string in an event's `data` with {"redacted": "<sha256 hex of
-the string>"}; nothing else of the row may change. The trigger checks exactly that
-itself (the path comes in the transaction-local setting `escalation.redact_path`), so
-whoever sets the setting can do no more than a redaction: anybody may set a custom
-setting, which is why the trigger does not trust it for anything but the path. A
-redaction nobody attested in the chain with a signed `redact` event is reported by
-`verify-audit`, as a deletion would be.
+A redaction replaces one string in an event's `data` with {"redacted": "<64 hex>"};
+nothing else of the row may change. The trigger checks exactly that itself (the path
+comes in the transaction-local setting `escalation.redact_path`), so whoever sets the
+setting can do no more than a redaction: anybody may set a custom setting, which is why
+the trigger does not trust it for anything but the path. The trigger checks the
+marker's shape, not its digest: the digest is an HMAC under a key derived from the audit
+key (a plain hash of a child's name would let any reader confirm a guess), and the
+database never holds that key. What the marker stands for is proved by the chain: a
+redaction nobody attested with a signed `redact` event is reported by `verify-audit`,
+as a deletion would be.
 
 `audit_redact(event_id, path, new_data)` is SECURITY DEFINER: it runs as the table's
 owner, so a web app role that may only SELECT and INSERT audit events can still redact
@@ -43,10 +46,12 @@ BEGIN
                IS NOT DISTINCT FROM
                (OLD.id, OLD.issue_id, OLD.seq, OLD.at, OLD.actor_id, OLD.actor, OLD.action,
                 OLD.from_state, OLD.to_state, OLD.prev_hash, OLD.hash)
-           AND NEW.data::jsonb = jsonb_set(
-                OLD.data::jsonb, redact_path,
-                jsonb_build_object('redacted', encode(sha256(convert_to(
-                    OLD.data::jsonb #>> redact_path, 'UTF8')), 'hex')))
+           -- exactly {"redacted": "<64 lowercase hex>"}: one key, its value a string
+           AND NEW.data::jsonb #> redact_path = jsonb_build_object(
+                'redacted', NEW.data::jsonb #>> (redact_path || 'redacted'::text))
+           AND NEW.data::jsonb #>> (redact_path || 'redacted'::text) ~ '^[0-9a-f]{64}$'
+           AND NEW.data::jsonb = jsonb_set(OLD.data::jsonb, redact_path,
+                                           NEW.data::jsonb #> redact_path)
         THEN
             RETURN NEW;
         END IF;
