@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, Field, PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from api.errors import note_refusal
 from api.web import i18n
 from api.web.forms import CheckedForm
 from escalation import db, runtime
@@ -190,6 +191,7 @@ def login() -> Any:
         except TooManyAttempts as exc:
             form.form_errors.append(wait_message(exc.retry_after))
             status, headers = 429, {"Retry-After": str(exc.retry_after)}
+            note_refusal("too-many-attempts")
         else:
             if signed_in is not None:
                 lang = session.get(i18n.SESSION_KEY)
@@ -201,6 +203,10 @@ def login() -> Any:
                 return redirect(safe_next(request.args.get("next"))
                                 or url_for("web.home.index"))
             form.form_errors.append(gettext("The e-mail address or the password is wrong."))
+            # 401, as the API's token request answers: the refusal log then has a line
+            # for every failed sign-in on the pages too (whoever watches for guessing).
+            status = 401
+            note_refusal("wrong-credentials")
     return render_template("web/auth/login.html", form=form), status, headers
 
 

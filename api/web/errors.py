@@ -153,7 +153,7 @@ def _note_form_errors(_app: Flask, *, template: Any, context: dict[str, Any],
         for form in value.values() if isinstance(value, dict) else (value,):
             if isinstance(form, FlaskForm) and form.errors:
                 fields += ["_form" if name is None else str(name) for name in form.errors]
-    if fields:
+    if fields and g.get("refusal") is None:  # a view that said why keeps its reason
         note_refusal("invalid-input", fields)
 
 

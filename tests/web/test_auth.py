@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from flask import Flask
@@ -66,7 +67,7 @@ def test_a_wrong_password_is_said_plainly_and_the_email_kept(client: FlaskClient
     _person(session, world)
     got = client.post("/login", data={"email": EMAIL, "password": "wrong"})
     html = got.get_data(as_text=True)
-    assert got.status_code == 200
+    assert got.status_code == 401
     assert "Sähköpostiosoite tai salasana on väärin." in html
     assert f'value="{EMAIL}"' in html
     assert 'role="alert"' in html
@@ -138,7 +139,7 @@ def test_forged_forwarded_addresses_lock_nobody_out_behind_one_proxy(
     assert got.status_code == 302
     assert someone.get("/issues/new").status_code == 200
     # The forged values bought nothing: the attacker's one address was slowed.
-    assert answers[:signin.ADDRESS.free] == [200] * signin.ADDRESS.free
+    assert answers[:signin.ADDRESS.free] == [401] * signin.ADDRESS.free
     assert set(answers[signin.ADDRESS.free:]) == {429}
 
 
@@ -308,3 +309,20 @@ def test_the_session_limits_are_settings(client: FlaskClient, session: Session,
     assert client.get("/issues/new").status_code == 200
     clock[0] += dt.timedelta(minutes=31)
     assert _signed_out(client)
+
+
+def test_a_failed_sign_in_is_a_line_in_the_refusal_log(client: FlaskClient, session: Session,
+                                                       world: World,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """Whoever watches for password guessing sees failed sign-ins on the pages as on the
+    API: one line each, without the address tried or the password."""
+    _person(session, world)
+    caplog.set_level(logging.INFO, logger="api.refusals")
+    got = client.post("/login", data={"email": EMAIL, "password": "wrong guess"})
+    assert got.status_code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.refusals"]
+    assert len(lines) == 1
+    assert "status=401 reason=wrong-credentials" in lines[0]
+    assert "user=anonymous" in lines[0]
+    assert EMAIL not in caplog.text
+    assert "wrong guess" not in caplog.text
