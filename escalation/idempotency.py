@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -114,3 +114,20 @@ def _sqlstate(exc: OperationalError) -> str | None:
     """The SQLSTATE of a driver's error (psycopg 3 and psycopg2 name it differently)."""
     orig = exc.orig
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def scrub(session: Session, removed: str, replacement: str) -> None:
+    """Take a redacted text out of the answers kept for replay (services/redaction.py).
+
+    A kept answer is JSON as the API wrote it, so the text may stand there with its
+    non-ASCII letters as \\u escapes or as they are: both spellings are replaced, and a
+    retry within the key's lifetime gets the answer without the text.
+    """
+    spellings = {(json.dumps(removed, ensure_ascii=ascii_only)[1:-1],
+                  json.dumps(replacement, ensure_ascii=ascii_only)[1:-1])
+                 for ascii_only in (True, False)}
+    for old, new in sorted(spellings):
+        session.execute(update(IdempotencyKey)
+                        .where(IdempotencyKey.body.contains(old, autoescape=True))
+                        .values(body=func.replace(IdempotencyKey.body, old, new))
+                        .execution_options(synchronize_session=False))

@@ -23,7 +23,7 @@ from sqlalchemy import Table, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from escalation import audit, outbox, runtime
+from escalation import audit, idempotency, outbox, runtime
 from escalation.audit import AuditAction
 from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
@@ -164,6 +164,7 @@ def redact(
                              event.actor, event.action, event.from_state, event.to_state,
                              audit.data_text(data))
     _scrub(session, issue, event.action, path[0], original)
+    idempotency.scrub(session, original, REDACTED_TEXT)
     issue.updated_at = now
     recorded = audit.append(
         session, issue, key=key, actor=user_of(session, actor),

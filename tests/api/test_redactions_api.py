@@ -107,3 +107,26 @@ def test_a_guess_at_the_redacted_text_cannot_be_confirmed(call: Call, session: S
             "SELECT data FROM audit_events WHERE issue_id = :i AND action = 'redact'"),
             {"i": issue.id}).scalar_one()
         assert leaked not in str(redact_data)
+
+
+def test_a_replayed_answer_no_longer_carries_the_redacted_text(call: Call,
+                                                               world: World) -> None:
+    """An Idempotency-Key keeps the first answer for a day, to replay it to a retry; that
+    answer held the text, so a redaction takes the text out of it as well."""
+    body = {"title": "Kysymys huoltajuudesta", "description": f"Lapsi: {NAME}. Äiti pyytää.",
+            "region": "uusimaa", "category": "legislation", "submit": True}
+    key = {"Idempotency-Key": "lomake-1"}
+    first = call("lead", "POST", "/api/v1/issues", json=body, headers=key)
+    assert first.status_code == 201
+    reference = first.get_json()["reference"]
+    assert call("coordinator", "POST", _path(reference), json={
+        "event_seq": 1, "field": "description", "reason": "Lapsen nimi."}).status_code == 201
+
+    replayed = call("lead", "POST", "/api/v1/issues", json=body, headers=key)
+    assert replayed.status_code == 201
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    answer = replayed.get_data(as_text=True)
+    assert NAME not in answer
+    assert "pyyt" not in answer  # no part of the text, in either JSON spelling of "ä"
+    assert replayed.get_json()["description"] == REDACTED_TEXT
+    assert replayed.get_json()["reference"] == reference
