@@ -230,7 +230,7 @@ def _missing(conn: Connection, heads: list[str]) -> list[Missing]:
             if issue is None:
                 found.append(Missing(ref, seq, "deleted",
                                      f"issue deleted: the checkpoint recorded it with {seq} "
-                                     "events"))
+                                     f"event{'s' * (seq != 1)}"))
             elif issue[1] < seq:
                 found.append(Missing(
                     ref, issue[1] + 1, "truncated",
