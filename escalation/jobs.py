@@ -1,4 +1,10 @@
-"""The periodic jobs: take ids or nothing, open their own sessions, safe to run twice."""
+"""The periodic jobs: take ids or nothing, open their own sessions, safe to run twice.
+
+They live beside the services, not in notify/: they use both (the relay and the
+deadlines, the report rollup and the audit checkpoint), so only this module imports
+both folders, and notify/ never imports services/ (tests/test_layout.py). The worker
+(notify/worker.py) is handed `PERIODIC` by its caller, the command line.
+"""
 
 from __future__ import annotations
 
