@@ -126,7 +126,8 @@ class OutboxSession(Session):
     rows are relayed only once they are committed, and only rows that were. The relay
     is per factory (`notify.relay.install` sets it on the class `sessionmaker` made for
     that factory, so sessions already open get it too); without one (tests, scripts) the
-    rows wait for the sweep.
+    rows wait for the sweep. Commit with `commit()` (as `transaction()` does): a
+    `with session.begin():` block commits without it, and its rows wait for the sweep.
     """
 
     relay: ClassVar[OutboxRelay | None] = None
