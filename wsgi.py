@@ -4,10 +4,8 @@ import sys
 
 from api import create_app
 from escalation.config import SettingError
-from escalation.notify import relay
 
 try:
     app = create_app()
 except SettingError as exc:  # one line naming the variable, not a traceback per worker
     sys.exit(f"escalation: {exc}")
-relay.install()  # outbox rows go to the job queue right after the commit that wrote them

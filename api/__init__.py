@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import errors, v1, web
 from escalation import db, runtime
+from escalation.notify import relay
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -28,6 +29,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("TESTING"):
         runtime.start()
+        # Outbox rows go to the job queue right after the commit that wrote them: every
+        # app, however it is served (gunicorn `wsgi:app`, `escalation serve`), not a test's.
+        relay.install()
     errors.init_app(app)
     v1.init_app(app)
     web.init_app(app)

@@ -19,12 +19,12 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_key, checkpoint, db, demo, privileges, runtime
+from escalation import audit, audit_key, checkpoint, db, demo, jobs, privileges, runtime
 from escalation.config import SettingError, Settings
 from escalation.errors import DomainError, InvalidInput
 from escalation.migrate import upgrade
 from escalation.models import Role
-from escalation.notify import failures, jobs, relay
+from escalation.notify import failures, relay
 from escalation.notify import worker as notify_worker
 from escalation.services import people
 from escalation.workflow.loader import DefinitionError
@@ -215,7 +215,7 @@ def serve(host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, _exit)
     if not runtime.settings().redis_url:
         # No Redis, so no worker: this process runs the periodic sweeps itself.
-        notify_worker.start_inline_sweeps(runtime.settings())
+        notify_worker.start_inline_sweeps(runtime.settings(), jobs.PERIODIC)
     app = create_app()
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C stops)")
     app.run(host=host, port=port, use_reloader=False, threaded=True)
@@ -231,7 +231,7 @@ def worker(burst: bool) -> None:
         raise Refusal("REDIS_URL is not set; the worker needs a Redis server "
                       "(without one, `escalation serve` runs the jobs itself)")
     try:
-        notify_worker.run(settings, burst=burst)
+        notify_worker.run(settings, jobs.PERIODIC, burst=burst)
     except RedisError as exc:
         raise Refusal(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
 

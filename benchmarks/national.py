@@ -29,9 +29,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from benchmarks import generate, pg, timing
-from escalation import audit, db, migrate, runtime
+from escalation import audit, db, jobs, migrate, runtime
 from escalation.models import Issue, Region, User
-from escalation.notify import jobs
 from escalation.services import people
 
 FULL = {"postgresql": 1_000_000, "sqlite": 100_000}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -105,10 +105,68 @@ def _sqlite_transactions(eng: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+class OutboxRelay(Protocol):
+    """Who takes the outbox rows of a committed transaction (escalation/notify/relay.py)."""
+
+    def marks_on_write(self) -> bool:
+        """Whether rows are written as handed over already: it hands them over at commit."""
+        ...
+
+    def after_commit(self, ids: Sequence[int], *, marked: bool) -> None:
+        """Hand the committed rows over; never raises (the change is made)."""
+        ...
+
+
+class OutboxSession(Session):
+    """A session whose commit hands the outbox rows it wrote to its factory's relay.
+
+    The hand-over is an explicit call in `commit()`, not a session event: `outbox.add_for`
+    reports the ids it writes (`wrote_outbox`), `commit()` commits and then calls
+    `relay.after_commit` with them, and a rollback (or a failed commit) forgets them, so
+    rows are relayed only once they are committed, and only rows that were. The relay
+    is per factory (`notify.relay.install` sets it on the class `sessionmaker` made for
+    that factory, so sessions already open get it too); without one (tests, scripts) the
+    rows wait for the sweep. Commit with `commit()` (as `transaction()` does): a
+    `with session.begin():` block commits without it, and its rows wait for the sweep.
+    """
+
+    relay: ClassVar[OutboxRelay | None] = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outbox: list[int] = []
+        self._outbox_marked = True
+
+    def wrote_outbox(self, ids: Sequence[int], *, marked: bool) -> None:
+        """Note outbox rows this transaction wrote (`marked`: as handed over already)."""
+        self._outbox.extend(ids)
+        self._outbox_marked = self._outbox_marked and marked
+
+    def _take_outbox(self) -> tuple[list[int], bool]:
+        ids, marked = self._outbox, self._outbox_marked
+        self._outbox, self._outbox_marked = [], True
+        return ids, marked
+
+    def commit(self) -> None:
+        ids, marked = self._take_outbox()  # taken first: a commit that fails sends nothing
+        super().commit()
+        if ids and self.relay is not None:
+            self.relay.after_commit(ids, marked=marked)
+
+    def rollback(self) -> None:
+        self._take_outbox()
+        super().rollback()
+
+    def close(self) -> None:
+        self._take_outbox()
+        super().close()
+
+
 # Set by configure(); tests replace `session_factory` with one bound to a rolled-back
-# outer transaction.
+# outer transaction (of the same class, so a relay can be installed on it).
 engine: Engine | None = None
-session_factory: sessionmaker[Session] = sessionmaker(expire_on_commit=False)
+session_factory: sessionmaker[OutboxSession] = sessionmaker(class_=OutboxSession,
+                                                            expire_on_commit=False)
 
 
 def configure(url: str) -> Engine:
@@ -126,9 +184,15 @@ READ_ONLY = "escalation_read_only"
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One unit of work: commit if the block ends normally, roll back if it raises."""
-    with session_factory.begin() as session:
+    """One unit of work: commit if the block ends normally, roll back if it raises.
+
+    The commit is the session's own `commit()`, which then hands the outbox rows the
+    block wrote to the relay (OutboxSession); leaving the block by an exception closes
+    the session, which rolls back and forgets them.
+    """
+    with session_factory() as session:
         yield session
+        session.commit()
 
 
 @contextmanager

@@ -2,6 +2,10 @@
 
 Rows are handed to the job queue only after the commit, so a rolled-back change sends
 nothing and a queue that is down loses nothing: the row waits for the next relay.
+
+The hand-over is explicit on both sides: `add_for` tells the session which rows it wrote
+(`OutboxSession.wrote_outbox`), and the session's `commit()` passes them to the relay
+installed on its factory (escalation/db.py). Nothing is agreed through `session.info`.
 """
 
 from __future__ import annotations
@@ -12,19 +16,11 @@ from typing import cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from escalation.db import OutboxSession
 from escalation.models import AuditEvent, Issue, OutboxMessage
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 _INSERT = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
-
-# The relay's side of the bargain (escalation/notify/relay.py), kept in `session.info`.
-# The relay sets RELAYED when it hands the transaction's new rows over after the commit,
-# and MARK_ON_WRITE when it does so with Redis, right after the commit; it reads back
-# the ids written here (WRITTEN) and those written as handed over already (MARKED).
-RELAYED = "escalation.outbox.relayed"
-MARK_ON_WRITE = "escalation.outbox.mark_on_write"
-WRITTEN = "escalation.outbox.written_ids"
-MARKED = "escalation.outbox.marked_ids"
 
 
 def add_for(
@@ -40,8 +36,11 @@ def add_for(
     ids included, but not as objects of the session. With a relay that hands the rows
     over right after the commit, they are written as handed over already: no second
     transaction has to mark them (relay.py says what happens if the hand-over fails).
+    A session without a relay (not an OutboxSession, or none installed) leaves the rows
+    to the sweep.
     """
-    marked = bool(session.info.get(MARK_ON_WRITE))
+    unit = session if isinstance(session, OutboxSession) else None
+    marked = unit is not None and unit.relay is not None and unit.relay.marks_on_write()
     rows = [
         {
             "issue_id": issue.id,
@@ -65,8 +64,6 @@ def add_for(
     if not rows:
         return []
     ids = list(session.execute(_INSERT, rows).scalars())
-    if session.info.get(RELAYED):
-        session.info.setdefault(WRITTEN, []).extend(ids)
-        if marked:
-            session.info.setdefault(MARKED, []).extend(ids)
+    if unit is not None:
+        unit.wrote_outbox(ids, marked=marked)
     return [OutboxMessage(id=row_id, **row) for row_id, row in zip(ids, rows, strict=True)]

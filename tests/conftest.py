@@ -130,7 +130,8 @@ def session(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session
     with engine.connect() as conn:
         outer = conn.begin()
         factory = sessionmaker(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+            bind=conn, class_=db.OutboxSession, join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
         )
         monkeypatch.setattr(db, "session_factory", factory)
         with factory() as s:

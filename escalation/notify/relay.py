@@ -1,11 +1,16 @@
 """The outbox relay: committed outbox rows become `deliver` jobs.
 
 Twice over, so nothing waits long and nothing is lost: right after the commit that wrote
-them (a session event, so no service has to remember), and by a periodic sweep that
-hands over whatever is still waiting: rows written while Redis was down, and rows whose
-job was lost (a worker killed, a Redis restarted empty). On PostgreSQL the sweep claims
-its rows with `FOR UPDATE SKIP LOCKED`, so relays running side by side never hand over
-the same row twice; SQLite's writer lock serializes them anyway.
+them, and by a periodic sweep that hands over whatever is still waiting: rows written
+while Redis was down, and rows whose job was lost (a worker killed, a Redis restarted
+empty). On PostgreSQL the sweep claims its rows with `FOR UPDATE SKIP LOCKED`, so relays
+running side by side never hand over the same row twice; SQLite's writer lock
+serializes them anyway.
+
+Right after the commit is an explicit call, not a session event: `install()` gives a
+session factory this relay, and its sessions' `commit()` (db.OutboxSession) calls
+`after_commit` with the ids `outbox.add_for` wrote in that transaction. `create_app`
+installs it for every app but a test's, and the command line for every command.
 
 Handing over twice is harmless all the same: delivery is idempotent (deliver.py).
 """
@@ -18,10 +23,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import event, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation import db, outbox, runtime
+from escalation import db, runtime
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
 from escalation.notify import queue
@@ -29,9 +34,6 @@ from escalation.notify.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
-_NEW = "escalation.notify.new_outbox_ids"
-_MARKED = "escalation.notify.marked_outbox_rows"
-_INSTALLED = "_escalation_relay_installed"
 BATCH = 500
 _clients: dict[str, Redis] = {}
 
@@ -43,78 +45,43 @@ def _client(url: str) -> Redis:
     return _clients[url]
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """With Redis, new rows are written as handed over already (see `_hand_over_marked`)."""
-    if not runtime.settings().redis_url:
-        return
-    for obj in session.new:
-        if isinstance(obj, OutboxMessage) and obj.enqueued_at is None:
-            obj.enqueued_at = obj.created_at or utcnow()
-            session.info.setdefault(_MARKED, set()).add(obj)
+class Relay:
+    """The relay as a session factory's `OutboxSession.relay` (db.OutboxRelay)."""
+
+    def marks_on_write(self) -> bool:
+        """With Redis, rows are written as handed over already (see `_hand_over_marked`)."""
+        return bool(runtime.settings().redis_url)
+
+    def after_commit(self, ids: Sequence[int], *, marked: bool) -> None:
+        if marked:
+            _hand_over_marked(ids)
+        else:
+            hand_off(ids)
 
 
-def _after_begin(session: Session, _transaction: Any, _connection: Any) -> None:
-    """Tell `outbox.add_for` (Core inserts, no flush) what `_before_flush` does for objects."""
-    session.info[outbox.RELAYED] = True
-    session.info[outbox.MARK_ON_WRITE] = bool(runtime.settings().redis_url)
+RELAY = Relay()
 
 
-def _after_flush(session: Session, _context: Any) -> None:
-    new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
-    if new:
-        session.info.setdefault(_NEW, []).extend(new)
+def _factory_class(factory: sessionmaker[Any] | None) -> type[db.OutboxSession]:
+    """The class `sessionmaker` made for this factory alone (one per factory)."""
+    target = factory if factory is not None else db.session_factory
+    if not issubclass(target.class_, db.OutboxSession):
+        raise TypeError("the relay needs a factory of db.OutboxSession sessions")
+    return target.class_
 
 
-def _after_commit(session: Session) -> None:
-    _forget_flags(session)
-    # Rows added as objects (flushed) and rows written with Core (outbox.add_for).
-    ids: list[int] = session.info.pop(_NEW, []) + session.info.pop(outbox.WRITTEN, [])
-    marked_objects: set[OutboxMessage] = session.info.pop(_MARKED, set())
-    marked = {m.id for m in marked_objects} | set(session.info.pop(outbox.MARKED, []))
-    if not ids:
-        return
-    if marked == set(ids):
-        _hand_over_marked(ids)
-    else:
-        hand_off(ids)
-
-
-def _forget_flags(session: Session) -> None:
-    """Until the next transaction begins: the relay may be uninstalled in between."""
-    session.info.pop(outbox.RELAYED, None)
-    session.info.pop(outbox.MARK_ON_WRITE, None)
-
-
-def _after_rollback(session: Session) -> None:
-    _forget_flags(session)
-    for key in (_NEW, _MARKED, outbox.WRITTEN, outbox.MARKED):
-        session.info.pop(key, None)
-
-
-def install(factory: sessionmaker[Session] | None = None) -> None:
+def install(factory: sessionmaker[Any] | None = None) -> None:
     """Relay the outbox rows of every transaction `factory`'s sessions commit (once each)."""
-    target = factory if factory is not None else db.session_factory
-    # A mark on the factory itself: SQLAlchemy's event registry is keyed by id(), and a
-    # new factory at a dead one's address would look as if it were listened to already.
-    if getattr(target, _INSTALLED, False):
-        return
-    setattr(target, _INSTALLED, True)
-    event.listen(target, "after_begin", _after_begin)
-    event.listen(target, "before_flush", _before_flush)
-    event.listen(target, "after_flush", _after_flush)
-    event.listen(target, "after_commit", _after_commit)
-    event.listen(target, "after_rollback", _after_rollback)
+    _factory_class(factory).relay = RELAY
 
 
-def uninstall(factory: sessionmaker[Session] | None = None) -> None:
-    target = factory if factory is not None else db.session_factory
-    if getattr(target, _INSTALLED, False):
-        setattr(target, _INSTALLED, False)
-        event.remove(target, "after_begin", _after_begin)
-        event.remove(target, "before_flush", _before_flush)
-        event.remove(target, "after_flush", _after_flush)
-        event.remove(target, "after_commit", _after_commit)
-        event.remove(target, "after_rollback", _after_rollback)
+def uninstall(factory: sessionmaker[Any] | None = None) -> None:
+    _factory_class(factory).relay = None
+
+
+def installed(factory: sessionmaker[Any] | None = None) -> bool:
+    """Whether `factory`'s sessions (by default the app's) hand their rows over at commit."""
+    return _factory_class(factory).relay is not None
 
 
 def _mark_handed_over(session: Session, ids: Sequence[int], now: dt.datetime) -> None:
@@ -155,7 +122,7 @@ def hand_off(ids: Sequence[int], *, now: dt.datetime | None = None) -> int:
 def _hand_over_marked(ids: Sequence[int]) -> None:
     """Enqueue rows the change's own transaction already marked handed over; never raises.
 
-    Marking them inside the change (`_before_flush`) spares every request a second
+    Marking them inside the change (`outbox.add_for`) spares every request a second
     transaction after its commit. If Redis refuses, the mark is taken back, so the next
     sweep hands them over; if even that fails (or the process dies right after the
     commit), the rows count as lost jobs and a sweep hands them over once
@@ -221,4 +188,4 @@ def sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
             return total
 
 
-__all__ = ["hand_off", "install", "sweep", "uninstall"]
+__all__ = ["RELAY", "Relay", "hand_off", "install", "installed", "sweep", "uninstall"]

@@ -1,6 +1,7 @@
 """`escalation worker`: RQ's worker with its scheduler, the periodic sweeps, JSON job lines.
 
-The periodic jobs are registered here, by the service, not in a crontab: a ticker thread
+The periodic jobs (escalation/jobs.py, handed in by the caller so that notify/ need not
+import what they use) are offered here, by the service, not in a crontab: a ticker thread
 in every worker offers each sweep once per `sweep_every` seconds, and a Redis key set
 with NX (expiring after the interval) lets only one worker of many enqueue it. When Redis
 restarts empty the key is gone too, and the next tick enqueues the sweep at once.
@@ -28,7 +29,7 @@ from rq.exceptions import StopRequested
 
 from escalation import db
 from escalation.config import Settings
-from escalation.notify import jobs, queue
+from escalation.notify import queue
 
 job_log = logging.getLogger("escalation.jobs")
 log = logging.getLogger(__name__)
@@ -96,8 +97,10 @@ def _drop_pool_in_child() -> None:
         db.engine.dispose(close=False)  # the parent's connections stay the parent's
 
 
-def offer_periodic(conn: Redis, settings: Settings, name: str,
-                   funcs: tuple[Callable[..., Any], ...] = jobs.PERIODIC) -> list[str]:
+Periodic = tuple[Callable[..., Any], ...]
+
+
+def offer_periodic(conn: Redis, settings: Settings, name: str, funcs: Periodic) -> list[str]:
     """Enqueue each periodic job nobody has enqueued in this interval; their names."""
     q = queue.queue(conn)
     offered = []
@@ -110,10 +113,11 @@ def offer_periodic(conn: Redis, settings: Settings, name: str,
     return offered
 
 
-def _tick(conn: Redis, settings: Settings, name: str, stop: threading.Event) -> None:
+def _tick(conn: Redis, settings: Settings, name: str, funcs: Periodic,
+          stop: threading.Event) -> None:
     while True:
         try:
-            offer_periodic(conn, settings, name)
+            offer_periodic(conn, settings, name, funcs)
         except RedisError as exc:  # Redis away: RQ's own loop waits for it too
             log.warning("periodic jobs: Redis unreachable: %s", exc)
         if stop.wait(min(1.0, settings.sweep_every)):
@@ -135,8 +139,9 @@ _fork_hook = threading.Lock()
 _fork_hooked: list[bool] = []
 
 
-def run(settings: Settings, *, burst: bool = False) -> None:
-    """Work the queue until stopped (or, with `burst`, until it is empty)."""
+def run(settings: Settings, periodic: Periodic, *, burst: bool = False) -> None:
+    """Work the queue until stopped (or, with `burst`, until it is empty), offering the
+    `periodic` jobs once per sweep interval."""
     if not settings.redis_url:
         raise ValueError("the worker needs REDIS_URL")
     conn = queue.connect(settings.redis_url, patient=True)
@@ -152,8 +157,9 @@ def run(settings: Settings, *, burst: bool = False) -> None:
         while True:
             worker = Worker([queue.queue(conn)], connection=conn)
             if ticker is None:
-                ticker = threading.Thread(target=_tick, args=(conn, settings, worker.name, stop),
-                                          name="periodic", daemon=True)
+                ticker = threading.Thread(
+                    target=_tick, args=(conn, settings, worker.name, periodic, stop),
+                    name="periodic", daemon=True)
                 ticker.start()
             try:
                 worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
@@ -187,9 +193,9 @@ def _wait_for_redis(conn: Redis, worker: Worker) -> bool:
     return False
 
 
-def run_periodic_inline() -> None:
+def run_periodic_inline(funcs: Periodic) -> None:
     """Run each periodic job here and now, one JSON line each (the embedded default)."""
-    for func in jobs.PERIODIC:
+    for func in funcs:
         started = time.monotonic()
         try:
             result = func()
@@ -201,19 +207,19 @@ def run_periodic_inline() -> None:
                       seconds=round(time.monotonic() - started, 3))
 
 
-def start_inline_sweeps(settings: Settings) -> threading.Event:
+def start_inline_sweeps(settings: Settings, periodic: Periodic) -> threading.Event:
     """Without Redis there is no worker: run the sweeps in a thread; set the event to stop."""
     configure_logging()
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.is_set():
-            run_periodic_inline()
+            run_periodic_inline(periodic)
             stop.wait(settings.sweep_every)
 
     threading.Thread(target=loop, name="periodic", daemon=True).start()
     return stop
 
 
-__all__ = ["Worker", "configure_logging", "offer_periodic", "run", "run_periodic_inline",
-           "start_inline_sweeps"]
+__all__ = ["Periodic", "Worker", "configure_logging", "offer_periodic", "run",
+           "run_periodic_inline", "start_inline_sweeps"]

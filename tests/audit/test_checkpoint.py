@@ -18,9 +18,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_key, checkpoint, runtime
+from escalation import audit, audit_key, checkpoint, jobs, runtime
 from escalation.models import AuditEvent, Issue
-from escalation.notify import jobs
 from escalation.services import issues
 from tests.factories import World, issue_in
 

@@ -27,6 +27,10 @@ def test_quick_writepath_run_answers_everything(monkeypatch: pytest.MonkeyPatch)
     assert "floor" in table
     assert "ours / floor" in table
     assert "non-2xx answers: 0;" in table
+    # gunicorn's `wsgi:app` relays at commit (create_app installs the relay): the changes'
+    # mails wait in Redis as jobs, with no worker and no sweep running.
+    waiting = table.rpartition("jobs waiting in Redis: ")[2].split()[0]
+    assert int(waiting.replace(",", "")) > 0, table
     for scenario in ("create", "transition"):
         sides = [line.split()[2] for line in table.splitlines() if line.startswith(scenario)]
         assert {"floor", "ours"} <= set(sides)

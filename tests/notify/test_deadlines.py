@@ -11,8 +11,9 @@ from rq import SimpleWorker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalation import jobs
 from escalation.models import Issue, OutboxMessage
-from escalation.notify import deadlines, failures, jobs, queue, relay
+from escalation.notify import deadlines, failures, queue, relay
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
 from tests.factories import World, new_issue

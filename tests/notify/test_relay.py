@@ -1,4 +1,5 @@
-"""The relay: sweeps side by side never hand over a row twice; periodic jobs once per interval."""
+"""The relay: a commit hands its rows over once, a failed change none; sweeps side by side
+never hand over a row twice; periodic jobs once per interval."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import fakeredis
 import pytest
 from redis import Redis
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
 
-from escalation import db, runtime
+from escalation import db, jobs, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
-from escalation.notify import jobs, queue, relay, worker
+from escalation.notify import queue, relay, worker
+from escalation.services import issues
+from tests.factories import World, new_issue
 from tests.notify.conftest import set_env
 
 
@@ -71,7 +75,7 @@ def test_periodic_jobs_are_enqueued_once_per_interval_however_many_workers() -> 
     conn = fakeredis.FakeRedis()
     settings = Settings.from_env({"AUDIT_KEY": "k", "SECRET_KEY": "k",
                                   "NOTIFY_SWEEP_EVERY": "60"})
-    offered = [worker.offer_periodic(conn, settings, f"worker{n}") for n in range(5)]
+    offered = [worker.offer_periodic(conn, settings, f"worker{n}", jobs.PERIODIC) for n in range(5)]
     assert offered[0] == ["relay_sweep", "deadline_sweep", "report_rollup",
                           "audit_checkpoint"]
     assert offered[1:] == [[]] * 4
@@ -82,7 +86,7 @@ def test_the_worker_refuses_without_redis(monkeypatch: pytest.MonkeyPatch,
                                           settings_env: dict[str, str]) -> None:
     set_env(monkeypatch)
     with pytest.raises(ValueError, match="REDIS_URL"):
-        worker.run(runtime.settings())
+        worker.run(runtime.settings(), jobs.PERIODIC)
 
 
 def test_serve_without_redis_runs_the_periodic_jobs_itself(
@@ -94,12 +98,11 @@ def test_serve_without_redis_runs_the_periodic_jobs_itself(
         ran.set()
         return "ok"
 
-    monkeypatch.setattr(jobs, "PERIODIC", (relay_sweep,))
     settings = Settings.from_env({"AUDIT_KEY": "k", "SECRET_KEY": "k",
                                   "NOTIFY_SWEEP_EVERY": "1"})
     handlers = list(worker.job_log.handlers)
     worker.job_log.handlers.clear()  # a handler on this test's stdout, removed after
-    stop = worker.start_inline_sweeps(settings)
+    stop = worker.start_inline_sweeps(settings, (relay_sweep,))
     try:
         assert ran.wait(5)
         time.sleep(0.1)
@@ -108,3 +111,61 @@ def test_serve_without_redis_runs_the_periodic_jobs_itself(
         worker.job_log.handlers[:] = handlers
     line = json.loads(capsys.readouterr().out.splitlines()[0])
     assert (line["event"], line["func"], line["status"]) == ("job", "relay_sweep", "finished")
+
+
+class Recorder:
+    """A relay that only notes what the commits hand it (db.OutboxRelay)."""
+
+    def __init__(self, *, marks: bool) -> None:
+        self.marks = marks
+        self.handed: list[tuple[list[int], bool]] = []
+
+    def marks_on_write(self) -> bool:
+        return self.marks
+
+    def after_commit(self, ids: Sequence[int], *, marked: bool) -> None:
+        self.handed.append((list(ids), marked))
+
+
+def _submit(session: Session, w: World) -> list[int]:
+    issue = new_issue(session, w)
+    issues.transition(session, issue.reference, actor=w.lead, action="submit",
+                      expected_version=issue.version)
+    return list(session.scalars(select(OutboxMessage.id)
+                                .where(OutboxMessage.issue_id == issue.id)
+                                .order_by(OutboxMessage.id)))
+
+
+@pytest.mark.parametrize("marks", [True, False])
+def test_the_commit_hands_its_rows_to_the_factorys_relay_once(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch, marks: bool) -> None:
+    recorder = Recorder(marks=marks)
+    monkeypatch.setattr(db.session_factory.class_, "relay", recorder)
+    with db.transaction() as unit:
+        ids = _submit(unit, world)
+        assert recorder.handed == []  # not before the commit
+    assert ids
+    assert recorder.handed == [(ids, marks)]
+    with db.transaction():
+        pass
+    assert recorder.handed == [(ids, marks)]  # a later commit hands nothing over again
+    written = session.scalars(select(OutboxMessage.enqueued_at)
+                              .where(OutboxMessage.id.in_(ids))).all()
+    assert all((at is not None) is marks for at in written)
+
+
+def test_a_change_that_fails_after_its_outbox_rows_hands_nothing_over(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(marks=True)
+    monkeypatch.setattr(db.session_factory.class_, "relay", recorder)
+
+    def change() -> None:
+        with db.transaction() as unit:
+            assert _submit(unit, world)
+            raise RuntimeError("after the outbox write")
+
+    with pytest.raises(RuntimeError):
+        change()
+    session.commit()
+    assert recorder.handed == []
+    assert session.scalars(select(OutboxMessage.id)).all() == []

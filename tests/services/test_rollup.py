@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation import histogram, runtime
+from escalation import histogram, jobs, runtime
 from escalation.models import ReportCell, ReportSnapshot
-from escalation.notify import jobs
 from escalation.services import reports, rollup
 from tests.factories import PATH, World, act, draft_at, every_reader, live_through
 

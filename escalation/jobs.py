@@ -1,4 +1,11 @@
-"""The periodic jobs: take ids or nothing, open their own sessions, safe to run twice."""
+"""The periodic jobs: take ids or nothing, open their own sessions, safe to run twice.
+
+They live beside the services, not in notify/: they use notify/ (the relay, the
+deadlines) and services/ (the report rollup), and services/ uses notify/ (the admin's
+mail pages), so inside notify/ they made a loop between the folders. From here
+notify/ never imports services/ (tests/test_layout.py); the worker (notify/worker.py)
+is handed `PERIODIC` by its caller, the command line.
+"""
 
 from __future__ import annotations
 
