@@ -19,7 +19,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_key, checkpoint, db, demo, jobs, privileges, runtime
+from escalation import audit_key, audit_verify, checkpoint, db, demo, jobs, privileges, runtime
 from escalation.config import SettingError, Settings
 from escalation.errors import DomainError, InvalidInput
 from escalation.migrate import upgrade
@@ -355,7 +355,7 @@ def verify_audit(jobs: int) -> None:
     url = _start(create=False)
     settings = runtime.settings()
     key = settings.audit_key
-    walk = partial(audit.verify_parallel, url, key, jobs=jobs) if jobs > 1 else None
+    walk = partial(audit_verify.verify_parallel, url, key, jobs=jobs) if jobs > 1 else None
     with _unit_of_work() as session:
         result = checkpoint.report(session, key, settings.checkpoints, walk=walk)
     held = result.checkpoint
@@ -371,7 +371,7 @@ def verify_audit(jobs: int) -> None:
         raise Refusal(WRONG_KEY)
     parts = []
     if not result.chains_ok:
-        bad = result.first_bad or audit.BadEvent("?", 0, "unknown")
+        bad = result.first_bad or audit_verify.BadEvent("?", 0, "unknown")
         parts.append(f"audit log broken at {bad.issue} event {bad.seq}: {bad.reason} "
                      f"({result.events} events checked)")
     if held is not None and not held.signature_ok:

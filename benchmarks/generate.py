@@ -12,8 +12,8 @@ then a reopening. Creation times spread evenly over the last years, so the old i
 are closed and the newest are under way in every state, some past their deadlines.
 
 Everything the services would write is written: the issue row, its audit chain (HMAC
-over the same canonical text `audit.verify` checks), its stage visits, statements and
-decision. Not written: outbox rows and deliveries (these mails went out long ago), and
+over the same canonical text `audit_verify.verify` checks), its stage visits, statements
+and decision. Not written: outbox rows and deliveries (these mails went out long ago), and
 comments. PostgreSQL is loaded with COPY from parallel processes, the loaded tables'
 keys, indexes and foreign keys dropped for the load and made again after (several tables
 at once); SQLite with batched inserts, its foreign keys checked once at the end.

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from benchmarks import generate, pg, timing
-from escalation import audit, db, jobs, migrate, runtime
+from escalation import audit_verify, db, jobs, migrate, runtime
 from escalation.models import Issue, Region, User
 from escalation.services import people
 
@@ -304,10 +304,10 @@ def verify_rate(url: str, folder: Path, jobs: int) -> tuple[int, float]:
         key = runtime.settings().audit_key
         start = time.perf_counter()
         if jobs > 1:
-            result = audit.verify_parallel(url, key, jobs=jobs)
+            result = audit_verify.verify_parallel(url, key, jobs=jobs)
         else:
             with db.reading() as session:
-                result = audit.verify(session, key)
+                result = audit_verify.verify(session, key)
         seconds = time.perf_counter() - start
     if not result.ok:
         raise RuntimeError(f"generated audit chains do not verify: {result.first_bad}")

@@ -17,7 +17,7 @@ import hmac
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import audit
+from escalation import audit_verify
 from escalation.models import AuditEvent, AuditKeyFingerprint, Issue
 
 FINGERPRINT_LABEL = "escalation audit key fingerprint"
@@ -60,7 +60,7 @@ def record(session: Session, key: bytes, *, now: dt.datetime) -> str:
         select(Issue.reference, AuditEvent).join(AuditEvent, AuditEvent.issue_id == Issue.id)
         .where(AuditEvent.seq == 1).order_by(Issue.id).limit(1)
     ).first()
-    if first is not None and audit.verify_chain(key, first[0], [first[1]]) is not None:
+    if first is not None and audit_verify.verify_chain(key, first[0], [first[1]]) is not None:
         return f"not recorded: the key does not verify {first[0]} event 1"
     session.add(AuditKeyFingerprint(id=1, fingerprint=fingerprint(key), recorded_at=now))
     session.flush()

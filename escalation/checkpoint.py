@@ -38,8 +38,8 @@ from typing import Any
 from sqlalchemy import Connection, String, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_key
-from escalation.audit import BadEvent, Verification
+from escalation import audit, audit_key, audit_verify
+from escalation.audit_verify import BadEvent, Verification
 from escalation.db import json_text
 from escalation.models import AuditEvent, Issue
 
@@ -75,7 +75,7 @@ def take(session: Session, key: bytes, *, now: dt.datetime) -> dict[str, Any]:
     """
     session.flush()
     conn = session.connection()
-    lines = [row[0] for row in audit._tuples(conn, select(_head_line()).order_by(Issue.id))]
+    lines = [row[0] for row in audit_verify.tuples(conn, select(_head_line()).order_by(Issue.id))]
     issues, events = conn.execute(
         select(func.count(), func.coalesce(func.sum(Issue.audit_seq), 0))).one()
     newest = conn.execute(select(Issue.reference).order_by(Issue.id.desc()).limit(1)).scalar()
@@ -215,7 +215,7 @@ def _missing(conn: Connection, heads: list[str]) -> list[Missing]:
     Most heads are where they were: one set of the current heads' lines sets them
     aside, and only the rest (issues changed or gone since) are looked at one by one.
     """
-    current = {row[0] for row in audit._tuples(conn, select(_head_line()))}
+    current = {row[0] for row in audit_verify.tuples(conn, select(_head_line()))}
     changed = [line.split(" ") for line in heads if line not in current]
     found: list[Missing] = []
     for start in range(0, len(changed), _CHUNK):
@@ -277,14 +277,14 @@ def report(session: Session, key: bytes, directory: Path, *,
            walk: Callable[[], Verification] | None = None) -> Report:
     """Check the key, every chain and the log against the newest checkpoint in `directory`.
 
-    `walk` walks the chains elsewhere (`audit.verify_parallel`'s processes): this process
+    `walk` walks the chains elsewhere (`audit_verify.verify_parallel`'s processes): this process
     then holds the log against the checkpoint meanwhile, so the check adds no time.
     """
     if audit_key.matches(session, key) is False:
         return Report(ok=False, events=0, chains_ok=False, wrong_key=True)
     path = newest(directory)
     if walk is None:
-        chains = audit.verify(session, key)
+        chains = audit_verify.verify(session, key)
         held = check(session.connection(), key, path) if path is not None else None
     else:
         with ThreadPoolExecutor(max_workers=1) as thread:

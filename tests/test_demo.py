@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation import audit, demo, runtime
+from escalation import audit, audit_verify, demo, runtime
 from escalation.errors import InvalidInput
 from escalation.models import (
     AuditEvent,
@@ -114,7 +114,7 @@ def test_keeps_a_county_that_is_already_there(session: Session) -> None:
 def test_audit_record_is_intact_and_in_time_order(
     session: Session, logins: list[demo.Login]
 ) -> None:
-    result = audit.verify(session, runtime.settings().audit_key)
+    result = audit_verify.verify(session, runtime.settings().audit_key)
     assert result.ok, result.first_bad
     assert result.events > 50
     for issue in all_issues(session):
@@ -172,7 +172,7 @@ def test_default_now_is_the_present(session: Session) -> None:
     latest = session.scalar(select(func.max(AuditEvent.at)))
     assert latest is not None
     assert before - dt.timedelta(days=3) < latest <= before
-    assert audit.verify(session, runtime.settings().audit_key).ok
+    assert audit_verify.verify(session, runtime.settings().audit_key).ok
 
 
 def test_naive_now_is_refused(session: Session) -> None:

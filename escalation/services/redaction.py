@@ -7,7 +7,8 @@ escalation/redacted.py: a plain hash would let any reader confirm a guessed name
 `redact` event in the issue's chain, signed like any other, records who removed which
 field of which event, why, the event's hash and the SHA-256 of its text after the
 removal (that text holds only the marker, so its plain hash gives nothing away), so
-`verify-audit` still proves the chain (audit.py `_walk`). The region's leads are told.
+`verify-audit` still proves the chain (audit_verify.py `_walk`). The region's leads are
+told.
 """
 
 from __future__ import annotations

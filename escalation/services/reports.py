@@ -7,40 +7,30 @@ stage-visit rows written with each change, never from the audit log.
 
 Over a national population without a date filter the figures come from the rollup a
 periodic job refreshes (services/rollup.py), and the summary says as of when; the
-overdue count is always counted now. With a date filter they are counted live; on
-PostgreSQL a small population's in one statement that reads its issues once.
+overdue count is always counted now. With a date filter they are counted live.
+
+This module says what a summary is and counts it portably, a statement per figure, on
+any database. PostgreSQL's faster ways to the same figures (a small population's in one
+statement that reads its issues once, with planner settings of its own; percentiles by
+the server) are in services/reports_pg.py, which returns rows: the figures are made here
+from either path's rows, so the two cannot drift apart in what they mean.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Float,
-    Select,
-    String,
-    and_,
-    func,
-    literal,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from escalation import histogram, runtime
 from escalation.errors import InvalidInput
 from escalation.models import Decision, Issue, Region, ReportSnapshot, StageVisit
 from escalation.policy import Actor, visible_filter
-from escalation.services import queries, rollup
+from escalation.services import queries, reports_pg, rollup
 from escalation.services.queries import IssueFilter
 from escalation.services.rollup import NO_CATEGORY, month_text
 
@@ -100,9 +90,9 @@ def summary(
 def _live(session: Session, condition: ColumnElement[bool], start: dt.date | None,
           end: dt.date | None, now: dt.datetime) -> Summary:
     """Counted for this request: in one pass over a population PostgreSQL expects to be
-    small (one region for one year: 19,000 of 1M issues), else a statement per figure."""
+    small (services/reports_pg.py), else a statement per figure."""
     if (session.get_bind().dialect.name == "postgresql"
-            and _planned_rows(session, select(Issue.id).where(condition)) <= ONE_PASS_UP_TO):
+            and reports_pg.fits_one_pass(session, condition)):
         return _live_in_one_pass(session, condition, start, end, now)
     return _live_by_figure(session, condition, start, end, now)
 
@@ -124,130 +114,18 @@ def _live_by_figure(session: Session, condition: ColumnElement[bool], start: dt.
     return report
 
 
-# A population the planner expects to be larger is counted by `_live_by_figure`, whose
-# parallel hash joins over whole tables pay there: over all 1M issues the one pass (its
-# CTE is read by one process) took 19 s against 15 s, measured on a busy machine.
-ONE_PASS_UP_TO = 100_000
-# What each row of the one-pass statement carries, in its first column.
-_COUNT, _OPENED, _DECIDED, _STAGE = 1, 2, 3, 4
-# For the one-pass statement only. Compiling its plan (JIT) took 60 to 90 ms, more than it
-# saves. With the default random_page_cost (4: disks that seek) the planner hashed all
-# 630,000 decisions to find those of 19,000 issues (240 ms, spilling to disk); the tables
-# are read from memory, and at 1.1 it looks each issue's decisions up by index (70 ms).
-_ONE_PASS_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
-
-
 def _live_in_one_pass(session: Session, condition: ColumnElement[bool],
                       start: dt.date | None, end: dt.date | None,
                       now: dt.datetime) -> Summary:
-    """The same figures as `_live_by_figure`, from one statement that reads the chosen
-    issues once (PostgreSQL).
-
-    One region for one year is about 19,000 issues spread over 12,000 heap pages at 1M
-    issues, and the five statements of `_live_by_figure` read those pages five times.
-    Here the issues are read once into a CTE that every figure, overdue too, counts from.
-    """
-    wf = runtime.registry().latest("escalation")
-    names = [s.name for s in wf.states.values() if s.open]
-    chosen = (
-        select(Issue.id, Issue.state, Issue.region_id, Issue.category, Issue.submitted_at,
-               queries.overdue(now).label("late"))
-        .where(condition)
-        .cte("chosen")
-        .prefix_with("MATERIALIZED")
-    )
-    # As in `_stages`: each issue's total time in each open state it has left.
-    per_issue = (
-        select(StageVisit.state.label("state"), func.sum(StageVisit.seconds).label("seconds"))
-        .join_from(chosen, StageVisit, StageVisit.issue_id == chosen.c.id)
-        .where(StageVisit.left_at.is_not(None), StageVisit.state != chosen.c.state,
-               StageVisit.state.in_(names))
-        .group_by(StageVisit.state, StageVisit.issue_id)
-        .subquery("per_issue")
-    )
-    opened_month = month_text(chosen.c.submitted_at, "postgresql")
-    decided_month = month_text(Decision.decided_at, "postgresql")
-    text_none, number_none = null().cast(String), null().cast(Float)
-    statement = union_all(
-        select(literal(_COUNT), chosen.c.state, Region.code, chosen.c.category, func.count(),
-               func.count().filter(chosen.c.late), number_none, number_none)
-        .join_from(chosen, Region, Region.id == chosen.c.region_id)
-        .group_by(chosen.c.state, Region.code, chosen.c.category),
-        select(literal(_OPENED), opened_month, text_none, text_none, func.count(),
-               literal(0), number_none, number_none)
-        .where(chosen.c.submitted_at.is_not(None))
-        .group_by(opened_month),
-        select(literal(_DECIDED), decided_month, text_none, text_none, func.count(),
-               literal(0), number_none, number_none)
-        .join_from(chosen, Decision, Decision.issue_id == chosen.c.id)
-        .group_by(decided_month),
-        select(literal(_STAGE), per_issue.c.state, text_none, text_none, func.count(),
-               literal(0), func.percentile_cont(0.5).within_group(per_issue.c.seconds),
-               func.percentile_cont(0.9).within_group(per_issue.c.seconds))
-        .group_by(per_issue.c.state),
-    )
-    with _planner_settings(session, _ONE_PASS_SETTINGS):
-        rows = session.execute(statement).all()
-    report = Summary(by_state=dict.fromkeys(wf.states, 0))
-    opened: dict[str, int] = {}
-    decided: dict[str, int] = {}
-    figures: dict[str, StageFigure] = {}
-    for kind, key, region, category, n, late, median, p90 in rows:
-        count = int(n)
-        if kind == _COUNT:
-            report.total += count
-            report.overdue += int(late)
-            report.by_state[key] = report.by_state.get(key, 0) + count
-            report.by_region[region] = report.by_region.get(region, 0) + count
-            name = category or NO_CATEGORY
-            report.by_category[name] = report.by_category.get(name, 0) + count
-        elif kind == _OPENED:
-            opened[key] = count
-        elif kind == _DECIDED:
-            decided[key] = count
-        else:
-            figures[key] = StageFigure(_days(median), _days(p90), count)
-    report.by_region = dict(sorted(report.by_region.items()))
-    report.by_category = dict(sorted(report.by_category.items()))
-    report.stages = {name: figures.get(name, StageFigure(None, None, 0)) for name in names}
-    report.per_month = _per_month(opened, decided, start, end, now)
+    """The same figures as `_live_by_figure`, from PostgreSQL's one pass."""
+    names = _open_states()
+    found = reports_pg.one_pass(session, condition, now, names)
+    report = Summary()
+    _add_counts(report, found.counts)
+    report.overdue = sum(late for *_, late in found.counts)
+    report.stages = _stage_figures(found.stages, names)
+    report.per_month = _per_month(found.opened, found.decided, start, end, now)
     return report
-
-
-class _Explain(Executable, ClauseElement):
-    """`EXPLAIN (FORMAT JSON)` of a statement: its plan, nothing read (PostgreSQL)."""
-
-    inherit_cache = False
-
-    def __init__(self, statement: Select[Any]) -> None:
-        self.statement = statement
-
-
-@compiles(_Explain, "postgresql")
-def _compile_explain(element: _Explain, compiler: Any, **kw: Any) -> str:
-    return "EXPLAIN (FORMAT JSON) " + str(compiler.process(element.statement, **kw))
-
-
-def _planned_rows(session: Session, statement: Select[Any]) -> float:
-    """How many rows PostgreSQL expects `statement` to return: a plan, in about 1 ms."""
-    plan = session.execute(_Explain(statement)).scalar_one()
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
-@contextmanager
-def _planner_settings(session: Session, settings: dict[str, str]) -> Iterator[None]:
-    """PostgreSQL settings for the statements of the block, then back to what they were.
-
-    `set_config(..., true)` lasts to the end of the transaction at most, so a failure in
-    the block, which rolls the transaction back, needs no restoring either.
-    """
-    was = session.execute(select(*(func.current_setting(k) for k in settings))).one()
-    session.execute(select(*(func.set_config(k, v, True) for k, v in settings.items())))
-    yield
-    session.execute(select(*(func.set_config(k, v, True) for k, v in zip(settings, was,
-                                                                            strict=True))))
 
 
 def _overdue(session: Session, condition: ColumnElement[bool], now: dt.datetime) -> int:
@@ -260,12 +138,11 @@ def _from_rollup(session: Session, snapshot: ReportSnapshot, actor: Actor,
                  region: Sequence[str], now: dt.datetime) -> Summary:
     """The same figures, added up from the snapshot's cells the actor may see."""
     cells = rollup.combine(session, snapshot, actor=actor, region=region)
-    wf = runtime.registry().latest("escalation")
-    by_state = dict.fromkeys(wf.states, 0)
+    by_state = dict.fromkeys(runtime.registry().latest("escalation").states, 0)
     for state, n in cells.by_state.items():
         by_state[state] = by_state.get(state, 0) + n
     stages = {}
-    for name in (s.name for s in wf.states.values() if s.open):
+    for name in _open_states():
         counts = histogram.unpack(cells.stages.get(name, []))
         n = sum(counts.values())
         stages[name] = StageFigure(_days(histogram.percentile(counts, 0.5)),
@@ -321,15 +198,19 @@ def _population(
 
 def _counts(session: Session, condition: ColumnElement[bool], report: Summary) -> None:
     # One grouped statement gives all three breakdowns (a few hundred rows at most).
-    rows = session.execute(
+    _add_counts(report, session.execute(
         select(Issue.state, Region.code, Issue.category, func.count())
         .join(Region, Region.id == Issue.region_id)
         .where(condition)
         .group_by(Issue.state, Region.code, Issue.category)
-    ).all()
-    wf = runtime.registry().latest("escalation")
-    report.by_state = dict.fromkeys(wf.states, 0)
-    for state, region, category, n in rows:
+    ).all())
+
+
+def _add_counts(report: Summary, rows: Iterable[Sequence[Any]]) -> None:
+    """The total and the three breakdowns from rows of (state, region code, category,
+    issues, ...), as either path counts them."""
+    report.by_state = dict.fromkeys(runtime.registry().latest("escalation").states, 0)
+    for state, region, category, n, *_ in rows:
         count = int(n)
         report.total += count
         report.by_state[state] = report.by_state.get(state, 0) + count
@@ -346,8 +227,7 @@ def _stages(session: Session, condition: ColumnElement[bool]) -> dict[str, Stage
     Waiting for a region's clarification is its own state, so its time is counted apart
     from the backbone team's triage that it interrupts.
     """
-    wf = runtime.registry().latest("escalation")
-    names = [s.name for s in wf.states.values() if s.open]
+    names = _open_states()
     per_issue = (
         select(StageVisit.state.label("state"), func.sum(StageVisit.seconds).label("seconds"))
         .join(Issue, Issue.id == StageVisit.issue_id)
@@ -356,27 +236,30 @@ def _stages(session: Session, condition: ColumnElement[bool]) -> dict[str, Stage
         .group_by(StageVisit.state, StageVisit.issue_id)
         .subquery()
     )
-    figures: dict[str, StageFigure] = {}
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            select(
-                per_issue.c.state,
-                func.percentile_cont(0.5).within_group(per_issue.c.seconds),
-                func.percentile_cont(0.9).within_group(per_issue.c.seconds),
-                func.count(),
-            ).group_by(per_issue.c.state)
-        ).all()
-        for state, median, p90, n in rows:
-            figures[state] = StageFigure(_days(median), _days(p90), int(n))
-    else:
-        samples: dict[str, list[float]] = {}
-        for state, seconds in session.execute(select(per_issue.c.state, per_issue.c.seconds)):
-            samples.setdefault(state, []).append(float(seconds))
-        for state, values in samples.items():
-            values.sort()
-            figures[state] = StageFigure(_days(percentile(values, 0.5)),
-                                         _days(percentile(values, 0.9)), len(values))
+        return _stage_figures(reports_pg.stage_percentiles(session, per_issue), names)
+    samples: dict[str, list[float]] = {}
+    for state, seconds in session.execute(select(per_issue.c.state, per_issue.c.seconds)):
+        samples.setdefault(state, []).append(float(seconds))
+    rows = []
+    for state, values in samples.items():
+        values.sort()
+        rows.append((state, percentile(values, 0.5), percentile(values, 0.9), len(values)))
+    return _stage_figures(rows, names)
+
+
+def _stage_figures(rows: Iterable[tuple[str, Any, Any, int]],
+                   names: list[str]) -> dict[str, StageFigure]:
+    """Figures in days from rows of (state, median seconds, p90 seconds, issues), every
+    open state listed, those no issue has left with no figures."""
+    figures = {state: StageFigure(_days(median), _days(p90), n)
+               for state, median, p90, n in rows}
     return {name: figures.get(name, StageFigure(None, None, 0)) for name in names}
+
+
+def _open_states() -> list[str]:
+    """The open states of the current workflow, whose time in stage is measured."""
+    return [s.name for s in runtime.registry().latest("escalation").states.values() if s.open]
 
 
 def percentile(ordered: Sequence[float], p: float) -> float:

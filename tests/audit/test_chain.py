@@ -20,7 +20,7 @@ from sqlalchemy import JSON, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from escalation import audit, runtime
+from escalation import audit, audit_verify, runtime
 from escalation.db import UTCDateTime
 from escalation.models import AuditEvent, Category, Issue, Visibility
 from escalation.policy import Actor, can_see
@@ -112,8 +112,8 @@ def tamper(session: Session, sql: str, **params: Any) -> None:
     session.expire_all()
 
 
-def bad(session: Session) -> audit.BadEvent:
-    result = audit.verify(session, key())
+def bad(session: Session) -> audit_verify.BadEvent:
+    result = audit_verify.verify(session, key())
     assert not result.ok
     assert result.first_bad is not None
     return result.first_bad
@@ -123,8 +123,8 @@ def bad(session: Session) -> audit.BadEvent:
 
 
 def test_untouched_chains_verify(session: Session, scene: Scene) -> None:
-    result = audit.verify(session, key())
-    assert result == audit.Verification(ok=True, events=11)
+    result = audit_verify.verify(session, key())
+    assert result == audit_verify.Verification(ok=True, events=11)
     for issue in (scene.a, scene.b):
         trail = audit.events_of(session, issue)
         assert [e.seq for e in trail] == list(range(1, issue.audit_seq + 1))
@@ -134,10 +134,10 @@ def test_untouched_chains_verify(session: Session, scene: Scene) -> None:
 
 
 def test_wrong_key_fails_at_the_first_event(session: Session, scene: Scene) -> None:
-    result = audit.verify(session, FORGER_KEY)
+    result = audit_verify.verify(session, FORGER_KEY)
     assert not result.ok
-    assert result.first_bad == audit.BadEvent(scene.a.reference, 1,
-                                              "hash does not match the event's content")
+    assert result.first_bad == audit_verify.BadEvent(scene.a.reference, 1,
+                                                     "hash does not match the event's content")
 
 
 def test_two_issues_chains_are_independent(session: Session, scene: Scene) -> None:
@@ -149,12 +149,13 @@ def test_two_issues_chains_are_independent(session: Session, scene: Scene) -> No
     # Breaking B leaves A's chain intact, and the report names B.
     tamper(session, "UPDATE audit_events SET actor = 'x@y.test' WHERE id = :id",
            id=event_id(session, scene.b, 2))
-    assert audit.verify_chain(key(), scene.a.reference, audit.events_of(session, scene.a),
-                              head=(scene.a.audit_seq, scene.a.audit_head)) is None
+    assert audit_verify.verify_chain(key(), scene.a.reference, audit.events_of(session, scene.a),
+                                     head=(scene.a.audit_seq, scene.a.audit_head)) is None
     assert bad(session).issue == scene.b.reference
     # An event of A is not valid in B's chain, even at the same position.
-    bad_b = audit.verify_chain(key(), scene.b.reference, [a_trail[0]])
-    assert bad_b == audit.BadEvent(scene.b.reference, 1, "hash does not match the event's content")
+    bad_b = audit_verify.verify_chain(key(), scene.b.reference, [a_trail[0]])
+    assert bad_b == audit_verify.BadEvent(scene.b.reference, 1,
+                                          "hash does not match the event's content")
 
 
 def test_moving_an_event_to_another_issue_breaks_both(session: Session, scene: Scene) -> None:
@@ -162,11 +163,12 @@ def test_moving_an_event_to_another_issue_breaks_both(session: Session, scene: S
     tamper(session, "UPDATE audit_events SET issue_id = :to, seq = 8 WHERE id = :id",
            to=scene.b.id, id=moved)
     # A now stops short of what it records; B has an event that follows another chain.
-    assert bad(session) == audit.BadEvent(scene.a.reference, 3,
-                                          "chain ends at event 3, issue records 4")
-    b = audit.verify_chain(key(), scene.b.reference, audit.events_of(session, scene.b),
-                           head=(scene.b.audit_seq, scene.b.audit_head))
-    assert b == audit.BadEvent(scene.b.reference, 8, "prev_hash does not match the previous event")
+    assert bad(session) == audit_verify.BadEvent(scene.a.reference, 3,
+                                                 "chain ends at event 3, issue records 4")
+    b = audit_verify.verify_chain(key(), scene.b.reference, audit.events_of(session, scene.b),
+                                  head=(scene.b.audit_seq, scene.b.audit_head))
+    assert b == audit_verify.BadEvent(scene.b.reference, 8,
+                                      "prev_hash does not match the previous event")
 
 
 # --- edits ---------------------------------------------------------------------------------
@@ -189,13 +191,13 @@ def test_editing_a_field_is_caught_at_that_event(session: Session, scene: Scene,
     # Event 3 of B is the forward: a transition, so every field has a value to change.
     tamper(session, f"UPDATE audit_events SET {column} = :{column} WHERE id = :id",  # noqa: S608 - column names are the test's own constants
            id=event_id(session, scene.b, 3), **{column: value})
-    assert bad(session) == audit.BadEvent(scene.b.reference, 3, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 3, CONTENT)
 
 
 def test_editing_the_actor_id_is_caught(session: Session, scene: Scene, world: World) -> None:
     tamper(session, "UPDATE audit_events SET actor_id = :who WHERE id = :id",
            who=world.admin.user_id, id=event_id(session, scene.b, 3))
-    assert bad(session) == audit.BadEvent(scene.b.reference, 3, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 3, CONTENT)
 
 
 @pytest.mark.parametrize("shift", [dt.timedelta(microseconds=1), dt.timedelta(days=-400)])
@@ -203,7 +205,7 @@ def test_editing_the_time_is_caught(session: Session, scene: Scene, shift: dt.ti
     target = audit.events_of(session, scene.b)[2]
     tamper(session, "UPDATE audit_events SET at = :at WHERE id = :id",
            at=target.at + shift, id=target.id)
-    assert bad(session) == audit.BadEvent(scene.b.reference, 3, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 3, CONTENT)
 
 
 @pytest.mark.parametrize("seq", [1, 4, 7])
@@ -213,7 +215,7 @@ def test_editing_data_of_first_middle_or_last_event_is_caught(session: Session, 
     changed = {**target.data, "rationale": "Toisin päätetty."}
     tamper(session, "UPDATE audit_events SET data = :data WHERE id = :id",
            data=changed, id=target.id)
-    assert bad(session) == audit.BadEvent(scene.b.reference, seq, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, seq, CONTENT)
 
 
 def test_editing_the_sequence_number_is_caught(session: Session, scene: Scene) -> None:
@@ -227,14 +229,14 @@ def test_editing_the_sequence_number_is_caught(session: Session, scene: Scene) -
 def test_editing_the_stored_hash_is_caught(session: Session, scene: Scene) -> None:
     tamper(session, "UPDATE audit_events SET hash = :h WHERE id = :id",
            h="0" * 64, id=event_id(session, scene.b, 3))
-    assert bad(session) == audit.BadEvent(scene.b.reference, 3, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 3, CONTENT)
 
 
 def test_editing_the_prev_hash_is_caught(session: Session, scene: Scene) -> None:
     tamper(session, "UPDATE audit_events SET prev_hash = :h WHERE id = :id",
            h="f" * 64, id=event_id(session, scene.b, 3))
-    assert bad(session) == audit.BadEvent(scene.b.reference, 3,
-                                          "prev_hash does not match the previous event")
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 3,
+                                                 "prev_hash does not match the previous event")
 
 
 def test_a_consistent_rewrite_without_the_key_is_caught(session: Session, scene: Scene) -> None:
@@ -250,7 +252,7 @@ def test_a_consistent_rewrite_without_the_key_is_caught(session: Session, scene:
         prev = new_hash
     session.execute(text("UPDATE issues SET audit_head = :h WHERE id = :id"),
                     {"h": prev, "id": scene.b.id})
-    assert bad(session) == audit.BadEvent(scene.b.reference, 3, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 3, CONTENT)
 
 
 # --- deletions -----------------------------------------------------------------------------
@@ -260,7 +262,7 @@ def test_deleting_a_middle_event_is_caught_at_the_gap(session: Session, scene: S
     target = event_id(session, scene.b, 3)
     session.execute(text("DELETE FROM outbox WHERE audit_event_id = :id"), {"id": target})
     tamper(session, "DELETE FROM audit_events WHERE id = :id", id=target)
-    assert bad(session) == audit.BadEvent(
+    assert bad(session) == audit_verify.BadEvent(
         scene.b.reference, 4, "sequence gap: expected 3, missing event before this one"
     )
 
@@ -270,8 +272,8 @@ def test_deleting_the_last_event_is_caught_by_the_issue_head(session: Session,
     target = event_id(session, scene.b, 7)
     session.execute(text("DELETE FROM outbox WHERE audit_event_id = :id"), {"id": target})
     tamper(session, "DELETE FROM audit_events WHERE id = :id", id=target)
-    assert bad(session) == audit.BadEvent(scene.b.reference, 6,
-                                          "chain ends at event 6, issue records 7")
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 6,
+                                                 "chain ends at event 6, issue records 7")
 
 
 def test_deleting_the_last_event_and_lowering_the_count_is_caught(session: Session,
@@ -281,8 +283,8 @@ def test_deleting_the_last_event_and_lowering_the_count_is_caught(session: Sessi
     session.execute(text("DELETE FROM outbox WHERE audit_event_id = :id"), {"id": target})
     tamper(session, "DELETE FROM audit_events WHERE id = :id", id=target)
     session.execute(text("UPDATE issues SET audit_seq = 6 WHERE id = :id"), {"id": scene.b.id})
-    assert bad(session) == audit.BadEvent(scene.b.reference, 6,
-                                          "event 6 is not the head the issue records")
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 6,
+                                                 "event 6 is not the head the issue records")
 
 
 def test_deleting_every_event_of_an_issue_is_caught(session: Session, scene: Scene) -> None:
@@ -291,10 +293,10 @@ def test_deleting_every_event_of_an_issue_is_caught(session: Session, scene: Sce
             session.execute(text("TRUNCATE audit_events CASCADE"))
     session.execute(text("DELETE FROM outbox WHERE issue_id = :id"), {"id": scene.b.id})
     tamper(session, "DELETE FROM audit_events WHERE issue_id = :id", id=scene.b.id)
-    result = audit.verify(session, key())
+    result = audit_verify.verify(session, key())
     assert not result.ok
     assert result.events == 4  # A's, all fine
-    assert result.first_bad == audit.BadEvent(scene.b.reference, 1, "all events missing")
+    assert result.first_bad == audit_verify.BadEvent(scene.b.reference, 1, "all events missing")
 
 
 # --- reordering ----------------------------------------------------------------------------
@@ -331,8 +333,8 @@ def swap_rows(session: Session, first: int, second: int, columns: tuple[str, ...
 
 def test_swapping_two_events_contents_is_caught(session: Session, scene: Scene) -> None:
     swap_rows(session, event_id(session, scene.b, 4), event_id(session, scene.b, 5), COLUMNS)
-    assert bad(session) == audit.BadEvent(scene.b.reference, 4,
-                                          "prev_hash does not match the previous event")
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 4,
+                                                 "prev_hash does not match the previous event")
 
 
 def test_swapping_two_whole_events_between_rows_is_caught(session: Session,
@@ -373,13 +375,13 @@ def test_a_forged_event_appended_is_caught(session: Session, scene: Scene) -> No
     # A thorough forger also moves the issue's head to the forged event.
     session.execute(text("UPDATE issues SET audit_seq = 8, audit_head = :h WHERE id = :id"),
                     {"h": new_head, "id": scene.b.id})
-    assert bad(session) == audit.BadEvent(scene.b.reference, 8, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 8, CONTENT)
 
 
 def test_a_forged_event_appended_without_moving_the_head_is_caught(session: Session,
                                                                    scene: Scene) -> None:
     forge(session, scene.b, 8, scene.b.audit_head)
-    assert bad(session) == audit.BadEvent(scene.b.reference, 8, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, 8, CONTENT)
 
 
 def test_a_forged_event_inserted_in_the_middle_is_caught(session: Session,
@@ -398,7 +400,7 @@ def test_a_forged_event_inserted_in_the_middle_is_caught(session: Session,
     assert first_bad.reason == "out of order: expected 4, stored later"
     # And walked by number, the forged event itself is what fails.
     by_seq = audit.events_of(session, scene.b)
-    assert audit.verify_chain(key(), scene.b.reference, by_seq) == audit.BadEvent(
+    assert audit_verify.verify_chain(key(), scene.b.reference, by_seq) == audit_verify.BadEvent(
         scene.b.reference, 4, CONTENT)
 
 
@@ -508,8 +510,8 @@ def test_chain_verifies_after_a_thousand_random_valid_changes(session: Session,
         changes_of[issue.id] = changes_of.get(issue.id, 0) + 1
         changes += 1
 
-    result = audit.verify(session, key())
-    assert result == audit.Verification(ok=True, events=creates + changes)
+    result = audit_verify.verify(session, key())
+    assert result == audit_verify.Verification(ok=True, events=creates + changes)
     count = session.scalar(select(func.count()).select_from(AuditEvent))
     assert count == creates + changes
     for issue in pool:  # one claim per change: the version counts them too
@@ -544,10 +546,10 @@ def test_data_stored_in_another_json_form_still_verifies(session: Session,
     target = audit.events_of(session, scene.b)[0]
     reordered = dict(reversed(list(target.data.items())))
     _store_data_text(session, target.id, json.dumps(reordered, indent=1, ensure_ascii=True))
-    assert audit.verify(session, key()).ok
+    assert audit_verify.verify(session, key()).ok
 
 
 def test_empty_data_turned_into_null_is_caught(session: Session, scene: Scene) -> None:
     target = next(e for e in audit.events_of(session, scene.b) if e.data == {})
     _store_data_text(session, target.id, "null")
-    assert bad(session) == audit.BadEvent(scene.b.reference, target.seq, CONTENT)
+    assert bad(session) == audit_verify.BadEvent(scene.b.reference, target.seq, CONTENT)

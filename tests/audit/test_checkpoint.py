@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_key, checkpoint, jobs, runtime
+from escalation import audit, audit_key, audit_verify, checkpoint, jobs, runtime
 from escalation.models import AuditEvent, Issue
 from escalation.services import issues
 from tests.factories import World, issue_in
@@ -105,7 +105,7 @@ def test_a_cut_tail_with_a_rewound_head_is_named(session: Session, three: list[I
     decided = three[2]
     recorded = decided.audit_seq
     cut_tail(session, decided)
-    assert audit.verify(session, key()).ok  # the chains alone cannot see it
+    assert audit_verify.verify(session, key()).ok  # the chains alone cannot see it
     result = checkpoint.report(session, key(), folder)
     assert not result.ok
     assert result.chains_ok
@@ -113,15 +113,15 @@ def test_a_cut_tail_with_a_rewound_head_is_named(session: Session, three: list[I
     assert result.missing[0].reason == (
         f"chain cut short: {recorded - 1} events, the checkpoint recorded {recorded} "
         f"(events {recorded}-{recorded} missing)")
-    assert result.first_bad == audit.BadEvent(decided.reference, recorded,
-                                              result.missing[0].reason)
+    assert result.first_bad == audit_verify.BadEvent(decided.reference, recorded,
+                                                     result.missing[0].reason)
 
 
 def test_a_deleted_issue_is_named(session: Session, three: list[Issue], folder: Path) -> None:
     anchor(session, folder)
     gone = three[1].reference
     delete_issue(session, three[1])
-    assert audit.verify(session, key()).ok
+    assert audit_verify.verify(session, key()).ok
     result = checkpoint.report(session, key(), folder)
     assert not result.ok
     assert [(m.issue, m.kind) for m in result.missing] == [(gone, "deleted")]
@@ -149,7 +149,7 @@ def test_a_head_rewritten_at_its_place_is_named(session: Session, three: list[Is
                  data={"text": "toinen"})
     session.flush()
     assert target.audit_seq == seq
-    assert audit.verify(session, key()).ok
+    assert audit_verify.verify(session, key()).ok
     result = checkpoint.report(session, key(), folder)
     assert [(m.issue, m.seq, m.kind) for m in result.missing] == [
         (target.reference, seq, "rewound")]
@@ -167,7 +167,7 @@ def test_a_rewritten_event_is_found_under_a_chain_that_grew(session: Session,
         audit.append(session, target, key=key(), actor=None, action="comment", now=T0,
                      data={"n": n})
     session.flush()
-    assert audit.verify(session, key()).ok
+    assert audit_verify.verify(session, key()).ok
     result = checkpoint.report(session, key(), folder)
     assert [(m.issue, m.seq, m.kind) for m in result.missing] == [
         (target.reference, seq, "rewound")]

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from escalation import audit, runtime
+from escalation import audit, audit_verify, runtime
 from escalation.db import json_text
 from escalation.models import Issue
 from escalation.redacted import marker
@@ -55,15 +55,15 @@ def _data(session: Session, issue: Issue, seq: int) -> dict[str, object]:
 
 def test_a_redacted_chain_verifies(session: Session, world: World) -> None:
     _redacted(session, world)
-    assert audit.verify(session, runtime.settings().audit_key).ok
+    assert audit_verify.verify(session, runtime.settings().audit_key).ok
 
 
 def test_verify_chain_of_objects_accepts_it_too(session: Session, world: World) -> None:
     issue = _redacted(session, world)
     session.expire_all()
     events = audit.events_of(session, issue)
-    assert audit.verify_chain(runtime.settings().audit_key, issue.reference, events,
-                              (issue.audit_seq, issue.audit_head)) is None
+    assert audit_verify.verify_chain(runtime.settings().audit_key, issue.reference, events,
+                                     (issue.audit_seq, issue.audit_head)) is None
 
 
 def test_another_field_of_the_redacted_event_changed_is_caught(session: Session,

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from benchmarks import generate
-from escalation import audit, db, runtime
+from escalation import audit, audit_verify, db, runtime
 from escalation.migrate import upgrade
 from escalation.models import AuditEvent, Issue, StageVisit, Statement, User
 from escalation.policy import Actor
@@ -59,10 +59,10 @@ def test_generated_data_holds_together(url: str) -> None:
     db.configure(url)
     with db.transaction() as session:
         # Every chain verifies with the service's own verifier, in one process or several.
-        result = audit.verify(session, runtime.settings().audit_key)
+        result = audit_verify.verify(session, runtime.settings().audit_key)
         assert result.ok, result.first_bad
-        assert audit.verify(session, runtime.settings().audit_key, chunk=97) == result
-        assert audit.verify_parallel(url, runtime.settings().audit_key, jobs=2) == result
+        assert audit_verify.verify(session, runtime.settings().audit_key, chunk=97) == result
+        assert audit_verify.verify_parallel(url, runtime.settings().audit_key, jobs=2) == result
         assert result.events >= N * 8  # about ten events an issue
         # Every state of the workflow occurs, and the old issues are mostly closed.
         states = dict(session.execute(select(Issue.state, func.count()).group_by(Issue.state))
@@ -122,10 +122,11 @@ def test_parallel_verification_names_the_first_bad_event(url: str) -> None:
             session.execute(text("UPDATE audit_events SET actor = 'x@y.test' WHERE id = :id"),
                             {"id": event_id})
     with db.transaction() as session:
-        one = audit.verify(session, key)
-    several = audit.verify_parallel(url, key, jobs=2)
+        one = audit_verify.verify(session, key)
+    several = audit_verify.verify_parallel(url, key, jobs=2)
     assert not one.ok
-    assert one.first_bad == audit.BadEvent(early[1], 2, "hash does not match the event's content")
+    assert one.first_bad == audit_verify.BadEvent(early[1], 2,
+                                                  "hash does not match the event's content")
     assert several.first_bad == one.first_bad
     assert several.events >= one.events
 
@@ -151,7 +152,7 @@ def test_the_services_carry_on_with_generated_issues(url: str) -> None:
                                   action="forward", expected_version=waiting.version)
         assert moved.state == "awaiting_statement"
     with db.transaction() as session:
-        assert audit.verify(session, runtime.settings().audit_key).ok
+        assert audit_verify.verify(session, runtime.settings().audit_key).ok
 
 
 @given(first=st.integers(min_value=1, max_value=10**6), issues=st.integers(min_value=0,

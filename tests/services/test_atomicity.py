@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation import audit, db, outbox, runtime
+from escalation import audit, audit_verify, db, outbox, runtime
 from escalation.errors import GuardFailed, InvalidInput
 from escalation.models import (
     AuditEvent,
@@ -170,7 +170,7 @@ def test_a_failure_while_recording_leaves_nothing_behind(
         change(s)
     after = snapshot(session)
     assert len(after["audit"]) == len(before["audit"]) + (2 if kind == "create" else 1)
-    assert audit.verify(session, runtime.settings().audit_key).ok
+    assert audit_verify.verify(session, runtime.settings().audit_key).ok
 
 
 def test_decision_row_is_written_before_the_failure(session: Session, world: World,
@@ -280,7 +280,7 @@ def test_a_transition_writes_one_event_and_its_outbox_rows(session: Session, wor
     assert sorted(r.recipient for r in new_rows) == sorted(notify)
     assert {r.delivery_key for r in new_rows} == {f"{ref}:{event.seq}:{t}" for t in notify}
     assert all(r.audit_event_id == event.id and r.delivered_at is None for r in new_rows)
-    assert audit.verify(session, runtime.settings().audit_key).ok
+    assert audit_verify.verify(session, runtime.settings().audit_key).ok
 
 
 @pytest.mark.parametrize("kind", ["statement", "comment"])

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import audit, db, runtime
+from escalation import audit, audit_verify, db, runtime
 from escalation.errors import ActionNotAvailable, Conflict, Forbidden, GuardFailed, InvalidInput
 from escalation.models import AuditEvent, Decision, Issue, OutboxMessage
 from escalation.services import comments, issues, statements
@@ -83,7 +83,7 @@ def test_full_lifecycle_up_and_back(session: Session, world: World) -> None:
     ]
     assert [e.seq for e in events(session, issue)] == list(range(1, 9))
     assert issue.version == 8  # one bump per change after the create
-    assert audit.verify(session, runtime.settings().audit_key).ok
+    assert audit_verify.verify(session, runtime.settings().audit_key).ok
 
 
 def test_transition_writes_outbox_rows_for_each_notified_body(

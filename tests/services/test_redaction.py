@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_key, runtime
+from escalation import audit, audit_key, audit_verify, runtime
 from escalation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from escalation.models import Comment, Decision, Issue, OutboxMessage, Statement
 from escalation.redacted import REDACTED_TEXT, digest, marker
@@ -30,9 +30,9 @@ def _event(session: Session, issue: Issue, action: str) -> audit.AuditEvent:
     return next(e for e in audit.events_of(session, issue) if e.action == action)
 
 
-def _verified(session: Session) -> audit.Verification:
+def _verified(session: Session) -> audit_verify.Verification:
     session.flush()
-    return audit.verify(session, runtime.settings().audit_key)
+    return audit_verify.verify(session, runtime.settings().audit_key)
 
 
 def test_redacting_the_description_keeps_the_chain_and_clears_the_issue(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from escalation import runtime
 from escalation.models import Decision, Issue, StageVisit
 from escalation.policy import Actor, can_see
-from escalation.services import reading, reports
+from escalation.services import reading, reports, reports_pg
 from escalation.services.rollup import NO_CATEGORY
 from tests.factories import PATH, World, draft_at, every_reader, live_through
 from tests.sqlcount import counting
@@ -155,7 +155,7 @@ def test_both_live_paths_give_the_same_summary(session: Session, world: World,
              for s, e in PERIODS[:2]]
     one_pass = [reports.summary(session, actor=a, region=r, start=s, end=e, now=NOW)
                 for a, r, s, e in cases]
-    monkeypatch.setattr(reports, "ONE_PASS_UP_TO", -1)  # every population is "large"
+    monkeypatch.setattr(reports_pg, "ONE_PASS_UP_TO", -1)  # every population is "large"
     by_figure = [reports.summary(session, actor=a, region=r, start=s, end=e, now=NOW)
                  for a, r, s, e in cases]
     assert one_pass == by_figure
@@ -168,7 +168,7 @@ def test_a_dated_summary_reads_the_issues_once_on_postgresql(
     postgresql = session.get_bind().dialect.name == "postgresql"
 
     def reads(limit: int) -> list[str]:
-        monkeypatch.setattr(reports, "ONE_PASS_UP_TO", limit)
+        monkeypatch.setattr(reports_pg, "ONE_PASS_UP_TO", limit)
         with counting(session) as seen:
             reports.summary(session, actor=world.coordinator, region=["uusimaa"],
                             start=dt.date(2025, 11, 1), end=dt.date(2026, 6, 30), now=NOW)

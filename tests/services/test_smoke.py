@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from escalation import audit, runtime
+from escalation import audit_verify, runtime
 from escalation.models import AuditEvent, OutboxMessage
 from tests.factories import World, issue_in
 
@@ -14,4 +14,4 @@ def test_every_state_can_be_reached(session: Session, world: World) -> None:
         assert issue.state == state
     assert session.query(AuditEvent).count() > 0
     assert session.query(OutboxMessage).count() > 0
-    assert audit.verify(session, runtime.settings().audit_key).ok
+    assert audit_verify.verify(session, runtime.settings().audit_key).ok

@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from escalation import audit, runtime
+from escalation import audit, audit_verify, runtime
 from escalation.errors import (
     ActionNotAvailable,
     Conflict,
@@ -400,8 +400,8 @@ class ServiceMachine(RuleBasedStateMachine):
 
     @invariant()
     def one_verified_audit_event_per_change(self) -> None:
-        result = audit.verify(self.session, runtime.settings().audit_key)
-        assert result == audit.Verification(ok=True, events=self.events)
+        result = audit_verify.verify(self.session, runtime.settings().audit_key)
+        assert result == audit_verify.Verification(ok=True, events=self.events)
 
 
 def test_services_keep_their_invariants_under_random_use(session: Session,
