@@ -65,10 +65,10 @@ def add_statement(
         )
     )
     if already is not None:
-        who = organisation.name if organisation else "You"
         raise InvalidInput({"_issue": [Problem(
             "statement.already_given", "%(organisation)s has already given a statement in "
-            "this round.", organisation=who)]})
+            "this round.", organisation=organisation.name) if organisation else Problem(
+            "statement.already_given", "You have already given a statement in this round.")]})
     statement = Statement(
         issue_id=issue.id,
         round=issue.statement_round,
