@@ -44,7 +44,7 @@ _CHARACTERS = {
     text.CONTROL.code: _l("The text contains control characters. Remove them and try again."),
     text.ONE_LINE.code: _l("Write this on one line, without line breaks or tabs."),
     text.SURROGATE.code: _l("The text contains a character that is not valid (an unpaired "
-                       "surrogate). Remove it and try again."),
+                            "surrogate). Remove it and try again."),
 }
 _NOT_ACCEPTED = _l("This value was not accepted. Check it and try again.")
 

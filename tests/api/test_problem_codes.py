@@ -68,3 +68,11 @@ def test_the_problem_schema_documents_the_codes() -> None:
     codes = schemas["Problem"]["properties"]["codes"]
     assert codes["additionalProperties"]["items"] == {"$ref": "#/components/schemas/ErrorCode"}
     assert set(schemas["ErrorCode"]["required"]) == {"code", "params"}
+
+
+def test_the_schemas_text_rule_keeps_the_cores_code(call: Call, world: World) -> None:
+    """The request schema checks text with the core's rule: its code comes along."""
+    body = is_problem(call("lead", "POST", "/api/v1/issues", json={
+        "title": "Otsikko\nBcc: x@example.com", "region": "uusimaa"}), 422)
+    assert body["errors"]["title"] == ["Must be a single line, without line breaks or tabs."]
+    assert body["codes"]["title"] == [{"code": "text.one_line", "params": {}}]
