@@ -77,3 +77,22 @@ def test_the_pages_table_is_keyed_by_codes_and_forms_parses_no_english() -> None
     keys: list[Any] = list(forms._CORE)
     assert keys
     assert all(code.fullmatch(k) for k in keys), keys
+
+
+def _codes_the_core_gives() -> set[str]:
+    """Every `Problem("<code>", ...)` written in the core, and the guards' codes."""
+    found = {f"guard.{name}" for name in GUARDS}
+    for path in Path(text.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "Problem" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                found.add(str(node.args[0].value))
+    return found
+
+
+def test_every_code_the_pages_word_is_one_the_core_gives() -> None:
+    """A misspelt code in the pages' table would fall back to the general sentence."""
+    given = _codes_the_core_gives()
+    assert {"text.too_long", "statement.already_given", "guard.content_complete"} <= given
+    assert set(forms._CORE) - given == set()
