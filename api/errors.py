@@ -29,6 +29,7 @@ from escalation.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from escalation.problems import coded
 
 log = logging.getLogger(__name__)
 # One line per refusal, key=value, for whoever watches for probing and for lost users.
@@ -145,6 +146,9 @@ def problem(status: int, detail: str, *, type_: str | None = None,
     }
     if errors:
         body["errors"] = {k: list(v) for k, v in errors.items()}
+        # Beside each message, in the same order, its stable code and parameters: what a
+        # client keys on (the messages are English and may be reworded).
+        body["codes"] = {k: [coded(m).as_json() for m in v] for k, v in errors.items()}
     if status >= 500:
         body["request_id"] = request_id()
     body.update(extra)

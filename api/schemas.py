@@ -57,6 +57,18 @@ class Out(Schema, metaclass=_AnswerMeta):
     """
 
 
+class ErrorCode(Schema):
+    """Why one input was refused, for a program: a stable dotted code and its parameters."""
+
+    code = fields.String(required=True, metadata={
+        "description": "Stable and dotted, e.g. `text.too_long`, `guard.content_complete`; "
+                       "`input.invalid` when the message has no more specific code.",
+        "example": "text.too_long"})
+    params = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "What the message says in words, as values, e.g. `{\"max\": 200}`; "
+                       "`{}` when there is nothing to say.", "example": {"max": 200}})
+
+
 class Problem(Schema):
     """An RFC 9457 problem document: every refusal and error of the API."""
 
@@ -70,6 +82,11 @@ class Problem(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
         "description": "Messages per field, when fields can be named (`_body`, `_issue`: "
                        "the request or the issue as a whole)."})
+    codes = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(ErrorCode)), metadata={
+            "description": "Beside `errors`: the same fields, and per message, in the same "
+                           "order, its stable code and parameters. Key on these, not on the "
+                           "English messages, which may be reworded."})
 
 
 class ConflictProblem(Problem):

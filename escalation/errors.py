@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from escalation.problems import Problem, coded
+
 
 class DomainError(Exception):
     """Base of every refusal the core gives on purpose."""
@@ -26,13 +28,20 @@ class ActionNotAvailable(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Input the rules refuse, with messages per field (the form shows them there)."""
+    """Input the rules refuse, with messages per field (the form shows them there).
+
+    Each message is a `Problem` (a plain sentence becomes one under the generic code), so
+    the API can add the codes and the pages translate by code, not by the sentence.
+    """
+
+    errors: dict[str, list[Problem]]
 
     def __init__(self, errors: Mapping[str, Sequence[str]], detail: str | None = None) -> None:
-        self.errors = {k: list(v) for k, v in errors.items()}
+        self.errors = {k: [coded(m) for m in v] for k, v in errors.items()}
         if detail is None:
             name, messages = next(iter(self.errors.items()), ("", ["Invalid input."]))
-            detail = messages[0] if name.startswith("_") or not name else f"{name}: {messages[0]}"
+            first = str(messages[0])
+            detail = first if name.startswith("_") or not name else f"{name}: {first}"
         super().__init__(detail)
 
 

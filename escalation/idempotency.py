@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from escalation.errors import InProgress, InvalidInput
 from escalation.models import IdempotencyKey
+from escalation.problems import Problem
 
 LIFETIME = dt.timedelta(hours=24)
 KEY_MAX = 200
@@ -58,7 +59,8 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 def check_key(key: str) -> None:
     if not key or len(key) > KEY_MAX or not key.isprintable():
-        raise InvalidInput({"Idempotency-Key": [f"Use 1 to {KEY_MAX} printable characters."]})
+        raise InvalidInput({"Idempotency-Key": [Problem(
+            "idempotency_key.invalid", "Use 1 to %(max)d printable characters.", max=KEY_MAX)]})
 
 
 def claim(session: Session, *, user_id: int, key: str, request_hash: str,
@@ -97,8 +99,9 @@ def claim(session: Session, *, user_id: int, key: str, request_hash: str,
     if row is None:  # the claim's row expired and went between the two statements
         raise InProgress(RETRY_AFTER)
     if row.request_hash != request_hash:
-        raise InvalidInput({"Idempotency-Key": [
-            "This key was used for a different request; use a new key for a new request."]})
+        raise InvalidInput({"Idempotency-Key": [Problem(
+            "idempotency_key.reused", "This key was used for a different request; use a new "
+            "key for a new request.")]})
     return Stored(status=row.status, body=row.body, headers=dict(row.headers))
 
 

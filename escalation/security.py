@@ -8,6 +8,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from escalation.problems import Problem
+
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 12
@@ -20,16 +22,20 @@ _COMMON = frozenset(
 )
 
 
-def password_problem(password: str, email: str = "") -> str | None:
-    """Why a password is too weak, in one sentence; None when it is acceptable."""
+def password_problem(password: str, email: str = "") -> Problem | None:
+    """Why a password is too weak (a coded sentence); None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+        return Problem("password.too_short",
+                       "The password must be at least %(min)d characters long.",
+                       min=MIN_PASSWORD_LENGTH)
     lowered = password.lower()
     if lowered in _COMMON or len(set(lowered)) < 5:
-        return "The password is too easy to guess; choose a longer phrase."
+        return Problem("password.too_easy",
+                       "The password is too easy to guess; choose a longer phrase.")
     local = email.split("@", 1)[0].lower()
     if len(local) >= 4 and local in lowered:
-        return "The password must not contain the e-mail address."
+        return Problem("password.contains_email",
+                       "The password must not contain the e-mail address.")
     return None
 
 

@@ -25,6 +25,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from escalation.problems import Problem
+
 # Control characters other than tab, line feed and carriage return (C0, DEL and C1,
 # which holds NEL, U+0085), and lone surrogates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -33,10 +35,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _BREAK = re.compile(r"[\t\n\r\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
-REQUIRED = "This field is required."
-CONTROL = "Contains control characters; remove them and try again."
-ONE_LINE = "Must be a single line, without line breaks or tabs."
-SURROGATE = "Contains a lone surrogate code point, which is not a character; remove it."
+REQUIRED = Problem("text.required", "This field is required.")
+CONTROL = Problem("text.control_characters",
+                  "Contains control characters; remove them and try again.")
+ONE_LINE = Problem("text.one_line", "Must be a single line, without line breaks or tabs.")
+SURROGATE = Problem("text.surrogate",
+                    "Contains a lone surrogate code point, which is not a character; remove it.")
+NOT_TEXT = Problem("text.not_text", "Must be text.")
+TOO_LONG = "At most %(max)d characters."  # text.too_long {max}
 
 
 def normalise(value: str) -> str:
@@ -60,8 +66,8 @@ def without_surrogates(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value)
 
 
-def char_problem(value: str, *, single_line: bool = False) -> str | None:
-    """Why the characters of `value` are not acceptable, in one sentence; None if they are."""
+def char_problem(value: str, *, single_line: bool = False) -> Problem | None:
+    """Why the characters of `value` are not acceptable (a coded sentence); None if they are."""
     if has_surrogate(value):
         return SURROGATE
     if has_control(value):
@@ -72,8 +78,8 @@ def char_problem(value: str, *, single_line: bool = False) -> str | None:
 
 
 def text_problem(value: object, *, max_length: int, required: bool = True,
-                 single_line: bool = False) -> str | None:
-    """Why `value` is not acceptable text, in one sentence; None when it is.
+                 single_line: bool = False) -> Problem | None:
+    """Why `value` is not acceptable text (a coded sentence); None when it is.
 
     `single_line`: a title, a name, a reference; no line break or tab inside (leading
     and trailing ones are trimmed away by `normalise` like any other space).
@@ -81,11 +87,11 @@ def text_problem(value: object, *, max_length: int, required: bool = True,
     if value is None or (isinstance(value, str) and not value.strip()):
         return REQUIRED if required else None
     if not isinstance(value, str):
-        return "Must be text."
+        return NOT_TEXT
     if problem := char_problem(value, single_line=single_line):
         return problem
     if len(normalise(value)) > max_length:
-        return f"At most {max_length} characters."
+        return Problem("text.too_long", TOO_LONG, max=max_length)
     return None
 
 

@@ -3,10 +3,10 @@ that transition, so a changed definition changes the form with no code edited.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,17 +31,20 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from api.web import labels
 from escalation import text
 from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.problems import coded
 from escalation.workflow import engine
 from escalation.workflow.definition import DataField, Transition
+from escalation.workflow.guards import GUARDS
 
 TEXT_MAX = 20_000
 
-# The core's refusals of characters (escalation/text.py), as the reader's language has them.
+# The core's refusals of characters (escalation/text.py), by code, as the reader's
+# language has them.
 _CHARACTERS = {
-    text.CONTROL: _l("The text contains control characters. Remove them and try again."),
-    text.ONE_LINE: _l("Write this on one line, without line breaks or tabs."),
-    text.SURROGATE: _l("The text contains a character that is not valid (an unpaired "
-                       "surrogate). Remove it and try again."),
+    text.CONTROL.code: _l("The text contains control characters. Remove them and try again."),
+    text.ONE_LINE.code: _l("Write this on one line, without line breaks or tabs."),
+    text.SURROGATE.code: _l("The text contains a character that is not valid (an unpaired "
+                            "surrogate). Remove it and try again."),
 }
 _NOT_ACCEPTED = _l("This value was not accepted. Check it and try again.")
 
@@ -66,7 +69,7 @@ def _character_refusal(field: Field) -> Any:
     if any(text.has_surrogate(v) for v in raw if isinstance(v, str)) or (
             isinstance(field.data, str) and text.has_surrogate(field.data)):
         field.raw_data, field.data = _scrub(raw), _scrub(field.data)
-        return _CHARACTERS[text.SURROGATE]
+        return _CHARACTERS[text.SURROGATE.code]
     if not isinstance(field, StringField) or field.data is None:
         return None
     if not isinstance(field.data, str):  # a number or a list where text belongs (JSON)
@@ -75,7 +78,7 @@ def _character_refusal(field: Field) -> Any:
     # A text area keeps its lines; a password is any characters but controls.
     single = not isinstance(field, TextAreaField | PasswordField)
     problem = text.char_problem(field.data, single_line=single)
-    return _CHARACTERS[problem] if problem else None
+    return _CHARACTERS[problem.code] if problem else None
 
 
 class CheckedForm(FlaskForm):  # type: ignore[misc]
@@ -360,50 +363,42 @@ class TokenForm(CheckedForm):
     create_token = SubmitField(_l("Create a token"))
 
 
-# Messages the core gives in English, as the reader's language has them.
+# The core's refusals by code (escalation/problems.py), as the pages word them in the
+# reader's language; a placeholder is named as the refusal's parameter. A guard's refusal
+# needs no entry: its English default is the catalogue's msgid (see `core_message`).
 _CORE = {
-    "This field is required.": _l("This field is required."),
+    text.REQUIRED.code: _l("This field is required."),
     **_CHARACTERS,
-    "The issue needs a title, a description and a category before it is sent.":
-        _l("The issue needs a title, a description and a category before it is sent."),
-    "At least one statement is needed before the working group can take this up.":
-        _l("At least one statement is needed before the working group can take this up."),
-    "This outcome needs a responsible party.":
-        _l("This outcome needs a responsible party."),
-    "Must be a date (YYYY-MM-DD).": _l("Give a date."),
-    "Not an e-mail address.": _l("This is not an e-mail address."),
-    "A regional lead needs a region.": _l("A regional lead needs a region."),
-    "Only a regional lead has a region.": _l("Only a regional lead has a region."),
-    "Give at least one role.": _l("Choose at least one role."),
-    "Use lower-case letters, digits and hyphens (e.g. pirkanmaa).":
-        _l("Use lower-case letters, digits and hyphens, for example pirkanmaa."),
-    "Only a member of the stakeholder group or the working group speaks for an organisation.":
-        _l("Only a member of the stakeholder group or the working group speaks for an "
-           "organisation."),
-    "The password is too easy to guess; choose a longer phrase.":
-        _l("The password is too easy to guess. Choose a longer phrase."),
-    "The password must not contain the e-mail address.":
-        _l("The password must not contain the e-mail address."),
+    "text.too_long": _l("Use at most %(max)s characters."),
+    "date.invalid": _l("Give a date."),
+    "email.invalid": _l("This is not an e-mail address."),
+    "region.missing": _l("A regional lead needs a region."),
+    "region.not_allowed": _l("Only a regional lead has a region."),
+    "role.missing": _l("Choose at least one role."),
+    "region.code_invalid": _l("Use lower-case letters, digits and hyphens, for example "
+                              "pirkanmaa."),
+    "organisation.not_allowed": _l("Only a member of the stakeholder group or the working "
+                                   "group speaks for an organisation."),
+    "password.too_short": _l("The password must be at least %(min)s characters long."),
+    "password.too_easy": _l("The password is too easy to guess. Choose a longer phrase."),
+    "password.contains_email": _l("The password must not contain the e-mail address."),
+    "user.exists": _l("This already exists."),
+    "region.exists": _l("This already exists."),
+    "statement.already_given": _l("Your organisation has already given a statement in this "
+                                  "round."),
 }
-_ALREADY = re.compile(r"(A user with e-mail .+|Region .+) already exists\.")
-_PASSWORD_LENGTH = re.compile(r"The password must be at least (\d+) characters long\.")
-_AT_MOST = re.compile(r"At most (\d+) characters\.")
 
 
 def core_message(message: str) -> str:
-    """A core refusal in the reader's language; an unknown one in a general form."""
-    if message in _CORE:
-        return str(_CORE[message])
-    if (m := _AT_MOST.fullmatch(message)) is not None:
-        return str(_l("Use at most %(num)s characters.", num=m.group(1)))
-    if _ALREADY.fullmatch(message):
-        return str(_l("This already exists."))
-    if (m := _PASSWORD_LENGTH.fullmatch(message)) is not None:
-        return str(_l("The password must be at least %(num)s characters long.",
-                      num=m.group(1)))
-    if message.endswith("has already given a statement in this round."):
-        return str(_l("Your organisation has already given a statement in this round."))
-    return str(_l("This value was not accepted. Check it and try again."))
+    """A core refusal in the reader's language, chosen by its code (never by its English
+    sentence); a guard's by its English default through the catalogue; any other in a
+    general form."""
+    problem = coded(message)
+    if (page := _CORE.get(problem.code)) is not None:
+        return str(page) % problem.params if problem.params else str(page)
+    if problem.code.startswith("guard.") and problem.code.removeprefix("guard.") in GUARDS:
+        return gettext(problem.template, **problem.params)
+    return str(_NOT_ACCEPTED)
 
 
 def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from escalation.errors import InvalidInput
 from escalation.models import Category, RightsDimension, Urgency, Visibility
+from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
 
 TITLE_MAX = 200
@@ -27,7 +28,7 @@ EDITABLE = (
 
 def _choice(value: Any, enum: type[Any], errors: list[str]) -> Any:
     if value not in {e.value for e in enum}:
-        errors.append(f"Must be one of: {', '.join(e.value for e in enum)}.")
+        errors.append(one_of(e.value for e in enum))
     return value
 
 
@@ -38,7 +39,7 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         problems: list[str] = []
         if key not in EDITABLE:
-            errors[key] = ["Unknown field."]
+            errors[key] = [UNKNOWN_FIELD]
             continue
         if key in ("title", "description"):
             limit = TITLE_MAX if key == "title" else DESCRIPTION_MAX
@@ -57,7 +58,7 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             _choice(value, Visibility, problems)
         elif key == "rights_dimensions":
             if not isinstance(value, list | tuple):
-                problems.append("Must be a list.")
+                problems.append(Problem("field.not_a_list", "Must be a list."))
             else:
                 for v in value:
                     _choice(v, RightsDimension, problems)
@@ -65,11 +66,13 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
                     if not problems else value
         elif key == "legal_references":
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-                problems.append("Must be a list of text.")
+                problems.append(Problem("field.not_a_list_of_text", "Must be a list of text."))
             else:
                 value = [normalise(v) for v in value if not is_blank(v)]
                 if len(value) > LEGAL_REFERENCES_MAX:
-                    problems.append(f"At most {LEGAL_REFERENCES_MAX} references.")
+                    problems.append(Problem("legal_references.too_many",
+                                            "At most %(max)d references.",
+                                            max=LEGAL_REFERENCES_MAX))
                 problems += sorted({
                     p for v in value
                     if (p := text_problem(v, max_length=LEGAL_REFERENCE_MAX,

@@ -20,6 +20,7 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
+from escalation.problems import Problem, unknown_region
 from escalation.services.access import (
     lock_visible,
     open_for,
@@ -120,7 +121,7 @@ def create(
     )
     reg = session.scalar(_REGION, {"code": region})
     if reg is None:
-        raise InvalidInput({"region": [f"Unknown region {region!r}."]})
+        raise InvalidInput({"region": [unknown_region(region)]})
     wf = runtime.registry().latest(DEFAULT_WORKFLOW)
     issue = Issue(
         region_id=reg.id,
@@ -318,7 +319,8 @@ def assign(
     if assignee_email:
         assignee = session.scalar(select(User).where(User.email == assignee_email.lower()))
         if assignee is None or not assignee.active:
-            raise InvalidInput({"assignee": [f"Unknown user {assignee_email!r}."]})
+            raise InvalidInput({"assignee": [Problem("user.unknown", "Unknown user %(email)r.",
+                                                     email=assignee_email)]})
     issue.assignee_id = assignee.id if assignee else None
     issue.updated_at = now
     audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
+from escalation.problems import Problem, one_of, unknown_region
 from escalation.security import hash_password, new_token, password_problem
 from escalation.text import char_problem, normalise, text_problem
 
@@ -34,7 +35,8 @@ def add_region(session: Session, *, code: str, name_fi: str, name_sv: str | None
     """A new region; its code is the lower-case slug used in the API."""
     errors: dict[str, list[str]] = {}
     if not isinstance(code, str) or not REGION_CODE.fullmatch(code):
-        errors["code"] = ["Use lower-case letters, digits and hyphens (e.g. pirkanmaa)."]
+        errors["code"] = [Problem("region.code_invalid", "Use lower-case letters, digits and "
+                                  "hyphens (e.g. pirkanmaa).")]
     if problem := text_problem(name_fi, max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
     if problem := text_problem(name_sv, max_length=NAME_MAX, required=False, single_line=True):
@@ -42,7 +44,8 @@ def add_region(session: Session, *, code: str, name_fi: str, name_sv: str | None
     if errors:
         raise InvalidInput(errors)
     if session.scalar(select(Region.id).where(Region.code == code)) is not None:
-        raise InvalidInput({"code": [f"Region {code!r} already exists."]})
+        raise InvalidInput({"code": [Problem("region.exists", "Region %(code)r already exists.",
+                                             code=code)]})
     region = Region(code=code, name_fi=normalise(name_fi), name_sv=normalise(name_sv or name_fi))
     session.add(region)
     session.flush()
@@ -76,29 +79,31 @@ def add_user(
     if problem := char_problem(email, single_line=True):
         errors["email"] = [problem]
     elif not EMAIL.fullmatch(email):
-        errors["email"] = ["Not an e-mail address."]
+        errors["email"] = [Problem("email.invalid", "Not an e-mail address.")]
     elif session.scalar(select(User.id).where(User.email == email)) is not None:
-        errors["email"] = [f"A user with e-mail {email} already exists."]
+        errors["email"] = [Problem("user.exists", "A user with e-mail %(email)s already exists.",
+                                   email=email)]
     if problem := text_problem(name, max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
     known_roles = {r.value for r in Role}
     unknown = [r for r in roles if r not in known_roles]
     if not roles:
-        errors["role"] = ["Give at least one role."]
+        errors["role"] = [Problem("role.missing", "Give at least one role.")]
     elif unknown:
-        errors["role"] = [f"Unknown role {unknown[0]!r}; roles: {', '.join(sorted(known_roles))}."]
+        errors["role"] = [Problem("role.unknown", "Unknown role %(role)r; roles: %(roles)s.",
+                                  role=unknown[0], roles=sorted(known_roles))]
     region_row = None
     if Role.REGIONAL_LEAD in roles:
         if not region:
-            errors["region"] = ["A regional lead needs a region."]
+            errors["region"] = [Problem("region.missing", "A regional lead needs a region.")]
         else:
             region_row = session.scalar(select(Region).where(Region.code == region))
             if region_row is None:
-                errors["region"] = [f"Unknown region {region!r}."]
+                errors["region"] = [unknown_region(region)]
     elif region:
-        errors["region"] = ["Only a regional lead has a region."]
+        errors["region"] = [Problem("region.not_allowed", "Only a regional lead has a region.")]
     if locale not in ("fi", "sv", "en"):
-        errors["locale"] = ["Must be one of: fi, sv, en."]
+        errors["locale"] = [one_of(("fi", "sv", "en"))]
     if password is not None:
         problem = password_problem(password, email)
         if problem:
@@ -108,10 +113,9 @@ def add_user(
         errors["organisation"] = [problem]
     bodies = {_BODY_OF_ROLE[Role(r)] for r in roles if r in _BODY_OF_ROLE}
     if organisation and len(bodies) != 1:
-        errors["organisation"] = [
-            "Only a member of the stakeholder group or the working group speaks for an "
-            "organisation."
-        ]
+        errors["organisation"] = [Problem(
+            "organisation.not_allowed", "Only a member of the stakeholder group or the working "
+            "group speaks for an organisation.")]
     if errors:
         raise InvalidInput(errors)
     org = None

@@ -31,6 +31,7 @@ from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.models import Category, Issue, Region
 from escalation.policy import Actor, visible_filter
+from escalation.problems import Problem, one_of
 from escalation.text import normalise, text_problem
 from escalation.workflow.definition import State, Workflow
 from escalation.workflow.names import BODIES
@@ -102,7 +103,7 @@ def list_issues(
     unless the page is the last one."""
     errors = check_filters(filters)
     if sort not in SORTS:
-        errors["sort"] = [f"Must be one of: {', '.join(SORTS)}."]
+        errors["sort"] = [one_of(SORTS)]
     errors.update(check_paging(page, per_page))
     if errors:
         raise InvalidInput(errors)
@@ -130,7 +131,7 @@ def queue(
     """What `body` must act on next: overdue first, then by due date (none last)."""
     errors: dict[str, list[str]] = {}
     if body not in BODIES:
-        errors["body"] = [f"Must be one of: {', '.join(sorted(BODIES))}."]
+        errors["body"] = [one_of(sorted(BODIES))]
     errors.update(check_paging(page, per_page))
     if errors:
         raise InvalidInput(errors)
@@ -150,9 +151,12 @@ def check_paging(page: int, per_page: int) -> dict[str, list[str]]:
     """What is wrong with `page` and `per_page`, named as the API names them."""
     errors: dict[str, list[str]] = {}
     if not 1 <= page <= PAGE_MAX:
-        errors["page"] = [f"Must be between 1 and {PAGE_MAX}."]
+        errors["page"] = [Problem("number.out_of_range", "Must be between %(min)d and %(max)d.",
+                                  min=1, max=PAGE_MAX)]
     if not 1 <= per_page <= PER_PAGE_MAX:
-        errors["per_page"] = [f"Must be between 1 and {PER_PAGE_MAX}."]
+        errors["per_page"] = [Problem("number.out_of_range",
+                                      "Must be between %(min)d and %(max)d.", min=1,
+                                      max=PER_PAGE_MAX)]
     return errors
 
 
@@ -163,16 +167,18 @@ def check_filters(f: IssueFilter) -> dict[str, list[str]]:
     if unknown := sorted(set(f.state) - known_states):
         errors["state"] = [f"Unknown state {s!r}." for s in unknown]
     if bad := sorted(c for c in set(f.region) if not _REGION_CODE.fullmatch(c)):
-        errors["region"] = [f"Not a region code: {c!r}." for c in bad]
+        errors["region"] = [Problem("region.code_invalid_filter", "Not a region code: %(code)r.",
+                                    code=c) for c in bad]
     known_categories = {c.value for c in Category}
     if unknown := sorted(set(f.category) - known_categories):
-        errors["category"] = [f"Unknown category {c!r}." for c in unknown]
+        errors["category"] = [Problem("category.unknown", "Unknown category %(category)r.",
+                                      category=c) for c in unknown]
     if f.awaiting is not None and f.awaiting not in BODIES:
-        errors["awaiting"] = [f"Must be one of: {', '.join(sorted(BODIES))}."]
+        errors["awaiting"] = [one_of(sorted(BODIES))]
     if f.q is not None and (problem := text_problem(f.q, max_length=Q_MAX, required=False)):
         errors["q"] = [problem]
     if f.submitted_from and f.submitted_to and f.submitted_from > f.submitted_to:
-        errors["to"] = ["Must not be before `from`."]
+        errors["to"] = [Problem("period.reversed", "Must not be before `from`.")]
     return errors
 
 

@@ -30,6 +30,7 @@ from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
 from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor
+from escalation.problems import Problem
 from escalation.redacted import MARKER_KEY, REDACTED_TEXT, is_marker, marker
 from escalation.services.access import claim, get_visible, user_of
 from escalation.text import normalise, text_problem
@@ -148,12 +149,17 @@ def redact(
     event = session.scalar(select(AuditEvent).where(AuditEvent.issue_id == issue.id,
                                                     AuditEvent.seq == event_seq))
     if event is None:
-        raise InvalidInput({"event_seq": [f"The issue's history has no event {event_seq}."]})
+        raise InvalidInput({"event_seq": [Problem(
+            "redaction.no_event", "The issue's history has no event %(event_seq)s.",
+            event_seq=event_seq)]})
     if field not in fields_of(event.data):
         raise InvalidInput({"field": [
-            f"Event {event_seq} has no text in {field!r} to redact"
-            + (" (it was redacted already)." if is_marker(_get(event.data, _path(field)))
-               else ".")]})
+            Problem("redaction.already_redacted", "Event %(event_seq)s has no text in "
+                    "%(field)r to redact (it was redacted already).", event_seq=event_seq,
+                    field=field)
+            if is_marker(_get(event.data, _path(field))) else
+            Problem("redaction.no_text", "Event %(event_seq)s has no text in %(field)r to "
+                    "redact.", event_seq=event_seq, field=field)]})
     path = _path(field)
     original = str(_get(event.data, path))
     key = runtime.settings().audit_key

@@ -13,6 +13,7 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.models import Organisation, Position, Statement, User
 from escalation.policy import Actor
+from escalation.problems import Problem, one_of
 from escalation.services.access import open_for, user_of
 from escalation.text import is_blank, normalise, text_problem
 
@@ -50,7 +51,7 @@ def add_statement(
                      expected_version=expected_version)
     if position not in {p.value for p in Position}:
         raise InvalidInput(
-            {"position": [f"Must be one of: {', '.join(p.value for p in Position)}."]}
+            {"position": [one_of(p.value for p in Position)]}
         )
     clean_text = _text("text", text, required=position != Position.NO_POSITION) or ""
     assessment = _text("rights_assessment", rights_assessment, required=False)
@@ -64,10 +65,10 @@ def add_statement(
         )
     )
     if already is not None:
-        who = organisation.name if organisation else "You"
-        raise InvalidInput(
-            {"_issue": [f"{who} has already given a statement in this round."]}
-        )
+        raise InvalidInput({"_issue": [Problem(
+            "statement.already_given", "%(organisation)s has already given a statement in "
+            "this round.", organisation=organisation.name) if organisation else Problem(
+            "statement.already_given", "You have already given a statement in this round.")]})
     statement = Statement(
         issue_id=issue.id,
         round=issue.statement_round,

@@ -16,6 +16,7 @@ from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.models import Issue, Region, Role, Visibility
 from escalation.policy import Actor, visible_filter
+from escalation.problems import one_of
 from escalation.services import queries
 from escalation.services.queries import IssueFilter, Page
 
@@ -83,7 +84,7 @@ def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilte
                now: dt.datetime, page: int = 1, per_page: int = 25) -> Queue:
     """A body's queue, filtered: overdue first, then by due date (none last)."""
     if body not in QUEUE_BODIES:
-        raise InvalidInput({"body": [f"Must be one of: {', '.join(QUEUE_BODIES)}."]})
+        raise InvalidInput({"body": [one_of(QUEUE_BODIES)]})
     if errors := queries.check_paging(page, per_page):
         raise InvalidInput(errors)
     condition = queries.matching(session, actor=actor,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
@@ -41,7 +42,7 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     known = {f.name: f for f in fields_}
     for key in data:
         if key not in known:
-            errors[key] = ["Unknown field."]
+            errors[key] = [UNKNOWN_FIELD]
     cleaned: dict[str, Any] = {}
     for f in fields_:
         value = data.get(f.name)
@@ -56,14 +57,16 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
             try:
                 day = dt.date.fromisoformat(value)
             except ValueError:
-                errors[f.name] = ["Must be a date (YYYY-MM-DD)."]
+                errors[f.name] = [Problem("date.invalid", "Must be a date (YYYY-MM-DD).")]
                 continue
             if not FIRST_DAY <= day <= LAST_DAY:
-                errors[f.name] = [f"Must be between {FIRST_DAY} and {LAST_DAY}."]
+                errors[f.name] = [Problem("date.out_of_range", "Must be between %(first)s and "
+                                          "%(last)s.", first=FIRST_DAY.isoformat(),
+                                          last=LAST_DAY.isoformat())]
                 continue
             value = day.isoformat()
         elif f.type == "choice" and value not in f.choices:
-            errors[f.name] = [f"Must be one of: {', '.join(f.choices)}."]
+            errors[f.name] = [one_of(f.choices)]
             continue
         cleaned[f.name] = value
     if errors:
@@ -97,7 +100,7 @@ def fire(
         if not failed:
             return Outcome(t, cleaned)
         for g in failed:
-            errors.setdefault(GUARD_FIELDS.get(g, "_issue"), []).append(GUARDS[g].message)
+            errors.setdefault(GUARD_FIELDS.get(g, "_issue"), []).append(GUARDS[g].refusal())
     raise GuardFailed(errors)
 
 

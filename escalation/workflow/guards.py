@@ -1,10 +1,17 @@
-"""Named guards: side-effect-free predicates over the facts, each saying why it refuses."""
+"""Named guards: side-effect-free predicates over the facts, each saying why it refuses.
+
+A guard's refusal is the code `guard.<name>` with an English default (marked `N_` for
+the catalogue); the pages translate the default through the catalogue, so a new guard
+needs this module and its Finnish and Swedish catalogue entries, and nothing else.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from escalation.problems import N_, Problem
 
 
 @dataclass(frozen=True)
@@ -19,11 +26,20 @@ class Facts:
 
 @dataclass(frozen=True)
 class Guard:
-    """A named predicate; `message` is shown to the person who was refused."""
+    """A named predicate; `message` (English) is shown to the person who was refused."""
 
     name: str
     message: str
     check: Callable[[Facts, Mapping[str, Any]], bool]
+
+    @property
+    def code(self) -> str:
+        """The refusal's stable code: a client or a page keys on it, not on the text."""
+        return f"guard.{self.name}"
+
+    def refusal(self) -> Problem:
+        """The refusal to give when the guard does not hold."""
+        return Problem(self.code, self.message)
 
 
 # Outcomes that hand work to somebody, who must then be named (DESIGN §6).
@@ -51,17 +67,17 @@ GUARDS: dict[str, Guard] = {
     for g in (
         Guard(
             "content_complete",
-            "The issue needs a title, a description and a category before it is sent.",
+            N_("The issue needs a title, a description and a category before it is sent."),
             _content_complete,
         ),
         Guard(
             "has_statement",
-            "At least one statement is needed before the working group can take this up.",
+            N_("At least one statement is needed before the working group can take this up."),
             _has_statement,
         ),
         Guard(
             "responsible_named_when_needed",
-            "This outcome needs a responsible party.",
+            N_("This outcome needs a responsible party."),
             _responsible_named,
         ),
     )

@@ -98,3 +98,27 @@ def test_statements_only_while_awaiting_them(session: Session, world: World, sta
     with pytest.raises(ActionNotAvailable):
         statements.add_statement(session, issue.reference, actor=world.member,
                                  position="supports", text="x")
+
+
+def test_a_second_statement_is_refused_by_code_naming_the_organisation(
+        session: Session, world: World) -> None:
+    """`statement.already_given {organisation}`; a member without one is 'You', said in
+    English as a sentence of its own, not as a parameter."""
+    issue = issue_in(session, world, "awaiting_statement")
+    for actor in (world.member, world.solo_member):
+        statements.add_statement(session, issue.reference, actor=actor, position="supports",
+                                 text="Ensimmäinen.")
+    with pytest.raises(InvalidInput) as refused:
+        statements.add_statement(session, issue.reference, actor=world.member,
+                                 position="opposes", text="Toinen.")
+    (problem,) = refused.value.errors["_issue"]
+    assert (problem.code, problem.params) == (
+        "statement.already_given", {"organisation": "Lastensuojelun Keskusliitto"})
+    assert problem == ("Lastensuojelun Keskusliitto has already given a statement in this "
+                       "round.")
+    with pytest.raises(InvalidInput) as refused:
+        statements.add_statement(session, issue.reference, actor=world.solo_member,
+                                 position="opposes", text="Toinen.")
+    (problem,) = refused.value.errors["_issue"]
+    assert (problem.code, problem.params) == ("statement.already_given", {})
+    assert problem == "You have already given a statement in this round."
