@@ -253,3 +253,30 @@ def test_a_role_without_update_redacts_through_the_function(session: Session,
         session.execute(text(f"REVOKE ALL ON FUNCTION audit_redact(bigint, text[], text) "
                              f"FROM {role}"))
         session.execute(text(f"DROP ROLE {role}"))
+
+
+@pg_only
+def test_a_role_not_granted_the_function_cannot_redact(session: Session, world: World) -> None:
+    """audit_redact() is not PUBLIC's to call: only the owner and the roles init-db grants
+    it to (the app's role) may, so another login on the database cannot use it."""
+    assert is_pg(session)
+    issue = issue_in(session, world, "submitted", description=NAME)
+    session.flush()
+    role = f"stranger_{uuid.uuid4().hex[:8]}"
+    event_id = _id(session, issue, 1)
+    data = _data(session, issue, 1)
+    session.execute(text(f"CREATE ROLE {role}"))
+    try:
+        with session.begin_nested():
+            session.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+            session.execute(text(f"SET LOCAL ROLE {role}"))
+            with pytest.raises(DBAPIError, match="permission denied"), session.begin_nested():
+                session.execute(text("SELECT audit_redact(:id, CAST(:p AS text[]), :d)"),
+                                {"id": event_id, "p": "{description}",
+                                 "d": json_text({**data, "description": _marker(NAME)})})
+            session.execute(text("RESET ROLE"))
+        assert _data(session, issue, 1)["description"] == NAME
+    finally:
+        session.execute(text("RESET ROLE"))
+        session.execute(text(f"REVOKE ALL ON SCHEMA public FROM {role}"))
+        session.execute(text(f"DROP ROLE {role}"))

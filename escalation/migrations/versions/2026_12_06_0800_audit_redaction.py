@@ -90,6 +90,10 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(GUARD)
         op.execute(REDACT)
+        # Functions are executable by PUBLIC by default; this one only by its owner and
+        # the roles granted it (init-db grants the app's role: escalation/privileges.py).
+        op.execute("REVOKE EXECUTE ON FUNCTION audit_redact(bigint, text[], text) "
+                   "FROM PUBLIC")
 
 
 def downgrade() -> None:
