@@ -30,7 +30,7 @@ def derive(key: bytes, label: str) -> bytes:
 
 def fingerprint(key: bytes) -> str:
     """What the database keeps of the audit key: HMAC(key, a fixed text), hex."""
-    return hmac.new(key, FINGERPRINT_LABEL.encode(), hashlib.sha256).hexdigest()
+    return derive(key, FINGERPRINT_LABEL).hex()
 
 
 def stored(session: Session) -> str | None:
