@@ -63,7 +63,7 @@ class Limit:
         """How long the next attempt waits after `failures` failures in a row."""
         if failures < self.free:
             return dt.timedelta(0)
-        doubled: int = 2 ** (failures - self.free)
+        doubled: int = 2 ** min(failures - self.free, 32)  # past the cap long before
         return min(CAP, FIRST_WAIT * doubled)
 
     def may_try(self, failures: int, now: dt.datetime) -> dt.datetime:

@@ -163,3 +163,9 @@ def test_what_no_longer_slows_anyone_is_forgotten(session: Session, victim: User
     later = T0 + signin.KNOWN_FOR + dt.timedelta(days=1)
     attempt(session, "y@pirha.test", "wrong", "198.51.100.8", later)
     assert "k:maija@pirha.test|192.0.2.10" not in set(session.scalars(select(SigninThrottle.key)))
+
+
+def test_a_very_long_streak_waits_the_cap_and_no_more() -> None:
+    """However many failures a key piles up, the wait is the cap (no overflow)."""
+    for limit in (signin.PAIR, signin.ADDRESS, signin.EMAIL):
+        assert limit.wait(10_000) == signin.CAP
