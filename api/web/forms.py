@@ -258,7 +258,9 @@ class RedactForm(VersionedForm):
 
 
 class ActionForm(VersionedForm):
-    """Base of the forms made per transition; `action` names it."""
+    """Base of the forms made per transition; `action` names it, `transition` is it."""
+
+    transition: Transition
 
     action = HiddenField()
     comment = TextAreaField(
@@ -298,8 +300,9 @@ _form_classes: dict[Transition, type[ActionForm]] = {}
 def action_form_class(t: Transition) -> type[ActionForm]:
     """The form for one transition: exactly its data fields, then an optional comment."""
     if t not in _form_classes:
-        attrs = {f.name: _data_field(f) for f in t.data}
+        attrs: dict[str, Any] = {f.name: _data_field(f) for f in t.data}
         attrs["go"] = SubmitField(labels.ACTIONS.get(t.action, t.action))
+        attrs["transition"] = t
         _form_classes[t] = type(f"{t.action.title().replace('_', '')}Form", (ActionForm,),
                                 attrs)
     return _form_classes[t]

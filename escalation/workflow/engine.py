@@ -87,14 +87,8 @@ def fire(
     The order of refusals is the contract (DESIGN §6): an action this state does not
     offer is refused whoever asks; then the caller's roles; then the input; then guards.
     """
-    moves = [t for t in wf.transitions if t.action == action and state in t.sources]
-    if not moves:
-        raise ActionNotAvailable(f"Can't {action} when the issue is {state}.")
-    allowed = [t for t in moves if roles & t.roles]
-    if not allowed:
-        raise Forbidden(f"Your roles may not {action} this issue.")
     errors: dict[str, list[str]] = {}
-    for t in allowed:
+    for t in moves(wf, state, action, roles):
         cleaned = clean_data(t.data, data or {})
         failed = [g for g in t.guards if not GUARDS[g].check(facts, cleaned)]
         if not failed:
@@ -102,6 +96,20 @@ def fire(
         for g in failed:
             errors.setdefault(GUARD_FIELDS.get(g, "_issue"), []).append(GUARDS[g].refusal())
     raise GuardFailed(errors)
+
+
+def moves(wf: Workflow, state: str, action: str, roles: Set[str]) -> list[Transition]:
+    """The transitions `action` may take from `state` for these roles, in the definition's
+    order, or the refusal: not offered in this state (whoever asks), then not for these
+    roles. The first step of `fire`; a page asks it alone to choose the action's form
+    (the first move's `data`) before it has the input that `fire` needs."""
+    offered = [t for t in wf.transitions if t.action == action and state in t.sources]
+    if not offered:
+        raise ActionNotAvailable(f"Can't {action} when the issue is {state}.")
+    allowed = [t for t in offered if roles & t.roles]
+    if not allowed:
+        raise Forbidden(f"Your roles may not {action} this issue.")
+    return allowed
 
 
 def permit(wf: Workflow, state: str, activity: str, roles: Set[str]) -> Activity:
