@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
-MAX_TEXT = 20_000
 # Dates an action may carry (a follow-up date, say). Outside these a date is a typo, and
 # near the calendar's end a deadline computed from it would not exist.
 FIRST_DAY = dt.date(2000, 1, 1)
