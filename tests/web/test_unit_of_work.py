@@ -23,6 +23,7 @@ from escalation import db
 from escalation.models import Issue
 from escalation.services import comments
 from tests.factories import World, issue_in
+from tests.sqlcount import counting
 from tests.web.conftest import SignIn
 
 WRITE, READ = "write", "read"
@@ -74,11 +75,23 @@ def test_a_page_is_one_read_and_the_sign_in_is_the_only_other(
 
 def test_an_action_is_one_write(sign_in: SignIn, session: Session, world: World,
                                 units: list[tuple[str, str]]) -> None:
+    """Choosing the action's form reads the issue's state and definition (and what
+    visibility and roles need), nothing of the page: no history, people or statements."""
     issue = issue_in(session, world, "submitted")
-    got, kinds = _post(units, sign_in("coordinator"), *_act(issue, "request_clarification",
-                                                           message="Mitkä kunnat?"))
+    c = sign_in("coordinator")
+    with counting(session) as seen:
+        got, kinds = _post(units, c, *_act(issue, "request_clarification",
+                                           message="Mitkä kunnat?"))
     assert got.status_code == 302
     assert kinds == [WRITE]
+    selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    form, lock = [s for s in selects if "FROM issues" in s]
+    assert "issues.state" in form
+    assert "issues.workflow_version" in form
+    assert "issues.title" not in form
+    assert "issues.description" not in form
+    assert "FOR UPDATE" in lock or session.get_bind().dialect.name == "sqlite"
+    assert not any("FROM audit_events" in s or "FROM statements" in s for s in selects)
 
 
 @pytest.mark.parametrize(("data", "status"), [
@@ -170,3 +183,19 @@ def test_a_redaction_is_one_write(sign_in: SignIn, session: Session, world: Worl
         "redact3-expected_version": issue.version, "redact3-field": "text",
         "redact3-reason": "Lapsen nimi."})
     assert (stale.status_code, kinds) == (409, [WRITE, READ])
+
+
+def test_a_new_issue_is_one_write_with_the_regions_it_may_name(
+        sign_in: SignIn, session: Session, world: World,
+        units: list[tuple[str, str]]) -> None:
+    c = sign_in("lead")
+    units.clear()
+    assert c.get("/issues/new").status_code == 200
+    assert _pages(units) == [READ]
+    new = {"region": "uusimaa", "title": "Ilmoitusvelvollisuus", "description": "Kuvaus.",
+           "category": "interpretation", "urgency": "normal", "visibility": "public"}
+    got, kinds = _post(units, c, "/issues/new", {**new, "send": "1"})
+    assert (got.status_code, kinds) == (302, [WRITE])
+    refused, kinds = _post(units, c, "/issues/new", {**new, "title": "", "send": "1"})
+    assert (refused.status_code, kinds) == (422, [WRITE])
+    assert "Kuvaus." in refused.get_data(as_text=True)  # the form kept what was written
