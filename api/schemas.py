@@ -107,8 +107,8 @@ class ConflictProblem(Problem):
 ONE_LINE = {"description": "One line: no line breaks, tabs or control characters."}
 
 
-# An issue's fields, the same for a new issue and a change to one; the limits and lists
-# are the core's (escalation/limits.py).
+# Fields as the core limits them (escalation/limits.py), one maker per kind, so a new
+# issue and a change to one say the same.
 def _title(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=TITLE_MAX), metadata=ONE_LINE, **kwargs)
 

@@ -3,7 +3,7 @@ that transition, so a changed definition changes the form with no code edited.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext
@@ -137,7 +137,7 @@ class CoreRule:
     the core refuse, with every other error of the form at once. `value_of` turns what
     the field holds into what the core takes."""
 
-    def __init__(self, name: str, value_of: Any) -> None:
+    def __init__(self, name: str, value_of: Callable[[Any], Any]) -> None:
         self.name, self.value_of = name, value_of
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
