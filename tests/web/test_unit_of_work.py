@@ -199,3 +199,27 @@ def test_a_new_issue_is_one_write_with_the_regions_it_may_name(
     refused, kinds = _post(units, c, "/issues/new", {**new, "title": "", "send": "1"})
     assert (refused.status_code, kinds) == (422, [WRITE])
     assert "Kuvaus." in refused.get_data(as_text=True)  # the form kept what was written
+
+
+def test_an_issue_the_reader_may_not_see_is_404_before_any_other_refusal(
+        sign_in: SignIn, session: Session, world: World,
+        units: list[tuple[str, str]]) -> None:
+    """The form is chosen after the issue is found visible: a step on an issue another
+    region's lead may not see is 404 (not 403 or 422), in the step's one transaction."""
+    hidden = issue_in(session, world, "submitted", visibility="restricted")
+    other = sign_in("other_lead")
+    ref = hidden.reference
+    for path, data in [
+        *[_act(hidden, action) for action in ("withdraw", "forward", "decide")],
+        (f"/issues/{ref}/edit", {"title": "x"}),
+        (f"/issues/{ref}/assignee", {"assign-assignee": "",
+                                      "assign-expected_version": hidden.version}),
+        (f"/issues/{ref}/events/1/redaction", {"redact1-field": "title",
+                                                "redact1-reason": "x",
+                                                "redact1-expected_version": hidden.version}),
+        (f"/issues/{ref}/comments", {"comment-text": "x"}),
+        (f"/issues/{ref}/statements", {"statement-position": "supports",
+                                        "statement-text": "x"}),
+    ]:
+        got, kinds = _post(units, other, path, data)
+        assert (got.status_code, kinds) == (404, [WRITE]), path
