@@ -10,17 +10,25 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.schema import SchemaMeta
 
 from escalation.db import utcnow
-from escalation.models import Category, Position, RightsDimension, Urgency, Visibility
+from escalation.limits import (
+    CATEGORIES,
+    LEGAL_REFERENCE_MAX,
+    LEGAL_REFERENCES_MAX,
+    POSITIONS,
+    REASON_MAX,
+    REDACTED_FIELD_MAX,
+    RIGHTS_DIMENSIONS,
+    TEXT_MAX,
+    TITLE_MAX,
+    URGENCIES,
+    VISIBILITIES,
+)
 from escalation.services import reading
 from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS, IssueFilter
 from escalation.text import text_problem
 from escalation.workflow.names import BODIES
 
 REGION_CODE = validate.Regexp(r"^[a-z0-9-]+$", error="Use lower-case letters, digits and -.")
-
-
-def _names(enum: type) -> list[str]:
-    return [e.value for e in enum]  # type: ignore[attr-defined]
 
 
 def plain_text(max_length: int, *, single_line: bool = False) -> Callable[[str], None]:
@@ -99,36 +107,52 @@ class ConflictProblem(Problem):
 ONE_LINE = {"description": "One line: no line breaks, tabs or control characters."}
 
 
+# Fields as the core limits them (escalation/limits.py), one maker per kind, so a new
+# issue and a change to one say the same.
+def _title(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(max=TITLE_MAX), metadata=ONE_LINE, **kwargs)
+
+
+def _description(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(max=TEXT_MAX), **kwargs)
+
+
+def _one_of(choices: tuple[str, ...], **kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.OneOf(list(choices)), **kwargs)
+
+
+def _rights_dimensions(**kwargs: Any) -> fields.List:
+    return fields.List(_one_of(RIGHTS_DIMENSIONS), **kwargs)
+
+
+def _legal_references(**kwargs: Any) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.Length(max=LEGAL_REFERENCE_MAX), metadata=ONE_LINE),
+        validate=validate.Length(max=LEGAL_REFERENCES_MAX), **kwargs)
+
+
 class IssueIn(Strict):
-    title = fields.String(required=True, validate=validate.Length(max=200), metadata=ONE_LINE)
-    description = fields.String(load_default="", validate=validate.Length(max=20_000))
+    title = _title(required=True)
+    description = _description(load_default="")
     region = fields.String(required=True, validate=REGION_CODE)
-    category = fields.String(allow_none=True, load_default=None,
-                             validate=validate.OneOf(_names(Category)))
-    urgency = fields.String(load_default="normal", validate=validate.OneOf(_names(Urgency)))
-    rights_dimensions = fields.List(fields.String(validate=validate.OneOf(
-        _names(RightsDimension))), load_default=list)
-    legal_references = fields.List(fields.String(validate=validate.Length(max=300),
-                                                 metadata=ONE_LINE),
-                                   load_default=list, validate=validate.Length(max=30))
-    visibility = fields.String(load_default="public",
-                               validate=validate.OneOf(_names(Visibility)))
+    category = _one_of(CATEGORIES, allow_none=True, load_default=None)
+    urgency = _one_of(URGENCIES, load_default="normal")
+    rights_dimensions = _rights_dimensions(load_default=list)
+    legal_references = _legal_references(load_default=list)
+    visibility = _one_of(VISIBILITIES, load_default="public")
     submit = fields.Boolean(load_default=False, metadata={
         "description": "true: create and submit at once."})
 
 
 class IssuePatch(Strict):
     expected_version = fields.Integer(required=True, strict=True)
-    title = fields.String(validate=validate.Length(max=200), metadata=ONE_LINE)
-    description = fields.String(validate=validate.Length(max=20_000))
-    category = fields.String(allow_none=True, validate=validate.OneOf(_names(Category)))
-    urgency = fields.String(validate=validate.OneOf(_names(Urgency)))
-    rights_dimensions = fields.List(fields.String(validate=validate.OneOf(
-        _names(RightsDimension))))
-    legal_references = fields.List(fields.String(validate=validate.Length(max=300),
-                                                 metadata=ONE_LINE),
-                                   validate=validate.Length(max=30))
-    visibility = fields.String(validate=validate.OneOf(_names(Visibility)))
+    title = _title()
+    description = _description()
+    category = _one_of(CATEGORIES, allow_none=True)
+    urgency = _one_of(URGENCIES)
+    rights_dimensions = _rights_dimensions()
+    legal_references = _legal_references()
+    visibility = _one_of(VISIBILITIES)
 
 
 class TransitionIn(Strict):
@@ -141,7 +165,7 @@ class TransitionIn(Strict):
 
 
 class StatementIn(Strict):
-    position = fields.String(required=True, validate=validate.OneOf(_names(Position)))
+    position = _one_of(POSITIONS, required=True)
     text = fields.String(load_default="")
     rights_assessment = fields.String(allow_none=True, load_default=None)
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
@@ -157,11 +181,12 @@ class RedactionIn(Strict):
     event_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
                                metadata={"description": "The `seq` of the audit event whose "
                                          "text is to go (GET /issues/{reference}/audit)."})
-    field = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+    field = fields.String(required=True, validate=validate.Length(
+        min=1, max=REDACTED_FIELD_MAX), metadata={
         "description": "Which text of the event's `data`: e.g. `description`, `comment`, "
         "`text`, or `legal_references.1` for the second reference.",
         "example": "description"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2_000),
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=REASON_MAX),
                            metadata={"description": "Why, for the record and the region."})
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
@@ -182,7 +207,7 @@ class StatementOut(Out):
         lambda s: s.organisation.name if s.organisation else None,
         metadata={"type": "string", "nullable": True,
                   "description": "Who the statement speaks for; null: the member themself."})
-    position = fields.String(validate=validate.OneOf(_names(Position)))
+    position = _one_of(POSITIONS)
     text = fields.String()
     rights_assessment = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
@@ -213,8 +238,8 @@ class IssueSummaryOut(Out):
     title = fields.String()
     region = fields.String(attribute="region.code")
     category = fields.String(allow_none=True)
-    urgency = fields.String(validate=validate.OneOf(_names(Urgency)))
-    visibility = fields.String(validate=validate.OneOf(_names(Visibility)))
+    urgency = _one_of(URGENCIES)
+    visibility = _one_of(VISIBILITIES)
     state = fields.String()
     version = fields.Integer(metadata={"description": "Send it back as `expected_version`."})
     due_at = fields.AwareDateTime(allow_none=True)
@@ -308,7 +333,7 @@ class IssueQuery(Schema):
         "description": "A state of the workflow (see GET /workflows/{name})."})
     region = fields.List(fields.String(metadata={"pattern": REGION_CODE.regex.pattern}),
                          load_default=list, metadata={"description": "A region code."})
-    category = fields.List(fields.String(metadata={"enum": _names(Category)}),
+    category = fields.List(fields.String(metadata={"enum": list(CATEGORIES)}),
                            load_default=list)
     awaiting = fields.String(load_default=None, validate=validate.OneOf(sorted(BODIES)))
     overdue = fields.Boolean(load_default=None)

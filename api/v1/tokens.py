@@ -12,10 +12,8 @@ from api.v1.base import Blueprint, refuses
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import Unauthenticated
+from escalation.limits import EMAIL_MAX, PASSWORD_MAX
 from escalation.services import people, signin
-
-EMAIL_MAX = 254  # the length of the e-mail columns
-PASSWORD_MAX = 1000  # as the sign-in form
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Getting a token.")
 

@@ -39,6 +39,7 @@ from api.web.forms import CheckedForm
 from escalation import db, runtime
 from escalation.db import utcnow
 from escalation.errors import TooManyAttempts
+from escalation.limits import EMAIL_MAX, PASSWORD_MAX
 from escalation.policy import Actor
 from escalation.services import actors, people, signin
 
@@ -167,9 +168,9 @@ def _printable(form: FlaskForm, field: Field) -> None:
 
 class LoginForm(CheckedForm):
     email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(_l("Enter your e-mail address.")), Length(max=254), _printable])
+        InputRequired(_l("Enter your e-mail address.")), Length(max=EMAIL_MAX), _printable])
     password = PasswordField(_l("Password"), validators=[
-        InputRequired(_l("Enter your password.")), Length(max=1000), _printable])
+        InputRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX), _printable])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ that transition, so a changed definition changes the form with no code edited.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext
@@ -30,13 +30,28 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from api.web import labels
 from escalation import text
-from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.errors import InvalidInput
+from escalation.limits import (
+    CATEGORIES,
+    EMAIL_MAX,
+    NAME_MAX,
+    PASSWORD_MAX,
+    POSITIONS,
+    REASON_MAX,
+    REGION_CODE_MAX,
+    RIGHTS_DIMENSIONS,
+    ROLES,
+    TEXT_MAX,
+    TITLE_MAX,
+    URGENCIES,
+    VISIBILITIES,
+)
+from escalation.models import Position
 from escalation.problems import coded
+from escalation.services.fields import clean_issue_fields
 from escalation.workflow import engine
 from escalation.workflow.definition import DataField, Transition
 from escalation.workflow.guards import GUARDS
-
-TEXT_MAX = 20_000
 
 # The core's refusals of characters (escalation/text.py), by code, as the reader's
 # language has them.
@@ -111,6 +126,29 @@ def choices(table: Mapping[str, Any], values: Sequence[str]) -> list[SelectChoic
     return [SelectChoice(v, table.get(v, v)) for v in values]
 
 
+def reference_lines(value: str | None) -> list[str]:
+    """The legal references typed one per line, as the core takes them (blank lines go)."""
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class CoreRule:
+    """A field held to the core's own rule for an issue's field (services/fields.py), its
+    refusals said beside it in the reader's language: the page refuses what the API and
+    the core refuse, with every other error of the form at once. `value_of` turns what
+    the field holds into what the core takes."""
+
+    def __init__(self, name: str, value_of: Callable[[Any], Any]) -> None:
+        self.name, self.value_of = name, value_of
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        try:
+            clean_issue_fields({self.name: self.value_of(field.data)})
+        except InvalidInput as exc:
+            *first, last = [core_message(m) for m in exc.errors[self.name]]
+            field.errors.extend(first)
+            raise ValidationError(last) from exc
+
+
 class IssueForm(CheckedForm):
     """A region's question: the same fields for a new draft and for editing one."""
 
@@ -121,7 +159,7 @@ class IssueForm(CheckedForm):
                        "Does the duty to notify in section 25 of the Child Welfare Act "
                        "also apply to volunteers?"),
         validators=[InputRequired(_l("Give the issue a title.")),
-                    Length(max=200, message=_l("Use at most 200 characters."))])
+                    Length(max=TITLE_MAX, message=_l("Use at most %(max)s characters."))])
     description = TextAreaField(
         _l("Description"),
         description=_l("Describe the situation, what you have already tried in your region "
@@ -132,28 +170,28 @@ class IssueForm(CheckedForm):
         _l("Category"),
         description=_l("Choose the closest one. The backbone team can change it later."),
         choices=[SelectChoice("", _l("Choose a category")),
-                 *choices(labels.CATEGORIES, [c.value for c in Category])],
+                 *choices(labels.CATEGORIES, CATEGORIES)],
         validate_choice=False)
     urgency = RadioField(
         _l("Urgency"),
         description=_l("Choose urgent only if waiting for the usual time could harm children "
                        "or families."),
-        choices=choices(labels.URGENCIES, [u.value for u in Urgency]), default="normal")
+        choices=choices(labels.URGENCIES, URGENCIES), default="normal")
     rights_dimensions = MultiCheckboxField(
         _l("Children's rights (optional)"),
         description=_l("Which of the child's rights does the question touch? Choose all "
                        "that apply."),
-        choices=choices(labels.RIGHTS, [r.value for r in RightsDimension]))
+        choices=choices(labels.RIGHTS, RIGHTS_DIMENSIONS))
     legal_references = TextAreaField(
         _l("Legal references (optional)"),
         description=_l("The laws or sections the question concerns, one per line. For "
                        "example: Child Welfare Act 417/2007, section 25."),
-        validators=[Optional(), Length(max=10_000, message=_l("The text is too long."))])
+        validators=[Optional(), CoreRule("legal_references", reference_lines)])
     visibility = RadioField(
         _l("Who can see the issue"),
         description=_l("Public: all users of the service, other regions too. Restricted: "
                        "only your region and the national bodies."),
-        choices=choices(labels.VISIBILITIES, [v.value for v in Visibility]), default="public")
+        choices=choices(labels.VISIBILITIES, VISIBILITIES), default="public")
     expected_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save_draft = SubmitField(_l("Save as a draft"))
     send = SubmitField(_l("Send to the backbone team"))
@@ -161,14 +199,13 @@ class IssueForm(CheckedForm):
 
     def fields_for_service(self) -> dict[str, Any]:
         """The issue's fields as the core takes them."""
-        refs = [line.strip() for line in (self.legal_references.data or "").splitlines()]
         return {
             "title": self.title.data or "",
             "description": self.description.data or "",
             "category": self.category.data or None,
             "urgency": self.urgency.data,
             "rights_dimensions": list(self.rights_dimensions.data or []),
-            "legal_references": [r for r in refs if r],
+            "legal_references": reference_lines(self.legal_references.data),
             "visibility": self.visibility.data,
         }
 
@@ -202,7 +239,7 @@ class StatementForm(VersionedForm):
     position = RadioField(
         _l("Position"),
         description=_l("Your organisation's overall view of the initiative."),
-        choices=choices(labels.POSITIONS, [p.value for p in Position]),
+        choices=choices(labels.POSITIONS, POSITIONS),
         validators=[InputRequired(_l("Choose a position."))])
     text = TextAreaField(
         _l("Statement"),
@@ -253,12 +290,14 @@ class RedactForm(VersionedForm):
         description=_l("Why the text is removed, for example: a child's name. The reason is "
                        "kept in the history and sent to the region."),
         validators=[InputRequired(_l("Say why the text is removed.")),
-                    Length(max=2_000, message=_l("The text is too long."))])
+                    Length(max=REASON_MAX, message=_l("The text is too long."))])
     redact = SubmitField(_l("Remove the text"))
 
 
 class ActionForm(VersionedForm):
-    """Base of the forms made per transition; `action` names it."""
+    """Base of the forms made per transition; `action` names it, `transition` is it."""
+
+    transition: Transition
 
     action = HiddenField()
     comment = TextAreaField(
@@ -298,8 +337,9 @@ _form_classes: dict[Transition, type[ActionForm]] = {}
 def action_form_class(t: Transition) -> type[ActionForm]:
     """The form for one transition: exactly its data fields, then an optional comment."""
     if t not in _form_classes:
-        attrs = {f.name: _data_field(f) for f in t.data}
+        attrs: dict[str, Any] = {f.name: _data_field(f) for f in t.data}
         attrs["go"] = SubmitField(labels.ACTIONS.get(t.action, t.action))
+        attrs["transition"] = t
         _form_classes[t] = type(f"{t.action.title().replace('_', '')}Form", (ActionForm,),
                                 attrs)
     return _form_classes[t]
@@ -318,12 +358,12 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
 
 class UserForm(CheckedForm):
     email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(_l("Enter the e-mail address.")), Length(max=254)])
+        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
     name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
-                                               Length(max=200)])
+                                               Length(max=NAME_MAX)])
     roles = MultiCheckboxField(
         _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
-        choices=choices(labels.ROLES, [r.value for r in Role]),
+        choices=choices(labels.ROLES, ROLES),
         validators=[InputRequired(_l("Choose at least one role."))])
     region = SelectField(_l("Region (optional)"),
                          description=_l("Only for a regional lead: the region they lead."),
@@ -332,12 +372,12 @@ class UserForm(CheckedForm):
         _l("Organisation (optional)"),
         description=_l("Only for members of the stakeholder group or the working group: the "
                        "organisation they speak for."),
-        validators=[Optional(), Length(max=200)])
+        validators=[Optional(), Length(max=NAME_MAX)])
     password = PasswordField(
         _l("Password (optional)"),
         description=_l("At least 12 characters. Leave empty if the person signs in only with "
                        "an API token."),
-        validators=[Optional(), Length(max=1000)])
+        validators=[Optional(), Length(max=PASSWORD_MAX)])
     add_user = SubmitField(_l("Add the person"))
 
 
@@ -345,11 +385,11 @@ class RegionForm(CheckedForm):
     code = StringField(
         _l("Code"), description=_l("Lower-case letters, digits and hyphens, for example "
                                    "pirkanmaa. Used in addresses and the API."),
-        validators=[InputRequired(_l("Enter the code.")), Length(max=40)])
+        validators=[InputRequired(_l("Enter the code.")), Length(max=REGION_CODE_MAX)])
     name_fi = StringField(_l("Name in Finnish"), validators=[
-        InputRequired(_l("Enter the name in Finnish.")), Length(max=200)])
+        InputRequired(_l("Enter the name in Finnish.")), Length(max=NAME_MAX)])
     name_sv = StringField(_l("Name in Swedish (optional)"),
-                          validators=[Optional(), Length(max=200)])
+                          validators=[Optional(), Length(max=NAME_MAX)])
     add_region = SubmitField(_l("Add the region"))
 
 
@@ -359,7 +399,7 @@ class TokenForm(CheckedForm):
     name = StringField(_l("What the token is for"),
                        description=_l("For example: reporting from the regional dashboard."),
                        validators=[InputRequired(_l("Say what the token is for.")),
-                                   Length(max=200)])
+                                   Length(max=NAME_MAX)])
     create_token = SubmitField(_l("Create a token"))
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -42,12 +43,14 @@ from api.web.i18n import region_name
 from api.web.labels import field_label
 from escalation import db
 from escalation.db import utcnow
-from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidInput
-from escalation.services import actors, comments, issues, redaction, statements
+from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
+from escalation.models import Issue
+from escalation.services import actors, comments, issues, redaction, statements, steps
 from escalation.services.issue_page import IssuePage, issue_page
-from escalation.workflow.definition import Transition, Workflow
+from escalation.workflow.definition import Workflow
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
+F = TypeVar("F", bound=FlaskForm)
 
 
 @bp.before_request
@@ -64,77 +67,131 @@ def _stale() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Any:
     """A regional lead's new question: save as a draft, or send it at once."""
-    with db.transaction() as session:
-        regions = [SelectChoice(r.code, region_name(r))
-                   for r in actors.regions_led(session, actor())]
+    if request.method == "GET":
+        with db.reading() as session:
+            regions = _regions(session)
+        return render_template("web/issues/form.html", form=_new_form(regions), issue=None,
+                               regions=regions), 200
+    # One write: the regions the lead may choose, the form, the new issue.
+    try:
+        with db.transaction() as session:
+            regions = _regions(session)
+            form = _new_form(regions)
+            valid = form.validate()
+            sending = bool(form.send.data)
+            # Check completeness even when other fields failed, so every error shows at once.
+            if sending and not form.check_complete():
+                valid = False
+            if not valid:
+                reference = None
+            else:
+                try:
+                    reference = issues.create(session, actor=actor(), region=form.region.data,
+                                              submit=sending, now=utcnow(),
+                                              **form.fields_for_service()).reference
+                except InvalidInput as exc:
+                    raise _Refused(exc, form) from exc
+    except _Refused as refused:
+        form = refused.form
+        show_refusal(form, refused.exc.errors)  # type: ignore[attr-defined]  # InvalidInput
+        reference = None
+    if reference is not None:
+        flash(gettext("The issue %(reference)s was sent to the backbone team.",
+                      reference=reference) if sending else
+              gettext("The issue %(reference)s was saved as a draft.",
+                      reference=reference), "success")
+        return redirect(url_for(".show", reference=reference))
+    return render_template("web/issues/form.html", form=form, issue=None,
+                           regions=regions), 422
+
+
+def _regions(session: Session) -> list[SelectChoice]:
+    """The regions the reader leads (a 403 if none: only a regional lead starts an issue)."""
+    regions = [SelectChoice(r.code, region_name(r))
+               for r in actors.regions_led(session, actor())]
     if not regions:
         abort(403)
+    return regions
+
+
+def _new_form(regions: list[SelectChoice]) -> IssueForm:
     form = IssueForm()
     form.region.choices = regions
     if len(regions) == 1:
         form.region.data = regions[0].value
-    if form.is_submitted():
-        valid = form.validate()
-        sending = bool(form.send.data)
-        # Check completeness even when other fields failed, so every error shows at once.
-        if sending and not form.check_complete():
-            valid = False
-        if valid:
-            try:
-                with db.transaction() as session:
-                    issue = issues.create(session, actor=actor(), region=form.region.data,
-                                          submit=sending, now=utcnow(),
-                                          **form.fields_for_service())
-                    reference = issue.reference
-            except InvalidInput as exc:
-                show_refusal(form, exc.errors)
-            else:
-                flash(gettext("The issue %(reference)s was sent to the backbone team.",
-                              reference=reference) if sending else
-                      gettext("The issue %(reference)s was saved as a draft.",
-                              reference=reference), "success")
-                return redirect(url_for(".show", reference=reference))
-    status = 422 if request.method == "POST" else 200
-    return render_template("web/issues/form.html", form=form, issue=None,
-                           regions=regions), status
+    return form
+
+
+def _editable(session: Session, reference: str) -> Issue:
+    """The issue, if the reader may edit it now. The edit page exists only then: the
+    engine's "not in this state" is a 403 here too, as "not for your roles" is."""
+    try:
+        return steps.editable(session, reference, actor=actor())
+    except ActionNotAvailable as exc:
+        raise Forbidden("Your roles may not edit this issue now.") from exc
+
+
+def _edit_form(issue: Issue) -> IssueForm:
+    """The issue's fields as they are (a POST's own values take their place)."""
+    form = IssueForm(data={
+        "title": issue.title, "description": issue.description,
+        "category": issue.category or "", "urgency": issue.urgency,
+        "rights_dimensions": list(issue.rights_dimensions),
+        "legal_references": "\n".join(issue.legal_references),
+        "visibility": issue.visibility, "expected_version": issue.version})
+    del form.region
+    return form
 
 
 @bp.route("/<reference>/edit", methods=["GET", "POST"])
 def edit(reference: str) -> Any:
     """Change a draft, or an issue the backbone team asked the region to clarify."""
-    now = utcnow()
-    with db.transaction() as session:
-        page = issue_page(session, reference, actor=actor(), now=now)
-        if "edit" not in page.activities:
-            raise Forbidden("Your roles may not edit this issue now.")
-        issue = page.detail.issue
-        current = {"title": issue.title, "description": issue.description,
-                   "category": issue.category or "", "urgency": issue.urgency,
-                   "rights_dimensions": list(issue.rights_dimensions),
-                   "legal_references": "\n".join(issue.legal_references),
-                   "visibility": issue.visibility, "expected_version": issue.version}
-    form = IssueForm(data=current)
-    del form.region
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as session:
-                issues.edit(session, reference, actor=actor(),
-                            expected_version=form.expected_version.data or 0,
-                            changes=form.fields_for_service(), now=utcnow())
-        except Conflict as exc:
+    if request.method == "GET":
+        with db.reading() as session:
+            form = _edit_form(_editable(session, reference))
+        return render_template("web/issues/form.html", form=form, issue=_Named(reference))
+    # One write: may the reader edit it now, its fields, the form, the change. A refusal
+    # needs nothing more from the database: the form page names only the issue.
+    status = 422  # 0: made
+    try:
+        with db.transaction() as session:
+            form = _edit_form(_editable(session, reference))
+            if form.validate_on_submit():
+                try:
+                    issues.edit(session, reference, actor=actor(),
+                                expected_version=form.expected_version.data or 0,
+                                changes=form.fields_for_service(), now=utcnow())
+                except (Conflict, InvalidInput) as exc:
+                    raise _Refused(exc, form) from exc
+                status = 0
+    except _Refused as refused:
+        form = refused.form
+        if isinstance(refused.exc, Conflict):
             form.form_errors.append(_stale())
-            renew_version(form, exc.current_version)
+            renew_version(form, refused.exc.current_version)
             status = 409
-        except InvalidInput as exc:
-            show_refusal(form, exc.errors)
-            status = 422
-        else:
-            flash(gettext("Your changes were saved."), "success")
-            return redirect(url_for(".show", reference=reference))
-    elif request.method == "POST":
-        status = 422
-    return render_template("web/issues/form.html", form=form, issue=page.detail), status
+        elif isinstance(refused.exc, InvalidInput):
+            show_refusal(form, refused.exc.errors)
+    if not status:
+        flash(gettext("Your changes were saved."), "success")
+        return redirect(url_for(".show", reference=reference))
+    return render_template("web/issues/form.html", form=form, issue=_Named(reference)), status
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What the form page shows of the issue it edits: its reference."""
+
+    reference: str
+
+
+class _Refused(Exception):
+    """The service refused the change: leave its transaction (rolling it back) and say
+    why on the form as it was sent."""
+
+    def __init__(self, exc: DomainError, form: FlaskForm) -> None:
+        super().__init__(exc)
+        self.exc, self.form = exc, form
 
 
 def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
@@ -227,126 +284,134 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
 @bp.get("/<reference>")
 def show(reference: str) -> tuple[str, int]:
     """The issue: facts, decision, statements, the workflow, the timeline, my steps."""
-    with db.transaction() as session:
+    with db.reading() as session:
         return _render(session, reference)
 
 
-def _change(reference: str, form: FlaskForm, change: Callable[[Session], Any],
-            done: str, *, versioned: bool = True) -> Any:
-    """Make the change in its own transaction; on refusal show the page and the form again."""
-    status = 422
-    if form.validate_on_submit():
-        if versioned and form.expected_version.data is None:
-            form.form_errors.append(_stale())
-            status = 409
-        else:
-            try:
-                with db.transaction() as session:
-                    change(session)
-            except Conflict:
-                form.form_errors.append(_stale())
-                status = 409
-            except InvalidInput as exc:
-                show_refusal(form, exc.errors)
-            except ActionNotAvailable:
-                form.form_errors.append(gettext(
-                    "This step is no longer possible: the issue has moved on. Check its "
-                    "current stage below."))
-            else:
-                flash(done, "success")
-                return redirect(url_for(".show", reference=reference))
-    with db.transaction() as session:
+def _change(reference: str, form_for: Callable[[Session], F],
+            change: Callable[[Session, F], Any], done: str, *, versioned: bool = True) -> Any:
+    """A step on the issue page in one write transaction: choose its form (`form_for`
+    may read what the form needs, and raise the engine's refusal), check it, make the
+    change; then a redirect. A refused step leaves nothing behind, and the page is shown
+    again with the form as it was sent, read in one read-only transaction."""
+    status = 422  # 0: made
+    try:
+        with db.transaction() as session:
+            form = form_for(session)
+            if form.validate_on_submit():
+                if versioned and form.expected_version.data is None:
+                    form.form_errors.append(_stale())
+                    status = 409
+                else:
+                    try:
+                        change(session, form)
+                    except (Conflict, InvalidInput, ActionNotAvailable) as exc:
+                        raise _Refused(exc, form) from exc
+                    status = 0
+    except _Refused as refused:
+        form = refused.form
+        status = _say(form, refused.exc)
+    if not status:
+        flash(done, "success")
+        return redirect(url_for(".show", reference=reference))
+    with db.reading() as session:
         return _render(session, reference, form, status)
 
 
-def _transition_for(session: Session, reference: str, action: str) -> Transition:
-    page = issue_page(session, reference, actor=actor(), now=utcnow())
-    for t in page.actions:
-        if t.action == action:
-            return t
-    if action in page.workflow.actions_from(page.detail.state):
-        raise Forbidden(f"Your roles may not {action} this issue.")
-    raise ActionNotAvailable(f"Can't {action} now.")
+def _say(form: FlaskForm, exc: DomainError) -> int:
+    """Why the service refused, on the form; the page's status."""
+    if isinstance(exc, Conflict):
+        form.form_errors.append(_stale())
+        return 409
+    if isinstance(exc, InvalidInput):
+        show_refusal(form, exc.errors)
+    else:
+        form.form_errors.append(gettext(
+            "This step is no longer possible: the issue has moved on. Check its "
+            "current stage below."))
+    return 422
 
 
 @bp.post("/<reference>/actions/<action>")
 def act(reference: str, action: str) -> Response:
     """Take one workflow step, with exactly the data its definition asks for."""
-    with db.transaction() as session:
-        t = _transition_for(session, reference, action)
-    form: ActionForm = action_form_class(t)(prefix=action)
 
-    def change(session: Session) -> None:
+    def form_for(session: Session) -> ActionForm:
+        t = steps.transition_for(session, reference, action, actor=actor())
+        return action_form_class(t)(prefix=action)
+
+    def change(session: Session, form: ActionForm) -> None:
         issues.transition(session, reference, actor=actor(), action=action,
                           expected_version=form.expected_version.data,
-                          data=action_data(form, t), comment=form.comment.data or None,
-                          now=utcnow())
+                          data=action_data(form, form.transition),
+                          comment=form.comment.data or None, now=utcnow())
 
-    return _change(reference, form, change, gettext("Done. The issue's history was updated."))  # type: ignore[no-any-return]
+    return _change(reference, form_for, change,  # type: ignore[no-any-return]
+                   gettext("Done. The issue's history was updated."))
 
 
 @bp.post("/<reference>/statements")
 def add_statement(reference: str) -> Response:
     """Give the organisation's statement in this round."""
-    form = StatementForm(prefix="statement")
 
-    def change(session: Session) -> None:
+    def change(session: Session, form: StatementForm) -> None:
         statements.add_statement(session, reference, actor=actor(),
                                  position=form.position.data, text=form.text.data or "",
                                  rights_assessment=form.rights_assessment.data or None,
                                  now=utcnow())
 
-    return _change(reference, form, change, gettext("Your statement was recorded."),
-                   versioned=False)  # type: ignore[no-any-return]
+    return _change(reference, lambda _: StatementForm(prefix="statement"), change,  # type: ignore[no-any-return]
+                   gettext("Your statement was recorded."), versioned=False)
 
 
 @bp.post("/<reference>/comments")
 def add_comment(reference: str) -> Response:
     """Add a comment (an internal one only for the backbone team and the bodies)."""
-    form = CommentForm(prefix="comment")
 
-    def change(session: Session) -> None:
+    def change(session: Session, form: CommentForm) -> None:
         comments.add_comment(session, reference, actor=actor(), text=form.text.data,
                              internal=bool(getattr(form, "internal", None) and form.internal.data),
                              now=utcnow())
 
     # Statements and comments are independent of other changes made meanwhile, so they
     # name no version (as in the API); the state is still checked when they are saved.
-    return _change(reference, form, change, gettext("Your comment was added."),
-                   versioned=False)  # type: ignore[no-any-return]
+    return _change(reference, lambda _: CommentForm(prefix="comment"), change,  # type: ignore[no-any-return]
+                   gettext("Your comment was added."), versioned=False)
 
 
 @bp.post("/<reference>/assignee")
 def assign(reference: str) -> Response:
     """Name the backbone team member who looks after the issue (or nobody)."""
-    form = AssignForm(prefix="assign")
-    with db.transaction() as session:
-        team = issue_page(session, reference, actor=actor(), now=utcnow()).assignees
-    form.assignee.choices = [SelectChoice(""), *(SelectChoice(email) for email, _ in team)]
 
-    def change(session: Session) -> None:
+    def form_for(session: Session) -> AssignForm:
+        form = AssignForm(prefix="assign")
+        form.assignee.choices = [SelectChoice(""), *(
+            SelectChoice(u.email) for u in actors.backbone_team(session))]
+        return form
+
+    def change(session: Session, form: AssignForm) -> None:
         issues.assign(session, reference, actor=actor(),
                       expected_version=form.expected_version.data,
                       assignee_email=form.assignee.data or None, now=utcnow())
 
-    return _change(reference, form, change, gettext("The handler was changed."))  # type: ignore[no-any-return]
+    return _change(reference, form_for, change,  # type: ignore[no-any-return]
+                   gettext("The handler was changed."))
 
 
 @bp.post("/<reference>/events/<int:seq>/redaction")
 def redact(reference: str, seq: int) -> Response:
     """Remove one text of a history entry from the record (the backbone team), with a reason."""
-    form = RedactForm(prefix=f"redact{seq}")
-    with db.transaction() as session:
-        page = issue_page(session, reference, actor=actor(), now=utcnow())
-    if not redaction.may_redact(actor()):
-        raise Forbidden("Only the backbone team may redact an issue's record.")
-    event = next((e for e in page.timeline if e.seq == seq), None)
-    form.field.choices = [SelectChoice(path) for path in (event.redactable if event else [])]
 
-    def change(session: Session) -> None:
+    def form_for(session: Session) -> RedactForm:
+        form = RedactForm(prefix=f"redact{seq}")
+        form.field.choices = [SelectChoice(path) for path in
+                              steps.redactable(session, reference, seq, actor=actor())]
+        return form
+
+    def change(session: Session, form: RedactForm) -> None:
         redaction.redact(session, reference, actor=actor(), event_seq=seq,
                          field=form.field.data, reason=form.reason.data,
                          expected_version=form.expected_version.data, now=utcnow())
 
-    return _change(reference, form, change, gettext(  # type: ignore[no-any-return]
+    return _change(reference, form_for, change, gettext(  # type: ignore[no-any-return]
         "The text was removed. The region's leads were told."))

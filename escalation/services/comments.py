@@ -10,12 +10,11 @@ from escalation import audit, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
+from escalation.limits import TEXT_MAX
 from escalation.models import Comment
 from escalation.policy import Actor
 from escalation.services.access import open_for, user_of
 from escalation.text import normalise, text_problem
-
-TEXT_MAX = 20_000
 
 
 def add_comment(

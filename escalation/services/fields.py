@@ -6,14 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from escalation.errors import InvalidInput
-from escalation.models import Category, RightsDimension, Urgency, Visibility
+from escalation.limits import (
+    CATEGORIES,
+    LEGAL_REFERENCE_MAX,
+    LEGAL_REFERENCES_MAX,
+    RIGHTS_DIMENSIONS,
+    TEXT_MAX,
+    TITLE_MAX,
+    URGENCIES,
+    VISIBILITIES,
+)
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
-
-TITLE_MAX = 200
-DESCRIPTION_MAX = 20_000
-LEGAL_REFERENCE_MAX = 300
-LEGAL_REFERENCES_MAX = 30
 
 EDITABLE = (
     "title",
@@ -26,9 +30,9 @@ EDITABLE = (
 )
 
 
-def _choice(value: Any, enum: type[Any], errors: list[str]) -> Any:
-    if value not in {e.value for e in enum}:
-        errors.append(one_of(e.value for e in enum))
+def _choice(value: Any, allowed: tuple[str, ...], errors: list[str]) -> Any:
+    if value not in allowed:
+        errors.append(one_of(allowed))
     return value
 
 
@@ -42,7 +46,7 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             errors[key] = [UNKNOWN_FIELD]
             continue
         if key in ("title", "description"):
-            limit = TITLE_MAX if key == "title" else DESCRIPTION_MAX
+            limit = TITLE_MAX if key == "title" else TEXT_MAX
             problem = text_problem(value if value is not None else "", max_length=limit,
                                    required=key == "title", single_line=key == "title")
             if problem:
@@ -51,18 +55,18 @@ def clean_issue_fields(data: Mapping[str, Any]) -> dict[str, Any]:
                 value = normalise(value or "")
         elif key == "category":
             if value is not None:
-                _choice(value, Category, problems)
+                _choice(value, CATEGORIES, problems)
         elif key == "urgency":
-            _choice(value, Urgency, problems)
+            _choice(value, URGENCIES, problems)
         elif key == "visibility":
-            _choice(value, Visibility, problems)
+            _choice(value, VISIBILITIES, problems)
         elif key == "rights_dimensions":
             if not isinstance(value, list | tuple):
                 problems.append(Problem("field.not_a_list", "Must be a list."))
             else:
                 for v in value:
-                    _choice(v, RightsDimension, problems)
-                value = sorted(set(value), key=[d.value for d in RightsDimension].index) \
+                    _choice(v, RIGHTS_DIMENSIONS, problems)
+                value = sorted(set(value), key=RIGHTS_DIMENSIONS.index) \
                     if not problems else value
         elif key == "legal_references":
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):

@@ -17,6 +17,7 @@ from escalation.services import actors, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
 from escalation.services.statements import speaker_of
+from escalation.workflow import engine
 from escalation.workflow.definition import Transition, Workflow
 
 _STAKEHOLDER_ROLES = (Role.STAKEHOLDER_MEMBER, Role.STAKEHOLDER_CHAIR)
@@ -114,11 +115,9 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
             data=data, redacted=redacted,
             redactable=redaction.fields_of(data) if may_redact else []))
     roles = actor.roles_on(issue)
-    actions = []
-    for name in detail.available_actions:
-        moves = [t for t in wf.transitions
-                 if t.action == name and issue.state in t.sources and roles & t.roles]
-        actions.append(moves[0])
+    # Each action's first move is the one its form is made for (steps.transition_for).
+    actions = [engine.moves(wf, issue.state, name, roles)[0]
+               for name in detail.available_actions]
     activities = frozenset(name for name, act in wf.activities.items()
                            if issue.state in act.states and roles & act.roles)
     in_round = [s for s in detail.statements if s.round == issue.statement_round]

@@ -18,6 +18,7 @@ from escalation import audit, outbox, runtime, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
+from escalation.limits import TEXT_MAX as COMMENT_MAX
 from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
 from escalation.problems import Problem, unknown_region
@@ -36,7 +37,6 @@ from escalation.workflow.guards import Facts
 COUNTERS = cast(Table, ReferenceCounter.__table__)
 ISSUES = cast(Table, Issue.__table__)
 DEFAULT_WORKFLOW = "escalation"
-COMMENT_MAX = 20_000
 
 
 def _counter_next(ins: Any) -> Any:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
+from escalation.limits import NAME_MAX
 from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
 from escalation.problems import Problem, one_of, unknown_region
 from escalation.security import hash_password, new_token, password_problem
@@ -19,7 +20,6 @@ from escalation.text import char_problem, normalise, text_problem
 # Matched whole (`fullmatch`): `$` alone would let a trailing line feed through.
 REGION_CODE = re.compile(r"[a-z0-9-]+")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-NAME_MAX = 200
 TOKEN_LIFETIME = dt.timedelta(days=365)
 
 # Which body an organisation belongs to follows from the role of the person who speaks for it.

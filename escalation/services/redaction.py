@@ -28,6 +28,7 @@ from escalation import audit, idempotency, outbox, runtime
 from escalation.audit import AuditAction
 from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
+from escalation.limits import REASON_MAX
 from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor
 from escalation.problems import Problem
@@ -36,7 +37,6 @@ from escalation.services.access import claim, get_visible, user_of
 from escalation.text import normalise, text_problem
 
 EVENTS = typing.cast(Table, AuditEvent.__table__)
-REASON_MAX = 2_000
 # The keys of an event's data that hold what somebody wrote (the rest are codes,
 # dates, names of organisations and people, and hashes, which nobody types by mistake).
 # A redact event's own reason can be redacted too.

@@ -11,13 +11,12 @@ from escalation import audit, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
+from escalation.limits import TEXT_MAX
 from escalation.models import Organisation, Position, Statement, User
 from escalation.policy import Actor
 from escalation.problems import Problem, one_of
 from escalation.services.access import open_for, user_of
 from escalation.text import is_blank, normalise, text_problem
-
-TEXT_MAX = 20_000
 
 
 def speaker_of(user: User) -> tuple[str, Organisation | None]:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
-MAX_TEXT = 20_000
 # Dates an action may carry (a follow-up date, say). Outside these a date is a typo, and
 # near the calendar's end a deadline computed from it would not exist.
 FIRST_DAY = dt.date(2000, 1, 1)
@@ -87,14 +87,8 @@ def fire(
     The order of refusals is the contract (DESIGN §6): an action this state does not
     offer is refused whoever asks; then the caller's roles; then the input; then guards.
     """
-    moves = [t for t in wf.transitions if t.action == action and state in t.sources]
-    if not moves:
-        raise ActionNotAvailable(f"Can't {action} when the issue is {state}.")
-    allowed = [t for t in moves if roles & t.roles]
-    if not allowed:
-        raise Forbidden(f"Your roles may not {action} this issue.")
     errors: dict[str, list[str]] = {}
-    for t in allowed:
+    for t in moves(wf, state, action, roles):
         cleaned = clean_data(t.data, data or {})
         failed = [g for g in t.guards if not GUARDS[g].check(facts, cleaned)]
         if not failed:
@@ -102,6 +96,20 @@ def fire(
         for g in failed:
             errors.setdefault(GUARD_FIELDS.get(g, "_issue"), []).append(GUARDS[g].refusal())
     raise GuardFailed(errors)
+
+
+def moves(wf: Workflow, state: str, action: str, roles: Set[str]) -> list[Transition]:
+    """The transitions `action` may take from `state` for these roles, in the definition's
+    order, or the refusal: not offered in this state (whoever asks), then not for these
+    roles. The first step of `fire`; a page asks it alone to choose the action's form
+    (the first move's `data`) before it has the input that `fire` needs."""
+    offered = [t for t in wf.transitions if t.action == action and state in t.sources]
+    if not offered:
+        raise ActionNotAvailable(f"Can't {action} when the issue is {state}.")
+    allowed = [t for t in offered if roles & t.roles]
+    if not allowed:
+        raise Forbidden(f"Your roles may not {action} this issue.")
+    return allowed
 
 
 def permit(wf: Workflow, state: str, activity: str, roles: Set[str]) -> Activity:

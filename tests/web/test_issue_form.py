@@ -154,3 +154,24 @@ def test_editing_is_only_for_drafts_and_clarifications(sign_in: SignIn, session:
     assert sign_in("coordinator").get(f"/issues/{asked.reference}/edit").status_code == 403
     text = text_of(sign_in("lead").get(f"/issues/{asked.reference}").get_data(as_text=True))
     assert "Muokkaa asiaa" in text
+
+
+def test_legal_references_are_held_to_the_cores_limits_not_a_length_of_the_whole_text(
+        sign_in: SignIn, session: Session, world: World) -> None:
+    """As many references of the longest kind as the core takes, laid out with blank lines
+    and indents: more than the 10,000 characters the form once allowed for the whole text,
+    and accepted as the API accepts them. One reference more, or one too long, is refused
+    beside the field."""
+    longest = ["x" * 299 + str(i % 10) for i in range(30)]
+    laid_out = "\r\n\r\n".join(f"{' ' * 20}{ref}{' ' * 20}" for ref in longest)
+    assert len(laid_out) > 10_000
+    c = sign_in("lead")
+    got = c.post("/issues/new", data={**GOOD, "legal_references": laid_out, "save_draft": "1"})
+    assert got.status_code == 302
+    issue = _issue(session, got.headers["Location"].rsplit("/", 1)[1])
+    assert issue.legal_references == longest
+    for refused in ("\n".join(["Laki 1 §"] * 31), "x" * 301):
+        got = c.post("/issues/new", data={**GOOD, "legal_references": refused,
+                                          "save_draft": "1"})
+        assert got.status_code == 422
+        assert 'id="legal_references-error"' in got.get_data(as_text=True)

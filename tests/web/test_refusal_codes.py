@@ -24,8 +24,8 @@ FORMS = Path(forms.__file__)
 
 def test_a_reworded_english_default_leaves_the_finnish_page_as_it_was(
         sign_in: SignIn, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A legal reference longer than the core's limit per line (the form checks only the
-    whole text): the core's `text.too_long {max: 300}` beside the field, in Finnish."""
+    """A legal reference longer than the core's limit per line (the form asks the core's
+    own rule): the core's `text.too_long {max: 300}` beside the field, in Finnish."""
     monkeypatch.setattr(text, "TOO_LONG", "No more than %(max)d characters, please.")
     english = text.text_problem("x" * 301, max_length=300)
     assert english == "No more than 300 characters, please."  # the English did change

@@ -1,0 +1,44 @@
+"""Every limit on what a person writes, and every closed list they choose from, defined
+once: the core checks input by them, and the API's schemas (api/schemas.py) and the
+pages' forms (api/web/forms.py) import them, so a form, the API and the core refuse
+alike (tests/test_limits.py holds the three equal).
+
+The lists are the values of the domain's enums (escalation/models.py), in their order.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+
+TITLE_MAX = 200  # an issue's title: one line, as its column
+TEXT_MAX = 20_000  # a long text: a description, statement, comment, an action's data
+LEGAL_REFERENCE_MAX = 300  # one legal reference: one line
+LEGAL_REFERENCES_MAX = 30  # legal references on one issue
+REASON_MAX = 2_000  # why a text is redacted
+REDACTED_FIELD_MAX = 100  # the path of the text to redact ("legal_references.1")
+NAME_MAX = 200  # a person's, a region's, an organisation's name; what a token is for
+EMAIL_MAX = 254  # an e-mail address, as its columns
+PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bounds the work)
+REGION_CODE_MAX = 40  # a region's code, as its column
+
+
+def values(kind: type[enum.StrEnum]) -> tuple[str, ...]:
+    """An enum's values, in its order: a closed list as input names it."""
+    return tuple(member.value for member in kind)
+
+
+CATEGORIES = values(Category)
+URGENCIES = values(Urgency)
+VISIBILITIES = values(Visibility)
+RIGHTS_DIMENSIONS = values(RightsDimension)
+POSITIONS = values(Position)
+ROLES = values(Role)
+
+__all__ = [
+    "CATEGORIES", "EMAIL_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX", "NAME_MAX",
+    "PASSWORD_MAX", "POSITIONS", "REASON_MAX", "REDACTED_FIELD_MAX", "REGION_CODE_MAX",
+    "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
+    "values",
+]

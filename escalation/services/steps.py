@@ -1,0 +1,58 @@
+"""What a page needs before it can read one step's form: the transition an action takes
+(its `data` fields make the form), whether the issue may be edited now (and its fields),
+which texts of a history entry may be redacted.
+
+Each reads the issue's own row (and for a redaction the one event), not the whole page,
+inside the step's write transaction, so choosing the form costs no transaction of its
+own. The refusals are the engine's (`engine.moves`, `engine.permit`) and the redaction
+rule's, in the contract's order (not visible, then not now, then not yours); what depends
+on the input (stale version, bad input, guards) the service decides when it runs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, load_only
+
+from escalation.errors import Forbidden
+from escalation.models import AuditEvent, Issue
+from escalation.policy import Actor
+from escalation.services import redaction
+from escalation.services.access import get_visible, workflow_of
+from escalation.workflow import engine
+from escalation.workflow.definition import Transition
+
+# What choosing a form reads of the issue: its state and the definition it is pinned to,
+# and what visibility and the reader's roles depend on (the service reads the rest).
+_FOR_A_FORM = load_only(Issue.state, Issue.workflow_name, Issue.workflow_version,
+                        Issue.region_id, Issue.visibility)
+
+
+def transition_for(session: Session, reference: str, action: str, *,
+                   actor: Actor) -> Transition:
+    """The transition `action` takes for `actor` now (the first the definition allows,
+    as the page offers it), or the engine's refusal."""
+    issue = get_visible(session, reference, actor, _FOR_A_FORM)
+    return engine.moves(workflow_of(issue), issue.state, action, actor.roles_on(issue))[0]
+
+
+def editable(session: Session, reference: str, *, actor: Actor) -> Issue:
+    """The issue, if `actor` may edit it now (the engine's `permit`), for the form's values."""
+    issue = get_visible(session, reference, actor)
+    engine.permit(workflow_of(issue), issue.state, "edit", actor.roles_on(issue))
+    return issue
+
+
+def redactable(session: Session, reference: str, event_seq: int, *,
+               actor: Actor) -> list[str]:
+    """The texts of the issue's event `event_seq` that `actor` may redact (none: no such
+    event, or nothing left to remove); refused unless they may redact at all."""
+    issue = get_visible(session, reference, actor, _FOR_A_FORM)
+    if not redaction.may_redact(actor):
+        raise Forbidden("Only the backbone team may redact an issue's record.")
+    data = session.scalar(select(AuditEvent.data).where(AuditEvent.issue_id == issue.id,
+                                                        AuditEvent.seq == event_seq))
+    return redaction.fields_of(data)
+
+
+__all__ = ["editable", "redactable", "transition_for"]
