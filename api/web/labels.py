@@ -105,16 +105,32 @@ def label(table: Mapping[str, object], name: str | None) -> str:
     """The label for `name`, or the name itself if the table has none."""
     if name is None:
         return ""
+    # A list page asks for the same few labels on every row, an issue page for the same
+    # stages and steps again and again: translate each once (a vocabulary's labels once
+    # an app and language, any other table's once a request), and look a vocabulary's
+    # name up in the catalogue only then.
+    r = i18n.reader()
+    if r is not None and isinstance(table, Vocabulary):
+        return r.label(table, name, _Label(table, name), lasting=True)
     value = table.get(name)
     if value is None:
         return name
-    # A list page asks for the same few labels on every row, an issue page for the same
-    # stages and steps again and again: translate each once (a vocabulary's labels once
-    # an app and language, any other table's once a request).
-    r = i18n.reader()
     if r is None:
         return str(value)
-    return r.label(table, name, value, lasting=isinstance(table, Vocabulary))
+    return r.label(table, name, value)
+
+
+class _Label:
+    """A vocabulary's label of one name, looked up when first shown."""
+
+    __slots__ = ("name", "table")
+
+    def __init__(self, table: Vocabulary, name: str) -> None:
+        self.table, self.name = table, name
+
+    def __str__(self) -> str:
+        value = self.table.get(self.name)
+        return self.name if value is None else str(value)
 
 
 class Labels:
