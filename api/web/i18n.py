@@ -20,7 +20,7 @@ from flask_babel import (
     ngettext,
 )
 
-from escalation import runtime
+from escalation import runtime, vocabulary
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT = "fi"
@@ -180,8 +180,11 @@ def _template_npgettext(context: str, singular: str, plural: str, num: int) -> s
 
 
 def init_app(app: Flask) -> None:
-    """Babel with the catalogs in api/translations, the reader's time zone, Jinja helpers."""
+    """Babel with the core's catalogue (escalation/vocabulary.py), the reader's time zone,
+    Jinja helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          ";".join(str(d) for d in vocabulary.directories()))
     Babel(app, locale_selector=select_locale,
           timezone_selector=lambda: runtime.settings().timezone)
     # In place of the callables Babel installed: the same catalog, found once a request.

@@ -1,152 +1,98 @@
 """What the pages call the workflow's and the domain's names, in the reader's language.
 
 The workflow is data, so its names (states, actions, data fields, choices) arrive at
-run time; every name the shipped definitions use has a label here (a test checks), and
-an unknown one is shown as itself rather than breaking the page.
+run time; each is looked up in the core's catalogue by its kind and name
+(escalation/vocabulary.py), every name the shipped definitions use has its words there
+(a test checks), and an unknown one is shown as itself rather than breaking the page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext
+from flask import current_app, has_app_context
+from flask_babel import get_babel, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from api.web import i18n
+from escalation import vocabulary
 from escalation.redacted import is_marker, is_redacted_text
 
-STATES = {
-    "draft": _l("Draft"),
-    "submitted": _l("With the backbone team"),
-    "clarification_requested": _l("Clarification requested from the region"),
-    "awaiting_statement": _l("Awaiting statements from the stakeholder group"),
-    "awaiting_decision": _l("Awaiting the working group's decision"),
-    "decided": _l("Decided"),
-    "closed": _l("Closed"),
-    "withdrawn": _l("Withdrawn"),
-}
 
-BODIES = {
-    "region": _l("Region"),
-    "backbone": _l("Backbone team"),
-    "stakeholders": _l("Stakeholder group"),
-    "working_group": _l("Working group"),
-}
+class Vocabulary(Mapping[str, Any]):
+    """One kind of name (a gettext context of escalation/vocabulary.py) as a table of
+    labels: `STATES["submitted"]` is `pgettext("state", "submitted")`, translated when
+    shown. It holds the names the catalogue has words for, so a name a new definition adds
+    needs its catalogue entries only; a name without them is not in it (and `label`
+    shows it as itself)."""
 
-# The button that takes an action.
-ACTIONS = {
-    "submit": _l("Send to the backbone team"),
-    "request_clarification": _l("Ask the region for clarification"),
-    "resubmit": _l("Send the clarification"),
-    "answer_locally": _l("Answer directly and close"),
-    "forward": _l("Forward to the stakeholder group"),
-    "forward_to_working_group": _l("Forward to the working group"),
-    "request_statements": _l("Ask for more statements"),
-    "decide": _l("Record the decision"),
-    "close": _l("Close the issue"),
-    "withdraw": _l("Withdraw the issue"),
-    "reopen": _l("Reopen the issue"),
-}
+    def __init__(self, context: str) -> None:
+        self.context = context
 
-# What an audit event says happened, in the timeline.
-EVENTS = {
-    "create": _l("Created a draft"),
-    "edit": _l("Edited the issue"),
-    "statement": _l("Gave a statement"),
-    "comment": _l("Commented"),
-    "assign": _l("Changed who handles the issue"),
-    "submit": _l("Sent the issue to the backbone team"),
-    "request_clarification": _l("Asked the region for clarification"),
-    "resubmit": _l("Sent the clarification"),
-    "answer_locally": _l("Answered directly and closed the issue"),
-    "forward": _l("Forwarded the issue to the stakeholder group"),
-    "forward_to_working_group": _l("Forwarded the issue to the working group"),
-    "request_statements": _l("Asked for more statements"),
-    "decide": _l("Recorded the decision"),
-    "close": _l("Closed the issue"),
-    "withdraw": _l("Withdrew the issue"),
-    "reopen": _l("Reopened the issue"),
-    "redact": _l("Removed a text from the record"),
-}
+    def __getitem__(self, name: str) -> Any:
+        if not vocabulary.known(self.context, name, _directories()):
+            raise KeyError(name)
+        return lazy_pgettext(self.context, name)
 
-CATEGORIES = {
-    "legislation": _l("Legislation"),
-    "interpretation": _l("Interpretation of law"),
-    "national_policy": _l("National policy"),
-    "funding": _l("Funding"),
-    "data_and_information": _l("Data and information"),
-    "other": _l("Other"),
-}
+    def __iter__(self) -> Iterator[str]:
+        return iter(vocabulary.names(self.context, _directories()))
 
-ROLES = {
-    "regional_lead": _l("Regional lead"),
-    "coordinator": _l("Backbone team member"),
-    "stakeholder_member": _l("Stakeholder group member"),
-    "stakeholder_chair": _l("Stakeholder group chair"),
-    "ministry_member": _l("Working group member"),
-    "ministry_chair": _l("Working group chair or secretary"),
-    "observer": _l("Observer"),
-    "admin": _l("Administrator"),
-}
+    def __len__(self) -> int:
+        return len(vocabulary.names(self.context, _directories()))
 
-URGENCIES = {"normal": _l("Normal"), "urgent": _l("Urgent")}
 
-VISIBILITIES = {"public": _l("Public"), "restricted": _l("Restricted")}
+def _directories() -> tuple[Path, ...]:
+    """The app's catalogue directories (as Flask-Babel reads them); the packaged one
+    outside an app (the forms' fixed choices are made when their module is imported)."""
+    if not has_app_context():
+        return (vocabulary.CATALOGUE,)
+    found: tuple[Path, ...] | None = current_app.extensions.get(_DIRECTORIES)
+    if found is None:
+        found = current_app.extensions[_DIRECTORIES] = tuple(
+            Path(d) for d in get_babel().translation_directories)
+    return found
 
-RIGHTS = {
-    "best_interests": _l("The child's best interests"),
-    "non_discrimination": _l("Non-discrimination"),
-    "right_to_be_heard": _l("The child's right to be heard"),
-    "life_and_development": _l("Right to life and development"),
-}
 
-POSITIONS = {
-    "supports": _l("Supports"),
-    "supports_with_reservations": _l("Supports with reservations"),
-    "opposes": _l("Opposes"),
-    "no_position": _l("No position"),
-}
+_DIRECTORIES = "escalation_catalogues"
 
-OUTCOMES = {
-    "clarified": _l("Interpretation given"),
-    "refer_to_ministry": _l("Referred to a ministry"),
-    "propose_legislative_change": _l("Change in legislation proposed"),
-    "national_guidance": _l("National guidance to be given"),
-    "no_action": _l("No further action"),
-    "returned_to_region": _l("Returned to the region"),
-}
 
+STATES = Vocabulary(vocabulary.STATE)
+BODIES = Vocabulary(vocabulary.BODY)
+ACTIONS = Vocabulary(vocabulary.ACTION)  # the button that takes an action
+EVENTS = Vocabulary(vocabulary.EVENT)  # what a history entry says was done
+ROLES = Vocabulary(vocabulary.ROLE)
 # An action's data fields (workflow `data`), and what the recorded events carry.
-FIELDS = {
-    "message": _l("Your question to the region"),
-    "answer": _l("Answer"),
-    "reason": _l("Reason"),
-    "note": _l("Closing note"),
-    "outcome": _l("Outcome"),
-    "rationale": _l("Rationale"),
-    "responsible": _l("Responsible party"),
-    "follow_up_due": _l("Follow-up date"),
-    "comment": _l("Comment"),
-    "position": _l("Position"),
-    "text": _l("Statement"),
-    "rights_assessment": _l("Children's rights assessment"),
-    "organisation": _l("Organisation"),
-    "title": _l("Title"),
-    "description": _l("Description"),
-    "category": _l("Category"),
-    "urgency": _l("Urgency"),
-    "rights_dimensions": _l("Children's rights"),
-    "legal_references": _l("Legal references"),
-    "visibility": _l("Visibility"),
-    "region": _l("Region"),
-    "assignee": _l("Handled by"),
-    "internal": _l("Internal"),
-    "round": _l("Round"),
-    "state": _l("Stage"),
-    "removed": _l("Removed text"),
-}
+FIELDS = Vocabulary(vocabulary.FIELD)
+FIELD_HELP = Vocabulary(vocabulary.FIELD_HELP)
+
+
+class _Choices:
+    """The values of a choice field, by the field's name (its values' context)."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, Vocabulary] = {}
+
+    def __getitem__(self, field: str) -> Vocabulary:
+        found = self._tables.get(field)
+        if found is None:
+            found = self._tables[field] = Vocabulary(field)
+        return found
+
+    def get(self, field: str, default: object = None) -> Vocabulary:
+        return self[field]
+
+
+# Choices of a data field, by field name: any field's, the workflow's as the core's.
+CHOICES = _Choices()
+CATEGORIES = CHOICES["category"]
+URGENCIES = CHOICES["urgency"]
+VISIBILITIES = CHOICES["visibility"]
+RIGHTS = CHOICES["rights_dimensions"]
+POSITIONS = CHOICES["position"]
+OUTCOMES = CHOICES["outcome"]
 
 ANY = _l("Any")
 # What stands where a redacted text was (escalation/redacted.py), and what the timeline
@@ -154,45 +100,37 @@ ANY = _l("Any")
 REDACTED = _l("[removed]")
 NOT_CHOSEN = _l("Not chosen")
 
-FIELD_HELP = {
-    "message": _l("Say exactly what the region should clarify. The region sees this message."),
-    "answer": _l("Write the answer in full sentences. It is shown to everyone who can see "
-                 "the issue."),
-    "reason": _l("Say briefly why. The reason is kept in the issue's history."),
-    "note": _l("What was done after the decision, in a few sentences."),
-    "outcome": _l("Choose what the working group decided."),
-    "rationale": _l("Explain the decision so that the region understands it without other "
-                    "documents."),
-    "responsible": _l("Who carries out the decision, for example a ministry or an agency. "
-                      "Needed when the matter is handed on."),
-    "follow_up_due": _l("When the backbone team checks how the decision was carried out. "
-                        "You may leave this empty."),
-}
-
-# Choices of an action's data field, by field name.
-CHOICES = {"outcome": OUTCOMES}
-
 
 def label(table: Mapping[str, object], name: str | None) -> str:
     """The label for `name`, or the name itself if the table has none."""
     if name is None:
         return ""
+    # A list page asks for the same few labels on every row, an issue page for the same
+    # stages and steps again and again: translate each once (a vocabulary's labels once
+    # an app and language, any other table's once a request), and look a vocabulary's
+    # name up in the catalogue only then.
+    r = i18n.reader()
+    if r is not None and isinstance(table, Vocabulary):
+        return r.label(table, name, _Label(table, name), lasting=True)
     value = table.get(name)
     if value is None:
         return name
-    # A list page asks for the same few labels on every row, an issue page for the same
-    # stages and steps again and again: translate each once (this module's tables once
-    # an app and language, any other table once a request).
-    r = i18n.reader()
     if r is None:
         return str(value)
-    return r.label(table, name, value, lasting=id(table) in _LASTING)
+    return r.label(table, name, value)
 
 
-# The tables above, which live as long as the process (by id: a dict is not hashable).
-_LASTING = frozenset(id(t) for t in (STATES, BODIES, ACTIONS, EVENTS, CATEGORIES, ROLES,
-                                     URGENCIES, VISIBILITIES, RIGHTS, POSITIONS, OUTCOMES,
-                                     FIELDS))
+class _Label:
+    """A vocabulary's label of one name, looked up when first shown."""
+
+    __slots__ = ("name", "table")
+
+    def __init__(self, table: Vocabulary, name: str) -> None:
+        self.table, self.name = table, name
+
+    def __str__(self) -> str:
+        value = self.table.get(self.name)
+        return self.name if value is None else str(value)
 
 
 class Labels:
@@ -213,7 +151,7 @@ class Labels:
 
     @staticmethod
     def choice(field: str, value: str) -> str:
-        return label(CHOICES.get(field, {}), value)
+        return label(CHOICES[field], value)
 
 
 _VALUE_TABLES: dict[str, Mapping[str, object]] = {

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from escalation.notify import texts
+from escalation import vocabulary
 from escalation.redacted import REDACTED_TEXT
 
 _ENV = Environment(
@@ -31,6 +31,8 @@ _ENV = Environment(
     keep_trailing_newline=True,
 )
 HELSINKI = ZoneInfo("Europe/Helsinki")
+# The languages a mail is written in (anyone else's in Finnish).
+LANGUAGES = ("fi", "sv", "en")
 # The keys of an action's data whose text is meant for the people the mail goes to.
 GIVEN_KEYS = ("message", "answer", "reason", "note", "rationale")
 # What may not stand in a header's text: controls (C0 with CR, LF and tab; DEL; C1 with
@@ -76,6 +78,10 @@ class Recipient:
     locale: str
 
 
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+              "Dec")
+
+
 def format_date(when: dt.datetime, locale: str, tz: dt.tzinfo) -> str:
     """A due date as people there write it: 24.12.2026, 2026-12-24, 24 Dec 2026."""
     day = when.astimezone(tz).date()
@@ -83,37 +89,69 @@ def format_date(when: dt.datetime, locale: str, tz: dt.tzinfo) -> str:
         return f"{day.day}.{day.month}.{day.year}"
     if locale == "sv":
         return day.isoformat()
-    return f"{day.day} {texts.MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str, Any]:
-    def say(key: str, **kw: str) -> str:
-        return texts.pick(texts.PHRASES, locale, key).format(**kw)
+    catalogue = vocabulary.translations(locale)
 
-    state = texts.pick(texts.STATES, locale, notice.state)
-    action = texts.pick(texts.ACTIONS, locale, notice.action or "")
+    def pgettext(context: str, message: str, **kw: str) -> str:
+        return str(catalogue.upgettext(context, message)) % kw
+
+    def word(context: str, name: str) -> str:
+        """A name's word; a name a newer definition adds and the catalogue lacks is said
+        as itself, in words ("escalate further")."""
+        found = vocabulary.entry(catalogue, context, name)
+        return name.replace("_", " ") if found is None else found
+
+    state = word(vocabulary.MAIL_STATE, notice.state)
+    action = word(vocabulary.MAIL_EVENT, notice.action or "")
     due = format_date(notice.due_at, locale, tz) if notice.due_at else ""
-    if notice.kind == "follow_up":
-        next_heading, next_step = say("your_turn"), say("follow_up_step")
-    elif notice.kind == "overdue":
-        next_heading, next_step = say("your_turn"), say("overdue_step")
-    elif notice.acting:
-        next_heading = say("your_turn_by", due=due) if due else say("your_turn")
-        next_step = texts.pick(texts.NEXT_STEPS, locale, notice.state)
-    elif notice.kind == "redaction":
-        next_heading, next_step = say("redaction_step"), ""
-    else:
-        next_heading, next_step = say("for_information", state=state), ""
-    # A redacted title or text is said as removed, in the reader's language.
-    redacted = say("redacted")
+    # A redacted title or text is said as removed, in the reader's language (as the
+    # pages say it).
+    redacted = str(catalogue.ugettext("[removed]"))
     title = redacted if notice.title == REDACTED_TEXT else notice.title
     given = notice.given.replace(REDACTED_TEXT, redacted) if notice.given else None
-    fields = {"reference": notice.reference, "title": title, "due": due,
-              "action": action, "state": state}
+    f = {"reference": notice.reference, "title": title, "due": due}
+    if notice.kind == "transition":  # no words of its own: the action says it
+        subject, lead = f"{notice.reference}: {action}: {title}", f"{action}."
+    elif notice.kind == "reminder":
+        subject = pgettext("mail", "Reminder: %(reference)s is due %(due)s: %(title)s", **f)
+        lead = pgettext("mail", "The question's deadline is near: %(due)s.", **f)
+    elif notice.kind == "overdue":
+        subject = pgettext("mail", "Overdue: %(reference)s was due %(due)s: %(title)s", **f)
+        lead = pgettext("mail", "The question's deadline passed on %(due)s.", **f)
+    elif notice.kind == "follow_up":
+        subject = pgettext("mail", "Follow-up: %(reference)s follow-up date %(due)s: "
+                           "%(title)s", **f)
+        lead = pgettext("mail", "The follow-up date set in the decision is %(due)s.", **f)
+    else:
+        subject = pgettext("mail", "%(reference)s: text removed: %(title)s", **f)
+        lead = pgettext("mail", "The backbone team removed text that does not belong in the "
+                        "question's record (identifying personal details, for example).")
+    your_turn = pgettext("mail", "Action is expected from you")
+    if notice.kind == "follow_up":
+        next_heading = your_turn
+        next_step = pgettext("mail", "Check whether the decision has been carried out and "
+                             "record it.")
+    elif notice.kind == "overdue":
+        next_heading, next_step = your_turn, pgettext("mail", "Make sure the question moves on.")
+    elif notice.acting:
+        next_heading = pgettext("mail", "Action is expected from you by %(due)s", due=due) \
+            if due else your_turn
+        next_step = word(vocabulary.MAIL_NEXT_STEP, notice.state)
+    elif notice.kind == "redaction":
+        next_heading = pgettext("mail", "Nothing is expected from you. The removed text is no "
+                                "longer shown in the service or in mails")
+        next_step = ""
+    else:
+        next_heading = pgettext("mail", "For your information: the question is now "
+                                "%(state)s.", state=state)
+        next_step = ""
     return {
         "locale": locale,
-        "subject": say(f"subject.{notice.kind}", **fields),
-        "lead": say(f"lead.{notice.kind}", **fields),
+        "subject": subject,
+        "lead": lead,
         "title": title,
         "reference": notice.reference,
         "region": notice.region_sv if locale == "sv" else notice.region_fi,
@@ -124,8 +162,17 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         "given": None if notice.restricted else given,
         "restricted": notice.restricted,
         "link": link,
-        "labels": {k: say(k) for k in ("region", "state", "due", "given", "restricted",
-                                       "open", "footer")},
+        "labels": {
+            "region": pgettext("mail", "Region"),
+            "state": pgettext("mail", "State"),
+            "due": pgettext("mail", "Due"),
+            "given": pgettext("mail", "Message"),
+            "restricted": pgettext("mail", "The question is restricted: its content is shown "
+                                   "only in the service."),
+            "open": pgettext("mail", "Open the question"),
+            "footer": pgettext("mail", "You receive this because you belong to a group "
+                               "handling the question."),
+        },
     }
 
 
@@ -140,7 +187,7 @@ def compose(
     now: dt.datetime,
 ) -> EmailMessage:
     """One e-mail to one person, in their language, plain text with an HTML alternative."""
-    locale = to.locale if to.locale in texts.LOCALES else "fi"
+    locale = to.locale if to.locale in LANGUAGES else "fi"
     link = f"{base_url}/issues/{notice.reference}"
     ctx = _context(notice, locale, link, tz)
     msg = EmailMessage()
