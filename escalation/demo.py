@@ -141,7 +141,9 @@ class _Story:
 
 
 @dataclass(frozen=True)
-class _Demo:
+class DemoData:
+    """A stories file, read and checked: the people, and the stories in the file's order."""
+
     people: tuple[_Person, ...]
     stories: tuple[_Story, ...]
 
@@ -204,7 +206,7 @@ def _step(where: str, table: Any, people: set[str]) -> _Step:
     if not isinstance(table, dict):
         raise DemoDataError(f"{where}: expected a table, found {table!r}")
     kind = table.get("kind")
-    if kind not in _STEP_FIELDS:
+    if not isinstance(kind, str) or kind not in _STEP_FIELDS:
         raise DemoDataError(f"{where}: unknown step kind {kind!r} "
                             f"(known: {', '.join(_STEP_FIELDS)})")
     where = f"{where} ({kind})"
@@ -214,11 +216,11 @@ def _step(where: str, table: Any, people: set[str]) -> _Step:
     if not isinstance(days, int | float) or isinstance(days, bool) or days < 0:
         raise DemoDataError(f"{where}: days must be a number of days before now, "
                             f"found {days!r}")
-    args = {k: v for k, v in t.items() if k not in ("days", "who", "kind")}
-    for role, key in (("who", t["who"]), ("to", args.get("to"))):
-        if (role == "who" or "to" in args) and key not in people:
-            raise DemoDataError(f"{where}: unknown person {key!r} in {role!r} "
+    for role in ("who", "to"):  # the one who acts, and whom an issue is assigned to
+        if role in t and t[role] not in people:
+            raise DemoDataError(f"{where}: unknown person {t[role]!r} in {role!r} "
                                 f"(known: {', '.join(sorted(people))})")
+    args = {k: v for k, v in t.items() if k not in ("days", "who", "kind")}
     if kind == "edit" and not args:
         raise DemoDataError(f"{where}: an edit needs at least one field to change")
     if "data" in args:
@@ -245,26 +247,25 @@ def _story(where: str, table: Any, people: set[str]) -> _Story:
     return _Story(t["about"], steps)
 
 
-def parse(text: str, source: str = STORIES_FILE) -> _Demo:
+def parse(text: str, source: str = STORIES_FILE) -> DemoData:
     """Read and check a stories file; a mistake raises DemoDataError naming where it is."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DemoDataError(f"{source}: {exc}") from exc
     _check_keys(source, doc, frozenset({"people", "story"}), frozenset())
+    if not isinstance(doc["people"], dict) or not isinstance(doc["story"], list):
+        raise DemoDataError(f"{source}: people are written [people.KEY], stories [[story]]")
     people = tuple(_person(f"{source}: person {key!r}", key, t)
-                   for key, t in _check_keys(source, doc["people"], frozenset(),
-                                             frozenset(doc["people"])).items())
+                   for key, t in doc["people"].items())
     keys = {p.key for p in people}
-    if not isinstance(doc["story"], list):
-        raise DemoDataError(f"{source}: stories are written [[story]]")
     stories = tuple(_story(f"{source}: story {n}", t, keys)
                     for n, t in enumerate(doc["story"], 1))
-    return _Demo(people, stories)
+    return DemoData(people, stories)
 
 
 @functools.cache
-def _demo() -> _Demo:
+def _demo() -> DemoData:
     """The packaged stories file, read and checked once per process."""
     return parse(resources.files(__package__).joinpath(STORIES_FILE).read_text("utf-8"))
 
@@ -361,5 +362,5 @@ def load(session: Session, *, now: dt.datetime | None = None) -> list[Login]:
     return logins()
 
 
-__all__ = ["DEMO_PASSWORD", "REGIONS", "DemoDataError", "Login", "RegionSpec", "is_loaded",
-           "load", "logins", "parse"]
+__all__ = ["DEMO_PASSWORD", "REGIONS", "STORIES_FILE", "DemoData", "DemoDataError", "Login",
+           "RegionSpec", "is_loaded", "load", "logins", "parse"]

@@ -316,6 +316,7 @@ def test_a_well_formed_story_reads() -> None:
      r"step 2 \(act\): data.follow_up_due: a table here can only be \{ in_days = N \}"),
     ([], '[people.x]\nemail = "x@x.example"\nname = "X"\nroles = ["observer"]\nteam = "y"',
      r"person 'x': unknown field 'team'"),
+    ([], '[stories]\nabout = "misspelt"', r"demo_stories.toml: unknown field 'stories'"),
     (['days 8\nwho = "lead"\nkind = "act"\naction = "submit"'], "",
      r"demo_stories.toml: .*\(at line 20, column 6\)"),
 ])
