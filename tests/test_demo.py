@@ -309,6 +309,8 @@ def test_a_well_formed_story_reads() -> None:
      r"step 2 \(statement\): missing 'position'"),
     (['days = 10\nwho = "lead"\nkind = "act"\naction = "submit"'], "",
      r"step 2 \(act\): out of time order"),
+    (['days = -1\nwho = "lead"\nkind = "act"\naction = "submit"'], "",
+     r"step 2 \(act\): days must be a number of days before now, found -1"),
     (['days = 8\nwho = "lead"\nkind = "create"\nregion = "pirkanmaa"\ntitle = "again"'], "",
      r"step 2 \(create\): a story creates its issue in its first step, and only there"),
     (['days = 8\nwho = "lead"\nkind = "act"\naction = "decide"\n'
@@ -336,6 +338,12 @@ def test_a_value_the_services_refuse_names_the_story_and_step(
     with pytest.raises(demo.DemoDataError,
                        match=r'story 1 \("a short one"\), step 2 \(edit\): .*category'):
         demo.load(session, now=NOW)
+
+
+def test_follow_up_dates_are_days_after_now(session: Session, logins: list[demo.Login]) -> None:
+    # demo_stories.toml writes them { in_days = 50 } and { in_days = -6 }.
+    due = {d.follow_up_due for d in session.scalars(select(Decision)) if d.follow_up_due}
+    assert due == {(NOW + dt.timedelta(days=50)).date(), (NOW - dt.timedelta(days=6)).date()}
 
 
 def test_the_stories_file_is_in_the_package_data() -> None:
