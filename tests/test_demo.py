@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
+import tomllib
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalation import audit, audit_verify, demo, runtime
+from escalation import audit, audit_verify, db, demo, runtime
+from escalation.db import Base
 from escalation.errors import InvalidInput
+from escalation.migrate import upgrade
 from escalation.models import (
     AuditEvent,
     Comment,
@@ -178,3 +184,168 @@ def test_default_now_is_the_present(session: Session) -> None:
 def test_naive_now_is_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="aware"):
         demo.load(session, now=dt.datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
+
+
+# --- The stories are data: the same rows as the Python stories wrote, and clear errors ----
+
+# What the demo wrote at NOW under the tests' AUDIT_KEY ("test-audit-key", tests/conftest.py)
+# into an empty database, before its stories became data: obtained by running
+# `_chain_heads` and `_table_digests` below on commit a0e55be (the 626-line `_stories(now)`
+# of escalation/demo.py), on SQLite and on PostgreSQL alike (both gave these values).
+# A fresh database, so the row ids (which the audit events hash as `actor_id`) are the
+# same on both backends. Every step of every story is in its issue's chain: its time,
+# actor, action, states and data, so the heads pin the whole history, hashes included.
+BEFORE_HEADS = {
+    "ESC-2025-0001": (10, "bf2b7e7cc9f0fac6cba6b387741af53cf8dc6046d0d03d25c7cd1e6a7448b340"),
+    "ESC-2025-0002": (11, "2da6973234760899a0a6c84096ba040c3aac37d0e9933f953384cb9f74fb409f"),
+    "ESC-2025-0003": (11, "66ee922813983c49f323dcaea97d59fcbf7b8e40002ffccfd4d981dd5d8e323d"),
+    "ESC-2025-0004": (9, "d09df2c439cb0cb91dbe1292d535be47b50d2491818dc83c040e989eff5b0ac8"),
+    "ESC-2025-0005": (5, "c9bdf9ee563b3388ef23e39ab201ab6bf77531f0a30d9743cf042ddbbbc56bc0"),
+    "ESC-2025-0006": (6, "8e0cd6170607ceaa115ad5a6155da7caed47ccb95add52e630ba28bb182dc7c9"),
+    "ESC-2025-0007": (5, "d9d7c1e829242f04a29cfc9de39f1f9210975a694a024beb2579b8016ee52626"),
+    "ESC-2025-0008": (9, "03edec1b7321be2c92894faf5f9288876fca8e8efa785b0459755f9e33a06712"),
+    "ESC-2025-0009": (6, "97bead0ed6149ccfd3d55679bc0a20a51f4508df20484cabf1ff22ba1962ef95"),
+    "ESC-2025-0010": (5, "827ec875d78d853d7a3ad1b48489727505dfb332a31d98d58767c206454a9de1"),
+    "ESC-2025-0011": (7, "c448235bccfa0c7a2f94a7be92dee10e67578f8a3c11708c7405c615cec712d4"),
+    "ESC-2025-0012": (5, "c4c03bfad05da9773d3322bc3bb3bec2a7a575b46e43d7b01fffaf1255477aa4"),
+    "ESC-2026-0001": (2, "87e272e16082ec897aed3d9000aaa23746d69adbd809195d31468470c492f6ce"),
+    "ESC-2026-0002": (2, "fdfb6cfd66f972833b36b40fa151b34efb97b917de5dd26eab4f3df76c6e9de4"),
+    "ESC-2026-0003": (1, "13a41e45d9bba97abd7ad51909561056c7bbab4bb215c1cd5028038442bdba18"),
+}
+# Every row of the tables the demo's people and stories write (regions are not the
+# stories'), as (rows, SHA-256 of their sorted canonical JSON): see `_table_digests`.
+BEFORE_TABLES = {
+    "issues": (15, "82277e8a3f7645946136f3230eaf5f0c368b5bfc87f27add738552b54aa81be0"),
+    "audit_events": (94, "f10e9e2ddd72e967e65fb14582e99f20e6a0be7e2d5f1582e8de844da34c2f8a"),
+    "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
+    "statements": (19, "7c2cc736c96b83ee781c37b8358d5be01f8292d300d1d78a4aa1069444eed1f5"),
+    "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
+    "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),
+    "stage_visits": (56, "06318ba194972d38944e9082010d1e5af1e415eba7fe666afb9175881e4b540b"),
+    "users": (10, "1fbeab77d7bf15ef9b3057be5a6b43fa41dda8d7d734bfa60851fbbf95adadad"),
+    "memberships": (10, "d3a922ee0840f82bed9c3e6611bd8a1481072903ca3642ebb70c2d645346cea7"),
+    "organisations": (5, "b6fd9850855ffe9dcfa1047dfe52f4f18b37b5d560825a9f751c94ee57ad00f7"),
+    "reference_counters": (2, "cc065f06428dd130f6d48fc1f0937ef2b099261380c8e27c7b28ea196195af1d"),
+}
+# Columns left out: a password hash is salted afresh on every run.
+_RANDOM = {"users": {"password_hash"}}
+
+
+def _chain_heads(session: Session) -> dict[str, tuple[int, str]]:
+    return {i.reference: (i.audit_seq, i.audit_head) for i in all_issues(session)}
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, dt.datetime):  # one form whatever the backend gives back
+        return value.astimezone(dt.UTC).isoformat()
+    return value
+
+
+def _table_digests(session: Session) -> dict[str, tuple[int, str]]:
+    digests = {}
+    for name in BEFORE_TABLES:
+        table = Base.metadata.tables[name]
+        rows = sorted(
+            json.dumps({k: _canonical(v) for k, v in row.items()
+                        if k not in _RANDOM.get(name, set())},
+                       sort_keys=True, ensure_ascii=False, default=str)
+            for row in session.execute(select(table)).mappings()
+        )
+        digests[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return digests
+
+
+def test_the_stories_write_exactly_what_the_python_stories_wrote(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = db.make_engine(empty_url)
+    try:
+        with Session(engine) as session:
+            demo.load(session, now=NOW)
+            session.flush()
+            assert _chain_heads(session) == BEFORE_HEADS
+            assert _table_digests(session) == BEFORE_TABLES
+    finally:
+        engine.dispose()
+
+
+def _one_story(*steps: str, people: str = "") -> str:
+    """A stories file with two people and one story of the given steps."""
+    return "\n".join([
+        '[people.lead]\nemail = "lead@x.example"\nname = "L"\nroles = ["regional_lead"]\n'
+        'region = "pirkanmaa"',
+        '[people.coordinator]\nemail = "c@x.example"\nname = "C"\nroles = ["coordinator"]',
+        people,
+        '[[story]]\nabout = "a short one"',
+        '[[story.step]]\ndays = 9\nwho = "lead"\nkind = "create"\nregion = "pirkanmaa"\n'
+        'title = "T"',
+        *(f"[[story.step]]\n{step}" for step in steps),
+    ])
+
+
+def test_a_well_formed_story_reads() -> None:
+    parsed = demo.parse(_one_story(
+        'days = 8\nwho = "lead"\nkind = "act"\naction = "submit"',
+        'days = 7.5\nwho = "coordinator"\nkind = "assign"\nto = "coordinator"',
+        'days = 7\nwho = "coordinator"\nkind = "act"\naction = "x"\n'
+        'data.follow_up_due = { in_days = -6 }',
+    ))
+    assert [p.email for p in parsed.people] == ["lead@x.example", "c@x.example"]
+    (story,) = parsed.stories
+    assert [s.kind for s in story.steps] == ["create", "act", "assign", "act"]
+
+
+@pytest.mark.parametrize(("steps", "people", "error"), [
+    (['days = 8\nwho = "lead"\nkind = "submit"'], "",
+     r'story 1 \("a short one"\), step 2: unknown step kind \'submit\''),
+    (['days = 8\nwho = "nobody"\nkind = "act"\naction = "submit"'], "",
+     r"story 1 \(\"a short one\"\), step 2 \(act\): unknown person 'nobody' in 'who'"),
+    (['days = 8\nwho = "lead"\nkind = "assign"\nto = "nobody"'], "",
+     r"step 2 \(assign\): unknown person 'nobody' in 'to'"),
+    (['days = 8\nwho = "lead"\nkind = "act"\naction = "submit"\nactoin = "x"'], "",
+     r"story 1 \(\"a short one\"\), step 2 \(act\): unknown field 'actoin'"),
+    (['days = 8\nwho = "lead"\nkind = "edit"\ntitel = "x"'], "",
+     r"step 2 \(edit\): unknown field 'titel'"),
+    (['days = 8\nwho = "lead"\nkind = "statement"'], "",
+     r"step 2 \(statement\): missing 'position'"),
+    (['days = 10\nwho = "lead"\nkind = "act"\naction = "submit"'], "",
+     r"step 2 \(act\): out of time order"),
+    (['days = -1\nwho = "lead"\nkind = "act"\naction = "submit"'], "",
+     r"step 2 \(act\): days must be a number of days before now, found -1"),
+    (['days = 8\nwho = "lead"\nkind = "create"\nregion = "pirkanmaa"\ntitle = "again"'], "",
+     r"step 2 \(create\): a story creates its issue in its first step, and only there"),
+    (['days = 8\nwho = "lead"\nkind = "act"\naction = "decide"\n'
+      'data.follow_up_due = { days = 5 }'], "",
+     r"step 2 \(act\): data.follow_up_due: a table here can only be \{ in_days = N \}"),
+    ([], '[people.x]\nemail = "x@x.example"\nname = "X"\nroles = ["observer"]\nteam = "y"',
+     r"person 'x': unknown field 'team'"),
+    ([], '[stories]\nabout = "misspelt"', r"demo_stories.toml: unknown field 'stories'"),
+    (['days 8\nwho = "lead"\nkind = "act"\naction = "submit"'], "",
+     r"demo_stories.toml: .*\(at line 20, column 6\)"),
+])
+def test_a_malformed_story_names_the_story_and_step(
+    steps: list[str], people: str, error: str
+) -> None:
+    with pytest.raises(demo.DemoDataError, match=error):
+        demo.parse(_one_story(*steps, people=people))
+
+
+def test_a_value_the_services_refuse_names_the_story_and_step(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stories = demo.parse(_one_story('days = 8\nwho = "lead"\nkind = "edit"\n'
+                                    'category = "no_such_category"'))
+    monkeypatch.setattr(demo, "_demo", lambda: stories)
+    with pytest.raises(demo.DemoDataError,
+                       match=r'story 1 \("a short one"\), step 2 \(edit\): .*category'):
+        demo.load(session, now=NOW)
+
+
+def test_follow_up_dates_are_days_after_now(session: Session, logins: list[demo.Login]) -> None:
+    # demo_stories.toml writes them { in_days = 50 } and { in_days = -6 }.
+    due = {d.follow_up_due for d in session.scalars(select(Decision)) if d.follow_up_due}
+    assert due == {(NOW + dt.timedelta(days=50)).date(), (NOW - dt.timedelta(days=6)).date()}
+
+
+def test_the_stories_file_is_in_the_package_data() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert demo.STORIES_FILE in pyproject["tool"]["setuptools"]["package-data"]["escalation"]
