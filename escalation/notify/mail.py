@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from escalation import languages
 from escalation.notify import texts
 from escalation.redacted import REDACTED_TEXT
 
@@ -59,8 +61,7 @@ class Notice:
     kind: str  # transition, redaction, reminder, overdue or follow_up
     reference: str
     title: str
-    region_fi: str
-    region_sv: str
+    region: Mapping[str, str]  # the region's name per language (Region.names)
     state: str  # the state the mail speaks of: the transition's target, the reminder's state
     restricted: bool
     acting: bool  # whether the recipient's body is the one asked to act
@@ -78,12 +79,7 @@ class Recipient:
 
 def format_date(when: dt.datetime, locale: str, tz: dt.tzinfo) -> str:
     """A due date as people there write it: 24.12.2026, 2026-12-24, 24 Dec 2026."""
-    day = when.astimezone(tz).date()
-    if locale == "fi":
-        return f"{day.day}.{day.month}.{day.year}"
-    if locale == "sv":
-        return day.isoformat()
-    return f"{day.day} {texts.MONTHS_EN[day.month - 1]} {day.year}"
+    return languages.format_day(when.astimezone(tz).date(), locale)
 
 
 def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str, Any]:
@@ -116,7 +112,7 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         "lead": say(f"lead.{notice.kind}", **fields),
         "title": title,
         "reference": notice.reference,
-        "region": notice.region_sv if locale == "sv" else notice.region_fi,
+        "region": languages.name_in(notice.region, locale),
         "state": state,
         "due": due,
         "next_heading": next_heading,
@@ -140,7 +136,7 @@ def compose(
     now: dt.datetime,
 ) -> EmailMessage:
     """One e-mail to one person, in their language, plain text with an HTML alternative."""
-    locale = to.locale if to.locale in texts.LOCALES else "fi"
+    locale = languages.known(to.locale)
     link = f"{base_url}/issues/{notice.reference}"
     ctx = _context(notice, locale, link, tz)
     msg = EmailMessage()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Final
 
-LOCALES: Final = ("fi", "sv", "en")
-
 STATES: Final[dict[str, dict[str, str]]] = {
     "fi": {
         "draft": "luonnos",
@@ -205,10 +203,6 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "footer": "You receive this because you belong to a group handling the question.",
     },
 }
-
-MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-                    "Nov", "Dec")
-
 
 def pick(table: dict[str, dict[str, str]], locale: str, key: str) -> str:
     """The text for `key` in `locale`, else in Finnish, else the key itself."""
