@@ -1,8 +1,10 @@
 """The languages the service speaks: one tuple, read by pages, mails, the CLI and the schema.
 
 Adding a language is one `Language` entry here plus its catalogue (the .po file): the web
-switcher, the accepted `users.locale` values, the CLI's `--locale` choices, the mails and
-their due dates, and region names all follow from `SPOKEN`. Finnish is the default: the
+switcher, the CLI's `--locale` choices, the service's validation, the mails and their due
+dates, and region names (`Region.names`, a key per language) follow from `SPOKEN`; the
+`languages` table that `users.locale` points at gets the new code from `escalation
+init-db` (escalation/migrate.py), no migration needed. Finnish is the default: the
 language a reader without a choice gets, and the one every region has a name in.
 """
 
@@ -50,9 +52,4 @@ def format_day(day: dt.date, code: str) -> str:
 def name_in(names: Mapping[str, str], code: str) -> str:
     """A name given per language (a region's), in `code`'s language, else in Finnish."""
     return names.get(code) or names.get(DEFAULT) or ""
-
-
-def check_sql(column: str) -> str:
-    """The CHECK that keeps `column` to the tuple's codes (the model's `users.locale`)."""
-    return f"{column} IN ({', '.join(repr(code) for code in LANGUAGES)})"
 
