@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from escalation import demo
 from escalation.db import make_engine
+from escalation.languages import LANGUAGES
 from escalation.migrate import MIGRATIONS, alembic_config, upgrade
 from escalation.models import Region
 
@@ -126,5 +127,32 @@ def test_region_names_move_into_one_column_and_back(empty_url: str) -> None:
             "SELECT id, name_fi, name_sv FROM regions ORDER BY 1")).all()
         assert [tuple(r) for r in rows] == before
         assert "names" not in {c["name"] for c in inspect(conn).get_columns("regions")}
+    upgrade(empty_url)
+    eng.dispose()
+
+
+def test_languages_become_rows_and_back(empty_url: str) -> None:
+    """f014 swaps the users.locale CHECK for a key to `languages`; init-db's upgrade writes
+    the tuple's codes; going down, a code the CHECK does not know becomes Finnish."""
+    command.upgrade(alembic_config(empty_url), "b013")
+    eng = make_engine(empty_url)
+    person = ("INSERT INTO users (email, name, locale, active, created_at) "
+              "VALUES (:e, 'P', :l, :t, '2026-12-06 08:00:00+00:00')")
+    with eng.begin() as conn:
+        conn.execute(text(person), {"e": "sv@b.fi", "l": "sv", "t": True})
+    upgrade(empty_url)
+    with eng.begin() as conn:
+        assert set(conn.scalars(text("SELECT code FROM languages"))) == set(LANGUAGES)
+        conn.execute(text("INSERT INTO languages (code) VALUES ('se')"))  # a later language
+        conn.execute(text(person), {"e": "se@b.fi", "l": "se", "t": True})
+    with pytest.raises(IntegrityError), eng.begin() as conn:
+        conn.execute(text(person), {"e": "de@b.fi", "l": "de", "t": True})
+    command.downgrade(alembic_config(empty_url), "b013")
+    with eng.connect() as conn:
+        assert dict(conn.execute(text("SELECT email, locale FROM users")).all()) == {
+            "sv@b.fi": "sv", "se@b.fi": "fi"}
+        assert "languages" not in inspect(conn).get_table_names()
+    with pytest.raises(IntegrityError), eng.begin() as conn:  # the CHECK is back
+        conn.execute(text(person), {"e": "se2@b.fi", "l": "se", "t": True})
     upgrade(empty_url)
     eng.dispose()
