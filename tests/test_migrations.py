@@ -140,6 +140,9 @@ def test_languages_become_rows_and_back(empty_url: str) -> None:
               "VALUES (:e, 'P', :l, :t, '2026-12-06 08:00:00+00:00')")
     with eng.begin() as conn:
         conn.execute(text(person), {"e": "sv@b.fi", "l": "sv", "t": True})
+        # A row pointing at the person: on SQLite, `users` is copied past it (env.py).
+        conn.execute(text("INSERT INTO memberships (user_id, role) "
+                          "SELECT id, 'observer' FROM users"))
     upgrade(empty_url)
     with eng.begin() as conn:
         assert set(conn.scalars(text("SELECT code FROM languages"))) == set(LANGUAGES)
@@ -151,6 +154,8 @@ def test_languages_become_rows_and_back(empty_url: str) -> None:
     with eng.connect() as conn:
         assert dict(conn.execute(text("SELECT email, locale FROM users")).all()) == {
             "sv@b.fi": "sv", "se@b.fi": "fi"}
+        assert conn.scalar(text("SELECT count(*) FROM memberships m JOIN users u "
+                                "ON u.id = m.user_id")) == 1
         assert "languages" not in inspect(conn).get_table_names()
     with pytest.raises(IntegrityError), eng.begin() as conn:  # the CHECK is back
         conn.execute(text(person), {"e": "se2@b.fi", "l": "se", "t": True})
