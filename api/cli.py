@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from escalation import audit_key, audit_verify, checkpoint, db, demo, jobs, privileges, runtime
 from escalation.config import SettingError, Settings
 from escalation.errors import DomainError, InvalidInput
+from escalation.languages import DEFAULT, LANGUAGES
 from escalation.migrate import upgrade
 from escalation.models import Role
 from escalation.notify import failures, relay
@@ -289,12 +290,20 @@ def deliveries_retry(ids: tuple[int, ...], all_failed: bool) -> None:
 @click.argument("code")
 @click.argument("name")
 @click.option("--name-sv", help="The Swedish name (defaults to NAME).")
-def add_region(code: str, name: str, name_sv: str | None) -> None:
+@click.option("--name-in", "names_in", multiple=True, metavar="LANGUAGE NAME",
+              type=(click.Choice(LANGUAGES), str),
+              help="The name in another language (repeat for several), e.g. --name-in sv "
+                   "Birkaland; a language without one shows NAME.")
+def add_region(code: str, name: str, name_sv: str | None,
+               names_in: tuple[tuple[str, str], ...]) -> None:
     """Add a region: CODE is a lower-case slug (e.g. pirkanmaa), NAME its Finnish name."""
     _start(create=False)
+    names = {**dict(names_in), DEFAULT: name}
+    if name_sv:
+        names["sv"] = name_sv
     with _unit_of_work() as session:
-        region = people.add_region(session, code=code, name_fi=name, name_sv=name_sv)
-        click.echo(f"Region {region.code} added: {region.name_fi}")
+        region = people.add_region(session, code=code, names=names)
+        click.echo(f"Region {region.code} added: {region.name_in(DEFAULT)}")
 
 
 @cli.command("add-user")
@@ -305,7 +314,7 @@ def add_region(code: str, name: str, name_sv: str | None) -> None:
 @click.option("--region", help="Region code, for a regional_lead.")
 @click.option("--organisation", help="The organisation they speak for (created if new).")
 @click.option("--password", help="Sign-in password (at least 12 characters).")
-@click.option("--locale", default="fi", show_default=True, type=click.Choice(["fi", "sv", "en"]))
+@click.option("--locale", default=DEFAULT, show_default=True, type=click.Choice(LANGUAGES))
 def add_user(email: str, name: str, roles: tuple[str, ...], region: str | None,
              organisation: str | None, password: str | None, locale: str) -> None:
     """Add a person with roles."""

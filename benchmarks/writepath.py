@@ -120,8 +120,8 @@ def seed(url: str) -> tuple[str, str]:
     try:
         with Session(engine) as session, session.begin():
             for spec in demo.REGIONS:
-                people.add_region(session, code=spec.code, name_fi=spec.name_fi,
-                                  name_sv=spec.name_sv)
+                people.add_region(session, code=spec.code,
+                                  names={"fi": spec.name_fi, "sv": spec.name_sv})
             people.add_user(session, email=LEAD, name="Bench Lead", roles=["regional_lead"],
                             region=REGION)
             people.add_user(session, email=COORDINATOR, name="Bench Coordinator",

@@ -343,8 +343,8 @@ def load(session: Session, *, now: dt.datetime | None = None) -> list[Login]:
     existing = set(session.scalars(select(Region.code)))
     for spec in REGIONS:
         if spec.code not in existing:
-            people.add_region(session, code=spec.code, name_fi=spec.name_fi,
-                              name_sv=spec.name_sv)
+            people.add_region(session, code=spec.code,
+                              names={"fi": spec.name_fi, "sv": spec.name_sv})
     cast, stories = _demo().people, _demo().stories
     actors: dict[str, Actor] = {}
     # The people were there before the first issue of the story began.

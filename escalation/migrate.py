@@ -6,7 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, insert, inspect, select
+
+from escalation.db import make_engine
+from escalation.languages import LANGUAGES
+from escalation.models import KnownLanguage
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,8 +29,30 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
 
 
 def upgrade(url: str, connection: Connection | None = None) -> None:
-    """Create or upgrade the schema to the newest revision."""
+    """Create or upgrade the schema to the newest revision, then write the languages."""
     command.upgrade(alembic_config(url, connection), "head")
+    if connection is not None:
+        write_languages(connection)
+        return
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            write_languages(conn)
+    finally:
+        engine.dispose()
+
+
+def write_languages(connection: Connection) -> None:
+    """Add the codes of `languages.LANGUAGES` the `languages` table lacks.
+
+    Data the code defines, like the grants: a language added to the tuple reaches the
+    database with the next `init-db`, without a migration of its own. A code taken out of
+    the tuple stays (people may still have it); the service no longer offers it.
+    """
+    have = set(connection.scalars(select(KnownLanguage.code)))
+    missing = [{"code": code} for code in LANGUAGES if code not in have]
+    if missing:
+        connection.execute(insert(KnownLanguage), missing)
 
 
 def is_current(connection: Connection) -> bool:

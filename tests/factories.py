@@ -53,8 +53,8 @@ def make_actor(session: Session, email: str, roles: list[str], **kw: Any) -> Act
 
 
 def make_world(session: Session) -> World:
-    people.add_region(session, code="uusimaa", name_fi="Uusimaa", name_sv="Nyland")
-    people.add_region(session, code="pirkanmaa", name_fi="Pirkanmaa", name_sv="Birkaland")
+    people.add_region(session, code="uusimaa", names={"fi": "Uusimaa", "sv": "Nyland"})
+    people.add_region(session, code="pirkanmaa", names={"fi": "Pirkanmaa", "sv": "Birkaland"})
     w = World(
         lead=make_actor(session, "lead@uusimaa.test", ["regional_lead"], region="uusimaa"),
         other_lead=make_actor(session, "lead@pirkanmaa.test", ["regional_lead"],

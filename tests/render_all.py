@@ -22,8 +22,9 @@ from pathlib import Path
 
 import time_machine
 
+from escalation.languages import LANGUAGES
+
 FIXED = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
-LANGUAGES = ("fi", "sv", "en")
 _BOUNDARY = re.compile(rb"=+\d{10,}==")
 _TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|'
                     r'(value=")[A-Za-z0-9._-]{60,}(")')

@@ -93,14 +93,14 @@ def test_all_counties_and_helsinki_with_both_names(
     regions = {r.code: r for r in session.scalars(select(Region))}
     assert len(regions) == 22
     assert all(re.fullmatch(r"[a-z0-9-]+", code) for code in regions)
-    assert sum(r.name_fi.endswith("hyvinvointialue") for r in regions.values()) == 21
-    assert regions["helsinki"].name_sv == "Helsingfors stad"
-    assert regions["pohjanmaa"].name_sv == "Österbottens välfärdsområde"
+    assert sum(r.name_in("fi").endswith("hyvinvointialue") for r in regions.values()) == 21
+    assert regions["helsinki"].name_in("sv") == "Helsingfors stad"
+    assert regions["pohjanmaa"].name_in("sv") == "Österbottens välfärdsområde"
     bilingual = {spec.code for spec in demo.REGIONS if spec.bilingual}
     assert len(bilingual) == 8
     for code in bilingual:
-        assert regions[code].name_sv != regions[code].name_fi, code
-    assert all(r.name_sv.strip() for r in regions.values())
+        assert regions[code].name_in("sv") != regions[code].name_in("fi"), code
+    assert all(r.names["sv"].strip() for r in regions.values())
 
 
 def test_loads_once(session: Session) -> None:
@@ -112,7 +112,7 @@ def test_loads_once(session: Session) -> None:
 
 
 def test_keeps_a_county_that_is_already_there(session: Session) -> None:
-    people.add_region(session, code="pirkanmaa", name_fi="Pirkanmaa", name_sv="Birkaland")
+    people.add_region(session, code="pirkanmaa", names={"fi": "Pirkanmaa", "sv": "Birkaland"})
     demo.load(session, now=NOW)
     assert session.scalar(select(func.count()).select_from(Region)) == 22
 

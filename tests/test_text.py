@@ -89,7 +89,7 @@ def test_statement_and_comment(session: Session, world: World) -> None:
 
 def test_people(session: Session) -> None:
     assert _refused_field(lambda: people.add_region(
-        session, code="kainuu", name_fi=NUL)) == {"name"}
+        session, code="kainuu", names={"fi": NUL})) == {"name"}
     assert _refused_field(lambda: people.add_user(
         session, email="a@b.fi", name=NUL, roles=["observer"])) == {"name"}
 
@@ -150,9 +150,9 @@ def test_lone_surrogates_are_refused_everywhere(session: Session, world: World) 
 @pytest.mark.parametrize("bad", [*BREAKS, LONE, NUL])
 def test_people_regions_and_organisations_are_one_line(session: Session, bad: str) -> None:
     assert _refused_field(lambda: people.add_region(
-        session, code="kainuu", name_fi=bad)) == {"name"}
+        session, code="kainuu", names={"fi": bad})) == {"name"}
     assert _refused_field(lambda: people.add_region(
-        session, code="kainuu", name_fi="Kainuu", name_sv=bad)) == {"name_sv"}
+        session, code="kainuu", names={"fi": "Kainuu", "sv": bad})) == {"name_sv"}
     assert _refused_field(lambda: people.add_user(
         session, email="a@b.fi", name=bad, roles=["observer"])) == {"name"}
     assert _refused_field(lambda: people.add_user(
@@ -164,7 +164,7 @@ def test_people_regions_and_organisations_are_one_line(session: Session, bad: st
 
 @pytest.mark.parametrize("code", ["kainuu\n", "kai\nnuu", "kainuu\r\nx", "Kainuu"])
 def test_region_codes_are_matched_whole(session: Session, code: str) -> None:
-    assert _refused_field(lambda: people.add_region(session, code=code, name_fi="K")) == {
+    assert _refused_field(lambda: people.add_region(session, code=code, names={"fi": "K"})) == {
         "code"}
 
 

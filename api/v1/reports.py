@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from api.schemas import IssueQuery, Out, issue_filter
 from api.v1.base import Blueprint, actor, now, session, unit_of_work
 from escalation import db, runtime
+from escalation.languages import DEFAULT
 from escalation.models import Issue
 from escalation.services import queries, reading, reports
 
@@ -144,7 +145,7 @@ def _row(issue: Issue, at: dt.datetime, zone: ZoneInfo) -> list[str]:
     decision = issue.decision
     return [
         issue.reference, _cell(issue.title), issue.state, issue.region.code,
-        _cell(issue.region.name_fi), issue.category or "", issue.urgency, issue.visibility,
+        _cell(issue.region.name_in(DEFAULT)), issue.category or "", issue.urgency, issue.visibility,
         " ".join(issue.rights_dimensions), _local(issue.created_at, zone),
         _local(issue.submitted_at, zone), _local(issue.due_at, zone),
         "yes" if reading.is_overdue(issue, at) else "no", _local(issue.closed_at, zone),

@@ -100,7 +100,7 @@ def add_region() -> Any:
 
     def change(session: Session) -> None:
         admin.add_region(session, actor=actor(), code=form.code.data.strip(),
-                         name_fi=form.name_fi.data, name_sv=form.name_sv.data or None)
+                         names={"fi": form.name_fi.data, "sv": form.name_sv.data or ""})
 
     return _submit("region", form, change, gettext("The region was added."))
 

@@ -21,11 +21,10 @@ from flask_babel import (
 )
 
 from escalation import runtime, vocabulary
+from escalation.languages import DEFAULT, LANGUAGES
+from escalation.languages import NAMES as LANGUAGE_NAMES
+from escalation.models import Region
 
-LANGUAGES = ("fi", "sv", "en")
-DEFAULT = "fi"
-# Each language's name in itself: the switcher shows them so, whatever the page's language.
-LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 SESSION_KEY = "lang"
 
 
@@ -199,13 +198,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=date, datetime=datetime, number=number)
 
 
-def region_name(region: Any) -> str:
-    """A region's name in Swedish on Swedish pages, else in Finnish (the official name)."""
+def region_name(region: Region) -> str:
+    """A region's name in the page's language, else in Finnish (the official name)."""
     r = reader()  # a queue names a region on every row: the locale found once a request
     locale = r.locale if r is not None else get_locale()
-    if str(locale) == "sv" and getattr(region, "name_sv", None):
-        return str(region.name_sv)
-    return str(region.name_fi)
+    return region.name_in(str(locale))
 
 
 def month_name(month: str) -> str:

@@ -42,7 +42,44 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def _foreign_keys_off(connection: Connection) -> bool:
+    """On SQLite, switch foreign keys off for the migrations; whether they were on.
+
+    Batch mode copies a table to change it, and dropping the old copy of a table that
+    others point at (`users`, `regions`) fails while the keys are on. SQLite takes the
+    PRAGMA only outside a transaction, so it goes to the driver before Alembic begins
+    one (Alembic's advice for batch mode); `_check_foreign_keys` then checks every key.
+    """
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        return False
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None  # noqa: S101 - a live connection has its driver's
+    was_on = bool(dbapi.execute("PRAGMA foreign_keys").fetchone()[0])
+    dbapi.execute("PRAGMA foreign_keys=OFF")
+    return was_on
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """After migrating with the keys off: refuse to have left a row pointing nowhere."""
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None  # noqa: S101 - a live connection has its driver's
+    broken = dbapi.execute("PRAGMA foreign_key_check").fetchall()
+    dbapi.execute("PRAGMA foreign_keys=ON")
+    if broken:
+        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: "
+                           f"{broken[:5]}")
+
+
 def _run(connection: Connection) -> None:
+    keys_were_on = _foreign_keys_off(connection)
+    try:
+        _migrate(connection)
+    finally:
+        if keys_were_on:
+            _check_foreign_keys(connection)
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

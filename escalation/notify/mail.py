@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from escalation import vocabulary
+from escalation import languages, vocabulary
 from escalation.redacted import REDACTED_TEXT
 
 _ENV = Environment(
@@ -31,8 +32,6 @@ _ENV = Environment(
     keep_trailing_newline=True,
 )
 HELSINKI = ZoneInfo("Europe/Helsinki")
-# The languages a mail is written in (anyone else's in Finnish).
-LANGUAGES = ("fi", "sv", "en")
 # The keys of an action's data whose text is meant for the people the mail goes to.
 GIVEN_KEYS = ("message", "answer", "reason", "note", "rationale")
 # What may not stand in a header's text: controls (C0 with CR, LF and tab; DEL; C1 with
@@ -61,8 +60,7 @@ class Notice:
     kind: str  # transition, redaction, reminder, overdue or follow_up
     reference: str
     title: str
-    region_fi: str
-    region_sv: str
+    region: Mapping[str, str]  # the region's name per language (Region.names)
     state: str  # the state the mail speaks of: the transition's target, the reminder's state
     restricted: bool
     acting: bool  # whether the recipient's body is the one asked to act
@@ -78,18 +76,9 @@ class Recipient:
     locale: str
 
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-              "Dec")
-
-
 def format_date(when: dt.datetime, locale: str, tz: dt.tzinfo) -> str:
     """A due date as people there write it: 24.12.2026, 2026-12-24, 24 Dec 2026."""
-    day = when.astimezone(tz).date()
-    if locale == "fi":
-        return f"{day.day}.{day.month}.{day.year}"
-    if locale == "sv":
-        return day.isoformat()
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return languages.format_day(when.astimezone(tz).date(), locale)
 
 
 def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str, Any]:
@@ -154,7 +143,7 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         "lead": lead,
         "title": title,
         "reference": notice.reference,
-        "region": notice.region_sv if locale == "sv" else notice.region_fi,
+        "region": languages.name_in(notice.region, locale),
         "state": state,
         "due": due,
         "next_heading": next_heading,
@@ -187,7 +176,7 @@ def compose(
     now: dt.datetime,
 ) -> EmailMessage:
     """One e-mail to one person, in their language, plain text with an HTML alternative."""
-    locale = to.locale if to.locale in LANGUAGES else "fi"
+    locale = languages.known(to.locale)
     link = f"{base_url}/issues/{notice.reference}"
     ctx = _context(notice, locale, link, tz)
     msg = EmailMessage()

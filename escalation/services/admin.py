@@ -7,13 +7,14 @@ wrappers put the administrator check in front of the same use cases for the web.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from escalation.errors import Forbidden
+from escalation.languages import DEFAULT
 from escalation.models import ApiToken, Membership, Region, Role, User
 from escalation.notify import failures, sent
 from escalation.policy import Actor
@@ -43,7 +44,7 @@ def overview(session: Session, *, actor: Actor) -> Overview:
         select(User).order_by(User.name).options(
             selectinload(User.memberships).selectinload(Membership.region),
             selectinload(User.organisation))))
-    regions = list(session.scalars(select(Region).order_by(Region.name_fi)))
+    regions = list(session.scalars(select(Region).order_by(Region.in_name_order())))
     tokens = list(session.scalars(
         select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         .limit(TOKENS_SHOWN).options(selectinload(ApiToken.user))))
@@ -52,7 +53,7 @@ def overview(session: Session, *, actor: Actor) -> Overview:
 
 def add_user(session: Session, *, actor: Actor, email: str, name: str, roles: Sequence[str],
              region: str | None = None, organisation: str | None = None,
-             password: str | None = None, locale: str = "fi",
+             password: str | None = None, locale: str = DEFAULT,
              now: dt.datetime | None = None) -> User:
     """A new person with roles (see `people.add_user`)."""
     _require_admin(actor)
@@ -61,10 +62,11 @@ def add_user(session: Session, *, actor: Actor, email: str, name: str, roles: Se
                            now=now)
 
 
-def add_region(session: Session, *, actor: Actor, code: str, name_fi: str,
-               name_sv: str | None = None) -> Region:
+def add_region(session: Session, *, actor: Actor, code: str,
+               names: Mapping[str, str]) -> Region:
+    """A new region with its name per language (see `people.add_region`)."""
     _require_admin(actor)
-    return people.add_region(session, code=code, name_fi=name_fi, name_sv=name_sv)
+    return people.add_region(session, code=code, names=names)
 
 
 def create_token(session: Session, *, actor: Actor, email: str, name: str,

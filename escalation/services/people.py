@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
+from escalation.languages import DEFAULT, LANGUAGES
 from escalation.limits import NAME_MAX
 from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
 from escalation.problems import Problem, one_of, unknown_region
@@ -31,22 +32,33 @@ _BODY_OF_ROLE = {
 }
 
 
-def add_region(session: Session, *, code: str, name_fi: str, name_sv: str | None = None) -> Region:
-    """A new region; its code is the lower-case slug used in the API."""
+def add_region(session: Session, *, code: str, names: Mapping[str, str]) -> Region:
+    """A new region; its code is the lower-case slug used in the API.
+
+    `names` gives the name per language; Finnish is required (the official name, and what
+    a language without a name of its own shows). The Finnish name's errors are the field
+    `name`, another language's `name_<code>`.
+    """
     errors: dict[str, list[str]] = {}
     if not isinstance(code, str) or not REGION_CODE.fullmatch(code):
         errors["code"] = [Problem("region.code_invalid", "Use lower-case letters, digits and "
                                   "hyphens (e.g. pirkanmaa).")]
-    if problem := text_problem(name_fi, max_length=NAME_MAX, single_line=True):
+    if problem := text_problem(names.get(DEFAULT), max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
-    if problem := text_problem(name_sv, max_length=NAME_MAX, required=False, single_line=True):
-        errors["name_sv"] = [problem]
+    for language, name in names.items():
+        if language not in LANGUAGES:
+            errors[f"name_{language}"] = [one_of(LANGUAGES)]
+        elif language != DEFAULT and (problem := text_problem(
+                name, max_length=NAME_MAX, required=False, single_line=True)):
+            errors[f"name_{language}"] = [problem]
     if errors:
         raise InvalidInput(errors)
     if session.scalar(select(Region.id).where(Region.code == code)) is not None:
         raise InvalidInput({"code": [Problem("region.exists", "Region %(code)r already exists.",
                                              code=code)]})
-    region = Region(code=code, name_fi=normalise(name_fi), name_sv=normalise(name_sv or name_fi))
+    # In the tuple's order; a language left out (or empty) reads the Finnish name.
+    given = {lang: name for lang in LANGUAGES if (name := normalise(names.get(lang) or ""))}
+    region = Region(code=code, names=given)
     session.add(region)
     session.flush()
     return region
@@ -70,7 +82,7 @@ def add_user(
     region: str | None = None,
     organisation: str | None = None,
     password: str | None = None,
-    locale: str = "fi",
+    locale: str = DEFAULT,
     now: dt.datetime | None = None,
 ) -> User:
     """A person with roles; `region` scopes a lead, `organisation` is who they speak for."""
@@ -102,8 +114,8 @@ def add_user(
                 errors["region"] = [unknown_region(region)]
     elif region:
         errors["region"] = [Problem("region.not_allowed", "Only a regional lead has a region.")]
-    if locale not in ("fi", "sv", "en"):
-        errors["locale"] = [one_of(("fi", "sv", "en"))]
+    if locale not in LANGUAGES:
+        errors["locale"] = [one_of(LANGUAGES)]
     if password is not None:
         problem = password_problem(password, email)
         if problem:

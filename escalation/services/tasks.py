@@ -120,4 +120,4 @@ def public_counts(session: Session) -> dict[str, int]:
 
 def regions(session: Session) -> list[Region]:
     """Every region, for filters."""
-    return list(session.scalars(select(Region).order_by(Region.name_fi)))
+    return list(session.scalars(select(Region).order_by(Region.in_name_order())))

@@ -21,7 +21,7 @@ EMAIL = "maija@pirha.test"
 
 
 def _user(session: Session) -> None:
-    people.add_region(session, code="pirkanmaa", name_fi="Pirkanmaa")
+    people.add_region(session, code="pirkanmaa", names={"fi": "Pirkanmaa"})
     people.add_user(session, email=EMAIL, name="Maija", roles=["regional_lead"],
                     region="pirkanmaa", password=PASSWORD)
 

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from escalation.languages import NAMES
 from tests.browser.conftest import Server, Visit, close_tab, open_tab, sign_in
 
 # each language with its name on the switcher
-LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+LANGUAGES = NAMES  # each language's name in itself, as the switcher shows it
 LEAD = "lead.pirkanmaa@demo.example"
 COORDINATOR = "coordinator@demo.example"
 MEMBER = "member.lskl@demo.example"

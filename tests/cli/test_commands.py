@@ -10,7 +10,15 @@ from click.testing import Result
 from sqlalchemy import func, select
 
 from escalation import db
-from escalation.models import ApiToken, Issue, Membership, ReportCell, ReportSnapshot, User
+from escalation.models import (
+    ApiToken,
+    Issue,
+    Membership,
+    Region,
+    ReportCell,
+    ReportSnapshot,
+    User,
+)
 from escalation.security import token_hash, verify_password
 from tests.cli.conftest import Run
 from tests.conftest import scratch_pg_database
@@ -67,6 +75,19 @@ def test_add_region(run: Run) -> None:
     assert ok.exit_code == 0, ok.output
     refused(run("add-region", "pirkanmaa", "Toinen"), "already exists")
     refused(run("add-region", "Pirkanmaa!", "Huono"), "code")
+    # A name in any language of the tuple (escalation/languages.py), no column per language.
+    ok = run("add-region", "kainuu", "Kainuun hyvinvointialue", "--name-in", "en",
+             "Kainuu wellbeing services county", "--name-in", "sv", "Kajanaland")
+    assert ok.exit_code == 0, ok.output
+    unknown = run("add-region", "lappi", "Lappi", "--name-in", "de", "Lappland")
+    assert unknown.exit_code == 2  # click's usage error, as for --locale
+    assert "'de' is not one of 'fi', 'sv', 'en'" in unknown.output
+    with db.reading() as session:
+        names = dict(session.execute(select(Region.code, Region.names)).all())
+    assert names == {
+        "pirkanmaa": {"fi": "Pirkanmaan hyvinvointialue", "sv": "Birkalands välfärdsområde"},
+        "kainuu": {"fi": "Kainuun hyvinvointialue", "sv": "Kajanaland",
+                   "en": "Kainuu wellbeing services county"}}
 
 
 def test_add_user_with_roles_region_and_organisation(run: Run) -> None:

@@ -39,7 +39,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
 
 def submit_one() -> str:
     with db.transaction() as session:
-        people.add_region(session, code="uusimaa", name_fi="Uusimaa")
+        people.add_region(session, code="uusimaa", names={"fi": "Uusimaa"})
         lead = Actor.of(people.add_user(session, email="lead@u.test", name="Lead",
                                         roles=["regional_lead"], region="uusimaa"))
         people.add_user(session, email="coordinator@b.test", name="Koordinaattori",

@@ -7,6 +7,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from escalation.languages import LANGUAGES
 from escalation.notify import mail
 
 NOW = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
@@ -16,9 +17,9 @@ DUE = dt.datetime(2026, 12, 7, 22, tzinfo=dt.UTC)  # 8 December in Helsinki
 def notice(**kw: object) -> mail.Notice:
     base: dict[str, object] = {
         "kind": "transition", "reference": "ESC-2026-0042",
-        "title": "Tulkinta <script>alert(1)</script> & muuta", "region_fi": "Pohjanmaa",
-        "region_sv": "Österbotten", "state": "submitted", "restricted": False,
-        "acting": True, "action": "submit", "due_at": DUE, "given": None,
+        "title": "Tulkinta <script>alert(1)</script> & muuta",
+        "region": {"fi": "Pohjanmaa", "sv": "Österbotten"}, "state": "submitted",
+        "restricted": False, "acting": True, "action": "submit", "due_at": DUE, "given": None,
     }
     base.update(kw)
     return mail.Notice(**base)  # type: ignore[arg-type]
@@ -33,7 +34,7 @@ def compose(n: mail.Notice, locale: str) -> tuple[str, str, str]:
     return str(msg["Subject"]), text, html
 
 
-@pytest.mark.parametrize("locale", mail.LANGUAGES)
+@pytest.mark.parametrize("locale", LANGUAGES)
 @pytest.mark.parametrize("kind", ["transition", "reminder", "overdue", "follow_up"])
 def test_every_kind_renders_in_every_language(kind: str, locale: str) -> None:
     subject, text, html = compose(notice(kind=kind), locale)

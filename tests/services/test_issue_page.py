@@ -38,7 +38,7 @@ def _decided(session: Session, world: World) -> str:
 
 def _everything_the_template_reads(page: issue_page.IssuePage) -> list[object]:
     detail = page.detail
-    seen: list[object] = [detail.region.name_fi, detail.region.name_sv,
+    seen: list[object] = [detail.region.name_in("fi"), detail.region.name_in("sv"),
                           detail.assignee.name if detail.assignee else None,
                           detail.decision.outcome if detail.decision else None]
     for s in detail.statements:

@@ -19,7 +19,7 @@ T0 = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def victim(session: Session) -> User:
-    people.add_region(session, code="pirkanmaa", name_fi="Pirkanmaa")
+    people.add_region(session, code="pirkanmaa", names={"fi": "Pirkanmaa"})
     return people.add_user(session, email=VICTIM, name="Maija", roles=["regional_lead"],
                            region="pirkanmaa", password=PASSWORD)
 

@@ -57,8 +57,8 @@ def test_adding_a_region(sign_in: SignIn, session: Session, world: World) -> Non
     got = c.post("/admin/regions", data={"region-code": "lappi", "region-name_fi": "Lappi",
                                          "region-name_sv": "Lappland"})
     assert got.status_code == 302
-    assert session.scalars(select(Region).where(Region.code == "lappi")).one().name_sv \
-        == "Lappland"
+    assert session.scalars(select(Region).where(Region.code == "lappi")).one().names \
+        == {"fi": "Lappi", "sv": "Lappland"}
     bad = c.post("/admin/regions", data={"region-code": "Iso Alue", "region-name_fi": "X"})
     assert bad.status_code == 422
     assert "Käytä pieniä kirjaimia" in bad.get_data(as_text=True)

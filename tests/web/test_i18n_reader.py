@@ -5,7 +5,6 @@ language."""
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from flask import Flask, g
@@ -20,6 +19,7 @@ from flask_babel import (
 from markupsafe import escape
 
 from api.web import i18n, labels
+from escalation.models import Region
 
 NOW = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)  # just after the spring change in Helsinki
 OFFSETS = [dt.timedelta(hours=h) for h in (-24 * 40, -49, -25, -1, 1, 22, 23, 24, 47, 24 * 9)]
@@ -54,7 +54,7 @@ def test_the_reader_writes_what_flask_babel_writes(app: Flask, lang: str) -> Non
             assert labels.Labels.state(name) == str(text)  # the second time from the cache
         assert labels.Labels.choice("outcome", "no_action") == str(labels.OUTCOMES["no_action"])
         assert labels.Labels.choice("position", "x") == "x"
-        region = SimpleNamespace(name_fi="Pirkanmaa", name_sv="Birkaland")
+        region = Region(code="pirkanmaa", names={"fi": "Pirkanmaa", "sv": "Birkaland"})
         assert i18n.region_name(region) == ("Birkaland" if lang == "sv" else "Pirkanmaa")
         assert isinstance(g.get("_i18n_reader"), i18n.Reader)  # one reader, kept for the request
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from api import create_app
 from escalation import runtime, vocabulary
 from escalation.config import DEFAULT_WORKFLOWS
+from escalation.languages import LANGUAGES
 from escalation.models import Issue, OutboxMessage
 from escalation.notify import deliver, mail
 from escalation.notify.recipients import body_of
@@ -31,7 +32,6 @@ from tests.web.conftest import SignIn, text_of
 
 HERE = Path(__file__).parents[1] / "workflows"
 V1 = (DEFAULT_WORKFLOWS / "escalation-v1.toml").read_text(encoding="utf-8")
-LANGUAGES = ("fi", "sv", "en")
 
 
 def release(folder: Path, *, with_words: bool = True) -> None:
@@ -176,7 +176,7 @@ def test_without_its_words_a_new_name_shows_as_itself_and_the_check_names_it(
     assert ("state", "legal_review") in missing
     assert ("action", "request_legal_review") in missing
     notice = mail.Notice(kind="transition", reference=issue.reference, title="T",
-                         region_fi="Uusimaa", region_sv="Nyland", state="legal_review",
+                         region={"fi": "Uusimaa", "sv": "Nyland"}, state="legal_review",
                          restricted=False, acting=True, action="request_legal_review")
     msg = mail.compose(notice, mail.Recipient("M", "m@example.fi", "sv"),
                        sender="x@example.fi", message_id="<1@example.fi>",

@@ -1,0 +1,49 @@
+"""The pages speak the one tuple of languages (escalation/languages.py): the switcher offers
+it, the browser's preference picks among it, and a region is named in the reader's language
+(else in Finnish), a third language's name being a key of `Region.names`, not a column."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from api.web import i18n
+from escalation.languages import DEFAULT, LANGUAGES, NAMES
+from tests.factories import World, issue_in
+from tests.web.conftest import SignIn
+
+
+def test_the_web_switcher_offers_the_tuple(client: FlaskClient) -> None:
+    assert i18n.LANGUAGES == LANGUAGES
+    assert i18n.LANGUAGE_NAMES == NAMES
+    html = client.get("/login").get_data(as_text=True)
+    buttons = re.findall(r'name="lang" value="(\w+)" lang="\w+"[^>]*>([^<]+)</button>', html)
+    assert buttons == [(code, NAMES[code]) for code in LANGUAGES]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_browser_language_picks_among_the_tuple(client: FlaskClient, lang: str) -> None:
+    html = client.get("/login", headers={"Accept-Language": f"{lang}, de;q=0.9"}).get_data(
+        as_text=True)
+    assert f'<html lang="{lang}">' in html
+    other = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert f'<html lang="{DEFAULT}">' in other
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pages_name_the_region_in_the_readers_language(
+        sign_in: SignIn, session: Session, world: World, lang: str) -> None:
+    issue = issue_in(session, world, "submitted")  # in Uusimaa, "Nyland" in Swedish
+    c = sign_in("coordinator")
+    c.post("/language", data={"lang": lang})
+    html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    expected = {"fi": "Uusimaa", "sv": "Nyland", "en": "Uusimaa"}[lang]
+    assert f"<dd>{expected}</dd>" in html
+    # A name in a third language is a key, not a column: the English page shows it.
+    issue.region.names = {**issue.region.names, "en": "New Land"}
+    session.flush()
+    html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    assert f"<dd>{'New Land' if lang == 'en' else expected}</dd>" in html
