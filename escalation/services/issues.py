@@ -255,10 +255,11 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
             now: dt.datetime, after: dict[str, Any] | None = None) -> AuditEvent:
     """Make the decided change to the issue and write it with its audit event.
 
-    Every change to the issue row (version, state, deadline, effects, chain head) is
-    gathered first, so the row goes out in one UPDATE, after the event's INSERT. `after`
-    is an event of the issue's not written yet (a create's), which this one follows: the
-    two go out in one INSERT.
+    The effects run first (a decision's row is written before the issue may become
+    decided); what they change on the issue is gathered with the state and the deadline,
+    and `access.record` writes the event and the issue's row (version and chain head
+    too) in one INSERT and one UPDATE. `after` is an event of the issue's not written yet
+    (a create's), which this one follows: the two go out in one INSERT.
     """
     wf = workflow_of(issue)
     outcome = decided.outcome
