@@ -6,8 +6,8 @@ import datetime as dt
 from typing import cast
 
 from flask import request
-from sqlalchemy import Table, bindparam, inspect, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm import Session
 
 from api.web.auth import session_actor
 from escalation.errors import Unauthenticated
@@ -15,15 +15,17 @@ from escalation.models import ApiToken, Membership, User
 from escalation.policy import Actor
 from escalation.security import token_hash
 
-CALLER = "escalation.caller"
 TOKENS = cast(Table, ApiToken.__table__)
 USERS = cast(Table, User.__table__)
 MEMBERSHIPS = cast(Table, Membership.__table__)
 # The token, its person and their roles in one round trip: one row per membership.
 # Core rows, not objects: this runs on every request, and no unit of work needs them.
+# The person's columns are what an Actor holds (policy.Person): the services take all
+# they record (authorship, the audit's actor) from the Actor and look nobody up.
 _CALLER_QUERY = (
     select(TOKENS.c.revoked_at, TOKENS.c.expires_at, MEMBERSHIPS.c.role.label("role"),
-           MEMBERSHIPS.c.region_id.label("role_region_id"), *USERS.c)
+           MEMBERSHIPS.c.region_id.label("role_region_id"), USERS.c.id, USERS.c.email,
+           USERS.c.name, USERS.c.organisation_id, USERS.c.active)
     .select_from(TOKENS.join(USERS, USERS.c.id == TOKENS.c.user_id)
                  .outerjoin(MEMBERSHIPS, MEMBERSHIPS.c.user_id == USERS.c.id))
     .where(TOKENS.c.token_hash == bindparam("token_hash"))
@@ -41,16 +43,7 @@ def actor_from_token(session: Session, token: str, now: dt.datetime) -> Actor:
     first = rows[0]
     if first.expires_at is not None and first.expires_at <= now:
         raise Unauthenticated("The token has expired.")
-    # The caller's row joins the session as if loaded (no query): the services find it
-    # there when they record the caller (audit, authorship) instead of reading it anew.
-    # The session's identity map holds objects weakly, so it is held for the request.
-    user = session.identity_map.get(inspect(User).identity_key_from_primary_key((first.id,)))
-    if not isinstance(user, User):
-        user = User(**{c.key: first._mapping[c] for c in USERS.c})
-        make_transient_to_detached(user)
-        session.add(user)
-    session.info[CALLER] = user
-    return Actor.build(user, [(r.role, r.role_region_id) for r in rows if r.role is not None])
+    return Actor.build(first, [(r.role, r.role_region_id) for r in rows if r.role is not None])
 
 
 # Reading with the browser's session cookie is safe from cross-site forgery; changing is

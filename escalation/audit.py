@@ -8,6 +8,18 @@ This module is what every change needs: the events' canonical text and hash
 (`event_text`, `hasher`, shared with the verifier and the bulk loader), the next event
 of a chain, and its INSERT. Walking the chains back to check them is another job, with
 its own speed tricks (driver tuples, ranges of issues, processes): `audit_verify`.
+
+There is one way to write an event: `next_event` makes its columns (hash included) and
+`write` INSERTs them with Core, and the change moves the issue's chain head itself, in
+the same UPDATE as the rest of its change (services/access.py `record`). It is the fast
+way, and the only one the change needs: the event is never read back as an object of the
+session, so the unit of work would only spend time tracking it and flush it in a second
+round trip, and the head set through the ORM cost the issue a second UPDATE. An
+`append` that did both through the session was the other way; it is gone.
+
+The acting person comes in explicitly, as the rules see them (`policy.Actor`: its user
+id and e-mail are what the event records), or None for the system: nothing here looks
+a person up.
 """
 
 from __future__ import annotations
@@ -25,7 +37,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from escalation.db import json_text
-from escalation.models import AuditEvent, Issue, User
+from escalation.models import AuditEvent, Issue
+from escalation.policy import Actor
 
 GENESIS = "0" * 64
 EVENTS = typing.cast(Table, AuditEvent.__table__)
@@ -114,7 +127,7 @@ def next_event(
     issue: Issue,
     *,
     key: bytes,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     now: dt.datetime,
     from_state: str | None = None,
@@ -122,6 +135,8 @@ def next_event(
     data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The columns of the next event of the issue's chain, hash included; nothing written.
+
+    `actor`: who acts (their user id and e-mail are recorded), None for the system.
 
     The issue is not changed: the caller sets its chain head (`audit_seq`, `audit_head`
     to the event's `seq` and `hash`) together with the rest of its change, so the issue
@@ -132,7 +147,7 @@ def next_event(
         "issue_id": issue.id,
         "seq": seq,
         "at": now,
-        "actor_id": actor.id if actor else None,
+        "actor_id": actor.user_id if actor else None,
         "actor": actor.email if actor else "system",
         "action": str(action),
         "from_state": from_state,
@@ -159,30 +174,6 @@ def write(session: Session, events: list[dict[str, Any]]) -> list[AuditEvent]:
     ids = session.execute(_INSERT, events).scalars().all()
     return [AuditEvent(id=event_id, **values) for event_id, values in zip(ids, events,
                                                                           strict=True)]
-
-
-def append(
-    session: Session,
-    issue: Issue,
-    *,
-    key: bytes,
-    actor: User | None,
-    action: str,
-    now: dt.datetime,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """Write the next event of the issue's chain and move the issue's chain head to it.
-
-    The head is set on the issue object, so the session writes it with the rest of the
-    issue's change at its next flush (the caller commits).
-    """
-    values = next_event(issue, key=key, actor=actor, action=action, now=now,
-                        from_state=from_state, to_state=to_state, data=data)
-    (event,) = write(session, [values])
-    issue.audit_seq, issue.audit_head = event.seq, event.hash
-    return event
 
 
 def events_of(session: Session, issue: Issue) -> list[AuditEvent]:

@@ -21,6 +21,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from escalation import languages
 from escalation.db import Base, utcnow
+from escalation.workflow.states import (
+    AWAITING_DECISION,
+    AWAITING_STATEMENT,
+    CLOSED,
+    DECIDED,
+    DRAFT,
+    WITHDRAWN,
+    sql_in,
+)
 
 
 class Category(enum.StrEnum):
@@ -227,7 +236,7 @@ class Issue(Base):
     state: Mapped[str] = mapped_column(String(40))
     workflow_name: Mapped[str] = mapped_column(String(40))
     workflow_version: Mapped[int]
-    # Optimistic lock: every change names the version it saw (services/locking.py).
+    # Optimistic lock: every change names the version it saw (services/access.py).
     version: Mapped[int] = mapped_column(default=1)
     statement_round: Mapped[int] = mapped_column(default=0)
     # The head of the issue's audit chain, so a deleted last event is noticed too.
@@ -259,23 +268,25 @@ class Issue(Base):
 
     __table_args__ = (
         CheckConstraint("reference <> ''", name="reference_not_empty"),
-        CheckConstraint("title <> '' OR state = 'draft'", name="title_unless_draft"),
+        CheckConstraint(f"title <> '' OR state = '{DRAFT}'", name="title_unless_draft"),
         CheckConstraint(f"category IS NULL OR {_in('category', Category)}", name="category_known"),
         CheckConstraint(_in("urgency", Urgency), name="urgency_known"),
         CheckConstraint(_in("visibility", Visibility), name="visibility_known"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint(
-            "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL", name="submitted_has_date"
+            f"state IN {sql_in(DRAFT, WITHDRAWN)} OR submitted_at IS NOT NULL",
+            name="submitted_has_date",
         ),
         CheckConstraint(
-            "state <> 'decided' OR decision_id IS NOT NULL", name="decided_has_decision"
+            f"state <> '{DECIDED}' OR decision_id IS NOT NULL", name="decided_has_decision"
         ),
         CheckConstraint(
-            "state NOT IN ('closed', 'withdrawn') OR closed_at IS NOT NULL",
+            f"state NOT IN {sql_in(CLOSED, WITHDRAWN)} OR closed_at IS NOT NULL",
             name="closed_has_date",
         ),
         CheckConstraint(
-            "state NOT IN ('awaiting_statement', 'awaiting_decision') OR statement_round >= 1",
+            f"state NOT IN {sql_in(AWAITING_STATEMENT, AWAITING_DECISION)} "
+            "OR statement_round >= 1",
             name="statements_have_round",
         ),
         Index("ix_issues_state_due_at", "state", "due_at"),

@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from escalation.models import Issue, Role, User, Visibility
+from escalation.workflow.states import DRAFT
 
 # Roles that work on every submitted issue, restricted ones included.
 NATIONAL_ROLES = frozenset(
@@ -88,7 +89,7 @@ class Actor:
 def can_see(actor: Actor, issue: Issue) -> bool:
     """The single-issue form of `visible_filter`; the two must agree (tests check)."""
     return sees(actor, region_id=issue.region_id, visibility=issue.visibility,
-                draft=issue.state == "draft")
+                draft=issue.state == DRAFT)
 
 
 def sees(actor: Actor, *, region_id: int, visibility: str, draft: bool) -> bool:
@@ -105,7 +106,7 @@ def sees(actor: Actor, *, region_id: int, visibility: str, draft: bool) -> bool:
 def visible_filter(actor: Actor) -> ColumnElement[bool]:
     """The SQL form of `can_see`, for lists, queues and reports."""
     own_region = Issue.region_id.in_(actor.lead_regions) if actor.lead_regions else false()
-    not_draft = Issue.state != "draft"
+    not_draft = Issue.state != DRAFT
     if actor.is_national:
         return or_(own_region, not_draft)
     if not actor.roles:

@@ -1,34 +1,62 @@
-"""Finding an issue the caller may see, and claiming it for a change (the optimistic lock)."""
+"""Finding an issue the caller may see; locking it for a change and writing the change.
+
+One way to lock an issue for a change, whatever the change (an action, an edit, a
+statement, a comment, an assignment, a redaction): `lock_visible`, one
+`SELECT ... FOR UPDATE` that reads the issue with its region, checks that the caller
+may see it, and compares the version the caller saw. Why it is enough:
+
+- On PostgreSQL the row lock is held until the commit, and a second change that asks
+  for it waits; when the first commits, READ COMMITTED hands the waiting SELECT the row
+  the first wrote (not the one it saw before waiting). So the version compared is the
+  newest: of two changes naming the same version, the second is refused (409); a change
+  that names none (statements, comments) continues the audit chain from the head the
+  first one wrote, never from a stale one.
+- On SQLite there are no row locks, but every writing transaction begins with
+  `BEGIN IMMEDIATE` (db.py), which takes the database's writer lock: changes run one
+  after another, and each reads what the one before committed.
+
+The change then writes its audit event and the issue's row with `record`: the version
++ 1, the chain head, `updated_at` and whatever else the change sets, in one UPDATE.
+
+The other way, a conditional `UPDATE issues SET version = version + 1 WHERE version =
+expected` and a refresh of the row, gave the same guarantee in three statements (the
+read that checks visibility, the UPDATE, the re-read) and left a second UPDATE of the
+same row for the flush; it is gone, so every change now pays for one statement, and
+there is one argument to check.
+
+Refusals come in the contract's order (DESIGN §6): not visible (404) and stale (409)
+here, then an activity this state does not offer (422) before one these roles may not
+do (403) (`engine.permit`, or `engine.fire` for an action), then bad input (422).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import ORMOption
 
-from escalation import runtime
+from escalation import audit, runtime
 from escalation.errors import Conflict, NotFound
-from escalation.models import Issue, User
+from escalation.models import AuditEvent, Issue
 from escalation.policy import Actor, can_see
 from escalation.text import has_control
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
 
-
-def user_of(session: Session, actor: Actor) -> User:
-    """The acting person's row (for the audit record and authorship)."""
-    user = session.get(User, actor.user_id)
-    if user is None:  # a deleted account with a live session or token
-        raise NotFound("Unknown user.")
-    return user
+ISSUES = cast(Table, Issue.__table__)
 
 
 def get_visible(session: Session, reference: str, actor: Actor,
                 *load: ORMOption) -> Issue:
     """The issue, if it exists and the actor may see it; otherwise the same NotFound.
 
-    `load`: loader options for what the caller will read with it (its region, say), so
-    that comes in the same statement.
+    For reading. `load`: loader options for what the caller will read with it (its
+    region, say), so that comes in the same statement.
     """
     # A control character names no issue; PostgreSQL would refuse the query itself (NUL).
     issue = None if has_control(reference) else session.scalar(
@@ -54,60 +82,67 @@ _LOCK = (
 
 def lock_visible(session: Session, reference: str, actor: Actor,
                  expected_version: int | None) -> Issue:
-    """`get_visible` and the version check of `claim` in one statement, for a change.
+    """The issue, locked until commit, if the actor may see it and it is still at
+    `expected_version` (None: whatever version it is at); otherwise NotFound, Conflict.
 
-    `SELECT ... FOR UPDATE` reads the latest committed row and holds it until commit (on
-    SQLite the writer's lock taken at BEGIN does the same), so the version compared here
-    is the one the change will bump: of two concurrent changes naming the same version,
-    the second waits for the first and then sees its version, and is refused. The
-    region comes in the same statement, for the answer. The caller bumps the version
-    together with its other changes (one UPDATE). Refusals come in the contract's
-    order: not visible (404), then stale (409).
+    The region comes in the same statement, for the answer. The module says why this
+    one statement is the whole lock.
     """
     issue = _seen(None if has_control(reference) else session.scalar(
         _LOCK, {"reference": reference}), reference, actor)
-    if expected_version is not None and issue.version != expected_version:
-        raise Conflict(issue.version, expected_version)
+    check_version(issue, expected_version)
     return issue
 
 
-def claim(session: Session, issue: Issue, expected_version: int | None) -> None:
-    """Bump the version if it is still `expected_version`, or refuse with Conflict.
-
-    The conditional UPDATE is both the check and the lock: on PostgreSQL it holds the
-    row until commit, so of two concurrent changes naming the same version exactly one
-    wins. `None` (statements, comments: the contract does not ask for a version)
-    claims whatever version is current, still serialising the audit chain.
-    """
+def check_version(issue: Issue, expected_version: int | None) -> None:
+    """Conflict if the locked issue is no longer at the version the caller saw."""
     if expected_version is not None and issue.version != expected_version:
         raise Conflict(issue.version, expected_version)
-    condition = Issue.id == issue.id
-    if expected_version is not None:
-        condition = condition & (Issue.version == expected_version)
-    result = session.execute(
-        update(Issue)
-        .where(condition)
-        .values(version=Issue.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(issue)  # the latest committed row, now ours until commit
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(issue.version, expected_version)
 
 
-def open_for(
-    session: Session, reference: str, *, actor: Actor, activity: str,
-    expected_version: int | None,
-) -> Issue:
-    """Find, claim and check a change that keeps the state (edit, statement, comment...).
-
-    The refusals come in the contract's order: not visible (404), stale (409), not in
-    this state (422), not for these roles (403).
-    """
-    issue = get_visible(session, reference, actor)
-    claim(session, issue, expected_version)
+def lock_for(session: Session, reference: str, *, actor: Actor, activity: str,
+             expected_version: int | None) -> Issue:
+    """`lock_visible` for a change that keeps the state (edit, statement, comment...),
+    and whether this state offers the activity to these roles (422, then 403)."""
+    issue = lock_visible(session, reference, actor, expected_version)
     engine.permit(workflow_of(issue), issue.state, activity, actor.roles_on(issue))
     return issue
+
+
+_UPDATE = update(ISSUES).where(ISSUES.c.id == bindparam("issue_id"))
+
+
+def record(
+    session: Session,
+    issue: Issue,
+    *,
+    actor: Actor,
+    action: str,
+    now: dt.datetime,
+    data: Mapping[str, Any] | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write a change to an issue locked by `lock_visible`: its audit event, then its row.
+
+    The event is the next of the issue's chain, recorded as `actor`'s; `after` is an
+    event of the issue not written yet (a create's) that this one follows, and the two
+    go out in one INSERT. The issue's row gets `changes`, the version + 1, the chain head
+    and `updated_at` in one UPDATE (with Core, after the event's INSERT), and the object
+    takes them as its loaded state: it stays clean, so the commit has nothing to flush
+    for it (the unit of work would spend more than the UPDATE comparing every column).
+    """
+    event = audit.write(session, [*([after] if after else []), audit.next_event(
+        issue, key=runtime.settings().audit_key, actor=actor, action=action, now=now,
+        from_state=from_state, to_state=to_state, data=data)])[-1]
+    values = {**(changes or {}), "version": issue.version + 1, "updated_at": now,
+              "audit_seq": event.seq, "audit_head": event.hash}
+    session.execute(_UPDATE, {**values, "issue_id": issue.id})
+    for key, value in values.items():
+        set_committed_value(issue, key, value)
+    return event
 
 
 def workflow_of(issue: Issue) -> Workflow:

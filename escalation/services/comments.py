@@ -6,14 +6,13 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from escalation import audit, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.limits import TEXT_MAX
 from escalation.models import Comment
 from escalation.policy import Actor
-from escalation.services.access import open_for, user_of
+from escalation.services.access import lock_for, record
 from escalation.text import normalise, text_problem
 
 
@@ -29,18 +28,15 @@ def add_comment(
 ) -> Comment:
     """Add a comment; internal ones only from roles that may read them."""
     now = now or utcnow()
-    issue = open_for(session, reference, actor=actor,
+    issue = lock_for(session, reference, actor=actor,
                      activity="comment_internal" if internal else "comment",
                      expected_version=expected_version)
     problem = text_problem(text, max_length=TEXT_MAX)
     if problem:
         raise InvalidInput({"text": [problem]})
-    user = user_of(session, actor)
-    comment = Comment(issue_id=issue.id, author=user, text=normalise(text),
+    comment = Comment(issue_id=issue.id, author_id=actor.user_id, text=normalise(text),
                       internal=bool(internal), created_at=now)
     session.add(comment)
-    issue.updated_at = now
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=user,
-                 action=AuditAction.COMMENT, now=now,
-                 data={"text": comment.text, "internal": comment.internal})
+    record(session, issue, actor=actor, action=AuditAction.COMMENT, now=now,
+           data={"text": comment.text, "internal": comment.internal})
     return comment

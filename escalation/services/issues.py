@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,12 +22,7 @@ from escalation.limits import TEXT_MAX as COMMENT_MAX
 from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
 from escalation.policy import Actor
 from escalation.problems import Problem, unknown_region
-from escalation.services.access import (
-    lock_visible,
-    open_for,
-    user_of,
-    workflow_of,
-)
+from escalation.services.access import lock_for, lock_visible, record, workflow_of
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
 from escalation.text import is_blank, normalise, text_problem
@@ -58,7 +53,6 @@ _COUNTER_NEXT = {"postgresql": _counter_next(postgresql.insert),
                  "sqlite": _counter_next(sqlite.insert)}
 _REGION = select(Region).where(Region.code == bindparam("code"))
 _INSERT = insert(ISSUES).returning(ISSUES.c.id)
-_UPDATE = update(ISSUES).where(ISSUES.c.id == bindparam("issue_id"))
 
 
 def next_reference(session: Session, now: dt.datetime) -> str:
@@ -141,9 +135,9 @@ def create(
                          facts=_facts(issue, 0)) if submit else None
     issue.reference = next_reference(session, now)
     _fill_defaults(issue)
-    created = audit.next_event(issue, key=runtime.settings().audit_key,
-                               actor=user_of(session, actor), action=AuditAction.CREATE,
-                               now=now, to_state=issue.state, data={"region": reg.code, **fields})
+    created = audit.next_event(issue, key=runtime.settings().audit_key, actor=actor,
+                               action=AuditAction.CREATE, now=now, to_state=issue.state,
+                               data={"region": reg.code, **fields})
     issue.audit_seq, issue.audit_head = created["seq"], created["hash"]
     _insert(session, issue)
     created["issue_id"] = issue.id
@@ -201,15 +195,12 @@ def edit(
 ) -> Issue:
     """Change a draft's (or a clarification's) fields; the audit event keeps the new values."""
     now = now or utcnow()
-    issue = open_for(session, reference, actor=actor, activity="edit",
+    issue = lock_for(session, reference, actor=actor, activity="edit",
                      expected_version=expected_version)
     cleaned = clean_issue_fields(changes)
     changed = {k: v for k, v in cleaned.items() if getattr(issue, k) != v}
-    for key, value in changed.items():
-        setattr(issue, key, value)
-    issue.updated_at = now
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
-                 action=AuditAction.EDIT, now=now, data=changed)
+    record(session, issue, actor=actor, action=AuditAction.EDIT, now=now, data=changed,
+           changes=changed)
     return issue
 
 
@@ -264,42 +255,28 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
             now: dt.datetime, after: dict[str, Any] | None = None) -> AuditEvent:
     """Make the decided change to the issue and write it with its audit event.
 
-    Every change to the issue row (version, state, deadline, effects, chain head) is
-    gathered first, so the row goes out in one UPDATE, after the event's INSERT. `after`
-    is an event of the issue's not written yet (a create's), which this one follows: the
-    two go out in one INSERT.
+    The effects run first (a decision's row is written before the issue may become
+    decided); what they change on the issue is gathered with the state and the deadline,
+    and `access.record` writes the event and the issue's row (version and chain head
+    too) in one INSERT and one UPDATE. `after` is an event of the issue's not written yet
+    (a create's), which this one follows: the two go out in one INSERT.
     """
     wf = workflow_of(issue)
     outcome = decided.outcome
-    changes: dict[str, Any] = {"version": issue.version + 1}
+    changes: dict[str, Any] = {}
     for name in outcome.transition.effects:
         changes.update(EFFECTS[name](session, issue, actor, outcome.data, now))
-    settings = runtime.settings()
     changes["state"] = outcome.target
     changes["due_at"] = engine.due_at(
-        wf.states[outcome.target].deadline, outcome.data, now, ZoneInfo(settings.timezone)
+        wf.states[outcome.target].deadline, outcome.data, now,
+        ZoneInfo(runtime.settings().timezone)
     )
-    changes["updated_at"] = now
     recorded = dict(outcome.data)
     if decided.comment:
         recorded["comment"] = decided.comment
-    event = audit.write(session, [*([after] if after else []), audit.next_event(
-        issue, key=settings.audit_key, actor=user_of(session, actor), action=decided.action,
-        now=now, from_state=issue.state, to_state=outcome.target, data=recorded)])[-1]
-    changes["audit_seq"], changes["audit_head"] = event.seq, event.hash
-    _update(session, issue, changes)
-    return event
-
-
-def _update(session: Session, issue: Issue, changes: Mapping[str, Any]) -> None:
-    """Write `changes` to the issue's row with Core, and to the object as its loaded state.
-
-    The object stays clean, so the commit has nothing left to flush: the unit of work
-    would otherwise spend more than the UPDATE itself comparing every column.
-    """
-    session.execute(_UPDATE, {**changes, "issue_id": issue.id})
-    for key, value in changes.items():
-        set_committed_value(issue, key, value)
+    return record(session, issue, actor=actor, action=decided.action, now=now,
+                  data=recorded, from_state=issue.state, to_state=outcome.target,
+                  changes=changes, after=after)
 
 
 def assign(
@@ -313,7 +290,7 @@ def assign(
 ) -> Issue:
     """Name the backbone-team member who looks after the issue (or nobody)."""
     now = now or utcnow()
-    issue = open_for(session, reference, actor=actor, activity="assign",
+    issue = lock_for(session, reference, actor=actor, activity="assign",
                      expected_version=expected_version)
     assignee = None
     if assignee_email:
@@ -321,11 +298,10 @@ def assign(
         if assignee is None or not assignee.active:
             raise InvalidInput({"assignee": [Problem("user.unknown", "Unknown user %(email)r.",
                                                      email=assignee_email)]})
-    issue.assignee_id = assignee.id if assignee else None
-    issue.updated_at = now
-    audit.append(session, issue, key=runtime.settings().audit_key, actor=user_of(session, actor),
-                 action=AuditAction.ASSIGN, now=now,
-                 data={"assignee": assignee.email if assignee else None})
+    record(session, issue, actor=actor, action=AuditAction.ASSIGN, now=now,
+           data={"assignee": assignee.email if assignee else None},
+           changes={"assignee_id": assignee.id if assignee else None})
+    set_committed_value(issue, "assignee", assignee)  # the answer names them
     return issue
 
 

@@ -33,7 +33,7 @@ from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statem
 from escalation.policy import Actor
 from escalation.problems import Problem
 from escalation.redacted import MARKER_KEY, REDACTED_TEXT, is_marker, marker
-from escalation.services.access import claim, get_visible, user_of
+from escalation.services.access import check_version, lock_visible, record
 from escalation.text import normalise, text_problem
 
 EVENTS = typing.cast(Table, AuditEvent.__table__)
@@ -139,10 +139,12 @@ def redact(
     edit of a draft, say) must not write the removed text back unnoticed.
     """
     now = now or utcnow()
-    issue = get_visible(session, reference, actor)
+    # Who may redact is the backbone team's, not the workflow's: refused before the
+    # version, as it always was.
+    issue = lock_visible(session, reference, actor, None)
     if not may_redact(actor):
         raise Forbidden("Only the backbone team may redact an issue's record.")
-    claim(session, issue, expected_version)
+    check_version(issue, expected_version)
     problem = text_problem(reason, max_length=REASON_MAX)
     if problem:
         raise InvalidInput({"reason": [problem]})
@@ -170,12 +172,11 @@ def redact(
     after = audit.event_text(issue.reference, event.seq, audit.at_text(event.at), event.actor_id,
                              event.actor, event.action, event.from_state, event.to_state,
                              audit.data_text(data))
-    _scrub(session, issue, event.action, path[0], original)
+    scrubbed = _scrub(session, issue, event.action, path[0], original)
     idempotency.scrub(session, original, REDACTED_TEXT)
-    issue.updated_at = now
-    recorded = audit.append(
-        session, issue, key=key, actor=user_of(session, actor),
-        action=AuditAction.REDACT, now=now, from_state=issue.state, to_state=issue.state,
+    recorded = record(
+        session, issue, actor=actor, action=AuditAction.REDACT, now=now,
+        from_state=issue.state, to_state=issue.state, changes=scrubbed,
         data={"event_seq": event.seq, "field": field, "text_hmac": hidden[MARKER_KEY],
               "event_hash": event.hash,
               "redacted_sha256": hashlib.sha256(after.encode()).hexdigest(),
@@ -201,25 +202,30 @@ def _rewrite(session: Session, event: AuditEvent, path: list[str],
     set_committed_value(event, "data", data)
 
 
-def _scrub(session: Session, issue: Issue, action: str, key: str, original: str) -> None:
+def _scrub(session: Session, issue: Issue, action: str, key: str,
+           original: str) -> dict[str, Any]:
     """Replace the text where the issue keeps what this event's field recorded.
 
     Only a value that is still exactly the text: a later edit changed the issue's own
-    column, and is an event of its own, to be redacted in its turn.
+    column, and is an event of its own, to be redacted in its turn. The issue's own
+    columns are returned, to go out with the rest of its change; other rows are
+    updated here.
     """
+    changes: dict[str, Any] = {}
     if (action, key) in _ISSUE_TEXT:
         if key == "legal_references":
             if original in issue.legal_references:
-                issue.legal_references = [REDACTED_TEXT if r == original else r
-                                          for r in issue.legal_references]
+                changes[key] = [REDACTED_TEXT if r == original else r
+                                for r in issue.legal_references]
         elif getattr(issue, key) == original:
-            setattr(issue, key, REDACTED_TEXT)
+            changes[key] = REDACTED_TEXT
     column = _ROW_TEXT.get((action, key))
     if column is not None:
         model = column.class_
         session.execute(update(model).where(model.issue_id == issue.id, column == original)
                         .values({column.key: REDACTED_TEXT})
                         .execution_options(synchronize_session="fetch"))
+    return changes
 
 
 def redactions_in(trail: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, Any]]:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from escalation import histogram, runtime
 from escalation.models import Decision, Issue, Region, ReportCell, ReportSnapshot, StageVisit
 from escalation.policy import Actor, sees
+from escalation.workflow.states import DRAFT
 
 NO_CATEGORY = "unspecified"
 Key = tuple[int, str, bool]  # region id, visibility, draft
@@ -62,7 +63,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
     def cell(region_id: int, visibility: str, draft: bool) -> CellFigures:
         return cells.setdefault((region_id, visibility, bool(draft)), CellFigures())
 
-    draft = (Issue.state == "draft").label("draft")
+    draft = (Issue.state == DRAFT).label("draft")
     for region_id, visibility, is_draft, state, category, n in session.execute(
         select(Issue.region_id, Issue.visibility, draft, Issue.state, Issue.category,
                func.count())
@@ -191,7 +192,7 @@ def _stage_buckets(session: Session, dialect: str) -> Iterable[tuple[Any, ...]]:
     names = [s.name for s in wf.states.values() if s.open]
     per_issue = (
         select(Issue.region_id.label("region_id"), Issue.visibility.label("visibility"),
-               (Issue.state == "draft").label("draft"), StageVisit.state.label("state"),
+               (Issue.state == DRAFT).label("draft"), StageVisit.state.label("state"),
                func.sum(StageVisit.seconds).label("seconds"))
         .join(Issue, Issue.id == StageVisit.issue_id)
         .where(StageVisit.left_at.is_not(None), StageVisit.state != Issue.state,

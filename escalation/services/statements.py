@@ -7,7 +7,6 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import audit, runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
@@ -15,15 +14,18 @@ from escalation.limits import TEXT_MAX
 from escalation.models import Organisation, Position, Statement, User
 from escalation.policy import Actor
 from escalation.problems import Problem, one_of
-from escalation.services.access import open_for, user_of
+from escalation.services.access import lock_for, record
 from escalation.text import is_blank, normalise, text_problem
 
 
-def speaker_of(user: User) -> tuple[str, Organisation | None]:
+def speaker(user_id: int, organisation_id: int | None) -> str:
     """Who a statement speaks for: the member's organisation, or the member themself."""
-    if user.organisation is not None:
-        return f"org:{user.organisation.id}", user.organisation
-    return f"user:{user.id}", None
+    return f"user:{user_id}" if organisation_id is None else f"org:{organisation_id}"
+
+
+def speaker_of(user: User) -> tuple[str, Organisation | None]:
+    """`speaker` of a person's row, with their organisation."""
+    return speaker(user.id, user.organisation_id), user.organisation
 
 
 def _text(name: str, value: object, *, required: bool) -> str | None:
@@ -46,7 +48,7 @@ def add_statement(
 ) -> Statement:
     """Record a statement in the current round; `no_position` is an answer too."""
     now = now or utcnow()
-    issue = open_for(session, reference, actor=actor, activity="add_statement",
+    issue = lock_for(session, reference, actor=actor, activity="add_statement",
                      expected_version=expected_version)
     if position not in {p.value for p in Position}:
         raise InvalidInput(
@@ -54,13 +56,14 @@ def add_statement(
         )
     clean_text = _text("text", text, required=position != Position.NO_POSITION) or ""
     assessment = _text("rights_assessment", rights_assessment, required=False)
-    user = user_of(session, actor)
-    speaker, organisation = speaker_of(user)
+    speaks_for = speaker(actor.user_id, actor.organisation_id)
+    organisation = (None if actor.organisation_id is None
+                    else session.get(Organisation, actor.organisation_id))
     already = session.scalar(
         select(Statement.id).where(
             Statement.issue_id == issue.id,
             Statement.round == issue.statement_round,
-            Statement.speaker == speaker,
+            Statement.speaker == speaks_for,
         )
     )
     if already is not None:
@@ -71,19 +74,17 @@ def add_statement(
     statement = Statement(
         issue_id=issue.id,
         round=issue.statement_round,
-        speaker=speaker,
+        speaker=speaks_for,
         organisation=organisation,
-        author=user,
+        author_id=actor.user_id,
         position=position,
         text=clean_text,
         rights_assessment=assessment,
         created_at=now,
     )
     session.add(statement)
-    issue.updated_at = now
-    audit.append(
-        session, issue, key=runtime.settings().audit_key, actor=user,
-        action=AuditAction.STATEMENT, now=now,
+    record(
+        session, issue, actor=actor, action=AuditAction.STATEMENT, now=now,
         data={
             "round": issue.statement_round,
             "organisation": organisation.name if organisation else None,

@@ -19,6 +19,7 @@ from escalation.policy import Actor, visible_filter
 from escalation.problems import one_of
 from escalation.services import queries
 from escalation.services.queries import IssueFilter, Page
+from escalation.workflow.states import DRAFT
 
 # The bodies whose queues the pages show (the region's own work is in its leads' tasks).
 QUEUE_BODIES = ("backbone", "stakeholders", "working_group")
@@ -109,11 +110,12 @@ def public_counts(session: Session) -> dict[str, int]:
     """How many public issues are at each stage after the draft (for the front page)."""
     rows = session.execute(
         select(Issue.state, func.count())
-        .where(Issue.visibility == Visibility.PUBLIC, Issue.state != "draft")
+        .where(Issue.visibility == Visibility.PUBLIC, Issue.state != DRAFT)
         .group_by(Issue.state)
     ).all()
     wf = runtime.registry().latest("escalation")
-    counts = {state: 0 for state in wf.states if state != wf.initial}
+    # Drafts are nobody's business but their region's (policy.py), whatever the first state.
+    counts = {state: 0 for state in wf.states if state != DRAFT}
     counts.update({str(state): int(n) for state, n in rows})
     return counts
 

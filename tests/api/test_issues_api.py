@@ -113,6 +113,7 @@ def test_statement_and_comment(call: Call, session: Session, world: World) -> No
     note = call("coordinator", "POST", f"{base}/comments",
                 json={"text": "Sisäinen muistiinpano.", "internal": True})
     assert note.status_code == 201
+    assert note.get_json()["author"] == world.coordinator.name  # from the Actor's request
     # Internal comments: the bodies read them, the region does not.
     assert len(call("chair", "GET", base).get_json()["comments"]) == 1
     assert call("lead", "GET", base).get_json()["comments"] == []

@@ -69,3 +69,39 @@ def test_an_action_after_a_statement_round_answers_with_its_statements(
     assert answer.status_code == 200, answer.get_json()
     assert [s["text"] for s in answer.get_json()["statements"]] == ["Tuemme."]
     assert sum("FROM statements" in s for s in seen) == 2, seen  # the guard's count, the answer
+
+
+def _issue_writes(seen: list[str]) -> tuple[int, int]:
+    """(reads of the issue, UPDATEs of it)."""
+    return (sum("FROM issues" in s for s in seen),
+            sum(s.lstrip().upper().startswith("UPDATE ISSUES") for s in seen))
+
+
+def test_a_statement_locks_once_and_writes_the_issue_once(call: Call, session: Session,
+                                                         world: World) -> None:
+    """Statements and comments lock as actions do (services/access.py): one SELECT ... FOR
+    UPDATE, one UPDATE with the version, the chain head and the time; no claim and re-read."""
+    issue = issue_in(session, world, "awaiting_statement")
+    call("member", "GET", f"/api/v1/issues/{issue.reference}")  # the token is made
+    with counting(session) as seen:
+        answer = call("member", "POST", f"/api/v1/issues/{issue.reference}/statements",
+                      json={"position": "supports", "text": "Tuemme."})
+    assert answer.status_code == 201, answer.get_json()
+    assert _issue_writes(seen) == (1, 1), seen
+    # token; the issue, locked; the speaker's organisation; whether it spoke this round;
+    # the statement; its audit event; the issue's UPDATE.
+    assert len(seen) == TRANSACTION + 7, seen
+
+
+def test_a_comment_locks_once_and_writes_the_issue_once(call: Call, session: Session,
+                                                       world: World) -> None:
+    issue = issue_in(session, world, "submitted")
+    call("coordinator", "GET", f"/api/v1/issues/{issue.reference}")  # the token is made
+    with counting(session) as seen:
+        answer = call("coordinator", "POST", f"/api/v1/issues/{issue.reference}/comments",
+                      json={"text": "Katsotaan."})
+    assert answer.status_code == 201, answer.get_json()
+    assert _issue_writes(seen) == (1, 1), seen
+    # token; the issue, locked; the comment; its audit event; the issue's UPDATE; the
+    # author's name for the answer.
+    assert len(seen) == TRANSACTION + 6, seen

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from escalation import audit_verify, runtime
 from escalation.db import make_engine
-from escalation.errors import Conflict
+from escalation.errors import ActionNotAvailable, Conflict
 from escalation.migrate import upgrade
-from escalation.models import AuditEvent, Issue
-from escalation.services import issues
+from escalation.models import AuditEvent, Issue, Statement
+from escalation.policy import Actor
+from escalation.services import comments, issues, statements
 from tests.factories import issue_in, make_world
 
 RACERS = 8
@@ -57,5 +60,91 @@ def test_one_of_many_concurrent_actions_wins(empty_url: str) -> None:
             forwards = s.scalar(select(func.count()).select_from(AuditEvent).where(
                 AuditEvent.issue_id == stored.id, AuditEvent.action == "forward"))
             assert forwards == 1
+    finally:
+        eng.dispose()
+
+
+def test_statements_and_comments_racing_an_action_keep_one_chain(empty_url: str) -> None:
+    """Changes that name no version (statements, comments) and one that does (an action)
+    all at once, on one issue: each waits for the lock and builds on what the one before
+    committed, so every event continues the chain, every success adds exactly one
+    version, and a statement comes before the round moves on or is refused after it."""
+    upgrade(empty_url)
+    eng = make_engine(empty_url)
+    factory = sessionmaker(bind=eng, expire_on_commit=False)
+    try:
+        with factory.begin() as s:
+            world = make_world(s)
+            issue = issue_in(s, world, "awaiting_statement")
+            statements.add_statement(s, issue.reference, actor=world.member,
+                                     position="supports", text="Ensimmäinen.")
+            reference, version, seq = issue.reference, issue.version, issue.audit_seq
+
+        def forward(s: Session) -> None:
+            issues.transition(s, reference, actor=world.chair,
+                              action="forward_to_working_group", expected_version=version)
+
+        def state(who: Actor) -> Callable[[Session], object]:
+            return lambda s: statements.add_statement(s, reference, actor=who,
+                                                      position="opposes", text="Toinen.")
+
+        def comment(who: Actor, n: int) -> Callable[[Session], object]:
+            return lambda s: comments.add_comment(s, reference, actor=who, text=f"Huomio {n}.")
+
+        racers: dict[str, Callable[[Session], object]] = {
+            "forward": forward, "statement 1": state(world.member2),
+            "statement 2": state(world.solo_member),
+            **{f"comment {n}": comment(who, n) for n, who in enumerate(
+                [world.coordinator, world.ministry_member, world.lead, world.chair])},
+        }
+        barrier = threading.Barrier(len(racers))
+        results: dict[str, str] = {}
+
+        def race(name: str) -> None:
+            barrier.wait()
+            try:
+                with factory.begin() as s:
+                    racers[name](s)
+                results[name] = "ok"
+            except Conflict:
+                results[name] = "conflict"
+            except ActionNotAvailable:
+                results[name] = "not available"
+            except Exception as exc:  # anything else is a bug, reported by the asserts below
+                results[name] = f"error: {exc!r}"
+
+        threads = [threading.Thread(target=race, args=(name,)) for name in racers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+
+        assert set(results) == set(racers), results
+        assert all(results[f"comment {n}"] == "ok" for n in range(4)), results
+        assert results["forward"] in {"ok", "conflict"}, results
+        assert {results["statement 1"], results["statement 2"]} <= {"ok", "not available"}, \
+            results
+        done = sum(r == "ok" for r in results.values())
+        with factory() as s:
+            stored = s.scalar(select(Issue).where(Issue.reference == reference))
+            assert stored is not None
+            events = list(s.scalars(select(AuditEvent).where(AuditEvent.issue_id == stored.id)
+                                    .order_by(AuditEvent.seq)))
+            assert stored.version == version + done
+            assert [e.seq for e in events] == list(range(1, seq + done + 1))
+            assert (stored.audit_seq, stored.audit_head) == (events[-1].seq, events[-1].hash)
+            assert audit_verify.verify(s, runtime.settings().audit_key).ok
+            given = s.scalar(select(func.count()).select_from(Statement).where(
+                Statement.issue_id == stored.id))
+            assert given == 1 + sum(results[f"statement {n}"] == "ok" for n in (1, 2))
+            actions = [e.action for e in events[seq:]]
+            if results["forward"] == "ok":
+                assert stored.state == "awaiting_decision"
+                # A statement given is in the chain before the round moved on; one that
+                # came after was refused.
+                assert "statement" not in actions[actions.index("forward_to_working_group"):]
+            else:
+                assert stored.state == "awaiting_statement"
+                assert "not available" not in results.values(), results
     finally:
         eng.dispose()
