@@ -36,7 +36,7 @@ BIN = Path(sys.executable).parent
 
 # The recipe's one line, after the tuple's last entry.
 LAST = '    Language("en", "English", "d MMM y"),\n'
-ENTRY = '    Language("se", "Davvisámegiella", "dd.MM.y"),\n'
+ENTRY = '    Language("se", "Davvisámegiella", "y.MM.dd"),\n'
 # A few of the catalogue's entries in Northern Sami (the test's words, not a translation
 # to ship): a page's and a mail's, keyed (context, msgid) as in the .po.
 SAMI = {
@@ -177,9 +177,10 @@ def test_the_mail_to_that_person_is_in_it(seen: dict[str, Any]) -> None:
     (mail,) = [m for m in seen["mails"] if COORDINATOR in m["to"]]
     assert mail["content_language"] == "se"
     assert SAMI["mail event", "submit"] in mail["subject"]
-    # The due date (submit: triage in 14 days) as the new entry's pattern dd.MM.y writes it.
+    # The due date (submit: triage in 14 days) as the new entry's pattern y.MM.dd writes
+    # it, unlike any other language's (20.12.2026, 2026-12-20, 20 Dec 2026).
     day = dt.datetime.fromisoformat(seen["due_at"]).astimezone(ZoneInfo("Europe/Helsinki"))
-    due = f"{day.day:02d}.{day.month:02d}.{day.year}"
+    due = f"{day.year}.{day.month:02d}.{day.day:02d}"
     for part in (mail["text"], mail["html"]):
         assert SAMI["mail", "Action is expected from you by %(due)s"] % {"due": due} in part
         assert SAMI["mail next step", "submitted"] in part
