@@ -74,7 +74,8 @@ def packaged(lang: str, context: str, msgid: str) -> str:
     po = vocabulary.CATALOGUE / lang / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as fh:
         message = read_po(fh, locale=lang).get(msgid, context=context)
-    assert message is not None and message.string, (lang, context, msgid)
+    assert message is not None, (lang, context, msgid)
+    assert message.string, (lang, context, msgid)
     return str(message.string)
 
 
