@@ -3,7 +3,9 @@ whose languages.py has one more `Language` entry: what a person of that language
 
 Not a test module: it is the service as deployed after the recipe, driven through its
 faces (the pages, the JSON API, the relay's mail folder, the service layer), writing what
-it saw as JSON to the file named by its one argument. The test decides what is right.
+it saw as JSON to the file named by its first argument (then: a regional lead's API token,
+the e-mail and password of a coordinator speaking the new language, the region's code).
+The test decides what is right.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from escalation import db, runtime
 from escalation.models import Issue, KnownLanguage, User
 from escalation.services import people
 
-LEAD, LEAD_TOKEN, COORDINATOR, PASSWORD, REGION = sys.argv[2:7]
+LEAD_TOKEN, COORDINATOR, PASSWORD, REGION = sys.argv[2:6]
 
 
 def main(out: Path) -> None:

@@ -121,7 +121,7 @@ def deploy(copy: Path, url: str, instance: Path) -> dict[str, Any]:
     token = escalation("create-token", LEAD).strip()
     out = instance / "seen.json"
     _run([sys.executable, "-c", f"import runpy; runpy.run_path({str(PROBE)!r}, "
-          "run_name='__main__')", str(out), LEAD, token, COORDINATOR, PASSWORD, REGION],
+          "run_name='__main__')", str(out), token, COORDINATOR, PASSWORD, REGION],
          env, copy)
     seen: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     assert Path(seen["source"]).is_relative_to(copy)  # the edited source, not the repo's
