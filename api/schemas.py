@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.schema import SchemaMeta
 
+from escalation import limits
 from escalation.db import utcnow
 from escalation.limits import (
     CATEGORIES,
@@ -28,7 +29,9 @@ from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS, Is
 from escalation.text import text_problem
 from escalation.workflow.names import BODIES
 
-REGION_CODE = validate.Regexp(r"^[a-z0-9-]+$", error="Use lower-case letters, digits and -.")
+# The core's form of a region code, as a pattern clients can read in the OpenAPI document.
+REGION_CODE = validate.Regexp(f"^{limits.REGION_CODE.pattern}$",
+                              error="Use lower-case letters, digits and -.")
 
 
 def plain_text(max_length: int, *, single_line: bool = False) -> Callable[[str], None]:

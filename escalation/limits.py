@@ -9,6 +9,7 @@ The lists are the values of the domain's enums (escalation/models.py), in their 
 from __future__ import annotations
 
 import enum
+import re
 
 from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
 
@@ -22,6 +23,9 @@ NAME_MAX = 200  # a person's, a region's, an organisation's name; what a token i
 EMAIL_MAX = 254  # an e-mail address, as its columns
 PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bounds the work)
 REGION_CODE_MAX = 40  # a region's code, as its column
+# What a region's code is made of, matched whole (`fullmatch`: a `$` would let a trailing
+# line feed through).
+REGION_CODE = re.compile(r"[a-z0-9-]+")
 
 
 def values(kind: type[enum.StrEnum]) -> tuple[str, ...]:
@@ -38,7 +42,8 @@ ROLES = values(Role)
 
 __all__ = [
     "CATEGORIES", "EMAIL_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX", "NAME_MAX",
-    "PASSWORD_MAX", "POSITIONS", "REASON_MAX", "REDACTED_FIELD_MAX", "REGION_CODE_MAX",
+    "PASSWORD_MAX", "POSITIONS", "REASON_MAX", "REDACTED_FIELD_MAX", "REGION_CODE",
+    "REGION_CODE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
     "values",
 ]

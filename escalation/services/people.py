@@ -12,14 +12,12 @@ from sqlalchemy.orm import Session
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.languages import DEFAULT, LANGUAGES
-from escalation.limits import NAME_MAX
+from escalation.limits import NAME_MAX, REGION_CODE
 from escalation.models import ApiToken, Body, Membership, Organisation, Region, Role, User
 from escalation.problems import Problem, one_of, unknown_region
 from escalation.security import hash_password, new_token, password_problem
 from escalation.text import char_problem, normalise, text_problem
 
-# Matched whole (`fullmatch`): `$` alone would let a trailing line feed through.
-REGION_CODE = re.compile(r"[a-z0-9-]+")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_LIFETIME = dt.timedelta(days=365)
 

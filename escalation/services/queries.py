@@ -8,7 +8,6 @@ workflow definitions, matched against each issue's pinned version.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only
 
 from escalation import runtime
 from escalation.errors import InvalidInput
+from escalation.limits import REGION_CODE
 from escalation.models import Category, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
@@ -40,7 +40,6 @@ PER_PAGE_MAX = 200
 # Far past any real list; keeps OFFSET ((page - 1) * per_page) within a 64-bit integer.
 PAGE_MAX = 1_000_000
 Q_MAX = 200
-_REGION_CODE = re.compile(r"[a-z0-9-]+")
 
 # Sort keys the contract offers; a leading "-" means descending.
 _SORT_COLUMNS = {
@@ -166,7 +165,7 @@ def check_filters(f: IssueFilter) -> dict[str, list[str]]:
     known_states = {s for wf in _workflows() for s in wf.states}
     if unknown := sorted(set(f.state) - known_states):
         errors["state"] = [f"Unknown state {s!r}." for s in unknown]
-    if bad := sorted(c for c in set(f.region) if not _REGION_CODE.fullmatch(c)):
+    if bad := sorted(c for c in set(f.region) if not REGION_CODE.fullmatch(c)):
         errors["region"] = [Problem("region.code_invalid_filter", "Not a region code: %(code)r.",
                                     code=c) for c in bad]
     known_categories = {c.value for c in Category}
