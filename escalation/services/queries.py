@@ -29,7 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only
 from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.limits import REGION_CODE
-from escalation.models import Category, Issue, Region
+from escalation.models import Category, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
 from escalation.text import normalise, text_problem
@@ -219,11 +219,14 @@ def page_of(
     page: int,
     per_page: int,
     total: int | None = None,
+    with_decision: bool = False,
 ) -> Page:
     """One page of the issues matching `condition` in `order`, with the exact total
-    (pass `total` when it is known already)."""
+    (pass `total` when it is known already); `with_decision`: each row's decision's
+    outcome and date too, in the same statement."""
     stmt = select(Issue).where(condition).order_by(*order)
-    return _load_page(session, stmt, condition, page=page, per_page=per_page, total=total)
+    return _load_page(session, stmt, condition, page=page, per_page=per_page, total=total,
+                      with_decision=with_decision)
 
 
 def due_page(
@@ -267,17 +270,26 @@ def _load_page(
     page: int,
     per_page: int,
     total: int | None,
+    with_decision: bool = False,
 ) -> Page:
     """Load one page of `stmt` with what a list row shows; count `condition` only when
     the page itself cannot tell the total."""
+    columns: tuple[Any, ...] = LIST_COLUMNS
+    extra: list[Any] = []
+    if with_decision:
+        columns += (Issue.decision_id,)
+        # Many-to-one as well: the decision's outcome and date beside each row.
+        extra.append(joinedload(Issue.decision).load_only(Decision.outcome,
+                                                          Decision.decided_at))
     stmt = (
         stmt.limit(per_page)
         .offset((page - 1) * per_page)
         # Many-to-one both, so joining adds no rows and LIMIT still counts issues.
         .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.assignee),
+                 *extra,
                  # What a list row shows, and nothing else: no description, no JSON to
                  # decode. Reading another column raises rather than query once per row.
-                 load_only(*LIST_COLUMNS, raiseload=True))
+                 load_only(*columns, raiseload=True))
     )
     items = list(session.scalars(stmt))
     if total is None:
