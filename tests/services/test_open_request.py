@@ -25,7 +25,8 @@ def test_a_clarification_request_is_the_backbones_question_to_the_region(
     assert r.due_at == page.detail.due_at
     other = issue_page.issue_page(session, issue.reference, actor=world.coordinator,
                                   now=utcnow()).request
-    assert other is not None and not other.for_reader
+    assert other is not None
+    assert not other.for_reader
 
 
 def test_each_request_says_whom_it_asks(session: Session, world: World) -> None:
@@ -51,4 +52,6 @@ def test_a_redacted_request_is_said_removed_never_shown(session: Session,
     redaction.redact(session, issue.reference, actor=world.coordinator, event_seq=seq,
                      field="message", reason="Henkilötieto.", expected_version=issue.version)
     r = issue_page.issue_page(session, issue.reference, actor=world.lead, now=utcnow()).request
-    assert r is not None and r.text is None and r.removed
+    assert r is not None
+    assert r.text is None
+    assert r.removed

@@ -27,7 +27,8 @@ def test_every_reader_reaches_their_issues_from_the_menu_in_two_clicks(
     html = lead.get(menu["Alueen asiat"]).get_data(as_text=True)
     assert f'href="/issues/{decided.reference}"' in html  # the second click
     text = text_of(html)
-    assert "Tulkinta annettu" in text and "Uusi päätös" in text
+    assert "Tulkinta annettu" in text
+    assert "Uusi päätös" in text
     assert "Päätetty: 1" in text  # by stage
     # The national bodies: whoever took part (forwarded, gave a statement, forwarded to
     # the working group, decided) finds it under "my issues".
@@ -57,10 +58,12 @@ def test_search_and_filters_narrow_the_list_and_keep_their_values(
     two = issue_in(session, world, "draft")
     lead = sign_in("lead")
     html = lead.get("/lists/region?q=perhekeskus").get_data(as_text=True)
-    assert f"/issues/{one.reference}" in html and f"/issues/{two.reference}" not in html
+    assert f"/issues/{one.reference}" in html
+    assert f"/issues/{two.reference}" not in html
     assert 'value="perhekeskus"' in html
     html = lead.get("/lists/region?state=draft").get_data(as_text=True)
-    assert f"/issues/{two.reference}" in html and f"/issues/{one.reference}" not in html
+    assert f"/issues/{two.reference}" in html
+    assert f"/issues/{one.reference}" not in html
     html = lead.get("/lists/region?decided=yes").get_data(as_text=True)
     assert "/issues/ESC-" not in html
     assert "0 asiaa löytyi." in text_of(html)
@@ -80,5 +83,6 @@ def test_the_lists_speak_swedish(sign_in: SignIn, session: Session, world: World
     lead = sign_in("lead")
     lead.post("/language", data={"lang": "sv"})
     html = lead.get("/lists/region").get_data(as_text=True)
-    assert "Regionens ärenden" in html and "Mina ärenden" in html
+    assert "Regionens ärenden" in html
+    assert "Mina ärenden" in html
     assert "1 ärende hittades." in text_of(html)

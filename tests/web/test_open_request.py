@@ -22,7 +22,8 @@ def test_the_region_sees_the_backbones_question_first_and_in_its_answer_form(
     html = sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
     top = _section(html, "open-request")
     assert "Taustatuen kysymys alueelle" in top
-    assert QUESTION in top and "Coordinator" in top
+    assert QUESTION in top
+    assert "Coordinator" in top
     # First on the page: before the steps, the facts and the history.
     assert html.index('class="open-request"') < html.index('id="steps-title"') \
         < html.index('id="facts-title"') < html.index('id="timeline-title"')
@@ -57,7 +58,8 @@ def test_statement_and_decision_requests_name_who_asked(sign_in: SignIn, session
     assert "Taustatuen lausuntopyyntö lapsen oikeuksien sidosryhmälle" in top
     assert "Pyydämme arviota &lt;b&gt;pian&lt;/b&gt;." in top  # escaped, never markup
     statement = html.split('/statements"', 1)[1].split("</form>", 1)[0]
-    assert "request-quote" in statement and "Pyydämme arviota" in statement
+    assert "request-quote" in statement
+    assert "Pyydämme arviota" in statement
     # The lead sees the request too, but has no form quoting it.
     lead = sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
     assert "Pyydämme arviota" in _section(lead, "open-request")
