@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from escalation import runtime
 from escalation.errors import InvalidInput
-from escalation.models import AuditEvent, Decision, Issue
+from escalation.models import Decision, Issue
 from escalation.policy import Actor, visible_filter
 from escalation.problems import one_of
 from escalation.services import queries
@@ -46,17 +46,12 @@ class Listing:
     new_decisions: frozenset[int]  # issue ids on this page
 
 
-def took_part(actor: Actor) -> ColumnElement[bool]:
-    """Issues the person created or acted on in any way: their events in the audit trail."""
-    return Issue.id.in_(select(AuditEvent.issue_id).where(AuditEvent.actor_id == actor.user_id))
-
-
 def _scope(actor: Actor, scope: str) -> ColumnElement[bool]:
     if scope == "region":
         # A lead's own regions; anyone else leads none, so their list is empty.
         return Issue.region_id.in_(sorted(actor.lead_regions))
     if scope == "mine":
-        return took_part(actor)
+        return queries.took_part(actor.user_id)
     return visible_filter(actor)  # "all": nothing more than the policy
 
 
@@ -107,4 +102,4 @@ def issues_of(session: Session, *, actor: Actor, scope: str, filters: IssueFilte
     return Listing(scope=scope, page=found, by_stage=by_stage, new_decisions=new)
 
 
-__all__ = ["DECIDED", "NEW_DECISION_DAYS", "SCOPES", "Listing", "issues_of", "took_part"]
+__all__ = ["DECIDED", "NEW_DECISION_DAYS", "SCOPES", "Listing", "issues_of"]

@@ -29,7 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only
 from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.limits import REGION_CODE
-from escalation.models import Category, Decision, Issue, Region
+from escalation.models import AuditEvent, Category, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
 from escalation.text import normalise, text_problem
@@ -76,6 +76,7 @@ class IssueFilter:
     q: str | None = None  # text in reference, title or description
     submitted_from: dt.date | None = None  # inclusive, UTC days
     submitted_to: dt.date | None = None  # inclusive, UTC days
+    involved: int | None = None  # a user id: the issues whose audit trail names them
 
 
 @dataclass(frozen=True)
@@ -204,11 +205,20 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colum
         sqlite = session.get_bind().dialect.name == "sqlite"
         where.append(or_(*(_contains(col, needle, sqlite=sqlite)
                            for col in (Issue.reference, Issue.title, Issue.description))))
+    if f.involved is not None:
+        where.append(took_part(f.involved))
     if f.submitted_from is not None:
         where.append(Issue.submitted_at >= _utc_midnight(f.submitted_from))
     if f.submitted_to is not None and f.submitted_to < dt.date.max:  # the last day bounds nothing
         where.append(Issue.submitted_at < _utc_midnight(f.submitted_to + dt.timedelta(days=1)))
     return where
+
+
+def took_part(user_id: int) -> ColumnElement[bool]:
+    """Issues the person created or acted on in any way (an edit, a step, a statement, a
+    comment, an assignment): their events in the audit trail, found by the index
+    (actor_id, issue_id)."""
+    return Issue.id.in_(select(AuditEvent.issue_id).where(AuditEvent.actor_id == user_id))
 
 
 def page_of(
@@ -407,5 +417,5 @@ __all__ = [
     "BY_DUE", "PAGE_MAX", "PER_PAGE_MAX", "SORTS", "IssueFilter", "Page", "awaiting",
     "awaiting_states", "check_filters", "check_paging", "conditions", "count", "due_page",
     "list_issues", "matching", "order", "overdue", "page_of", "queue", "states_where",
-    "under_way",
+    "took_part", "under_way",
 ]
