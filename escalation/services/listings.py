@@ -66,7 +66,8 @@ def issues_of(session: Session, *, actor: Actor, scope: str, filters: IssueFilte
               decided: str | None = None, page: int = 1, per_page: int = 25,
               now: dt.datetime) -> Listing:
     """One page of the reader's `scope` list matching `filters` and `decided`, by stage in
-    the workflow's order, the latest change first within a stage."""
+    the workflow's order, the latest change first within a stage ("all": the latest change
+    first)."""
     errors: dict[str, list[str]] = {}
     if scope not in SCOPES:
         errors["scope"] = [one_of(SCOPES)]
@@ -88,15 +89,18 @@ def issues_of(session: Session, *, actor: Actor, scope: str, filters: IssueFilte
                                 filters=replace(filters, state=()))
     rows = session.execute(select(Issue.state, func.count()).where(unstaged, *base)
                            .group_by(Issue.state)).all()
-    order = list(runtime.registry().latest("escalation").states)
+    states = list(runtime.registry().latest("escalation").states)
     counts = {str(state): int(n) for state, n in rows}
-    by_stage = {s: counts[s] for s in [*order, *sorted(set(counts) - set(order))]
+    by_stage = {s: counts[s] for s in [*states, *sorted(set(counts) - set(states))]
                 if s in counts}
     condition = and_(queries.matching(session, actor=actor, filters=filters, now=now), *base)
     total = sum(n for s, n in by_stage.items() if not filters.state or s in filters.state)
-    found = queries.page_of(session, condition,
-                            (_stage_order(), Issue.updated_at.desc(), Issue.id.desc()),
-                            page=page, per_page=per_page, total=total, with_decision=True)
+    # "All" can be every issue of the country: its newest first comes from the index on
+    # updated_at, where a stage order would sort them all for each page.
+    latest = (Issue.updated_at.desc(), Issue.id.desc())
+    order = latest if scope == "all" else (_stage_order(), *latest)
+    found = queries.page_of(session, condition, order, page=page, per_page=per_page,
+                            total=total, with_decision=True)
     new = frozenset(i.id for i in found.items
                     if i.decision is not None and i.decision.decided_at >= since)
     return Listing(scope=scope, page=found, by_stage=by_stage, new_decisions=new)

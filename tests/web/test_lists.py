@@ -86,3 +86,13 @@ def test_the_lists_speak_swedish(sign_in: SignIn, session: Session, world: World
     assert "Regionens ärenden" in html
     assert "Mina ärenden" in html
     assert "1 ärende hittades." in text_of(html)
+
+
+def test_bad_filters_and_pages_are_said_not_crashed(sign_in: SignIn, world: World) -> None:
+    lead = sign_in("lead")
+    for query in ("state=flying", "decided=maybe", "category=x", "region=NOT%20A%20CODE",
+                  "page=99999999999", "q=" + "a" * 201):
+        got = lead.get(f"/lists/region?{query}")
+        assert got.status_code == 400, query
+        assert "error-summary" in got.get_data(as_text=True), query
+    assert lead.get("/lists/all?page=x").status_code == 200  # a bad page number: the first
