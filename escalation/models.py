@@ -400,6 +400,8 @@ class AuditEvent(Base):
     __table_args__ = (
         UniqueConstraint("issue_id", "seq"),
         CheckConstraint("seq >= 1", name="seq_positive"),
+        # A person's issues ("my issues": services/listings.py) without reading the log.
+        Index("ix_audit_events_actor_id_issue_id", "actor_id", "issue_id"),
     )
 
 

@@ -100,6 +100,22 @@ ANY = _l("Any")
 REDACTED = _l("[removed]")
 NOT_CHOSEN = _l("Not chosen")
 
+# An open request at the top of the issue page, named by who asked whom (the same words
+# for every reader: "your question" was wrong for the region reading it). A step a newer
+# definition adds shows the general heading until it has words here.
+REQUESTS = {
+    "request_clarification": _l("The backbone team's question to the region"),
+    "forward": _l("The backbone team's request for statements"),
+    "request_statements": _l("The working group's request for further statements"),
+    "forward_to_working_group": _l("A decision asked of the working group"),
+}
+REQUEST = _l("What is asked now")
+
+
+def request_heading(action: str) -> str:
+    """The heading of an open request made by `action`."""
+    return str(REQUESTS.get(action, REQUEST))
+
 
 def label(table: Mapping[str, object], name: str | None) -> str:
     """The label for `name`, or the name itself if the table has none."""
@@ -148,6 +164,8 @@ class Labels:
     outcome = staticmethod(lambda name: label(OUTCOMES, name))
     field = staticmethod(lambda name: label(FIELDS, name))
     role = staticmethod(lambda name: label(ROLES, name))
+    request = staticmethod(request_heading)
+    removed = staticmethod(lambda: str(REDACTED))
 
     @staticmethod
     def choice(field: str, value: str) -> str:
