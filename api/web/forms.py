@@ -131,29 +131,33 @@ class OnceForm(CheckedForm):
     form_token = HiddenField(default=one_time_token)
 
 
-def too_long(limit: int) -> Length:
+def too_long(limit: int) -> TooLong:
     """Refuse over-long text with the limit and the length given, never cut it. The field
     also needs `render_kw=limited(limit)`: the page states the limit (see `limited`)."""
-    return _TooLong(max=limit)
+    return TooLong(limit)
 
 
 def limited(limit: int) -> dict[str, Any]:
     """The field's limit as the page states it: `data-max` makes the field macro
     (templates/web/macros.html) say "At most N characters." in the hint, without
-    JavaScript, and lets static/js/counter.js count down as one types. No `maxlength`:
-    a browser cuts pasted text at it without a word, and the page refuses instead."""
+    JavaScript, and lets static/js/counter.js count down as one types."""
     return {"data-max": limit}
 
 
-class _TooLong(Length):  # type: ignore[misc]
-    """WTForms' Length, its message naming the limit and what was given."""
+class TooLong:
+    """A length check that names the limit and the length given. Not WTForms' `Length`:
+    that one also renders `maxlength`, and a browser cuts pasted text at it without a
+    word (a 300-character title arrived cut mid-word); the page refuses instead."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         length = len(field.data or "")
-        if length > self.max:
+        if length > self.limit:
             raise ValidationError(gettext(
                 "Use at most %(max)s characters. The text has %(given)s characters now.",
-                max=i18n.number(self.max), given=i18n.number(length)))
+                max=i18n.number(self.limit), given=i18n.number(length)))
 
 
 class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]

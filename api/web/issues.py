@@ -83,9 +83,7 @@ def new() -> Any:
             # Check completeness even when other fields failed, so every error shows at once.
             if sending and not form.check_complete():
                 valid = False
-            if not valid:
-                reference = None
-            elif (sent_before := _sent_before(session, form)) is not None:
+            if not valid or (sent_before := _sent_before(session, form)) is not None:
                 reference = None
             else:
                 try:
@@ -339,10 +337,13 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
             status: int = 200) -> tuple[str, int]:
     now = utcnow()
     page = issue_page(session, reference, actor=actor(), now=now)
-    if failed is not None and status == 409:
-        renew_version(failed, page.detail.version)
-        if _stale() not in failed.form_errors:
-            failed.form_errors.append(_changed_meanwhile(page))
+    if failed is not None:
+        seen = getattr(failed, "expected_version", None)
+        if (seen is not None and seen.data is not None and seen.data != page.detail.version
+                and _stale() not in failed.form_errors):
+            failed.form_errors.insert(0, _changed_meanwhile(page))
+        if status == 409:
+            renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
                            forms=_forms(page, failed),
                            here=url_for(".show", reference=reference),
@@ -425,7 +426,14 @@ def act(reference: str, action: str) -> Response:
     """Take one workflow step, with exactly the data its definition asks for."""
 
     def form_for(session: Session) -> ActionForm:
-        t = steps.transition_for(session, reference, action, actor=actor())
+        try:
+            t = steps.transition_for(session, reference, action, actor=actor())
+        except ActionNotAvailable as exc:
+            # Moved on meanwhile: the page says so and gives back what was written.
+            named = steps.transition_named(session, reference, action, actor=actor())
+            if named is None:
+                raise
+            raise _Refused(exc, action_form_class(named)(prefix=action)) from exc
         return action_form_class(t)(prefix=action)
 
     def change(session: Session, form: ActionForm) -> None:
