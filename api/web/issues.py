@@ -36,6 +36,7 @@ from api.web.forms import (
     StatementForm,
     action_data,
     action_form_class,
+    one_time_token,
     renew_version,
     show_refusal,
 )
@@ -67,11 +68,12 @@ def _stale() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Any:
     """A regional lead's new question: save as a draft, or send it at once."""
-    if request.method == "GET" or _switching_language():
+    if request.method == "GET":
+        return _new_page()
+    if _switching_language():
         with db.reading() as session:
             regions = _regions(session)
-        form = _new_form(regions)
-        return _form_page(form, issue=None, regions=regions), 200
+        return _form_page(_new_form(regions), issue=None, regions=regions), 200
     # One write: the regions the lead may choose, the form, the new issue.
     sent_before: str | None = None
     try:
@@ -110,6 +112,31 @@ def new() -> Any:
     return _form_page(form, issue=None, regions=regions), 422
 
 
+def _new_page() -> Any:
+    """The empty form, at an address of its own: `?once=TOKEN`, the token its sending
+    claims. A bare /issues/new gets a fresh token (a redirect), so Back after sending
+    returns to the address of the form that was sent, and that sends the reader to what
+    it created instead of offering it to be sent again: the browser refills the typed
+    fields on Back, not the token a new rendering would hold."""
+    token = request.args.get("once", "")
+    try:
+        idempotency.check_key(_ONCE_PREFIX + token)
+    except InvalidInput:
+        token = ""
+    if not token:
+        return redirect(url_for(".new", once=one_time_token()), 303)
+    with db.reading() as session:
+        regions = _regions(session)
+        sent = idempotency.answer(session, user_id=actor().user_id, key=_ONCE_PREFIX + token)
+    if sent is not None:
+        flash(gettext("This form was already sent: nothing was created again. Here is what "
+                      "it created."), "info")
+        return redirect(sent.body)
+    form = _new_form(regions)
+    form.form_token.data = token
+    return _form_page(form, issue=None, regions=regions), 200
+
+
 def _form_page(form: IssueForm, **context: Any) -> str:
     """The issue form; the header's language buttons send this form (`language_form`),
     so switching language shows it again with what was typed (see `_switching_language`)."""
@@ -133,11 +160,12 @@ def _switching_language() -> bool:
 
 
 _ONCE = idempotency.fingerprint("POST", "web form", None)
+_ONCE_PREFIX = "web-form:"
 
 
 def _once_key(form: FlaskForm) -> str | None:
     token = getattr(getattr(form, "form_token", None), "data", None)
-    return f"web-form:{token}" if token else None
+    return _ONCE_PREFIX + token if token else None
 
 
 def _sent_before(session: Session, form: FlaskForm) -> str | None:

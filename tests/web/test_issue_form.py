@@ -30,7 +30,7 @@ def _issue(session: Session, reference: str) -> Issue:
 
 
 def test_the_form_has_help_under_every_field(sign_in: SignIn, world: World) -> None:
-    html = sign_in("lead").get("/issues/new").get_data(as_text=True)
+    html = sign_in("lead").get("/issues/new", follow_redirects=True).get_data(as_text=True)
     for name in ("category", "legal_references"):
         assert f'id="{name}-hint"' in html
         assert f'aria-describedby="{name}-hint"' in html
@@ -104,7 +104,7 @@ def test_too_long_a_title_is_refused_in_the_readers_language(sign_in: SignIn,
 
 def test_only_regional_leads_may_open_the_form(sign_in: SignIn, world: World) -> None:
     for who in ("coordinator", "member", "ministry_chair", "observer", "admin"):
-        assert sign_in(who).get("/issues/new").status_code == 403
+        assert sign_in(who).get("/issues/new", follow_redirects=True).status_code == 403
 
 
 def test_a_lead_of_two_regions_chooses_one(sign_in: SignIn, session: Session,
@@ -119,7 +119,7 @@ def test_a_lead_of_two_regions_chooses_one(sign_in: SignIn, session: Session,
     two.memberships.append(Membership(role="regional_lead", region_id=pirkanmaa.id))
     session.flush()
     c = sign_in(Actor.of(two))
-    html = c.get("/issues/new").get_data(as_text=True)
+    html = c.get("/issues/new", follow_redirects=True).get_data(as_text=True)
     assert '<select id="region" name="region">' in html
     got = c.post("/issues/new", data={**GOOD, "region": "pirkanmaa", "save_draft": "1"})
     assert got.status_code == 302

@@ -38,7 +38,7 @@ def _issues(session: Session) -> int:
 def test_the_new_issue_form_sent_twice_makes_one_issue(sign_in: SignIn, session: Session,
                                                        world: World) -> None:
     c = sign_in("lead")
-    token = _token(c.get("/issues/new").get_data(as_text=True))
+    token = _token(c.get("/issues/new", follow_redirects=True).get_data(as_text=True))
     before = _issues(session)
     first = c.post("/issues/new", data={**GOOD, "form_token": token, "send": "1"})
     assert first.status_code == 302
@@ -50,11 +50,29 @@ def test_the_new_issue_form_sent_twice_makes_one_issue(sign_in: SignIn, session:
     assert "Lomake oli jo lähetetty, eikä mitään luotu uudelleen." in page
 
 
+def test_back_to_a_sent_form_leads_to_what_it_created(sign_in: SignIn, session: Session,
+                                                      world: World) -> None:
+    """The form lives at an address naming its token: Back after sending comes to that
+    address, which now leads to the issue made, not to the form to send again."""
+    c = sign_in("lead")
+    opened = c.get("/issues/new")
+    assert opened.status_code == 303
+    address = opened.headers["Location"]
+    assert re.search(r"/issues/new\?once=[\w-]+$", address)
+    token = _token(c.get(address).get_data(as_text=True))
+    assert address.endswith(token)
+    made = c.post(address, data={**GOOD, "form_token": token, "send": "1"})
+    back = c.get(address)
+    assert back.status_code == 302
+    assert back.headers["Location"] == made.headers["Location"]
+    assert c.get("/issues/new?once=" + "x" * 300).status_code == 303  # not a token: a new one
+
+
 def test_each_rendering_has_its_own_token_and_a_refused_sending_keeps_it(
         sign_in: SignIn, session: Session, world: World) -> None:
     c = sign_in("lead")
-    one = _token(c.get("/issues/new").get_data(as_text=True))
-    two = _token(c.get("/issues/new").get_data(as_text=True))
+    one = _token(c.get("/issues/new", follow_redirects=True).get_data(as_text=True))
+    two = _token(c.get("/issues/new", follow_redirects=True).get_data(as_text=True))
     assert one != two
     refused = c.post("/issues/new", data={**GOOD, "title": "", "form_token": one, "send": "1"})
     assert refused.status_code == 422
@@ -69,7 +87,7 @@ def test_another_person_cannot_replay_a_token(sign_in: SignIn, session: Session,
                                               world: World) -> None:
     """Tokens are the sender's own: the store keys them by user."""
     c = sign_in("lead")
-    token = _token(c.get("/issues/new").get_data(as_text=True))
+    token = _token(c.get("/issues/new", follow_redirects=True).get_data(as_text=True))
     first = c.post("/issues/new", data={**GOOD, "form_token": token, "send": "1"})
     assert first.status_code == 302
     other = issue_in(session, world, "submitted")  # the coordinator comments with that token
@@ -100,7 +118,7 @@ def test_form_pages_are_not_kept_by_the_browser(sign_in: SignIn, session: Sessio
                                                 world: World) -> None:
     """Back after sending asks the server again instead of showing the sent form."""
     c = sign_in("lead")
-    assert c.get("/issues/new").headers["Cache-Control"] == "no-store"
+    assert c.get("/issues/new", follow_redirects=True).headers["Cache-Control"] == "no-store"
     refused = c.post("/issues/new", data={**GOOD, "title": "", "send": "1"})
     assert refused.headers["Cache-Control"] == "no-store"
     made = c.post("/issues/new", data={**GOOD, "save_draft": "1"})
@@ -132,7 +150,7 @@ def test_concurrent_sendings_of_one_form_make_one_issue(
         with factory.begin() as s:
             lead = make_world(s).lead
         app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-        token = _token(_client(app, lead.user_id).get("/issues/new").get_data(as_text=True))
+        token = _token(_client(app, lead.user_id).get("/issues/new", follow_redirects=True).get_data(as_text=True))
         barrier = threading.Barrier(RACERS)
         answers: list[str] = []
 

@@ -190,7 +190,7 @@ def test_a_new_issue_is_one_write_with_the_regions_it_may_name(
         units: list[tuple[str, str]]) -> None:
     c = sign_in("lead")
     units.clear()
-    assert c.get("/issues/new").status_code == 200
+    assert c.get("/issues/new", follow_redirects=True).status_code == 200
     assert _pages(units) == [READ]
     new = {"region": "uusimaa", "title": "Ilmoitusvelvollisuus", "description": "Kuvaus.",
            "category": "interpretation", "urgency": "normal", "visibility": "public"}
