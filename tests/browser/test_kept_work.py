@@ -43,18 +43,23 @@ def test_a_double_click_and_back_and_send_again_make_one_issue(browser: Any,
         sign_in(tab, "lead.pirkanmaa@demo.example")
         tab.go("/issues/new")
         _fill(tab.page, TITLE)
-        with tab.page.expect_navigation():
-            tab.page.get_by_role("button", name="Lähetä taustatuelle").dblclick()
+        # Two submissions: Chromium aborts the first navigation for the second, so wait
+        # for where they lead rather than for one navigation.
+        tab.page.get_by_role("button", name="Lähetä taustatuelle").dblclick()
+        tab.page.wait_for_url("**/issues/ESC-*")
         tab.page.wait_for_load_state()
         assert tab.page.url.rsplit("/", 1)[1].startswith("ESC-")
         assert _count(server, TITLE) == 1
-        # Back: the form page is not kept (no-store), the browser asks again; whatever it
-        # restores, sending it again makes no second issue.
+        made = tab.page.url
+        # Back: the form page is not kept (no-store), so the browser asks for its address
+        # again, which names the sent form's token: the server leads to the issue made.
         tab.page.go_back()
         tab.page.wait_for_load_state()
-        if tab.page.get_by_label("Otsikko").input_value() == TITLE:
-            with tab.page.expect_navigation():
-                tab.page.get_by_role("button", name="Lähetä taustatuelle").click()
+        assert tab.page.url == made
+        notices = " ".join(tab.page.get_by_role("status").all_inner_texts())
+        assert "Lomake oli jo lähetetty, eikä mitään luotu uudelleen." in notices
+        _shot(tab, "back-after-sending-fi-1280")
+        tab.axe()
         assert _count(server, TITLE) == 1
     finally:
         close_tab(tab)

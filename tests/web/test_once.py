@@ -150,7 +150,8 @@ def test_concurrent_sendings_of_one_form_make_one_issue(
         with factory.begin() as s:
             lead = make_world(s).lead
         app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-        token = _token(_client(app, lead.user_id).get("/issues/new", follow_redirects=True).get_data(as_text=True))
+        opened = _client(app, lead.user_id).get("/issues/new", follow_redirects=True)
+        token = _token(opened.get_data(as_text=True))
         barrier = threading.Barrier(RACERS)
         answers: list[str] = []
 
