@@ -40,7 +40,9 @@ def _schema_choices(schema: type[Schema], name: str) -> tuple[str, ...]:
 
 
 def _form_max(unbound: UnboundField) -> int:
-    found = [v.max for v in unbound.kwargs.get("validators", []) if isinstance(v, Length)]
+    found = [v.max if isinstance(v, Length) else v.limit
+             for v in unbound.kwargs.get("validators", [])
+             if isinstance(v, Length | forms.TooLong)]
     assert len(found) == 1, unbound
     return int(found[0])
 

@@ -203,13 +203,17 @@ def _removed(note: Any) -> str:
 
 
 def describe(action: str, data: Mapping[str, Any],
-             redacted: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+             redacted: Mapping[str, Any] | None = None,
+             shown: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """An audit event's data as (label, text) pairs for the timeline, in the reader's words.
 
     `redacted`: the redactions of this event's texts by field, so a removed text is shown
-    as who removed it, when and why.
+    as who removed it, when and why. `shown`: texts the page already shows in full (the
+    issue's description, by field): an entry that recorded the same text says so instead
+    of repeating it (a 20,000-character description once, not twice).
     """
     redacted = redacted or {}
+    shown = shown or {}
     if action == "redact":
         return [(label(FIELDS, "removed"), field_label(str(data.get("field", "")))),
                 (label(FIELDS, "reason"), _removed(redacted.get("reason"))
@@ -232,6 +236,8 @@ def describe(action: str, data: Mapping[str, Any],
                              for i, v in enumerate(value))
         elif key == "follow_up_due":
             text = i18n.date(dt.date.fromisoformat(str(value)))
+        elif isinstance(value, str) and value and shown.get(key) == value:
+            text = gettext("(the same text as the issue's description on this page)")
         else:
             text = str(value)
         out.append((name, text))
