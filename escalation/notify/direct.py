@@ -51,8 +51,8 @@ def compose(session: Session, message: OutboxMessage, *, to: User | None, email:
     locale = languages.known(locale)
     catalogue = vocabulary.translations(locale)
 
-    def pgettext(text: str, **kw: str) -> str:
-        return str(catalogue.upgettext("mail", text)) % kw
+    def pgettext(context: str, text: str, **kw: str) -> str:
+        return str(catalogue.upgettext(context, text)) % kw
 
     if message.kind == "set_password":
         link = session.get(SetPasswordLink, int(message.payload["link"]))
@@ -60,28 +60,28 @@ def compose(session: Session, message: OutboxMessage, *, to: User | None, email:
             return None
         hours = max(1, round((link.expires_at - link.created_at).total_seconds() / 3600))
         url = f"{settings.base_url}/password/{token_for(settings.secret_key, link.id, link.salt)}"
-        subject = pgettext("Choose your password for the escalation service")
+        subject = pgettext("mail", "Choose your password for the escalation service")
         body = "\n\n".join([
-            pgettext("Hello %(name)s,", name=to.name if to else email),
-            pgettext("An administrator has given you access to the escalation service. "
-                     "Choose your password with this link:"),
+            pgettext("mail", "Hello %(name)s,", name=to.name if to else email),
+            pgettext("mail", "An administrator has given you access to the escalation "
+                     "service. Choose your password with this link:"),
             url,
-            pgettext("The link works once and for %(hours)s hours. If it has expired, ask "
-                     "the administrator for a new one. If you did not expect this mail, "
+            pgettext("mail", "The link works once and for %(hours)s hours. If it has expired, "
+                     "ask the administrator for a new one. If you did not expect this mail, "
                      "you can ignore it.", hours=str(hours)),
         ]) + "\n"
     else:
         feedback = session.get(AccessibilityFeedback, int(message.payload["feedback"]))
         if feedback is None:
             return None
-        subject = pgettext("Accessibility feedback")
-        unknown = pgettext("not given")
+        subject = pgettext("mail", "Accessibility feedback")
+        unknown = pgettext("mail", "not given")
         body = "\n\n".join([
-            pgettext("Feedback was sent with the accessibility statement's form. Answer "
-                     "within 14 days if the sender gave an e-mail address."),
-            pgettext("Name: %(name)s", name=feedback.name or unknown),
-            pgettext("E-mail: %(email)s", email=feedback.email or unknown),
-            pgettext("Page: %(page)s", page=feedback.page or unknown),
+            pgettext("mail", "Feedback was sent with the accessibility statement's form. "
+                     "Answer within 14 days if the sender gave an e-mail address."),
+            pgettext("mail", "Name: %(name)s", name=feedback.name or unknown),
+            pgettext("mail", "E-mail: %(email)s", email=feedback.email or unknown),
+            pgettext("mail", "Page: %(page)s", page=feedback.page or unknown),
             feedback.message,
             f"{settings.base_url}/admin/feedback",
         ]) + "\n"
