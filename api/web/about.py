@@ -44,7 +44,12 @@ def accessibility_statement() -> tuple[str, int]:
 def send_feedback() -> Any:
     """Send feedback on accessibility to the administrators."""
     form = FeedbackForm()
-    if form.validate():
+    valid = form.validate()
+    # The core's refusals too, beside every field the form found no fault with: one round.
+    found = accessibility.problems(name=form.name.data or "", email=form.email.data or "",
+                                   message=form.message.data or "")
+    show_refusal(form, {k: v for k, v in found.items() if not form._fields[k].errors})
+    if valid and not found:
         try:
             with db.transaction() as session:
                 accessibility.send(

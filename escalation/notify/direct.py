@@ -28,7 +28,7 @@ from escalation.models import (
     User,
 )
 from escalation.notify.mail import header_text
-from escalation.services.password_links import token_for
+from escalation.security import set_password_token
 
 KINDS = frozenset({"set_password", "accessibility_feedback"})
 
@@ -59,7 +59,8 @@ def compose(session: Session, message: OutboxMessage, *, to: User | None, email:
         if link is None:
             return None
         hours = max(1, round((link.expires_at - link.created_at).total_seconds() / 3600))
-        url = f"{settings.base_url}/password/{token_for(settings.secret_key, link.id, link.salt)}"
+        token = set_password_token(settings.secret_key, link.id, link.salt)
+        url = f"{settings.base_url}/password/{token}"
         subject = pgettext("mail", "Choose your password for the escalation service")
         body = "\n\n".join([
             pgettext("mail", "Hello %(name)s,", name=to.name if to else email),

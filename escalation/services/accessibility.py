@@ -38,22 +38,28 @@ BUSY = Problem("feedback.busy", "Too many messages were sent in the last hour. T
                "later, or write to the e-mail address above.")
 
 
-def send(session: Session, *, name: str, email: str, message: str, page: str = "",
-         user_id: int | None = None, now: dt.datetime | None = None) -> AccessibilityFeedback:
-    """Keep a feedback message and mail it to the administrators; every refusal at once."""
-    now = now or utcnow()
+def problems(*, name: str, email: str, message: str) -> dict[str, list[str]]:
+    """Every refusal of a feedback message at once, by field (empty when all is well)."""
     errors: dict[str, list[str]] = {}
     if problem := text_problem(name, max_length=NAME_MAX, required=False, single_line=True):
         errors["name"] = [problem]
-    email = (email or "").strip().lower() if isinstance(email, str) else email
+    email = email.strip().lower() if isinstance(email, str) else email
     if problem := text_problem(email, max_length=EMAIL_MAX, required=False, single_line=True):
         errors["email"] = [problem]
     elif email and not EMAIL.fullmatch(email):
         errors["email"] = [Problem("email.invalid", "Not an e-mail address.")]
     if problem := text_problem(message, max_length=MESSAGE_MAX):
         errors["message"] = [problem]
-    if errors:
+    return errors
+
+
+def send(session: Session, *, name: str, email: str, message: str, page: str = "",
+         user_id: int | None = None, now: dt.datetime | None = None) -> AccessibilityFeedback:
+    """Keep a feedback message and mail it to the administrators; every refusal at once."""
+    now = now or utcnow()
+    if errors := problems(name=name, email=email, message=message):
         raise InvalidInput(errors)
+    email = (email or "").strip().lower()
     recent = session.scalar(select(func.count()).select_from(AccessibilityFeedback).where(
         AccessibilityFeedback.created_at > now - dt.timedelta(hours=1))) or 0
     if recent >= FEEDBACK_PER_HOUR:
@@ -78,4 +84,4 @@ def newest(session: Session, limit: int = FEEDBACK_SHOWN) -> list[AccessibilityF
         AccessibilityFeedback.created_at.desc(), AccessibilityFeedback.id.desc()).limit(limit)))
 
 
-__all__ = ["BUSY", "FEEDBACK_PER_HOUR", "KIND", "MESSAGE_MAX", "newest", "send"]
+__all__ = ["BUSY", "FEEDBACK_PER_HOUR", "KIND", "MESSAGE_MAX", "newest", "problems", "send"]

@@ -10,10 +10,7 @@ outbox ever holding it. Whoever reads the database without the key learns no lin
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -24,7 +21,12 @@ from sqlalchemy.orm import Session
 from escalation.db import OutboxSession, utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import OutboxMessage, SetPasswordLink, User
-from escalation.security import hash_password, password_problem, token_hash
+from escalation.security import (
+    hash_password,
+    password_problem,
+    set_password_token,
+    token_hash,
+)
 from escalation.services.people import end_sessions
 
 log = logging.getLogger(__name__)
@@ -32,10 +34,8 @@ KIND = "set_password"
 
 
 def token_for(secret_key: str, link_id: int, salt: str) -> str:
-    """The link's token: the same whenever it is derived, unknowable without the key."""
-    digest = hmac.new(secret_key.encode(), f"set-password:{link_id}:{salt}".encode(),
-                      hashlib.sha256).digest()
-    return "pw_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    """The link's token (escalation/security.py derives it; the mail job does the same)."""
+    return set_password_token(secret_key, link_id, salt)
 
 
 def send_link(session: Session, user_id: int, *, secret_key: str, hours: int,
