@@ -36,7 +36,7 @@ def test_the_statement_reads_in_every_language_without_signing_in(
 def test_the_statement_names_the_contact_address_from_the_settings(
     session: Session, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from escalation import runtime  # noqa: PLC0415 (the settings are read afresh below)
+    from escalation import runtime
 
     monkeypatch.setenv("ACCESSIBILITY_CONTACT", "saavutettavuus@example.fi")
     runtime.reset()
