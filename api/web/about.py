@@ -10,6 +10,7 @@ form come from the catalogue.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
@@ -33,10 +34,20 @@ def _page(form: FeedbackForm, status: int = 200) -> tuple[str, int]:
                            contact=contact), status
 
 
+def _came_from() -> str:
+    """The page the reader came from: a path of this service only, and never a
+    set-password link's token (the feedback is mailed to the administrators)."""
+    given = urlsplit(request.referrer or "")
+    if given.netloc and given.netloc != request.host:
+        return ""
+    path = given.path or ""
+    return "/password/…" if path.startswith("/password/") else path
+
+
 @bp.get("/accessibility")
 def accessibility_statement() -> tuple[str, int]:
     """The accessibility statement with the feedback form."""
-    form = FeedbackForm(formdata=None, data={"page": request.referrer or ""})
+    form = FeedbackForm(formdata=None, data={"page": _came_from()})
     return _page(form)
 
 

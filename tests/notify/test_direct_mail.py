@@ -13,7 +13,7 @@ from escalation import runtime
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.models import OutboxMessage, SetPasswordLink, User
-from escalation.notify import deliver
+from escalation.notify import deliver, sent
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.security import verify_password
 from escalation.services import accessibility, password_links
@@ -123,3 +123,14 @@ def test_feedback_is_kept_and_mailed_to_every_active_admin(
     assert "maija@example.test" in fi[0].text
     assert [f.message for f in accessibility.newest(relayed)] == [
         "Kaavio ei näy ruudunlukijalla."]
+
+
+def test_the_operators_mail_page_never_shows_the_link(
+    relayed: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _link(relayed, world.observer.user_id)  # no SMTP_URL: into the instance mail folder
+    [delivery] = relayed.scalars(select(Delivery))
+    shown = sent.read(relayed, delivery.id)
+    assert shown.text is not None
+    assert "/password/…" in shown.text
+    assert "pw_" not in shown.text

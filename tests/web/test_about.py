@@ -93,3 +93,15 @@ def test_feedback_needs_the_forms_token(app: Flask, world: World) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     got = app.test_client().post("/accessibility", data={"message": "Hei"})
     assert got.status_code in (400, 422)
+
+
+def test_the_form_remembers_the_page_but_never_a_set_password_token(
+    client: FlaskClient, world: World
+) -> None:
+    html = client.get("/accessibility", headers={
+        "Referer": "http://localhost/password/pw_secret-token"}).get_data(as_text=True)
+    assert "pw_secret-token" not in html
+    assert client.get("/accessibility", headers={"Referer": "http://localhost/reports/"}) \
+        .get_data(as_text=True).count('value="/reports/"') == 1
+    elsewhere = client.get("/accessibility", headers={"Referer": "https://evil.example/x"})
+    assert "evil.example" not in elsewhere.get_data(as_text=True)
