@@ -35,6 +35,7 @@ from escalation.languages import DEFAULT as DEFAULT_LANGUAGE
 from escalation.limits import (
     CATEGORIES,
     EMAIL_MAX,
+    FEEDBACK_MAX,
     NAME_MAX,
     PASSWORD_MAX,
     POSITIONS,
@@ -487,6 +488,6 @@ class FeedbackForm(CheckedForm):
         _l("Message"),
         description=_l("What did not work, on which page, and with what device or assistive "
                        "technology. At most 5000 characters."),
-        validators=[InputRequired(_l("Write the message.")), Length(max=5000)])
+        validators=[InputRequired(_l("Write the message.")), Length(max=FEEDBACK_MAX)])
     page = HiddenField()
     send = SubmitField(_l("Send the feedback"))

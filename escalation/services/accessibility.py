@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
-from escalation.limits import EMAIL_MAX, NAME_MAX
+from escalation.limits import EMAIL_MAX, FEEDBACK_MAX, NAME_MAX
 from escalation.models import AccessibilityFeedback
 from escalation.problems import Problem
 from escalation.services.password_links import add_mail
@@ -31,7 +31,7 @@ from escalation.text import normalise, text_problem
 log = logging.getLogger(__name__)
 KIND = "accessibility_feedback"
 FEEDBACK_PER_HOUR = 30
-MESSAGE_MAX = 5_000
+MESSAGE_MAX = FEEDBACK_MAX
 PAGE_MAX = 500
 FEEDBACK_SHOWN = 200
 BUSY = Problem("feedback.busy", "Too many messages were sent in the last hour. Try again "
