@@ -13,6 +13,7 @@ from flask import Blueprint, Flask
 from flask_babel import gettext
 
 from api.web import (
+    about,
     admin,
     auth,
     errors,
@@ -21,6 +22,7 @@ from api.web import (
     issues,
     labels,
     lists,
+    password,
     queues,
     reports,
     security,
@@ -57,7 +59,8 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     web = Blueprint("web", __name__)
-    for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp):
+    for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
+                  about.bp, password.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

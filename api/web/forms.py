@@ -32,9 +32,11 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from api.web import i18n, labels
 from escalation import text
 from escalation.errors import InvalidInput
+from escalation.languages import DEFAULT as DEFAULT_LANGUAGE
 from escalation.limits import (
     CATEGORIES,
     EMAIL_MAX,
+    FEEDBACK_MAX,
     NAME_MAX,
     PASSWORD_MAX,
     POSITIONS,
@@ -409,31 +411,6 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
     return out
 
 
-class UserForm(CheckedForm):
-    email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
-                                               Length(max=NAME_MAX)])
-    roles = MultiCheckboxField(
-        _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
-        choices=choices(labels.ROLES, ROLES),
-        validators=[InputRequired(_l("Choose at least one role."))])
-    region = SelectField(_l("Region (optional)"),
-                         description=_l("Only for a regional lead: the region they lead."),
-                         choices=[], validate_choice=True, default="")
-    organisation = StringField(
-        _l("Organisation (optional)"),
-        description=_l("Only for members of the stakeholder group or the working group: the "
-                       "organisation they speak for."),
-        validators=[Optional(), Length(max=NAME_MAX)])
-    password = PasswordField(
-        _l("Password (optional)"),
-        description=_l("At least 12 characters. Leave empty if the person signs in only with "
-                       "an API token."),
-        validators=[Optional(), Length(max=PASSWORD_MAX)])
-    add_user = SubmitField(_l("Add the person"))
-
-
 class RegionForm(CheckedForm):
     code = StringField(
         _l("Code"), description=_l("Lower-case letters, digits and hyphens, for example "
@@ -479,6 +456,9 @@ _CORE = {
     "region.exists": _l("This already exists."),
     "statement.already_given": _l("Your organisation has already given a statement in this "
                                   "round."),
+    "user.self_deactivate": _l("You cannot deactivate yourself."),
+    "feedback.busy": _l("Too many messages were sent in the last hour. Try again later, or "
+                        "write to the e-mail address above."),
 }
 
 
@@ -503,3 +483,64 @@ def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
             target.errors = [*target.errors, *texts]
         else:
             form.form_errors.extend(texts)
+
+
+class PersonForm(CheckedForm):
+    """A person's details, to add them or to edit them. No password: the person chooses
+    their own through a set-password link mailed to them."""
+
+    email = EmailField(_l("E-mail address"), validators=[
+        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
+                                               Length(max=NAME_MAX)])
+    roles = MultiCheckboxField(
+        _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
+        choices=choices(labels.ROLES, ROLES),
+        validators=[InputRequired(_l("Choose at least one role."))])
+    region = SelectField(_l("Region (optional)"),
+                         description=_l("Only for a regional lead: the region they lead."),
+                         choices=[], validate_choice=True, default="")
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        description=_l("Only for members of the stakeholder group or the working group: the "
+                       "organisation they speak for."),
+        validators=[Optional(), Length(max=NAME_MAX)])
+    locale = SelectField(_l("Language of the mails"), choices=[], validate_choice=True,
+                         default=DEFAULT_LANGUAGE)
+    save = SubmitField(_l("Save"))
+
+
+class SetPasswordForm(CheckedForm):
+    """Choosing one's password through a set-password link."""
+
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters. A phrase of several words is easy to "
+                       "remember and hard to guess."),
+        validators=[InputRequired(_l("Enter the password.")), Length(max=PASSWORD_MAX)])
+    confirm = PasswordField(
+        _l("The password again"),
+        validators=[InputRequired(_l("Enter the password again.")), Length(max=PASSWORD_MAX)])
+    save = SubmitField(_l("Save the password"))
+
+    def validate_confirm(self, field: Field) -> None:
+        if self.password.data and field.data != self.password.data:
+            raise ValidationError(_l("The passwords differ. Type the same password twice."))
+
+
+class FeedbackForm(CheckedForm):
+    """Feedback on accessibility: anyone may send it, name and address optional."""
+
+    name = StringField(_l("Your name (optional)"),
+                       validators=[Optional(), Length(max=NAME_MAX)])
+    email = EmailField(
+        _l("Your e-mail address (optional)"),
+        description=_l("Give it if you want an answer."),
+        validators=[Optional(), Length(max=EMAIL_MAX)])
+    message = TextAreaField(
+        _l("Message"),
+        description=_l("What did not work, on which page, and with what device or assistive "
+                       "technology. At most 5000 characters."),
+        validators=[InputRequired(_l("Write the message.")), Length(max=FEEDBACK_MAX)])
+    page = HiddenField()
+    send = SubmitField(_l("Send the feedback"))

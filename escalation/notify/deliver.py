@@ -32,7 +32,7 @@ from escalation import db, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, OutboxMessage, Visibility
-from escalation.notify import deadlines, mail, recipients, smtp
+from escalation.notify import deadlines, direct, mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.loader import DefinitionError
@@ -127,9 +127,10 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     """The message's deliveries; on the first run, resolve the body and write them."""
     existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
     issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
-    if existing or issue is None:
+    if existing or (issue is None and message.kind not in direct.KINDS):
         return existing
-    people = recipients.resolve(session, issue, message.recipient)
+    people = (recipients.resolve(session, issue, message.recipient) if issue is not None
+              else direct.people(session, message))
     rows = [
         Delivery(outbox_id=message.id, user_id=person.id, email=person.email,
                  locale=person.locale,
@@ -149,6 +150,8 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             return row.status if row is not None else DeliveryStatus.SENT
         message = row.message
         issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
+        if issue is None and message.kind in direct.KINDS:  # a mail about no issue
+            return _send_direct(session, row, settings, now)
         if issue is None:  # nothing to tell about: never planned, so never here
             return DeliveryStatus.PENDING
         if (reason := deadlines.moot(message.kind, message.payload, issue)) is not None:
@@ -188,6 +191,31 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
         else:
             row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
         return row.status
+
+
+def _send_direct(session: Session, row: Delivery, settings: Settings, now: dt.datetime) -> str:
+    """Send a mail about no issue (direct.py) under the row's lock; its new status."""
+    row.attempts += 1
+    try:
+        composed = direct.compose(session, row.message, to=row.user, email=row.email,
+                                  locale=row.locale, message_id=row.message_id,
+                                  settings=settings, now=now)
+        if composed is None:
+            row.status, row.dropped_at = DeliveryStatus.DROPPED, now
+            row.drop_reason = "nothing left to send"
+            return row.status
+        smtp.send(composed, smtp_url=settings.smtp_url,
+                  mail_dir=settings.instance_path / "mail")
+    except smtp.TryLater as exc:
+        row.last_error = str(exc)[:2000]
+        if row.attempts >= max_attempts(settings):
+            row.status, row.failed_at = DeliveryStatus.FAILED, now
+    except smtp.Refused as exc:
+        row.last_error = str(exc)[:2000]
+        row.status, row.failed_at = DeliveryStatus.FAILED, now
+    else:
+        row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
+    return row.status
 
 
 def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
