@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,7 +121,7 @@ def test_the_reports_page_links_downloads_and_reads_on_a_phone(
     tab.go("/reports/")
     with page.expect_download() as info:
         page.locator("p.download a").click()
-    raw = open(info.value.path(), "rb").read()  # noqa: PTH123, SIM115 - a file Playwright keeps
+    raw = Path(info.value.path()).read_bytes()
     assert raw.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=SEPARATOR[lang]))
     assert rows[0][0] == FIRST_HEADER[lang]

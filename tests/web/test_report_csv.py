@@ -66,7 +66,8 @@ def test_the_download_speaks_the_readers_language(
     # The names are the reader's, never the codes.
     assert not {"submitted", "clarified", "uusimaa"} & (cells - {r[3] for r in rows[1:]})
     total = re.search(r'<a href="/lists/all">(\d+)</a>', page)
-    assert total is not None and len(rows) - 1 == int(total.group(1))
+    assert total is not None
+    assert len(rows) - 1 == int(total.group(1))
 
 
 def test_the_download_keeps_the_pages_filters_and_visibility(
