@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Response, stream_with_context
+from flask import Response
 from marshmallow import RAISE, Schema, fields, validate
 
+from api import export
 from api.schemas import IssueQuery, Out, issue_filter
 from api.v1.base import Blueprint, actor, now, session, unit_of_work
-from escalation import db, runtime
-from escalation.languages import DEFAULT
-from escalation.models import Issue
-from escalation.services import queries, reading, reports
+from escalation.services import queries, reports
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                 description="Figures for reporting clients, and the CSV export.")
@@ -93,11 +86,7 @@ def get_summary(args: dict[str, Any]) -> reports.Summary:
                            start=args["from_"], end=args["to"], now=now())
 
 
-COLUMNS = (
-    "reference", "title", "state", "region", "region_name", "category", "urgency",
-    "visibility", "rights_dimensions", "created_at", "submitted_at", "due_at", "overdue",
-    "closed_at", "decision_outcome", "decided_at", "workflow_version",
-)
+COLUMNS = export.COLUMNS
 
 
 @blp.route("/reports/issues.csv", methods=["GET"])
@@ -110,55 +99,6 @@ def get_issues_csv(args: dict[str, Any]) -> Response:
     """The filtered issue list as CSV, streamed: any number of rows in flat memory."""
     filters = issue_filter(args, me=actor().user_id)
     reports.check_export(filters)  # refuse bad filters now, before any byte is sent
-    who, at, sort = actor(), now(), args["sort"]
-    delimiter = ";" if args["delimiter"] == "semicolon" else ","
-    zone = ZoneInfo(runtime.settings().timezone)
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        writer.writerow(COLUMNS)
-        yield "\ufeff" + flush()
-        with db.reading() as reader:
-            for n, issue in enumerate(reports.export_rows(reader, actor=who, filters=filters,
-                                                          sort=sort, now=at), 1):
-                writer.writerow(_row(issue, at, zone))
-                if n % 200 == 0:
-                    yield flush()
-        yield flush()
-
-    stamp = at.astimezone(zone).strftime("%Y-%m-%d")
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="issues-{stamp}.csv"',
-        "Cache-Control": "no-store",
-    })
-
-
-def _row(issue: Issue, at: dt.datetime, zone: ZoneInfo) -> list[str]:
-    decision = issue.decision
-    return [
-        issue.reference, _cell(issue.title), issue.state, issue.region.code,
-        _cell(issue.region.name_in(DEFAULT)), issue.category or "", issue.urgency, issue.visibility,
-        " ".join(issue.rights_dimensions), _local(issue.created_at, zone),
-        _local(issue.submitted_at, zone), _local(issue.due_at, zone),
-        "yes" if reading.is_overdue(issue, at) else "no", _local(issue.closed_at, zone),
-        decision.outcome if decision else "", _local(decision.decided_at if decision else None,
-                                                     zone),
-        str(issue.workflow_version),
-    ]
-
-
-def _local(when: dt.datetime | None, zone: ZoneInfo) -> str:
-    return "" if when is None else when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def _cell(text: str) -> str:
-    """Text a person wrote, made inert for spreadsheets (no formula injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return export.stream(who=actor(), filters=filters, sort=args["sort"], at=now(),
+                         delimiter=";" if args["delimiter"] == "semicolon" else ",",
+                         header=COLUMNS, row=export.api_row)

@@ -99,6 +99,7 @@ ANY = _l("Any")
 # says of it: who removed it, when and why.
 REDACTED = _l("[removed]")
 NOT_CHOSEN = _l("Not chosen")
+YES, NO = _l("Yes"), _l("No")
 
 # An open request at the top of the issue page, named by who asked whom (the same words
 # for every reader: "your question" was wrong for the region reading it). A step a newer

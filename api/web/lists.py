@@ -9,7 +9,8 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectChoice, SelectField
+from wtforms import DateField, SearchField, SelectChoice, SelectField, StringField
+from wtforms.validators import Optional, Regexp
 
 from api.web import labels
 from api.web.auth import actor
@@ -19,8 +20,9 @@ from escalation import db, runtime
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.models import Category
-from escalation.services import listings, tasks
+from escalation.services import listings, reports, tasks
 from escalation.services.queries import IssueFilter
+from escalation.services.rollup import NO_CATEGORY
 
 bp = Blueprint("lists", __name__, url_prefix="/lists")
 PER_PAGE = 25
@@ -42,6 +44,11 @@ DECIDED = {
     "new": _l("Decided in the last %(days)d days", days=listings.NEW_DECISION_DAYS),
     "no": _l("Not decided"),
 }
+OVERDUE = {"yes": _l("Overdue now"), "no": _l("Not overdue")}
+MONTH_HINT = _l("A month as year-month, e.g. 2026-11.")
+MONTH_ERROR = _l("Write the month as year-month, e.g. 2026-11.")
+# The filters a figure of the reports page may add: shown together, open when one is set.
+MORE = ("overdue", "from_", "to", "sent_in", "decided_in", "left")
 
 
 class ListFilter(FlaskForm):  # type: ignore[misc]
@@ -56,6 +63,18 @@ class ListFilter(FlaskForm):  # type: ignore[misc]
     category = SelectField(labels.FIELDS["category"], choices=[], validate_choice=False)
     decided = SelectField(_l("Decision"), choices=[], validate_choice=False)
     region = SelectField(labels.FIELDS["region"], choices=[], validate_choice=False)
+    # The reports page's figures link here with these (services/reports.py says what each
+    # figure counts), so a figure's list has exactly as many rows as the figure says.
+    overdue = SelectField(_l("Overdue"), choices=[], validate_choice=False)
+    from_ = DateField(_l("Sent on or after"), name="from", validators=[Optional()])
+    to = DateField(_l("Sent on or before"), validators=[Optional()])
+    sent_in = StringField(_l("Sent in month"), description=MONTH_HINT,
+                          validators=[Optional(), Regexp(reports.MONTH.pattern + "$",
+                                                         message=MONTH_ERROR)])
+    decided_in = StringField(_l("Decided in month"), description=MONTH_HINT,
+                             validators=[Optional(), Regexp(reports.MONTH.pattern + "$",
+                                                            message=MONTH_ERROR)])
+    left = SelectField(_l("Has left the stage"), choices=[], validate_choice=False)
 
 
 def menu_scopes(lead: bool) -> list[tuple[str, str]]:
@@ -88,28 +107,48 @@ def show(scope: str) -> Any:
         form.region.choices = [SelectChoice("", labels.ANY),
                                *(SelectChoice(r.code, region_name(r)) for r in regions)]
         form.category.choices = [SelectChoice("", labels.ANY),
-                                 *choices(labels.CATEGORIES, [c.value for c in Category])]
+                                 *choices(labels.CATEGORIES, [c.value for c in Category]),
+                                 SelectChoice(NO_CATEGORY, labels.NOT_CHOSEN)]
         form.state.choices = [SelectChoice("", labels.ANY),
                               *choices(labels.STATES, list(wf.states))]
         form.decided.choices = [SelectChoice("", labels.ANY),
                                 *(SelectChoice(k, v) for k, v in DECIDED.items())]
+        form.overdue.choices = [SelectChoice("", labels.ANY),
+                                *(SelectChoice(k, v) for k, v in OVERDUE.items())]
+        form.left.choices = [SelectChoice("", labels.ANY),
+                             *choices(labels.STATES, reports.measured_stages())]
+        category = form.category.data or ""
         filters = IssueFilter(
             q=form.q.data or None,
             region=(form.region.data,) if form.region.data else (),
-            category=(form.category.data,) if form.category.data else (),
-            state=(form.state.data,) if form.state.data else ())
+            category=(category,) if category and category != NO_CATEGORY else (),
+            state=(form.state.data,) if form.state.data else (),
+            overdue={"yes": True, "no": False}.get(form.overdue.data or ""),
+            submitted_from=form.from_.data, submitted_to=form.to.data)
+        figure = listings.Figure(uncategorised=category == NO_CATEGORY,
+                                 sent_in=form.sent_in.data or None,
+                                 decided_in=form.decided_in.data or None,
+                                 left=form.left.data or None)
         try:
+            if not form.validate():  # a date or a month that is none: say so beside it
+                raise InvalidInput({})
             found = listings.issues_of(session, actor=me, scope=scope, filters=filters,
-                                       decided=form.decided.data or None, page=page_no,
-                                       per_page=PER_PAGE, now=now)
+                                       decided=form.decided.data or None, figure=figure,
+                                       page=page_no, per_page=PER_PAGE, now=now)
         except InvalidInput as exc:  # e.g. a search of control characters: say so beside it
-            show_refusal(form, exc.errors)
+            show_refusal(form, {"from_" if k == "to" else k: v for k, v in exc.errors.items()})
             return render_template("web/lists/show.html", scope=scope, title=TITLES[scope],
                                    intro=INTROS[scope], form=form, listing=None, now=now,
-                                   args={"scope": scope}, stage_args={}), 400
+                                   args={"scope": scope}, stage_args={},
+                                   more=_more(form)), 400
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         stage_args = {k: v for k, v in args.items() if k != "state"}
         return render_template("web/lists/show.html", scope=scope, title=TITLES[scope],
                                intro=INTROS[scope], form=form, listing=found, now=now,
                                args=dict(args, scope=scope),
-                               stage_args=dict(stage_args, scope=scope))
+                               stage_args=dict(stage_args, scope=scope), more=_more(form))
+
+
+def _more(form: ListFilter) -> bool:
+    """Whether the further filters are open: one of them is set, or wrong."""
+    return any(form[name].data or form[name].errors for name in MORE)

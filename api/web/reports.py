@@ -1,17 +1,19 @@
-"""The reports page: the summary figures, each chart drawn as SVG with its numbers as a table."""
+"""The reports page: the summary figures, each a link to the issues behind it, the charts
+with their numbers as tables for whoever prefers one, and the issues as a CSV file."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
-from flask_babel import format_decimal
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
+from api import export
 from api.web import charts, labels
 from api.web.auth import actor
 from api.web.forms import show_refusal
@@ -19,7 +21,9 @@ from api.web.i18n import region_name
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
-from escalation.services import reports, tasks
+from escalation.models import Issue
+from escalation.services import reading, reports, tasks
+from escalation.services.queries import IssueFilter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -34,6 +38,27 @@ class ReportFilter(FlaskForm):  # type: ignore[misc]
     from_ = DateField(_l("Sent on or after"), name="from", validators=[Optional()],
                       description=_l("Leave the dates empty to count every issue."))
     to = DateField(_l("Sent on or before"), validators=[Optional()])
+
+
+# The download's header row: the contract's columns (api/export.py) in the reader's words;
+# a column that is an issue's field is named as the pages name the field.
+HEADERS = {
+    "reference": _l("Reference"), "region": _l("Region code"),
+    "region_name": labels.FIELDS["region"], "created_at": _l("Created"),
+    "submitted_at": _l("Sent"), "due_at": _l("Due"), "overdue": _l("Overdue"),
+    "closed_at": _l("Closed"), "decision_outcome": _l("Decision"),
+    "decided_at": _l("Decided"), "workflow_version": _l("Workflow version"),
+}
+
+
+def _header() -> list[str]:
+    return [str(HEADERS[c]) if c in HEADERS else labels.field_label(c)
+            for c in export.COLUMNS]
+
+
+# Where a spreadsheet's decimal separator is a comma, a CSV file's fields are split by
+# semicolons (Excel set to Finnish or Swedish opens such a file in columns).
+SEMICOLON_LANGUAGES = frozenset({"fi", "sv"})
 
 
 @bp.before_request
@@ -68,26 +93,88 @@ def index() -> Any:
         else:
             status = 422
         names = {r.code: region_name(r) for r in regions}
-        figures = _figures(summary, names) if summary is not None else None
+        page = _page_filters(form) if summary is not None else {}
+        figures = _figures(summary, names, page) if summary is not None else None
         return render_template("web/reports/index.html", form=form, summary=summary,
-                               figures=figures), status
+                               figures=figures, link=lambda **kw: _link(page, **kw),
+                               csv_args=page), status
 
 
-def _figures(summary: reports.Summary, region_names: dict[str, str]) -> dict[str, Any]:
-    def count_rows(items: dict[str, int], name: Any) -> list[tuple[str, float, str]]:
-        return [(name(k), float(v), format_decimal(v)) for k, v in items.items()]
+@bp.get("/issues.csv")
+def issues_csv() -> Any:
+    """The issues the page counts (its filters, what the reader may see) as a CSV file in
+    the reader's language, one row per issue."""
+    form = ReportFilter(request.args)
+    form.region.choices = [SelectChoice("", labels.ANY)]
+    filters = IssueFilter(region=(form.region.data,) if form.region.data else (),
+                          submitted_from=form.from_.data, submitted_to=form.to.data)
+    try:
+        if not form.validate():  # a date that is none
+            raise InvalidInput({})
+        reports.check_export(filters)  # now: nothing can be refused once a byte is sent
+    except InvalidInput:
+        return index()  # the page, with the filters' errors beside them (422)
+    language = str(get_locale() or "fi")
+    return export.stream(who=actor(), filters=filters, sort="reference", at=utcnow(),
+                         delimiter=";" if language in SEMICOLON_LANGUAGES else ",",
+                         header=_header(), row=_csv_row)
+
+
+def _csv_row(issue: Issue, at: Any, zone: Any) -> list[str]:
+    """One issue in the reader's words: names of stages, choices and decisions as the
+    pages say them, the region's name in the reader's language; every cell inert."""
+    decision = issue.decision
+    cells = [
+        issue.reference, issue.title, labels.label(labels.STATES, issue.state),
+        issue.region.code, region_name(issue.region),
+        labels.label(labels.CATEGORIES, issue.category),
+        labels.label(labels.URGENCIES, issue.urgency),
+        labels.label(labels.VISIBILITIES, issue.visibility),
+        ", ".join(labels.label(labels.RIGHTS, r) for r in issue.rights_dimensions),
+        export.local(issue.created_at, zone), export.local(issue.submitted_at, zone),
+        export.local(issue.due_at, zone),
+        str(labels.YES if reading.is_overdue(issue, at) else labels.NO),
+        export.local(issue.closed_at, zone),
+        labels.label(labels.OUTCOMES, decision.outcome) if decision else "",
+        export.local(decision.decided_at if decision else None, zone),
+        str(issue.workflow_version),
+    ]
+    return [export.inert(str(cell)) for cell in cells]
+
+
+def _page_filters(form: ReportFilter) -> dict[str, str]:
+    """The page's filters as the list and the CSV take them (the same names)."""
+    page = {"region": form.region.data or "",
+            "from": form.from_.data.isoformat() if form.from_.data else "",
+            "to": form.to.data.isoformat() if form.to.data else ""}
+    return {k: v for k, v in page.items() if v}
+
+
+def _link(page: dict[str, str], **figure: str) -> str:
+    """The list of the issues behind a figure: every issue the reader may see (the
+    report's population) within the page's filters and the figure's own."""
+    return url_for("web.lists.show", scope="all", **{**page, **figure})
+
+
+def _figures(summary: reports.Summary, region_names: dict[str, str],
+             page: dict[str, str]) -> dict[str, Any]:
+    def count_rows(items: dict[str, int], name: Any, key: str) -> list[charts.Row]:
+        return [(name(k), float(v), format_decimal(v), _link(page, **{key: k}))
+                for k, v in items.items()]
 
     category = {**labels.CATEGORIES, reports.NO_CATEGORY: labels.NOT_CHOSEN}
-    stages = [(labels.label(labels.STATES, s), f) for s, f in summary.stages.items()]
+    stages = [(s, labels.label(labels.STATES, s), f) for s, f in summary.stages.items()]
     return {
         "by_state": charts.bars(count_rows(summary.by_state,
-                                           lambda s: labels.label(labels.STATES, s))),
+                                           lambda s: labels.label(labels.STATES, s), "state")),
         "by_region": charts.bars(count_rows(summary.by_region,
-                                            lambda c: region_names.get(c, c))),
+                                            lambda c: region_names.get(c, c), "region")),
         "by_category": charts.bars(count_rows(summary.by_category,
-                                              lambda c: labels.label(category, c))),
-        "stages": charts.bars([(name, f.median_days or 0.0, _days(f.median_days))
-                               for name, f in stages]),
-        "stage_rows": [(name, _days(f.median_days), _days(f.p90_days), format_decimal(f.n))
-                       for name, f in stages],
+                                              lambda c: labels.label(category, c),
+                                              "category")),
+        "stages": charts.bars([(name, f.median_days or 0.0, _days(f.median_days), None, f.n,
+                                _link(page, left=s))
+                               for s, name, f in stages]),
+        "stage_rows": [(name, _days(f.median_days), _days(f.p90_days), f.n,
+                        _link(page, left=s)) for s, name, f in stages],
     }

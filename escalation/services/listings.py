@@ -25,7 +25,7 @@ from escalation.errors import InvalidInput
 from escalation.models import Decision, Issue
 from escalation.policy import Actor, visible_filter
 from escalation.problems import one_of
-from escalation.services import queries
+from escalation.services import queries, reports
 from escalation.services.queries import IssueFilter, Page
 
 # Whose list: a lead's regions, the issues the reader took part in, all they may see.
@@ -33,6 +33,31 @@ SCOPES = ("region", "mine", "all")
 # A decision: any, made (some time), made in the last NEW_DECISION_DAYS, not made.
 DECIDED = ("yes", "new", "no")
 NEW_DECISION_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Figure:
+    """The issues behind one figure of the reports page, beyond the list's own filters
+    (region, category, state, overdue, from/to are those): no category yet, sent or
+    decided in a month (YYYY-MM), or having left a measured stage."""
+
+    uncategorised: bool = False
+    sent_in: str | None = None
+    decided_in: str | None = None
+    left: str | None = None
+
+    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+        """Each as services/reports.py says the figure counts it."""
+        if self.left is not None and self.left not in reports.measured_stages():
+            raise InvalidInput({"left": [one_of(reports.measured_stages())]})
+        where = [reports.uncategorised()] if self.uncategorised else []
+        if self.sent_in is not None:
+            where.append(reports.sent_in(session, self.sent_in))
+        if self.decided_in is not None:
+            where.append(reports.decided_in(session, self.decided_in))
+        if self.left is not None:
+            where.append(reports.left_stage(self.left))
+        return where
 
 
 @dataclass(frozen=True)
@@ -63,11 +88,11 @@ def _stage_order() -> ColumnElement[int]:
 
 
 def issues_of(session: Session, *, actor: Actor, scope: str, filters: IssueFilter,
-              decided: str | None = None, page: int = 1, per_page: int = 25,
-              now: dt.datetime) -> Listing:
+              decided: str | None = None, figure: Figure | None = None, page: int = 1,
+              per_page: int = 25, now: dt.datetime) -> Listing:
     """One page of the reader's `scope` list matching `filters` and `decided`, by stage in
     the workflow's order, the latest change first within a stage ("all": the latest change
-    first)."""
+    first). `figure`: only the issues behind a figure of the reports page."""
     errors: dict[str, list[str]] = {}
     if scope not in SCOPES:
         errors["scope"] = [one_of(SCOPES)]
@@ -84,6 +109,8 @@ def issues_of(session: Session, *, actor: Actor, scope: str, filters: IssueFilte
         base.append(Issue.decision_id.is_(None))
     elif decided == "new":
         base.append(Issue.decision_id.in_(select(Decision.id).where(Decision.decided_at >= since)))
+    if figure is not None:
+        base.extend(figure.conditions(session))
     # The stage counts ignore the stage filter; the page uses it.
     unstaged = queries.matching(session, actor=actor, now=now,
                                 filters=replace(filters, state=()))
@@ -106,4 +133,4 @@ def issues_of(session: Session, *, actor: Actor, scope: str, filters: IssueFilte
     return Listing(scope=scope, page=found, by_stage=by_stage, new_decisions=new)
 
 
-__all__ = ["DECIDED", "NEW_DECISION_DAYS", "SCOPES", "Listing", "issues_of"]
+__all__ = ["DECIDED", "NEW_DECISION_DAYS", "SCOPES", "Figure", "Listing", "issues_of"]

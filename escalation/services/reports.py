@@ -19,6 +19,7 @@ from either path's rows, so the two cannot drift apart in what they mean.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from escalation import histogram, runtime
 from escalation.errors import InvalidInput
 from escalation.models import Decision, Issue, Region, ReportSnapshot, StageVisit
 from escalation.policy import Actor, visible_filter
+from escalation.problems import Problem
 from escalation.services import queries, reports_pg, rollup
 from escalation.services.queries import IssueFilter
 from escalation.services.rollup import NO_CATEGORY, month_text
@@ -156,6 +158,61 @@ def _from_rollup(session: Session, snapshot: ReportSnapshot, actor: Actor,
         per_month=_per_month(cells.opened, cells.decided, None, None, now),
         as_of=snapshot.taken_at,
     )
+
+
+# The issues behind a figure, for the list a figure links to. Each condition says in SQL
+# what the figure counts above, so the list of a figure has as many rows as the figure
+# says (with the same population: visibility and the page's filters).
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def uncategorised() -> ColumnElement[bool]:
+    """The issues counted under NO_CATEGORY: drafts that have no category yet."""
+    return Issue.category.is_(None)
+
+
+def sent_in(session: Session, month: str) -> ColumnElement[bool]:
+    """The issues counted as sent ("opened") in `month` (YYYY-MM): the very expression the
+    figure groups by, plus a range a day wider on each side that an index can serve."""
+    first, after = _month_bounds(month)
+    dialect = session.get_bind().dialect.name
+    return and_(Issue.submitted_at >= first, Issue.submitted_at < after,
+                month_text(Issue.submitted_at, dialect) == month)
+
+
+def decided_in(session: Session, month: str) -> ColumnElement[bool]:
+    """The issues with a decision made in `month`. The figure counts decisions: an issue
+    reopened and decided twice within one month is one row here and two there."""
+    first, after = _month_bounds(month)
+    dialect = session.get_bind().dialect.name
+    return Issue.id.in_(select(Decision.issue_id).where(
+        Decision.decided_at >= first, Decision.decided_at < after,
+        month_text(Decision.decided_at, dialect) == month))
+
+
+def left_stage(state: str) -> ColumnElement[bool]:
+    """The issues whose time in `state` is measured (the stage figure's n): they were
+    there, have left it, and are not back in it now."""
+    return and_(Issue.state != state, Issue.id.in_(
+        select(StageVisit.issue_id).where(StageVisit.state == state,
+                                          StageVisit.left_at.is_not(None))))
+
+
+def measured_stages() -> list[str]:
+    """The stages whose time is measured (and so may be asked for by `left_stage`)."""
+    return _open_states()
+
+
+def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """A day before the month's first UTC day and a day after its last: wide enough for
+    the month of any time zone, so the exact test is `month_text`."""
+    if not MONTH.fullmatch(month):
+        raise InvalidInput({"month": [Problem("month.invalid", "Not a month (YYYY-MM): %(value)r.",
+                                              value=month)]})
+    year, number = int(month[:4]), int(month[5:])
+    first = dt.datetime(year, number, 1, tzinfo=dt.UTC)
+    after = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=dt.UTC)
+    return first - dt.timedelta(days=1), after + dt.timedelta(days=1)
 
 
 def check_export(filters: IssueFilter) -> None:
@@ -313,6 +370,7 @@ def _months_between(first: str, last: str) -> Iterator[str]:
 
 
 __all__ = [
-    "MonthFigure", "StageFigure", "Summary", "check_export", "export_rows", "percentile",
-    "summary",
+    "MONTH", "MonthFigure", "StageFigure", "Summary", "check_export", "decided_in",
+    "export_rows", "left_stage", "measured_stages", "percentile", "sent_in", "summary",
+    "uncategorised",
 ]

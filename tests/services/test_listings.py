@@ -123,3 +123,51 @@ def test_bad_scope_or_decided_is_refused(session: Session, world: World) -> None
         with pytest.raises(InvalidInput):
             listings.issues_of(session, actor=world.lead, filters=IssueFilter(),
                                now=utcnow(), **kw)  # type: ignore[arg-type]
+
+
+def test_a_figures_list_has_as_many_issues_as_the_figure(session: Session,
+                                                           world: World) -> None:
+    """Issue 15, item 14, in the services: the summary's figures against the 'all' list
+    narrowed by each figure's own condition (services/reports.py), for each reader."""
+    from escalation.services import reports
+    from escalation.services.rollup import NO_CATEGORY
+    from tests.factories import act, draft_at
+
+    edge = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)  # November in Helsinki
+    early = draft_at(session, world, edge - dt.timedelta(days=1))
+    act(session, early, world.lead, "submit", edge)
+    act(session, early, world.coordinator, "forward", edge + dt.timedelta(days=1))
+    issue_in(session, world, "decided")
+    issue_in(session, world, "draft", category=None)
+    issue_in(session, world, "closed", lead=world.other_lead, region="pirkanmaa",
+             visibility="restricted")
+    now = utcnow()
+    for who in (world.lead, world.coordinator, world.observer):
+        summary = reports.summary(session, actor=who, now=now)
+
+        def count(figure: listings.Figure | None = None, who: object = who,
+                  **filters: object) -> int:
+            return listings.issues_of(session, actor=who, scope="all",  # type: ignore[arg-type]
+                                      filters=IssueFilter(**filters),  # type: ignore[arg-type]
+                                      figure=figure, now=now).page.total
+
+        assert count() == summary.total
+        assert count(overdue=True) == summary.overdue
+        for state, n in summary.by_state.items():
+            assert count(state=(state,)) == n, state
+        for region, n in summary.by_region.items():
+            assert count(region=(region,)) == n, region
+        for category, n in summary.by_category.items():
+            figure = listings.Figure(uncategorised=category == NO_CATEGORY)
+            assert count(figure, category=() if category == NO_CATEGORY else (category,)
+                         ) == n, category
+        for state, stage in summary.stages.items():
+            assert count(listings.Figure(left=state)) == stage.n, state
+        for month in summary.per_month:
+            assert count(listings.Figure(sent_in=month.month)) == month.opened
+            assert count(listings.Figure(decided_in=month.month)) == month.decided
+        assert count(listings.Figure(sent_in="2026-10")) == 1  # UTC October, not November
+    with pytest.raises(InvalidInput):
+        listings.issues_of(session, actor=world.coordinator, scope="all",
+                           filters=IssueFilter(), figure=listings.Figure(sent_in="2026-13"),
+                           now=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -21,9 +22,16 @@ def test_figures_charts_and_tables(sign_in: SignIn, session: Session, world: Wor
              region="pirkanmaa")
     html = sign_in("coordinator").get("/reports/").get_data(as_text=True)
     text = text_of(html)
-    assert html.count('<svg role="img"') == 4
-    assert '<tr><th scope="row">Taustatuen käsittelyssä</th><td class="num">2</td></tr>' in html
-    assert '<tr><th scope="row">Uusimaa</th><td class="num">2</td></tr>' in html
+    # Four charts, each a list of bars with its table collapsed under "Show as a table".
+    assert html.count('<ul class="bars">') == 4
+    assert html.count('<details class="as-table">') == 4
+    assert html.count("<summary>Näytä taulukkona</summary>") == 4
+    assert re.search(r'<tr><th scope="row">Taustatuen käsittelyssä</th><td class="num">'
+                     r'<a href="/lists/all\?state=submitted">2</a></td></tr>', html)
+    assert re.search(r'<tr><th scope="row">Uusimaa</th><td class="num">'
+                     r'<a href="/lists/all\?region=uusimaa">2</a></td></tr>', html)
+    # No chart text drawn small: the bars are SVG without text, the words are the page's.
+    assert "<text" not in html
     assert "Rahoitus" in text
     assert "Mediaani" in text
     assert "marraskuu" in text or "Kuukausittain" in text
