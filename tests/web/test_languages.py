@@ -47,3 +47,19 @@ def test_pages_name_the_region_in_the_readers_language(
     session.flush()
     html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
     assert f"<dd>{'New Land' if lang == 'en' else expected}</dd>" in html
+
+
+def test_switching_while_signed_in_saves_the_language_to_the_profile(
+        sign_in: SignIn, client: FlaskClient, session: Session, world: World) -> None:
+    """Issue 15, item 11: the mails follow the language a person reads the pages in."""
+    from escalation.models import User
+
+    c = sign_in("lead")
+    assert c.post("/language", data={"lang": "sv"}).status_code == 302
+    session.expire_all()
+    assert session.get(User, world.lead.user_id).locale == "sv"  # type: ignore[union-attr]
+    c.post("/language", data={"lang": "xx"})  # not one of ours: ignored, as the switcher does
+    session.expire_all()
+    assert session.get(User, world.lead.user_id).locale == "sv"  # type: ignore[union-attr]
+    # Signed out, the choice is the session's only.
+    assert client.post("/language", data={"lang": "en"}).status_code == 302
