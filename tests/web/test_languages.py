@@ -63,3 +63,24 @@ def test_switching_while_signed_in_saves_the_language_to_the_profile(
     assert session.get(User, world.lead.user_id).locale == "sv"  # type: ignore[union-attr]
     # Signed out, the choice is the session's only.
     assert client.post("/language", data={"lang": "en"}).status_code == 302
+
+
+@pytest.mark.parametrize(("lang", "moment"), [
+    ("fi", r"\d{1,2}\.\d{1,2}\.\d{4} klo \d{1,2}\.\d\d"),
+    ("sv", r"\d{1,2}\.\d{1,2}\.\d{4} kl\. \d{1,2}\.\d\d"),
+    ("en", r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{1,2}:\d\d"),
+])
+def test_an_issue_page_writes_dates_and_times_one_way(
+        sign_in: SignIn, session: Session, world: World, lang: str, moment: str) -> None:
+    """Issue 15, item 11: the header's dates and the history's times read alike, the
+    Finland-Swedish way in Swedish (not "2026-12-06 08:24" next to "6 dec. 2026")."""
+    issue = issue_in(session, world, "submitted")
+    c = sign_in("coordinator")
+    c.post("/language", data={"lang": lang})
+    html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    times = re.findall(r"<time datetime=\"[^\"]+\">([^<]+)</time>", html)
+    assert times
+    assert all(re.fullmatch(moment, t) for t in times), times
+    day = {"en": r"\d{1,2} [A-Z][a-z]{2} \d{4}"}.get(lang, r"\d{1,2}\.\d{1,2}\.\d{4}")
+    assert re.search(r"<dd>" + day + r"</dd>", html)  # Created, Sent
+    assert not re.search(r"\d{4}-\d\d-\d\d", re.sub(r'datetime="[^"]+"', "", html))
