@@ -7,6 +7,7 @@ from typing import Any
 
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_request_context, request, session
+from markupsafe import Markup, escape
 from flask_babel import (
     Babel,
     format_date,
@@ -209,6 +210,24 @@ def region_name(region: Region) -> str:
     r = reader()  # a queue names a region on every row: the locale found once a request
     locale = r.locale if r is not None else get_locale()
     return region.name_in(str(locale))
+
+
+def region_label(region: Region) -> Markup:
+    """`region_name` for a page: a name shown in Finnish because the region has none in the
+    page's language is marked `lang="fi"`, so a screen reader reads it as Finnish on a
+    Swedish or English page (WCAG 3.1.2).
+
+    Only text whose language the service knows is marked: a region's names are kept per
+    language. What people write (titles, descriptions, statements) is not: no issue stores
+    the language it was written in, and guessing it wrongly would make a reader mispronounce
+    text that was right to begin with.
+    """
+    r = reader()
+    locale = str(r.locale if r is not None else get_locale())
+    name = region.name_in(locale)
+    if locale == DEFAULT or region.names.get(locale):
+        return escape(name)
+    return Markup('<span lang="%s">%s</span>') % (DEFAULT, name)
 
 
 def month_name(month: str) -> str:
