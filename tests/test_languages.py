@@ -149,7 +149,7 @@ def test_a_moment_reads_the_same_way_in_each_language() -> None:
     """Issue 15, item 11: "6.12.2026 klo 8.24", "6.12.2026 kl. 8.24", "6 Dec 2026, 8:24"."""
     from escalation.languages import format_moment
 
-    at = dt.datetime(2026, 12, 6, 8, 24)
+    at = dt.datetime(2026, 12, 6, 8, 24, tzinfo=dt.UTC)  # as given: no zone change
     assert [format_moment(at, lang) for lang in ("fi", "sv", "en", "de")] == [
         "6.12.2026 klo 8.24", "6.12.2026 kl. 8.24", "6 Dec 2026, 8:24", "6.12.2026 klo 8.24"]
     assert format_moment(at.replace(hour=18, minute=5), "sv") == "6.12.2026 kl. 18.05"

@@ -4,7 +4,7 @@ that transition, so a changed definition changes the form with no code edited.""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -194,7 +194,7 @@ class IssueForm(CheckedForm):
         choices=choices(labels.VISIBILITIES, VISIBILITIES), default=None,
         validators=[InputRequired(_l("Choose who can see the issue."))])
     # A sentence under each choice (macros.html `choices`): who will see the issue.
-    visibility_hints = {
+    visibility_hints: ClassVar[dict[str, Any]] = {
         "public": _l("All users of the service, other regions too, can read it."),
         "restricted": _l("Only your region's leads, the backbone team and the national "
                          "bodies can read it."),

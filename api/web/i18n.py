@@ -7,7 +7,6 @@ from typing import Any
 
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_request_context, request, session
-from markupsafe import Markup, escape
 from flask_babel import (
     Babel,
     format_date,
@@ -18,6 +17,7 @@ from flask_babel import (
     gettext,
     ngettext,
 )
+from markupsafe import Markup, escape
 
 from escalation import languages, runtime, vocabulary
 from escalation.languages import DEFAULT, LANGUAGES

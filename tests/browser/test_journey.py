@@ -106,7 +106,8 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     chair = person("chair.stakeholders@demo.example", "chair")
     chair.go(f"/issues/{reference}")
     shot(chair, "chair-issue")
-    step(chair, "Välitä ministeriöiden työryhmälle").get_by_role("button", name="Välitä ministeriöiden työryhmälle").click()
+    to_ministries = "Välitä ministeriöiden työryhmälle"
+    step(chair, to_ministries).get_by_role("button", name=to_ministries).click()
     chair.page.wait_for_load_state()
     assert "Valmis" in notice(chair)
     shot(chair, "chair-forwarded")
