@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -160,46 +162,35 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             log.info("delivery %s dropped: %s", delivery_id, reason)
             return row.status
         user = row.user
-        row.attempts += 1
-        try:
-            composed = mail.compose(
-                notice_of(session, message, issue),
-                mail.Recipient(name=user.name if user else row.email, email=row.email,
-                               locale=row.locale),
-                sender=settings.mail_from,
-                message_id=row.message_id,
-                base_url=settings.base_url,
-                tz=ZoneInfo(settings.timezone),
-                now=now,
-            )
-            smtp.send(composed, smtp_url=settings.smtp_url,
-                      mail_dir=settings.instance_path / "mail")
-        except smtp.TryLater as exc:
-            row.last_error = str(exc)[:2000]
-            if row.attempts >= max_attempts(settings):
-                row.status, row.failed_at = DeliveryStatus.FAILED, now
-        except (smtp.Refused, DefinitionError) as exc:
-            row.last_error = str(exc)[:2000]
-            row.status, row.failed_at = DeliveryStatus.FAILED, now
-        except Exception as exc:  # a bug (a template, a bad address): counted like a
-            # refusal to try later, so it ends as a visible failed delivery, not as a
-            # message handed over forever
-            log.exception("delivery %s failed unexpectedly", delivery_id)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= max_attempts(settings):
-                row.status, row.failed_at = DeliveryStatus.FAILED, now
-        else:
-            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
-        return row.status
+        return _attempt(row, settings, now, lambda: mail.compose(
+            notice_of(session, message, issue),
+            mail.Recipient(name=user.name if user else row.email, email=row.email,
+                           locale=row.locale),
+            sender=settings.mail_from,
+            message_id=row.message_id,
+            base_url=settings.base_url,
+            tz=ZoneInfo(settings.timezone),
+            now=now,
+        ))
 
 
 def _send_direct(session: Session, row: Delivery, settings: Settings, now: dt.datetime) -> str:
     """Send a mail about no issue (direct.py) under the row's lock; its new status."""
+    return _attempt(row, settings, now, lambda: direct.compose(
+        session, row.message, to=row.user, email=row.email, locale=row.locale,
+        message_id=row.message_id, settings=settings, now=now))
+
+
+def _attempt(row: Delivery, settings: Settings, now: dt.datetime,
+             compose: Callable[[], EmailMessage | None]) -> str:
+    """One attempt at a delivery, issue mail or not: compose, send, record the outcome.
+
+    One place for what an attempt's end means, so every kind of mail counts attempts,
+    retries and fails alike. `compose` returning None: nothing is left to send (dropped).
+    """
     row.attempts += 1
     try:
-        composed = direct.compose(session, row.message, to=row.user, email=row.email,
-                                  locale=row.locale, message_id=row.message_id,
-                                  settings=settings, now=now)
+        composed = compose()
         if composed is None:
             row.status, row.dropped_at = DeliveryStatus.DROPPED, now
             row.drop_reason = "nothing left to send"
@@ -210,9 +201,16 @@ def _send_direct(session: Session, row: Delivery, settings: Settings, now: dt.da
         row.last_error = str(exc)[:2000]
         if row.attempts >= max_attempts(settings):
             row.status, row.failed_at = DeliveryStatus.FAILED, now
-    except smtp.Refused as exc:
+    except (smtp.Refused, DefinitionError) as exc:
         row.last_error = str(exc)[:2000]
         row.status, row.failed_at = DeliveryStatus.FAILED, now
+    except Exception as exc:  # a bug (a template, a bad address): counted like a
+        # refusal to try later, so it ends as a visible failed delivery, not as a
+        # message handed over forever
+        log.exception("delivery %s failed unexpectedly", row.id)
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if row.attempts >= max_attempts(settings):
+            row.status, row.failed_at = DeliveryStatus.FAILED, now
     else:
         row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
     return row.status

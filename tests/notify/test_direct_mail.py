@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -134,3 +135,27 @@ def test_the_operators_mail_page_never_shows_the_link(
     assert shown.text is not None
     assert "/password/…" in shown.text
     assert "pw_" not in shown.text
+
+
+def test_a_broken_direct_mail_ends_as_a_visible_failure(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while composing a mail about no issue counts as an attempt and ends as a
+    failed delivery with its error, like an issue's mail (one attempt path for both)."""
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("template broke")
+
+    monkeypatch.setattr(deliver.direct, "compose", broken)
+    link = _link(relayed, world.observer.user_id)
+    row = relayed.scalars(select(OutboxMessage).where(
+        OutboxMessage.delivery_key == f"set_password:{link.id}")).one()
+    for _ in range(len(runtime.settings().retry_intervals) + 1):
+        with contextlib.suppress(deliver.NotYetDelivered):  # "try again later"
+            deliver.run(row.id)
+    [delivery] = relayed.scalars(select(Delivery).where(Delivery.outbox_id == row.id))
+    relayed.refresh(delivery)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "RuntimeError: template broke"
+    assert not inbox.to(world.observer.email)
