@@ -27,8 +27,10 @@ from tests.browser.test_accessibility import (
     STAKEHOLDER_CHAIR,
     _go,
 )
+from tests.browser.test_people_admin import link_mailed_to
 
 OBSERVER = "observer@demo.example"
+OBSERVER_NAME = "Elina Saarikoski"
 SHOTS = ARTIFACTS / "issue15"
 
 
@@ -49,6 +51,40 @@ def _first_failed_mail(tab: Visit) -> None:
         tab.go(link.get_attribute("href") or "")
 
 
+def _first_person(tab: Visit) -> None:
+    """The administrator's page of one person (edit, deactivate, send a link)."""
+    tab.go("/admin/")
+    link = tab.page.get_by_role("main").locator("a[href^='/admin/users/']").first
+    assert link.count() == 1, "no person linked from /admin/"
+    tab.go(link.get_attribute("href") or "")
+
+
+def _feedback_errors(tab: Visit) -> None:
+    """The accessibility statement's feedback form sent empty: every error shown."""
+    tab.go("/accessibility")
+    form = tab.page.locator("form:has(textarea)")
+    with tab.page.expect_navigation() as nav:
+        form.locator("[type=submit]").click()
+    assert nav.value is not None
+    assert nav.value.status == 422
+
+
+def _set_password_page(tab: Visit, server: Server) -> None:
+    """The page a mailed set-password link opens: the administrator sends the observer a
+    link (in a browser context of their own), the observer's tab opens it."""
+    admin = open_tab(tab.page.context.browser, server, "fi-FI")
+    try:
+        sign_in(admin, ADMIN)
+        admin.go("/admin/")
+        admin.page.get_by_role("link", name=OBSERVER_NAME, exact=True).click()
+        with admin.page.expect_navigation():
+            admin.page.locator("form[action$='/password-link'] [type=submit]").click()
+    finally:
+        admin.page.context.close()
+    tab.go(link_mailed_to(server, OBSERVER))
+    assert tab.page.locator("input[type=password]").count() == 2
+
+
 PAGES_BY_ROLE: dict[str, tuple[str | None, Callable[[Visit], None]]] = {
     **PAGES,
     "lead-issue": (LEAD, _issue_seen_by("/")),  # an issue awaiting the region
@@ -61,7 +97,26 @@ PAGES_BY_ROLE: dict[str, tuple[str | None, Callable[[Visit], None]]] = {
     "stakeholder-chair-issue": (STAKEHOLDER_CHAIR, _issue_seen_by("/queues/stakeholders")),
     "coordinator-reports": (COORDINATOR, _go("/reports/")),
     "ministry-issue": (MINISTRY_CHAIR, _issue_seen_by("/queues/working_group")),
+    "list-region": (LEAD, _go("/lists/region")),
+    "list-mine": (LEAD, _go("/lists/mine")),
+    "list-all": (COORDINATOR, _go("/lists/all")),
+    "list-all-observer": (OBSERVER, _go("/lists/all")),
+    "admin-person": (ADMIN, _first_person),
+    "admin-feedback": (ADMIN, _go("/admin/feedback")),
+    "accessibility": (None, _go("/accessibility")),
+    "accessibility-feedback-errors": (None, _feedback_errors),
 }
+# Pages that need the server itself (its mail folder) to be reached.
+SERVER_PAGES: dict[str, tuple[str | None, Callable[[Visit, Server], None]]] = {
+    "set-password": (None, _set_password_page),
+}
+
+
+def _prepare(name: str, tab: Visit, server: Server) -> None:
+    if name in SERVER_PAGES:
+        SERVER_PAGES[name][1](tab, server)
+    else:
+        PAGES_BY_ROLE[name][1](tab)
 
 Tabs = Callable[[str | None, str, int], Visit]
 
@@ -125,12 +180,13 @@ def tabs(browser: Any, server: Server) -> Iterator[Tabs]:
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 @pytest.mark.parametrize("width", [320, 390])
-@pytest.mark.parametrize("name", PAGES_BY_ROLE)
-def test_page_reflows_on_a_phone(tabs: Tabs, name: str, width: int, lang: str) -> None:
-    who, prepare = PAGES_BY_ROLE[name]
+@pytest.mark.parametrize("name", [*PAGES_BY_ROLE, *SERVER_PAGES])
+def test_page_reflows_on_a_phone(tabs: Tabs, server: Server, name: str, width: int,
+                                 lang: str) -> None:
+    who = {**PAGES_BY_ROLE, **SERVER_PAGES}[name][0]
     tab = tabs(who, lang, width)
     tab.errors.clear()
-    prepare(tab)
+    _prepare(name, tab, server)
     got = tab.page.evaluate(MEASURE)
     assert got["scrollWidth"] <= got["innerWidth"], (
         f"{name} is {got['scrollWidth']} px wide at {width} px: {got['wide']}")
@@ -142,12 +198,12 @@ def test_page_reflows_on_a_phone(tabs: Tabs, name: str, width: int, lang: str) -
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("name", PAGES_BY_ROLE)
-def test_screenshots_of_every_page(tabs: Tabs, name: str, width: int) -> None:
+@pytest.mark.parametrize("name", [*PAGES_BY_ROLE, *SERVER_PAGES])
+def test_screenshots_of_every_page(tabs: Tabs, server: Server, name: str, width: int) -> None:
     """The pages as people see them on a desktop and a phone, for review (not compared)."""
-    who, prepare = PAGES_BY_ROLE[name]
+    who = {**PAGES_BY_ROLE, **SERVER_PAGES}[name][0]
     tab = tabs(who, "fi", width)
-    prepare(tab)
+    _prepare(name, tab, server)
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     assert (SHOTS / f"{name}-{width}.png").stat().st_size > 0
