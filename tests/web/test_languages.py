@@ -66,6 +66,28 @@ def test_switching_while_signed_in_saves_the_language_to_the_profile(
     assert client.post("/language", data={"lang": "en"}).status_code == 302
 
 
+def test_signing_in_reads_the_pages_in_the_persons_own_language(
+        client: FlaskClient, session: Session, world: World) -> None:
+    """Issue 15, item 11: the language saved to the profile is the one the pages speak after
+    sign-in, whatever the browser (or the last person at a shared computer) chose before."""
+    from escalation.services import people
+    from tests.factories import PASSWORD
+
+    people.add_user(session, email="sanna@nyland.test", name="Sanna", roles=["observer"],
+                    password=PASSWORD, locale="sv")
+    client.post("/language", data={"lang": "fi"})  # the last person's choice, signed out
+    assert client.post("/login", data={"email": "sanna@nyland.test", "password": PASSWORD},
+                       headers={"Accept-Language": "fi"}).status_code == 302
+    assert '<html lang="sv">' in client.get("/", headers={"Accept-Language": "fi"}).get_data(
+        as_text=True)
+    # Her switch while signed in is hers: the next sign-in keeps it.
+    client.post("/language", data={"lang": "en"})
+    client.post("/logout")
+    client.post("/language", data={"lang": "fi"})
+    client.post("/login", data={"email": "sanna@nyland.test", "password": PASSWORD})
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("lang", "moment"), [
     ("fi", r"\d{1,2}\.\d{1,2}\.\d{4} klo \d{1,2}\.\d\d"),
     ("sv", r"\d{1,2}\.\d{1,2}\.\d{4} kl\. \d{1,2}\.\d\d"),
