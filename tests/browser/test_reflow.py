@@ -207,3 +207,31 @@ def test_screenshots_of_every_page(tabs: Tabs, server: Server, name: str, width:
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     assert (SHOTS / f"{name}-{width}.png").stat().st_size > 0
+
+
+CHARTS = """() => [...document.querySelectorAll('.chart svg')].map(svg => {
+  const texts = [...svg.querySelectorAll('text')].map(t => {
+    const m = t.getScreenCTM();
+    return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+  });
+  const bars = [...svg.querySelectorAll('rect')].map(r => r.getBoundingClientRect().width);
+  return {width: svg.getBoundingClientRect().width, widest: Math.max(...bars),
+          text: [Math.min(...texts), Math.max(...texts)]};
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_charts_use_the_width_they_have(tabs: Tabs, width: int) -> None:
+    """A chart fills a desktop's column (not a phone's 320 px drawn small in a corner),
+    and fits a phone; its text is the page's 14 px at every width, neither shrunk nor
+    blown up with the drawing."""
+    tab = tabs(COORDINATOR, "fi", width)
+    tab.go("/reports/")
+    charts = tab.page.evaluate(CHARTS)
+    assert len(charts) >= 3
+    main = tab.page.get_by_role("main").bounding_box()
+    assert main is not None
+    for chart in charts:
+        assert chart["width"] >= min(main["width"] - 40, 600), chart
+        assert chart["widest"] >= chart["width"] / 2, chart  # the longest bar, not a stub
+        assert 13.9 <= chart["text"][0] <= chart["text"][1] <= 14.1, chart
