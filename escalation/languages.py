@@ -20,16 +20,23 @@ from babel import dates as babel_dates
 
 @dataclass(frozen=True)
 class Language:
-    """One language: its code, its name in itself, and how its mails write a due date."""
+    """One language: its code, its name in itself, and how it writes a date and a time.
+
+    The patterns are the one way pages and mails write a moment in that language, so a
+    date reads the same in the header, the history, a queue and a mail.
+    """
 
     code: str  # ISO 639-1, as Babel and the Accept-Language header spell it
     name: str  # in itself: the switcher shows it so, whatever the page's language
     date_pattern: str  # a CLDR date pattern (Babel), e.g. "d.M.y" for 24.12.2026
+    # A date with its time of day; the default: the date, then the time as 8:24.
+    datetime_pattern: str = ""
 
 
 SPOKEN: Final = (
-    Language("fi", "Suomi", "d.M.y"),
-    Language("sv", "Svenska", "y-MM-dd"),
+    Language("fi", "Suomi", "d.M.y", "d.M.y 'klo' H.mm"),
+    # Finland-Swedish writes dates as Finnish does (6.12.2026 kl. 8.24), not as Sweden.
+    Language("sv", "Svenska", "d.M.y", "d.M.y 'kl.' H.mm"),
     Language("en", "English", "d MMM y"),
 )
 LANGUAGES: Final = tuple(language.code for language in SPOKEN)
@@ -45,8 +52,16 @@ def known(code: object) -> str:
 
 
 def format_day(day: dt.date, code: str) -> str:
-    """A date as people write it in that language: 24.12.2026, 2026-12-24, 24 Dec 2026."""
+    """A date as people write it in that language: 24.12.2026 (fi, sv), 24 Dec 2026."""
     return str(babel_dates.format_date(day, _BY_CODE[known(code)].date_pattern, locale=known(code)))
+
+
+def format_moment(moment: dt.datetime, code: str) -> str:
+    """A date and time, already in the reader's time zone, as that language writes it:
+    "6.12.2026 klo 8.24", "6.12.2026 kl. 8.24", "6 Dec 2026, 8:24"."""
+    language = _BY_CODE[known(code)]
+    pattern = language.datetime_pattern or f"{language.date_pattern}, H:mm"
+    return str(babel_dates.format_datetime(moment, pattern, locale=language.code))
 
 
 def name_in(names: Mapping[str, str], code: str) -> str:

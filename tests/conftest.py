@@ -24,6 +24,13 @@ os.environ["AUDIT_KEY"] = "test-audit-key"
 os.environ["SECRET_KEY"] = "test-secret-key"
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("ESCALATION_WORKFLOWS", None)
+# Every process the suite starts (the `escalation` command of the browser tests' server and
+# the worker, `python -m ...`) imports this checkout's code: the venv running the suite may
+# have been installed from another checkout, and its editable install would then serve that
+# checkout's pages and mails while this checkout's tests judge them.
+ROOT = Path(__file__).resolve().parents[1]
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
 
 from escalation import db, runtime, security  # noqa: E402 - the environment must come first
 from escalation.migrate import upgrade  # noqa: E402

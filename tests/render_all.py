@@ -28,11 +28,14 @@ FIXED = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
 _BOUNDARY = re.compile(rb"=+\d{10,}==")
 _TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|'
                     r'(value=")[A-Za-z0-9._-]{60,}(")')
+# The single-use forms' tokens (issue 15, item 3): a hidden `..._token` field and `?once=`.
+_ONCE = re.compile(r'(name="[\w-]*_token" type="hidden" value=")[^"]*(")|(once=)[\w-]{16,}()')
 
 
 def _normal(html: str) -> str:
-    return _TOKEN.sub(lambda m: f"{m.group(1) or m.group(3)}TOKEN{m.group(2) or m.group(4)}",
+    html = _TOKEN.sub(lambda m: f"{m.group(1) or m.group(3)}TOKEN{m.group(2) or m.group(4)}",
                       html)
+    return _ONCE.sub(lambda m: f"{m.group(1) or m.group(3)}ONCE{m.group(2) or m.group(4)}", html)
 
 
 def main(out: Path) -> int:
@@ -47,6 +50,7 @@ def main(out: Path) -> int:
     from sqlalchemy import select
 
     from api import create_app
+    from api.web.i18n import SESSION_KEY
     from escalation import db, demo, runtime
     from escalation.migrate import upgrade
     from escalation.models import Issue, OutboxMessage
@@ -81,6 +85,10 @@ def main(out: Path) -> int:
                     print(f"sign-in failed for {person.email}: {answer.status_code}")
                     return 1
             for lang in LANGUAGES:
+                # Signing in chose the person's own language; the pages of each language
+                # are asked for by Accept-Language, as before.
+                with client.session_transaction() as kept:
+                    kept.pop(SESSION_KEY, None)
                 for path in (["/login"] if person is None else paths):
                     answer = client.get(path, headers={"Accept-Language": lang})
                     name = path.strip("/").replace("/", "_") or "home"

@@ -104,15 +104,17 @@ def test_mails_speak_the_tuple_and_else_finnish() -> None:
 
 
 @pytest.mark.parametrize(("month", "fi", "sv", "en"), [
-    (1, "5.1.2027", "2027-01-05", "5 Jan 2027"), (2, "5.2.2027", "2027-02-05", "5 Feb 2027"),
-    (3, "5.3.2027", "2027-03-05", "5 Mar 2027"), (4, "5.4.2027", "2027-04-05", "5 Apr 2027"),
-    (5, "5.5.2027", "2027-05-05", "5 May 2027"), (6, "5.6.2027", "2027-06-05", "5 Jun 2027"),
-    (7, "5.7.2027", "2027-07-05", "5 Jul 2027"), (8, "5.8.2027", "2027-08-05", "5 Aug 2027"),
-    (9, "5.9.2027", "2027-09-05", "5 Sep 2027"), (10, "5.10.2027", "2027-10-05", "5 Oct 2027"),
-    (11, "5.11.2027", "2027-11-05", "5 Nov 2027"), (12, "5.12.2027", "2027-12-05", "5 Dec 2027"),
+    (1, "5.1.2027", "5.1.2027", "5 Jan 2027"), (2, "5.2.2027", "5.2.2027", "5 Feb 2027"),
+    (3, "5.3.2027", "5.3.2027", "5 Mar 2027"), (4, "5.4.2027", "5.4.2027", "5 Apr 2027"),
+    (5, "5.5.2027", "5.5.2027", "5 May 2027"), (6, "5.6.2027", "5.6.2027", "5 Jun 2027"),
+    (7, "5.7.2027", "5.7.2027", "5 Jul 2027"), (8, "5.8.2027", "5.8.2027", "5 Aug 2027"),
+    (9, "5.9.2027", "5.9.2027", "5 Sep 2027"), (10, "5.10.2027", "5.10.2027", "5 Oct 2027"),
+    (11, "5.11.2027", "5.11.2027", "5 Nov 2027"), (12, "5.12.2027", "5.12.2027", "5 Dec 2027"),
 ])
 def test_a_due_date_is_written_as_before(month: int, fi: str, sv: str, en: str) -> None:
-    """Babel's patterns write what the hand-written formats wrote, in every month."""
+    """Babel's patterns write what the hand-written formats wrote, in every month; Swedish
+    as Finland-Swedes write it, day.month.year (issue 15, item 11: a deliberate change
+    from Sweden's ISO form)."""
     due = dt.datetime(2027, month, 5, 12, tzinfo=dt.UTC)
     got = {lang: mail.format_date(due, lang, mail.HELSINKI) for lang in LANGUAGES}
     assert got == {"fi": fi, "sv": sv, "en": en}
@@ -141,3 +143,13 @@ def test_region_names_are_kept_per_language(session: Session) -> None:
     with pytest.raises(InvalidInput) as refused:
         people.add_region(session, code="lappi", names={"fi": "Lappi", "de": "Lappland"})
     assert set(refused.value.errors) == {"name_de"}
+
+
+def test_a_moment_reads_the_same_way_in_each_language() -> None:
+    """Issue 15, item 11: "6.12.2026 klo 8.24", "6.12.2026 kl. 8.24", "6 Dec 2026, 8:24"."""
+    from escalation.languages import format_moment
+
+    at = dt.datetime(2026, 12, 6, 8, 24, tzinfo=dt.UTC)  # as given: no zone change
+    assert [format_moment(at, lang) for lang in ("fi", "sv", "en", "de")] == [
+        "6.12.2026 klo 8.24", "6.12.2026 kl. 8.24", "6 Dec 2026, 8:24", "6.12.2026 klo 8.24"]
+    assert format_moment(at.replace(hour=18, minute=5), "sv") == "6.12.2026 kl. 18.05"

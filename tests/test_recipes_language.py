@@ -169,7 +169,8 @@ def test_a_page_in_it_shows_the_catalogues_words(seen: dict[str, Any]) -> None:
     page = text_of(seen["page"])
     assert SAMI["state", "submitted"] in page
     assert SAMI["action", "forward"] in page
-    assert f"<dd>{FINNISH}</dd>" in seen["page"]  # no Sami name given: the Finnish one
+    # No Sami name given: the Finnish one, marked as Finnish (issue 15, item 11).
+    assert f'<dd><span lang="fi">{FINNISH}</span></dd>' in seen["page"]
 
 
 def test_the_mail_to_that_person_is_in_it(seen: dict[str, Any]) -> None:

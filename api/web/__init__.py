@@ -66,6 +66,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web)
     app.jinja_env.globals.update(
         labels=labels.Labels, describe=labels.describe, due_phrase=i18n.due_phrase,
-        region_name=i18n.region_name, month_name=i18n.month_name, main_menu=main_menu,
+        region_name=i18n.region_label, month_name=i18n.month_name, main_menu=main_menu,
         field_label=labels.field_label)
     app.jinja_env.filters.update(shown=labels.shown)

@@ -188,14 +188,19 @@ def login() -> Any:
                                        address=request.remote_addr or "unknown", now=now)
             with db.transaction() as s:
                 user = signin.finish(s, attempt, password=form.password.data, now=now)
-                signed_in = (WebUser(Actor.of(user)), user.session_version) if user else None
+                signed_in = (WebUser(Actor.of(user)), user.session_version,
+                             user.locale) if user else None
         except TooManyAttempts as exc:
             form.form_errors.append(wait_message(exc.retry_after))
             status, headers = 429, {"Retry-After": str(exc.retry_after)}
             note_refusal("too-many-attempts")
         else:
             if signed_in is not None:
-                lang = session.get(i18n.SESSION_KEY)
+                # The person's own language (their profile's, which the switcher saves and
+                # their mails follow), not whatever the browser read before: on a shared
+                # computer the last person's choice stays in the cookie after sign-out.
+                lang = signed_in[2] if signed_in[2] in i18n.LANGUAGES \
+                    else session.get(i18n.SESSION_KEY)
                 session.clear()  # a fresh session on sign-in: nothing carried over but language
                 if lang:
                     i18n.remember(lang)

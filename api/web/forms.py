@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -237,11 +237,18 @@ class IssueForm(OnceForm):
         description=_l("The laws or sections the question concerns, one per line. For "
                        "example: Child Welfare Act 417/2007, section 25."),
         validators=[Optional(), CoreRule("legal_references", reference_lines)])
+    # Privacy by default: no choice is made for the lead (issue 15, item 12); a draft
+    # needs one too, or a draft sent later would carry a choice nobody made.
     visibility = RadioField(
         _l("Who can see the issue"),
-        description=_l("Public: all users of the service, other regions too. Restricted: "
-                       "only your region and the national bodies."),
-        choices=choices(labels.VISIBILITIES, VISIBILITIES), default="public")
+        choices=choices(labels.VISIBILITIES, VISIBILITIES), default=None,
+        validators=[InputRequired(_l("Choose who can see the issue."))])
+    # A sentence under each choice (macros.html `choices`): who will see the issue.
+    visibility_hints: ClassVar[dict[str, Any]] = {
+        "public": _l("All users of the service, other regions too, can read it."),
+        "restricted": _l("Only your region's leads, the backbone team and the national "
+                         "bodies can read it."),
+    }
     expected_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save_draft = SubmitField(_l("Save as a draft"))
     send = SubmitField(_l("Send to the backbone team"))

@@ -12,7 +12,7 @@ from api.web import i18n
 from api.web.auth import actor, safe_next
 from escalation import db
 from escalation.db import utcnow
-from escalation.services import tasks
+from escalation.services import people, tasks
 
 bp = Blueprint("home", __name__)
 
@@ -32,6 +32,11 @@ def index() -> Any:
 
 @bp.post("/language")
 def language() -> Response:
-    """Remember the chosen language (in the session cookie) and go back where one was."""
-    i18n.remember(request.form.get("lang", ""))
+    """Remember the chosen language (in the session cookie, and as a signed-in person's
+    own, so their mails follow it) and go back where one was."""
+    chosen = request.form.get("lang", "")
+    i18n.remember(chosen)
+    if current_user.is_authenticated:
+        with db.transaction() as session:
+            people.set_locale(session, actor().user_id, chosen)
     return redirect(safe_next(request.form.get("next")) or url_for("web.home.index"))

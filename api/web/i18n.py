@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     Babel,
     format_date,
-    format_datetime,
     format_decimal,
     get_locale,
     get_timezone,
@@ -20,8 +18,9 @@ from flask_babel import (
     ngettext,
     refresh,
 )
+from markupsafe import Markup, escape
 
-from escalation import runtime, vocabulary
+from escalation import languages, runtime, vocabulary
 from escalation.languages import DEFAULT, LANGUAGES
 from escalation.languages import NAMES as LANGUAGE_NAMES
 from escalation.models import Region
@@ -134,27 +133,35 @@ def due_phrase(due_at: dt.datetime, now: dt.datetime) -> str:
     return say_n("Due in %(num)d day", "Due in %(num)d days", ahead)
 
 
+def _local(value: dt.datetime) -> dt.datetime:
+    r = reader()
+    if r is not None:
+        return r.local(value)
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(get_timezone())
+
+
+def _code() -> str:
+    r = reader()
+    return str(r.locale if r is not None else get_locale())
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
-    """A date in the reader's language and time zone ("24.11.2026" in Finnish)."""
+    """A date in the reader's language and time zone: "6.12.2026" in Finnish and Swedish,
+    "6 Dec 2026" in English; the mails' pattern (escalation/languages.py), so a page and a
+    mail write a date alike."""
     if value is None:
         return ""
-    r = reader()
-    if r is None:
-        return str(format_date(value, "medium"))
     if isinstance(value, dt.datetime):
-        value = r.local(value)
-    return str(babel_dates.format_date(value, "medium", locale=r.locale))
+        value = _local(value).date()
+    return languages.format_day(value, _code())
 
 
 def datetime(value: dt.datetime | None) -> str:
-    """A date and time, short, in the reader's language and time zone."""
+    """A date and time in the reader's language and time zone: "6.12.2026 klo 8.24",
+    "6.12.2026 kl. 8.24", "6 Dec 2026, 8:24". Every page writes a moment through this."""
     if value is None:
         return ""
-    r = reader()
-    if r is None:
-        return str(format_datetime(value, "short"))
-    # What flask_babel.format_datetime does (its date_formats are the defaults here).
-    return str(babel_dates.format_datetime(value, "short", tzinfo=r.zone, locale=r.locale))
+    return languages.format_moment(_local(value), _code())
 
 
 def number(value: int | float) -> str:
@@ -212,6 +219,24 @@ def region_name(region: Region) -> str:
     r = reader()  # a queue names a region on every row: the locale found once a request
     locale = r.locale if r is not None else get_locale()
     return region.name_in(str(locale))
+
+
+def region_label(region: Region) -> Markup:
+    """`region_name` for a page: a name shown in Finnish because the region has none in the
+    page's language is marked `lang="fi"`, so a screen reader reads it as Finnish on a
+    Swedish or English page (WCAG 3.1.2).
+
+    Only text whose language the service knows is marked: a region's names are kept per
+    language. What people write (titles, descriptions, statements) is not: no issue stores
+    the language it was written in, and guessing it wrongly would make a reader mispronounce
+    text that was right to begin with.
+    """
+    r = reader()
+    locale = str(r.locale if r is not None else get_locale())
+    name = region.name_in(locale)
+    if locale == DEFAULT or region.names.get(locale):
+        return escape(name)
+    return Markup('<span lang="%s">%s</span>') % (DEFAULT, name)
 
 
 def month_name(month: str) -> str:

@@ -296,6 +296,18 @@ def set_password(session: Session, *, email: str, password: str) -> User:
     return user
 
 
+def set_locale(session: Session, user_id: int, locale: str) -> None:
+    """Keep the language a person chose with the switcher as theirs (`users.locale`).
+
+    Their mails are written in it (escalation/notify), so a person who reads the pages in
+    Swedish gets Swedish mails too. A language the service does not speak is ignored, as
+    the switcher ignores it.
+    """
+    if locale in LANGUAGES:
+        session.execute(update(User).where(User.id == user_id, User.locale != locale)
+                        .values(locale=locale))
+
+
 def end_sessions(session: Session, user_id: int) -> None:
     """End every web session of this person, on every device (sign-out, new password).
 

@@ -180,14 +180,23 @@ def close_tab(tab: Visit) -> None:
 
 def sign_in(tab: Visit, email: str, *, email_label: str = "Sähköpostiosoite",
             password_label: str = "Salasana",  # noqa: S107 - a field's label, not a password
-            button: str = "Kirjaudu sisään") -> None:
-    """Sign in through /login as a person would (labels default to Finnish)."""
+            button: str = "Kirjaudu sisään", keep_language: bool = True) -> None:
+    """Sign in through /login as a person would (labels default to Finnish).
+
+    Signed in, the pages speak the person's own language (their profile's, which an earlier
+    test's switch may have changed); `keep_language`: then switch back to the sign-in
+    page's language, as the person would, so a test reads the language it expects.
+    """
     tab.go("/login")
+    before = tab.page.locator("html").get_attribute("lang")
     tab.page.get_by_label(email_label).fill(email)
     tab.page.get_by_label(password_label).fill(PASSWORD)
     with tab.page.expect_navigation():
         tab.page.get_by_role("button", name=button).click()
     assert not tab.page.url.endswith("/login"), f"{email} could not sign in"
+    if keep_language and before and tab.page.locator("html").get_attribute("lang") != before:
+        with tab.page.expect_navigation():
+            tab.page.locator(f"button[name=lang][value={before}]").click()
 
 
 @pytest.fixture

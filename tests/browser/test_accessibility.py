@@ -146,6 +146,16 @@ def test_the_language_switcher_changes_and_remembers_the_language(visit: Visit) 
     assert switcher.get_by_role("button", name="Svenska").get_attribute("aria-current") == "true"
 
 
+def test_signing_in_speaks_the_persons_own_language(browser: Any, server: Server) -> None:
+    """Issue 15, item 11: a Swedish-speaking lead who signs in on a Finnish browser reads
+    the pages in Swedish, the language of her profile (and of her mails)."""
+    tab = open_tab(browser, server, "fi-FI")
+    sign_in(tab, "lead.pohjanmaa@demo.example", keep_language=False)
+    assert tab.page.locator("html").get_attribute("lang") == "sv"
+    assert tab.page.get_by_role("heading", level=1).inner_text() == "Mina uppgifter"
+    close_tab(tab)
+
+
 def test_a_first_visit_follows_accept_language(browser: Any, server: Server) -> None:
     for locale, lang in (("sv-SE", "sv"), ("en-GB", "en"), ("de-DE", "fi")):
         tab = open_tab(browser, server, locale)

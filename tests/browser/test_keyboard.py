@@ -84,8 +84,12 @@ def test_a_lead_sends_an_issue_with_the_keyboard_only(visit: Visit) -> None:
     assert tab(page, 3)["id"] == "legal_references"  # past the two other rights
     keys.type("Lastensuojelulaki 417/2007, 25 §")
 
+    # Nothing is chosen for the lead (issue 15, item 12): Tab lands on the group's first
+    # radio, unchecked; Space chooses it, an arrow moves the choice.
     visibility = tab(page)
-    assert (visibility["type"], visibility["checked"]) == ("radio", True)
+    assert (visibility["type"], visibility["checked"]) == ("radio", False)
+    keys.press("Space")
+    assert page.get_by_role("radio", name="Julkinen").is_checked()
     keys.press("ArrowDown")
     assert page.get_by_role("radio", name="Rajattu").is_checked()
     keys.press("Space")  # Space on a chosen radio keeps it chosen

@@ -79,3 +79,14 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)
     assert code == 0
+
+
+def test_the_processes_the_suite_starts_run_this_checkouts_code(tmp_path: Path) -> None:
+    """A venv installed (editable) from another checkout must not serve that checkout's
+    pages to this checkout's browser tests: the suite puts this checkout first."""
+    import escalation as here
+
+    done = subprocess.run([sys.executable, "-c", "import escalation; print(escalation.__file__)"],
+                          cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert Path(done.stdout.strip()).resolve() == Path(here.__file__).resolve()

@@ -257,8 +257,9 @@ def test_submitting_delivers_the_right_mails_to_the_right_people_in_their_langua
     assert {m.rcpt: str(m.message["Content-Language"]) for m in mails} == {
         **backbone, **region, **group}
     forward = {m.rcpt: m for m in mails if m.rcpt not in backbone}
-    assert "Frågan sändes till samarbetsgruppen" in forward["ledare@uusimaa.test"].text
-    assert "Kysymys välitettiin yhteistyöryhmälle" in forward["lead@uusimaa.test"].text
+    assert "Frågan sändes till Barnrättsgruppen" in forward["ledare@uusimaa.test"].text
+    assert ("Kysymys välitettiin lapsen oikeuksien sidosryhmälle"
+            in forward["lead@uusimaa.test"].text)
     assert "Anna lausunto" in forward[world.chair.email].text
     assert world.other_lead.email not in forward
     assert stack.undelivered() == 0

@@ -156,8 +156,8 @@ def test_without_proxy_hops_a_forwarded_address_is_not_believed(session: Session
 def test_sign_out_keeps_the_language(client: FlaskClient, session: Session,
                                      world: World) -> None:
     _person(session, world)
-    client.post("/language", data={"lang": "sv"})
     client.post("/login", data={"email": EMAIL, "password": PASSWORD})
+    client.post("/language", data={"lang": "sv"})  # after sign-in: the person's own choice
     got = client.post("/logout")
     assert got.status_code == 302
     page = client.get(got.headers["Location"]).get_data(as_text=True)

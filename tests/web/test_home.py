@@ -23,11 +23,11 @@ NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
     ("en", NOW - dt.timedelta(hours=2), "Was due today"),
     ("en", NOW - dt.timedelta(days=1), "1 day overdue"),
     ("en", NOW - dt.timedelta(days=5), "5 days overdue"),
-    ("fi", NOW + dt.timedelta(days=3), "Määräaikaa 3 päivää"),
+    ("fi", NOW + dt.timedelta(days=3), "Määräaika päättyy 3 päivän päästä"),
     ("fi", NOW - dt.timedelta(days=1), "1 päivä myöhässä"),
     ("fi", NOW - dt.timedelta(days=5), "5 päivää myöhässä"),
     ("sv", NOW + dt.timedelta(days=1), "Tidsfristen går ut i morgon"),
-    ("sv", NOW + dt.timedelta(days=3), "Förfaller om 3 dagar"),
+    ("sv", NOW + dt.timedelta(days=3), "Tidsfristen går ut om 3 dagar"),
     ("sv", NOW - dt.timedelta(days=1), "Försenad med 1 dag"),
     ("sv", NOW - dt.timedelta(days=5), "Försenad med 5 dagar"),
 ])
@@ -96,7 +96,7 @@ def test_assigned_issues_are_tasks_too(sign_in: SignIn, session: Session,
 
 def test_nothing_to_do_is_said_so(sign_in: SignIn, world: World) -> None:
     text = text_of(sign_in("observer").get("/").get_data(as_text=True))
-    assert "Sinua ei odota juuri nyt mikään." in text
+    assert "Sinulla ei ole nyt odottavia tehtäviä." in text
 
 
 def test_the_menu_follows_the_roles(sign_in: SignIn, world: World) -> None:

@@ -3,6 +3,7 @@ and at the top, values kept, draft or send."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -37,8 +38,10 @@ def test_the_form_has_help_under_every_field(sign_in: SignIn, world: World) -> N
     for name in ("title", "description"):  # and their limits (tests/web/test_limits_shown.py)
         assert f'id="{name}-hint"' in html
         assert f'aria-describedby="{name}-hint {name}-limit"' in html
-    for group in ("urgency", "rights_dimensions", "visibility"):
+    for group in ("urgency", "rights_dimensions"):
         assert f'<fieldset aria-describedby="{group}-hint">' in html
+    for choice in ("visibility-0", "visibility-1"):  # who sees it: a sentence per choice
+        assert f'aria-describedby="{choice}-hint"' in html
     assert 'name="region" value="uusimaa"' in html  # one region: no choice to make
     assert "Tallenna luonnoksena" in html
     assert "Lähetä taustatuelle" in html
@@ -179,3 +182,29 @@ def test_legal_references_are_held_to_the_cores_limits_not_a_length_of_the_whole
                                           "save_draft": "1"})
         assert got.status_code == 422
         assert 'id="legal_references-error"' in got.get_data(as_text=True)
+
+
+def test_visibility_is_not_chosen_for_the_lead(sign_in: SignIn, session: Session,
+                                               world: World) -> None:
+    """Issue 15, item 12: privacy by default: neither "Julkinen" nor "Rajattu" is checked;
+    each says who will see the issue; sending (or a draft) without a choice is refused."""
+    c = sign_in("lead")
+    html = c.get("/issues/new", follow_redirects=True).get_data(as_text=True)
+    assert 'name="visibility"' in html
+    assert "checked" not in html.split('name="visibility"', 1)[1].split("</fieldset>")[0]
+    assert "Kaikki palvelun käyttäjät, myös muut alueet, voivat lukea sen." in html
+    assert "Vain alueesi yhteyshenkilöt, taustatuki ja kansalliset toimielimet" in html
+    before = session.scalars(select(Issue)).all()
+    for button in ("send", "save_draft"):
+        got = c.post("/issues/new", data={k: v for k, v in {**GOOD, button: "1"}.items()
+                                          if k != "visibility"})
+        assert got.status_code == 422
+        page = text_of(got.get_data(as_text=True))
+        assert "Valitse, ketkä näkevät asian." in page
+    assert session.scalars(select(Issue)).all() == before
+    # A draft keeps the lead's choice when it is edited.
+    got = c.post("/issues/new", data={**GOOD, "save_draft": "1"})
+    edit = c.get(got.headers["Location"] + "/edit").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*value="restricted"[^>]*>', edit)
+    assert tag is not None
+    assert "checked" in tag.group(0)

@@ -64,16 +64,16 @@ def test_the_whole_way_through_the_pages(sign_in: SignIn, session: Session,
     html = lead.get(f"/issues/{reference}").get_data(as_text=True)
     text = text_of(html)
     assert "Päätös" in text
-    assert "Annetaan kansallinen ohjeistus" in text
+    assert "Kansallinen ohjeistus laaditaan" in text
     assert "Sosiaali- ja terveysministeriö" in text
     assert "30.6.2027" in text
     assert "Puollamme varauksin." in text
     assert "Lapsen etu toteutuu paremmin." in text
     for event in ("Loi luonnoksen", "Lähetti asian taustatuelle",
-                  "Välitti asian yhteistyöryhmälle", "Antoi lausunnon",
-                  "Välitti asian työryhmälle", "Kirjasi päätöksen"):
+                  "Välitti asian lapsen oikeuksien sidosryhmälle", "Antoi lausunnon",
+                  "Välitti asian ministeriöiden työryhmälle", "Kirjasi päätöksen"):
         assert event in text
-    assert "Lausuntokierros 1: 1/4 on vastannut." in text
+    assert "Lausuntokierros 1: pyydetyistä 4 organisaatiosta 1 on vastannut." in text
 
 
 def test_each_step_shows_exactly_its_definitions_fields(sign_in: SignIn, session: Session,
