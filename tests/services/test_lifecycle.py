@@ -61,8 +61,9 @@ def test_full_lifecycle_up_and_back(session: Session, world: World) -> None:
     assert (decision.outcome, decision.responsible) == ("national_guidance",
                                                        "Sosiaali- ja terveysministeriö")
     assert decision.follow_up_due == dt.date(2026, 9, 30)
-    # The follow-up deadline is the end of that day in Helsinki (UTC+3 in summer).
-    assert issue.due_at == dt.datetime(2026, 9, 30, 21, 0, tzinfo=dt.UTC)
+    # The follow-up deadline is the end of that day in Helsinki (UTC+3 in summer): its
+    # last second, whose local date is the date given.
+    assert issue.due_at == dt.datetime(2026, 9, 30, 20, 59, 59, tzinfo=dt.UTC)
 
     act(session, issue, world.coordinator, "close", note="Päätös välitetty alueelle.",
         at=T0 + dt.timedelta(days=41))

@@ -515,29 +515,31 @@ def test_deadline_set_on_the_new_state(action: str) -> None:
 @pytest.mark.parametrize(
     ("follow_up", "end_utc"),
     [
-        # Summer time (UTC+3): the day ends at 21:00 UTC.
-        ("2026-09-30", dt.datetime(2026, 9, 30, 21, 0, tzinfo=dt.UTC)),
-        # Winter time (UTC+2): at 22:00 UTC.
-        ("2026-12-31", dt.datetime(2026, 12, 31, 22, 0, tzinfo=dt.UTC)),
+        # Summer time (UTC+3): the day ends at 20:59:59 UTC (21:00 is the next day).
+        ("2026-09-30", dt.datetime(2026, 9, 30, 20, 59, 59, tzinfo=dt.UTC)),
+        # Winter time (UTC+2): at 21:59:59 UTC.
+        ("2026-12-31", dt.datetime(2026, 12, 31, 21, 59, 59, tzinfo=dt.UTC)),
+        ("2026-11-30", dt.datetime(2026, 11, 30, 21, 59, 59, tzinfo=dt.UTC)),
         # The day before summer time starts ends on winter time...
-        ("2026-03-28", dt.datetime(2026, 3, 28, 22, 0, tzinfo=dt.UTC)),
+        ("2026-03-28", dt.datetime(2026, 3, 28, 21, 59, 59, tzinfo=dt.UTC)),
         # ...the day it starts (29 March 2026) is 23 hours long and ends on summer time.
-        ("2026-03-29", dt.datetime(2026, 3, 29, 21, 0, tzinfo=dt.UTC)),
+        ("2026-03-29", dt.datetime(2026, 3, 29, 20, 59, 59, tzinfo=dt.UTC)),
         # The day summer time ends (25 October 2026) ends on winter time.
-        ("2026-10-25", dt.datetime(2026, 10, 25, 22, 0, tzinfo=dt.UTC)),
+        ("2026-10-25", dt.datetime(2026, 10, 25, 21, 59, 59, tzinfo=dt.UTC)),
     ],
 )
 def test_follow_up_deadline_is_the_end_of_that_day_in_helsinki(
     follow_up: str, end_utc: dt.datetime
 ) -> None:
+    """The due moment's local date is the date given (30.11. was shown as 1.12.)."""
     data = {"outcome": "clarified", "rationale": "Perustelu.", "follow_up_due": follow_up}
     got = _deadline_of("decide", data)
     assert got == end_utc
     assert got is not None
     assert got.utcoffset() == dt.timedelta(0)
     local = got.astimezone(HELSINKI)
-    assert (local.date(), local.time()) == (
-        dt.date.fromisoformat(follow_up) + dt.timedelta(days=1), dt.time(0, 0))
+    assert (local.date(), local.time()) == (dt.date.fromisoformat(follow_up),
+                                            dt.time(23, 59, 59))
 
 
 def test_no_deadline_means_none() -> None:

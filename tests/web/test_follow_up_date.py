@@ -1,0 +1,81 @@
+"""The decision's follow-up date: the date entered is the date every reader is shown.
+
+The date is kept as a date on the decision and as a due moment on the issue (the end of
+that day in Helsinki); the page's decision box, its header, the queue, the mail and the
+API all say the date entered, on winter time, on summer time and across the shifts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation.models import Issue, OutboxMessage
+from escalation.notify import deadlines, deliver, mail
+from escalation.services import issues
+from tests.factories import World, issue_in
+from tests.web.conftest import SignIn, text_of
+
+# 30.11. was shown as 1.12.; 28.3.2027 is the day summer time starts, 31.10.2027 the day
+# it ends; 30.6.2027 is a summer-time day.
+HELSINKI = ZoneInfo("Europe/Helsinki")
+DATES = ["2027-11-30", "2027-03-28", "2027-10-31", "2027-06-30"]
+
+
+def _finnish(day: dt.date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def _decide(session: Session, world: World, follow_up: str) -> Issue:
+    issue = issue_in(session, world, "awaiting_decision")
+    return issues.transition(
+        session, issue.reference, actor=world.ministry_chair, action="decide",
+        expected_version=issue.version,
+        data={"outcome": "national_guidance", "rationale": "Ohjeistus tarvitaan.",
+              "responsible": "STM", "follow_up_due": follow_up})
+
+
+@pytest.mark.parametrize("follow_up", DATES)
+def test_the_follow_up_date_entered_is_the_date_shown_everywhere(
+    sign_in: SignIn, session: Session, world: World, follow_up: str
+) -> None:
+    day = dt.date.fromisoformat(follow_up)
+    shown = _finnish(day)
+    issue = _decide(session, world, follow_up)
+    coordinator: FlaskClient = sign_in("coordinator")
+
+    page = coordinator.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    box = re.search(r"Seurantapäivä.{0,200}", text_of(page))
+    assert box is not None
+    assert shown in box.group(0)  # the decision box
+    dates_in_header = set(re.findall(r"\((\d{1,2}\.\d{1,2}\.\d{4})\)", text_of(page)))
+    assert dates_in_header == {shown}  # the header's due date: the same day
+
+    queue = coordinator.get("/queues/backbone").get_data(as_text=True)
+    assert f"({shown})" in text_of(queue)
+
+    api = coordinator.get(f"/api/v1/issues/{issue.reference}").get_json()
+    assert api["decision"]["follow_up_due"] == follow_up
+    assert dt.datetime.fromisoformat(api["due_at"]).astimezone(HELSINKI).date() == day
+
+    # The reminder and the follow-up notice say the same date.
+    assert issue.due_at is not None
+    for now in (issue.due_at - dt.timedelta(days=1), issue.due_at + dt.timedelta(seconds=1)):
+        written = deadlines.sweep(session, now=now)
+        assert written
+        for message in session.scalars(select(OutboxMessage)
+                                       .where(OutboxMessage.id.in_(written))):
+            composed = mail.compose(
+                deliver.notice_of(session, message, issue),
+                mail.Recipient(name="Koordinaattori", email="k@example.org", locale="fi"),
+                sender="palvelu@example.org", message_id="<x@example.org>",
+                base_url="http://127.0.0.1", now=now)
+            assert shown in str(composed["Subject"])
+            assert f"{day.day + 1}.{day.month}." not in str(composed["Subject"])
