@@ -79,3 +79,27 @@ def test_the_follow_up_date_entered_is_the_date_shown_everywhere(
                 base_url="http://127.0.0.1", now=now)
             assert shown in str(composed["Subject"])
             assert f"{day.day + 1}.{day.month}." not in str(composed["Subject"])
+
+
+@pytest.mark.parametrize(("lang", "message"), [
+    ("fi", "Seurantapäivä ei voi olla menneisyydessä."),
+    ("sv", "Uppföljningsdatumet kan inte ligga i det förflutna."),
+    ("en", "The follow-up date cannot be in the past."),
+])
+def test_a_past_follow_up_date_is_refused_beside_its_field(
+    sign_in: SignIn, session: Session, world: World, lang: str, message: str
+) -> None:
+    issue = issue_in(session, world, "awaiting_decision")
+    chair = sign_in("ministry_chair")
+    got = chair.post(f"/issues/{issue.reference}/actions/decide?lang={lang}", data={
+        "decide-outcome": "no_action", "decide-rationale": "Ei toimia.",
+        "decide-follow_up_due": "2020-01-01", "decide-expected_version": issue.version},
+        headers={"Accept-Language": lang})
+    assert got.status_code == 422
+    html = got.get_data(as_text=True)
+    error = re.search(r'id="decide-follow_up_due-error"[^>]*>(.*?)</p>', html, re.S)
+    assert error is not None
+    assert message in text_of(error.group(1))
+    session.expire_all()
+    assert session.get(Issue, issue.id).state == "awaiting_decision"  # type: ignore[union-attr]
+

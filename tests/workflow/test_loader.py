@@ -302,7 +302,8 @@ def test_a_broken_definition_fails_at_load(
 def test_the_message_lists_what_is_known(tmp_path: Path) -> None:
     message = refusal(tmp_path / "wf.toml", changed('guards = ["has_statement"]',
                                                    'guards = ["has_statements"]'))
-    assert "(known: content_complete, has_statement, responsible_named_when_needed)" in message
+    assert ("(known: content_complete, follow_up_not_past, has_statement, "
+            "responsible_named_when_needed)") in message
 
 
 def test_every_fault_is_named_at_once(tmp_path: Path) -> None:
