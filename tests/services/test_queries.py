@@ -201,12 +201,13 @@ def test_text_search_takes_wildcards_literally(
     assert listed(session, world.coordinator, IssueFilter(q=needle)) == {found.reference}
 
 
-def test_submitted_dates_are_inclusive_utc_days(session: Session, world: World) -> None:
+def test_submitted_dates_are_inclusive_helsinki_days(session: Session, world: World) -> None:
+    # 1.3.2026 in Helsinki (UTC+2) runs from 28.2. 22:00 to 1.3. 22:00 UTC (issue 15).
     times = {
-        "before": dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=dt.UTC),
-        "first": dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.UTC),
-        "last": dt.datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=dt.UTC),
-        "after": dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC),
+        "before": dt.datetime(2026, 2, 28, 21, 59, 59, tzinfo=dt.UTC),
+        "first": dt.datetime(2026, 2, 28, 22, 0, tzinfo=dt.UTC),
+        "last": dt.datetime(2026, 3, 1, 21, 59, 59, 999999, tzinfo=dt.UTC),
+        "after": dt.datetime(2026, 3, 1, 22, 0, tzinfo=dt.UTC),
     }
     made = {}
     for name, when in times.items():
