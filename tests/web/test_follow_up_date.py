@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from escalation.models import Issue, OutboxMessage
 from escalation.notify import deadlines, deliver, mail
 from escalation.services import issues
+from escalation.services.tasks import my_tasks
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn, text_of
 
@@ -102,3 +103,26 @@ def test_a_past_follow_up_date_is_refused_beside_its_field(
     session.expire_all()
     assert session.get(Issue, issue.id).state == "awaiting_decision"  # type: ignore[union-attr]
 
+
+
+def test_the_follow_up_is_labelled_the_backbone_teams_and_is_not_the_leads_task(
+    sign_in: SignIn, session: Session, world: World
+) -> None:
+    """Issue 15, item 6d: past its follow-up date a decided issue is late for the backbone
+    team, which follows up; the region's lead sees whose follow-up it is, and their own
+    tasks neither list it nor count it as overdue."""
+    issue = _decide(session, world, "2027-11-30")
+    after = dt.datetime(2027, 12, 5, 10, 0, tzinfo=dt.UTC)
+    lead_tasks = my_tasks(session, actor=world.lead, now=after)
+    assert issue.reference not in {i.reference for i in lead_tasks.items}
+    assert lead_tasks.overdue == 0
+    backbone = my_tasks(session, actor=world.coordinator, now=after)
+    assert issue.reference in {i.reference for i in backbone.items}
+
+    for who in ("lead", "coordinator"):
+        page = text_of(sign_in(who).get(f"/issues/{issue.reference}").get_data(as_text=True))
+        assert "Seuranta (Taustatuki): " in page
+        assert "(30.11.2027)" in page
+    sv = sign_in("lead").get(f"/issues/{issue.reference}?lang=sv",
+                             headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Uppföljning (" in text_of(sv)
