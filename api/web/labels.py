@@ -212,7 +212,7 @@ def describe(action: str, data: Mapping[str, Any],
         elif key == "legal_references":
             text = "\n".join(_removed(redacted.get(f"{key}.{i}")) if is_marker(v) else str(v)
                              for i, v in enumerate(value))
-        elif key == "follow_up_due":
+        elif key in ("follow_up_due", "previous_follow_up_due"):
             text = i18n.date(dt.date.fromisoformat(str(value)))
         else:
             text = str(value)
