@@ -411,6 +411,9 @@ _CORE = {
     **_CHARACTERS,
     "text.too_long": _l("Use at most %(max)s characters."),
     "date.invalid": _l("Give a date."),
+    "decision.correction_closed": _l("A decision can be corrected for %(days)d days after "
+                                     "it was made."),
+    "decision.nothing_to_correct": _l("Give a new follow-up date or responsible party."),
     "email.invalid": _l("This is not an e-mail address."),
     "region.missing": _l("A regional lead needs a region."),
     "region.not_allowed": _l("Only a regional lead has a region."),
@@ -450,3 +453,12 @@ def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
             target.errors = [*target.errors, *texts]
         else:
             form.form_errors.extend(texts)
+
+
+class CorrectionForm(VersionedForm):
+    """The working group's chair corrects the decision's follow-up details (issue 15)."""
+
+    follow_up_due = DateField(_l("Follow-up date"), validators=[Optional(), _plausible_date])
+    responsible = StringField(_l("Responsible party"),
+                              validators=[Length(max=500, message=_l("The text is too long."))])
+    correct = SubmitField(_l("Save the correction"))

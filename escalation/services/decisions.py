@@ -116,9 +116,11 @@ def _cleaned(issue: Issue, changes: Mapping[str, Any], decision: Decision, *,
     errors: dict[str, list[str]] = {}
     for name in ("follow_up_not_past", "responsible_named_when_needed"):
         guard = GUARDS[name]
-        relevant = GUARD_FIELDS[name] in changes
+        field = GUARD_FIELDS[name]
+        # An unchanged value is not judged again (a date that was today at the decision).
+        relevant = field in changes and data.get(field) != _value(decision, field)
         if relevant and not guard.check(facts, data):
-            errors.setdefault(GUARD_FIELDS[name], []).append(guard.refusal())
+            errors.setdefault(field, []).append(guard.refusal())
     if errors:
         raise InvalidInput(errors)
     return {name: cleaned.get(name) for name in FIELDS if name in changes}

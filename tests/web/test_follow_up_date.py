@@ -126,3 +126,42 @@ def test_the_follow_up_is_labelled_the_backbone_teams_and_is_not_the_leads_task(
     sv = sign_in("lead").get(f"/issues/{issue.reference}?lang=sv",
                              headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Uppföljning (" in text_of(sv)
+
+
+def test_the_chair_corrects_the_follow_up_on_the_page(sign_in: SignIn, session: Session,
+                                                      world: World) -> None:
+    issue = _decide(session, world, "2099-03-31")
+    chair = sign_in("ministry_chair")
+    page = chair.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    assert "Korjaa seurantatiedot" in page
+    assert 'value="2099-03-31"' in page
+    # Others are not offered the form.
+    assert "Korjaa seurantatiedot" not in sign_in("coordinator").get(
+        f"/issues/{issue.reference}").get_data(as_text=True)
+    got = chair.post(f"/issues/{issue.reference}/decision/corrections", data={
+        "correct-follow_up_due": "2099-11-30", "correct-responsible": "OKM",
+        "correct-expected_version": issue.version})
+    assert got.status_code == 302
+    shown = text_of(chair.get(f"/issues/{issue.reference}").get_data(as_text=True))
+    assert "Korjasi päätöksen seurantatietoja" in shown  # the history's event
+    assert "Aiempi seurantapäivä 31.3.2099" in shown
+    assert "30.11.2099" in shown
+    session.expire_all()
+    decision = session.get(Issue, issue.id).decision  # type: ignore[union-attr]
+    assert decision is not None
+    assert (decision.follow_up_due, decision.responsible) == (dt.date(2099, 11, 30), "OKM")
+
+
+def test_a_past_date_in_the_correction_form_is_refused_beside_it(
+    sign_in: SignIn, session: Session, world: World
+) -> None:
+    issue = _decide(session, world, "2099-03-31")
+    got = sign_in("ministry_chair").post(
+        f"/issues/{issue.reference}/decision/corrections", data={
+            "correct-follow_up_due": "2020-01-01", "correct-responsible": "STM",
+            "correct-expected_version": issue.version})
+    assert got.status_code == 422
+    html = got.get_data(as_text=True)
+    error = re.search(r'id="correct-follow_up_due-error"[^>]*>(.*?)</p>', html, re.S)
+    assert error is not None
+    assert "Seurantapäivä ei voi olla menneisyydessä." in text_of(error.group(1))
