@@ -164,6 +164,7 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     ministry.axe()
     ministry.shot("issue15/correction-form-390")
     close_tab(ministry)
+    follow_up = corrected  # what the lead reads from now on
 
     # 6. The lead sees the decision and the history.
     lead = person("lead.pirkanmaa@demo.example", "lead-again")
