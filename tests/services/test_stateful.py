@@ -14,10 +14,12 @@ one audit event per successful change, and every chain verifies.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -328,8 +330,14 @@ class ServiceMachine(RuleBasedStateMachine):
             return bool(self.session.scalar(
                 select(func.count()).select_from(Statement).where(
                     Statement.issue_id == issue.id, Statement.round == issue.statement_round)))
-        if action == "decide" and data.get("outcome") in NEEDS_RESPONSIBLE:
-            return "responsible" in data
+        if action == "decide":
+            # A follow-up date before today (in Helsinki) is refused (issue 15, item 6).
+            today = dt.datetime.now(ZoneInfo("Europe/Helsinki")).date()
+            if data.get("follow_up_due") and dt.date.fromisoformat(
+                    data["follow_up_due"]) < today:
+                return False
+            if data.get("outcome") in NEEDS_RESPONSIBLE:
+                return "responsible" in data
         return True
 
     @rule(ref=issues, who=people, pick=st.integers(0, 10),
