@@ -351,6 +351,9 @@ class IssueQuery(Schema):
     overdue = fields.Boolean(load_default=None)
     q = fields.String(load_default=None, metadata={
         "maxLength": Q_MAX, "description": "Text search in reference, title and description."})
+    involved = fields.String(load_default=None, validate=validate.OneOf(["me"]), metadata={
+        "description": "`me`: only the issues you created or acted on (an edit, a step, a "
+                       "statement, a comment), as their audit trails name you."})
     sort = fields.String(load_default="-updated_at", validate=validate.OneOf(SORTS))
     from_ = fields.Date(data_key="from", load_default=None,
                         metadata={"description": "Submitted on or after (ISO date)."})
@@ -360,12 +363,14 @@ class IssueQuery(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))
 
 
-def issue_filter(args: dict[str, Any]) -> IssueFilter:
-    """The core's filter from `IssueQuery`'s arguments (the list and the CSV export)."""
+def issue_filter(args: dict[str, Any], *, me: int) -> IssueFilter:
+    """The core's filter from `IssueQuery`'s arguments (the list and the CSV export), for
+    the caller `me` (a user id: what `involved=me` means)."""
     return IssueFilter(
         state=tuple(args["state"]), region=tuple(args["region"]),
         category=tuple(args["category"]), awaiting=args["awaiting"], overdue=args["overdue"],
-        q=args["q"], submitted_from=args["from_"], submitted_to=args["to"])
+        q=args["q"], submitted_from=args["from_"], submitted_to=args["to"],
+        involved=me if args["involved"] == "me" else None)
 
 
 class PageQuery(Schema):

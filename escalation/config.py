@@ -127,6 +127,10 @@ class Settings:
     # The working group's chair may correct a decision's follow-up date and responsible
     # party for this many days after the decision (0: never).
     decision_correction_days: int = 14
+    # How long a set-password link works; who answers accessibility feedback (the
+    # accessibility statement names it; empty: the sender address of the mails).
+    set_password_link_hours: int = 72
+    accessibility_contact: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -175,4 +179,7 @@ class Settings:
             session_max_days=_whole(env, "SESSION_MAX_DAYS", cls.session_max_days, minimum=1),
             decision_correction_days=_whole(env, "DECISION_CORRECTION_DAYS",
                                             cls.decision_correction_days),
+            set_password_link_hours=_whole(env, "SET_PASSWORD_LINK_HOURS",
+                                           cls.set_password_link_hours, minimum=1),
+            accessibility_contact=env.get("ACCESSIBILITY_CONTACT") or "",
         )

@@ -105,6 +105,16 @@ def claim(session: Session, *, user_id: int, key: str, request_hash: str,
     return Stored(status=row.status, body=row.body, headers=dict(row.headers))
 
 
+def answer(session: Session, *, user_id: int, key: str) -> Stored | None:
+    """The answer kept for `key`, if a request with it committed (no claim is taken): a
+    web form's address names its token, and a visit to it after sending finds this."""
+    row = session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
+    if row is None or not row.status:
+        return None
+    return Stored(status=row.status, body=row.body, headers=dict(row.headers))
+
+
 def fill(session: Session, *, user_id: int, key: str, status: int, body: str,
          headers: dict[str, str]) -> None:
     """Store the answer in the row `claim` took, for the retries to replay."""

@@ -23,6 +23,7 @@ NAME_MAX = 200  # a person's, a region's, an organisation's name; what a token i
 EMAIL_MAX = 254  # an e-mail address, as its columns
 PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bounds the work)
 REGION_CODE_MAX = 40  # a region's code, as its column
+FEEDBACK_MAX = 5_000  # a message sent with the accessibility statement's feedback form
 # What a region's code is made of, matched whole (`fullmatch`: a `$` would let a trailing
 # line feed through).
 REGION_CODE = re.compile(r"[a-z0-9-]+")
@@ -41,7 +42,8 @@ POSITIONS = values(Position)
 ROLES = values(Role)
 
 __all__ = [
-    "CATEGORIES", "EMAIL_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX", "NAME_MAX",
+    "CATEGORIES", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX",
+    "NAME_MAX",
     "PASSWORD_MAX", "POSITIONS", "REASON_MAX", "REDACTED_FIELD_MAX", "REGION_CODE",
     "REGION_CODE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",

@@ -157,6 +157,10 @@ class User(Base):
     # began with, and one that no longer matches has ended (server-side, so a copied
     # cookie dies with it).
     session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Who ended this person's access and when (NULL while active): a person has no audit
+    # chain, so the row keeps the current state and the service log every change.
+    deactivated_at: Mapped[dt.datetime | None]
+    deactivated_by_id: Mapped[int | None]
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -400,6 +404,8 @@ class AuditEvent(Base):
     __table_args__ = (
         UniqueConstraint("issue_id", "seq"),
         CheckConstraint("seq >= 1", name="seq_positive"),
+        # A person's issues ("my issues": services/listings.py) without reading the log.
+        Index("ix_audit_events_actor_id_issue_id", "actor_id", "issue_id"),
     )
 
 
@@ -546,3 +552,37 @@ class AuditKeyFingerprint(Base):
     recorded_at: Mapped[dt.datetime]
 
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+
+class SetPasswordLink(Base):
+    """A single-use, expiring link to choose a password; only the token's SHA-256 is kept.
+
+    The token is derived from the service's secret key and `salt` (password_links.py), so
+    the mail job can put it in the mail without the database ever holding it.
+    """
+
+    __tablename__ = "set_password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class AccessibilityFeedback(Base):
+    """A message sent with the accessibility statement's form (anyone may write one)."""
+
+    __tablename__ = "accessibility_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    message: Mapped[str] = mapped_column(Text)
+    page: Mapped[str] = mapped_column(String(500), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

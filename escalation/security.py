@@ -1,8 +1,10 @@
-"""Passwords (argon2) and API tokens (random, stored as SHA-256)."""
+"""Passwords (argon2), API tokens (random, stored as SHA-256) and set-password links."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -61,3 +63,14 @@ def new_token() -> tuple[str, str]:
 def token_hash(token: str) -> str:
     # Tokens are 256 random bits: a fast hash is enough, and lookups stay indexed.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_password_token(secret_key: str, link_id: int, salt: str) -> str:
+    """A set-password link's token: HMAC of the link's id and salt under the secret key.
+
+    The database keeps only its SHA-256 (`token_hash`); the mail job derives it again to
+    write the mail, so neither the outbox nor the links table ever holds it.
+    """
+    digest = hmac.new(secret_key.encode(), f"set-password:{link_id}:{salt}".encode(),
+                      hashlib.sha256).digest()
+    return "pw_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")

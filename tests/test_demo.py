@@ -230,6 +230,9 @@ BEFORE_TABLES = {
 }
 # Columns left out: a password hash is salted afresh on every run.
 _RANDOM = {"users": {"password_hash"}}
+# Columns added after the digests were pinned, left out while empty (as the stories leave
+# them): who deactivated a person and when (issue 15).
+_ADDED_SINCE = {"users": {"deactivated_at", "deactivated_by_id"}}
 
 
 def _chain_heads(session: Session) -> dict[str, tuple[int, str]]:
@@ -248,7 +251,8 @@ def _table_digests(session: Session) -> dict[str, tuple[int, str]]:
         table = Base.metadata.tables[name]
         rows = sorted(
             json.dumps({k: _canonical(v) for k, v in row.items()
-                        if k not in _RANDOM.get(name, set())},
+                        if k not in _RANDOM.get(name, set())
+                        and not (v is None and k in _ADDED_SINCE.get(name, set()))},
                        sort_keys=True, ensure_ascii=False, default=str)
             for row in session.execute(select(table)).mappings()
         )

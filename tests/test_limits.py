@@ -40,7 +40,9 @@ def _schema_choices(schema: type[Schema], name: str) -> tuple[str, ...]:
 
 
 def _form_max(unbound: UnboundField) -> int:
-    found = [v.max for v in unbound.kwargs.get("validators", []) if isinstance(v, Length)]
+    found = [v.max if isinstance(v, Length) else v.limit
+             for v in unbound.kwargs.get("validators", [])
+             if isinstance(v, Length | forms.TooLong)]
     assert len(found) == 1, unbound
     return int(found[0])
 
@@ -99,10 +101,14 @@ def _action_text_field() -> UnboundField:
     (forms.CommentForm.text, limits.TEXT_MAX),
     (forms.ActionForm.comment, limits.TEXT_MAX),
     (forms.RedactForm.reason, limits.REASON_MAX),
-    (forms.UserForm.email, limits.EMAIL_MAX),
-    (forms.UserForm.name, limits.NAME_MAX),
-    (forms.UserForm.organisation, limits.NAME_MAX),
-    (forms.UserForm.password, limits.PASSWORD_MAX),
+    (forms.PersonForm.email, limits.EMAIL_MAX),
+    (forms.PersonForm.name, limits.NAME_MAX),
+    (forms.PersonForm.organisation, limits.NAME_MAX),
+    (forms.SetPasswordForm.password, limits.PASSWORD_MAX),
+    (forms.SetPasswordForm.confirm, limits.PASSWORD_MAX),
+    (forms.FeedbackForm.name, limits.NAME_MAX),
+    (forms.FeedbackForm.email, limits.EMAIL_MAX),
+    (forms.FeedbackForm.message, limits.FEEDBACK_MAX),
     (forms.RegionForm.code, limits.REGION_CODE_MAX),
     (forms.RegionForm.name_fi, limits.NAME_MAX),
     (forms.RegionForm.name_sv, limits.NAME_MAX),
@@ -124,7 +130,7 @@ def test_an_actions_text_fields_limit_is_the_cores() -> None:
     (forms.IssueForm.visibility, limits.VISIBILITIES),
     (forms.IssueForm.rights_dimensions, limits.RIGHTS_DIMENSIONS),
     (forms.StatementForm.position, limits.POSITIONS),
-    (forms.UserForm.roles, limits.ROLES),
+    (forms.PersonForm.roles, limits.ROLES),
 ])
 def test_the_forms_lists_are_the_cores(unbound: UnboundField,
                                        values: tuple[str, ...]) -> None:

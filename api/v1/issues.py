@@ -84,7 +84,8 @@ class Issues(MethodView):
     @blp.response(200, IssuePageOut)
     def get(self, args: dict[str, Any]) -> queries.Page:
         """Issues you may see, filtered, sorted and paginated."""
-        return queries.list_issues(session(), actor=actor(), filters=issue_filter(args),
+        me = actor()
+        return queries.list_issues(session(), actor=me, filters=issue_filter(args, me=me.user_id),
                                    sort=args["sort"], page=args["page"],
                                    per_page=args["per_page"], now=now())
 

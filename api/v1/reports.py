@@ -108,7 +108,7 @@ COLUMNS = (
     "read the letters right. Times are local (Europe/Helsinki), `YYYY-MM-DD HH:MM`."))
 def get_issues_csv(args: dict[str, Any]) -> Response:
     """The filtered issue list as CSV, streamed: any number of rows in flat memory."""
-    filters = issue_filter(args)
+    filters = issue_filter(args, me=actor().user_id)
     reports.check_export(filters)  # refuse bad filters now, before any byte is sent
     who, at, sort = actor(), now(), args["sort"]
     delimiter = ";" if args["delimiter"] == "semicolon" else ","

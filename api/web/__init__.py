@@ -13,6 +13,7 @@ from flask import Blueprint, Flask
 from flask_babel import gettext
 
 from api.web import (
+    about,
     admin,
     auth,
     errors,
@@ -20,6 +21,8 @@ from api.web import (
     i18n,
     issues,
     labels,
+    lists,
+    password,
     queues,
     reports,
     security,
@@ -36,6 +39,10 @@ def main_menu() -> list[tuple[str, dict[str, Any], str]]:
         ("web.home.index", {}, gettext("My tasks"))]
     if me.lead_regions:
         items.append(("web.issues.new", {}, gettext("New issue")))
+    # The lists: the region's issues (its leads), mine and all (everyone), so whoever may
+    # see an issue finds it in two clicks: the list, then the issue.
+    items += [("web.lists.show", {"scope": s}, title)
+              for s, title in lists.menu_scopes(bool(me.lead_regions))]
     items += [("web.queues.show", {"body": b}, labels.label(labels.BODIES, b))
               for b in bodies_of(me)]
     items.append(("web.reports.index", {}, gettext("Reports")))
@@ -52,7 +59,8 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     web = Blueprint("web", __name__)
-    for child in (home.bp, auth.bp, issues.bp, queues.bp, reports.bp, admin.bp):
+    for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
+                  about.bp, password.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
 from api.web.auth import actor
-from api.web.forms import RegionForm, TokenForm, UserForm, show_refusal
+from api.web.forms import PersonForm, RegionForm, TokenForm, show_refusal
 from api.web.i18n import region_name
-from escalation import db
+from escalation import db, languages, runtime
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
 from escalation.notify import relay
@@ -38,7 +38,7 @@ def _page(forms: dict[str, FlaskForm] | None = None, *, token: str | None = None
     given = forms or {}
     with db.transaction() as session:
         view = admin.overview(session, actor=actor())
-        user_form = given.get("user") or UserForm(formdata=None, prefix="user")
+        user_form = given.get("user") or PersonForm(formdata=None, prefix="user")
         region_form = given.get("region") or RegionForm(formdata=None, prefix="region")
         token_form = given.get("token") or TokenForm(formdata=None, prefix="token")
         _choose(user_form, token_form, view)
@@ -48,12 +48,45 @@ def _page(forms: dict[str, FlaskForm] | None = None, *, token: str | None = None
     return html, status
 
 
-def _choose(user_form: UserForm, token_form: TokenForm, view: admin.Overview) -> None:
-    user_form.region.choices = [SelectChoice("", _l("No region")),
-                                *(SelectChoice(r.code, region_name(r)) for r in view.regions)]
+def _choose(user_form: PersonForm, token_form: TokenForm, view: admin.Overview) -> None:
+    _choose_person(user_form, view.regions)
     token_form.email.choices = [SelectChoice("", _l("Choose the person")),
                                 *(SelectChoice(u.email, f"{u.name} <{u.email}>")
                                   for u in view.users if u.active)]
+
+
+def _choose_person(form: PersonForm, regions: list[Any]) -> None:
+    form.region.choices = [SelectChoice("", _l("No region")),
+                           *(SelectChoice(r.code, region_name(r)) for r in regions)]
+    form.locale.choices = [SelectChoice(code, name) for code, name in languages.NAMES.items()]
+
+
+def _details(form: PersonForm) -> dict[str, Any]:
+    """What the form holds, as the core takes a person's details."""
+    return {"email": form.email.data or "", "name": form.name.data or "",
+            "roles": list(form.roles.data or []), "region": form.region.data or None,
+            "organisation": form.organisation.data or None,
+            "locale": form.locale.data or languages.DEFAULT}
+
+
+def _person_valid(form: PersonForm, user_id: int | None = None) -> bool:
+    """The form's own checks and the core's, all at once: a field the form found fault
+    with keeps the form's message, every other field gets the core's (an address already
+    taken, a lead without a region...), so one round shows every error."""
+    valid = form.validate()
+    with db.transaction() as session:
+        problems = admin.person_problems(session, actor=actor(), user_id=user_id,
+                                         **_details(form))
+    problems = {("roles" if key == "role" else key): messages
+                for key, messages in problems.items()}
+    fresh = {key: messages for key, messages in problems.items()
+             if key not in form._fields or not form._fields[key].errors}
+    show_refusal(form, fresh)
+    return valid and not problems
+
+
+def _hours() -> int:
+    return runtime.settings().set_password_link_hours
 
 
 @bp.get("/")
@@ -78,19 +111,112 @@ def _submit(key: str, form: FlaskForm, change: Callable[[Session], Any], done: s
 
 @bp.post("/users")
 def add_user() -> Any:
-    """Add a person with their roles."""
-    form = UserForm(prefix="user")
+    """Add a person with their roles and mail them a link to choose their password."""
+    form = PersonForm(prefix="user")
     with db.transaction() as session:
         _choose(form, TokenForm(formdata=None, prefix="token"),
                 admin.overview(session, actor=actor()))
+    if _person_valid(form):
+        try:
+            with db.transaction() as session:
+                user = admin.add_user(session, actor=actor(), now=utcnow(), **_details(form))
+                admin.send_password_link(session, actor=actor(), user_id=user.id,
+                                         secret_key=runtime.settings().secret_key,
+                                         hours=_hours())
+                email = user.email
+        except InvalidInput as exc:  # taken meanwhile by another administrator
+            show_refusal(form, exc.errors)
+        else:
+            flash(gettext("The person was added. A link to choose their password was "
+                          "mailed to %(email)s; it works for %(hours)s hours.",
+                          email=email, hours=_hours()), "success")
+            return redirect(url_for(".index"))
+    return _page({"user": form}, status=422)
 
-    def change(session: Session) -> None:
-        admin.add_user(session, actor=actor(), email=form.email.data, name=form.name.data,
-                       roles=form.roles.data, region=form.region.data or None,
-                       organisation=form.organisation.data or None,
-                       password=form.password.data or None, now=utcnow())
 
-    return _submit("user", form, change, gettext("The person was added."))
+def _person_page(user_id: int, form: PersonForm | None = None, status: int = 200) -> Any:
+    with db.transaction() as session:
+        user = admin.get_user(session, actor=actor(), user_id=user_id)
+        regions = admin.overview(session, actor=actor()).regions
+        if form is None:
+            lead = next((m.region for m in user.memberships if m.region), None)
+            form = PersonForm(formdata=None, prefix="person", data={
+                "email": user.email, "name": user.name,
+                "roles": [m.role for m in user.memberships],
+                "region": lead.code if lead else "",
+                "organisation": user.organisation.name if user.organisation else "",
+                "locale": user.locale})
+        _choose_person(form, regions)
+        html = render_template("web/admin/person.html", person=user, form=form)
+    return html, status
+
+
+@bp.get("/users/<int:user_id>")
+def person(user_id: int) -> Any:
+    """One person: their details to edit, deactivation, a new set-password link."""
+    return _person_page(user_id)
+
+
+@bp.post("/users/<int:user_id>")
+def edit_person(user_id: int) -> Any:
+    """Save a person's details; every error shown at once."""
+    form = PersonForm(prefix="person")
+    with db.transaction() as session:
+        _choose_person(form, admin.overview(session, actor=actor()).regions)
+    if _person_valid(form, user_id):
+        try:
+            with db.transaction() as session:
+                admin.edit_user(session, actor=actor(), user_id=user_id, **_details(form))
+        except InvalidInput as exc:
+            show_refusal(form, {("roles" if k == "role" else k): v
+                                for k, v in exc.errors.items()})
+        else:
+            flash(gettext("The person's details were saved."), "success")
+            return redirect(url_for(".person", user_id=user_id))
+    return _person_page(user_id, form, status=422)
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int) -> Any:
+    """Deactivate (`active=0`) or reactivate (`active=1`) a person."""
+    active = request.form.get("active") == "1"
+    try:
+        with db.transaction() as session:
+            admin.set_active(session, actor=actor(), user_id=user_id, active=active,
+                             now=utcnow())
+    except InvalidInput:
+        flash(gettext("You cannot deactivate yourself."), "info")
+    else:
+        flash(gettext("The person was reactivated. They sign in again, or you send them a "
+                      "link to choose a password.") if active else
+              gettext("The person was deactivated. Their sessions ended and their API tokens "
+                      "were revoked."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/password-link")
+def password_link(user_id: int) -> Any:
+    """Mail the person a new link to choose their password (earlier links stop working)."""
+    try:
+        with db.transaction() as session:
+            link = admin.send_password_link(session, actor=actor(), user_id=user_id,
+                                            secret_key=runtime.settings().secret_key,
+                                            hours=_hours())
+            email = link.user.email
+    except NotFound:
+        flash(gettext("A deactivated person gets no link. Reactivate them first."), "info")
+    else:
+        flash(gettext("A link to choose a password was mailed to %(email)s; it works for "
+                      "%(hours)s hours.", email=email, hours=_hours()), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.get("/feedback")
+def feedback() -> str:
+    """Accessibility feedback, newest first."""
+    with db.transaction() as session:
+        rows = admin.feedback(session, actor=actor())
+        return render_template("web/admin/feedback.html", rows=rows)
 
 
 @bp.post("/regions")
@@ -110,7 +236,7 @@ def create_token() -> Any:
     """Create an API token and show it once, on this answer only (never stored plain)."""
     form = TokenForm(prefix="token")
     with db.transaction() as session:
-        _choose(UserForm(formdata=None, prefix="user"), form,
+        _choose(PersonForm(formdata=None, prefix="user"), form,
                 admin.overview(session, actor=actor()))
     if not form.validate():
         return _page({"token": form}, status=422)

@@ -3,6 +3,7 @@ that transition, so a changed definition changes the form with no code edited.""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,12 +29,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from api.web import labels
+from api.web import i18n, labels
 from escalation import text
 from escalation.errors import InvalidInput
+from escalation.languages import DEFAULT as DEFAULT_LANGUAGE
 from escalation.limits import (
     CATEGORIES,
     EMAIL_MAX,
+    FEEDBACK_MAX,
     NAME_MAX,
     PASSWORD_MAX,
     POSITIONS,
@@ -114,6 +117,51 @@ class CheckedForm(FlaskForm):  # type: ignore[misc]
         return valid and not refused
 
 
+def one_time_token() -> str:
+    """A fresh token for one rendering of a form that creates something."""
+    return secrets.token_urlsafe(18)
+
+
+class OnceForm(CheckedForm):
+    """A form that creates something (an issue, a statement, a comment) carries a token made
+    for this one rendering. The view claims it in the idempotency store
+    (escalation/idempotency.py) in the transaction that creates the thing, so the form sent
+    twice (a double click, Back and send again, two tabs) creates it once, and the repeat
+    is answered with the first result. A browser that restores the form on Back restores
+    the token with it, so the token carries no `autocomplete="off"`."""
+
+    form_token = HiddenField(default=one_time_token)
+
+
+def too_long(limit: int) -> TooLong:
+    """Refuse over-long text with the limit and the length given, never cut it. The field
+    also needs `render_kw=limited(limit)`: the page states the limit (see `limited`)."""
+    return TooLong(limit)
+
+
+def limited(limit: int) -> dict[str, Any]:
+    """The field's limit as the page states it: `data-max` makes the field macro
+    (templates/web/macros.html) say "At most N characters." in the hint, without
+    JavaScript, and lets static/js/counter.js count down as one types."""
+    return {"data-max": limit}
+
+
+class TooLong:
+    """A length check that names the limit and the length given. Not WTForms' `Length`:
+    that one also renders `maxlength`, and a browser cuts pasted text at it without a
+    word (a 300-character title arrived cut mid-word); the page refuses instead."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        length = len(field.data or "")
+        if length > self.limit:
+            raise ValidationError(gettext(
+                "Use at most %(max)s characters. The text has %(given)s characters now.",
+                max=i18n.number(self.limit), given=i18n.number(length)))
+
+
 class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
     """Several choices as a list of checkboxes (works without JavaScript)."""
 
@@ -149,7 +197,7 @@ class CoreRule:
             raise ValidationError(last) from exc
 
 
-class IssueForm(CheckedForm):
+class IssueForm(OnceForm):
     """A region's question: the same fields for a new draft and for editing one."""
 
     region = SelectField(_l("Region"), choices=[], validate_choice=True)
@@ -159,13 +207,15 @@ class IssueForm(CheckedForm):
                        "Does the duty to notify in section 25 of the Child Welfare Act "
                        "also apply to volunteers?"),
         validators=[InputRequired(_l("Give the issue a title.")),
-                    Length(max=TITLE_MAX, message=_l("Use at most %(max)s characters."))])
+                    too_long(TITLE_MAX)],
+        render_kw=limited(TITLE_MAX))
     description = TextAreaField(
         _l("Description"),
         description=_l("Describe the situation, what you have already tried in your region "
                        "and what you need from the national level. Write so that someone "
                        "who does not know your region understands."),
-        validators=[Optional(), Length(max=TEXT_MAX, message=_l("The text is too long."))])
+        validators=[Optional(), too_long(TEXT_MAX)],
+        render_kw=limited(TEXT_MAX))
     category = SelectField(
         _l("Category"),
         description=_l("Choose the closest one. The backbone team can change it later."),
@@ -235,7 +285,7 @@ def renew_version(form: FlaskForm, version: int) -> None:
     form.expected_version.raw_data = [str(version)]  # what the hidden input renders
 
 
-class StatementForm(VersionedForm):
+class StatementForm(VersionedForm, OnceForm):
     position = RadioField(
         _l("Position"),
         description=_l("Your organisation's overall view of the initiative."),
@@ -244,13 +294,15 @@ class StatementForm(VersionedForm):
     text = TextAreaField(
         _l("Statement"),
         description=_l("Your organisation's statement. Needed unless you choose no position."),
-        validators=[Length(max=TEXT_MAX, message=_l("The text is too long."))])
+        validators=[too_long(TEXT_MAX)],
+        render_kw=limited(TEXT_MAX))
     rights_assessment = TextAreaField(
         _l("Children's rights assessment (optional)"),
         description=_l("How does the initiative affect the rights of the child: the child's "
                        "best interests, non-discrimination, the right to be heard, and the "
                        "right to life and development?"),
-        validators=[Optional(), Length(max=TEXT_MAX, message=_l("The text is too long."))])
+        validators=[Optional(), too_long(TEXT_MAX)],
+        render_kw=limited(TEXT_MAX))
     give = SubmitField(_l("Give the statement"))
 
     def validate_text(self, field: TextAreaField) -> None:
@@ -258,12 +310,13 @@ class StatementForm(VersionedForm):
             raise ValidationError(_l("Write the statement, or choose no position."))
 
 
-class CommentForm(VersionedForm):
+class CommentForm(VersionedForm, OnceForm):
     text = TextAreaField(
         _l("Comment"),
         description=_l("Comments are shown with the issue. They do not move it on."),
         validators=[InputRequired(_l("Write a comment.")),
-                    Length(max=TEXT_MAX, message=_l("The text is too long."))])
+                    too_long(TEXT_MAX)],
+        render_kw=limited(TEXT_MAX))
     internal = BooleanField(
         _l("Internal: only the backbone team and the national bodies can read it"))
     add = SubmitField(_l("Add the comment"))
@@ -290,7 +343,8 @@ class RedactForm(VersionedForm):
         description=_l("Why the text is removed, for example: a child's name. The reason is "
                        "kept in the history and sent to the region."),
         validators=[InputRequired(_l("Say why the text is removed.")),
-                    Length(max=REASON_MAX, message=_l("The text is too long."))])
+                    too_long(REASON_MAX)],
+        render_kw=limited(REASON_MAX))
     redact = SubmitField(_l("Remove the text"))
 
 
@@ -303,7 +357,8 @@ class ActionForm(VersionedForm):
     comment = TextAreaField(
         _l("Comment (optional)"),
         description=_l("Anything else to record with this step."),
-        validators=[Optional(), Length(max=TEXT_MAX, message=_l("The text is too long."))])
+        validators=[Optional(), too_long(TEXT_MAX)],
+        render_kw=limited(TEXT_MAX))
 
 
 def _plausible_date(form: FlaskForm, field: DateField) -> None:
@@ -327,8 +382,8 @@ def _data_field(f: DataField) -> Any:
         return RadioField(text, description=help_, choices=choices(table, f.choices),
                           validators=checks)
     return TextAreaField(text, description=help_,
-                         validators=[*checks, Length(max=TEXT_MAX,
-                                                     message=_l("The text is too long."))])
+                         validators=[*checks, too_long(TEXT_MAX)],
+                         render_kw=limited(TEXT_MAX))
 
 
 _form_classes: dict[Transition, type[ActionForm]] = {}
@@ -354,31 +409,6 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
             continue
         out[f.name] = value.isoformat() if hasattr(value, "isoformat") else value
     return out
-
-
-class UserForm(CheckedForm):
-    email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
-                                               Length(max=NAME_MAX)])
-    roles = MultiCheckboxField(
-        _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
-        choices=choices(labels.ROLES, ROLES),
-        validators=[InputRequired(_l("Choose at least one role."))])
-    region = SelectField(_l("Region (optional)"),
-                         description=_l("Only for a regional lead: the region they lead."),
-                         choices=[], validate_choice=True, default="")
-    organisation = StringField(
-        _l("Organisation (optional)"),
-        description=_l("Only for members of the stakeholder group or the working group: the "
-                       "organisation they speak for."),
-        validators=[Optional(), Length(max=NAME_MAX)])
-    password = PasswordField(
-        _l("Password (optional)"),
-        description=_l("At least 12 characters. Leave empty if the person signs in only with "
-                       "an API token."),
-        validators=[Optional(), Length(max=PASSWORD_MAX)])
-    add_user = SubmitField(_l("Add the person"))
 
 
 class RegionForm(CheckedForm):
@@ -429,6 +459,9 @@ _CORE = {
     "region.exists": _l("This already exists."),
     "statement.already_given": _l("Your organisation has already given a statement in this "
                                   "round."),
+    "user.self_deactivate": _l("You cannot deactivate yourself."),
+    "feedback.busy": _l("Too many messages were sent in the last hour. Try again later, or "
+                        "write to the e-mail address above."),
 }
 
 
@@ -462,3 +495,64 @@ class CorrectionForm(VersionedForm):
     responsible = StringField(_l("Responsible party"),
                               validators=[Length(max=500, message=_l("The text is too long."))])
     correct = SubmitField(_l("Save the correction"))
+
+
+class PersonForm(CheckedForm):
+    """A person's details, to add them or to edit them. No password: the person chooses
+    their own through a set-password link mailed to them."""
+
+    email = EmailField(_l("E-mail address"), validators=[
+        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
+                                               Length(max=NAME_MAX)])
+    roles = MultiCheckboxField(
+        _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
+        choices=choices(labels.ROLES, ROLES),
+        validators=[InputRequired(_l("Choose at least one role."))])
+    region = SelectField(_l("Region (optional)"),
+                         description=_l("Only for a regional lead: the region they lead."),
+                         choices=[], validate_choice=True, default="")
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        description=_l("Only for members of the stakeholder group or the working group: the "
+                       "organisation they speak for."),
+        validators=[Optional(), Length(max=NAME_MAX)])
+    locale = SelectField(_l("Language of the mails"), choices=[], validate_choice=True,
+                         default=DEFAULT_LANGUAGE)
+    save = SubmitField(_l("Save"))
+
+
+class SetPasswordForm(CheckedForm):
+    """Choosing one's password through a set-password link."""
+
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters. A phrase of several words is easy to "
+                       "remember and hard to guess."),
+        validators=[InputRequired(_l("Enter the password.")), Length(max=PASSWORD_MAX)])
+    confirm = PasswordField(
+        _l("The password again"),
+        validators=[InputRequired(_l("Enter the password again.")), Length(max=PASSWORD_MAX)])
+    save = SubmitField(_l("Save the password"))
+
+    def validate_confirm(self, field: Field) -> None:
+        if self.password.data and field.data != self.password.data:
+            raise ValidationError(_l("The passwords differ. Type the same password twice."))
+
+
+class FeedbackForm(CheckedForm):
+    """Feedback on accessibility: anyone may send it, name and address optional."""
+
+    name = StringField(_l("Your name (optional)"),
+                       validators=[Optional(), Length(max=NAME_MAX)])
+    email = EmailField(
+        _l("Your e-mail address (optional)"),
+        description=_l("Give it if you want an answer."),
+        validators=[Optional(), Length(max=EMAIL_MAX)])
+    message = TextAreaField(
+        _l("Message"),
+        description=_l("What did not work, on which page, and with what device or assistive "
+                       "technology. At most 5000 characters."),
+        validators=[InputRequired(_l("Write the message.")), Length(max=FEEDBACK_MAX)])
+    page = HiddenField()
+    send = SubmitField(_l("Send the feedback"))

@@ -18,6 +18,7 @@ from flask_babel import (
     get_translations,
     gettext,
     ngettext,
+    refresh,
 )
 
 from escalation import runtime, vocabulary
@@ -39,6 +40,14 @@ def select_locale() -> str:
 def remember(lang: str) -> None:
     if lang in LANGUAGES:
         session[SESSION_KEY] = lang
+
+
+def switch_now(lang: str) -> None:
+    """Remember `lang` and read the rest of this request in it (a form page shown again
+    in the language just chosen: api/web/issues.py `_switching_language`)."""
+    remember(lang)
+    refresh()  # Flask-Babel chose this request's locale before the switch
+    g.pop(_READER, None)
 
 
 class Reader:

@@ -23,9 +23,9 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms import SelectChoice, TextAreaField
 
-from api.web import diagram
+from api.web import diagram, i18n
 from api.web.auth import actor
 from api.web.forms import (
     ActionForm,
@@ -37,12 +37,13 @@ from api.web.forms import (
     StatementForm,
     action_data,
     action_form_class,
+    one_time_token,
     renew_version,
     show_refusal,
 )
 from api.web.i18n import region_name
-from api.web.labels import field_label
-from escalation import db
+from api.web.labels import Labels, field_label
+from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
 from escalation.models import Issue
@@ -77,11 +78,13 @@ def _stale() -> str:
 def new() -> Any:
     """A regional lead's new question: save as a draft, or send it at once."""
     if request.method == "GET":
+        return _new_page()
+    if _switching_language():
         with db.reading() as session:
             regions = _regions(session)
-        return render_template("web/issues/form.html", form=_new_form(regions), issue=None,
-                               regions=regions), 200
+        return _form_page(_new_form(regions), issue=None, regions=regions), 200
     # One write: the regions the lead may choose, the form, the new issue.
+    sent_before: str | None = None
     try:
         with db.transaction() as session:
             regions = _regions(session)
@@ -91,7 +94,7 @@ def new() -> Any:
             # Check completeness even when other fields failed, so every error shows at once.
             if sending and not form.check_complete():
                 valid = False
-            if not valid:
+            if not valid or (sent_before := _sent_before(session, form)) is not None:
                 reference = None
             else:
                 try:
@@ -100,18 +103,103 @@ def new() -> Any:
                                               **form.fields_for_service()).reference
                 except InvalidInput as exc:
                     raise _Refused(exc, form) from exc
+                _answered(session, form, url_for(".show", reference=reference))
     except _Refused as refused:
         form = refused.form
         show_refusal(form, refused.exc.errors)  # type: ignore[attr-defined]  # InvalidInput
         reference = None
+    if sent_before is not None:
+        flash(gettext("This form was already sent: nothing was created again. Here is what "
+                      "it created."), "info")
+        return redirect(sent_before)
     if reference is not None:
         flash(gettext("The issue %(reference)s was sent to the backbone team.",
                       reference=reference) if sending else
               gettext("The issue %(reference)s was saved as a draft.",
                       reference=reference), "success")
         return redirect(url_for(".show", reference=reference))
-    return render_template("web/issues/form.html", form=form, issue=None,
-                           regions=regions), 422
+    return _form_page(form, issue=None, regions=regions), 422
+
+
+def _new_page() -> Any:
+    """The empty form, at an address of its own: `?once=TOKEN`, the token its sending
+    claims. A bare /issues/new gets a fresh token (a redirect), so Back after sending
+    returns to the address of the form that was sent, and that sends the reader to what
+    it created instead of offering it to be sent again: the browser refills the typed
+    fields on Back, not the token a new rendering would hold."""
+    token = request.args.get("once", "")
+    try:
+        idempotency.check_key(_ONCE_PREFIX + token)
+    except InvalidInput:
+        token = ""
+    if not token:
+        return redirect(url_for(".new", once=one_time_token()), 303)
+    with db.reading() as session:
+        regions = _regions(session)
+        sent = idempotency.answer(session, user_id=actor().user_id, key=_ONCE_PREFIX + token)
+    if sent is not None:
+        flash(gettext("This form was already sent: nothing was created again. Here is what "
+                      "it created."), "info")
+        return redirect(sent.body)
+    form = _new_form(regions)
+    form.form_token.data = token
+    return _form_page(form, issue=None, regions=regions), 200
+
+
+def _form_page(form: IssueForm, **context: Any) -> str:
+    """The issue form; the header's language buttons send this form (`language_form`),
+    so switching language shows it again with what was typed (see `_switching_language`)."""
+    return render_template("web/issues/form.html", form=form, language_form="issue-form",
+                           **context)
+
+
+def _switching_language() -> bool:
+    """A POST from the header's language buttons on a form page: they send the page's own
+    form (the `form` attribute of the buttons) with `lang`, so nothing typed is lost and
+    nothing is stored: remember the language and show the form again, as typed, unchecked.
+
+    Kept in the request, not the session: the session is a cookie, and a description
+    (20,000 characters) would not fit in it.
+    """
+    lang = request.form.get("lang")
+    if lang is None:
+        return False
+    i18n.switch_now(lang)
+    return True
+
+
+_ONCE = idempotency.fingerprint("POST", "web form", None)
+_ONCE_PREFIX = "web-form:"
+
+
+def _once_key(form: FlaskForm) -> str | None:
+    token = getattr(getattr(form, "form_token", None), "data", None)
+    return _ONCE_PREFIX + token if token else None
+
+
+def _sent_before(session: Session, form: FlaskForm) -> str | None:
+    """Where the first sending of this form's rendering went, if it was sent before; else
+    None, and this sending has claimed the form's one-time token (OnceForm).
+
+    The API's idempotency store keeps the claims: in the transaction that creates the
+    thing, so a claim never outlives a refused or failed sending, and a second sending
+    that arrives meanwhile waits for the first and then replays its answer (two threads on
+    PostgreSQL: tests/web/test_once.py). A form without a token (an old page) is not
+    guarded."""
+    key = _once_key(form)
+    if key is None:
+        return None
+    stored = idempotency.claim(session, user_id=actor().user_id, key=key,
+                               request_hash=_ONCE, now=utcnow())
+    return stored.body if stored is not None else None
+
+
+def _answered(session: Session, form: FlaskForm, address: str) -> None:
+    """Record where this sending went, for a repeat of it to be sent there too."""
+    key = _once_key(form)
+    if key is not None:
+        idempotency.fill(session, user_id=actor().user_id, key=key, status=303,
+                         body=address, headers={})
 
 
 def _regions(session: Session) -> list[SelectChoice]:
@@ -149,16 +237,17 @@ def _edit_form(issue: Issue) -> IssueForm:
         "legal_references": "\n".join(issue.legal_references),
         "visibility": issue.visibility, "expected_version": issue.version})
     del form.region
+    del form.form_token  # an edit names its version: a repeat is refused as stale
     return form
 
 
 @bp.route("/<reference>/edit", methods=["GET", "POST"])
 def edit(reference: str) -> Any:
     """Change a draft, or an issue the backbone team asked the region to clarify."""
-    if request.method == "GET":
+    if request.method == "GET" or _switching_language():
         with db.reading() as session:
             form = _edit_form(_editable(session, reference))
-        return render_template("web/issues/form.html", form=form, issue=_Named(reference))
+        return _form_page(form, issue=_Named(reference))
     # One write: may the reader edit it now, its fields, the form, the change. A refusal
     # needs nothing more from the database: the form page names only the issue.
     status = 422  # 0: made
@@ -184,7 +273,7 @@ def edit(reference: str) -> Any:
     if not status:
         flash(gettext("Your changes were saved."), "success")
         return redirect(url_for(".show", reference=reference))
-    return render_template("web/issues/form.html", form=form, issue=_Named(reference)), status
+    return _form_page(form, issue=_Named(reference)), status
 
 
 @dataclass(frozen=True)
@@ -249,12 +338,16 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
     shown = [form for _, form in actions] + [statement, comment, assign, correction,
                                              *redactions.values()]
     # A refused form whose step is no longer offered still says why, at the top.
+    # ... and what the reader wrote in it stays on the page, to copy into another step.
     lost: list[str] = []
+    kept: list[tuple[str, str]] = []
     if failed is not None and all(form is not failed for form in shown):
         lost = [*failed.form_errors,
                 *(m for f in failed if f.errors for m in f.errors)]
+        kept = [(str(f.label.text), f.data) for f in failed
+                if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
     return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "correction": correction, "redactions": redactions, "lost": lost,
+            "correction": correction, "redactions": redactions, "lost": lost, "kept": kept,
             "correction_until": decisions.correctable_until(decision)
             if correction is not None and decision is not None else None}
 
@@ -292,13 +385,30 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
             status: int = 200) -> tuple[str, int]:
     now = utcnow()
     page = issue_page(session, reference, actor=actor(), now=now)
-    if failed is not None and status == 409:
-        renew_version(failed, page.detail.version)
+    if failed is not None:
+        seen = getattr(failed, "expected_version", None)
+        if (seen is not None and seen.data is not None and seen.data != page.detail.version
+                and _stale() not in failed.form_errors):
+            failed.form_errors.insert(0, _changed_meanwhile(page))
+        if status == 409:
+            renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
                            forms=_forms(page, failed),
                            here=url_for(".show", reference=reference),
                            figure=_figure(page.workflow, page.detail.state))
     return html, status
+
+
+def _changed_meanwhile(page: IssuePage) -> str:
+    """Why a step was refused as stale, from the newest entry of the issue's history: who
+    changed the issue (and for whom they speak), how and when; the form keeps the text."""
+    if not page.timeline:
+        return _stale()
+    last = page.timeline[-1]
+    who = f"{last.who} ({last.organisation})" if last.organisation else last.who
+    return gettext("Meanwhile %(who)s changed this issue: %(what)s, %(when)s. Check the "
+                   "latest details on this page; what you wrote is kept in the form.",
+                   who=who, what=Labels.event(last.action), when=i18n.datetime(last.at))
 
 
 @bp.get("/<reference>")
@@ -315,6 +425,8 @@ def _change(reference: str, form_for: Callable[[Session], F],
     change; then a redirect. A refused step leaves nothing behind, and the page is shown
     again with the form as it was sent, read in one read-only transaction."""
     status = 422  # 0: made
+    here = url_for(".show", reference=reference)
+    sent_before: str | None = None
     try:
         with db.transaction() as session:
             form = form_for(session)
@@ -322,18 +434,24 @@ def _change(reference: str, form_for: Callable[[Session], F],
                 if versioned and form.expected_version.data is None:
                     form.form_errors.append(_stale())
                     status = 409
+                elif (sent_before := _sent_before(session, form)) is not None:
+                    status = 0
                 else:
                     try:
                         change(session, form)
                     except (Conflict, InvalidInput, ActionNotAvailable) as exc:
                         raise _Refused(exc, form) from exc
+                    _answered(session, form, here)
                     status = 0
     except _Refused as refused:
         form = refused.form
         status = _say(form, refused.exc)
+    if sent_before is not None:
+        flash(gettext("This form was already sent: it was not added again."), "info")
+        return redirect(sent_before)
     if not status:
         flash(done, "success")
-        return redirect(url_for(".show", reference=reference))
+        return redirect(here)
     with db.reading() as session:
         return _render(session, reference, form, status)
 
@@ -341,8 +459,7 @@ def _change(reference: str, form_for: Callable[[Session], F],
 def _say(form: FlaskForm, exc: DomainError) -> int:
     """Why the service refused, on the form; the page's status."""
     if isinstance(exc, Conflict):
-        form.form_errors.append(_stale())
-        return 409
+        return 409  # `_render` says who changed the issue meanwhile, and how
     if isinstance(exc, InvalidInput):
         show_refusal(form, exc.errors)
     else:
@@ -357,7 +474,14 @@ def act(reference: str, action: str) -> Response:
     """Take one workflow step, with exactly the data its definition asks for."""
 
     def form_for(session: Session) -> ActionForm:
-        t = steps.transition_for(session, reference, action, actor=actor())
+        try:
+            t = steps.transition_for(session, reference, action, actor=actor())
+        except ActionNotAvailable as exc:
+            # Moved on meanwhile: the page says so and gives back what was written.
+            named = steps.transition_named(session, reference, action, actor=actor())
+            if named is None:
+                raise
+            raise _Refused(exc, action_form_class(named)(prefix=action)) from exc
         return action_form_class(t)(prefix=action)
 
     def change(session: Session, form: ActionForm) -> None:

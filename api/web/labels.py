@@ -100,6 +100,22 @@ ANY = _l("Any")
 REDACTED = _l("[removed]")
 NOT_CHOSEN = _l("Not chosen")
 
+# An open request at the top of the issue page, named by who asked whom (the same words
+# for every reader: "your question" was wrong for the region reading it). A step a newer
+# definition adds shows the general heading until it has words here.
+REQUESTS = {
+    "request_clarification": _l("The backbone team's question to the region"),
+    "forward": _l("The backbone team's request for statements"),
+    "request_statements": _l("The working group's request for further statements"),
+    "forward_to_working_group": _l("A decision asked of the working group"),
+}
+REQUEST = _l("What is asked now")
+
+
+def request_heading(action: str) -> str:
+    """The heading of an open request made by `action`."""
+    return str(REQUESTS.get(action, REQUEST))
+
 
 def label(table: Mapping[str, object], name: str | None) -> str:
     """The label for `name`, or the name itself if the table has none."""
@@ -148,6 +164,8 @@ class Labels:
     outcome = staticmethod(lambda name: label(OUTCOMES, name))
     field = staticmethod(lambda name: label(FIELDS, name))
     role = staticmethod(lambda name: label(ROLES, name))
+    request = staticmethod(request_heading)
+    removed = staticmethod(lambda: str(REDACTED))
 
     @staticmethod
     def choice(field: str, value: str) -> str:
@@ -185,13 +203,17 @@ def _removed(note: Any) -> str:
 
 
 def describe(action: str, data: Mapping[str, Any],
-             redacted: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+             redacted: Mapping[str, Any] | None = None,
+             shown: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """An audit event's data as (label, text) pairs for the timeline, in the reader's words.
 
     `redacted`: the redactions of this event's texts by field, so a removed text is shown
-    as who removed it, when and why.
+    as who removed it, when and why. `shown`: texts the page already shows in full (the
+    issue's description, by field): an entry that recorded the same text says so instead
+    of repeating it (a 20,000-character description once, not twice).
     """
     redacted = redacted or {}
+    shown = shown or {}
     if action == "redact":
         return [(label(FIELDS, "removed"), field_label(str(data.get("field", "")))),
                 (label(FIELDS, "reason"), _removed(redacted.get("reason"))
@@ -214,6 +236,8 @@ def describe(action: str, data: Mapping[str, Any],
                              for i, v in enumerate(value))
         elif key in ("follow_up_due", "previous_follow_up_due"):
             text = i18n.date(dt.date.fromisoformat(str(value)))
+        elif isinstance(value, str) and value and shown.get(key) == value:
+            text = gettext("(the same text as the issue's description on this page)")
         else:
             text = str(value)
         out.append((name, text))

@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,7 +34,7 @@ from escalation import db, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, OutboxMessage, User, Visibility
-from escalation.notify import deadlines, mail, recipients, smtp
+from escalation.notify import deadlines, direct, mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.loader import DefinitionError
@@ -136,8 +138,10 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     """
     existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
     issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
-    if existing or issue is None:
+    if existing or (issue is None and message.kind not in direct.KINDS):
         return existing
+    if issue is None:  # a mail about no issue (direct.py): its own people
+        return _write(session, message, direct.people(session, message), settings)
     if message.audit_event_id is None:  # a deadline notice: one message, its own people
         return _write(session, message, recipients.resolve(session, issue, message.recipient),
                       settings)
@@ -202,6 +206,8 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             return row.status if row is not None else DeliveryStatus.SENT
         message = row.message
         issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
+        if issue is None and message.kind in direct.KINDS:  # a mail about no issue
+            return _send_direct(session, row, settings, now)
         if issue is None:  # nothing to tell about: never planned, so never here
             return DeliveryStatus.PENDING
         if (reason := deadlines.moot(message.kind, message.payload, issue)) is not None:
@@ -210,37 +216,58 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             log.info("delivery %s dropped: %s", delivery_id, reason)
             return row.status
         user = row.user
-        row.attempts += 1
-        try:
-            composed = mail.compose(
-                notice_of(session, message, issue),
-                mail.Recipient(name=user.name if user else row.email, email=row.email,
-                               locale=row.locale),
-                sender=settings.mail_from,
-                message_id=row.message_id,
-                base_url=settings.base_url,
-                tz=ZoneInfo(settings.timezone),
-                now=now,
-            )
-            smtp.send(composed, smtp_url=settings.smtp_url,
-                      mail_dir=settings.instance_path / "mail")
-        except smtp.TryLater as exc:
-            row.last_error = str(exc)[:2000]
-            if row.attempts >= max_attempts(settings):
-                row.status, row.failed_at = DeliveryStatus.FAILED, now
-        except (smtp.Refused, DefinitionError) as exc:
-            row.last_error = str(exc)[:2000]
+        return _attempt(row, settings, now, lambda: mail.compose(
+            notice_of(session, message, issue),
+            mail.Recipient(name=user.name if user else row.email, email=row.email,
+                           locale=row.locale),
+            sender=settings.mail_from,
+            message_id=row.message_id,
+            base_url=settings.base_url,
+            tz=ZoneInfo(settings.timezone),
+            now=now,
+        ))
+
+
+def _send_direct(session: Session, row: Delivery, settings: Settings, now: dt.datetime) -> str:
+    """Send a mail about no issue (direct.py) under the row's lock; its new status."""
+    return _attempt(row, settings, now, lambda: direct.compose(
+        session, row.message, to=row.user, email=row.email, locale=row.locale,
+        message_id=row.message_id, settings=settings, now=now))
+
+
+def _attempt(row: Delivery, settings: Settings, now: dt.datetime,
+             compose: Callable[[], EmailMessage | None]) -> str:
+    """One attempt at a delivery, issue mail or not: compose, send, record the outcome.
+
+    One place for what an attempt's end means, so every kind of mail counts attempts,
+    retries and fails alike. `compose` returning None: nothing is left to send (dropped).
+    """
+    row.attempts += 1
+    try:
+        composed = compose()
+        if composed is None:
+            row.status, row.dropped_at = DeliveryStatus.DROPPED, now
+            row.drop_reason = "nothing left to send"
+            return row.status
+        smtp.send(composed, smtp_url=settings.smtp_url,
+                  mail_dir=settings.instance_path / "mail")
+    except smtp.TryLater as exc:
+        row.last_error = str(exc)[:2000]
+        if row.attempts >= max_attempts(settings):
             row.status, row.failed_at = DeliveryStatus.FAILED, now
-        except Exception as exc:  # a bug (a template, a bad address): counted like a
-            # refusal to try later, so it ends as a visible failed delivery, not as a
-            # message handed over forever
-            log.exception("delivery %s failed unexpectedly", delivery_id)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= max_attempts(settings):
-                row.status, row.failed_at = DeliveryStatus.FAILED, now
-        else:
-            row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
-        return row.status
+    except (smtp.Refused, DefinitionError) as exc:
+        row.last_error = str(exc)[:2000]
+        row.status, row.failed_at = DeliveryStatus.FAILED, now
+    except Exception as exc:  # a bug (a template, a bad address): counted like a
+        # refusal to try later, so it ends as a visible failed delivery, not as a
+        # message handed over forever
+        log.exception("delivery %s failed unexpectedly", row.id)
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if row.attempts >= max_attempts(settings):
+            row.status, row.failed_at = DeliveryStatus.FAILED, now
+    else:
+        row.status, row.sent_at, row.last_error = DeliveryStatus.SENT, now, None
+    return row.status
 
 
 def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:

@@ -9,16 +9,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from escalation.errors import Forbidden
+from escalation.errors import Forbidden, NotFound
 from escalation.languages import DEFAULT
-from escalation.models import ApiToken, Membership, Region, Role, User
+from escalation.models import (
+    AccessibilityFeedback,
+    ApiToken,
+    Membership,
+    Region,
+    Role,
+    SetPasswordLink,
+    User,
+)
 from escalation.notify import failures, sent
 from escalation.policy import Actor
-from escalation.services import people
+from escalation.services import accessibility, password_links, people
 
 TOKENS_SHOWN = 200
 
@@ -60,6 +69,52 @@ def add_user(session: Session, *, actor: Actor, email: str, name: str, roles: Se
     return people.add_user(session, email=email, name=name, roles=roles, region=region,
                            organisation=organisation, password=password, locale=locale,
                            now=now)
+
+
+def person_problems(session: Session, *, actor: Actor, user_id: int | None = None,
+                    **details: Any) -> dict[str, list[str]]:
+    """Every refusal of a person's details at once (see `people.person_problems`)."""
+    _require_admin(actor)
+    return people.person_problems(session, user_id=user_id, **details)
+
+
+def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    """One person with their roles, for the edit page."""
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def edit_user(session: Session, *, actor: Actor, user_id: int, email: str, name: str,
+              roles: Sequence[str], region: str | None = None,
+              organisation: str | None = None, locale: str = DEFAULT) -> User:
+    """Change a person's details (see `people.edit_user`)."""
+    _require_admin(actor)
+    return people.edit_user(session, user_id, email=email, name=name, roles=roles,
+                            region=region, organisation=organisation, locale=locale)
+
+
+def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
+               now: dt.datetime | None = None) -> User:
+    """Deactivate or reactivate a person (see `people.set_active`)."""
+    _require_admin(actor)
+    return people.set_active(session, user_id, active=active, by=actor.user_id, now=now)
+
+
+def send_password_link(session: Session, *, actor: Actor, user_id: int, secret_key: str,
+                       hours: int, now: dt.datetime | None = None) -> SetPasswordLink:
+    """Mail the person a link to choose their password (see `password_links.send_link`)."""
+    _require_admin(actor)
+    return password_links.send_link(session, user_id, secret_key=secret_key, hours=hours,
+                                    now=now)
+
+
+def feedback(session: Session, *, actor: Actor) -> list[AccessibilityFeedback]:
+    """The newest accessibility feedback."""
+    _require_admin(actor)
+    return accessibility.newest(session)
 
 
 def add_region(session: Session, *, actor: Actor, code: str,

@@ -13,10 +13,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from escalation.models import Body, Issue, Membership, Organisation, Role, Statement, User
 from escalation.policy import Actor
+from escalation.redacted import is_marker
 from escalation.services import actors, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
 from escalation.services.statements import speaker_of
+from escalation.services.tasks import bodies_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition, Workflow
 
@@ -61,6 +63,27 @@ class Speaker:
 
 
 @dataclass(frozen=True)
+class Request:
+    """What the issue waits for now, as the step that asked for it said it: who asked
+    (by name and organisation), when, with what text, of which body, by when."""
+
+    action: str  # the step that asked: request_clarification, forward, ...
+    at: dt.datetime
+    who: str
+    organisation: str | None
+    text: str | None  # the request's own field: a message, a reason
+    comment: str | None
+    removed: bool  # a text of the request was redacted from the record
+    asks: str  # the body asked
+    due_at: dt.datetime | None
+    for_reader: bool  # the reader answers it (their region, or their body)
+
+
+# The data fields that carry a request's own text, in the order looked for.
+_REQUEST_TEXT = ("message", "reason")
+
+
+@dataclass(frozen=True)
 class IssuePage:
     detail: IssueDetail
     workflow: Workflow
@@ -70,6 +93,7 @@ class IssuePage:
     activities: frozenset[str]  # state-keeping changes they may make: edit, comment...
     statement_given: bool  # the reader's organisation (or they) answered this round
     assignees: list[tuple[str, str]]  # (e-mail, name) to choose from, if they may assign
+    request: Request | None = None  # what the issue waits for, if someone asked for it
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -125,12 +149,43 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     mine = speaker_of(me)[0] if me is not None else None
     return IssuePage(
         detail=detail, workflow=wf, timeline=timeline,
+        request=open_request(issue, wf, timeline, actor),
         speakers=_speakers(session, in_round) if issue.statement_round else [],
         actions=actions, activities=activities,
         statement_given=any(s.speaker == mine for s in in_round),
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
         if "assign" in activities else [],
     )
+
+
+def open_request(issue: Issue, wf: Workflow, timeline: list[Event],
+                 actor: Actor) -> Request | None:
+    """The request the issue waits on: the step that moved it into its state, when that
+    state awaits a body other than the backbone team (the region's answer, the stakeholder
+    group's statements, the working group's decision). The backbone team's own stages
+    (a new or resubmitted issue, a decision to follow up) are nobody's request."""
+    asks = wf.awaiting(issue.state)
+    if asks is None or asks == "backbone" or not wf.is_open(issue.state):
+        return None
+    entered = next((e for e in reversed(timeline)
+                    if e.to_state == issue.state and e.from_state not in (None, e.to_state)),
+                   None)
+    if entered is None:
+        return None
+    # A text since redacted is a marker in the record: say it was removed, never show it.
+    given = [entered.data[k] for k in (*_REQUEST_TEXT, "comment") if entered.data.get(k)]
+    removed = any(is_marker(v) for v in given)
+    text = next((str(entered.data[k]) for k in _REQUEST_TEXT
+                 if entered.data.get(k) and not is_marker(entered.data[k])), None)
+    comment = entered.data.get("comment")
+    if is_marker(comment):
+        comment = None
+    for_reader = (issue.region_id in actor.lead_regions if asks == "region"
+                  else asks in bodies_of(actor))
+    return Request(action=entered.action, at=entered.at, who=entered.who,
+                   organisation=entered.organisation, text=text,
+                   comment=str(comment) if comment else None, removed=removed, asks=asks,
+                   due_at=issue.due_at, for_reader=for_reader)
 
 
 def _speakers(session: Session, in_round: list[Statement]) -> list[Speaker]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Mapping, Sequence
 
@@ -20,6 +21,7 @@ from escalation.text import char_problem, normalise, text_problem
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_LIFETIME = dt.timedelta(days=365)
+log = logging.getLogger(__name__)
 
 # Which body an organisation belongs to follows from the role of the person who speaks for it.
 _BODY_OF_ROLE = {
@@ -71,7 +73,7 @@ def get_or_create_organisation(session: Session, name: str, body: str) -> Organi
     return org
 
 
-def add_user(
+def person_problems(
     session: Session,
     *,
     email: str,
@@ -81,21 +83,47 @@ def add_user(
     organisation: str | None = None,
     password: str | None = None,
     locale: str = DEFAULT,
-    now: dt.datetime | None = None,
-) -> User:
-    """A person with roles; `region` scopes a lead, `organisation` is who they speak for."""
+    user_id: int | None = None,
+) -> dict[str, list[str]]:
+    """Every refusal of a person's details at once, by field (empty when all is well).
+
+    `user_id` is the person being edited: their own address is not "already taken". The
+    pages ask this even when their own checks failed, so the reader corrects everything in
+    one round.
+    """
+    errors, _region, _bodies = _check_person(
+        session, email=email, name=name, roles=roles, region=region,
+        organisation=organisation, password=password, locale=locale, user_id=user_id)
+    return errors
+
+
+def _check_person(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Sequence[str],
+    region: str | None,
+    organisation: str | None,
+    password: str | None,
+    locale: str,
+    user_id: int | None,
+) -> tuple[dict[str, list[str]], Region | None, set[Body]]:
     email = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if problem := char_problem(email, single_line=True):
         errors["email"] = [problem]
     elif not EMAIL.fullmatch(email):
         errors["email"] = [Problem("email.invalid", "Not an e-mail address.")]
-    elif session.scalar(select(User.id).where(User.email == email)) is not None:
+    elif session.scalar(select(User.id).where(
+            User.email == email, *([User.id != user_id] if user_id is not None else []))
+    ) is not None:
         errors["email"] = [Problem("user.exists", "A user with e-mail %(email)s already exists.",
                                    email=email)]
     if problem := text_problem(name, max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
     known_roles = {r.value for r in Role}
+    roles = list(roles or [])
     unknown = [r for r in roles if r not in known_roles]
     if not roles:
         errors["role"] = [Problem("role.missing", "Give at least one role.")]
@@ -126,6 +154,33 @@ def add_user(
         errors["organisation"] = [Problem(
             "organisation.not_allowed", "Only a member of the stakeholder group or the working "
             "group speaks for an organisation.")]
+    return errors, region_row, bodies
+
+
+def _memberships(roles: Sequence[str], region_row: Region | None) -> list[Membership]:
+    return [Membership(role=role,
+                       region_id=region_row.id if role == Role.REGIONAL_LEAD and region_row
+                       else None)
+            for role in dict.fromkeys(roles)]
+
+
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Sequence[str],
+    region: str | None = None,
+    organisation: str | None = None,
+    password: str | None = None,
+    locale: str = DEFAULT,
+    now: dt.datetime | None = None,
+) -> User:
+    """A person with roles; `region` scopes a lead, `organisation` is who they speak for."""
+    email = (email or "").strip().lower()
+    errors, region_row, bodies = _check_person(
+        session, email=email, name=name, roles=roles, region=region,
+        organisation=organisation, password=password, locale=locale, user_id=None)
     if errors:
         raise InvalidInput(errors)
     org = None
@@ -140,11 +195,86 @@ def add_user(
         active=True,
         created_at=now or utcnow(),
     )
-    for role in dict.fromkeys(roles):
-        region_id = region_row.id if role == Role.REGIONAL_LEAD and region_row else None
-        user.memberships.append(Membership(role=role, region_id=region_id))
+    user.memberships.extend(_memberships(roles, region_row))
     session.add(user)
     session.flush()
+    return user
+
+
+def edit_user(
+    session: Session,
+    user_id: int,
+    *,
+    email: str,
+    name: str,
+    roles: Sequence[str],
+    region: str | None = None,
+    organisation: str | None = None,
+    locale: str = DEFAULT,
+) -> User:
+    """Change a person's details; every refusal at once. A changed address or roles end
+    their web sessions (what they may do changed under them; they sign in again)."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    email = (email or "").strip().lower()
+    errors, region_row, bodies = _check_person(
+        session, email=email, name=name, roles=roles, region=region,
+        organisation=organisation or None, password=None, locale=locale, user_id=user_id)
+    if errors:
+        raise InvalidInput(errors)
+    before = (user.email, sorted((m.role, m.region_id) for m in user.memberships))
+    user.email, user.name, user.locale = email, normalise(name), locale
+    user.organisation = (get_or_create_organisation(session, normalise(organisation),
+                                                    bodies.pop())
+                         if organisation else None)
+    wanted = {(m.role, m.region_id) for m in _memberships(roles, region_row)}
+    for membership in list(user.memberships):
+        if (membership.role, membership.region_id) not in wanted:
+            user.memberships.remove(membership)
+    have = {(m.role, m.region_id) for m in user.memberships}
+    session.flush()  # removed memberships go before the new ones (a unique constraint)
+    for role, region_id in sorted(wanted - have, key=lambda w: (w[0], w[1] or 0)):
+        user.memberships.append(Membership(role=role, region_id=region_id))
+    session.flush()
+    after = (user.email, sorted((m.role, m.region_id) for m in user.memberships))
+    if after != before:
+        end_sessions(session, user.id)
+    log.info("person edited", extra={"event": "person.edited", "user_id": user.id})
+    return user
+
+
+def set_active(session: Session, user_id: int, *, active: bool, by: int | None,
+               now: dt.datetime | None = None) -> User:
+    """Deactivate a person (or let them back in).
+
+    Deactivating ends every web session at once (the session version) and revokes every
+    API token at once; sign-in refuses an inactive person. Reactivating revives no token
+    and no session: they sign in again (or get a set-password link). Who and when stay on
+    the row; each change is also a structured line in the service log.
+    """
+    now = now or utcnow()
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    if by is not None and by == user_id and not active:
+        raise InvalidInput({"user": [Problem("user.self_deactivate",
+                                             "You cannot deactivate yourself.")]})
+    if user.active == active:
+        return user
+    user.active = active
+    if active:
+        user.deactivated_at, user.deactivated_by_id = None, None
+    else:
+        user.deactivated_at, user.deactivated_by_id = now, by
+        session.execute(update(ApiToken).where(ApiToken.user_id == user_id,
+                                               ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=now))
+        end_sessions(session, user_id)
+    session.flush()
+    log.info("person %s", "reactivated" if active else "deactivated",
+             extra={"event": "person.reactivated" if active else "person.deactivated",
+                    "user_id": user_id, "by": by, "at": now.isoformat()})
     return user
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only
 from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.limits import REGION_CODE
-from escalation.models import Category, Issue, Region
+from escalation.models import AuditEvent, Category, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
 from escalation.text import normalise, text_problem
@@ -79,6 +79,7 @@ class IssueFilter:
     # at 00:30 on 1.12. in Helsinki is "from 1.12.", though it is still 30.11. in UTC).
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
+    involved: int | None = None  # a user id: the issues whose audit trail names them
 
 
 @dataclass(frozen=True)
@@ -207,11 +208,20 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colum
         sqlite = session.get_bind().dialect.name == "sqlite"
         where.append(or_(*(_contains(col, needle, sqlite=sqlite)
                            for col in (Issue.reference, Issue.title, Issue.description))))
+    if f.involved is not None:
+        where.append(took_part(f.involved))
     if f.submitted_from is not None:
         where.append(Issue.submitted_at >= day_start(f.submitted_from))
     if f.submitted_to is not None and f.submitted_to < dt.date.max:  # the last day bounds nothing
         where.append(Issue.submitted_at < day_start(f.submitted_to + dt.timedelta(days=1)))
     return where
+
+
+def took_part(user_id: int) -> ColumnElement[bool]:
+    """Issues the person created or acted on in any way (an edit, a step, a statement, a
+    comment, an assignment): their events in the audit trail, found by the index
+    (actor_id, issue_id)."""
+    return Issue.id.in_(select(AuditEvent.issue_id).where(AuditEvent.actor_id == user_id))
 
 
 def page_of(
@@ -222,11 +232,14 @@ def page_of(
     page: int,
     per_page: int,
     total: int | None = None,
+    with_decision: bool = False,
 ) -> Page:
     """One page of the issues matching `condition` in `order`, with the exact total
-    (pass `total` when it is known already)."""
+    (pass `total` when it is known already); `with_decision`: each row's decision's
+    outcome and date too, in the same statement."""
     stmt = select(Issue).where(condition).order_by(*order)
-    return _load_page(session, stmt, condition, page=page, per_page=per_page, total=total)
+    return _load_page(session, stmt, condition, page=page, per_page=per_page, total=total,
+                      with_decision=with_decision)
 
 
 def due_page(
@@ -270,17 +283,26 @@ def _load_page(
     page: int,
     per_page: int,
     total: int | None,
+    with_decision: bool = False,
 ) -> Page:
     """Load one page of `stmt` with what a list row shows; count `condition` only when
     the page itself cannot tell the total."""
+    columns: tuple[Any, ...] = LIST_COLUMNS
+    extra: list[Any] = []
+    if with_decision:
+        columns += (Issue.decision_id,)
+        # Many-to-one as well: the decision's outcome and date beside each row.
+        extra.append(joinedload(Issue.decision).load_only(Decision.outcome,
+                                                          Decision.decided_at))
     stmt = (
         stmt.limit(per_page)
         .offset((page - 1) * per_page)
         # Many-to-one both, so joining adds no rows and LIMIT still counts issues.
         .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.assignee),
+                 *extra,
                  # What a list row shows, and nothing else: no description, no JSON to
                  # decode. Reading another column raises rather than query once per row.
-                 load_only(*LIST_COLUMNS, raiseload=True))
+                 load_only(*columns, raiseload=True))
     )
     items = list(session.scalars(stmt))
     if total is None:
@@ -403,5 +425,5 @@ __all__ = [
     "BY_DUE", "PAGE_MAX", "PER_PAGE_MAX", "SORTS", "IssueFilter", "Page", "awaiting",
     "awaiting_states", "check_filters", "check_paging", "conditions", "count", "day_start",
     "due_page", "list_issues", "matching", "order", "overdue", "page_of", "queue", "states_where",
-    "under_way",
+    "took_part", "under_way",
 ]

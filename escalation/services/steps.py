@@ -36,6 +36,15 @@ def transition_for(session: Session, reference: str, action: str, *,
     return engine.moves(workflow_of(issue), issue.state, action, actor.roles_on(issue))[0]
 
 
+def transition_named(session: Session, reference: str, action: str, *,
+                     actor: Actor) -> Transition | None:
+    """A transition named `action` in the issue's definition, whatever its state now: the
+    shape of a form sent for a step that is no longer offered, so the page can give back
+    what was written in it (None: the definition has no such action)."""
+    issue = get_visible(session, reference, actor, _FOR_A_FORM)
+    return next((t for t in workflow_of(issue).transitions if t.action == action), None)
+
+
 def editable(session: Session, reference: str, *, actor: Actor) -> Issue:
     """The issue, if `actor` may edit it now (the engine's `permit`), for the form's values."""
     issue = get_visible(session, reference, actor)

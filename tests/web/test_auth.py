@@ -137,7 +137,7 @@ def test_forged_forwarded_addresses_lock_nobody_out_behind_one_proxy(
     got = someone.post("/login", data={"email": EMAIL, "password": PASSWORD},
                        headers={"X-Forwarded-For": "192.0.2.10"}, environ_base=proxy)
     assert got.status_code == 302
-    assert someone.get("/issues/new").status_code == 200
+    assert someone.get("/issues/new?once=probe").status_code == 200
     # The forged values bought nothing: the attacker's one address was slowed.
     assert answers[:signin.ADDRESS.free] == [401] * signin.ADDRESS.free
     assert set(answers[signin.ADDRESS.free:]) == {429}
@@ -175,7 +175,7 @@ def test_a_deactivated_person_loses_the_session(app: Flask, sign_in: SignIn,
     from escalation.models import User
 
     c = sign_in("lead")
-    assert c.get("/issues/new").status_code == 200
+    assert c.get("/issues/new?once=probe").status_code == 200
     user = session.get(User, world.lead.user_id)
     assert user is not None
     user.active = False
@@ -237,7 +237,8 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(app: Flask, client:
     assert cookie is not None
     thief = app.test_client()
     thief.set_cookie("session", cookie.value)
-    assert thief.get("/issues/new").status_code == 200  # the copy works while signed in
+    # the copy works while signed in
+    assert thief.get("/issues/new?once=probe").status_code == 200
     assert client.post("/logout").status_code == 302
     assert _signed_out(thief)
     # The copy is no good for the API's session reading either.
@@ -252,14 +253,14 @@ def test_a_new_password_ends_every_session(app: Flask, session: Session,
     laptop, phone = app.test_client(), app.test_client()
     for device in (laptop, phone):
         device.post("/login", data={"email": EMAIL, "password": PASSWORD})
-        assert device.get("/issues/new").status_code == 200
+        assert device.get("/issues/new?once=probe").status_code == 200
     people.set_password(session, email=EMAIL, password="a brand new passphrase")
     session.flush()
     assert _signed_out(laptop)
     assert _signed_out(phone)
     again = laptop.post("/login", data={"email": EMAIL, "password": "a brand new passphrase"})
     assert again.status_code == 302
-    assert laptop.get("/issues/new").status_code == 200
+    assert laptop.get("/issues/new?once=probe").status_code == 200
 
 
 @pytest.fixture
@@ -275,9 +276,9 @@ def test_a_session_ends_after_eight_idle_hours(client: FlaskClient, session: Ses
     _person(session, world)
     client.post("/login", data={"email": EMAIL, "password": PASSWORD})
     clock[0] += dt.timedelta(hours=7, minutes=59)
-    assert client.get("/issues/new").status_code == 200
+    assert client.get("/issues/new?once=probe").status_code == 200
     clock[0] += dt.timedelta(hours=7, minutes=59)  # idle time counts from the last use
-    assert client.get("/issues/new").status_code == 200
+    assert client.get("/issues/new?once=probe").status_code == 200
     clock[0] += dt.timedelta(hours=8, minutes=1)
     assert _signed_out(client)
 
@@ -289,9 +290,9 @@ def test_a_session_ends_seven_days_after_sign_in_however_busy(
     client.post("/login", data={"email": EMAIL, "password": PASSWORD})
     for _ in range(27):  # a request every six hours for six days and 18 hours
         clock[0] += dt.timedelta(hours=6)
-        assert client.get("/issues/new").status_code == 200
+        assert client.get("/issues/new?once=probe").status_code == 200
     clock[0] += dt.timedelta(hours=5, minutes=59)  # a minute short of seven days
-    assert client.get("/issues/new").status_code == 200
+    assert client.get("/issues/new?once=probe").status_code == 200
     clock[0] += dt.timedelta(minutes=2)
     assert _signed_out(client)
 
@@ -306,7 +307,7 @@ def test_the_session_limits_are_settings(client: FlaskClient, session: Session,
     _person(session, world)
     client.post("/login", data={"email": EMAIL, "password": PASSWORD})
     clock[0] += dt.timedelta(minutes=29)
-    assert client.get("/issues/new").status_code == 200
+    assert client.get("/issues/new?once=probe").status_code == 200
     clock[0] += dt.timedelta(minutes=31)
     assert _signed_out(client)
 

@@ -30,10 +30,13 @@ def _issue(session: Session, reference: str) -> Issue:
 
 
 def test_the_form_has_help_under_every_field(sign_in: SignIn, world: World) -> None:
-    html = sign_in("lead").get("/issues/new").get_data(as_text=True)
-    for name in ("title", "description", "category", "legal_references"):
+    html = sign_in("lead").get("/issues/new", follow_redirects=True).get_data(as_text=True)
+    for name in ("category", "legal_references"):
         assert f'id="{name}-hint"' in html
         assert f'aria-describedby="{name}-hint"' in html
+    for name in ("title", "description"):  # and their limits (tests/web/test_limits_shown.py)
+        assert f'id="{name}-hint"' in html
+        assert f'aria-describedby="{name}-hint {name}-limit"' in html
     for group in ("urgency", "rights_dimensions", "visibility"):
         assert f'<fieldset aria-describedby="{group}-hint">' in html
     assert 'name="region" value="uusimaa"' in html  # one region: no choice to make
@@ -80,7 +83,8 @@ def test_errors_beside_the_field_and_at_the_top_with_values_kept(sign_in: SignIn
     for name in ("title", "description", "category"):
         assert f'<a href="#{name}">' in html
         assert f'id="{name}-error"' in html
-        assert f'aria-describedby="{name}-hint {name}-error"' in html
+        limit = f"{name}-limit " if name in ("title", "description") else ""
+        assert f'aria-describedby="{name}-hint {limit}{name}-error"' in html
     assert "Anna asialle otsikko." in html
     assert "Kuvaa kysymys ennen lähettämistä." in html
     # Values kept.
@@ -95,12 +99,12 @@ def test_too_long_a_title_is_refused_in_the_readers_language(sign_in: SignIn,
     got = sign_in("lead").post("/issues/new", data={**GOOD, "title": "x" * 201, "send": "1"},
                                headers={"Accept-Language": "sv"})
     assert got.status_code == 422
-    assert "Använd högst 200 tecken." in got.get_data(as_text=True)
+    assert "Använd högst 200 tecken. Texten har nu 201 tecken." in got.get_data(as_text=True)
 
 
 def test_only_regional_leads_may_open_the_form(sign_in: SignIn, world: World) -> None:
     for who in ("coordinator", "member", "ministry_chair", "observer", "admin"):
-        assert sign_in(who).get("/issues/new").status_code == 403
+        assert sign_in(who).get("/issues/new", follow_redirects=True).status_code == 403
 
 
 def test_a_lead_of_two_regions_chooses_one(sign_in: SignIn, session: Session,
@@ -115,7 +119,7 @@ def test_a_lead_of_two_regions_chooses_one(sign_in: SignIn, session: Session,
     two.memberships.append(Membership(role="regional_lead", region_id=pirkanmaa.id))
     session.flush()
     c = sign_in(Actor.of(two))
-    html = c.get("/issues/new").get_data(as_text=True)
+    html = c.get("/issues/new", follow_redirects=True).get_data(as_text=True)
     assert '<select id="region" name="region">' in html
     got = c.post("/issues/new", data={**GOOD, "region": "pirkanmaa", "save_draft": "1"})
     assert got.status_code == 302

@@ -172,7 +172,8 @@ def test_a_stale_version_is_a_clear_message_not_a_crash(sign_in: SignIn, session
                                                    "expected_version": stale})
     assert got.status_code == 409
     html = got.get_data(as_text=True)
-    assert "Joku muu muutti asiaa" in html
+    # Who changed it meanwhile, and how (the newest history entry), in the reader's words.
+    assert "Sillä välin asiaa muutti Coordinator: Kommentoi, " in html
     assert "Mitä kuntia?" in html  # kept
     fresh = _reload(session, issue)
     assert fresh.state == "submitted"

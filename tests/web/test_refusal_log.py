@@ -38,7 +38,7 @@ def test_a_forbidden_page_and_a_missing_one_are_logged(
         sign_in: SignIn, client: FlaskClient, world: World,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="api.refusals")
-    assert sign_in("observer").get("/issues/new").status_code == 403
+    assert sign_in("observer").get("/issues/new", follow_redirects=True).status_code == 403
     line = last_refusal(caplog)
     assert (line["status"], line["user"]) == ("403", str(world.observer.user_id))
     assert client.get("/issues/ESC-2026-9999").status_code in (302, 404)
