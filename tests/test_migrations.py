@@ -184,7 +184,7 @@ def test_follow_up_due_moments_move_to_the_end_of_their_day_and_back(empty_url: 
     assert written  # the demo has decided issues with a follow-up date
     helsinki = ZoneInfo("Europe/Helsinki")
     assert all(due.astimezone(helsinki).date() == day for due, day in written.values())
-    command.downgrade(alembic_config(empty_url), "f014")
+    command.downgrade(alembic_config(empty_url), "i015")
     before = moments()
     assert all(due.astimezone(helsinki).date() == day + dt.timedelta(days=1)
                and due.astimezone(helsinki).time() == dt.time()

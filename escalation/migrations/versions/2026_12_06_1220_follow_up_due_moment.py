@@ -10,8 +10,8 @@ Europe/Helsinki), as the application reads it. A changed notice key means a foll
 already reminded of may be reminded once more after the upgrade.
 
 Revision ID: h015
-Revises: f014
-Create Date: 2026-12-06 12:00:00
+Revises: i015
+Create Date: 2026-12-06 12:20:00
 """
 
 import datetime as dt
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'h015'
-down_revision: str | None = 'f014'
+down_revision: str | None = 'i015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
