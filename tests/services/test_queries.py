@@ -111,10 +111,10 @@ def test_awaiting_each_body_in_list_and_queue(session: Session, world: World) ->
 def test_awaiting_follows_each_issues_pinned_workflow(
     session: Session, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    v1 = runtime.registry().latest("escalation")
+    v1 = runtime.registry().get("escalation", 1)
     states = dict(v1.states)
     states["decided"] = dataclasses.replace(states["decided"], awaiting="working_group")
-    v2 = dataclasses.replace(v1, version=2, states=states)
+    v2 = dataclasses.replace(runtime.registry().get("escalation", 2), states=states)
     monkeypatch.setattr(runtime, "registry", lambda: Registry({v1.key: v1, v2.key: v2}))
     old = issue_in(session, world, "decided")
     new = issue_in(session, world, "decided")
