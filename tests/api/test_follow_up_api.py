@@ -70,3 +70,24 @@ def test_corrections_are_refused_as_problems(call: Call, session: Session,
         "expected_version": version - 1, "responsible": "OKM"}), 409)
     is_problem(call("ministry_chair", "POST", path, json={
         "expected_version": version, "outcome": "no_action"}), 422)
+
+
+def test_an_issue_under_v1_is_neither_refused_a_past_date_nor_corrected(
+    call: Call, session: Session, world: World
+) -> None:
+    """An issue started before escalation-v2.toml keeps v1: the API shows its version,
+    takes a past follow-up date and answers a correction as not available."""
+    issue = issue_in(session, world, "awaiting_decision")
+    issue.workflow_version = 1
+    session.flush()
+    path = f"/api/v1/issues/{issue.reference}"
+    assert call("ministry_chair", "GET", path).get_json()["workflow"] == {
+        "name": "escalation", "version": 1}
+    got = call("ministry_chair", "POST", f"{path}/transitions",
+               json={"action": "decide", "expected_version": issue.version,
+                     "data": {"outcome": "no_action", "rationale": "Ei toimia.",
+                              "follow_up_due": "2020-01-01"}})
+    assert got.status_code == 200, got.get_json()
+    body = is_problem(call("ministry_chair", "POST", f"{path}/decision/corrections", json={
+        "expected_version": got.get_json()["version"], "follow_up_due": "2099-01-01"}), 422)
+    assert body["type"].endswith("action-not-available")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation.errors import Conflict, Forbidden, InvalidInput
+from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidInput
 from escalation.models import AuditEvent, Decision, Issue
 from escalation.services import decisions, issues
 from tests.factories import World, issue_in
@@ -94,3 +94,18 @@ def test_a_stale_version_is_a_conflict(session: Session, world: World) -> None:
                                    expected_version=issue.version - 1,
                                    changes={"responsible": "OKM"},
                                    now=DECIDED_AT + dt.timedelta(days=1))
+
+
+def test_an_issue_decided_under_v1_cannot_be_corrected(session: Session, world: World) -> None:
+    """Correcting is v2's activity (escalation-v2.toml); an issue pinned to v1 keeps v1,
+    which has none: refused as not available, and the page offers no form."""
+    issue = _decided(session, world)
+    issue.workflow_version = 1
+    session.flush()
+    assert not decisions.may_correct(issue, world.ministry_chair,
+                                     DECIDED_AT + dt.timedelta(days=1))
+    with pytest.raises(ActionNotAvailable):
+        _correct(session, world, issue, responsible="OKM")
+    issue.workflow_version = 2
+    session.flush()
+    assert decisions.may_correct(issue, world.ministry_chair, DECIDED_AT + dt.timedelta(days=1))

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
+from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.models import Issue
 from escalation.services import issues
@@ -53,3 +54,31 @@ def test_today_or_later_is_accepted(session: Session, world: World, follow_up: s
     assert issue.state == "decided"
     assert issue.due_at is not None
     assert issue.due_at > now
+
+
+def _under_v1(session: Session, issue: Issue) -> Issue:
+    """The issue as if started before escalation-v2.toml was released: pinned to v1."""
+    issue.workflow_version = 1
+    session.flush()
+    return issue
+
+
+def test_a_new_issue_starts_under_v2_which_has_the_guard(session: Session,
+                                                         world: World) -> None:
+    issue = issue_in(session, world, "awaiting_decision")
+    assert (issue.workflow_name, issue.workflow_version) == ("escalation", 2)
+    decide = next(t for t in runtime.registry().get("escalation", 2).transitions
+                  if t.action == "decide")
+    assert "follow_up_not_past" in decide.guards
+
+
+def test_an_issue_started_under_v1_keeps_v1_which_takes_a_past_date(session: Session,
+                                                                    world: World) -> None:
+    """A released version is never edited: v1's `decide` judges no date, and an issue
+    pinned to v1 keeps that rule after v2 is released (issue 15, item 6)."""
+    issue = _under_v1(session, issue_in(session, world, "awaiting_decision"))
+    issues.transition(
+        session, issue.reference, actor=world.ministry_chair, action="decide",
+        expected_version=issue.version, now=JUST_BEFORE_MIDNIGHT,
+        data={"outcome": "no_action", "rationale": "Ei toimia.", "follow_up_due": "2026-12-05"})
+    assert (issue.state, issue.workflow_version) == ("decided", 1)

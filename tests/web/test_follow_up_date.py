@@ -165,3 +165,26 @@ def test_a_past_date_in_the_correction_form_is_refused_beside_it(
     error = re.search(r'id="correct-follow_up_due-error"[^>]*>(.*?)</p>', html, re.S)
     assert error is not None
     assert "Seurantapäivä ei voi olla menneisyydessä." in text_of(error.group(1))
+
+
+def test_an_issue_decided_under_v1_offers_the_chair_no_correction(
+    sign_in: SignIn, session: Session, world: World
+) -> None:
+    """Correcting is escalation-v2.toml's; an issue pinned to v1 keeps v1 and its page
+    has no correction form, and a post from a stale tab is refused, not written."""
+    issue = _decide(session, world, "2099-03-31")
+    issue.workflow_version = 1
+    session.flush()
+    chair = sign_in("ministry_chair")
+    page = chair.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    assert "Korjaa seurantatiedot" not in page
+    assert "31.3.2099" in text_of(page)
+    got = chair.post(f"/issues/{issue.reference}/decision/corrections", data={
+        "correct-follow_up_due": "2099-11-30", "correct-responsible": "OKM",
+        "correct-expected_version": issue.version})
+    assert got.status_code == 422
+    assert "Tämä vaihe ei ole enää mahdollinen" in text_of(got.get_data(as_text=True))
+    session.expire_all()
+    decision = session.get(Issue, issue.id).decision  # type: ignore[union-attr]
+    assert decision is not None
+    assert decision.follow_up_due == dt.date(2099, 3, 31)

@@ -317,6 +317,30 @@ def test_outcomes_handing_work_on_pass_with_a_responsible(outcome: str) -> None:
     assert result.data["responsible"] == "STM"
 
 
+V2 = load_file(DEFAULT_WORKFLOWS / "escalation-v2.toml")
+PAST = GUARDS["follow_up_not_past"].message
+
+
+@pytest.mark.parametrize(("follow_up", "refused"), [
+    ("2026-03-01", True), ("2026-03-02", False), ("2026-03-03", False)],
+    ids=["yesterday", "today", "tomorrow"])
+def test_v2_refuses_a_follow_up_date_before_today_and_v1_does_not(follow_up: str,
+                                                                    refused: bool) -> None:
+    """escalation-v2.toml adds the guard follow_up_not_past to `decide` (issue 15, item 6);
+    an issue pinned to v1 keeps v1's rule, which judges no date."""
+    data = {"outcome": "clarified", "rationale": "Perustelu.", "follow_up_due": follow_up}
+    facts = replace(COMPLETE, today=dt.date(2026, 3, 2))
+    assert fire(WF, "awaiting_decision", "decide", {"ministry_chair"}, facts,
+                data).target == "decided"
+    if refused:
+        with pytest.raises(GuardFailed) as refusal:
+            fire(V2, "awaiting_decision", "decide", {"ministry_chair"}, facts, data)
+        assert refusal.value.errors == {"follow_up_due": [PAST]}
+    else:
+        assert fire(V2, "awaiting_decision", "decide", {"ministry_chair"}, facts,
+                    data).target == "decided"
+
+
 @pytest.mark.parametrize("outcome", sorted(set(OUTCOMES) - set(NEEDS_RESPONSIBLE)))
 def test_other_outcomes_need_no_responsible(outcome: str) -> None:
     data = {"outcome": outcome, "rationale": "Perustelu."}
