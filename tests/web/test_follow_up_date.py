@@ -188,3 +188,23 @@ def test_an_issue_decided_under_v1_offers_the_chair_no_correction(
     decision = session.get(Issue, issue.id).decision  # type: ignore[union-attr]
     assert decision is not None
     assert decision.follow_up_due == dt.date(2099, 3, 31)
+
+
+def test_a_double_submitted_correction_is_written_once_and_hostile_text_stays_text(
+    sign_in: SignIn, session: Session, world: World
+) -> None:
+    """The same correction sent twice (a double click, a stale tab): the second is refused
+    as stale and writes nothing; a responsible party written as markup is shown as text."""
+    issue = _decide(session, world, "2099-03-31")
+    chair = sign_in("ministry_chair")
+    hostile = '<script>alert("x")</script> & STM'
+    form = {"correct-follow_up_due": "2099-04-30", "correct-responsible": hostile,
+            "correct-expected_version": issue.version}
+    first = chair.post(f"/issues/{issue.reference}/decision/corrections", data=form)
+    assert first.status_code == 302
+    second = chair.post(f"/issues/{issue.reference}/decision/corrections", data=form)
+    assert second.status_code == 409
+    page = chair.get(f"/issues/{issue.reference}").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; STM" in page
+    assert page.count("Korjasi päätöksen seurantatietoja") == 1  # one event in the history
