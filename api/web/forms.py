@@ -35,6 +35,7 @@ from escalation.errors import InvalidInput
 from escalation.languages import DEFAULT as DEFAULT_LANGUAGE
 from escalation.limits import (
     CATEGORIES,
+    DATA_MAX,
     EMAIL_MAX,
     FEEDBACK_MAX,
     NAME_MAX,
@@ -42,6 +43,7 @@ from escalation.limits import (
     POSITIONS,
     REASON_MAX,
     REGION_CODE_MAX,
+    RESPONSIBLE_MAX,
     RIGHTS_DIMENSIONS,
     ROLES,
     TEXT_MAX,
@@ -381,9 +383,9 @@ def _data_field(f: DataField) -> Any:
         table = labels.CHOICES.get(f.name, {})
         return RadioField(text, description=help_, choices=choices(table, f.choices),
                           validators=checks)
-    return TextAreaField(text, description=help_,
-                         validators=[*checks, too_long(TEXT_MAX)],
-                         render_kw=limited(TEXT_MAX))
+    limit = DATA_MAX.get(f.name, TEXT_MAX)
+    return TextAreaField(text, description=help_, validators=[*checks, too_long(limit)],
+                         render_kw=limited(limit))
 
 
 _form_classes: dict[Transition, type[ActionForm]] = {}
@@ -491,9 +493,11 @@ def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
 class CorrectionForm(VersionedForm):
     """The working group's chair corrects the decision's follow-up details (issue 15)."""
 
-    follow_up_due = DateField(_l("Follow-up date"), validators=[Optional(), _plausible_date])
-    responsible = StringField(_l("Responsible party"),
-                              validators=[Length(max=500, message=_l("The text is too long."))])
+    follow_up_due = DateField(_l("Follow-up date"), validators=[Optional(), _plausible_date],
+                              render_kw={"autocomplete": "off"})
+    # The decision's own limit (the core checks a correction as `decide` checks it).
+    responsible = StringField(_l("Responsible party"), validators=[too_long(RESPONSIBLE_MAX)],
+                              render_kw=limited(RESPONSIBLE_MAX))
     correct = SubmitField(_l("Save the correction"))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.limits import DATA_MAX
 from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
@@ -46,7 +47,8 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     cleaned: dict[str, Any] = {}
     for f in fields_:
         value = data.get(f.name)
-        problem = text_problem(value, max_length=MAX_TEXT, required=f.required)
+        problem = text_problem(value, max_length=DATA_MAX.get(f.name, MAX_TEXT),
+                               required=f.required)
         if problem:
             errors[f.name] = [problem]
             continue

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidInput
+from escalation.limits import RESPONSIBLE_MAX
 from escalation.models import AuditEvent, Decision, Issue
 from escalation.services import decisions, issues
 from tests.factories import World, issue_in
@@ -109,3 +110,22 @@ def test_an_issue_decided_under_v1_cannot_be_corrected(session: Session, world: 
     issue.workflow_version = 2
     session.flush()
     assert decisions.may_correct(issue, world.ministry_chair, DECIDED_AT + dt.timedelta(days=1))
+
+
+def test_a_responsible_party_longer_than_its_column_is_refused_not_a_server_error(
+    session: Session, world: World
+) -> None:
+    """decisions.responsible holds 500 characters: `decide` and the correction refuse one
+    more as input (PostgreSQL refused it as a database error, after the checks)."""
+    issue = issue_in(session, world, "awaiting_decision")
+    with pytest.raises(InvalidInput) as refused:
+        issues.transition(session, issue.reference, actor=world.ministry_chair,
+                          action="decide", expected_version=issue.version, now=DECIDED_AT,
+                          data={"outcome": "national_guidance", "rationale": "Ohje.",
+                                "responsible": "x" * (RESPONSIBLE_MAX + 1)})
+    assert [getattr(p, "code", None) for p in refused.value.errors["responsible"]] == [
+        "text.too_long"]
+    decided = _decided(session, world)
+    with pytest.raises(InvalidInput):
+        _correct(session, world, decided, responsible="x" * (RESPONSIBLE_MAX + 1))
+    _correct(session, world, decided, responsible="x" * RESPONSIBLE_MAX)

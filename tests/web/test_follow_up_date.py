@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalation.limits import RESPONSIBLE_MAX
 from escalation.models import Issue, OutboxMessage
 from escalation.notify import deadlines, deliver, mail
 from escalation.services import issues
@@ -208,3 +209,24 @@ def test_a_double_submitted_correction_is_written_once_and_hostile_text_stays_te
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; STM" in page
     assert page.count("Korjasi päätöksen seurantatietoja") == 1  # one event in the history
+
+
+def test_the_correction_form_has_the_decisions_own_limit(
+    sign_in: SignIn, session: Session, world: World
+) -> None:
+    """The form holds the responsible party to its column (RESPONSIBLE_MAX, 500), as the
+    decision's own field and the core do: one over is refused beside the field (it was
+    a server error on PostgreSQL), the limit itself is taken."""
+    issue = _decide(session, world, "2099-03-31")
+    chair = sign_in("ministry_chair")
+    over = chair.post(f"/issues/{issue.reference}/decision/corrections", data={
+        "correct-responsible": "x" * (RESPONSIBLE_MAX + 1),
+        "correct-expected_version": issue.version})
+    assert over.status_code == 422
+    html = over.get_data(as_text=True)
+    error = re.search(r'id="correct-responsible-error"[^>]*>(.*?)</p>', html, re.S)
+    assert error is not None
+    assert str(RESPONSIBLE_MAX) in text_of(error.group(1))
+    got = chair.post(f"/issues/{issue.reference}/decision/corrections", data={
+        "correct-responsible": "x" * RESPONSIBLE_MAX, "correct-expected_version": issue.version})
+    assert got.status_code == 302
