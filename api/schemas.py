@@ -167,6 +167,15 @@ class TransitionIn(Strict):
                        "responsible, follow_up_due."})
 
 
+class DecisionCorrectionIn(Strict):
+    expected_version = fields.Integer(required=True, strict=True)
+    # Only the fields given change; null or "" clears one the outcome does not need.
+    follow_up_due = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "The new follow-up date (ISO date), not in the past."})
+    responsible = fields.String(allow_none=True, metadata={
+        "description": "The new responsible party."})
+
+
 class StatementIn(Strict):
     position = _one_of(POSITIONS, required=True)
     text = fields.String(load_default="")

@@ -53,6 +53,7 @@ class AuditAction(enum.StrEnum):
     COMMENT = "comment"
     ASSIGN = "assign"
     REDACT = "redact"
+    CORRECT_DECISION = "correct_decision"
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

@@ -124,6 +124,9 @@ class Settings:
     # whatever happens; sign-out and a password change end it at once (server-side).
     session_idle_minutes: int = 480
     session_max_days: int = 7
+    # The working group's chair may correct a decision's follow-up date and responsible
+    # party for this many days after the decision (0: never).
+    decision_correction_days: int = 14
     # How long a set-password link works; who answers accessibility feedback (the
     # accessibility statement names it; empty: the sender address of the mails).
     set_password_link_hours: int = 72
@@ -174,6 +177,8 @@ class Settings:
             session_idle_minutes=_whole(env, "SESSION_IDLE_MINUTES", cls.session_idle_minutes,
                                         minimum=1),
             session_max_days=_whole(env, "SESSION_MAX_DAYS", cls.session_max_days, minimum=1),
+            decision_correction_days=_whole(env, "DECISION_CORRECTION_DAYS",
+                                            cls.decision_correction_days),
             set_password_link_hours=_whole(env, "SET_PASSWORD_LINK_HOURS",
                                            cls.set_password_link_hours, minimum=1),
             accessibility_contact=env.get("ACCESSIBILITY_CONTACT") or "",

@@ -24,6 +24,10 @@ EMAIL_MAX = 254  # an e-mail address, as its columns
 PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bounds the work)
 REGION_CODE_MAX = 40  # a region's code, as its column
 FEEDBACK_MAX = 5_000  # a message sent with the accessibility statement's feedback form
+RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decisions.responsible)
+# An action's data field kept in a column of its own has that column's length, not
+# TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
+DATA_MAX = {"responsible": RESPONSIBLE_MAX}
 # What a region's code is made of, matched whole (`fullmatch`: a `$` would let a trailing
 # line feed through).
 REGION_CODE = re.compile(r"[a-z0-9-]+")
@@ -42,10 +46,9 @@ POSITIONS = values(Position)
 ROLES = values(Role)
 
 __all__ = [
-    "CATEGORIES", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX",
-    "NAME_MAX",
-    "PASSWORD_MAX", "POSITIONS", "REASON_MAX", "REDACTED_FIELD_MAX", "REGION_CODE",
-    "REGION_CODE_MAX",
+    "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX",
+    "LEGAL_REFERENCE_MAX", "NAME_MAX", "PASSWORD_MAX", "POSITIONS", "REASON_MAX",
+    "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
     "values",
 ]

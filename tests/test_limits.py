@@ -16,6 +16,7 @@ from api.v1.tokens import TokenIn
 from api.web import auth, forms
 from escalation import limits, runtime
 from escalation.errors import InvalidInput
+from escalation.models import Decision
 from escalation.services import comments, issues, people, redaction, statements
 from escalation.services.fields import clean_issue_fields
 from escalation.workflow import engine
@@ -113,6 +114,7 @@ def _action_text_field() -> UnboundField:
     (forms.RegionForm.name_fi, limits.NAME_MAX),
     (forms.RegionForm.name_sv, limits.NAME_MAX),
     (forms.TokenForm.name, limits.NAME_MAX),
+    (forms.CorrectionForm.responsible, limits.RESPONSIBLE_MAX),
     (auth.LoginForm.email, limits.EMAIL_MAX),
     (auth.LoginForm.password, limits.PASSWORD_MAX),
 ])
@@ -122,6 +124,22 @@ def test_the_forms_limits_are_the_cores(unbound: UnboundField, limit: int) -> No
 
 def test_an_actions_text_fields_limit_is_the_cores() -> None:
     assert _form_max(_action_text_field()) == limits.TEXT_MAX == engine.MAX_TEXT
+
+
+def test_the_responsible_party_is_held_to_its_column_everywhere() -> None:
+    """`decide`'s `responsible` is kept in decisions.responsible (500): the core, the
+    decision form and the correction form refuse one character more, so PostgreSQL never
+    sees it (it answered the step with a server error)."""
+    assert Decision.__table__.c.responsible.type.length == limits.RESPONSIBLE_MAX
+    assert limits.DATA_MAX["responsible"] == limits.RESPONSIBLE_MAX
+    wf = runtime.registry().latest("escalation")
+    decide = next(t for t in wf.transitions if t.action == "decide")
+    assert _form_max(forms.action_form_class(decide).responsible) == (
+        limits.RESPONSIBLE_MAX)
+    spec = tuple(f for f in decide.data if f.name == "responsible")
+    engine.clean_data(spec, {"responsible": "x" * limits.RESPONSIBLE_MAX})
+    with pytest.raises(InvalidInput):
+        engine.clean_data(spec, {"responsible": "x" * (limits.RESPONSIBLE_MAX + 1)})
 
 
 @pytest.mark.parametrize(("unbound", "values"), [

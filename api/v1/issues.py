@@ -9,6 +9,7 @@ from flask.views import MethodView
 from api.schemas import (
     CommentIn,
     CommentOut,
+    DecisionCorrectionIn,
     IssueDetailOut,
     IssueIn,
     IssuePageOut,
@@ -24,7 +25,15 @@ from api.schemas import (
 )
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Issue, Statement
-from escalation.services import comments, issues, queries, reading, redaction, statements
+from escalation.services import (
+    comments,
+    decisions,
+    issues,
+    queries,
+    reading,
+    redaction,
+    statements,
+)
 from escalation.services.reading import IssueDetail
 from escalation.services.redaction import Redaction
 from escalation.workflow.names import BODIES
@@ -125,6 +134,22 @@ def post_transition(data: dict[str, Any], reference: str) -> IssueDetail:
     """Take a workflow action on an issue."""
     return _detail_of(issues.transition(session(), reference, actor=actor(), now=now(),
                                         **data))
+
+
+@blp.route("/issues/<reference>/decision/corrections", methods=["POST"],
+           parameters=[REFERENCE])
+@unit_of_work
+@next_steps(200)
+@refuses(blp, 403, 409)
+@blp.arguments(DecisionCorrectionIn)
+@blp.response(200, IssueDetailOut)
+def post_decision_correction(data: dict[str, Any], reference: str) -> IssueDetail:
+    """Correct the decision's follow-up date or responsible party (the working group's
+    chair, within DECISION_CORRECTION_DAYS of the decision)."""
+    expected = data.pop("expected_version")
+    return _detail_of(decisions.correct_decision(session(), reference, actor=actor(),
+                                                 expected_version=expected, changes=data,
+                                                 now=now()))
 
 
 @blp.route("/issues/<reference>/statements", methods=["POST"], parameters=[REFERENCE])

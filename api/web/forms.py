@@ -35,6 +35,7 @@ from escalation.errors import InvalidInput
 from escalation.languages import DEFAULT as DEFAULT_LANGUAGE
 from escalation.limits import (
     CATEGORIES,
+    DATA_MAX,
     EMAIL_MAX,
     FEEDBACK_MAX,
     NAME_MAX,
@@ -42,6 +43,7 @@ from escalation.limits import (
     POSITIONS,
     REASON_MAX,
     REGION_CODE_MAX,
+    RESPONSIBLE_MAX,
     RIGHTS_DIMENSIONS,
     ROLES,
     TEXT_MAX,
@@ -388,9 +390,9 @@ def _data_field(f: DataField) -> Any:
         table = labels.CHOICES.get(f.name, {})
         return RadioField(text, description=help_, choices=choices(table, f.choices),
                           validators=checks)
-    return TextAreaField(text, description=help_,
-                         validators=[*checks, too_long(TEXT_MAX)],
-                         render_kw=limited(TEXT_MAX))
+    limit = DATA_MAX.get(f.name, TEXT_MAX)
+    return TextAreaField(text, description=help_, validators=[*checks, too_long(limit)],
+                         render_kw=limited(limit))
 
 
 _form_classes: dict[Transition, type[ActionForm]] = {}
@@ -448,6 +450,9 @@ _CORE = {
     **_CHARACTERS,
     "text.too_long": _l("Use at most %(max)s characters."),
     "date.invalid": _l("Give a date."),
+    "decision.correction_closed": _l("A decision can be corrected for %(days)d days after "
+                                     "it was made."),
+    "decision.nothing_to_correct": _l("Give a new follow-up date or responsible party."),
     "email.invalid": _l("This is not an e-mail address."),
     "region.missing": _l("A regional lead needs a region."),
     "region.not_allowed": _l("Only a regional lead has a region."),
@@ -490,6 +495,17 @@ def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
             target.errors = [*target.errors, *texts]
         else:
             form.form_errors.extend(texts)
+
+
+class CorrectionForm(VersionedForm):
+    """The working group's chair corrects the decision's follow-up details (issue 15)."""
+
+    follow_up_due = DateField(_l("Follow-up date"), validators=[Optional(), _plausible_date],
+                              render_kw={"autocomplete": "off"})
+    # The decision's own limit (the core checks a correction as `decide` checks it).
+    responsible = StringField(_l("Responsible party"), validators=[too_long(RESPONSIBLE_MAX)],
+                              render_kw=limited(RESPONSIBLE_MAX))
+    correct = SubmitField(_l("Save the correction"))
 
 
 class PersonForm(CheckedForm):

@@ -31,6 +31,7 @@ from api.web.forms import (
     ActionForm,
     AssignForm,
     CommentForm,
+    CorrectionForm,
     IssueForm,
     RedactForm,
     StatementForm,
@@ -46,7 +47,15 @@ from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
 from escalation.models import Issue
-from escalation.services import actors, comments, issues, redaction, statements, steps
+from escalation.services import (
+    actors,
+    comments,
+    decisions,
+    issues,
+    redaction,
+    statements,
+    steps,
+)
 from escalation.services.issue_page import IssuePage, issue_page
 from escalation.workflow.definition import Workflow
 
@@ -312,13 +321,22 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         if assign is not failed:
             current = page.detail.issue.assignee
             assign.assignee.data = current.email if current else ""
+    correction = None
+    decision = page.detail.issue.decision
+    if ("correct_decision" in page.activities and decision is not None
+            and utcnow() <= decisions.correctable_until(decision)):
+        correction = make(CorrectionForm, "correct")
+        if correction is not failed:
+            correction.follow_up_due.data = decision.follow_up_due
+            correction.responsible.data = decision.responsible
     redactions: dict[int, FlaskForm] = {}
     for event in page.timeline:
         if event.redactable:
             form = redactions[event.seq] = make(RedactForm, f"redact{event.seq}")
             form.field.choices = [SelectChoice(path, field_label(path))
                                   for path in event.redactable]
-    shown = [form for _, form in actions] + [statement, comment, assign, *redactions.values()]
+    shown = [form for _, form in actions] + [statement, comment, assign, correction,
+                                             *redactions.values()]
     # A refused form whose step is no longer offered still says why, at the top.
     # ... and what the reader wrote in it stays on the page, to copy into another step.
     lost: list[str] = []
@@ -329,7 +347,9 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         kept = [(str(f.label.text), f.data) for f in failed
                 if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
     return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "redactions": redactions, "lost": lost, "kept": kept}
+            "correction": correction, "redactions": redactions, "lost": lost, "kept": kept,
+            "correction_until": decisions.correctable_until(decision)
+            if correction is not None and decision is not None else None}
 
 
 _FIGURES = "escalation_workflow_figures"
@@ -472,6 +492,22 @@ def act(reference: str, action: str) -> Response:
 
     return _change(reference, form_for, change,  # type: ignore[no-any-return]
                    gettext("Done. The issue's history was updated."))
+
+
+@bp.post("/<reference>/decision/corrections")
+def correct_decision(reference: str) -> Response:
+    """The working group's chair corrects the decision's follow-up date and responsible
+    party (within DECISION_CORRECTION_DAYS of the decision)."""
+
+    def change(session: Session, form: CorrectionForm) -> None:
+        day = form.follow_up_due.data
+        decisions.correct_decision(
+            session, reference, actor=actor(), expected_version=form.expected_version.data,
+            changes={"follow_up_due": day.isoformat() if day else None,
+                     "responsible": form.responsible.data or None}, now=utcnow())
+
+    return _change(reference, lambda _: CorrectionForm(prefix="correct"), change,  # type: ignore[no-any-return]
+                   gettext("The decision was corrected. Its history shows the earlier values."))
 
 
 @bp.post("/<reference>/statements")

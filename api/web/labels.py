@@ -235,7 +235,7 @@ def describe(action: str, data: Mapping[str, Any],
         elif key == "legal_references":
             text = "\n".join(_removed(redacted.get(f"{key}.{i}")) if is_marker(v) else str(v)
                              for i, v in enumerate(value))
-        elif key == "follow_up_due":
+        elif key in ("follow_up_due", "previous_follow_up_due"):
             text = i18n.date(dt.date.fromisoformat(str(value)))
         elif isinstance(value, str) and value and shown.get(key) == value:
             text = gettext("(the same text as the issue's description on this page)")

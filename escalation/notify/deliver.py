@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from escalation import db, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
-from escalation.models import AuditEvent, Issue, OutboxMessage, Visibility
+from escalation.models import AuditEvent, Issue, OutboxMessage, User, Visibility
 from escalation.notify import deadlines, direct, mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
@@ -126,13 +126,57 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
 
 
 def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[Delivery]:
-    """The message's deliveries; on the first run, resolve the body and write them."""
+    """The message's deliveries; on the first run, resolve the body and write them.
+
+    A step (one audit event) tells several bodies, one outbox message each, and a person
+    may belong to two of them (a stakeholder member who is also in the backbone team):
+    they get one mail per step, not one per body. So the first run of any message of the
+    step plans every message of it not planned yet, each person under one message only:
+    the one whose body the step asks to act if they are in it, else the first. The
+    caller holds the locks of all the step's messages (`_lock_step`), so two jobs of one
+    step plan one after the other and never both choose the same person.
+    """
     existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
     issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
     if existing or (issue is None and message.kind not in direct.KINDS):
         return existing
-    people = (recipients.resolve(session, issue, message.recipient) if issue is not None
-              else direct.people(session, message))
+    if issue is None:  # a mail about no issue (direct.py): its own people
+        return _write(session, message, direct.people(session, message), settings)
+    if message.audit_event_id is None:  # a deadline notice: one message, its own people
+        return _write(session, message, recipients.resolve(session, issue, message.recipient),
+                      settings)
+    step = list(session.scalars(
+        select(OutboxMessage).where(OutboxMessage.audit_event_id == message.audit_event_id)
+        .order_by(OutboxMessage.id)))
+    rows_so_far = session.execute(select(Delivery.outbox_id, Delivery.email)
+                                  .where(Delivery.outbox_id.in_([m.id for m in step]))).all()
+    planned = {r.outbox_id for r in rows_so_far}
+    taken = {r.email for r in rows_so_far}
+    # A message already planned, or delivered (with nobody to tell), keeps what it has.
+    open_ = [m for m in step if m.id not in planned
+             and (m.delivered_at is None or m.id == message.id)]
+    acting = _acting_body(issue, message)
+    open_.sort(key=lambda m: (recipients.body_of(m.recipient) != acting, m.id))
+    mine: list[Delivery] = []
+    for each in open_:
+        people = [p for p in recipients.resolve(session, issue, each.recipient)
+                  if p.email not in taken]
+        taken.update(p.email for p in people)
+        rows = _write(session, each, people, settings)
+        if each.id == message.id:
+            mine = rows
+    return mine
+
+
+def _acting_body(issue: Issue, message: OutboxMessage) -> str | None:
+    """The body the step's new state awaits (its mail asks them to act), if any."""
+    state = str(message.payload.get("to_state") or issue.state)
+    wf = runtime.registry().get(issue.workflow_name, issue.workflow_version)
+    return wf.awaiting(state) if state in wf.states else None
+
+
+def _write(session: Session, message: OutboxMessage, people: list[User],
+           settings: Settings) -> list[Delivery]:
     rows = [
         Delivery(outbox_id=message.id, user_id=person.id, email=person.email,
                  locale=person.locale,
@@ -142,6 +186,16 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def _lock_step(session: Session, message_id: int) -> None:
+    """Lock every outbox message of the message's step, in id order (so two jobs of one
+    step wait for each other instead of deadlocking), before planning any of them."""
+    event = session.scalar(select(OutboxMessage.audit_event_id)
+                           .where(OutboxMessage.id == message_id))
+    if event is not None:
+        session.execute(select(OutboxMessage.id).where(OutboxMessage.audit_event_id == event)
+                        .order_by(OutboxMessage.id).with_for_update())
 
 
 def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
@@ -221,6 +275,7 @@ def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
     settings = runtime.settings()
     now = now or utcnow()
     with db.transaction() as session:
+        _lock_step(session, message_id)
         message = session.get(OutboxMessage, message_id, with_for_update=True)
         if message is None or message.delivered_at is not None:
             return Outcome(message_id, skipped=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -62,8 +62,9 @@ def next_reference(session: Session, now: dt.datetime) -> str:
     return f"ESC-{now.year}-{number:04d}"
 
 
-def facts_of(session: Session, issue: Issue) -> Facts:
-    """What the guards may know: the issue's content and this round's statement count."""
+def facts_of(session: Session, issue: Issue, now: dt.datetime | None = None) -> Facts:
+    """What the guards may know: the issue's content, this round's statement count and
+    (given `now`) the day it is in the service's time zone."""
     # Round 0 is before any statement round opened (the database checks that an issue
     # awaiting statements has round >= 1), so it holds no statements: no query needed.
     in_round = issue.statement_round and session.scalar(
@@ -71,7 +72,13 @@ def facts_of(session: Session, issue: Issue) -> Facts:
         .select_from(Statement)
         .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round)
     )
-    return _facts(issue, int(in_round or 0))
+    facts = _facts(issue, int(in_round or 0))
+    return facts if now is None else replace(facts, today=local_day(now))
+
+
+def local_day(now: dt.datetime) -> dt.date:
+    """The day `now` falls on where the people work (Settings.timezone)."""
+    return now.astimezone(ZoneInfo(runtime.settings().timezone)).date()
 
 
 def _clean_comment(comment: str | None) -> str | None:
@@ -221,7 +228,7 @@ def transition(
     # view is the likeliest reason an action no longer fits. Then state, roles, input.
     issue = lock_visible(session, reference, actor, expected_version)
     decided = _decide(issue, actor=actor, action=action, data=data, comment=comment,
-                      facts=facts_of(session, issue))
+                      facts=facts_of(session, issue, now))
     from_state = issue.state
     event = _record(session, issue, actor=actor, decided=decided, now=now)
     stages.move(session, issue, from_state, now)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -74,8 +75,10 @@ class IssueFilter:
     awaiting: str | None = None  # a body: region, backbone, stakeholders, working_group
     overdue: bool | None = None
     q: str | None = None  # text in reference, title or description
-    submitted_from: dt.date | None = None  # inclusive, UTC days
-    submitted_to: dt.date | None = None  # inclusive, UTC days
+    # Inclusive, days as the readers mean them: in the service's time zone (an issue sent
+    # at 00:30 on 1.12. in Helsinki is "from 1.12.", though it is still 30.11. in UTC).
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
     involved: int | None = None  # a user id: the issues whose audit trail names them
 
 
@@ -208,9 +211,9 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colum
     if f.involved is not None:
         where.append(took_part(f.involved))
     if f.submitted_from is not None:
-        where.append(Issue.submitted_at >= _utc_midnight(f.submitted_from))
+        where.append(Issue.submitted_at >= day_start(f.submitted_from))
     if f.submitted_to is not None and f.submitted_to < dt.date.max:  # the last day bounds nothing
-        where.append(Issue.submitted_at < _utc_midnight(f.submitted_to + dt.timedelta(days=1)))
+        where.append(Issue.submitted_at < day_start(f.submitted_to + dt.timedelta(days=1)))
     return where
 
 
@@ -409,13 +412,18 @@ def _glob_folded(needle: str) -> str:
     return "".join(parts)
 
 
-def _utc_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def day_start(day: dt.date) -> dt.datetime:
+    """When `day` begins in the service's time zone (Settings.timezone), in UTC."""
+    zone = ZoneInfo(runtime.settings().timezone)
+    try:
+        return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    except OverflowError:  # 1.1.0001 east of UTC began before the calendar: bound nothing
+        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 __all__ = [
     "BY_DUE", "PAGE_MAX", "PER_PAGE_MAX", "SORTS", "IssueFilter", "Page", "awaiting",
-    "awaiting_states", "check_filters", "check_paging", "conditions", "count", "due_page",
-    "list_issues", "matching", "order", "overdue", "page_of", "queue", "states_where",
+    "awaiting_states", "check_filters", "check_paging", "conditions", "count", "day_start",
+    "due_page", "list_issues", "matching", "order", "overdue", "page_of", "queue", "states_where",
     "took_part", "under_way",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
+from escalation.limits import DATA_MAX
 from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
@@ -46,7 +47,8 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     cleaned: dict[str, Any] = {}
     for f in fields_:
         value = data.get(f.name)
-        problem = text_problem(value, max_length=MAX_TEXT, required=f.required)
+        problem = text_problem(value, max_length=DATA_MAX.get(f.name, MAX_TEXT),
+                               required=f.required)
         if problem:
             errors[f.name] = [problem]
             continue
@@ -138,6 +140,16 @@ def due_at(deadline: Deadline | None, data: Mapping[str, Any], now: dt.datetime,
     given = data.get(deadline.from_data or "")
     if not given:
         return None
-    day = dt.date.fromisoformat(given)
-    # The end of that day where the people work: midnight after it, local time.
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    return end_of_day(dt.date.fromisoformat(given), tz)
+
+
+# The last whole second of a day. Not the midnight after it: every page, queue, mail and
+# the API shows a due moment as its local date, and that midnight is the next day's date
+# (30.11. became 1.12.).
+_LAST_SECOND = dt.time(23, 59, 59)
+
+
+def end_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The due moment of a date given as a deadline: the end of that day where the people
+    work, in UTC; its local date is the date given, whatever the summer-time shift."""
+    return dt.datetime.combine(day, _LAST_SECOND, tzinfo=tz).astimezone(dt.UTC)

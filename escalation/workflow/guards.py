@@ -7,6 +7,7 @@ needs this module and its Finnish and Swedish catalogue entries, and nothing els
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +17,17 @@ from escalation.problems import N_, Problem
 
 @dataclass(frozen=True)
 class Facts:
-    """What guards may know about an issue: plain values, no session, no clock."""
+    """What guards may know about an issue: plain values, no session, no clock.
+
+    `today` is the day of the change in the service's time zone (a value, read by the
+    service from its clock); None where no day is known (then no date is judged).
+    """
 
     title: str = ""
     description: str = ""
     category: str | None = None
     statements_in_round: int = 0
+    today: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,16 @@ def _responsible_named(facts: Facts, data: Mapping[str, Any]) -> bool:
     return bool(str(data.get("responsible") or "").strip())
 
 
+def _follow_up_not_past(facts: Facts, data: Mapping[str, Any]) -> bool:
+    # A follow-up date already gone made the issue late the moment it was decided
+    # ("2530 days overdue"). Today itself is allowed. The engine has checked the date's
+    # form before any guard runs.
+    given = data.get("follow_up_due")
+    if not given or facts.today is None:
+        return True
+    return dt.date.fromisoformat(str(given)) >= facts.today
+
+
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
@@ -80,8 +96,14 @@ GUARDS: dict[str, Guard] = {
             N_("This outcome needs a responsible party."),
             _responsible_named,
         ),
+        Guard(
+            "follow_up_not_past",
+            N_("The follow-up date cannot be in the past."),
+            _follow_up_not_past,
+        ),
     )
 }
 
 # Which data field a guard's refusal belongs to, so forms can show it beside the field.
-GUARD_FIELDS: dict[str, str] = {"responsible_named_when_needed": "responsible"}
+GUARD_FIELDS: dict[str, str] = {"responsible_named_when_needed": "responsible",
+                                 "follow_up_not_past": "follow_up_due"}

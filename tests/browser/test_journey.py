@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.browser.conftest import Server, Visit, close_tab, open_tab, sign_in
+from tests.browser.conftest import ARTIFACTS, Server, Visit, close_tab, open_tab, sign_in
 
 TITLE = "Ilmoitusvelvollisuus harrastustoiminnan vapaaehtoisilla (selaintesti)"
 
@@ -131,7 +131,41 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     ministry.page.wait_for_load_state()
     assert "Valmis" in notice(ministry)
     shot(ministry, "ministry-decided")
+    shown = f"{follow_up.day}.{follow_up.month}.{follow_up.year}"
+    header = ministry.page.locator("p.status").inner_text()
+    assert "Seuranta (Taustatuki)" in header
+    assert f"({shown})" in header  # the header says the date entered (issue 15, item 6)
+
+    # 5b. The chair corrects the follow-up date: a past one is refused beside the field.
+    (ARTIFACTS / "issue15").mkdir(parents=True, exist_ok=True)
+    correct = step(ministry, "Korjaa seurantatiedot")
+    correct.get_by_label("Seurantapäivä").fill("2020-01-01")
+    correct.get_by_role("button", name="Tallenna korjaus").click()
+    ministry.page.wait_for_load_state()
+    assert "Seurantapäivä ei voi olla menneisyydessä." in ministry.page.locator(
+        "#correct-follow_up_due-error").inner_text()
+    ministry.axe()
+    ministry.shot("issue15/correction-refused-1280")
+    corrected = follow_up + dt.timedelta(days=30)
+    correct = ministry.page.locator("details.step").filter(
+        has=ministry.page.locator("summary", has_text="Korjaa seurantatiedot"))
+    correct.get_by_label("Seurantapäivä").fill(corrected.isoformat())
+    correct.get_by_role("button", name="Tallenna korjaus").click()
+    ministry.page.wait_for_load_state()
+    assert "Päätös korjattiin" in notice(ministry)
+    now_shown = f"{corrected.day}.{corrected.month}.{corrected.year}"
+    assert f"({now_shown})" in ministry.page.locator("p.status").inner_text()
+    assert now_shown in ministry.page.locator("section.decision").inner_text()
+    ministry.axe()
+    ministry.shot("issue15/correction-done-1280")
+    ministry.page.set_viewport_size({"width": 390, "height": 844})
+    step(ministry, "Korjaa seurantatiedot")
+    assert ministry.page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth")
+    ministry.axe()
+    ministry.shot("issue15/correction-form-390")
     close_tab(ministry)
+    follow_up = corrected  # what the lead reads from now on
 
     # 6. The lead sees the decision and the history.
     lead = person("lead.pirkanmaa@demo.example", "lead-again")

@@ -117,7 +117,7 @@ def test_follow_up_date_reminds_the_backbone_and_then_tells_the_region(
     assert issue.due_at is not None
     assert issue.due_at.date() == dt.date(2026, 6, 30)  # the end of the day in Helsinki
 
-    # Due at the end of 30 June in Helsinki (21:00 UTC); reminded seven days before that.
+    # Due at the end of 30 June in Helsinki (20:59:59 UTC); reminded seven days before that.
     sweep_at(dt.datetime(2026, 6, 23, 20, 59, tzinfo=dt.UTC))
     assert not notices(inbox, "Muistutus")
     sweep_at(dt.datetime(2026, 6, 23, 21, 1, tzinfo=dt.UTC), times=2)

@@ -325,3 +325,51 @@ def test_a_title_stored_before_the_checks_still_mails_safely(
     assert [a.addr_spec for a in parsed["To"].addresses] == [world.coordinator.email]
     assert parsed["Bcc"] is None
     assert "Otsikko Bcc: evil@example.com = ?utf-8?q?x" in str(parsed["Subject"])
+
+
+def test_a_person_in_two_notified_bodies_gets_one_mail_per_step(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 15: a stakeholder member who is also in the backbone team hears of
+    a step once, and in the words of the body the step asks to act."""
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    both = make_actor(relayed, "both@bodies.test", ["coordinator", "stakeholder_member"])
+    issue = issue_in(relayed, world, "awaiting_decision")
+    relayed.commit()
+    inbox.mails.clear()  # the earlier steps' mails
+    # request_statements tells the stakeholders (who must act) and the backbone team.
+    issues.transition(relayed, issue.reference, actor=world.ministry_chair,
+                      action="request_statements", expected_version=issue.version,
+                      data={"reason": "Lisää lausuntoja."})
+    relayed.commit()
+    [mail] = inbox.to(both.email)
+    assert "Anna lausunto" in mail.text  # the stakeholders' mail, which asks to act
+    # Everyone else still gets theirs: nobody was lost to the de-duplication.
+    assert len(inbox.to(world.coordinator.email)) == 1
+    assert len(inbox.to(world.member.email)) == 1
+    # A second run of every message of the step sends nothing more.
+    before = len(inbox.snapshot())
+    relayed.execute(update(OutboxMessage).values(delivered_at=None))
+    for message in relayed.scalars(select(OutboxMessage)).all():
+        deliver.run(message.id)
+    assert len(inbox.snapshot()) == before
+    assert len(inbox.to(both.email)) == 1
+
+
+def test_decide_mails_a_person_in_three_notified_bodies_once(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    everywhere = make_actor(relayed, "all@bodies.test",
+                            ["regional_lead", "coordinator", "stakeholder_chair"],
+                            region="uusimaa")
+    issue = issue_in(relayed, world, "awaiting_decision")
+    relayed.commit()
+    inbox.mails.clear()
+    issues.transition(relayed, issue.reference, actor=world.ministry_chair, action="decide",
+                      expected_version=issue.version,
+                      data={"outcome": "no_action", "rationale": "Ei toimia."})
+    relayed.commit()
+    assert len(inbox.to(everywhere.email)) == 1
+    for person in (world.lead, world.coordinator, world.member, world.chair):
+        assert len(inbox.to(person.email)) == 1

@@ -31,7 +31,8 @@ def test_full_lifecycle_up_and_back(session: Session, world: World) -> None:
     issue = new_issue(session, world, urgency="urgent", rights_dimensions=["best_interests"],
                       legal_references=["Lastensuojelulaki 417/2007, 25 §"])
     assert issue.reference.startswith(f"ESC-{dt.datetime.now(dt.UTC).year}-")
-    assert (issue.state, issue.version, issue.workflow_version) == ("draft", 1, 1)
+    # A new issue starts under the newest workflow: escalation-v2.toml (issue 15).
+    assert (issue.state, issue.version, issue.workflow_version) == ("draft", 1, 2)
 
     act(session, issue, world.lead, "submit", at=T0)
     assert issue.state == "submitted"
@@ -61,8 +62,9 @@ def test_full_lifecycle_up_and_back(session: Session, world: World) -> None:
     assert (decision.outcome, decision.responsible) == ("national_guidance",
                                                        "Sosiaali- ja terveysministeriö")
     assert decision.follow_up_due == dt.date(2026, 9, 30)
-    # The follow-up deadline is the end of that day in Helsinki (UTC+3 in summer).
-    assert issue.due_at == dt.datetime(2026, 9, 30, 21, 0, tzinfo=dt.UTC)
+    # The follow-up deadline is the end of that day in Helsinki (UTC+3 in summer): its
+    # last second, whose local date is the date given.
+    assert issue.due_at == dt.datetime(2026, 9, 30, 20, 59, 59, tzinfo=dt.UTC)
 
     act(session, issue, world.coordinator, "close", note="Päätös välitetty alueelle.",
         at=T0 + dt.timedelta(days=41))

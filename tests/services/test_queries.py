@@ -111,10 +111,10 @@ def test_awaiting_each_body_in_list_and_queue(session: Session, world: World) ->
 def test_awaiting_follows_each_issues_pinned_workflow(
     session: Session, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    v1 = runtime.registry().latest("escalation")
+    v1 = runtime.registry().get("escalation", 1)
     states = dict(v1.states)
     states["decided"] = dataclasses.replace(states["decided"], awaiting="working_group")
-    v2 = dataclasses.replace(v1, version=2, states=states)
+    v2 = dataclasses.replace(runtime.registry().get("escalation", 2), states=states)
     monkeypatch.setattr(runtime, "registry", lambda: Registry({v1.key: v1, v2.key: v2}))
     old = issue_in(session, world, "decided")
     new = issue_in(session, world, "decided")
@@ -201,12 +201,13 @@ def test_text_search_takes_wildcards_literally(
     assert listed(session, world.coordinator, IssueFilter(q=needle)) == {found.reference}
 
 
-def test_submitted_dates_are_inclusive_utc_days(session: Session, world: World) -> None:
+def test_submitted_dates_are_inclusive_helsinki_days(session: Session, world: World) -> None:
+    # 1.3.2026 in Helsinki (UTC+2) runs from 28.2. 22:00 to 1.3. 22:00 UTC (issue 15).
     times = {
-        "before": dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=dt.UTC),
-        "first": dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.UTC),
-        "last": dt.datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=dt.UTC),
-        "after": dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC),
+        "before": dt.datetime(2026, 2, 28, 21, 59, 59, tzinfo=dt.UTC),
+        "first": dt.datetime(2026, 2, 28, 22, 0, tzinfo=dt.UTC),
+        "last": dt.datetime(2026, 3, 1, 21, 59, 59, 999999, tzinfo=dt.UTC),
+        "after": dt.datetime(2026, 3, 1, 22, 0, tzinfo=dt.UTC),
     }
     made = {}
     for name, when in times.items():

@@ -10,6 +10,7 @@ import random
 import re
 import statistics
 from collections import Counter, defaultdict
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from tests.sqlcount import counting
 
 T0 = dt.datetime(2025, 11, 3, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+HELSINKI = ZoneInfo("Europe/Helsinki")
 HOUR = dt.timedelta(hours=1)
 DAY = 86_400
 ISSUES = re.compile(r"\bissues\b")  # a statement that reads the issues table
@@ -83,7 +85,7 @@ def computed(session: Session, actor: Actor, region: tuple[str, ...], start: dt.
         i for i in session.scalars(select(Issue).order_by(Issue.id))
         if can_see(actor, i) and (not region or i.region.code in region)
         and i.submitted_at is not None
-        and start <= i.submitted_at.astimezone(dt.UTC).date() <= end
+        and start <= i.submitted_at.astimezone(HELSINKI).date() <= end  # readers' days
     ]
     ids = [i.id for i in chosen]
     opened = Counter(month(i.submitted_at) for i in chosen if i.submitted_at)

@@ -317,6 +317,30 @@ def test_outcomes_handing_work_on_pass_with_a_responsible(outcome: str) -> None:
     assert result.data["responsible"] == "STM"
 
 
+V2 = load_file(DEFAULT_WORKFLOWS / "escalation-v2.toml")
+PAST = GUARDS["follow_up_not_past"].message
+
+
+@pytest.mark.parametrize(("follow_up", "refused"), [
+    ("2026-03-01", True), ("2026-03-02", False), ("2026-03-03", False)],
+    ids=["yesterday", "today", "tomorrow"])
+def test_v2_refuses_a_follow_up_date_before_today_and_v1_does_not(follow_up: str,
+                                                                    refused: bool) -> None:
+    """escalation-v2.toml adds the guard follow_up_not_past to `decide` (issue 15, item 6);
+    an issue pinned to v1 keeps v1's rule, which judges no date."""
+    data = {"outcome": "clarified", "rationale": "Perustelu.", "follow_up_due": follow_up}
+    facts = replace(COMPLETE, today=dt.date(2026, 3, 2))
+    assert fire(WF, "awaiting_decision", "decide", {"ministry_chair"}, facts,
+                data).target == "decided"
+    if refused:
+        with pytest.raises(GuardFailed) as refusal:
+            fire(V2, "awaiting_decision", "decide", {"ministry_chair"}, facts, data)
+        assert refusal.value.errors == {"follow_up_due": [PAST]}
+    else:
+        assert fire(V2, "awaiting_decision", "decide", {"ministry_chair"}, facts,
+                    data).target == "decided"
+
+
 @pytest.mark.parametrize("outcome", sorted(set(OUTCOMES) - set(NEEDS_RESPONSIBLE)))
 def test_other_outcomes_need_no_responsible(outcome: str) -> None:
     data = {"outcome": outcome, "rationale": "Perustelu."}
@@ -515,29 +539,31 @@ def test_deadline_set_on_the_new_state(action: str) -> None:
 @pytest.mark.parametrize(
     ("follow_up", "end_utc"),
     [
-        # Summer time (UTC+3): the day ends at 21:00 UTC.
-        ("2026-09-30", dt.datetime(2026, 9, 30, 21, 0, tzinfo=dt.UTC)),
-        # Winter time (UTC+2): at 22:00 UTC.
-        ("2026-12-31", dt.datetime(2026, 12, 31, 22, 0, tzinfo=dt.UTC)),
+        # Summer time (UTC+3): the day ends at 20:59:59 UTC (21:00 is the next day).
+        ("2026-09-30", dt.datetime(2026, 9, 30, 20, 59, 59, tzinfo=dt.UTC)),
+        # Winter time (UTC+2): at 21:59:59 UTC.
+        ("2026-12-31", dt.datetime(2026, 12, 31, 21, 59, 59, tzinfo=dt.UTC)),
+        ("2026-11-30", dt.datetime(2026, 11, 30, 21, 59, 59, tzinfo=dt.UTC)),
         # The day before summer time starts ends on winter time...
-        ("2026-03-28", dt.datetime(2026, 3, 28, 22, 0, tzinfo=dt.UTC)),
+        ("2026-03-28", dt.datetime(2026, 3, 28, 21, 59, 59, tzinfo=dt.UTC)),
         # ...the day it starts (29 March 2026) is 23 hours long and ends on summer time.
-        ("2026-03-29", dt.datetime(2026, 3, 29, 21, 0, tzinfo=dt.UTC)),
+        ("2026-03-29", dt.datetime(2026, 3, 29, 20, 59, 59, tzinfo=dt.UTC)),
         # The day summer time ends (25 October 2026) ends on winter time.
-        ("2026-10-25", dt.datetime(2026, 10, 25, 22, 0, tzinfo=dt.UTC)),
+        ("2026-10-25", dt.datetime(2026, 10, 25, 21, 59, 59, tzinfo=dt.UTC)),
     ],
 )
 def test_follow_up_deadline_is_the_end_of_that_day_in_helsinki(
     follow_up: str, end_utc: dt.datetime
 ) -> None:
+    """The due moment's local date is the date given (30.11. was shown as 1.12.)."""
     data = {"outcome": "clarified", "rationale": "Perustelu.", "follow_up_due": follow_up}
     got = _deadline_of("decide", data)
     assert got == end_utc
     assert got is not None
     assert got.utcoffset() == dt.timedelta(0)
     local = got.astimezone(HELSINKI)
-    assert (local.date(), local.time()) == (
-        dt.date.fromisoformat(follow_up) + dt.timedelta(days=1), dt.time(0, 0))
+    assert (local.date(), local.time()) == (dt.date.fromisoformat(follow_up),
+                                            dt.time(23, 59, 59))
 
 
 def test_no_deadline_means_none() -> None:

@@ -6,18 +6,20 @@ Each broken definition is the real v1 text with one thing changed.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from escalation import runtime
 from escalation.config import DEFAULT_WORKFLOWS
-from escalation.workflow.definition import Deadline
+from escalation.workflow.definition import Deadline, Transition, Workflow
 from escalation.workflow.loader import DefinitionError, load_dir, load_file, load_text
 from escalation.workflow.registry import Registry
 
 V1_PATH = DEFAULT_WORKFLOWS / "escalation-v1.toml"
 V1 = V1_PATH.read_text(encoding="utf-8")
+V2_PATH = DEFAULT_WORKFLOWS / "escalation-v2.toml"
 
 FORWARD_TO_WG = """action = "forward_to_working_group"
 from = ["awaiting_statement"]
@@ -51,7 +53,7 @@ def refusal(path: Path, text: str) -> str:
 
 def test_the_real_folder_loads() -> None:
     found = load_dir(DEFAULT_WORKFLOWS)
-    assert set(found) == {("escalation", 1)}
+    assert set(found) == {("escalation", 1), ("escalation", 2)}
     wf = found["escalation", 1]
     assert wf.source == str(V1_PATH)
     assert wf.key == ("escalation", 1)
@@ -63,6 +65,29 @@ def test_the_real_folder_loads() -> None:
         name="follow_up", from_data="follow_up_due", remind_days_before=7)
     assert not wf.is_open("closed")
     assert wf.states_awaiting("backbone") == ("submitted", "decided")
+
+
+def test_v2_is_v1_with_the_past_date_guard_and_the_correction() -> None:
+    """escalation-v2.toml: v1 word for word, but `decide` refuses a follow-up date gone
+    and the chair may correct a decision (issue 15, item 6); v1 itself has neither."""
+    found = load_dir(DEFAULT_WORKFLOWS)
+    v1, v2 = found["escalation", 1], found["escalation", 2]
+    assert v2.source == str(V2_PATH)
+    assert (v2.initial, v2.roles, v2.states) == (v1.initial, v1.roles, v1.states)
+
+    def decide(wf: Workflow) -> Transition:
+        return next(t for t in wf.transitions if t.action == "decide")
+
+    assert decide(v1).guards == ("responsible_named_when_needed",)
+    assert decide(v2).guards == ("responsible_named_when_needed", "follow_up_not_past")
+    assert [replace(t, guards=()) for t in v2.transitions] == [
+        replace(t, guards=()) for t in v1.transitions]
+    assert [t.guards for t in v2.transitions if t.action != "decide"] == [
+        t.guards for t in v1.transitions if t.action != "decide"]
+    assert "correct_decision" not in v1.activities
+    correct = v2.activities["correct_decision"]
+    assert (set(correct.states), set(correct.roles)) == ({"decided"}, {"ministry_chair"})
+    assert {k: a for k, a in v2.activities.items() if k != "correct_decision"} == v1.activities
 
 
 def test_the_untouched_text_loads_from_a_copy(tmp_path: Path) -> None:
@@ -302,7 +327,8 @@ def test_a_broken_definition_fails_at_load(
 def test_the_message_lists_what_is_known(tmp_path: Path) -> None:
     message = refusal(tmp_path / "wf.toml", changed('guards = ["has_statement"]',
                                                    'guards = ["has_statements"]'))
-    assert "(known: content_complete, has_statement, responsible_named_when_needed)" in message
+    assert ("(known: content_complete, follow_up_not_past, has_statement, "
+            "responsible_named_when_needed)") in message
 
 
 def test_every_fault_is_named_at_once(tmp_path: Path) -> None:
@@ -378,9 +404,9 @@ def test_load_text_names_its_source() -> None:
 
 def test_registry_of_the_real_folder() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    v1 = reg.get("escalation", 1)
-    assert reg.latest("escalation") is v1
-    assert v1.source == str(V1_PATH)
+    v1, v2 = reg.get("escalation", 1), reg.get("escalation", 2)
+    assert reg.latest("escalation") is v2  # new issues start under v2; v1's keep v1
+    assert (v1.source, v2.source) == (str(V1_PATH), str(V2_PATH))
 
 
 def test_registry_latest_is_the_highest_version_and_get_keeps_the_old(tmp_path: Path) -> None:
@@ -404,8 +430,8 @@ def test_registry_latest_is_the_highest_version_and_get_keeps_the_old(tmp_path: 
 
 def test_registry_refuses_what_is_not_loaded() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    with pytest.raises(DefinitionError, match="workflow escalation version 2 is not loaded"):
-        reg.get("escalation", 2)
+    with pytest.raises(DefinitionError, match="workflow escalation version 3 is not loaded"):
+        reg.get("escalation", 3)
     with pytest.raises(DefinitionError, match="not loaded"):
         reg.get("other", 1)
     with pytest.raises(DefinitionError, match="no workflow named 'other' is loaded"):
