@@ -11,14 +11,18 @@ on the input (stale version, bad input, guards) the service decides when it runs
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from escalation.errors import Forbidden
-from escalation.models import AuditEvent, Issue
+from escalation.models import AuditEvent, Issue, Statement
 from escalation.policy import Actor
 from escalation.services import redaction
 from escalation.services.access import get_visible, workflow_of
+from escalation.services.issue_page import round_speakers
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition
 
@@ -64,4 +68,39 @@ def redactable(session: Session, reference: str, event_seq: int, *,
     return redaction.fields_of(data)
 
 
-__all__ = ["editable", "redactable", "transition_for"]
+@dataclass(frozen=True)
+class UnfinishedRound:
+    """A statement round a step would end early: who was asked and has not answered (by
+    organisation, or by name for a member speaking for themself), and the round's deadline."""
+
+    missing: list[str]
+    due_at: dt.datetime | None
+
+
+def unfinished_round(session: Session, reference: str, action: str, *, actor: Actor,
+                     now: dt.datetime) -> UnfinishedRound | None:
+    """The statement round `action` would end before everyone asked has answered and
+    before its deadline, or None.
+
+    A step that hands an issue awaiting the stakeholder group's statements on to another
+    stage still under way (the working group's) ends the round: whoever has not answered
+    can no longer answer. The pages ask the person to confirm such a step; the JSON API's
+    contract takes it as it is (it needs one statement, DESIGN §3), so the core does not
+    refuse it. A step that ends the issue (a withdrawal) asks nothing.
+    """
+    issue = get_visible(session, reference, actor)
+    wf = workflow_of(issue)
+    if wf.awaiting(issue.state) != "stakeholders" or not issue.statement_round:
+        return None
+    if issue.due_at is not None and issue.due_at <= now:
+        return None
+    target = engine.moves(wf, issue.state, action, actor.roles_on(issue))[0].target
+    if not wf.is_open(target):
+        return None
+    in_round = list(session.scalars(select(Statement).where(
+        Statement.issue_id == issue.id, Statement.round == issue.statement_round)))
+    missing = [s.name for s in round_speakers(session, in_round) if not s.answered]
+    return UnfinishedRound(missing=missing, due_at=issue.due_at) if missing else None
+
+
+__all__ = ["UnfinishedRound", "editable", "redactable", "transition_for", "unfinished_round"]
