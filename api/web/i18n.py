@@ -134,6 +134,15 @@ def due_phrase(due_at: dt.datetime, now: dt.datetime) -> str:
     return say_n("Due in %(num)d day", "Due in %(num)d days", ahead)
 
 
+def days_left(due_at: dt.datetime, now: dt.datetime) -> int:
+    """Whole calendar days from today to the due day in the reader's time zone (0: today)."""
+    r = reader()
+    if r is None:
+        tz = get_timezone()
+        return (due_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+    return (r.local(due_at).date() - r.local(now).date()).days
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     """A date in the reader's language and time zone ("24.11.2026" in Finnish)."""
     if value is None:
