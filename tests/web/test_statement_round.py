@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from escalation.db import utcnow
 from escalation.models import Issue
 from escalation.services import statements
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, make_actor
 from tests.web.conftest import SignIn, text_of
 
 FORWARD = "forward_to_working_group"
@@ -121,3 +121,14 @@ def test_after_the_round_those_who_never_answered_did_not_answer(
                                  headers={"Accept-Language": lang}).get_data(as_text=True))
         assert said in after, lang
         assert not_said not in after, lang
+
+
+def test_a_hostile_organisation_name_in_the_question_stays_text(
+        sign_in: SignIn, session: Session, world: World) -> None:
+    make_actor(session, "member@hostile.test", ["stakeholder_member"],
+               organisation='<img src=x onerror="alert(1)">Järjestö')
+    issue = _waiting_with_one_statement(session, world)
+    html = _forward(sign_in("chair"), issue).get_data(as_text=True)
+    alert = html.split('class="confirm-summary"', 1)[1].split("</div>", 1)[0]
+    assert "<img" not in alert
+    assert "&lt;img src=x onerror=" in alert
