@@ -148,6 +148,8 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     for e in trail:
         user = people.get(e["actor"])
         data = dict(e["data"] or {})
+        # Every text of the record stays removable, shown or not.
+        redactable = redaction.fields_of(data) if may_redact else []
         before: dict[str, Any] = {}
         if e["action"] == "create":
             fields.update(data)
@@ -164,7 +166,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
             organisation=user.organisation.name if user and user.organisation else None,
             action=e["action"], from_state=e["from_state"], to_state=e["to_state"],
             data=data, redacted=redacted, before=before,
-            redactable=redaction.fields_of(data) if may_redact else []))
+            redactable=redactable))
     roles = actor.roles_on(issue)
     # Each action's first move is the one its form is made for (steps.transition_for).
     actions = [engine.moves(wf, issue.state, name, roles)[0]
