@@ -56,7 +56,8 @@ def test_the_stakeholder_chair_states_first_and_is_asked_before_forwarding(
         forward.get_by_role("button", name="Välitä työryhmälle").click()
     alert = page.get_by_role("alert")
     said = alert.inner_text()
-    assert "Mannerheimin Lastensuojeluliitto" in said and "Pelastakaa Lapset" in said
+    assert "Mannerheimin Lastensuojeluliitto" in said
+    assert "Pelastakaa Lapset" in said
     assert "päivää jäljellä" in said or "päivä jäljellä" in said
     assert page.get_by_label("Kommentti (vapaaehtoinen)").input_value() == \
         "Kiireellinen, ei odoteta."
