@@ -496,9 +496,12 @@ def _say(form: FlaskForm, exc: DomainError) -> int:
 def act(reference: str, action: str) -> Response:
     """Take one workflow step, with exactly the data its definition asks for."""
 
+    read: list[Issue] = []  # the issue as choosing the form read it
+
     def form_for(session: Session) -> ActionForm:
         try:
-            t = steps.transition_for(session, reference, action, actor=actor())
+            issue, t = steps.step_for(session, reference, action, actor=actor())
+            read.append(issue)
         except ActionNotAvailable as exc:
             # Moved on meanwhile: the page says so and gives back what was written.
             named = steps.transition_named(session, reference, action, actor=actor())
@@ -509,7 +512,7 @@ def act(reference: str, action: str) -> Response:
 
     def change(session: Session, form: ActionForm) -> None:
         if not form.confirmed.data:
-            unfinished = steps.unfinished_round(session, reference, action, actor=actor(),
+            unfinished = steps.unfinished_round(session, read[0], form.transition,
                                                 now=utcnow())
             if unfinished is not None:
                 raise _Refused(_Unconfirmed(_round_warning(unfinished)), form)

@@ -28,16 +28,25 @@ from escalation.workflow.definition import Transition
 
 # What choosing a form reads of the issue: its state and the definition it is pinned to,
 # and what visibility and the reader's roles depend on (the service reads the rest).
+# (With the round and its deadline: whether the step ends a statement round early.)
 _FOR_A_FORM = load_only(Issue.state, Issue.workflow_name, Issue.workflow_version,
-                        Issue.region_id, Issue.visibility)
+                        Issue.region_id, Issue.visibility, Issue.statement_round,
+                        Issue.due_at)
 
 
 def transition_for(session: Session, reference: str, action: str, *,
                    actor: Actor) -> Transition:
     """The transition `action` takes for `actor` now (the first the definition allows,
     as the page offers it), or the engine's refusal."""
+    return step_for(session, reference, action, actor=actor)[1]
+
+
+def step_for(session: Session, reference: str, action: str, *,
+             actor: Actor) -> tuple[Issue, Transition]:
+    """`transition_for`, with the issue as read for the form (for `unfinished_round`)."""
     issue = get_visible(session, reference, actor, _FOR_A_FORM)
-    return engine.moves(workflow_of(issue), issue.state, action, actor.roles_on(issue))[0]
+    return issue, engine.moves(workflow_of(issue), issue.state, action,
+                               actor.roles_on(issue))[0]
 
 
 def transition_named(session: Session, reference: str, action: str, *,
@@ -77,25 +86,22 @@ class UnfinishedRound:
     due_at: dt.datetime | None
 
 
-def unfinished_round(session: Session, reference: str, action: str, *, actor: Actor,
+def unfinished_round(session: Session, issue: Issue, transition: Transition, *,
                      now: dt.datetime) -> UnfinishedRound | None:
-    """The statement round `action` would end before everyone asked has answered and
-    before its deadline, or None.
+    """The statement round `transition` would end before everyone asked has answered and
+    before its deadline, or None (`issue` as `step_for` read it).
 
     A step that hands an issue awaiting the stakeholder group's statements on to another
     stage still under way (the working group's) ends the round: whoever has not answered
     can no longer answer. The pages ask the person to confirm such a step; the JSON API's
     contract takes it as it is (it needs one statement, DESIGN §3), so the core does not
-    refuse it. A step that ends the issue (a withdrawal) asks nothing.
+    refuse it. A step that ends the issue (a withdrawal) asks nothing. Reads the round's
+    statements and who was asked only when all that holds.
     """
-    issue = get_visible(session, reference, actor)
     wf = workflow_of(issue)
-    if wf.awaiting(issue.state) != "stakeholders" or not issue.statement_round:
-        return None
-    if issue.due_at is not None and issue.due_at <= now:
-        return None
-    target = engine.moves(wf, issue.state, action, actor.roles_on(issue))[0].target
-    if not wf.is_open(target):
+    if (wf.awaiting(issue.state) != "stakeholders" or not issue.statement_round
+            or not wf.is_open(transition.target)
+            or (issue.due_at is not None and issue.due_at <= now)):
         return None
     in_round = list(session.scalars(select(Statement).where(
         Statement.issue_id == issue.id, Statement.round == issue.statement_round)))
@@ -103,4 +109,5 @@ def unfinished_round(session: Session, reference: str, action: str, *, actor: Ac
     return UnfinishedRound(missing=missing, due_at=issue.due_at) if missing else None
 
 
-__all__ = ["UnfinishedRound", "editable", "redactable", "transition_for", "unfinished_round"]
+__all__ = ["UnfinishedRound", "editable", "redactable", "step_for", "transition_for",
+           "unfinished_round"]
