@@ -70,6 +70,7 @@ def main(out: Path) -> int:
                  "/queues/working_group", "/issues/ESC-2026-9999", "/no-such-page"]
         for ref in refs:
             paths += [f"/issues/{ref}", f"/issues/{ref}/edit"]
+        paths.append(f"/issues/{refs[0]}/workflow")  # the drawing, one stage suffices
         count = 0
         people = [None, *demo.logins()]
         for person in people:

@@ -363,6 +363,9 @@ class ActionForm(VersionedForm):
     transition: Transition
 
     action = HiddenField()
+    # Sent by the "... anyway" button of a step the page asked to confirm (a statement
+    # round ended early): the first sending only asks.
+    confirmed = BooleanField(default=False)
     comment = TextAreaField(
         _l("Comment (optional)"),
         description=_l("Anything else to record with this step."),

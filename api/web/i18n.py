@@ -145,6 +145,15 @@ def _code() -> str:
     return str(r.locale if r is not None else get_locale())
 
 
+def days_left(due_at: dt.datetime, now: dt.datetime) -> int:
+    """Whole calendar days from today to the due day in the reader's time zone (0: today)."""
+    r = reader()
+    if r is None:
+        tz = get_timezone()
+        return (due_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+    return (r.local(due_at).date() - r.local(now).date()).days
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     """A date in the reader's language and time zone: "6.12.2026" in Finnish and Swedish,
     "6 Dec 2026" in English; the mails' pattern (escalation/languages.py), so a page and a

@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -56,7 +56,7 @@ from escalation.services import (
     statements,
     steps,
 )
-from escalation.services.issue_page import IssuePage, issue_page
+from escalation.services.issue_page import IssuePage, issue_page, issue_workflow
 from escalation.workflow.definition import Workflow
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -395,8 +395,19 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
                            forms=_forms(page, failed),
                            here=url_for(".show", reference=reference),
-                           figure=_figure(page.workflow, page.detail.state))
+                           above=_shown_above(page))
     return html, status
+
+
+def _shown_above(page: IssuePage) -> set[str]:
+    """The texts the page shows in full above its history (the answer, the statements,
+    the decision's rationale): the history names them instead of repeating them."""
+    detail = page.detail
+    texts = {detail.issue.answer} | {t for s in detail.statements
+                                      for t in (s.text, s.rights_assessment)}
+    if detail.decision is not None:
+        texts.add(detail.decision.rationale)
+    return {t for t in texts if isinstance(t, str) and t}
 
 
 def _changed_meanwhile(page: IssuePage) -> str:
@@ -409,6 +420,15 @@ def _changed_meanwhile(page: IssuePage) -> str:
     return gettext("Meanwhile %(who)s changed this issue: %(what)s, %(when)s. Check the "
                    "latest details on this page; what you wrote is kept in the form.",
                    who=who, what=Labels.event(last.action), when=i18n.datetime(last.at))
+
+
+@bp.get("/<reference>/workflow")
+def workflow(reference: str) -> str:
+    """The issue's whole workflow drawn, its current stage marked, and said in words."""
+    with db.reading() as session:
+        issue, wf = issue_workflow(session, reference, actor=actor())
+        return render_template("web/issues/workflow_page.html", issue=issue,
+                               figure=_figure(wf, issue.state))
 
 
 @bp.get("/<reference>")
@@ -456,8 +476,31 @@ def _change(reference: str, form_for: Callable[[Session], F],
         return _render(session, reference, form, status)
 
 
+class _Unconfirmed(DomainError):
+    """The step waits for the person to confirm it (nothing was done): the form comes back
+    saying why, with a button that sends it again confirmed."""
+
+
+def _round_warning(unfinished: steps.UnfinishedRound) -> str:
+    """Who has not answered the statement round this step would end, and how long it runs."""
+    missing = ", ".join(unfinished.missing)
+    if unfinished.due_at is None:
+        return gettext("Not everyone asked has answered: %(missing)s. Forwarding now ends the "
+                       "statement round, and they can no longer give a statement.",
+                       missing=missing)
+    left = max(i18n.days_left(unfinished.due_at, utcnow()), 0)
+    return gettext("Not everyone asked has answered: %(missing)s. The statement round runs "
+                   "until %(date)s (%(left)s). Forwarding now ends the round, and they can no "
+                   "longer give a statement.", missing=missing,
+                   date=i18n.date(unfinished.due_at),
+                   left=ngettext("%(num)d day left", "%(num)d days left", left))
+
+
 def _say(form: FlaskForm, exc: DomainError) -> int:
     """Why the service refused, on the form; the page's status."""
+    if isinstance(exc, _Unconfirmed):
+        form.confirm = exc.detail  # type: ignore[attr-defined]  # read by the template
+        return 200
     if isinstance(exc, Conflict):
         return 409  # `_render` says who changed the issue meanwhile, and how
     if isinstance(exc, InvalidInput):
@@ -473,9 +516,12 @@ def _say(form: FlaskForm, exc: DomainError) -> int:
 def act(reference: str, action: str) -> Response:
     """Take one workflow step, with exactly the data its definition asks for."""
 
+    read: list[Issue] = []  # the issue as choosing the form read it
+
     def form_for(session: Session) -> ActionForm:
         try:
-            t = steps.transition_for(session, reference, action, actor=actor())
+            issue, t = steps.step_for(session, reference, action, actor=actor())
+            read.append(issue)
         except ActionNotAvailable as exc:
             # Moved on meanwhile: the page says so and gives back what was written.
             named = steps.transition_named(session, reference, action, actor=actor())
@@ -485,6 +531,11 @@ def act(reference: str, action: str) -> Response:
         return action_form_class(t)(prefix=action)
 
     def change(session: Session, form: ActionForm) -> None:
+        if not form.confirmed.data:
+            unfinished = steps.unfinished_round(session, read[0], form.transition,
+                                                now=utcnow())
+            if unfinished is not None:
+                raise _Refused(_Unconfirmed(_round_warning(unfinished)), form)
         issues.transition(session, reference, actor=actor(), action=action,
                           expected_version=form.expected_version.data,
                           data=action_data(form, form.transition),

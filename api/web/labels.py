@@ -9,7 +9,7 @@ run time; each is looked up in the core's catalogue by its kind and name
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -205,16 +205,26 @@ def _removed(note: Any) -> str:
 
 def describe(action: str, data: Mapping[str, Any],
              redacted: Mapping[str, Any] | None = None,
-             shown: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+             shown: Mapping[str, str] | None = None, *,
+             before: Mapping[str, Any] | None = None,
+             names: Mapping[str, str] | None = None,
+             regions: Mapping[str, str] | None = None,
+             above: Collection[str] = ()) -> list[tuple[str, str]]:
     """An audit event's data as (label, text) pairs for the timeline, in the reader's words.
 
     `redacted`: the redactions of this event's texts by field, so a removed text is shown
     as who removed it, when and why. `shown`: texts the page already shows in full (the
     issue's description, by field): an entry that recorded the same text says so instead
-    of repeating it (a 20,000-character description once, not twice).
+    of repeating it (a 20,000-character description once, not twice); `above`: other texts
+    the page shows in full (statements, the decision's rationale), said the same way.
+    `before`: an edit's fields as they were, so a short one reads "old → new". `names`:
+    people's names by e-mail, `regions`: regions' names by code (never a raw code).
     """
     redacted = redacted or {}
     shown = shown or {}
+    before = before or {}
+    names = names or {}
+    regions = regions or {}
     if action == "redact":
         return [(label(FIELDS, "removed"), field_label(str(data.get("field", "")))),
                 (label(FIELDS, "reason"), _removed(redacted.get("reason"))
@@ -237,9 +247,26 @@ def describe(action: str, data: Mapping[str, Any],
                              for i, v in enumerate(value))
         elif key in ("follow_up_due", "previous_follow_up_due"):
             text = i18n.date(dt.date.fromisoformat(str(value)))
+        elif key == "region":
+            text = regions.get(str(value), str(value))
+        elif key == "assignee":
+            text = names.get(str(value), str(value))
         elif isinstance(value, str) and value and shown.get(key) == value:
             text = gettext("(the same text as the issue's description on this page)")
+        elif isinstance(value, str) and len(value) > _SHORT and value in above:
+            text = gettext("(the same text as shown above on this page)")
         else:
             text = str(value)
+        old = before.get(key)
+        if (key in before and key in _VALUE_TABLES and old not in (None, "")
+                and not is_marker(old)):
+            text = f"{label(_VALUE_TABLES[key], str(old))} → {text}"
+        elif (key in before and isinstance(old, str) and old and not is_marker(old)
+              and len(old) <= _SHORT and len(str(value)) <= _SHORT):
+            text = f"{old} → {text}"
         out.append((name, text))
     return out
+
+
+# A text up to this long is shown whole in the history, and an edit of it as "old → new".
+_SHORT = 200

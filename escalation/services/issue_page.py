@@ -41,6 +41,18 @@ class Event:
     redacted: dict[str, Redacted] = field(default_factory=dict)
     # The texts the reader may redact (the backbone team's), by field.
     redactable: list[str] = field(default_factory=list)
+    # An edit's fields as they were before it (its `data` holds only what it changed).
+    before: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A stage the issue has passed (or is in): entered when, by whom, with which step."""
+
+    state: str
+    at: dt.datetime
+    who: str
+    action: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,10 @@ class IssuePage:
     statement_given: bool  # the reader's organisation (or they) answered this round
     assignees: list[tuple[str, str]]  # (e-mail, name) to choose from, if they may assign
     request: Request | None = None  # what the issue waits for, if someone asked for it
+    round_open: bool = False  # the statement round is under way (the stakeholders are asked)
+    passed: list[Stop] = field(default_factory=list)  # the stages so far; the last is now
+    ahead: tuple[str, ...] = ()  # the stages it most likely passes next
+    people: dict[str, str] = field(default_factory=dict)  # names by e-mail, for the history
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -110,7 +126,9 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     # statements' authors and the reader (by id). Each statement is handed its author,
     # so the template reads none of them one by one (the session's identity map holds
     # rows only while something refers to them, so finding them there is not enough).
-    emails = {e["actor"] for e in trail}
+    emails = {e["actor"] for e in trail} | {
+        str(e["data"]["assignee"]) for e in trail
+        if e["action"] == "assign" and e["data"] and e["data"].get("assignee")}
     ids = {s.author_id for s in detail.statements} | {actor.user_id}
     found = list(session.scalars(
         select(User).where(or_(User.email.in_(emails), User.id.in_(ids)))
@@ -126,9 +144,20 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     may_redact = redaction.may_redact(actor)
     redactions = redaction.redactions_in(trail)
     timeline = []
+    fields: dict[str, Any] = {}  # the issue's own fields as the history has them so far
     for e in trail:
         user = people.get(e["actor"])
         data = dict(e["data"] or {})
+        # Every text of the record stays removable, shown or not.
+        redactable = redaction.fields_of(data) if may_redact else []
+        before: dict[str, Any] = {}
+        if e["action"] == "create":
+            fields.update(data)
+        elif e["action"] == "edit":
+            # Only what the edit changed (an older record may repeat unchanged fields).
+            data = {k: v for k, v in data.items() if fields.get(k) != v}
+            before = {k: fields.get(k) for k in data}
+            fields.update(data)
         redacted = {f: Redacted(seq=r["seq"], at=r["at"], who=name_of(r["actor"]),
                                 reason=r["data"].get("reason", ""))
                     for (seq, f), r in redactions.items() if seq == e["seq"]}
@@ -136,8 +165,8 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
             seq=e["seq"], at=e["at"], who=user.name if user else e["actor"],
             organisation=user.organisation.name if user and user.organisation else None,
             action=e["action"], from_state=e["from_state"], to_state=e["to_state"],
-            data=data, redacted=redacted,
-            redactable=redaction.fields_of(data) if may_redact else []))
+            data=data, redacted=redacted, before=before,
+            redactable=redactable))
     roles = actor.roles_on(issue)
     # Each action's first move is the one its form is made for (steps.transition_for).
     actions = [engine.moves(wf, issue.state, name, roles)[0]
@@ -150,12 +179,28 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     return IssuePage(
         detail=detail, workflow=wf, timeline=timeline,
         request=open_request(issue, wf, timeline, actor),
-        speakers=_speakers(session, in_round) if issue.statement_round else [],
+        round_open=wf.awaiting(issue.state) == "stakeholders",
+        passed=stops_of(timeline), ahead=wf.likely_ahead(issue.state),
+        people={u.email: u.name for u in found},
+        speakers=round_speakers(session, in_round) if issue.statement_round else [],
         actions=actions, activities=activities,
         statement_given=any(s.speaker == mine for s in in_round),
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
         if "assign" in activities else [],
     )
+
+
+def stops_of(timeline: list[Event]) -> list[Stop]:
+    """The stages the issue has passed, in order, each as the step that entered it (a
+    stage visited twice, after a question to the region, is there twice)."""
+    return [Stop(state=e.to_state, at=e.at, who=e.who, action=e.action)
+            for e in timeline if e.to_state and e.to_state != e.from_state]
+
+
+def issue_workflow(session: Session, reference: str, *, actor: Actor) -> tuple[Issue, Workflow]:
+    """The issue (if `actor` may see it) and the definition it is pinned to, to draw it."""
+    issue = get_visible(session, reference, actor)
+    return issue, workflow_of(issue)
 
 
 def open_request(issue: Issue, wf: Workflow, timeline: list[Event],
@@ -188,7 +233,7 @@ def open_request(issue: Issue, wf: Workflow, timeline: list[Event],
                    due_at=issue.due_at, for_reader=for_reader)
 
 
-def _speakers(session: Session, in_round: list[Statement]) -> list[Speaker]:
+def round_speakers(session: Session, in_round: list[Statement]) -> list[Speaker]:
     """Each member organisation, and each member without one, and whether they answered."""
     given = {s.speaker: s for s in in_round}
     # The organisations by name, then the members without one by name: one statement

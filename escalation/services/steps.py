@@ -11,29 +11,42 @@ on the input (stale version, bad input, guards) the service decides when it runs
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from escalation.errors import Forbidden
-from escalation.models import AuditEvent, Issue
+from escalation.models import AuditEvent, Issue, Statement
 from escalation.policy import Actor
 from escalation.services import redaction
 from escalation.services.access import get_visible, workflow_of
+from escalation.services.issue_page import round_speakers
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition
 
 # What choosing a form reads of the issue: its state and the definition it is pinned to,
 # and what visibility and the reader's roles depend on (the service reads the rest).
+# (With the round and its deadline: whether the step ends a statement round early.)
 _FOR_A_FORM = load_only(Issue.state, Issue.workflow_name, Issue.workflow_version,
-                        Issue.region_id, Issue.visibility)
+                        Issue.region_id, Issue.visibility, Issue.statement_round,
+                        Issue.due_at)
 
 
 def transition_for(session: Session, reference: str, action: str, *,
                    actor: Actor) -> Transition:
     """The transition `action` takes for `actor` now (the first the definition allows,
     as the page offers it), or the engine's refusal."""
+    return step_for(session, reference, action, actor=actor)[1]
+
+
+def step_for(session: Session, reference: str, action: str, *,
+             actor: Actor) -> tuple[Issue, Transition]:
+    """`transition_for`, with the issue as read for the form (for `unfinished_round`)."""
     issue = get_visible(session, reference, actor, _FOR_A_FORM)
-    return engine.moves(workflow_of(issue), issue.state, action, actor.roles_on(issue))[0]
+    return issue, engine.moves(workflow_of(issue), issue.state, action,
+                               actor.roles_on(issue))[0]
 
 
 def transition_named(session: Session, reference: str, action: str, *,
@@ -64,4 +77,37 @@ def redactable(session: Session, reference: str, event_seq: int, *,
     return redaction.fields_of(data)
 
 
-__all__ = ["editable", "redactable", "transition_for"]
+@dataclass(frozen=True)
+class UnfinishedRound:
+    """A statement round a step would end early: who was asked and has not answered (by
+    organisation, or by name for a member speaking for themself), and the round's deadline."""
+
+    missing: list[str]
+    due_at: dt.datetime | None
+
+
+def unfinished_round(session: Session, issue: Issue, transition: Transition, *,
+                     now: dt.datetime) -> UnfinishedRound | None:
+    """The statement round `transition` would end before everyone asked has answered and
+    before its deadline, or None (`issue` as `step_for` read it).
+
+    A step that hands an issue awaiting the stakeholder group's statements on to another
+    stage still under way (the working group's) ends the round: whoever has not answered
+    can no longer answer. The pages ask the person to confirm such a step; the JSON API's
+    contract takes it as it is (it needs one statement, DESIGN §3), so the core does not
+    refuse it. A step that ends the issue (a withdrawal) asks nothing. Reads the round's
+    statements and who was asked only when all that holds.
+    """
+    wf = workflow_of(issue)
+    if (wf.awaiting(issue.state) != "stakeholders" or not issue.statement_round
+            or not wf.is_open(transition.target)
+            or (issue.due_at is not None and issue.due_at <= now)):
+        return None
+    in_round = list(session.scalars(select(Statement).where(
+        Statement.issue_id == issue.id, Statement.round == issue.statement_round)))
+    missing = [s.name for s in round_speakers(session, in_round) if not s.answered]
+    return UnfinishedRound(missing=missing, due_at=issue.due_at) if missing else None
+
+
+__all__ = ["UnfinishedRound", "editable", "redactable", "step_for", "transition_for",
+           "unfinished_round"]

@@ -95,3 +95,30 @@ class Workflow:
 
     def is_open(self, state: str) -> bool:
         return self.states[state].open
+
+    def likely_ahead(self, state: str) -> tuple[str, ...]:
+        """The stages an issue in `state` most likely passes next, in order: the longest
+        way from here to a stage that ends the issue, through stages not yet on that way.
+
+        The definition names no "main line", and its detours (a question back to the
+        region, a withdrawal) are short: the longest way is the one through every body
+        (statements, then the decision, then closing). Of two ways as long, the one with
+        more steps forward in the order the stages are declared wins (a decision before
+        another round of statements), then the transition the definition gives first.
+        Empty for a stage that ends the issue.
+        """
+        order = {name: i for i, name in enumerate(self.states)}
+
+        def longest(here: str, seen: frozenset[str]) -> tuple[tuple[int, int], tuple[str, ...]]:
+            if not self.is_open(here):
+                return (0, 0), ()
+            best: tuple[tuple[int, int], tuple[str, ...]] = ((0, 0), ())
+            for t in self.transitions:
+                if here in t.sources and t.target not in seen:
+                    (length, forward), rest = longest(t.target, seen | {t.target})
+                    score = (length + 1, forward + (order[t.target] > order[here]))
+                    if score > best[0]:
+                        best = (score, (t.target, *rest))
+            return best
+
+        return longest(state, frozenset({state}))[1]

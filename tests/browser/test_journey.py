@@ -109,6 +109,13 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     to_ministries = "Välitä ministeriöiden työryhmälle"
     step(chair, to_ministries).get_by_role("button", name=to_ministries).click()
     chair.page.wait_for_load_state()
+    # One of the three organisations answered: the page asks first, naming the others.
+    asked = chair.page.get_by_role("alert").filter(has_text="Kaikki pyydetyt eivät ole vastanneet")
+    assert "Pelastakaa Lapset" in asked.inner_text()
+    shot(chair, "chair-asked-to-confirm")
+    # The step comes back open, the comment kept, with a button that forwards anyway.
+    chair.page.get_by_role("button", name="Välitä työryhmälle silti").click()
+    chair.page.wait_for_load_state()
     assert "Valmis" in notice(chair)
     shot(chair, "chair-forwarded")
     close_tab(chair)

@@ -125,7 +125,7 @@ def test_the_speakers_are_those_the_two_reads_gave(session: Session, world: Worl
     session.get(User, gone.user_id).active = False  # left after answering
     session.flush()
     in_round = list(session.scalars(select(Statement).where(Statement.issue_id == issue.id)))
-    now = issue_page._speakers(session, in_round)
+    now = issue_page.round_speakers(session, in_round)
     assert now == _speakers_as_before(session, in_round)
     names = [s.name for s in now]
     assert names[0] == "Aakkosjärjestyksen Alku ry"  # organisations by name, then members

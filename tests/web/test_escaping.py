@@ -64,7 +64,7 @@ def test_every_text_field_renders_inert(sign_in: SignIn, session: Session,
     assert sign_in("member").post(f"/issues/{reference}/statements", data={
         "statement-position": "opposes", "statement-text": _payload("statement"),
         "statement-rights_assessment": _payload("rights")}).status_code == 302
-    _act(sign_in("chair"), session, reference, "forward_to_working_group", {})
+    _act(sign_in("chair"), session, reference, "forward_to_working_group", {"confirmed": "y"})
     _act(sign_in("ministry_chair"), session, reference, "decide", {
         "outcome": "refer_to_ministry", "rationale": _payload("rationale"),
         "responsible": _payload("responsible")[:400]})

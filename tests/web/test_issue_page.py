@@ -52,7 +52,8 @@ def test_the_whole_way_through_the_pages(sign_in: SignIn, session: Session,
         "statement-rights_assessment": "Lapsen etu toteutuu paremmin."})
     assert got.status_code == 302
     issue = _reload(session, issue)
-    assert _act(sign_in("chair"), issue, "forward_to_working_group").status_code == 302
+    assert _act(sign_in("chair"), issue, "forward_to_working_group",
+                {"confirmed": "y"}).status_code == 302
     issue = _reload(session, issue)
     assert _act(sign_in("ministry_chair"), issue, "decide", {
         "outcome": "national_guidance", "rationale": "Ohjeistus tarvitaan.",
@@ -73,7 +74,10 @@ def test_the_whole_way_through_the_pages(sign_in: SignIn, session: Session,
                   "Välitti asian lapsen oikeuksien sidosryhmälle", "Antoi lausunnon",
                   "Välitti asian ministeriöiden työryhmälle", "Kirjasi päätöksen"):
         assert event in text
-    assert "Lausuntokierros 1: pyydetyistä 4 organisaatiosta 1 on vastannut." in text
+    # The round ended with the forward: "did not answer", not "not yet".
+    assert "Lausuntokierros 1 on päättynyt: pyydetyistä 4 vastasi 1." in text
+    assert "Ei vastannut" in text
+    assert "Ei vielä vastannut" not in text
 
 
 def test_each_step_shows_exactly_its_definitions_fields(sign_in: SignIn, session: Session,
@@ -234,7 +238,12 @@ def test_the_workflow_is_drawn_with_the_current_state_marked(sign_in: SignIn,
                                                              session: Session,
                                                              world: World) -> None:
     issue = issue_in(session, world, "awaiting_statement")
-    html = sign_in("lead").get(f"/issues/{issue.reference}",
+    page = sign_in("lead").get(f"/issues/{issue.reference}",
+                               headers={"Accept-Language": "en"}).get_data(as_text=True)
+    # The issue page links to the drawing; the drawing has a page of its own.
+    assert "<svg" not in page
+    assert f'href="/issues/{issue.reference}/workflow"' in page
+    html = sign_in("lead").get(f"/issues/{issue.reference}/workflow",
                                headers={"Accept-Language": "en"}).get_data(as_text=True)
     svg = html[html.index("<svg"):html.index("</svg>")]
     assert 'role="img" aria-labelledby="wf-title wf-desc"' in svg
@@ -291,7 +300,7 @@ def test_the_drawing_is_kept_per_stage_and_language(app: Flask, sign_in: SignIn,
     for _ in range(2):  # drawn the first time, kept the second
         for issue in (waiting, sent):
             for lang in ("fi", "en", "sv"):
-                html = lead.get(f"/issues/{issue.reference}",
+                html = lead.get(f"/issues/{issue.reference}/workflow",
                                 headers={"Accept-Language": lang}).get_data(as_text=True)
                 with app.test_request_context("/", headers={"Accept-Language": lang}):
                     drawn = render_template("web/issues/workflow.html", workflow=wf,
@@ -302,6 +311,6 @@ def test_the_drawing_is_kept_per_stage_and_language(app: Flask, sign_in: SignIn,
     # While templates are being edited (auto-reload), the drawing is made afresh each time.
     app.extensions["escalation_workflow_figures"].clear()
     app.jinja_env.auto_reload = True
-    assert 'class="wf-state wf-current"' in lead.get(f"/issues/{sent.reference}").get_data(
+    assert 'class="wf-state wf-current"' in lead.get(f"/issues/{sent.reference}/workflow").get_data(
         as_text=True)
     assert app.extensions["escalation_workflow_figures"] == {}
