@@ -51,8 +51,8 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     close_tab(lead)
     coordinator = person(browser, server, "coordinator@demo.example")
     coordinator.go(f"/issues/{reference}")
-    step(coordinator, "Välitä yhteistyöryhmälle").get_by_role(
-        "button", name="Välitä yhteistyöryhmälle").click()
+    step(coordinator, "Välitä lapsen oikeuksien sidosryhmälle").get_by_role(
+        "button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
     coordinator.page.wait_for_load_state()
     close_tab(coordinator)
     member = person(browser, server, "member.lskl@demo.example")
@@ -65,7 +65,7 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     close_tab(member)
     chair = person(browser, server, "chair.stakeholders@demo.example")
     chair.go(f"/issues/{reference}")
-    step(chair, "Välitä työryhmälle").get_by_role("button", name="Välitä työryhmälle").click()
+    step(chair, "Välitä ministeriöiden työryhmälle").get_by_role("button", name="Välitä ministeriöiden työryhmälle").click()
     chair.page.wait_for_load_state()
     close_tab(chair)
     ministry = person(browser, server, "chair.workinggroup@demo.example")

@@ -49,11 +49,11 @@ def test_the_stakeholder_chair_states_first_and_is_asked_before_forwarding(
     checked(chair, "chair-issue-390")
 
     forward = page.locator("details.step").filter(
-        has=page.locator("summary", has_text="Välitä työryhmälle"))
+        has=page.locator("summary", has_text="Välitä ministeriöiden työryhmälle"))
     forward.locator("summary").click()
     forward.get_by_label("Kommentti (vapaaehtoinen)").fill("Kiireellinen, ei odoteta.")
     with page.expect_navigation():
-        forward.get_by_role("button", name="Välitä työryhmälle").click()
+        forward.get_by_role("button", name="Välitä ministeriöiden työryhmälle").click()
     alert = page.get_by_role("alert")
     said = alert.inner_text()
     assert "Mannerheimin Lastensuojeluliitto" in said
@@ -66,7 +66,7 @@ def test_the_stakeholder_chair_states_first_and_is_asked_before_forwarding(
     with page.expect_navigation():
         page.get_by_role("link", name="Peruuta: mitään ei lähetetä").click()
     assert "Odottaa" in page.locator(".status .state").inner_text()
-    assert page.get_by_role("button", name="Välitä työryhmälle silti").count() == 0
+    assert page.get_by_role("button", name="Välitä ministeriöiden työryhmälle silti").count() == 0
     close_tab(chair)
 
 

@@ -114,7 +114,7 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     assert "Pelastakaa Lapset" in asked.inner_text()
     shot(chair, "chair-asked-to-confirm")
     # The step comes back open, the comment kept, with a button that forwards anyway.
-    chair.page.get_by_role("button", name="Välitä työryhmälle silti").click()
+    chair.page.get_by_role("button", name="Välitä ministeriöiden työryhmälle silti").click()
     chair.page.wait_for_load_state()
     assert "Valmis" in notice(chair)
     shot(chair, "chair-forwarded")

@@ -72,10 +72,10 @@ def test_the_way_lists_only_the_readers_own_steps(sign_in: SignIn, session: Sess
         return text_of(html.split('id="workflow-title"', 1)[1].split("</section>", 1)[0])
 
     chair, lead = way("chair"), way("lead")
-    assert "Sinun vaiheesi tästä eteenpäin: Välitä työryhmälle" in chair
+    assert "Sinun vaiheesi tästä eteenpäin: Välitä ministeriöiden työryhmälle" in chair
     assert "Peru asia" not in chair  # the lead's and the backbone's step, not the chair's
     assert "Sinun vaiheesi tästä eteenpäin: Peru asia" in lead
-    assert "Välitä työryhmälle" not in lead
+    assert "Välitä ministeriöiden työryhmälle" not in lead
     assert "Sinun vaiheesi" not in way("observer")
 
 

@@ -69,7 +69,7 @@ def _rows(c: FlaskClient, href: str) -> int:
         page = c.get(url)
         assert page.status_code == 200, (href, page.status_code)
         html = page.get_data(as_text=True)
-        rows += html.count('<td><a href="/issues/')
+        rows += len(re.findall(r'<td[^>]*><a href="/issues/', html))
         nxt = re.search(r'<a href="([^"]+)" rel="next"', html)
         url = htmllib.unescape(nxt.group(1)) if nxt else ""
     return rows

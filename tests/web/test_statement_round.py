@@ -63,7 +63,7 @@ def test_forwarding_before_everyone_answered_asks_first_and_names_who(
     form = html.split(f'/actions/{FORWARD}"', 1)[1].split("</form>", 1)[0]
     assert "Välitetään, vaikka kaikki eivät vastanneet." in form
     assert f'name="{FORWARD}-confirmed" value="y"' in form
-    assert "Välitä työryhmälle silti" in form
+    assert "Välitä ministeriöiden työryhmälle silti" in form
 
     done = _forward(chair, issue, confirmed="y")
     assert done.status_code == 302
@@ -79,7 +79,7 @@ def test_the_confirmation_is_in_the_readers_language(sign_in: SignIn, session: S
                                  headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Alla tillfrågade har inte svarat: Mannerheimin Lastensuojeluliitto" in html
     assert "30 dagar kvar" in html
-    assert "Skicka vidare till arbetsgruppen ändå" in html
+    assert "Skicka vidare till Ministeriernas arbetsgrupp ändå" in html
 
 
 def test_no_question_once_everyone_answered_or_the_deadline_passed(
