@@ -364,14 +364,17 @@ def test_the_coordinator_forwards_from_the_queue_and_a_stale_tab_keeps_the_text(
     lead = arrive(browser, today, LEAD)
     click(lead, menu(lead).get_by_role("link", name="Alueen asiat"))
     open_issue(lead, reference)
-    lead.page.get_by_label("Kommentti").fill("Lisätieto: asia koskee kaikkia kuntia.")
+    lead.page.locator("form[action$='/comments'] textarea").fill(
+        "Lisätieto: asia koskee kaikkia kuntia.")
     click(lead, lead.page.get_by_role("button", name="Lisää kommentti"))
     close_tab(lead)
 
     # The coordinator's step is refused: back on the issue page, the text kept, and who
     # changed the issue named.
     submit(coordinator, forward)
-    assert page.url.endswith(f"/issues/{reference}")
+    # The issue page (answering the refused post, at its address), up to date.
+    assert f"/issues/{reference}" in page.url
+    assert "Lisätieto: asia koskee kaikkia kuntia." in page.locator("main").inner_text()
     assert state_of(today, reference) == "submitted"
     said = page.locator(".error-summary").first.inner_text()
     assert "Sillä välin asiaa muutti" in said
@@ -403,9 +406,10 @@ def test_the_member_gives_one_statement_even_when_sending_twice(
     form.locator("textarea[name$='-text']").fill("Puollamme yhdenvertaista jälkihuoltoa.")
     member.axe()
     shot(member, "member-01-statement-form-fi-1280")
-    form.locator("[type=submit]").dblclick()
+    with page.expect_navigation():
+        form.locator("[type=submit]").dblclick()
     page.wait_for_load_state()
-    page.wait_for_url(f"**/issues/{reference}")
+    assert page.url.endswith(f"/issues/{reference}")
     assert statements_by(today, reference, MEMBER) == 1
     assert page.locator("main form[action$='/statements']").count() == 0  # given
     shot(member, "member-02-statement-given-fi-1280")
@@ -461,7 +465,7 @@ def test_the_ministry_chair_decides_with_every_error_shown_at_once(
     ministry.axe()
     shot(ministry, "ministry-chair-01-decision-errors-fi-1280")
     follow_up = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=60)
-    decide.locator("input[value=interpretation]").check()
+    decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill("Tulkinta annetaan kunnille.")
     decide.locator("input[type=date]").fill(follow_up.isoformat())
     submit(ministry, decide)
@@ -538,7 +542,7 @@ def test_pending_merge_the_ministry_chair_cannot_record_a_past_follow_up_date(
     open_issue(ministry, reference)
     decide = step(ministry, "decide")
     rationale = "Linjataan tietopohja kansallisesti."
-    decide.locator("input[value=interpretation]").check()
+    decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill(rationale)
     decide.locator("input[type=date]").fill("2020-01-01")
     submit(ministry, decide)
