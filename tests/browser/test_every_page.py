@@ -167,7 +167,8 @@ def tabs(browser: Any, sweep_server: Server) -> Iterator[Tabs]:
             opened[who].go("/")
             if who:
                 sign_in(opened[who], who)
-            current[who] = "fi"
+            # Signed in, a page may speak the person's own language (their profile's).
+            current[who] = opened[who].page.locator("html").get_attribute("lang") or "fi"
         tab = opened[who]
         if current[who] != lang:
             tab.go("/")

@@ -110,6 +110,8 @@ def arrive(browser: Any, server: Server, email: str, tab: Visit | None = None) -
     tab.page.get_by_label("Salasana").fill(PASSWORD)
     click(tab, tab.page.get_by_role("button", name="Kirjaudu sisään"))
     assert tab.page.locator("form.signout").count() == 1, f"{email} could not sign in"
+    if tab.page.locator("html").get_attribute("lang") != "fi":  # their profile's language
+        click(tab, tab.page.locator("button[name=lang][value=fi]"))
     return tab
 
 
