@@ -580,17 +580,19 @@ def test_pending_merge_forwarding_with_missing_statements_asks_first(
     submit(chair, step(chair, "forward_to_working_group"))
     assert state_of(today, reference) == "awaiting_statement", \
         "forwarded with two organisations not answered, without asking first"
-    # The confirmation: a form that names who has not answered.
-    confirm = page.locator("main form")
+    # The confirmation names who has not answered, beside a button that forwards anyway
+    # (the innermost box holding both: the step's box, or a form of its own).
+    confirm = page.locator("main details, main form").filter(
+        has=page.locator("[type=submit]"))
     for name in missing:
         confirm = confirm.filter(has_text=name)
     assert confirm.count() >= 1, "no confirmation naming the organisations not answered"
-    confirm = confirm.first
+    confirm = confirm.last
     chair.axe()
     shot(chair, "pending-stakeholder-chair-forward-asks-first-fi-1280")
     for box in confirm.locator("input[type=checkbox]").all():
         box.check()
-    submit(chair, confirm)
+    click(chair, confirm.locator("[type=submit]").last)
     assert state_of(today, reference) == "awaiting_decision"
     close_tab(chair)
 
@@ -608,18 +610,21 @@ def test_pending_merge_the_lead_deletes_a_draft(browser: Any, today: Server) -> 
     click(lead, page.get_by_role("button", name="Tallenna luonnoksena"))
     reference = page.url.rsplit("/", 1)[1]
     assert state_of(today, reference) == "draft"
-    deleting = re.compile(r"^(kyllä,?\s*)?poista(\s+luonnos)?$", re.IGNORECASE)
-    delete = page.get_by_role("main").get_by_role("button", name=deleting)
-    assert delete.count() >= 1, "no way to delete the draft on its page"
-    click(lead, delete.first)
-    # A confirmation, if one is asked: the same kind of button again, on a page of its own
-    # or the draft's.
-    again = page.get_by_role("main").get_by_role("button", name=deleting)
-    if again.count():
-        for box in page.locator("main form").filter(has=again.first).locator(
-                "input[type=checkbox]").all():
+    deleting = re.compile(r"^(kyllä,?\s*)?poista(\s+luonnos)?(\s+pysyvästi)?$", re.I)
+
+    def delete_control() -> Any:
+        main = page.get_by_role("main")
+        return main.get_by_role("button", name=deleting).or_(
+            main.get_by_role("link", name=deleting))
+
+    assert delete_control().count() >= 1, "no way to delete the draft on its page"
+    click(lead, delete_control().first)
+    # A confirmation, if one is asked: the same kind of control again, on a page of its
+    # own or the draft's.
+    if delete_control().count():
+        for box in page.locator("main form input[type=checkbox]").all():
             box.check()
-        click(lead, again.first)
+        click(lead, delete_control().first)
     # Gone from the lead's lists (whether its row is removed or kept marked is the
     # branch's choice; the lists and statistics count no deleted draft).
     for scope in ("Alueen asiat", "Omat asiat"):
