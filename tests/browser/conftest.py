@@ -8,6 +8,7 @@ CDN cannot pass. Screenshots go to `test-artifacts/`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -206,3 +207,67 @@ def visit(browser: Any, server: Server, request: pytest.FixtureRequest) -> Itera
         yield tab
     finally:
         close_tab(tab)
+
+
+# A journey that spans days needs the service's clock moved: `escalation serve` runs with
+# its clock that many days ahead (time-machine, in the serving process only), on an
+# instance of its own, so the demo's issues are the journey's to change.
+_AHEAD = (
+    "import datetime as dt, sys, time_machine\n"
+    "time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=int(sys.argv[1])),"
+    " tick=True).start()\n"
+    "from api.cli import main\n"
+    "sys.argv = ['escalation', *sys.argv[2:]]\n"
+    "main()\n")
+
+
+def demo_instance(tmp_path_factory: pytest.TempPathFactory, name: str) -> Server:
+    """A new instance with the demo loaded, not yet served (`url` is empty)."""
+    instance = tmp_path_factory.mktemp(name) / "instance"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "AUDIT_KEY", "SECRET_KEY", "REDIS_URL", "SMTP_URL")}
+    env["ESCALATION_INSTANCE"] = str(instance)
+    demo = subprocess.run([str(SCRIPT), "demo"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert demo.returncode == 0, demo.stderr
+    return Server(url="", instance=instance, env=env)
+
+
+@contextlib.contextmanager
+def serving(demo: Server, *, days_ahead: int = 0) -> Iterator[Server]:
+    """`escalation serve` on `demo`'s instance and a free port, its clock `days_ahead` days
+    ahead of the machine's; several may serve one instance (one SQLite file)."""
+    port = free_port()
+    command = [sys.executable, "-c", _AHEAD, str(days_ahead)] if days_ahead else [str(SCRIPT)]
+    log_path = demo.instance / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([*command, "serve", "--port", str(port)], env=demo.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 - our http URL
+                        break
+                except OSError:
+                    assert proc.poll() is None, log_path.read_text()
+                    assert time.monotonic() < deadline, "the service did not start in 60 s"
+                    time.sleep(0.2)
+            yield Server(url=url, instance=demo.instance, env=demo.env)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def own_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A demo of its own for the journeys by role and the page sweep (they change and
+    count the demo's issues; the shared `server` is left to the other tests)."""
+    demo = demo_instance(tmp_path_factory, "own-demo")
+    with serving(demo) as served:
+        yield served
