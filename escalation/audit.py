@@ -53,6 +53,7 @@ class AuditAction(enum.StrEnum):
     COMMENT = "comment"
     ASSIGN = "assign"
     REDACT = "redact"
+    DELETE_DRAFT = "delete_draft"
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

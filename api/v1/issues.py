@@ -1,4 +1,4 @@
-"""Issues: create, list, read, edit, act on, state, comment, redact."""
+"""Issues: create, list, read, edit, delete a draft, act on, state, comment, redact."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask.views import MethodView
 from api.schemas import (
     CommentIn,
     CommentOut,
+    DeleteQuery,
     IssueDetailOut,
     IssueIn,
     IssuePageOut,
@@ -24,7 +25,15 @@ from api.schemas import (
 )
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Issue, Statement
-from escalation.services import comments, issues, queries, reading, redaction, statements
+from escalation.services import (
+    comments,
+    drafts,
+    issues,
+    queries,
+    reading,
+    redaction,
+    statements,
+)
 from escalation.services.reading import IssueDetail
 from escalation.services.redaction import Redaction
 from escalation.workflow.names import BODIES
@@ -113,6 +122,17 @@ class IssueByReference(MethodView):
         expected = data.pop("expected_version")
         return _detail_of(issues.edit(session(), reference, actor=actor(),
                                       expected_version=expected, changes=data, now=now()))
+
+    @unit_of_work
+    @refuses(blp, 403, 409, 410, 422)
+    @blp.arguments(DeleteQuery, location="query")
+    @blp.response(204)
+    def delete(self, args: dict[str, Any], reference: str) -> None:
+        """Delete your own draft (never sent): its texts are erased, and it is gone from
+        every list and figure; its audit trail keeps a `delete_draft` event. A sent issue
+        is withdrawn instead (422)."""
+        drafts.delete_draft(session(), reference, actor=actor(), now=now(),
+                            expected_version=args["expected_version"])
 
 
 @blp.route("/issues/<reference>/transitions", methods=["POST"], parameters=[REFERENCE])
