@@ -348,6 +348,13 @@ class RedactForm(VersionedForm):
     redact = SubmitField(_l("Remove the text"))
 
 
+class DeleteDraftForm(VersionedForm):
+    """The confirm step of deleting a draft: a form of its own page, so it works without
+    JavaScript, and names the version its reader confirmed."""
+
+    delete = SubmitField(_l("Delete the draft for good"))
+
+
 class ActionForm(VersionedForm):
     """Base of the forms made per transition; `action` names it, `transition` is it."""
 

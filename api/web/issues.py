@@ -31,6 +31,7 @@ from api.web.forms import (
     ActionForm,
     AssignForm,
     CommentForm,
+    DeleteDraftForm,
     IssueForm,
     RedactForm,
     StatementForm,
@@ -46,7 +47,7 @@ from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
 from escalation.models import Issue
-from escalation.services import actors, comments, issues, redaction, statements, steps
+from escalation.services import actors, comments, drafts, issues, redaction, statements, steps
 from escalation.services.issue_page import IssuePage, issue_page
 from escalation.workflow.definition import Workflow
 
@@ -374,6 +375,7 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
             renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
                            forms=_forms(page, failed),
+                           may_delete=drafts.may_delete(actor(), page.detail.issue),
                            here=url_for(".show", reference=reference),
                            figure=_figure(page.workflow, page.detail.state))
     return html, status
@@ -539,3 +541,55 @@ def redact(reference: str, seq: int) -> Response:
 
     return _change(reference, form_for, change, gettext(  # type: ignore[no-any-return]
         "The text was removed. The region's leads were told."))
+
+
+@bp.route("/<reference>/delete", methods=["GET", "POST"])
+def delete(reference: str) -> Any:
+    """The author deletes a draft: a page of its own asks first (no JavaScript needed),
+    and its form names the version the author confirmed."""
+    if request.method == "GET":
+        try:
+            with db.reading() as session:
+                issue = steps.deletable(session, reference, actor=actor())
+                form = DeleteDraftForm(formdata=None, expected_version=issue.version)
+                return _delete_page(issue, form), 200
+        except ActionNotAvailable:
+            return _sent_already(reference)
+    form = DeleteDraftForm()
+    status = 422  # 0: deleted
+    try:
+        with db.transaction() as session:
+            if form.validate_on_submit():
+                try:
+                    drafts.delete_draft(session, reference, actor=actor(), now=utcnow(),
+                                        expected_version=form.expected_version.data)
+                except (Conflict, ActionNotAvailable) as exc:
+                    raise _Refused(exc, form) from exc
+                status = 0
+    except _Refused as refused:
+        if not isinstance(refused.exc, Conflict):  # ActionNotAvailable: sent meanwhile
+            return _sent_already(reference)
+        form.form_errors.append(gettext(
+            "The draft was changed after you opened this page. Check it below and confirm "
+            "again if you still want to delete it."))
+        renew_version(form, refused.exc.current_version)
+        status = 409
+    if not status:
+        flash(gettext("The draft %(reference)s was deleted. Nothing of what it said was "
+                      "kept.", reference=reference), "success")
+        return redirect(url_for("web.home.index"), 303)
+    with db.reading() as session:
+        issue = steps.deletable(session, reference, actor=actor())
+        return _delete_page(issue, form), status
+
+
+def _sent_already(reference: str) -> Response:
+    """Sent meanwhile (from another tab, say): to the issue page, where it can be withdrawn."""
+    flash(gettext("%(reference)s has already been sent, so it can no longer be deleted. "
+                  "If it is no longer needed, withdraw it on this page.",
+                  reference=reference), "error")
+    return redirect(url_for(".show", reference=reference), 303)
+
+
+def _delete_page(issue: Issue, form: DeleteDraftForm) -> str:
+    return render_template("web/issues/delete.html", issue=issue, form=form)

@@ -1,6 +1,6 @@
 """What a page needs before it can read one step's form: the transition an action takes
 (its `data` fields make the form), whether the issue may be edited now (and its fields),
-which texts of a history entry may be redacted.
+which texts of a history entry may be redacted, whether a draft may be deleted.
 
 Each reads the issue's own row (and for a redaction the one event), not the whole page,
 inside the step's write transaction, so choosing the form costs no transaction of its
@@ -14,13 +14,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
-from escalation.errors import Forbidden
+from escalation.errors import ActionNotAvailable, Forbidden
 from escalation.models import AuditEvent, Issue
 from escalation.policy import Actor
-from escalation.services import redaction
+from escalation.services import drafts, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition
+from escalation.workflow.states import DRAFT
 
 # What choosing a form reads of the issue: its state and the definition it is pinned to,
 # and what visibility and the reader's roles depend on (the service reads the rest).
@@ -64,4 +65,15 @@ def redactable(session: Session, reference: str, event_seq: int, *,
     return redaction.fields_of(data)
 
 
-__all__ = ["editable", "redactable", "transition_for"]
+def deletable(session: Session, reference: str, *, actor: Actor) -> Issue:
+    """The draft, if `actor` may delete it now (the confirm page shows what it says); the
+    refusals in the order `drafts.delete_draft` gives them (sent, then not the author)."""
+    issue = get_visible(session, reference, actor)
+    if not drafts.may_delete(actor, issue):
+        if issue.state != DRAFT:
+            raise ActionNotAvailable(f"{reference} has been sent; it can be withdrawn.")
+        raise Forbidden("Only the author of a draft may delete it.")
+    return issue
+
+
+__all__ = ["deletable", "editable", "redactable", "transition_for"]
