@@ -26,7 +26,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from api.web import i18n, labels
@@ -422,11 +422,14 @@ class RegionForm(CheckedForm):
     code = StringField(
         _l("Code"), description=_l("Lower-case letters, digits and hyphens, for example "
                                    "pirkanmaa. Used in addresses and the API."),
-        validators=[InputRequired(_l("Enter the code.")), Length(max=REGION_CODE_MAX)])
+        validators=[InputRequired(_l("Enter the region's code, for example pirkanmaa.")),
+                    too_long(REGION_CODE_MAX)], render_kw=limited(REGION_CODE_MAX))
     name_fi = StringField(_l("Name in Finnish"), validators=[
-        InputRequired(_l("Enter the name in Finnish.")), Length(max=NAME_MAX)])
+        InputRequired(_l("Enter the region's name in Finnish.")), too_long(NAME_MAX)],
+        render_kw=limited(NAME_MAX))
     name_sv = StringField(_l("Name in Swedish (optional)"),
-                          validators=[Optional(), Length(max=NAME_MAX)])
+                          validators=[Optional(), too_long(NAME_MAX)],
+                          render_kw=limited(NAME_MAX))
     add_region = SubmitField(_l("Add the region"))
 
 
@@ -436,7 +439,7 @@ class TokenForm(CheckedForm):
     name = StringField(_l("What the token is for"),
                        description=_l("For example: reporting from the regional dashboard."),
                        validators=[InputRequired(_l("Say what the token is for.")),
-                                   Length(max=NAME_MAX)])
+                                   too_long(NAME_MAX)], render_kw=limited(NAME_MAX))
     create_token = SubmitField(_l("Create a token"))
 
 
@@ -497,21 +500,23 @@ class PersonForm(CheckedForm):
     their own through a set-password link mailed to them."""
 
     email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
-                                               Length(max=NAME_MAX)])
+        InputRequired(_l("Enter the person's e-mail address.")), too_long(EMAIL_MAX)],
+        render_kw=limited(EMAIL_MAX))
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the person's name.")),
+                                               too_long(NAME_MAX)],
+                       render_kw=limited(NAME_MAX))
     roles = MultiCheckboxField(
         _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
         choices=choices(labels.ROLES, ROLES),
         validators=[InputRequired(_l("Choose at least one role."))])
-    region = SelectField(_l("Region (optional)"),
+    region = SelectField(_l("Region (required for a regional lead)"),
                          description=_l("Only for a regional lead: the region they lead."),
                          choices=[], validate_choice=True, default="")
     organisation = StringField(
         _l("Organisation (optional)"),
         description=_l("Only for members of the stakeholder group or the working group: the "
                        "organisation they speak for."),
-        validators=[Optional(), Length(max=NAME_MAX)])
+        validators=[Optional(), too_long(NAME_MAX)], render_kw=limited(NAME_MAX))
     locale = SelectField(_l("Language of the mails"), choices=[], validate_choice=True,
                          default=DEFAULT_LANGUAGE)
     save = SubmitField(_l("Save"))
@@ -524,10 +529,10 @@ class SetPasswordForm(CheckedForm):
         _l("New password"),
         description=_l("At least 12 characters. A phrase of several words is easy to "
                        "remember and hard to guess."),
-        validators=[InputRequired(_l("Enter the password.")), Length(max=PASSWORD_MAX)])
+        validators=[InputRequired(_l("Enter the password.")), too_long(PASSWORD_MAX)])
     confirm = PasswordField(
         _l("The password again"),
-        validators=[InputRequired(_l("Enter the password again.")), Length(max=PASSWORD_MAX)])
+        validators=[InputRequired(_l("Enter the password again.")), too_long(PASSWORD_MAX)])
     save = SubmitField(_l("Save the password"))
 
     def validate_confirm(self, field: Field) -> None:
@@ -539,15 +544,17 @@ class FeedbackForm(CheckedForm):
     """Feedback on accessibility: anyone may send it, name and address optional."""
 
     name = StringField(_l("Your name (optional)"),
-                       validators=[Optional(), Length(max=NAME_MAX)])
+                       validators=[Optional(), too_long(NAME_MAX)],
+                       render_kw=limited(NAME_MAX))
     email = EmailField(
         _l("Your e-mail address (optional)"),
         description=_l("Give it if you want an answer."),
-        validators=[Optional(), Length(max=EMAIL_MAX)])
+        validators=[Optional(), too_long(EMAIL_MAX)], render_kw=limited(EMAIL_MAX))
     message = TextAreaField(
         _l("Message"),
         description=_l("What did not work, on which page, and with what device or assistive "
-                       "technology. At most 5000 characters."),
-        validators=[InputRequired(_l("Write the message.")), Length(max=FEEDBACK_MAX)])
+                       "technology."),
+        validators=[InputRequired(_l("Write what did not work.")), too_long(FEEDBACK_MAX)],
+        render_kw=limited(FEEDBACK_MAX))
     page = HiddenField()
     send = SubmitField(_l("Send the feedback"))
