@@ -375,10 +375,32 @@ def _plausible_date(form: FlaskForm, field: DateField) -> None:
                                  first=engine.FIRST_DAY.year, last=engine.LAST_DAY.year))
 
 
-def _data_field(f: DataField) -> Any:
+# What a step's empty required field asks for: what to do, not merely that something is
+# missing. By action and field, then by field; a field of a newer definition without an
+# entry here gets the general sentence.
+_REQUIRED: dict[str, Any] = {
+    "request_clarification.message": _l("Write what you want to ask the region."),
+    "resubmit.answer": _l("Write your answer to the backbone team's question."),
+    "answer_locally.answer": _l("Write the answer to the region."),
+    "withdraw.reason": _l("Write why the issue is withdrawn."),
+    "reopen.reason": _l("Write why the issue is reopened."),
+    "request_statements.reason": _l("Write why more statements are needed."),
+    "close.note": _l("Write a closing note."),
+    "decide.outcome": _l("Choose what was decided."),
+    "decide.rationale": _l("Write the rationale."),
+    "decide.responsible": _l("Name who carries the decision out."),
+    "decide.follow_up_due": _l("Give the follow-up date."),
+}
+
+
+def _required(action: str, field: str) -> Any:
+    return _REQUIRED.get(f"{action}.{field}", _l("This field is required."))
+
+
+def _data_field(f: DataField, action: str = "") -> Any:
     name = labels.FIELDS.get(f.name, f.name.replace("_", " ").capitalize())
     text = name if f.required else _l("%(name)s (optional)", name=name)
-    checks: list[Any] = ([InputRequired(_l("This field is required."))] if f.required
+    checks: list[Any] = ([InputRequired(_required(action, f.name))] if f.required
                          else [Optional()])
     help_ = labels.FIELD_HELP.get(f.name, "")
     if f.type == "date":
@@ -399,7 +421,7 @@ _form_classes: dict[Transition, type[ActionForm]] = {}
 def action_form_class(t: Transition) -> type[ActionForm]:
     """The form for one transition: exactly its data fields, then an optional comment."""
     if t not in _form_classes:
-        attrs: dict[str, Any] = {f.name: _data_field(f) for f in t.data}
+        attrs: dict[str, Any] = {f.name: _data_field(f, t.action) for f in t.data}
         attrs["go"] = SubmitField(labels.ACTIONS.get(t.action, t.action))
         attrs["transition"] = t
         _form_classes[t] = type(f"{t.action.title().replace('_', '')}Form", (ActionForm,),
@@ -467,6 +489,16 @@ _CORE = {
     "statement.already_given": _l("Your organisation has already given a statement in this "
                                   "round."),
     "user.self_deactivate": _l("You cannot deactivate yourself."),
+    "period.reversed": _l("The start date must be before the end date."),
+    "date.out_of_range": _l("Give a date between %(first)s and %(last)s."),
+    "legal_references.too_many": _l("Give at most %(max)s legal references, one per line."),
+    "choice.invalid": _l("Choose one of the options listed."),
+    "category.unknown": _l("Choose one of the categories listed."),
+    "region.unknown": _l("Choose one of the regions listed."),
+    "region.code_invalid_filter": _l("Choose one of the regions listed."),
+    "user.unknown": _l("Choose a member of the backbone team from the list."),
+    "redaction.already_redacted": _l("This text was removed already. Reload the page."),
+    "redaction.no_text": _l("This entry has no such text. Choose one of the texts listed."),
     "feedback.busy": _l("Too many messages were sent in the last hour. Try again later, or "
                         "write to the e-mail address above."),
 }

@@ -42,12 +42,13 @@ from api.web.forms import (
     show_refusal,
 )
 from api.web.i18n import region_name
-from api.web.labels import Labels, field_label
+from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
 from escalation.models import Issue
 from escalation.services import actors, comments, drafts, issues, redaction, statements, steps
+from escalation.services.access import workflow_of
 from escalation.services.issue_page import IssuePage, issue_page
 from escalation.workflow.definition import Workflow
 
@@ -77,6 +78,7 @@ def new() -> Any:
         return _form_page(_new_form(regions), issue=None, regions=regions), 200
     # One write: the regions the lead may choose, the form, the new issue.
     sent_before: str | None = None
+    said = ""
     try:
         with db.transaction() as session:
             regions = _regions(session)
@@ -90,11 +92,17 @@ def new() -> Any:
                 reference = None
             else:
                 try:
-                    reference = issues.create(session, actor=actor(), region=form.region.data,
-                                              submit=sending, now=utcnow(),
-                                              **form.fields_for_service()).reference
+                    created = issues.create(session, actor=actor(), region=form.region.data,
+                                            submit=sending, now=utcnow(),
+                                            **form.fields_for_service())
                 except InvalidInput as exc:
                     raise _Refused(exc, form) from exc
+                reference = created.reference
+                said = notice(gettext("The issue %(reference)s was sent to the backbone team.",
+                                      reference=reference)
+                              if sending else
+                              gettext("The issue %(reference)s was saved as a draft.",
+                                      reference=reference), created)
                 _answered(session, form, url_for(".show", reference=reference))
     except _Refused as refused:
         form = refused.form
@@ -105,12 +113,31 @@ def new() -> Any:
                       "it created."), "info")
         return redirect(sent_before)
     if reference is not None:
-        flash(gettext("The issue %(reference)s was sent to the backbone team.",
-                      reference=reference) if sending else
-              gettext("The issue %(reference)s was saved as a draft.",
-                      reference=reference), "success")
+        flash(said, "success")
         return redirect(url_for(".show", reference=reference))
     return _form_page(form, issue=None, regions=regions), 422
+
+
+def done(action: str) -> str:
+    """What the notice after `action` says it did ("Sent."), or a plain "Done." for an
+    action of a definition whose words lack it."""
+    said = DONE.get(action)
+    return str(said) if said is not None else gettext("Done.")
+
+
+def notice(happened: str, issue: Issue) -> str:
+    """The notice after a step: what happened, then who acts next and by when (or that
+    nobody needs to), from the state the issue is in now."""
+    state = workflow_of(issue).states.get(issue.state)
+    if state is None or not state.open:
+        return " ".join([happened, gettext("Nobody needs to act on the issue any more.")])
+    who = NEXT_STEPS.get(issue.state) if state.awaiting else None
+    if who is None:
+        return happened
+    if issue.due_at is None:
+        return " ".join([happened, gettext("%(next)s.", next=who)])
+    return " ".join([happened, gettext("%(next)s; deadline %(date)s.", next=who,
+                                       date=i18n.date(issue.due_at))])
 
 
 def _new_page() -> Any:
@@ -404,7 +431,8 @@ def _change(reference: str, form_for: Callable[[Session], F],
             change: Callable[[Session, F], Any], done: str, *, versioned: bool = True) -> Any:
     """A step on the issue page in one write transaction: choose its form (`form_for`
     may read what the form needs, and raise the engine's refusal), check it, make the
-    change; then a redirect. A refused step leaves nothing behind, and the page is shown
+    change (a change that returns a string says with it what it did, for the notice
+    instead of `done`); then a redirect. A refused step leaves nothing behind, and the page is shown
     again with the form as it was sent, read in one read-only transaction."""
     status = 422  # 0: made
     here = url_for(".show", reference=reference)
@@ -420,9 +448,11 @@ def _change(reference: str, form_for: Callable[[Session], F],
                     status = 0
                 else:
                     try:
-                        change(session, form)
+                        said = change(session, form)
                     except (Conflict, InvalidInput, ActionNotAvailable) as exc:
                         raise _Refused(exc, form) from exc
+                    if isinstance(said, str):  # the change's own notice: what it did
+                        done = said
                     _answered(session, form, here)
                     status = 0
     except _Refused as refused:
@@ -466,25 +496,27 @@ def act(reference: str, action: str) -> Response:
             raise _Refused(exc, action_form_class(named)(prefix=action)) from exc
         return action_form_class(t)(prefix=action)
 
-    def change(session: Session, form: ActionForm) -> None:
-        issues.transition(session, reference, actor=actor(), action=action,
-                          expected_version=form.expected_version.data,
-                          data=action_data(form, form.transition),
-                          comment=form.comment.data or None, now=utcnow())
+    def change(session: Session, form: ActionForm) -> str:
+        issue = issues.transition(session, reference, actor=actor(), action=action,
+                                  expected_version=form.expected_version.data,
+                                  data=action_data(form, form.transition),
+                                  comment=form.comment.data or None, now=utcnow())
+        return notice(done(action), issue)
 
     return _change(reference, form_for, change,  # type: ignore[no-any-return]
-                   gettext("Done. The issue's history was updated."))
+                   gettext("Done."))
 
 
 @bp.post("/<reference>/statements")
 def add_statement(reference: str) -> Response:
     """Give the organisation's statement in this round."""
 
-    def change(session: Session, form: StatementForm) -> None:
-        statements.add_statement(session, reference, actor=actor(),
-                                 position=form.position.data, text=form.text.data or "",
-                                 rights_assessment=form.rights_assessment.data or None,
-                                 now=utcnow())
+    def change(session: Session, form: StatementForm) -> str:
+        made = statements.add_statement(session, reference, actor=actor(),
+                                        position=form.position.data, text=form.text.data or "",
+                                        rights_assessment=form.rights_assessment.data or None,
+                                        now=utcnow())
+        return notice(gettext("Your statement was recorded."), made.issue)
 
     return _change(reference, lambda _: StatementForm(prefix="statement"), change,  # type: ignore[no-any-return]
                    gettext("Your statement was recorded."), versioned=False)

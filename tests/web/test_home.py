@@ -96,7 +96,7 @@ def test_assigned_issues_are_tasks_too(sign_in: SignIn, session: Session,
 
 def test_nothing_to_do_is_said_so(sign_in: SignIn, world: World) -> None:
     text = text_of(sign_in("observer").get("/").get_data(as_text=True))
-    assert "Sinua ei odota juuri nyt mikään." in text
+    assert "Sinulla ei ole nyt odottavia tehtäviä." in text
 
 
 def test_the_menu_follows_the_roles(sign_in: SignIn, world: World) -> None:
