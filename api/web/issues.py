@@ -270,16 +270,18 @@ def edit(reference: str) -> Any:
     # One write: may the reader edit it now, its fields, the form, the change. A refusal
     # needs nothing more from the database: the form page names only the issue.
     status = 422  # 0: made
+    said = ""
     try:
         with db.transaction() as session:
             form = _edit_form(_editable(session, reference))
             if form.validate_on_submit():
                 try:
-                    issues.edit(session, reference, actor=actor(),
-                                expected_version=form.expected_version.data or 0,
-                                changes=form.fields_for_service(), now=utcnow())
+                    edited = issues.edit(session, reference, actor=actor(),
+                                         expected_version=form.expected_version.data or 0,
+                                         changes=form.fields_for_service(), now=utcnow())
                 except (Conflict, InvalidInput) as exc:
                     raise _Refused(exc, form) from exc
+                said = notice(gettext("Your changes were saved."), edited)
                 status = 0
     except _Refused as refused:
         form = refused.form
@@ -290,7 +292,7 @@ def edit(reference: str) -> Any:
         elif isinstance(refused.exc, InvalidInput):
             show_refusal(form, refused.exc.errors)
     if not status:
-        flash(gettext("Your changes were saved."), "success")
+        flash(said, "success")
         return redirect(url_for(".show", reference=reference))
     return _form_page(form, issue=_Named(reference)), status
 

@@ -243,3 +243,17 @@ def test_empty_lists_and_queues_link_on(sign_in: SignIn, session: Session,
     assert 'href="/lists/region"' in searched
     queue = sign_in("chair").get("/queues/stakeholders").get_data(as_text=True)
     assert "Jono on tyhjä" in text_of(queue)
+
+
+def test_saving_a_draft_says_it_waits_for_its_author(sign_in: SignIn, session: Session,
+                                                     world: World) -> None:
+    issue = new_issue(session, world)
+    session.flush()
+    lead = sign_in("lead")
+    got = lead.post(f"/issues/{issue.reference}/edit", data={
+        "expected_version": str(issue.version), "title": "Uusi otsikko",
+        "description": "Kuvaus.", "category": "interpretation", "urgency": "normal",
+        "visibility": "public"})
+    assert got.status_code == 302, text_of(got.get_data(as_text=True))[:1500]
+    said = _notices(lead.get(got.headers["Location"]).get_data(as_text=True))
+    assert "Luonnos odottaa sinua: lähetä se, kun se on valmis." in said
