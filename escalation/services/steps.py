@@ -24,9 +24,11 @@ from escalation.workflow.definition import Transition
 from escalation.workflow.states import DRAFT
 
 # What choosing a form reads of the issue: its state and the definition it is pinned to,
-# and what visibility and the reader's roles depend on (the service reads the rest).
+# and what visibility and the reader's roles depend on (whether it was deleted, and by
+# whom, included; the service reads the rest).
 _FOR_A_FORM = load_only(Issue.state, Issue.workflow_name, Issue.workflow_version,
-                        Issue.region_id, Issue.visibility)
+                        Issue.region_id, Issue.visibility, Issue.deleted_at,
+                        Issue.created_by_id)
 
 
 def transition_for(session: Session, reference: str, action: str, *,
