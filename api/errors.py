@@ -23,6 +23,7 @@ from escalation.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Gone,
     InProgress,
     InvalidInput,
     NotFound,
@@ -40,6 +41,7 @@ PROBLEM = "application/problem+json"
 # Domain refusals and their HTTP status and problem type (a stable, documented URI).
 STATUS: list[tuple[type[DomainError], int, str]] = [
     (NotFound, 404, "not-found"),
+    (Gone, 410, "gone"),
     (Forbidden, 403, "forbidden"),
     (Conflict, 409, "version-conflict"),
     (ActionNotAvailable, 422, "action-not-available"),
@@ -52,6 +54,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Version conflict",
+    410: "Gone",
     413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
@@ -66,7 +69,7 @@ UNAVAILABLE_RETRY_AFTER = 10
 UNAVAILABLE = "The service cannot reach its database just now; try again shortly."
 
 # Refusals worth a log line: who was turned away, from where, and why.
-LOGGED_REFUSALS = frozenset({401, 403, 404, 422, 429})
+LOGGED_REFUSALS = frozenset({401, 403, 404, 410, 422, 429})
 REQUEST_ID_HEADER = "X-Request-ID"
 # A request id from a proxy is repeated in our logs and answers: printable ASCII, no
 # spaces (the log lines are key=value), at most 128 characters, or we make our own.

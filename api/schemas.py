@@ -373,6 +373,11 @@ def issue_filter(args: dict[str, Any], *, me: int) -> IssueFilter:
         involved=me if args["involved"] == "me" else None)
 
 
+class DeleteQuery(Strict):
+    expected_version = fields.Integer(required=True, metadata={
+        "description": "The draft's `version` as you saw it."})
+
+
 class PageQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))

@@ -54,6 +54,7 @@ class AuditAction(enum.StrEnum):
     ASSIGN = "assign"
     REDACT = "redact"
     CORRECT_DECISION = "correct_decision"
+    DELETE_DRAFT = "delete_draft"
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

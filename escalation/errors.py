@@ -19,6 +19,10 @@ class NotFound(DomainError):
     """Unknown, or not visible to the caller (the two are deliberately the same)."""
 
 
+class Gone(DomainError):
+    """The thing was deleted on purpose, and the caller may know it (a draft's author)."""
+
+
 class Forbidden(DomainError):
     """The caller can see the thing but their roles may not do this to it."""
 

@@ -256,6 +256,9 @@ class Issue(Base):
     due_at: Mapped[dt.datetime | None]
     submitted_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    # A draft its author deleted: its texts are erased, it is in no list or figure, and
+    # its page answers 404 (410 to its author). NULL for every live issue.
+    deleted_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

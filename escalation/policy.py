@@ -3,7 +3,8 @@
 A regional lead sees their own region's issues and other regions' public ones once
 submitted; the backbone team and the national bodies see every submitted issue;
 drafts are seen only by their region's leads; observers (and operators) see public
-submitted issues only.
+submitted issues only. A deleted draft is seen by nobody (its author is told it was
+deleted: services/access.py).
 """
 
 from __future__ import annotations
@@ -88,13 +89,16 @@ class Actor:
 
 def can_see(actor: Actor, issue: Issue) -> bool:
     """The single-issue form of `visible_filter`; the two must agree (tests check)."""
+    if issue.deleted_at is not None:
+        return False
     return sees(actor, region_id=issue.region_id, visibility=issue.visibility,
                 draft=issue.state == DRAFT)
 
 
 def sees(actor: Actor, *, region_id: int, visibility: str, draft: bool) -> bool:
     """`can_see` for every issue sharing these three facts: how the report rollup's cells
-    are chosen, so a precomputed figure counts exactly the issues a live one would."""
+    are chosen, so a precomputed figure counts exactly the issues a live one would (the
+    rollup leaves deleted drafts out, as `can_see` does)."""
     own_region = region_id in actor.lead_regions
     if draft:
         return own_region
@@ -105,7 +109,9 @@ def sees(actor: Actor, *, region_id: int, visibility: str, draft: bool) -> bool:
 
 def visible_filter(actor: Actor) -> ColumnElement[bool]:
     """The SQL form of `can_see`, for lists, queues and reports."""
-    own_region = Issue.region_id.in_(actor.lead_regions) if actor.lead_regions else false()
+    # Only drafts are ever deleted, and a draft is seen only through its region.
+    own_region = and_(Issue.region_id.in_(actor.lead_regions), Issue.deleted_at.is_(None)) \
+        if actor.lead_regions else false()
     not_draft = Issue.state != DRAFT
     if actor.is_national:
         return or_(own_region, not_draft)

@@ -59,8 +59,11 @@ MAIL_STATE: Final = "mail state"  # a state inside a mail's sentence ("decided")
 MAIL_EVENT: Final = "mail event"  # what a mail says happened ("The working group decided")
 MAIL_NEXT_STEP: Final = "mail next step"  # what the body a state awaits is asked to do
 MAIL: Final = "mail"  # the mails' fixed sentences
+DONE: Final = "done"  # what the notice after an action says it did ("Sent.")
+NEXT_STEP: Final = "next step"  # who moves a state on, for the notice after a step
+#                                 ("The backbone team handles the issue")
 KINDS: Final = (STATE, ACTION, EVENT, BODY, FIELD, FIELD_HELP, ROLE, MAIL_STATE, MAIL_EVENT,
-                MAIL_NEXT_STEP, MAIL)
+                MAIL_NEXT_STEP, MAIL, DONE, NEXT_STEP)
 
 
 def _values(enum: Iterable[Any]) -> tuple[str, ...]:
@@ -92,10 +95,12 @@ def workflow_words(wf: Workflow) -> Iterator[tuple[str, str]]:
         if state.awaiting is not None:
             yield BODY, state.awaiting
             yield MAIL_NEXT_STEP, name
+            yield NEXT_STEP, name
     for t in wf.transitions:
         yield ACTION, t.action
         yield EVENT, t.action
         yield MAIL_EVENT, t.action
+        yield DONE, t.action
         for f in t.data:
             yield FIELD, f.name
             yield FIELD_HELP, f.name

@@ -37,6 +37,7 @@ REFUSALS: list[tuple[int, str, type[Problem], dict[str, Any]]] = [
                              "description": "`Bearer realm=\"escalation\"`"}}),
     (403, "You may see it, but your roles may not do this.", Problem, {}),
     (404, "Unknown, or not visible to you (the two are the same answer).", Problem, {}),
+    (410, "A draft you deleted: it can no longer be read or changed.", Problem, {}),
     (409, "The issue has changed since `expected_version`; reload it and try again.",
      ConflictProblem, {}),
     (422, "Valid JSON that the rules refuse: a bad or unknown field, an action this state "

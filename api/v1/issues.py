@@ -1,4 +1,4 @@
-"""Issues: create, list, read, edit, act on, state, comment, redact."""
+"""Issues: create, list, read, edit, delete a draft, act on, state, comment, redact."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from api.schemas import (
     CommentIn,
     CommentOut,
     DecisionCorrectionIn,
+    DeleteQuery,
     IssueDetailOut,
     IssueIn,
     IssuePageOut,
@@ -28,6 +29,7 @@ from escalation.models import Comment, Issue, Statement
 from escalation.services import (
     comments,
     decisions,
+    drafts,
     issues,
     queries,
     reading,
@@ -122,6 +124,17 @@ class IssueByReference(MethodView):
         expected = data.pop("expected_version")
         return _detail_of(issues.edit(session(), reference, actor=actor(),
                                       expected_version=expected, changes=data, now=now()))
+
+    @unit_of_work
+    @refuses(blp, 403, 409, 410, 422)
+    @blp.arguments(DeleteQuery, location="query")
+    @blp.response(204)
+    def delete(self, args: dict[str, Any], reference: str) -> None:
+        """Delete your own draft (never sent): its texts are erased, and it is gone from
+        every list and figure; its audit trail keeps a `delete_draft` event. A sent issue
+        is withdrawn instead (422)."""
+        drafts.delete_draft(session(), reference, actor=actor(), now=now(),
+                            expected_version=args["expected_version"])
 
 
 @blp.route("/issues/<reference>/transitions", methods=["POST"], parameters=[REFERENCE])

@@ -3,7 +3,7 @@ the e-mails the service sent (failed deliveries retried by hand)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -77,12 +77,19 @@ def _person_valid(form: PersonForm, user_id: int | None = None) -> bool:
     with db.transaction() as session:
         problems = admin.person_problems(session, actor=actor(), user_id=user_id,
                                          **_details(form))
-    problems = {("roles" if key == "role" else key): messages
-                for key, messages in problems.items()}
-    fresh = {key: messages for key, messages in problems.items()
+    return _all_at_once(form, valid, problems, {"role": "roles"})
+
+
+def _all_at_once(form: FlaskForm, valid: bool, problems: Mapping[str, Sequence[str]],
+                 fields: Mapping[str, str]) -> bool:
+    """Add the core's refusals (`problems`, its field names mapped to the form's by
+    `fields`) to the form's own, so one round shows every error: a field the form found
+    fault with keeps the form's message, every other field gets the core's."""
+    named = {fields.get(key, key): messages for key, messages in problems.items()}
+    fresh = {key: messages for key, messages in named.items()
              if key not in form._fields or not form._fields[key].errors}
     show_refusal(form, fresh)
-    return valid and not problems
+    return valid and not named
 
 
 def _hours() -> int:
@@ -95,9 +102,10 @@ def index() -> tuple[str, int]:
     return _page()
 
 
-def _submit(key: str, form: FlaskForm, change: Callable[[Session], Any], done: str) -> Any:
-    """Validate, change in one transaction, or show the page again with the errors."""
-    if form.validate():
+def _submit(key: str, form: FlaskForm, valid: bool, change: Callable[[Session], Any],
+            done: str) -> Any:
+    """Change in one transaction if `valid`, or show the page again with the errors."""
+    if valid:
         try:
             with db.transaction() as session:
                 change(session)
@@ -223,12 +231,19 @@ def feedback() -> str:
 def add_region() -> Any:
     """Add a region."""
     form = RegionForm(prefix="region")
+    code = (form.code.data or "").strip()
+    names = {"fi": form.name_fi.data or "", "sv": form.name_sv.data or ""}
+    valid = form.validate()
+    with db.transaction() as session:
+        problems = admin.region_problems(session, actor=actor(), code=code, names=names)
+    valid = _all_at_once(form, valid, problems, {"name": "name_fi"})
 
     def change(session: Session) -> None:
-        admin.add_region(session, actor=actor(), code=form.code.data.strip(),
-                         names={"fi": form.name_fi.data, "sv": form.name_sv.data or ""})
+        admin.add_region(session, actor=actor(), code=code, names=names)
 
-    return _submit("region", form, change, gettext("The region was added."))
+    return _submit("region", form, valid, change, gettext(
+        "The region %(name)s was added. You can now give regional leads this region.",
+        name=names["fi"]))
 
 
 @bp.post("/tokens")

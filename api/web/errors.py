@@ -32,7 +32,14 @@ from api.errors import (
     request_id,
 )
 from api.web.security import CrossOrigin
-from escalation.errors import DomainError, Forbidden, NotFound, TooManyAttempts, Unauthenticated
+from escalation.errors import (
+    DomainError,
+    Forbidden,
+    Gone,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,9 @@ PAGES = {
              "address, or go to the front page.")),
     405: (_l("This page cannot be used like that"),
           _l("Go back to the previous page and use its links and buttons.")),
+    410: (_l("You deleted this draft"),
+          _l("What the draft said was removed for good, so it can no longer be opened. "
+             "Your region's other issues are on the front page.")),
     422: (_l("This could not be done"),
           _l("The issue is no longer in a state that allows this. Reload the issue and "
              "check what can be done now.")),
@@ -127,6 +137,8 @@ def _domain_error(exc: DomainError) -> Any:
         return page(404)
     if isinstance(exc, Forbidden):
         return page(403)
+    if isinstance(exc, Gone):
+        return page(410)
     if isinstance(exc, TooManyAttempts):
         return page(429, headers={"Retry-After": str(exc.retry_after)})
     return page(422)

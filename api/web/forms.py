@@ -26,7 +26,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from api.web import i18n, labels
@@ -357,6 +357,13 @@ class RedactForm(VersionedForm):
     redact = SubmitField(_l("Remove the text"))
 
 
+class DeleteDraftForm(VersionedForm):
+    """The confirm step of deleting a draft: a form of its own page, so it works without
+    JavaScript, and names the version its reader confirmed."""
+
+    delete = SubmitField(_l("Delete the draft for good"))
+
+
 class ActionForm(VersionedForm):
     """Base of the forms made per transition; `action` names it, `transition` is it."""
 
@@ -380,10 +387,32 @@ def _plausible_date(form: FlaskForm, field: DateField) -> None:
                                  first=engine.FIRST_DAY.year, last=engine.LAST_DAY.year))
 
 
-def _data_field(f: DataField) -> Any:
+# What a step's empty required field asks for: what to do, not merely that something is
+# missing. By action and field, then by field; a field of a newer definition without an
+# entry here gets the general sentence.
+_REQUIRED: dict[str, Any] = {
+    "request_clarification.message": _l("Write what you want to ask the region."),
+    "resubmit.answer": _l("Write your answer to the backbone team's question."),
+    "answer_locally.answer": _l("Write the answer to the region."),
+    "withdraw.reason": _l("Write why the issue is withdrawn."),
+    "reopen.reason": _l("Write why the issue is reopened."),
+    "request_statements.reason": _l("Write why more statements are needed."),
+    "close.note": _l("Write a closing note."),
+    "decide.outcome": _l("Choose what was decided."),
+    "decide.rationale": _l("Write the rationale."),
+    "decide.responsible": _l("Name who carries the decision out."),
+    "decide.follow_up_due": _l("Give the follow-up date."),
+}
+
+
+def _required(action: str, field: str) -> Any:
+    return _REQUIRED.get(f"{action}.{field}", _l("This field is required."))
+
+
+def _data_field(f: DataField, action: str = "") -> Any:
     name = labels.FIELDS.get(f.name, f.name.replace("_", " ").capitalize())
     text = name if f.required else _l("%(name)s (optional)", name=name)
-    checks: list[Any] = ([InputRequired(_l("This field is required."))] if f.required
+    checks: list[Any] = ([InputRequired(_required(action, f.name))] if f.required
                          else [Optional()])
     help_ = labels.FIELD_HELP.get(f.name, "")
     if f.type == "date":
@@ -404,7 +433,7 @@ _form_classes: dict[Transition, type[ActionForm]] = {}
 def action_form_class(t: Transition) -> type[ActionForm]:
     """The form for one transition: exactly its data fields, then an optional comment."""
     if t not in _form_classes:
-        attrs: dict[str, Any] = {f.name: _data_field(f) for f in t.data}
+        attrs: dict[str, Any] = {f.name: _data_field(f, t.action) for f in t.data}
         attrs["go"] = SubmitField(labels.ACTIONS.get(t.action, t.action))
         attrs["transition"] = t
         _form_classes[t] = type(f"{t.action.title().replace('_', '')}Form", (ActionForm,),
@@ -427,11 +456,14 @@ class RegionForm(CheckedForm):
     code = StringField(
         _l("Code"), description=_l("Lower-case letters, digits and hyphens, for example "
                                    "pirkanmaa. Used in addresses and the API."),
-        validators=[InputRequired(_l("Enter the code.")), Length(max=REGION_CODE_MAX)])
+        validators=[InputRequired(_l("Enter the region's code, for example pirkanmaa.")),
+                    too_long(REGION_CODE_MAX)], render_kw=limited(REGION_CODE_MAX))
     name_fi = StringField(_l("Name in Finnish"), validators=[
-        InputRequired(_l("Enter the name in Finnish.")), Length(max=NAME_MAX)])
+        InputRequired(_l("Enter the region's name in Finnish.")), too_long(NAME_MAX)],
+        render_kw=limited(NAME_MAX))
     name_sv = StringField(_l("Name in Swedish (optional)"),
-                          validators=[Optional(), Length(max=NAME_MAX)])
+                          validators=[Optional(), too_long(NAME_MAX)],
+                          render_kw=limited(NAME_MAX))
     add_region = SubmitField(_l("Add the region"))
 
 
@@ -441,7 +473,7 @@ class TokenForm(CheckedForm):
     name = StringField(_l("What the token is for"),
                        description=_l("For example: reporting from the regional dashboard."),
                        validators=[InputRequired(_l("Say what the token is for.")),
-                                   Length(max=NAME_MAX)])
+                                   too_long(NAME_MAX)], render_kw=limited(NAME_MAX))
     create_token = SubmitField(_l("Create a token"))
 
 
@@ -472,6 +504,16 @@ _CORE = {
     "statement.already_given": _l("Your organisation has already given a statement in this "
                                   "round."),
     "user.self_deactivate": _l("You cannot deactivate yourself."),
+    "period.reversed": _l("The start date must be before the end date."),
+    "date.out_of_range": _l("Give a date between %(first)s and %(last)s."),
+    "legal_references.too_many": _l("Give at most %(max)s legal references, one per line."),
+    "choice.invalid": _l("Choose one of the options listed."),
+    "category.unknown": _l("Choose one of the categories listed."),
+    "region.unknown": _l("Choose one of the regions listed."),
+    "region.code_invalid_filter": _l("Choose one of the regions listed."),
+    "user.unknown": _l("Choose a member of the backbone team from the list."),
+    "redaction.already_redacted": _l("This text was removed already. Reload the page."),
+    "redaction.no_text": _l("This entry has no such text. Choose one of the texts listed."),
     "feedback.busy": _l("Too many messages were sent in the last hour. Try again later, or "
                         "write to the e-mail address above."),
 }
@@ -516,21 +558,23 @@ class PersonForm(CheckedForm):
     their own through a set-password link mailed to them."""
 
     email = EmailField(_l("E-mail address"), validators=[
-        InputRequired(_l("Enter the e-mail address.")), Length(max=EMAIL_MAX)])
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")),
-                                               Length(max=NAME_MAX)])
+        InputRequired(_l("Enter the person's e-mail address.")), too_long(EMAIL_MAX)],
+        render_kw=limited(EMAIL_MAX))
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the person's name.")),
+                                               too_long(NAME_MAX)],
+                       render_kw=limited(NAME_MAX))
     roles = MultiCheckboxField(
         _l("Roles"), description=_l("What the person does in the network. Choose one or more."),
         choices=choices(labels.ROLES, ROLES),
         validators=[InputRequired(_l("Choose at least one role."))])
-    region = SelectField(_l("Region (optional)"),
+    region = SelectField(_l("Region (required for a regional lead)"),
                          description=_l("Only for a regional lead: the region they lead."),
                          choices=[], validate_choice=True, default="")
     organisation = StringField(
         _l("Organisation (optional)"),
         description=_l("Only for members of the stakeholder group or the working group: the "
                        "organisation they speak for."),
-        validators=[Optional(), Length(max=NAME_MAX)])
+        validators=[Optional(), too_long(NAME_MAX)], render_kw=limited(NAME_MAX))
     locale = SelectField(_l("Language of the mails"), choices=[], validate_choice=True,
                          default=DEFAULT_LANGUAGE)
     save = SubmitField(_l("Save"))
@@ -543,10 +587,10 @@ class SetPasswordForm(CheckedForm):
         _l("New password"),
         description=_l("At least 12 characters. A phrase of several words is easy to "
                        "remember and hard to guess."),
-        validators=[InputRequired(_l("Enter the password.")), Length(max=PASSWORD_MAX)])
+        validators=[InputRequired(_l("Enter the password.")), too_long(PASSWORD_MAX)])
     confirm = PasswordField(
         _l("The password again"),
-        validators=[InputRequired(_l("Enter the password again.")), Length(max=PASSWORD_MAX)])
+        validators=[InputRequired(_l("Enter the password again.")), too_long(PASSWORD_MAX)])
     save = SubmitField(_l("Save the password"))
 
     def validate_confirm(self, field: Field) -> None:
@@ -558,15 +602,17 @@ class FeedbackForm(CheckedForm):
     """Feedback on accessibility: anyone may send it, name and address optional."""
 
     name = StringField(_l("Your name (optional)"),
-                       validators=[Optional(), Length(max=NAME_MAX)])
+                       validators=[Optional(), too_long(NAME_MAX)],
+                       render_kw=limited(NAME_MAX))
     email = EmailField(
         _l("Your e-mail address (optional)"),
         description=_l("Give it if you want an answer."),
-        validators=[Optional(), Length(max=EMAIL_MAX)])
+        validators=[Optional(), too_long(EMAIL_MAX)], render_kw=limited(EMAIL_MAX))
     message = TextAreaField(
         _l("Message"),
         description=_l("What did not work, on which page, and with what device or assistive "
-                       "technology. At most 5000 characters."),
-        validators=[InputRequired(_l("Write the message.")), Length(max=FEEDBACK_MAX)])
+                       "technology."),
+        validators=[InputRequired(_l("Write what did not work.")), too_long(FEEDBACK_MAX)],
+        render_kw=limited(FEEDBACK_MAX))
     page = HiddenField()
     send = SubmitField(_l("Send the feedback"))

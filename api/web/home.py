@@ -25,7 +25,8 @@ def index() -> Any:
         if current_user.is_authenticated:
             mine = tasks.my_tasks(session, actor=actor(), now=now)
             return render_template("web/home/tasks.html", tasks=mine, now=now,
-                                   bodies=tasks.bodies_of(actor()))
+                                   bodies=tasks.bodies_of(actor()),
+                                   lead=bool(actor().lead_regions))
         counts = tasks.public_counts(session)
     return render_template("web/home/landing.html", counts=counts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import flask_babel
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
@@ -14,8 +15,6 @@ from flask_babel import (
     get_locale,
     get_timezone,
     get_translations,
-    gettext,
-    ngettext,
     refresh,
 )
 from markupsafe import Markup, escape
@@ -112,25 +111,27 @@ def reader() -> Reader | None:
 
 def due_phrase(due_at: dt.datetime, now: dt.datetime) -> str:
     """A due date in plain words: "Due in 3 days", "5 days overdue" (local calendar days)."""
+    # Named `gettext` and `ngettext` here, whichever reader's they are, so that
+    # `pybabel extract` finds the sentences (under other names it dropped them).
     r = reader()
     if r is None:
         tz = get_timezone()
         due_day, today = due_at.astimezone(tz).date(), now.astimezone(tz).date()
-        say, say_n = gettext, ngettext
+        gettext, ngettext = flask_babel.gettext, flask_babel.ngettext
     else:
         due_day, today = r.local(due_at).date(), r.local(now).date()
-        say, say_n = r.gettext, r.ngettext
+        gettext, ngettext = r.gettext, r.ngettext
     if due_at < now:
         late = (today - due_day).days
         if late <= 0:
-            return say("Was due today")
-        return say_n("%(num)d day overdue", "%(num)d days overdue", late)
+            return gettext("Was due today")
+        return ngettext("%(num)d day overdue", "%(num)d days overdue", late)
     ahead = (due_day - today).days
     if ahead <= 0:
-        return say("Due today")
+        return gettext("Due today")
     if ahead == 1:
-        return say("Due tomorrow")
-    return say_n("Due in %(num)d day", "Due in %(num)d days", ahead)
+        return gettext("Due tomorrow")
+    return ngettext("Due in %(num)d day", "Due in %(num)d days", ahead)
 
 
 def _local(value: dt.datetime) -> dt.datetime:

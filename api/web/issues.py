@@ -32,6 +32,7 @@ from api.web.forms import (
     AssignForm,
     CommentForm,
     CorrectionForm,
+    DeleteDraftForm,
     IssueForm,
     RedactForm,
     StatementForm,
@@ -42,7 +43,7 @@ from api.web.forms import (
     show_refusal,
 )
 from api.web.i18n import region_name
-from api.web.labels import Labels, field_label
+from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
@@ -51,11 +52,13 @@ from escalation.services import (
     actors,
     comments,
     decisions,
+    drafts,
     issues,
     redaction,
     statements,
     steps,
 )
+from escalation.services.access import workflow_of
 from escalation.services.issue_page import IssuePage, issue_page, issue_workflow
 from escalation.workflow.definition import Workflow
 
@@ -85,6 +88,7 @@ def new() -> Any:
         return _form_page(_new_form(regions), issue=None, regions=regions), 200
     # One write: the regions the lead may choose, the form, the new issue.
     sent_before: str | None = None
+    said = ""
     try:
         with db.transaction() as session:
             regions = _regions(session)
@@ -98,11 +102,17 @@ def new() -> Any:
                 reference = None
             else:
                 try:
-                    reference = issues.create(session, actor=actor(), region=form.region.data,
-                                              submit=sending, now=utcnow(),
-                                              **form.fields_for_service()).reference
+                    created = issues.create(session, actor=actor(), region=form.region.data,
+                                            submit=sending, now=utcnow(),
+                                            **form.fields_for_service())
                 except InvalidInput as exc:
                     raise _Refused(exc, form) from exc
+                reference = created.reference
+                said = notice(gettext("The issue %(reference)s was sent to the backbone team.",
+                                      reference=reference)
+                              if sending else
+                              gettext("The issue %(reference)s was saved as a draft.",
+                                      reference=reference), created)
                 _answered(session, form, url_for(".show", reference=reference))
     except _Refused as refused:
         form = refused.form
@@ -113,12 +123,31 @@ def new() -> Any:
                       "it created."), "info")
         return redirect(sent_before)
     if reference is not None:
-        flash(gettext("The issue %(reference)s was sent to the backbone team.",
-                      reference=reference) if sending else
-              gettext("The issue %(reference)s was saved as a draft.",
-                      reference=reference), "success")
+        flash(said, "success")
         return redirect(url_for(".show", reference=reference))
     return _form_page(form, issue=None, regions=regions), 422
+
+
+def done(action: str) -> str:
+    """What the notice after `action` says it did ("Sent."), or a plain "Done." for an
+    action of a definition whose words lack it."""
+    said = DONE.get(action)
+    return str(said) if said is not None else gettext("Done.")
+
+
+def notice(happened: str, issue: Issue) -> str:
+    """The notice after a step: what happened, then who acts next and by when (or that
+    nobody needs to), from the state the issue is in now."""
+    state = workflow_of(issue).states.get(issue.state)
+    if state is None or not state.open:
+        return " ".join([happened, gettext("Nobody needs to act on the issue any more.")])
+    who = NEXT_STEPS.get(issue.state) if state.awaiting else None
+    if who is None:
+        return happened
+    if issue.due_at is None:
+        return " ".join([happened, gettext("%(next)s.", next=who)])
+    return " ".join([happened, gettext("%(next)s; deadline %(date)s.", next=who,
+                                       date=i18n.date(issue.due_at))])
 
 
 def _new_page() -> Any:
@@ -251,16 +280,18 @@ def edit(reference: str) -> Any:
     # One write: may the reader edit it now, its fields, the form, the change. A refusal
     # needs nothing more from the database: the form page names only the issue.
     status = 422  # 0: made
+    said = ""
     try:
         with db.transaction() as session:
             form = _edit_form(_editable(session, reference))
             if form.validate_on_submit():
                 try:
-                    issues.edit(session, reference, actor=actor(),
-                                expected_version=form.expected_version.data or 0,
-                                changes=form.fields_for_service(), now=utcnow())
+                    edited = issues.edit(session, reference, actor=actor(),
+                                         expected_version=form.expected_version.data or 0,
+                                         changes=form.fields_for_service(), now=utcnow())
                 except (Conflict, InvalidInput) as exc:
                     raise _Refused(exc, form) from exc
+                said = notice(gettext("Your changes were saved."), edited)
                 status = 0
     except _Refused as refused:
         form = refused.form
@@ -271,7 +302,7 @@ def edit(reference: str) -> Any:
         elif isinstance(refused.exc, InvalidInput):
             show_refusal(form, refused.exc.errors)
     if not status:
-        flash(gettext("Your changes were saved."), "success")
+        flash(said, "success")
         return redirect(url_for(".show", reference=reference))
     return _form_page(form, issue=_Named(reference)), status
 
@@ -394,6 +425,7 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
             renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
                            forms=_forms(page, failed),
+                           may_delete=drafts.may_delete(actor(), page.detail.issue),
                            here=url_for(".show", reference=reference),
                            above=_shown_above(page))
     return html, status
@@ -442,7 +474,8 @@ def _change(reference: str, form_for: Callable[[Session], F],
             change: Callable[[Session, F], Any], done: str, *, versioned: bool = True) -> Any:
     """A step on the issue page in one write transaction: choose its form (`form_for`
     may read what the form needs, and raise the engine's refusal), check it, make the
-    change; then a redirect. A refused step leaves nothing behind, and the page is shown
+    change (a change that returns a string says with it what it did, for the notice
+    instead of `done`); then a redirect. A refused step leaves nothing behind, and the page is shown
     again with the form as it was sent, read in one read-only transaction."""
     status = 422  # 0: made
     here = url_for(".show", reference=reference)
@@ -458,9 +491,11 @@ def _change(reference: str, form_for: Callable[[Session], F],
                     status = 0
                 else:
                     try:
-                        change(session, form)
+                        said = change(session, form)
                     except (Conflict, InvalidInput, ActionNotAvailable) as exc:
                         raise _Refused(exc, form) from exc
+                    if isinstance(said, str):  # the change's own notice: what it did
+                        done = said
                     _answered(session, form, here)
                     status = 0
     except _Refused as refused:
@@ -530,19 +565,20 @@ def act(reference: str, action: str) -> Response:
             raise _Refused(exc, action_form_class(named)(prefix=action)) from exc
         return action_form_class(t)(prefix=action)
 
-    def change(session: Session, form: ActionForm) -> None:
+    def change(session: Session, form: ActionForm) -> str:
         if not form.confirmed.data:
             unfinished = steps.unfinished_round(session, read[0], form.transition,
                                                 now=utcnow())
             if unfinished is not None:
                 raise _Refused(_Unconfirmed(_round_warning(unfinished)), form)
-        issues.transition(session, reference, actor=actor(), action=action,
-                          expected_version=form.expected_version.data,
-                          data=action_data(form, form.transition),
-                          comment=form.comment.data or None, now=utcnow())
+        issue = issues.transition(session, reference, actor=actor(), action=action,
+                                  expected_version=form.expected_version.data,
+                                  data=action_data(form, form.transition),
+                                  comment=form.comment.data or None, now=utcnow())
+        return notice(done(action), issue)
 
     return _change(reference, form_for, change,  # type: ignore[no-any-return]
-                   gettext("Done. The issue's history was updated."))
+                   gettext("Done."))
 
 
 @bp.post("/<reference>/decision/corrections")
@@ -565,11 +601,12 @@ def correct_decision(reference: str) -> Response:
 def add_statement(reference: str) -> Response:
     """Give the organisation's statement in this round."""
 
-    def change(session: Session, form: StatementForm) -> None:
-        statements.add_statement(session, reference, actor=actor(),
-                                 position=form.position.data, text=form.text.data or "",
-                                 rights_assessment=form.rights_assessment.data or None,
-                                 now=utcnow())
+    def change(session: Session, form: StatementForm) -> str:
+        made = statements.add_statement(session, reference, actor=actor(),
+                                        position=form.position.data, text=form.text.data or "",
+                                        rights_assessment=form.rights_assessment.data or None,
+                                        now=utcnow())
+        return notice(gettext("Your statement was recorded."), made.issue)
 
     return _change(reference, lambda _: StatementForm(prefix="statement"), change,  # type: ignore[no-any-return]
                    gettext("Your statement was recorded."), versioned=False)
@@ -626,3 +663,55 @@ def redact(reference: str, seq: int) -> Response:
 
     return _change(reference, form_for, change, gettext(  # type: ignore[no-any-return]
         "The text was removed. The region's leads were told."))
+
+
+@bp.route("/<reference>/delete", methods=["GET", "POST"])
+def delete(reference: str) -> Any:
+    """The author deletes a draft: a page of its own asks first (no JavaScript needed),
+    and its form names the version the author confirmed."""
+    if request.method == "GET":
+        try:
+            with db.reading() as session:
+                issue = steps.deletable(session, reference, actor=actor())
+                form = DeleteDraftForm(formdata=None, expected_version=issue.version)
+                return _delete_page(issue, form), 200
+        except ActionNotAvailable:
+            return _sent_already(reference)
+    form = DeleteDraftForm()
+    status = 422  # 0: deleted
+    try:
+        with db.transaction() as session:
+            if form.validate_on_submit():
+                try:
+                    drafts.delete_draft(session, reference, actor=actor(), now=utcnow(),
+                                        expected_version=form.expected_version.data)
+                except (Conflict, ActionNotAvailable) as exc:
+                    raise _Refused(exc, form) from exc
+                status = 0
+    except _Refused as refused:
+        if not isinstance(refused.exc, Conflict):  # ActionNotAvailable: sent meanwhile
+            return _sent_already(reference)
+        form.form_errors.append(gettext(
+            "The draft was changed after you opened this page. Check it below and confirm "
+            "again if you still want to delete it."))
+        renew_version(form, refused.exc.current_version)
+        status = 409
+    if not status:
+        flash(gettext("The draft %(reference)s was deleted. Nothing of what it said was "
+                      "kept.", reference=reference), "success")
+        return redirect(url_for("web.home.index"), 303)
+    with db.reading() as session:
+        issue = steps.deletable(session, reference, actor=actor())
+        return _delete_page(issue, form), status
+
+
+def _sent_already(reference: str) -> Response:
+    """Sent meanwhile (from another tab, say): to the issue page, where it can be withdrawn."""
+    flash(gettext("%(reference)s has already been sent, so it can no longer be deleted. "
+                  "If it is no longer needed, withdraw it on this page.",
+                  reference=reference), "error")
+    return redirect(url_for(".show", reference=reference), 303)
+
+
+def _delete_page(issue: Issue, form: DeleteDraftForm) -> str:
+    return render_template("web/issues/delete.html", issue=issue, form=form)

@@ -63,6 +63,8 @@ STATES = Vocabulary(vocabulary.STATE)
 BODIES = Vocabulary(vocabulary.BODY)
 ACTIONS = Vocabulary(vocabulary.ACTION)  # the button that takes an action
 EVENTS = Vocabulary(vocabulary.EVENT)  # what a history entry says was done
+DONE = Vocabulary(vocabulary.DONE)  # what the notice after an action says it did
+NEXT_STEPS = Vocabulary(vocabulary.NEXT_STEP)  # who moves a state on, for that notice
 ROLES = Vocabulary(vocabulary.ROLE)
 # An action's data fields (workflow `data`), and what the recorded events carry.
 FIELDS = Vocabulary(vocabulary.FIELD)

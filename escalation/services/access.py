@@ -41,7 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import ORMOption
 
 from escalation import audit, runtime
-from escalation.errors import Conflict, NotFound
+from escalation.errors import Conflict, Gone, NotFound
 from escalation.models import AuditEvent, Issue
 from escalation.policy import Actor, can_see
 from escalation.text import has_control
@@ -65,6 +65,10 @@ def get_visible(session: Session, reference: str, actor: Actor,
 
 
 def _seen(issue: Issue | None, reference: str, actor: Actor) -> Issue:
+    if issue is not None and issue.deleted_at is not None \
+            and issue.created_by_id == actor.user_id:
+        # Its author deleted it: say so (a second click, an old tab), not "no such issue".
+        raise Gone(f"You deleted the draft {reference}; it can no longer be opened.")
     if issue is None or not can_see(actor, issue):
         raise NotFound(f"No issue {reference}.")
     return issue

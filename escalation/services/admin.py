@@ -124,6 +124,13 @@ def add_region(session: Session, *, actor: Actor, code: str,
     return people.add_region(session, code=code, names=names)
 
 
+def region_problems(session: Session, *, actor: Actor, code: str,
+                    names: Mapping[str, str]) -> dict[str, list[str]]:
+    """Every refusal of a new region's details at once (see `people.region_problems`)."""
+    _require_admin(actor)
+    return people.region_problems(session, code=code, names=names)
+
+
 def create_token(session: Session, *, actor: Actor, email: str, name: str,
                  now: dt.datetime | None = None) -> tuple[str, ApiToken]:
     """A token for somebody; the plain token is shown once and never stored."""

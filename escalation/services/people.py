@@ -32,17 +32,20 @@ _BODY_OF_ROLE = {
 }
 
 
-def add_region(session: Session, *, code: str, names: Mapping[str, str]) -> Region:
-    """A new region; its code is the lower-case slug used in the API.
+def region_problems(session: Session, *, code: str,
+                    names: Mapping[str, str]) -> dict[str, list[str]]:
+    """Every refusal of a new region's details at once, by field (empty when all is well):
+    a code already taken is said in the same round as a missing name.
 
-    `names` gives the name per language; Finnish is required (the official name, and what
-    a language without a name of its own shows). The Finnish name's errors are the field
-    `name`, another language's `name_<code>`.
+    The Finnish name's errors are the field `name`, another language's `name_<code>`.
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(code, str) or not REGION_CODE.fullmatch(code):
         errors["code"] = [Problem("region.code_invalid", "Use lower-case letters, digits and "
                                   "hyphens (e.g. pirkanmaa).")]
+    elif session.scalar(select(Region.id).where(Region.code == code)) is not None:
+        errors["code"] = [Problem("region.exists", "Region %(code)r already exists.",
+                                  code=code)]
     if problem := text_problem(names.get(DEFAULT), max_length=NAME_MAX, single_line=True):
         errors["name"] = [problem]
     for language, name in names.items():
@@ -51,11 +54,17 @@ def add_region(session: Session, *, code: str, names: Mapping[str, str]) -> Regi
         elif language != DEFAULT and (problem := text_problem(
                 name, max_length=NAME_MAX, required=False, single_line=True)):
             errors[f"name_{language}"] = [problem]
-    if errors:
+    return errors
+
+
+def add_region(session: Session, *, code: str, names: Mapping[str, str]) -> Region:
+    """A new region; its code is the lower-case slug used in the API.
+
+    `names` gives the name per language; Finnish is required (the official name, and what
+    a language without a name of its own shows). `region_problems` says what is refused.
+    """
+    if errors := region_problems(session, code=code, names=names):
         raise InvalidInput(errors)
-    if session.scalar(select(Region.id).where(Region.code == code)) is not None:
-        raise InvalidInput({"code": [Problem("region.exists", "Region %(code)r already exists.",
-                                             code=code)]})
     # In the tuple's order; a language left out (or empty) reads the Finnish name.
     given = {lang: name for lang in LANGUAGES if (name := normalise(names.get(lang) or ""))}
     region = Region(code=code, names=given)

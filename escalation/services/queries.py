@@ -52,11 +52,12 @@ _SORT_COLUMNS = {
 }
 SORTS: tuple[str, ...] = tuple(k for name in _SORT_COLUMNS for k in (name, f"-{name}"))
 # The columns a list row shows (the API's IssueSummaryOut, the queue page, who handles
-# it), and those the workflow needs to say who is awaited and whether the issue is late.
+# it), those the workflow needs to say who is awaited and whether the issue is late, and
+# whether it was deleted (what `policy.can_see` reads of a row, besides region and state).
 LIST_COLUMNS = (
     Issue.reference, Issue.title, Issue.region_id, Issue.category, Issue.urgency,
     Issue.visibility, Issue.state, Issue.workflow_name, Issue.workflow_version, Issue.version,
-    Issue.assignee_id, Issue.due_at, Issue.submitted_at, Issue.updated_at,
+    Issue.assignee_id, Issue.due_at, Issue.submitted_at, Issue.updated_at, Issue.deleted_at,
 )
 # Queues: by due date, none last; the id breaks ties.
 BY_DUE = (Issue.due_at.asc().nulls_last(), Issue.id.asc())

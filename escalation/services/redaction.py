@@ -162,6 +162,20 @@ def redact(
             if is_marker(_get(event.data, _path(field))) else
             Problem("redaction.no_text", "Event %(event_seq)s has no text in %(field)r to "
                     "redact.", event_seq=event_seq, field=field)]})
+    recorded = erase(session, issue, event, field, actor=actor, reason=normalise(reason),
+                     now=now)
+    outbox.add_for(session, issue, recorded, ["region"], kind="redaction")
+    return Redaction(seq=recorded.seq, event_seq=event.seq, field=field, at=now,
+                     actor=recorded.actor, reason=recorded.data["reason"],
+                     version=issue.version)
+
+
+def erase(session: Session, issue: Issue, event: AuditEvent, field: str, *, actor: Actor,
+          reason: str, now: dt.datetime) -> AuditEvent:
+    """Remove one field's text from one event of a locked issue, and from where the issue
+    keeps it (its columns, its rows, the kept API answers), and write the `redact` event
+    that attests it: the part of a redaction shared with deleting a draft (drafts.py).
+    Who may, and whom to tell, is the caller's."""
     path = _path(field)
     original = str(_get(event.data, path))
     key = runtime.settings().audit_key
@@ -174,17 +188,13 @@ def redact(
                              audit.data_text(data))
     scrubbed = _scrub(session, issue, event.action, path[0], original)
     idempotency.scrub(session, original, REDACTED_TEXT)
-    recorded = record(
+    return record(
         session, issue, actor=actor, action=AuditAction.REDACT, now=now,
         from_state=issue.state, to_state=issue.state, changes=scrubbed,
         data={"event_seq": event.seq, "field": field, "text_hmac": hidden[MARKER_KEY],
               "event_hash": event.hash,
               "redacted_sha256": hashlib.sha256(after.encode()).hexdigest(),
-              "reason": normalise(reason)})
-    outbox.add_for(session, issue, recorded, ["region"], kind="redaction")
-    return Redaction(seq=recorded.seq, event_seq=event.seq, field=field, at=now,
-                     actor=recorded.actor, reason=recorded.data["reason"],
-                     version=issue.version)
+              "reason": reason})
 
 
 def _rewrite(session: Session, event: AuditEvent, path: list[str],
@@ -238,4 +248,4 @@ def redactions_in(trail: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str
     return found
 
 
-__all__ = ["FREE_TEXT", "Redaction", "fields_of", "may_redact", "redact", "redactions_in"]
+__all__ = ["FREE_TEXT", "Redaction", "erase", "fields_of", "may_redact", "redact", "redactions_in"]

@@ -67,6 +67,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
     for region_id, visibility, is_draft, state, category, n in session.execute(
         select(Issue.region_id, Issue.visibility, draft, Issue.state, Issue.category,
                func.count())
+        .where(Issue.deleted_at.is_(None))
         .group_by(Issue.region_id, Issue.visibility, draft, Issue.state, Issue.category)
     ):
         by_category = cell(region_id, visibility, is_draft).states.setdefault(state, {})
@@ -77,7 +78,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
     opened = month_text(Issue.submitted_at, dialect)
     for region_id, visibility, is_draft, month, n in session.execute(
         select(Issue.region_id, Issue.visibility, draft, opened, func.count())
-        .where(Issue.submitted_at.is_not(None))
+        .where(Issue.submitted_at.is_not(None), Issue.deleted_at.is_(None))
         .group_by(Issue.region_id, Issue.visibility, draft, opened)
     ):
         cell(region_id, visibility, is_draft).opened[str(month)] = int(n)
@@ -85,7 +86,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
     decided = month_text(Decision.decided_at, dialect)
     for region_id, visibility, is_draft, month, n in session.execute(
         select(Issue.region_id, Issue.visibility, draft, decided, func.count())
-        .join(Issue, Issue.id == Decision.issue_id)
+        .join(Issue, Issue.id == Decision.issue_id).where(Issue.deleted_at.is_(None))
         .group_by(Issue.region_id, Issue.visibility, draft, decided)
     ):
         cell(region_id, visibility, is_draft).decided[str(month)] = int(n)
@@ -196,7 +197,7 @@ def _stage_buckets(session: Session, dialect: str) -> Iterable[tuple[Any, ...]]:
                func.sum(StageVisit.seconds).label("seconds"))
         .join(Issue, Issue.id == StageVisit.issue_id)
         .where(StageVisit.left_at.is_not(None), StageVisit.state != Issue.state,
-               StageVisit.state.in_(names))
+               StageVisit.state.in_(names), Issue.deleted_at.is_(None))
         .group_by(StageVisit.issue_id, StageVisit.state, Issue.region_id, Issue.visibility,
                   Issue.state)
         .subquery("per_issue")

@@ -1,6 +1,6 @@
 """What a page needs before it can read one step's form: the transition an action takes
 (its `data` fields make the form), whether the issue may be edited now (and its fields),
-which texts of a history entry may be redacted.
+which texts of a history entry may be redacted, whether a draft may be deleted.
 
 Each reads the issue's own row (and for a redaction the one event), not the whole page,
 inside the step's write transaction, so choosing the form costs no transaction of its
@@ -17,21 +17,23 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
-from escalation.errors import Forbidden
+from escalation.errors import ActionNotAvailable, Forbidden
 from escalation.models import AuditEvent, Issue, Statement
 from escalation.policy import Actor
-from escalation.services import redaction
+from escalation.services import drafts, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.issue_page import round_speakers
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition
+from escalation.workflow.states import DRAFT
 
 # What choosing a form reads of the issue: its state and the definition it is pinned to,
-# and what visibility and the reader's roles depend on (the service reads the rest).
-# (With the round and its deadline: whether the step ends a statement round early.)
+# and what visibility and the reader's roles depend on (whether it was deleted, and by
+# whom, included; the service reads the rest). (With the round and its deadline: whether
+# the step ends a statement round early.)
 _FOR_A_FORM = load_only(Issue.state, Issue.workflow_name, Issue.workflow_version,
                         Issue.region_id, Issue.visibility, Issue.statement_round,
-                        Issue.due_at)
+                        Issue.due_at, Issue.deleted_at, Issue.created_by_id)
 
 
 def transition_for(session: Session, reference: str, action: str, *,
@@ -109,5 +111,16 @@ def unfinished_round(session: Session, issue: Issue, transition: Transition, *,
     return UnfinishedRound(missing=missing, due_at=issue.due_at) if missing else None
 
 
-__all__ = ["UnfinishedRound", "editable", "redactable", "step_for", "transition_for",
-           "unfinished_round"]
+def deletable(session: Session, reference: str, *, actor: Actor) -> Issue:
+    """The draft, if `actor` may delete it now (the confirm page shows what it says); the
+    refusals in the order `drafts.delete_draft` gives them (sent, then not the author)."""
+    issue = get_visible(session, reference, actor)
+    if not drafts.may_delete(actor, issue):
+        if issue.state != DRAFT:
+            raise ActionNotAvailable(f"{reference} has been sent; it can be withdrawn.")
+        raise Forbidden("Only the author of a draft may delete it.")
+    return issue
+
+
+__all__ = ["UnfinishedRound", "deletable", "editable", "redactable", "step_for",
+           "transition_for", "unfinished_round"]

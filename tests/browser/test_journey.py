@@ -82,7 +82,7 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     forward.get_by_label("Kommentti (vapaaehtoinen)").fill("Pyydetään järjestöjen näkemys.")
     forward.get_by_role("button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
     coordinator.page.wait_for_load_state()
-    assert "Valmis" in notice(coordinator)
+    assert "Asia välitettiin lapsen oikeuksien sidosryhmälle." in notice(coordinator)
     shot(coordinator, "coordinator-forwarded")
     close_tab(coordinator)
 
@@ -116,7 +116,7 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     # The step comes back open, the comment kept, with a button that forwards anyway.
     chair.page.get_by_role("button", name="Välitä ministeriöiden työryhmälle silti").click()
     chair.page.wait_for_load_state()
-    assert "Valmis" in notice(chair)
+    assert "Asia välitettiin ministeriöiden työryhmälle." in notice(chair)
     shot(chair, "chair-forwarded")
     close_tab(chair)
 
@@ -136,7 +136,7 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     shot(ministry, "ministry-decision-form")
     decide.get_by_role("button", name="Kirjaa päätös").click()
     ministry.page.wait_for_load_state()
-    assert "Valmis" in notice(ministry)
+    assert "Päätös kirjattiin" in notice(ministry)
     shot(ministry, "ministry-decided")
     shown = f"{follow_up.day}.{follow_up.month}.{follow_up.year}"
     header = ministry.page.locator("p.status").inner_text()

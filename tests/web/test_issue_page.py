@@ -148,7 +148,7 @@ def test_missing_data_is_shown_beside_the_field(sign_in: SignIn, session: Sessio
     assert got.status_code == 422
     html = got.get_data(as_text=True)
     assert 'id="decide-rationale-error"' in html
-    assert "Uppgiften är obligatorisk." in html
+    assert "Skriv motiveringen." in html  # what to do, not only that something is missing
     assert '<details class="step" open>' in html  # the failed form is open again
     assert re.search(r'<input checked[^>]*value="refer_to_ministry"', html)
 

@@ -87,9 +87,9 @@ def test_the_step_needs_exactly_the_words_the_test_catalogue_gives(folder: Path)
     packaged = vocabulary._entries(vocabulary.translations("en", (vocabulary.CATALOGUE,)))
     new = {w for w in vocabulary.workflow_words(v2) if f"{w[0]}\x04{w[1]}" not in packaged}
     assert new == {("state", "legal_review"), ("mail state", "legal_review"),
-                   ("mail next step", "legal_review"), ("field", "question"),
-                   ("field help", "question"),
-                   *((kind, action) for kind in ("action", "event", "mail event")
+                   ("mail next step", "legal_review"), ("next step", "legal_review"),
+                   ("field", "question"), ("field help", "question"),
+                   *((kind, action) for kind in ("action", "event", "mail event", "done")
                      for action in ("request_legal_review", "give_legal_review"))}
     for lang in LANGUAGES:
         given = words(lang)
