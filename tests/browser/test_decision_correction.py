@@ -79,7 +79,7 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     decide.get_by_label("Seurantapäivä (vapaaehtoinen)").fill(follow_up.isoformat())
     decide.get_by_role("button", name="Kirjaa päätös").click()
     ministry.page.wait_for_load_state()
-    assert "Valmis" in notice(ministry)
+    assert "Päätös kirjattiin" in notice(ministry)
     close_tab(ministry)
     return reference
 

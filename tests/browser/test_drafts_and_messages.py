@@ -121,6 +121,7 @@ def test_swedish_confirm_page(browser: Any, server: Server) -> None:
                 password_label="Lösenord", button="Logga in")
         lead.go("/issues/new")
         lead.page.get_by_label("Rubrik").fill("Utkast att radera")
+        lead.page.get_by_role("radio", name="Begränsat").check()  # nothing preselected
         with lead.page.expect_navigation():
             lead.page.get_by_role("button", name="Spara som utkast").click()
         lead.page.get_by_role("link", name="Radera utkastet").click()

@@ -112,6 +112,7 @@ PAGES: dict[str, tuple[str | None, Prepare]] = {
     "lead-all-issues": (LEAD, go("/lists/all")),
     "lead-issue-draft": (LEAD, issue("ESC-2026-0013")),
     "lead-edit-draft": (LEAD, go("/issues/ESC-2026-0013/edit")),
+    "lead-delete-draft": (LEAD, go("/issues/ESC-2026-0013/delete")),
     "lead-issue-submitted": (LEAD, issue("ESC-2026-0006")),
     "lead-issue-clarification-requested": (LEAD, issue("ESC-2026-0010")),
     "lead-issue-awaiting-statement": (LEAD, issue("ESC-2026-0009")),

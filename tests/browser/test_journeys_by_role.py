@@ -9,8 +9,7 @@ decision; a form sent twice makes one issue; a language switch keeps typed text;
 refused because the issue changed meanwhile keeps its text and says who changed it; a
 long text's limit is stated and an over-long one refused whole, never cut.
 
-The steps other branches of issue 15 build are marked "PENDING MERGE" below, one test
-each: they assert what the issue asks and fail until those branches land.
+The national bodies' guards and the draft's deletion have a test each at the end.
 
 Steps are found by what they do (the form's action), not by their wording, which the
 wording corrections of issue 15 change; the words a person clicks are used where the
@@ -526,16 +525,12 @@ def test_the_admin_reaches_people_mail_and_feedback_from_the_menu(
     close_tab(admin)
 
 
-# ============================================================ PENDING MERGE (issue 15)
-# These steps assert what issue 15 asks of work on other branches; they fail on main
-# until those branches land, each for the reason named in its docstring.
+# ============================================ The bodies' guards, the draft's deletion
 
 
-def test_pending_merge_the_ministry_chair_cannot_record_a_past_follow_up_date(
+def test_the_ministry_chair_cannot_record_a_past_follow_up_date(
         browser: Any, today: Server) -> None:
-    """Item 6 (branch wt-c): a follow-up date before today is refused beside its field.
-
-    On main the date is accepted and the issue is decided at once."""
+    """Item 6: a follow-up date before today is refused beside its field."""
     reference = "ESC-2026-0008"
     assert state_of(today, reference) == "awaiting_decision"
     ministry = arrive(browser, today, MINISTRY_CHAIR)
@@ -556,7 +551,7 @@ def test_pending_merge_the_ministry_chair_cannot_record_a_past_follow_up_date(
     decide = step(ministry, "decide")
     assert decide.locator("textarea[name$='-rationale']").input_value() == rationale
     ministry.axe()
-    shot(ministry, "pending-ministry-chair-past-follow-up-refused-fi-1280")
+    shot(ministry, "ministry-chair-past-follow-up-refused-fi-1280")
     follow_up = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
     decide.locator("input[type=date]").fill(follow_up.isoformat())
     submit(ministry, decide)
@@ -564,12 +559,10 @@ def test_pending_merge_the_ministry_chair_cannot_record_a_past_follow_up_date(
     close_tab(ministry)
 
 
-def test_pending_merge_forwarding_with_missing_statements_asks_first(
+def test_forwarding_with_missing_statements_asks_first(
         browser: Any, today: Server) -> None:
-    """Item 7 (branch wt-h): forwarding before every organisation answered (and before
-    the deadline) asks for a confirmation naming who has not answered.
-
-    On main one click forwards the issue at once, with no question."""
+    """Item 7: forwarding before every organisation answered (and before
+    the deadline) asks for a confirmation naming who has not answered."""
     reference = "ESC-2026-0011"  # Lastensuojelun Keskusliitto answered, two have not
     missing = ("Mannerheimin Lastensuojeluliitto", "Pelastakaa Lapset")
     assert state_of(today, reference) == "awaiting_statement"
@@ -589,7 +582,7 @@ def test_pending_merge_forwarding_with_missing_statements_asks_first(
     assert confirm.count() >= 1, "no confirmation naming the organisations not answered"
     confirm = confirm.last
     chair.axe()
-    shot(chair, "pending-stakeholder-chair-forward-asks-first-fi-1280")
+    shot(chair, "stakeholder-chair-forward-asks-first-fi-1280")
     for box in confirm.locator("input[type=checkbox]").all():
         box.check()
     click(chair, confirm.locator("[type=submit]").last)
@@ -597,16 +590,16 @@ def test_pending_merge_forwarding_with_missing_statements_asks_first(
     close_tab(chair)
 
 
-def test_pending_merge_the_lead_deletes_a_draft(browser: Any, today: Server) -> None:
-    """Item 3 (branch wt-d): the author deletes a draft never sent; it leaves no issue in
-    the lists.
-
-    On main a draft has no delete step."""
+def test_the_lead_deletes_a_draft(browser: Any, today: Server) -> None:
+    """Item 3: the author deletes a draft never sent; it leaves no issue in
+    the lists."""
     title = "Luonnos, joka poistetaan (roolipolku)"
     lead = arrive(browser, today, LEAD)
     page = lead.page
     click(lead, menu(lead).get_by_role("link", name="Uusi asia"))
     page.get_by_label("Otsikko").fill(title)
+    # Who may see it is the lead's choice even for a draft (item 12: nothing preselected).
+    page.get_by_role("radio", name="Rajattu").check()
     click(lead, page.get_by_role("button", name="Tallenna luonnoksena"))
     reference = page.url.rsplit("/", 1)[1]
     assert state_of(today, reference) == "draft"
@@ -631,5 +624,5 @@ def test_pending_merge_the_lead_deletes_a_draft(browser: Any, today: Server) -> 
         click(lead, menu(lead).get_by_role("link", name=scope))
         assert page.get_by_role("main").get_by_role("link", name=reference).count() == 0
     lead.axe()
-    shot(lead, "pending-lead-draft-deleted-fi-1280")
+    shot(lead, "lead-draft-deleted-fi-1280")
     close_tab(lead)

@@ -105,6 +105,10 @@ PAGES_BY_ROLE: dict[str, tuple[str | None, Callable[[Visit], None]]] = {
     "admin-feedback": (ADMIN, _go("/admin/feedback")),
     "accessibility": (None, _go("/accessibility")),
     "accessibility-feedback-errors": (None, _feedback_errors),
+    "lead-issue-decided": (LEAD, _go("/issues/ESC-2026-0002")),
+    "issue-way-drawn": (LEAD, _go("/issues/ESC-2026-0002/workflow")),
+    "lead-delete-draft": (LEAD, _go("/issues/ESC-2026-0013/delete")),
+    "stakeholder-chair-round": (STAKEHOLDER_CHAIR, _go("/issues/ESC-2026-0011")),
 }
 # Pages that need the server itself (its mail folder) to be reached.
 SERVER_PAGES: dict[str, tuple[str | None, Callable[[Visit, Server], None]]] = {

@@ -72,7 +72,8 @@ def test_each_step_says_what_happened_and_who_acts_next(
     assert ("Lausuntosi kirjattiin. Lapsen oikeuksien sidosryhmä antaa lausuntonsa; "
             f"määräaika {_day(issue)}.") in page
 
-    page = _step(sign_in("chair"), issue, "forward_to_working_group")
+    # One organisation of those asked answered: the chair confirms ending the round early.
+    page = _step(sign_in("chair"), issue, "forward_to_working_group", confirmed="y")
     assert ("Asia välitettiin ministeriöiden työryhmälle. Ministeriöiden työryhmä tekee "
             f"päätöksen; määräaika {_day(issue)}.") in page
     page = _step(sign_in("ministry_chair"), issue, "decide", outcome="clarified",
