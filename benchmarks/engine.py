@@ -32,7 +32,7 @@ STEPS: tuple[tuple[frozenset[str], str, Facts, Mapping[str, Any]], ...] = (
     (LEAD, "submit", COMPLETE, {}),
     (COORDINATOR, "request_clarification", COMPLETE, {"message": "Mitä kuntia?"}),
     (LEAD, "resubmit", COMPLETE, {"answer": "Kaikkia alueen kuntia."}),
-    (COORDINATOR, "forward", COMPLETE, {}),
+    (COORDINATOR, "forward", COMPLETE, {"request": "Pyydämme lausuntoa."}),
     (CHAIR, "forward_to_working_group", WITH_STATEMENT, {}),
     (MINISTRY_CHAIR, "decide", WITH_STATEMENT,
      {"outcome": "national_guidance", "rationale": "Ohje annetaan.",

@@ -28,6 +28,12 @@ RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decision
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
+QUESTION_MAX = 300  # one targeted question a statement round asks: one line
+QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
+# A `lines` data field (a list of one-line texts): at most this many lines of at most
+# LINE_MAX characters each, by field name (DATA_MAX's `lines` counterpart).
+LINES_MAX = {"questions": QUESTIONS_MAX}
+LINE_MAX = {"questions": QUESTION_MAX}
 # What a region's code is made of, matched whole (`fullmatch`: a `$` would let a trailing
 # line feed through).
 REGION_CODE = re.compile(r"[a-z0-9-]+")
@@ -47,7 +53,8 @@ ROLES = values(Role)
 
 __all__ = [
     "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX",
-    "LEGAL_REFERENCE_MAX", "NAME_MAX", "PASSWORD_MAX", "POSITIONS", "REASON_MAX",
+    "LEGAL_REFERENCE_MAX", "LINES_MAX", "LINE_MAX", "NAME_MAX", "PASSWORD_MAX", "POSITIONS",
+    "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
     "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
     "values",

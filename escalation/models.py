@@ -336,6 +336,35 @@ class Statement(Base):
     )
 
 
+class StatementRound(Base):
+    """One round of the stakeholder group's statements on an issue: what was asked.
+
+    `forward` and `request_statements` open a round (the effect `open_statement_round`);
+    under escalation-v3 they carry the request's text and up to QUESTIONS_MAX targeted
+    questions, each statement answering the overall position and each question. Rounds
+    opened under v1 or v2 have a row too, with the chair's reason (or nothing) as their
+    request and no questions; rounds opened before this table existed have no row.
+    """
+
+    __tablename__ = "statement_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    number: Mapped[int]
+    request: Mapped[str | None] = mapped_column(Text)
+    # Replaced whole, never changed in place (a plain JSON column does not see that).
+    questions: Mapped[list[str]] = mapped_column(default=list)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    opened_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("issue_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+
 class Decision(Base):
     """The working group's decision; a reopened and re-decided issue keeps the earlier ones."""
 

@@ -91,6 +91,10 @@ def new_issue(session: Session, w: World, *, lead: Actor | None = None,
     return issues.create(session, actor=lead or w.lead, region=region, **data)
 
 
+# What the backbone team asks the stakeholder group when it forwards (escalation-v3 asks
+# in words: issue 16).
+REQUEST = {"request": "Pyydämme lausuntoa ilmoitusvelvollisuuden tulkinnasta."}
+
 # How to get from a draft to each state: (state reached, who, action, data).
 PATH: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "draft": [],
@@ -99,16 +103,16 @@ PATH: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
         ("lead", "submit", {}),
         ("coordinator", "request_clarification", {"message": "Mitä kuntia tämä koskee?"}),
     ],
-    "awaiting_statement": [("lead", "submit", {}), ("coordinator", "forward", {})],
+    "awaiting_statement": [("lead", "submit", {}), ("coordinator", "forward", REQUEST)],
     "awaiting_decision": [
         ("lead", "submit", {}),
-        ("coordinator", "forward", {}),
+        ("coordinator", "forward", REQUEST),
         ("@statement", "", {}),
         ("chair", "forward_to_working_group", {}),
     ],
     "decided": [
         ("lead", "submit", {}),
-        ("coordinator", "forward", {}),
+        ("coordinator", "forward", REQUEST),
         ("@statement", "", {}),
         ("chair", "forward_to_working_group", {}),
         ("ministry_chair", "decide", {"outcome": "clarified", "rationale": "Tulkinta annettu."}),

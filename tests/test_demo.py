@@ -196,17 +196,17 @@ def test_naive_now_is_refused(session: Session) -> None:
 # same on both backends. Every step of every story is in its issue's chain: its time,
 # actor, action, states and data, so the heads pin the whole history, hashes included.
 BEFORE_HEADS = {
-    "ESC-2025-0001": (10, "bf2b7e7cc9f0fac6cba6b387741af53cf8dc6046d0d03d25c7cd1e6a7448b340"),
-    "ESC-2025-0002": (11, "2da6973234760899a0a6c84096ba040c3aac37d0e9933f953384cb9f74fb409f"),
-    "ESC-2025-0003": (11, "66ee922813983c49f323dcaea97d59fcbf7b8e40002ffccfd4d981dd5d8e323d"),
-    "ESC-2025-0004": (9, "d09df2c439cb0cb91dbe1292d535be47b50d2491818dc83c040e989eff5b0ac8"),
-    "ESC-2025-0005": (5, "c9bdf9ee563b3388ef23e39ab201ab6bf77531f0a30d9743cf042ddbbbc56bc0"),
+    "ESC-2025-0001": (10, "24a119f6cc9811fc9a78bc601c3769d23a587f7e0bd84cbcf251aba03ae75e86"),
+    "ESC-2025-0002": (11, "0ed4405fcbfbb6955ba75dc8885f0311ea527efb21737f100b9070b862abeab5"),
+    "ESC-2025-0003": (11, "8f0b0a28aaaaff0cb92265399b4f73c3399302e0897c62ddbd8a63684b96f1e6"),
+    "ESC-2025-0004": (9, "7853d11f4bb69f993a88e4e7588908a2e88d19a6f51c9190db9fb850f985752a"),
+    "ESC-2025-0005": (5, "1604be3589b622e95e8d0245dccfa8f1588609253d7d5547c29533c98ada3613"),
     "ESC-2025-0006": (6, "8e0cd6170607ceaa115ad5a6155da7caed47ccb95add52e630ba28bb182dc7c9"),
     "ESC-2025-0007": (5, "d9d7c1e829242f04a29cfc9de39f1f9210975a694a024beb2579b8016ee52626"),
-    "ESC-2025-0008": (9, "03edec1b7321be2c92894faf5f9288876fca8e8efa785b0459755f9e33a06712"),
-    "ESC-2025-0009": (6, "97bead0ed6149ccfd3d55679bc0a20a51f4508df20484cabf1ff22ba1962ef95"),
+    "ESC-2025-0008": (9, "041a2bff7a699dd75521926123e5f75cabab670630d81a0af736b70ac1c040c0"),
+    "ESC-2025-0009": (6, "82f954a09d31d2ea55ac3b7998f3d0e48e7fe7308e0fae7a04ab530e81df7eb2"),
     "ESC-2025-0010": (5, "827ec875d78d853d7a3ad1b48489727505dfb332a31d98d58767c206454a9de1"),
-    "ESC-2025-0011": (7, "c448235bccfa0c7a2f94a7be92dee10e67578f8a3c11708c7405c615cec712d4"),
+    "ESC-2025-0011": (7, "e85b3b39deba74a1b07c0f526298d9fd456996bb839f0e96c058ad02a7bea39d"),
     "ESC-2025-0012": (5, "c4c03bfad05da9773d3322bc3bb3bec2a7a575b46e43d7b01fffaf1255477aa4"),
     "ESC-2026-0001": (2, "87e272e16082ec897aed3d9000aaa23746d69adbd809195d31468470c492f6ce"),
     "ESC-2026-0002": (2, "fdfb6cfd66f972833b36b40fa151b34efb97b917de5dd26eab4f3df76c6e9de4"),
@@ -215,10 +215,11 @@ BEFORE_HEADS = {
 # Every row of the tables the demo's people and stories write (regions are not the
 # stories'), as (rows, SHA-256 of their sorted canonical JSON): see `_table_digests`.
 # (issues changed in issue 15: a follow-up due moment is the last second of its day, and
-# the stories start their issues under the newest workflow, escalation-v2.toml.)
+# the stories start their issues under the newest workflow, escalation-v3.toml, and its
+# `forward` asks in words: issue 16.)
 BEFORE_TABLES = {
-    "issues": (15, "c48135f4e6d32b9ec49669711f98a45fffda569310f1629f40ac35c68830afed"),
-    "audit_events": (94, "f10e9e2ddd72e967e65fb14582e99f20e6a0be7e2d5f1582e8de844da34c2f8a"),
+    "issues": (15, "a0b683aee3c7f7daf8c6df5aa936b0534eb2c87a349a995ec6ca1ccf7876c849"),
+    "audit_events": (94, "dc878208f5ff1aa8e07afae1494b132e7fef960f54b34f3606e3d1d66be38340"),
     "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
     "statements": (19, "7c2cc736c96b83ee781c37b8358d5be01f8292d300d1d78a4aa1069444eed1f5"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
@@ -271,7 +272,7 @@ def test_the_stories_write_exactly_what_the_python_stories_wrote(empty_url: str)
             assert _chain_heads(session) == BEFORE_HEADS
             assert _table_digests(session) == BEFORE_TABLES
             newest = runtime.registry().latest("escalation").version
-            assert newest == 2
+            assert newest == 3
             assert {i.workflow_version for i in all_issues(session)} == {newest}
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from escalation.errors import InvalidInput
 from escalation.services import comments, issues, people, statements
 from escalation.text import CONTROL, ONE_LINE, SURROGATE, normalise, surrogates_in, text_problem
-from tests.factories import World, issue_in, new_issue
+from tests.factories import REQUEST, World, issue_in, new_issue
 
 NUL = "Otsikko\x00jossa nolla"
 LONE = "Otsikko \udc00 puolikas"  # what JSON's "\udc00" decodes to
@@ -71,7 +71,7 @@ def test_action_data_and_comment(session: Session, world: World) -> None:
     issue = issue_in(session, world, "submitted")
     assert _refused_field(lambda: issues.transition(
         session, issue.reference, actor=world.coordinator, action="forward",
-        expected_version=issue.version, comment=NUL)) == {"comment"}
+        expected_version=issue.version, data=REQUEST, comment=NUL)) == {"comment"}
 
 
 def test_statement_and_comment(session: Session, world: World) -> None:

@@ -177,7 +177,8 @@ def choices(table: Mapping[str, Any], values: Sequence[str]) -> list[SelectChoic
 
 
 def reference_lines(value: str | None) -> list[str]:
-    """The legal references typed one per line, as the core takes them (blank lines go)."""
+    """Texts typed one per line (legal references, a round's questions), as the core
+    takes them (blank lines go)."""
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
@@ -397,6 +398,8 @@ _REQUIRED: dict[str, Any] = {
     "withdraw.reason": _l("Write why the issue is withdrawn."),
     "reopen.reason": _l("Write why the issue is reopened."),
     "request_statements.reason": _l("Write why more statements are needed."),
+    "request_statements.request": _l("Write what the stakeholder group is asked."),
+    "forward.request": _l("Write what the stakeholder group is asked."),
     "close.note": _l("Write a closing note."),
     "decide.outcome": _l("Choose what was decided."),
     "decide.rationale": _l("Write the rationale."),
@@ -422,6 +425,11 @@ def _data_field(f: DataField, action: str = "") -> Any:
         table = labels.CHOICES.get(f.name, {})
         return RadioField(text, description=help_, choices=choices(table, f.choices),
                           validators=checks)
+    if f.type == "lines":
+        # One line each (a round's questions), as the legal references: the core checks
+        # each line and their count, and the page words its refusal by code.
+        return TextAreaField(text, description=help_, validators=[*checks],
+                             render_kw={"rows": 5})
     limit = DATA_MAX.get(f.name, TEXT_MAX)
     return TextAreaField(text, description=help_, validators=[*checks, too_long(limit)],
                          render_kw=limited(limit))
@@ -447,6 +455,9 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
     for f in t.data:
         value = form[f.name].data
         if value in (None, ""):
+            continue
+        if f.type == "lines":
+            out[f.name] = reference_lines(value)
             continue
         out[f.name] = value.isoformat() if hasattr(value, "isoformat") else value
     return out
@@ -507,6 +518,7 @@ _CORE = {
     "period.reversed": _l("The start date must be before the end date."),
     "date.out_of_range": _l("Give a date between %(first)s and %(last)s."),
     "legal_references.too_many": _l("Give at most %(max)s legal references, one per line."),
+    "lines.too_many": _l("Give at most %(max)s, one per line."),
     "choice.invalid": _l("Choose one of the options listed."),
     "category.unknown": _l("Choose one of the categories listed."),
     "region.unknown": _l("Choose one of the regions listed."),

@@ -14,10 +14,11 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from escalation.models import Decision, Issue
+from escalation.models import Decision, Issue, StatementRound
 from escalation.policy import Actor
 
 DECISIONS = cast(Table, Decision.__table__)
+ROUNDS = cast(Table, StatementRound.__table__)
 
 Changes = dict[str, Any]
 Effect = Callable[[Session, Issue, Actor, Mapping[str, Any], dt.datetime], Changes]
@@ -47,7 +48,17 @@ def publish_answer(session: Session, issue: Issue, actor: Actor, data: Mapping[s
 def open_statement_round(session: Session, issue: Issue, actor: Actor,
                          data: Mapping[str, Any], now: dt.datetime) -> Changes:
     # Each round asks every member organisation anew; earlier statements stay on record.
-    return {"statement_round": issue.statement_round + 1}
+    # What it asks (escalation-v3: `request` and `questions`; v2's `request_statements`
+    # gave a `reason`, `forward` nothing) is kept with the round, for the statement form,
+    # the page and the API. A Core INSERT, like the decision's.
+    number = issue.statement_round + 1
+    session.execute(insert(ROUNDS).values(
+        issue_id=issue.id, number=number,
+        request=data.get("request") or data.get("reason"),
+        questions=list(data.get("questions") or []),
+        opened_by_id=actor.user_id, opened_at=now,
+    ))
+    return {"statement_round": number}
 
 
 def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],

@@ -92,7 +92,7 @@ class Request:
 
 
 # The data fields that carry a request's own text, in the order looked for.
-_REQUEST_TEXT = ("message", "reason")
+_REQUEST_TEXT = ("message", "request", "reason")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,15 @@ from escalation.audit import AuditAction
 from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
 from escalation.limits import REASON_MAX
-from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
+from escalation.models import (
+    AuditEvent,
+    Comment,
+    Decision,
+    Issue,
+    Role,
+    Statement,
+    StatementRound,
+)
 from escalation.policy import Actor
 from escalation.problems import Problem
 from escalation.redacted import MARKER_KEY, REDACTED_TEXT, is_marker, marker
@@ -42,7 +50,8 @@ EVENTS = typing.cast(Table, AuditEvent.__table__)
 # A redact event's own reason can be redacted too.
 FREE_TEXT = frozenset({
     "title", "description", "legal_references", "text", "rights_assessment", "message",
-    "answer", "reason", "note", "rationale", "responsible", "comment",
+    "answer", "reason", "note", "rationale", "responsible", "comment", "request",
+    "questions",
 })
 # Where an event's text is kept besides the audit log, by (action, data key): an issue's
 # column, or a column of a row of the issue. Data keys not named here live only in the log.
@@ -55,7 +64,12 @@ _ROW_TEXT: dict[tuple[str, str], Any] = {
     ("comment", "text"): Comment.text,
     ("decide", "rationale"): Decision.rationale,
     ("decide", "responsible"): Decision.responsible,
+    ("forward", "request"): StatementRound.request,
+    ("request_statements", "request"): StatementRound.request,
+    ("request_statements", "reason"): StatementRound.request,
 }
+# A round's targeted questions: a list kept in the round's row (`statement_rounds`).
+_ROUND_QUESTIONS = {("forward", "questions"), ("request_statements", "questions")}
 
 
 def may_redact(actor: Actor) -> bool:
@@ -229,6 +243,12 @@ def _scrub(session: Session, issue: Issue, action: str, key: str,
                                 for r in issue.legal_references]
         elif getattr(issue, key) == original:
             changes[key] = REDACTED_TEXT
+    if (action, key) in _ROUND_QUESTIONS:
+        for round_ in session.scalars(select(StatementRound).where(
+                StatementRound.issue_id == issue.id)):
+            if original in round_.questions:
+                round_.questions = [REDACTED_TEXT if q == original else q
+                                    for q in round_.questions]
     column = _ROW_TEXT.get((action, key))
     if column is not None:
         model = column.class_

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldType = Literal["text", "date", "choice"]
+# `lines`: a list of one-line texts (a statement round's targeted questions); its
+# limits are escalation/limits.py's LINES_MAX and LINE_MAX, by the field's name.
+FieldType = Literal["text", "date", "choice", "lines"]
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalation.errors import ActionNotAvailable, Forbidden, GuardFailed, InvalidInput
-from escalation.limits import DATA_MAX
+from escalation.limits import DATA_MAX, LINE_MAX, LINES_MAX
 from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
-from escalation.text import is_blank, normalise, text_problem
+from escalation.text import REQUIRED, is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
@@ -47,6 +47,13 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     cleaned: dict[str, Any] = {}
     for f in fields_:
         value = data.get(f.name)
+        if f.type == "lines":
+            lines, problems = _clean_lines(f, value)
+            if problems:
+                errors[f.name] = list(problems)
+            elif lines:
+                cleaned[f.name] = lines
+            continue
         problem = text_problem(value, max_length=DATA_MAX.get(f.name, MAX_TEXT),
                                required=f.required)
         if problem:
@@ -74,6 +81,25 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     if errors:
         raise InvalidInput(errors)
     return cleaned
+
+
+def _clean_lines(f: DataField, value: object) -> tuple[list[str], list[Problem]]:
+    """A `lines` field: a list of one-line texts, blank ones dropped (a form's empty
+    line), each and their count within the field's limits. Absent or empty is no lines;
+    required, it needs one."""
+    if value is None:
+        value = []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return [], [Problem("field.not_a_list_of_text", "Must be a list of text.")]
+    limit, most = LINE_MAX.get(f.name, MAX_TEXT), LINES_MAX.get(f.name, 100)
+    problems = sorted({p for v in value if (p := text_problem(
+        v, max_length=limit, required=False, single_line=True))}, key=str)
+    lines = [normalise(v) for v in value if not is_blank(v)]
+    if len(lines) > most:
+        problems.append(Problem("lines.too_many", "At most %(max)d lines.", max=most))
+    if f.required and not lines and not problems:
+        problems.append(REQUIRED)
+    return lines, problems
 
 
 def fire(

@@ -31,7 +31,8 @@ VIEWERS = [("regional_lead", "lead", True), ("regional_lead", "other_lead", Fals
                ("admin", "admin")])]
 DATA = {
     "request_clarification": {"message": "Tarkenna."}, "resubmit": {"answer": "Tässä."},
-    "answer_locally": {"answer": "Vastaus."}, "request_statements": {"reason": "Lisää."},
+    "answer_locally": {"answer": "Vastaus."}, "request_statements": {"request": "Lisää."},
+    "forward": {"request": "Pyydämme lausuntoa."},
     "close": {"note": "Valmis."}, "withdraw": {"reason": "Ei tarpeen."},
     "reopen": {"reason": "Uutta tietoa."},
     "decide": {"outcome": "clarified", "rationale": "Tulkinta annettu."},

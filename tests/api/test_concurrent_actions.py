@@ -16,7 +16,7 @@ from escalation.migrate import upgrade
 from escalation.models import AuditEvent, Issue
 from escalation.services import people
 from tests.conftest import scratch_pg_database
-from tests.factories import issue_in, make_world
+from tests.factories import REQUEST, issue_in, make_world
 
 RACERS = 50
 
@@ -42,7 +42,7 @@ def test_fifty_concurrent_requests_one_winner(empty_url: str,
             barrier.wait()
             response = client.post(
                 f"/api/v1/issues/{reference}/transitions",
-                json={"action": "forward", "expected_version": version},
+                json={"action": "forward", "expected_version": version, "data": REQUEST},
                 headers={"Authorization": f"Bearer {token}"})
             statuses.append(response.status_code)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.api.conftest import Call
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 
 PROBLEM = "application/problem+json"
 NEW = {"title": "Perhekeskuksen rahoitus", "description": "Kuka maksaa?", "region": "uusimaa",
@@ -88,7 +88,12 @@ def test_transition_success_and_refusals(call: Call, session: Session, world: Wo
     body = is_problem(call("coordinator", "POST", url, json={
         "action": "request_clarification", "expected_version": v}), 422)
     assert body["errors"] == {"message": ["This field is required."]}
+    # v3's forward says what is asked: without it, 422 naming the field.
+    body = is_problem(call("coordinator", "POST", url, json={
+        "action": "forward", "expected_version": v}), 422)
+    assert body["errors"] == {"request": ["This field is required."]}
     ok = call("coordinator", "POST", url, json={"action": "forward", "expected_version": v,
+                                                 "data": REQUEST,
                                                  "comment": "Periaatteellinen kysymys."})
     assert ok.status_code == 200, ok.get_data(as_text=True)
     assert (ok.get_json()["state"], ok.get_json()["version"]) == ("awaiting_statement", v + 1)

@@ -63,7 +63,7 @@ def scene(session: Session, world: World) -> Scene:
     act(b, world.lead, "submit")
     comments.add_comment(session, a.reference, actor=world.coordinator, text="Katsotaan.",
                          internal=True, now=next(at))
-    act(b, world.coordinator, "forward")
+    act(b, world.coordinator, "forward", request="Pyydämme lausuntoa.")
     statements.add_statement(session, b.reference, actor=world.member, position="supports",
                              text="Lapsen etu puoltaa.", now=next(at))
     act(a, world.coordinator, "request_clarification", message="Mitä kuntia?")
@@ -416,7 +416,8 @@ def valid_data(action: str, rng: random.Random) -> dict[str, str]:
     """Input that the action accepts, varied a little."""
     text_ = f"Teksti {rng.randint(1, 10**6)}"
     fields = {"request_clarification": "message", "resubmit": "answer",
-              "answer_locally": "answer", "request_statements": "reason", "close": "note",
+              "answer_locally": "answer", "request_statements": "request", "close": "note",
+              "forward": "request",
               "withdraw": "reason", "reopen": "reason"}
     if action in fields:
         return {fields[action]: text_}

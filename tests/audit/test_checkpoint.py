@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from escalation import audit, audit_key, audit_verify, checkpoint, jobs, runtime
 from escalation.models import AuditEvent, Issue
 from escalation.services import issues
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 
 T0 = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)
 OTHER_KEY = b"some other audit key"
@@ -98,7 +98,7 @@ def test_an_untouched_log_holds_against_its_checkpoint(session: Session, three: 
     issue_in(session, world, "submitted")
     grown = three[1]
     issues.transition(session, grown.reference, actor=world.coordinator, action="forward",
-                      expected_version=grown.version)
+                      expected_version=grown.version, data=REQUEST)
     result = checkpoint.report(session, key(), folder)
     assert result.ok, result
     assert result.checkpoint is not None

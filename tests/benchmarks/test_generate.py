@@ -27,6 +27,7 @@ from escalation.models import AuditEvent, Issue, StageVisit, Statement, User
 from escalation.policy import Actor
 from escalation.services import issues
 from tests.conftest import scratch_pg_database
+from tests.factories import REQUEST
 
 N = 2000
 
@@ -149,7 +150,8 @@ def test_the_services_carry_on_with_generated_issues(url: str) -> None:
                                  .order_by(Issue.id.desc()).limit(1))
         assert waiting is not None
         moved = issues.transition(session, waiting.reference, actor=Actor.of(coordinator),
-                                  action="forward", expected_version=waiting.version)
+                                  action="forward", expected_version=waiting.version,
+                                  data=REQUEST)
         assert moved.state == "awaiting_statement"
     with db.transaction() as session:
         assert audit_verify.verify(session, runtime.settings().audit_key).ok

@@ -27,8 +27,9 @@ def test_peers_refuse_what_our_engine_refuses() -> None:
     """The peers carry the same role checks: a lead may not forward."""
     wf = engine.workflow()
     forward = next(t for t in wf.transitions if t.action == "forward")
-    assert not engine.allows(forward, engine.LEAD, engine.COMPLETE, {})
-    assert engine.allows(forward, engine.COORDINATOR, engine.COMPLETE, {})
+    asked = {"request": "Pyydämme lausuntoa."}
+    assert not engine.allows(forward, engine.LEAD, engine.COMPLETE, asked)
+    assert engine.allows(forward, engine.COORDINATOR, engine.COMPLETE, asked)
 
 
 def test_quick_run_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:

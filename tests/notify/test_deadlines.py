@@ -16,7 +16,7 @@ from escalation.models import Issue, OutboxMessage
 from escalation.notify import deadlines, failures, queue, relay
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
-from tests.factories import World, new_issue
+from tests.factories import REQUEST, World, new_issue
 from tests.notify.conftest import Inbox, set_env
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -74,7 +74,7 @@ def test_statement_round_reminds_the_group_and_tells_its_chair_when_late(
 ) -> None:
     issue = new_issue(clocked, world, now=T0)
     move(clocked, world, issue, "lead", "submit")
-    move(clocked, world, issue, "coordinator", "forward", now=T0 + DAY)
+    move(clocked, world, issue, "coordinator", "forward", REQUEST, now=T0 + DAY)
     due = T0 + 31 * DAY
     assert issue.due_at == due
 
@@ -107,7 +107,7 @@ def test_follow_up_date_reminds_the_backbone_and_then_tells_the_region(
 ) -> None:
     issue = new_issue(clocked, world, now=T0)
     move(clocked, world, issue, "lead", "submit")
-    move(clocked, world, issue, "coordinator", "forward")
+    move(clocked, world, issue, "coordinator", "forward", REQUEST)
     statements.add_statement(clocked, issue.reference, actor=world.member, position="supports",
                              text="Puoltaa.", now=T0)
     move(clocked, world, issue, "chair", "forward_to_working_group")
@@ -158,7 +158,7 @@ def deliveries_of(session: Session, issue: Issue, kind: str) -> list[Delivery]:
 def in_statement_round(session: Session, w: World) -> Issue:
     issue = new_issue(session, w, now=T0)
     move(session, w, issue, "lead", "submit")
-    move(session, w, issue, "coordinator", "forward", now=T0 + DAY)
+    move(session, w, issue, "coordinator", "forward", REQUEST, now=T0 + DAY)
     return issue
 
 
@@ -220,7 +220,7 @@ def test_a_reminder_for_an_earlier_statement_round_is_dropped(
     move(clocked, world, issue, "chair", "forward_to_working_group", now=due - 4 * DAY)
     # Back for more statements: the same state again, but round 2 with its own date.
     move(clocked, world, issue, "ministry_chair", "request_statements",
-         {"reason": "Lisää näkemyksiä."}, now=due - 3 * DAY)
+         {"request": "Lisää näkemyksiä."}, now=due - 3 * DAY)
     assert (issue.state, issue.statement_round) == ("awaiting_statement", 2)
     run_worker(fake_redis)
     rows = deliveries_of(clocked, issue, "reminder")
@@ -235,7 +235,7 @@ def test_an_overdue_notice_for_a_step_since_taken_is_dropped(
     issue = new_issue(clocked, world, now=T0)
     move(clocked, world, issue, "lead", "submit")
     sweep_at(T0 + 15 * DAY)  # the triage is a day late: the overdue notice is written
-    move(clocked, world, issue, "coordinator", "forward", now=T0 + 15 * DAY)
+    move(clocked, world, issue, "coordinator", "forward", REQUEST, now=T0 + 15 * DAY)
     run_worker(fake_redis)
     assert not notices(inbox, "Myöhässä")
     [row] = deliveries_of(clocked, issue, "overdue")

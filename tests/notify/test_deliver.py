@@ -19,7 +19,7 @@ from escalation.notify import mail as rendering
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
 from escalation.workflow.names import NOTIFY_TARGETS
-from tests.factories import World, issue_in, make_actor, new_issue
+from tests.factories import REQUEST, World, issue_in, make_actor, new_issue
 from tests.notify.conftest import Inbox, set_env
 
 SECRET_DESCRIPTION = "Salainen kuvaus: lapsen nimi ja koulu"
@@ -77,6 +77,7 @@ def test_the_acting_body_is_asked_to_act_the_others_are_told(
     issue = issue_in(relayed, world, "submitted")
     relayed.commit()
     issues.transition(relayed, issue.reference, actor=world.coordinator, action="forward",
+                      data=REQUEST,
                       expected_version=issue.version)
     relayed.commit()
     members = {world.member.email, world.member2.email, world.solo_member.email,
@@ -340,7 +341,7 @@ def test_a_person_in_two_notified_bodies_gets_one_mail_per_step(
     # request_statements tells the stakeholders (who must act) and the backbone team.
     issues.transition(relayed, issue.reference, actor=world.ministry_chair,
                       action="request_statements", expected_version=issue.version,
-                      data={"reason": "Lisää lausuntoja."})
+                      data={"request": "Lisää lausuntoja."})
     relayed.commit()
     [mail] = inbox.to(both.email)
     assert "Anna lausunto" in mail.text  # the stakeholders' mail, which asks to act

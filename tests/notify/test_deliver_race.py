@@ -49,7 +49,7 @@ def test_two_workers_of_one_step_mail_a_person_in_both_bodies_once(
         issue = issue_in(session, world, "awaiting_decision")
         issues.transition(session, issue.reference, actor=world.ministry_chair,
                           action="request_statements", expected_version=issue.version,
-                          data={"reason": "Lisää lausuntoja."})
+                          data={"request": "Lisää lausuntoja."})
         event = session.scalar(select(OutboxMessage.audit_event_id)
                                .order_by(OutboxMessage.id.desc()).limit(1))
         step = list(session.scalars(select(OutboxMessage.id)

@@ -28,7 +28,7 @@ from escalation.models import (
 )
 from escalation.services import comments, issues, statements
 from escalation.services.access import workflow_of
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 
 T1 = dt.datetime(2026, 6, 1, 8, 30, tzinfo=dt.UTC)
 
@@ -74,6 +74,7 @@ def prepare(session: Session, world: World, kind: str) -> Change:
         issue = issue_in(session, world, "submitted")
         ref = issue.reference
         return lambda s: issues.transition(s, ref, actor=world.coordinator, action="forward",
+                                           data=REQUEST,
                                            expected_version=version_of(s, ref), now=T1)
     if kind == "decision":
         issue = issue_in(session, world, "awaiting_decision")
@@ -230,9 +231,9 @@ ACTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
     "request_clarification": ("submitted", "coordinator", {"message": "Mitä kuntia?"}),
     "resubmit": ("clarification_requested", "lead", {"answer": "Kaikkia."}),
     "answer_locally": ("submitted", "coordinator", {"answer": "Ohje on jo olemassa."}),
-    "forward": ("submitted", "coordinator", {}),
+    "forward": ("submitted", "coordinator", REQUEST),
     "forward_to_working_group": ("awaiting_statement", "chair", {}),
-    "request_statements": ("awaiting_decision", "ministry_chair", {"reason": "Lisää tietoa."}),
+    "request_statements": ("awaiting_decision", "ministry_chair", {"request": "Lisää tietoa."}),
     "decide": ("awaiting_decision", "ministry_chair",
                {"outcome": "clarified", "rationale": "Tulkinta annettu."}),
     "close": ("decided", "coordinator", {"note": "Valmis."}),

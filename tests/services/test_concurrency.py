@@ -16,7 +16,7 @@ from escalation.migrate import upgrade
 from escalation.models import AuditEvent, Issue, Statement
 from escalation.policy import Actor
 from escalation.services import comments, issues, statements
-from tests.factories import issue_in, make_world
+from tests.factories import REQUEST, issue_in, make_world
 
 RACERS = 8
 
@@ -39,6 +39,7 @@ def test_one_of_many_concurrent_actions_wins(empty_url: str) -> None:
             try:
                 with factory.begin() as s:
                     issues.transition(s, reference, actor=world.coordinator, action="forward",
+                                      data=REQUEST,
                                       expected_version=version)
                 results.append("ok")
             except Conflict:

@@ -12,7 +12,7 @@ from escalation import audit, audit_verify, db, runtime
 from escalation.errors import ActionNotAvailable, Conflict, Forbidden, GuardFailed, InvalidInput
 from escalation.models import AuditEvent, Decision, Issue, OutboxMessage
 from escalation.services import comments, issues, statements
-from tests.factories import World, issue_in, new_issue
+from tests.factories import REQUEST, World, issue_in, new_issue
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -39,7 +39,7 @@ def test_full_lifecycle_up_and_back(session: Session, world: World) -> None:
     assert issue.submitted_at == T0
     assert issue.due_at == T0 + dt.timedelta(days=14)
 
-    act(session, issue, world.coordinator, "forward", at=T0 + dt.timedelta(days=2))
+    act(session, issue, world.coordinator, "forward", at=T0 + dt.timedelta(days=2), **REQUEST)
     assert issue.state == "awaiting_statement"
     assert issue.statement_round == 1
     assert issue.due_at == T0 + dt.timedelta(days=32)
@@ -92,7 +92,7 @@ def test_transition_writes_outbox_rows_for_each_notified_body(
     session: Session, world: World
 ) -> None:
     issue = issue_in(session, world, "submitted")
-    act(session, issue, world.coordinator, "forward")
+    act(session, issue, world.coordinator, "forward", **REQUEST)
     rows = session.scalars(
         select(OutboxMessage).where(OutboxMessage.issue_id == issue.id)
         .order_by(OutboxMessage.id)
@@ -167,7 +167,7 @@ def test_reopen_sends_back_to_triage(session: Session, world: World) -> None:
     assert issue.closed_at is None
     assert issue.due_at == T0 + dt.timedelta(days=14)
     # Forwarding again opens a new statement round.
-    act(session, issue, world.coordinator, "forward")
+    act(session, issue, world.coordinator, "forward", **REQUEST)
     assert issue.statement_round == 1
 
 
@@ -175,7 +175,7 @@ def test_request_statements_opens_a_new_round(session: Session, world: World) ->
     issue = issue_in(session, world, "awaiting_decision")
     assert issue.statement_round == 1
     act(session, issue, world.ministry_chair, "request_statements",
-        reason="Tarvitaan kuntaliiton näkemys.")
+        request="Tarvitaan kuntaliiton näkemys.")
     assert (issue.state, issue.statement_round) == ("awaiting_statement", 2)
     # The new round needs its own statement before it may go back up.
     with pytest.raises(GuardFailed) as refused:
@@ -193,7 +193,7 @@ def test_reopened_and_redecided_keeps_both_decisions(session: Session, world: Wo
     first = issue.decision_id
     act(session, issue, world.coordinator, "close", note="Suljettu.")
     act(session, issue, world.coordinator, "reopen", reason="Seuranta toi uutta tietoa.")
-    act(session, issue, world.coordinator, "forward")
+    act(session, issue, world.coordinator, "forward", **REQUEST)
     statements.add_statement(session, issue.reference, actor=world.member2,
                              position="opposes", text="Ei tue.")
     act(session, issue, world.chair, "forward_to_working_group")
@@ -212,6 +212,7 @@ def test_stale_version_refused_and_nothing_changes(session: Session, world: Worl
     before = (issue.state, issue.version, len(events(session, issue)))
     with pytest.raises(Conflict) as refused:
         issues.transition(session, issue.reference, actor=world.coordinator, action="forward",
+                          data=REQUEST,
                           expected_version=stale)
     assert refused.value.current_version == issue.version
     session.expire_all()
@@ -302,8 +303,9 @@ def test_edit_records_only_what_changed(session: Session, world: World) -> None:
 def test_action_comment_is_recorded(session: Session, world: World) -> None:
     issue = issue_in(session, world, "submitted")
     issues.transition(session, issue.reference, actor=world.coordinator, action="forward",
+                      data=REQUEST,
                       expected_version=issue.version, comment="  Tärkeä periaatekysymys. ")
-    assert events(session, issue)[-1].data == {"comment": "Tärkeä periaatekysymys."}
+    assert events(session, issue)[-1].data == {**REQUEST, "comment": "Tärkeä periaatekysymys."}
 
 
 def test_references_are_sequential_per_year(session: Session, world: World) -> None:

@@ -13,7 +13,7 @@ from escalation.errors import InvalidInput
 from escalation.policy import can_see
 from escalation.services import comments, issues, listings, statements
 from escalation.services.queries import IssueFilter
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 
 
 def _refs(session: Session, world_actor: object, scope: str, **kw: object) -> list[str]:
@@ -136,7 +136,7 @@ def test_a_figures_list_has_as_many_issues_as_the_figure(session: Session,
     edge = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)  # November in Helsinki
     early = draft_at(session, world, edge - dt.timedelta(days=1))
     act(session, early, world.lead, "submit", edge)
-    act(session, early, world.coordinator, "forward", edge + dt.timedelta(days=1))
+    act(session, early, world.coordinator, "forward", edge + dt.timedelta(days=1), **REQUEST)
     issue_in(session, world, "decided")
     issue_in(session, world, "draft", category=None)
     issue_in(session, world, "closed", lead=world.other_lead, region="pirkanmaa",

@@ -35,7 +35,7 @@ def test_each_request_says_whom_it_asks(session: Session, world: World) -> None:
     more = issue_in(session, world, "awaiting_decision")
     issues.transition(session, more.reference, actor=world.ministry_chair,
                       action="request_statements", expected_version=more.version,
-                      data={"reason": "Tarvitaan kuntaliiton näkemys."})
+                      data={"request": "Tarvitaan kuntaliiton näkemys."})
     found = {ref: issue_page.issue_page(session, ref, actor=world.member, now=utcnow()).request
              for ref in (statement.reference, decision.reference, more.reference)}
     assert [(r.action, r.asks, r.for_reader) for r in found.values() if r] == [

@@ -18,7 +18,7 @@ from escalation.policy import Actor
 from escalation.services import issues
 from escalation.services.queries import SORTS, IssueFilter, Page, list_issues, queue
 from escalation.workflow.registry import Registry
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 from tests.sqlcount import counting
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -114,8 +114,8 @@ def test_awaiting_follows_each_issues_pinned_workflow(
     v1 = runtime.registry().get("escalation", 1)
     states = dict(v1.states)
     states["decided"] = dataclasses.replace(states["decided"], awaiting="working_group")
-    v2 = dataclasses.replace(runtime.registry().get("escalation", 2), states=states)
-    monkeypatch.setattr(runtime, "registry", lambda: Registry({v1.key: v1, v2.key: v2}))
+    v3 = dataclasses.replace(runtime.registry().get("escalation", 3), states=states)
+    monkeypatch.setattr(runtime, "registry", lambda: Registry({v1.key: v1, v3.key: v3}))
     old = issue_in(session, world, "decided")
     new = issue_in(session, world, "decided")
     assert new.workflow_version == 3  # created under the newest loaded version
@@ -247,7 +247,8 @@ def test_filters_combined(session: Session, world: World) -> None:
     too_early.submitted_at = when - 5 * DAY
     wrong_state = raised()
     issues.transition(session, wrong_state.reference, actor=world.coordinator,
-                      action="forward", expected_version=wrong_state.version, now=when)
+                      action="forward", data=REQUEST, expected_version=wrong_state.version,
+                      now=when)
     wrong_state.due_at = target.due_at  # late as well: only state and awaiting differ
     session.flush()
     everything = IssueFilter(

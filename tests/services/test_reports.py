@@ -14,7 +14,7 @@ from escalation.models import Issue, StageVisit
 from escalation.policy import Actor
 from escalation.services import issues, reports, statements
 from escalation.services.queries import IssueFilter, list_issues
-from tests.factories import World, act, draft_at, issue_in, new_issue
+from tests.factories import REQUEST, World, act, draft_at, issue_in, new_issue
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -34,7 +34,7 @@ def test_each_change_closes_one_visit_and_opens_the_next(session: Session, world
     act(session, issue, world.coordinator, "request_clarification", T0 + 3 * DAY,
         message="Mitä kuntia?")
     act(session, issue, world.lead, "resubmit", T0 + 7 * DAY, answer="Kaikkia.")
-    act(session, issue, world.coordinator, "forward", T0 + 8 * DAY)
+    act(session, issue, world.coordinator, "forward", T0 + 8 * DAY, **REQUEST)
     assert visits(session, issue) == [
         ("draft", 2 * 86400),
         ("submitted", 86400),
@@ -65,7 +65,7 @@ def test_clarification_time_is_counted_apart_from_triage(session: Session, world
     act(session, issue, world.coordinator, "request_clarification", T0 + 3 * DAY,
         message="Tarkenna.")
     act(session, issue, world.lead, "resubmit", T0 + 13 * DAY, answer="Tarkennettu.")
-    act(session, issue, world.coordinator, "forward", T0 + 14 * DAY)
+    act(session, issue, world.coordinator, "forward", T0 + 14 * DAY, **REQUEST)
     stages = reports.summary(session, actor=world.coordinator, now=NOW).stages
     # Triage: 2 days before the question and 1 after it, one issue; waiting: 10 days.
     assert stages["submitted"] == reports.StageFigure(3.0, 3.0, 1)
@@ -79,7 +79,7 @@ def test_median_and_p90_interpolate_like_percentile_cont(session: Session, world
     for days in (1, 2, 3, 4, 10):
         issue = draft_at(session, world, T0)
         act(session, issue, world.lead, "submit", T0)
-        act(session, issue, world.coordinator, "forward", T0 + days * DAY)
+        act(session, issue, world.coordinator, "forward", T0 + days * DAY, **REQUEST)
     figure = reports.summary(session, actor=world.coordinator, now=NOW).stages["submitted"]
     # Ranks 0..4; p90 sits at 3.6: 4 + 0.6 * (10 - 4) = 7.6.
     assert figure == reports.StageFigure(3.0, 7.6, 5)

@@ -60,7 +60,8 @@ OUTCOMES = ("clarified", "refer_to_ministry", "propose_legislative_change",
 NEEDS_RESPONSIBLE = {"refer_to_ministry", "propose_legislative_change", "national_guidance"}
 POSITIONS = ("supports", "supports_with_reservations", "opposes", "no_position")
 TEXT_FIELD = {"request_clarification": "message", "resubmit": "answer",
-              "answer_locally": "answer", "request_statements": "reason", "close": "note",
+              "answer_locally": "answer", "request_statements": "request", "close": "note",
+              "forward": "request",
               "withdraw": "reason", "reopen": "reason"}
 
 # Any text, NUL and other control characters included: the core must refuse those as

@@ -60,7 +60,9 @@ def test_every_text_field_renders_inert(sign_in: SignIn, session: Session,
     for internal in ("", "y"):
         coordinator.post(f"/issues/{reference}/comments", data={
             "comment-text": _payload("comment"), "comment-internal": internal})
-    _act(coordinator, session, reference, "forward", {})
+    _act(coordinator, session, reference, "forward", {
+        "request": _payload("request"),
+        "questions": _payload("question 1") + "\n" + _payload("question 2")})
     assert sign_in("member").post(f"/issues/{reference}/statements", data={
         "statement-position": "opposes", "statement-text": _payload("statement"),
         "statement-rights_assessment": _payload("rights")}).status_code == 302

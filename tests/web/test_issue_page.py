@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.web import diagram
 from escalation import runtime
 from escalation.models import Decision, Issue
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 from tests.web.conftest import SignIn, text_of
 
 
@@ -44,7 +44,7 @@ def test_the_whole_way_through_the_pages(sign_in: SignIn, session: Session,
     reference = got.headers["Location"].rsplit("/", 1)[1]
     issue = session.scalars(select(Issue).where(Issue.reference == reference)).one()
 
-    assert _act(sign_in("coordinator"), issue, "forward").status_code == 302
+    assert _act(sign_in("coordinator"), issue, "forward", REQUEST).status_code == 302
     issue = _reload(session, issue)
     got = sign_in("member").post(f"/issues/{reference}/statements", data={
         "statement-position": "supports_with_reservations",
@@ -188,7 +188,8 @@ def test_a_stale_version_is_a_clear_message_not_a_crash(sign_in: SignIn, session
 def test_a_missing_version_is_stale_too(sign_in: SignIn, session: Session,
                                         world: World) -> None:
     issue = issue_in(session, world, "submitted")
-    got = sign_in("coordinator").post(f"/issues/{issue.reference}/actions/forward", data={})
+    got = sign_in("coordinator").post(f"/issues/{issue.reference}/actions/forward",
+                                      data={"forward-request": "Pyydämme lausuntoa."})
     assert got.status_code == 409
 
 

@@ -84,7 +84,8 @@ def test_a_step_no_longer_offered_still_shows_what_was_written(
     stale = issue.version
     c = sign_in("coordinator")
     assert c.post(f"/issues/{issue.reference}/actions/forward",
-                  data={"forward-expected_version": stale}).status_code == 302
+                  data={"forward-expected_version": stale,
+                        "forward-request": "Pyydämme lausuntoa."}).status_code == 302
     got = c.post(f"/issues/{issue.reference}/actions/answer_locally",
                  data={"answer_locally-answer": "Pitkä vastaus, jota ei saa hukata.",
                        "answer_locally-expected_version": stale})

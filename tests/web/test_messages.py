@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, object_session
 
 from escalation import runtime
 from escalation.models import Issue
-from tests.factories import World, issue_in, new_issue
+from tests.factories import REQUEST, World, issue_in, new_issue
 from tests.web.conftest import SignIn, text_of
 
 
@@ -60,7 +60,7 @@ def test_each_step_says_what_happened_and_who_acts_next(
     page = _step(lead, issue, "resubmit", answer="Kaikkia alueen kuntia.")
     assert ("Vastauksesi lähetettiin taustatuelle. Taustatuki käsittelee asian; "
             f"määräaika {_day(issue)}.") in page
-    page = _step(coordinator, issue, "forward")
+    page = _step(coordinator, issue, "forward", **REQUEST)
     assert ("Asia välitettiin lapsen oikeuksien sidosryhmälle. Lapsen oikeuksien "
             f"sidosryhmä antaa lausuntonsa; määräaika {_day(issue)}.") in page
 
@@ -121,7 +121,8 @@ def test_swedish_notice(sign_in: SignIn, session: Session, world: World) -> None
     session.flush()
     coordinator = sign_in("coordinator")
     got = coordinator.post(f"/issues/{issue.reference}/actions/forward", data={
-        "forward-expected_version": str(issue.version)}, headers={"Accept-Language": "sv"})
+        "forward-expected_version": str(issue.version), "forward-request": "Begäran."},
+        headers={"Accept-Language": "sv"})
     assert got.status_code == 302
     page = _notices(coordinator.get(got.headers["Location"],
                                     headers={"Accept-Language": "sv"}).get_data(as_text=True))
@@ -153,7 +154,9 @@ def test_an_empty_decision_says_what_to_choose_and_write(
     ("submitted", "withdraw", "lead", "Kirjoita, miksi asia perutaan."),
     ("decided", "close", "coordinator", "Kirjoita päättämismerkintä."),
     ("awaiting_decision", "request_statements", "ministry_chair",
-     "Kirjoita, miksi lisää lausuntoja tarvitaan."),
+     "Kirjoita, mitä lapsen oikeuksien sidosryhmältä kysytään."),
+    ("submitted", "forward", "coordinator",
+     "Kirjoita, mitä lapsen oikeuksien sidosryhmältä kysytään."),
 ])
 def test_each_required_field_says_what_to_write(sign_in: SignIn, session: Session,
                                                 world: World, state: str, action: str,

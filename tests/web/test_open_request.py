@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from escalation.services import issues
-from tests.factories import World, issue_in
+from tests.factories import REQUEST, World, issue_in
 from tests.web.conftest import SignIn, text_of
 
 QUESTION = "Mitä kuntia tämä koskee?"  # the factories' clarification request
@@ -52,7 +52,8 @@ def test_statement_and_decision_requests_name_who_asked(sign_in: SignIn, session
                                                         world: World) -> None:
     issue = issue_in(session, world, "submitted")
     issues.transition(session, issue.reference, actor=world.coordinator, action="forward",
-                      expected_version=issue.version, comment="Pyydämme arviota <b>pian</b>.")
+                      data=REQUEST, expected_version=issue.version,
+                      comment="Pyydämme arviota <b>pian</b>.")
     html = sign_in("member").get(f"/issues/{issue.reference}").get_data(as_text=True)
     top = _section(html, "open-request")
     assert "Taustatuen lausuntopyyntö lapsen oikeuksien sidosryhmälle" in top

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.models import Issue
-from tests.factories import World, act, draft_at, issue_in
+from tests.factories import REQUEST, World, act, draft_at, issue_in
 from tests.web.conftest import SignIn
 
 DAY = dt.timedelta(days=1)
@@ -32,7 +32,7 @@ def _population(session: Session, world: World) -> None:
     """Issues of every kind a figure counts, some the lead may not see."""
     early = draft_at(session, world, EDGE - DAY)
     act(session, early, world.lead, "submit", EDGE)
-    act(session, early, world.coordinator, "forward", EDGE + DAY)
+    act(session, early, world.coordinator, "forward", EDGE + DAY, **REQUEST)
     later = draft_at(session, world, NOV - DAY, category="legislation")
     act(session, later, world.lead, "submit", NOV)
     act(session, later, world.coordinator, "answer_locally", NOV + DAY, answer="Vastaus.")

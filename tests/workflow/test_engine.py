@@ -630,3 +630,40 @@ def test_the_engine_is_pure(module: Any) -> None:
     assert impurities(source) == []
     assert "datetime.now" not in source
     assert "sqlalchemy" not in source
+
+
+# ---- a `lines` field (escalation-v3's targeted questions) ------------------------------
+
+QUESTIONS_FIELD = definition.DataField(name="questions", type="lines", required=False)
+
+
+@pytest.mark.parametrize(("value", "cleaned"), [
+    (None, {}),
+    ([], {}),
+    (["", "  "], {}),
+    ([" Mitä? ", "", "Miksi?"], {"questions": ["Mitä?", "Miksi?"]}),
+])
+def test_a_lines_field_drops_blank_lines(value: Any, cleaned: dict[str, Any]) -> None:
+    assert engine.clean_data((QUESTIONS_FIELD,), {"questions": value}) == cleaned
+
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("Mitä?", "field.not_a_list_of_text"),
+    ([1], "field.not_a_list_of_text"),
+    (["Kaksi\nriviä"], "text.one_line"),
+    (["x" * 301], "text.too_long"),
+    ([f"{n}?" for n in range(11)], "lines.too_many"),
+])
+def test_a_lines_field_refuses_by_code(value: Any, code: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        engine.clean_data((QUESTIONS_FIELD,), {"questions": value})
+    [problem] = refused.value.errors["questions"]
+    assert getattr(problem, "code", None) == code
+
+
+def test_a_required_lines_field_needs_one_line() -> None:
+    required = definition.DataField(name="questions", type="lines")
+    with pytest.raises(InvalidInput) as refused:
+        engine.clean_data((required,), {"questions": ["  "]})
+    assert [getattr(p, "code", None) for p in refused.value.errors["questions"]] == [
+        "text.required"]
