@@ -79,6 +79,9 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     coordinator.page.get_by_role("link", name=reference).click()
     shot(coordinator, "coordinator-issue")
     forward = step(coordinator, "Välitä lapsen oikeuksien sidosryhmälle")
+    forward.get_by_label("Lausuntopyyntö").fill("Pyydämme järjestöjen näkemyksen maksuista.")
+    forward.get_by_label("Kohdennetut kysymykset (vapaaehtoinen)").fill(
+        "Pitäisikö maksuista säätää?\nMiten ratkaisu vaikuttaa perheisiin?")
     forward.get_by_label("Kommentti (vapaaehtoinen)").fill("Pyydetään järjestöjen näkemys.")
     forward.get_by_role("button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
     coordinator.page.wait_for_load_state()

@@ -304,7 +304,10 @@ def test_the_lead_sends_finds_it_next_day_answers_and_reads_the_decision(
     follow_up = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=91)
     coordinator = arrive(browser, tomorrow, COORDINATOR)
     open_issue(coordinator, reference)  # from the task list
-    submit(coordinator, step(coordinator, "forward"))
+    forward = step(coordinator, "forward")
+    forward.locator("textarea[name='forward-request']").fill(
+        "Pyydämme lausuntoa siitä, miten vastaus vaikuttaa lapsiin.")
+    submit(coordinator, forward)
     assert state_of(tomorrow, reference) == "awaiting_statement"
     close_tab(coordinator)
     for email in (MEMBER, OTHER_MEMBER, STAKEHOLDER_CHAIR):  # every organisation answers
@@ -359,6 +362,8 @@ def test_the_coordinator_forwards_from_the_queue_and_a_stale_tab_keeps_the_text(
     open_issue(coordinator, reference)
     forward = step(coordinator, "forward")
     kept = "Pyydetään järjestöjen näkemys; tämä teksti ei saa kadota."
+    asked = "Pyydämme lausuntoa; tämäkään teksti ei saa kadota."
+    forward.locator("textarea[name='forward-request']").fill(asked)
     forward.locator("textarea[name$='-comment']").fill(kept)
 
     # Meanwhile the lead comments on the issue from her own pages.
@@ -382,6 +387,7 @@ def test_the_coordinator_forwards_from_the_queue_and_a_stale_tab_keeps_the_text(
     assert LEAD_NAME in said
     forward = step(coordinator, "forward")
     assert forward.locator("textarea[name$='-comment']").input_value() == kept
+    assert forward.locator("textarea[name='forward-request']").input_value() == asked
     coordinator.axe()
     shot(coordinator, "coordinator-01-refused-keeps-text-fi-1280")
     # Sent again, now that the page is up to date, it goes through.
