@@ -65,6 +65,16 @@ class Position(enum.StrEnum):
     NO_POSITION = "no_position"
 
 
+class StatementStatus(enum.StrEnum):
+    """Where a statement is in its life (issue 16, item 2): a draft only its organisation
+    sees; sent (it counts as the organisation's answer, and may be amended until the
+    round closes); withdrawn (it no longer counts; kept on record)."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    WITHDRAWN = "withdrawn"
+
+
 class Role(enum.StrEnum):
     REGIONAL_LEAD = "regional_lead"
     COORDINATOR = "coordinator"
@@ -323,7 +333,14 @@ class Statement(Base):
     position: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     rights_assessment: Mapped[str | None] = mapped_column(Text)
+    # The answers to the round's targeted questions, by the questions' order (None: not
+    # answered); replaced whole, never changed in place.
+    answers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default=StatementStatus.SENT)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    amended_at: Mapped[dt.datetime | None]
+    withdrawn_at: Mapped[dt.datetime | None]
 
     issue: Mapped[Issue] = relationship(back_populates="statements")
     organisation: Mapped[Organisation | None] = relationship()
@@ -332,6 +349,9 @@ class Statement(Base):
     __table_args__ = (
         UniqueConstraint("issue_id", "round", "speaker"),
         CheckConstraint(_in("position", Position), name="position_known"),
+        CheckConstraint(_in("status", StatementStatus), name="status_known"),
+        CheckConstraint(f"status = '{StatementStatus.DRAFT}' OR sent_at IS NOT NULL",
+                        name="sent_has_date"),
         CheckConstraint("round >= 1", name="round_positive"),
     )
 

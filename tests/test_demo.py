@@ -221,7 +221,7 @@ BEFORE_TABLES = {
     "issues": (15, "a0b683aee3c7f7daf8c6df5aa936b0534eb2c87a349a995ec6ca1ccf7876c849"),
     "audit_events": (94, "dc878208f5ff1aa8e07afae1494b132e7fef960f54b34f3606e3d1d66be38340"),
     "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
-    "statements": (19, "7c2cc736c96b83ee781c37b8358d5be01f8292d300d1d78a4aa1069444eed1f5"),
+    "statements": (19, "b1ccc58df890d4d762d069532255bfb0bd7c96809817e862b6385f63fe76eba7"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),
     "stage_visits": (56, "06318ba194972d38944e9082010d1e5af1e415eba7fe666afb9175881e4b540b"),

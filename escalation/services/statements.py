@@ -11,7 +11,7 @@ from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.limits import TEXT_MAX
-from escalation.models import Organisation, Position, Statement, User
+from escalation.models import Organisation, Position, Statement, StatementStatus, User
 from escalation.policy import Actor
 from escalation.problems import Problem, one_of
 from escalation.services.access import lock_for, record
@@ -80,7 +80,9 @@ def add_statement(
         position=position,
         text=clean_text,
         rights_assessment=assessment,
+        status=StatementStatus.SENT,
         created_at=now,
+        sent_at=now,
     )
     session.add(statement)
     record(
