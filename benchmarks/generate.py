@@ -77,7 +77,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "statements": (
         "id", "issue_id", "round", "speaker", "organisation_id", "author_id", "position", "text",
-        "rights_assessment", "created_at",
+        "rights_assessment", "created_at", "sent_at",
     ),
     "audit_events": (
         "id", "issue_id", "seq", "at", "actor_id", "actor", "action", "from_state", "to_state",
@@ -465,7 +465,7 @@ class Writer:
                 action = "statement"
                 out["statements"].append(
                     f"{statement_id}\t{issue_id}\t{statement_round}\torg:{org_id}\t{org_id}\t"
-                    f"{who[0]}\t{position}\t{_WORDS}\t{assessment or NULL}\t{at_text}")
+                    f"{who[0]}\t{position}\t{_WORDS}\t{assessment or NULL}\t{at_text}\t{at_text}")
             elif step == _CREATE:
                 created_at = at_text
                 who, action, to, data = lead, "create", "draft", created_data

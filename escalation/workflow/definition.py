@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 # `lines`: a list of one-line texts (a statement round's targeted questions); its
 # limits are escalation/limits.py's LINES_MAX and LINE_MAX, by the field's name.
 FieldType = Literal["text", "date", "choice", "lines"]
+# The same names as data, for the loader's and the API's schemas.
+FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,9 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     close_tab(lead)
     coordinator = person(browser, server, "coordinator@demo.example")
     coordinator.go(f"/issues/{reference}")
-    step(coordinator, "Välitä lapsen oikeuksien sidosryhmälle").get_by_role(
-        "button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
+    forwarding = step(coordinator, "Välitä lapsen oikeuksien sidosryhmälle")
+    forwarding.get_by_label("Lausuntopyyntö").fill("Pyydämme lausuntoa seurannasta.")
+    forwarding.get_by_role("button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
     coordinator.page.wait_for_load_state()
     close_tab(coordinator)
     member = person(browser, server, "member.lskl@demo.example")
