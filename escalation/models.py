@@ -65,6 +65,14 @@ class Position(enum.StrEnum):
     NO_POSITION = "no_position"
 
 
+class FeedbackAnswer(enum.StrEnum):
+    """Whether the answer a closed issue brought helped its region (issue 16, item 8)."""
+
+    HELPED = "helped"
+    PARTLY = "partly"
+    NOT_HELPED = "not_helped"
+
+
 class Role(enum.StrEnum):
     REGIONAL_LEAD = "regional_lead"
     COORDINATOR = "coordinator"
@@ -589,3 +597,30 @@ class AccessibilityFeedback(Base):
     page: Mapped[str] = mapped_column(String(500), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IssueFeedback(Base):
+    """The region's answer to "did it help?" for a closed issue: one per issue.
+
+    An issue has one region, so one row per issue is one answer per issue and region. Any
+    of the region's leads may give it and change it later (each time an audit event,
+    `give_feedback`); the row holds the latest answer, the trail every earlier one. Kept
+    as a row, not only in the trail, so the report's figure is one join away.
+    """
+
+    __tablename__ = "issue_feedback"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The first answer's time: `given_at` moves with every change, this one stays.
+    first_given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    given_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("answer", FeedbackAnswer), name="answer_known"),
+        CheckConstraint("comment IS NULL OR comment <> ''", name="comment_not_empty"),
+    )
