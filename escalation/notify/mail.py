@@ -158,9 +158,9 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         # issue's mail asks it too, with the link only.
         "feedback": {
             "heading": pgettext("mail", "Did the answer help your region?"),
-            "text": pgettext("mail", "Tell the national level whether the answer helped: "
-                             "helped, partly or not, with a comment. It takes a minute, "
-                             "and you can change your answer later."),
+            "text": pgettext("mail", "Tell the national level whether the answer helped "
+                             "your region: helped, partly or not. It takes a minute, and "
+                             "you can change your answer later."),
             "link": f"{link}/feedback",
             "open": pgettext("mail", "Give feedback"),
         } if notice.asks_feedback else None,

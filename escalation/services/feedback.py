@@ -118,13 +118,14 @@ def give(
     if errors:
         raise InvalidInput(errors)
     row = session.get(IssueFeedback, issue.id)
-    data: dict[str, str | None] = {"answer": str(answer), "comment": text}
+    # Under `feedback` in the trail: `answer` there is the backbone team's answer.
+    data: dict[str, str | None] = {"feedback": str(answer), "comment": text}
     if row is None:
         session.add(IssueFeedback(issue_id=issue.id, answer=str(answer), comment=text,
                                   given_by_id=actor.user_id, given_at=now,
                                   first_given_at=now))
     else:
-        data["previous_answer"] = row.answer
+        data["previous_feedback"] = row.answer
         row.answer, row.comment, row.given_by_id, row.given_at = \
             str(answer), text, actor.user_id, now
     session.flush()  # the answer to the step reads the row back (reading.detail_of)

@@ -41,6 +41,8 @@ class Tasks:
 
     items: list[Issue]
     overdue: int
+    # The references among `items` that ask the region whether the answer helped.
+    feedback: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
     ))
     late = session.scalar(select(func.count()).select_from(Issue)
                           .where(condition, queries.overdue(now))) or 0
-    return Tasks(items=items, overdue=int(late))
+    # Only a closed issue awaiting feedback is in a lead's tasks in such a state.
+    asking = frozenset(i.reference for i in items if feedback.asks(i))
+    return Tasks(items=items, overdue=int(late), feedback=asking)
 
 
 def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilter,

@@ -37,8 +37,8 @@ def test_a_lead_of_the_region_gives_feedback_once_and_may_change_it(
     assert session.scalar(select(func.count()).select_from(IssueFeedback)
                           .where(IssueFeedback.issue_id == issue.id)) == 1
     events = [e for e in audit.events_of(session, issue) if e.action == "give_feedback"]
-    assert [e.data["answer"] for e in events] == ["partly", "helped"]
-    assert events[1].data["previous_answer"] == "partly"
+    assert [e.data["feedback"] for e in events] == ["partly", "helped"]
+    assert events[1].data["previous_feedback"] == "partly"
     # The issue's answer shows it to whoever may see the issue.
     detail = reading.issue_detail(session, issue.reference, actor=world.coordinator, now=NOW)
     assert detail.feedback is not None and detail.feedback.answer == "helped"
