@@ -557,7 +557,7 @@ class CorrectionForm(VersionedForm):
     correct = SubmitField(_l("Save the correction"))
 
 
-class FeedbackForm(VersionedForm):
+class HelpedForm(VersionedForm):
     """A lead of the region says whether a closed issue's answer helped (issue 16)."""
 
     answer = RadioField(

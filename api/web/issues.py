@@ -33,7 +33,7 @@ from api.web.forms import (
     CommentForm,
     CorrectionForm,
     DeleteDraftForm,
-    FeedbackForm,
+    HelpedForm,
     IssueForm,
     RedactForm,
     StatementForm,
@@ -364,7 +364,7 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
             correction.responsible.data = decision.responsible
     given = None
     if "give_feedback" in page.activities:
-        given = make(FeedbackForm, "feedback")
+        given = make(HelpedForm, "feedback")
         found = page.detail.feedback
         if given is not failed and found is not None:  # changing it: start from the answer
             given.answer.data, given.comment.data = found.answer, found.comment
@@ -386,7 +386,8 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         kept = [(str(f.label.text), f.data) for f in failed
                 if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
     return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "correction": correction, "feedback": given, "redactions": redactions, "lost": lost, "kept": kept,
+            "correction": correction, "feedback": given, "redactions": redactions,
+            "lost": lost, "kept": kept,
             "correction_until": decisions.correctable_until(decision)
             if correction is not None and decision is not None else None}
 
@@ -615,12 +616,12 @@ def feedback_form(reference: str) -> Response:
 def give_feedback(reference: str) -> Response:
     """A lead of the region says whether the answer helped (or changes what they said)."""
 
-    def change(session: Session, form: FeedbackForm) -> None:
+    def change(session: Session, form: HelpedForm) -> None:
         feedback.give(session, reference, actor=actor(),
                       expected_version=form.expected_version.data, answer=form.answer.data,
                       comment=form.comment.data or None, now=utcnow())
 
-    return _change(reference, lambda _: FeedbackForm(prefix="feedback"), change,  # type: ignore[no-any-return]
+    return _change(reference, lambda _: HelpedForm(prefix="feedback"), change,  # type: ignore[no-any-return]
                    gettext("Thank you. Your feedback was saved; the backbone team and the "
                            "national bodies see it."))
 

@@ -62,7 +62,8 @@ def bodies_of(actor: Actor) -> list[str]:
 
 def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
     """What awaits the person or their bodies: their region's drafts and clarifications
-    for a lead, and the closed issues whose feedback the region still owes, their body's queue for the others, and whatever is assigned to them."""
+    for a lead, and the closed issues whose feedback the region still owes; their body's
+    queue for the others; and whatever is assigned to them."""
     mine: list[ColumnElement[bool]] = [
         and_(Issue.assignee_id == actor.user_id, queries.under_way()),
     ]

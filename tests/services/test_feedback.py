@@ -26,13 +26,18 @@ def test_a_lead_of_the_region_gives_feedback_once_and_may_change_it(
     issue = issue_in(session, world, "closed")
     version = issue.version
     _give(session, issue, world.lead, "partly", "Vastaus auttoi, mutta rahoitus jäi auki.")
-    assert issue.version == version + 1 and issue.state == "closed"
+    assert issue.version == version + 1
+    assert issue.state == "closed"
     given = feedback.of_issue(session, issue)
-    assert given is not None and given.answer == "partly" and not given.changed
+    assert given is not None
+    assert given.answer == "partly"
+    assert not given.changed
     assert given.comment == "Vastaus auttoi, mutta rahoitus jäi auki."
     _give(session, issue, world.lead, "helped")
     given = feedback.of_issue(session, issue)
-    assert given is not None and given.answer == "helped" and given.comment is None
+    assert given is not None
+    assert given.answer == "helped"
+    assert given.comment is None
     # One answer per issue (and so per region): the row is replaced, the trail keeps both.
     assert session.scalar(select(func.count()).select_from(IssueFeedback)
                           .where(IssueFeedback.issue_id == issue.id)) == 1
@@ -41,7 +46,8 @@ def test_a_lead_of_the_region_gives_feedback_once_and_may_change_it(
     assert events[1].data["previous_feedback"] == "partly"
     # The issue's answer shows it to whoever may see the issue.
     detail = reading.issue_detail(session, issue.reference, actor=world.coordinator, now=NOW)
-    assert detail.feedback is not None and detail.feedback.answer == "helped"
+    assert detail.feedback is not None
+    assert detail.feedback.answer == "helped"
 
 
 def test_a_comment_is_required_unless_it_helped(session: Session, world: World) -> None:
@@ -119,6 +125,7 @@ def test_a_reopened_issue_keeps_its_answer(session: Session, world: World) -> No
     issues.transition(session, issue.reference, actor=world.coordinator, action="reopen",
                       expected_version=issue.version, data={"reason": "Uusi tieto."})
     detail = reading.issue_detail(session, issue.reference, actor=world.coordinator, now=NOW)
-    assert detail.feedback is not None and detail.feedback.answer == "helped"
+    assert detail.feedback is not None
+    assert detail.feedback.answer == "helped"
     with pytest.raises(ActionNotAvailable):
         _give(session, issue, world.lead, "partly", "Ei enää.")
