@@ -280,6 +280,8 @@ class Issue(Base):
         back_populates="issue", order_by="Statement.id"
     )
     comments: Mapped[list[Comment]] = relationship(back_populates="issue", order_by="Comment.id")
+    # The region's answer to "did it help?" (services/feedback.py writes it; read-only here).
+    feedback: Mapped[IssueFeedback | None] = relationship(viewonly=True)
 
     __table_args__ = (
         CheckConstraint("reference <> ''", name="reference_not_empty"),

@@ -29,7 +29,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from escalation import histogram, runtime
 from escalation.errors import InvalidInput
-from escalation.models import Decision, Issue, Region, ReportSnapshot, StageVisit
+from escalation.limits import FEEDBACK_ANSWERS
+from escalation.models import (
+    Decision,
+    Issue,
+    IssueFeedback,
+    Region,
+    ReportSnapshot,
+    StageVisit,
+)
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem
 from escalation.services import queries, reports_pg, rollup
@@ -56,6 +64,26 @@ class MonthFigure:
     decided: int
 
 
+# Where an issue's feedback is counted when it has no decision: the backbone team
+# answered it itself (`answer_locally`).
+ANSWERED_LOCALLY = "answered_locally"
+
+
+@dataclass(frozen=True)
+class FeedbackFigure:
+    """How the regions answered "did it help?" for one group of closed issues."""
+
+    counts: dict[str, int]  # every answer (FEEDBACK_ANSWERS), zeros included
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, answer: str) -> float:
+        """The answer's share of the group's answers (0.0 to 1.0)."""
+        return self.counts.get(answer, 0) / self.total if self.total else 0.0
+
+
 @dataclass
 class Summary:
     total: int = 0
@@ -67,6 +95,10 @@ class Summary:
     per_month: list[MonthFigure] = field(default_factory=list)
     # When the figures were taken from the rollup; None when counted for this request.
     as_of: dt.datetime | None = None
+    # Did it help? The regions' answers per decision outcome (ANSWERED_LOCALLY for an
+    # issue the backbone team answered itself) and per category; always counted now.
+    feedback_by_outcome: dict[str, FeedbackFigure] = field(default_factory=dict)
+    feedback_by_category: dict[str, FeedbackFigure] = field(default_factory=dict)
 
 
 def summary(
@@ -83,10 +115,39 @@ def summary(
     condition = _population(session, actor, filters, now)
     snapshot = rollup.usable(session, now=now) if start is None and end is None else None
     if snapshot is None:
-        return _live(session, condition, start, end, now)
-    report = _from_rollup(session, snapshot, actor, region, now)
-    report.overdue = _overdue(session, condition, now)
+        report = _live(session, condition, start, end, now)
+    else:
+        report = _from_rollup(session, snapshot, actor, region, now)
+        report.overdue = _overdue(session, condition, now)
+    report.feedback_by_outcome, report.feedback_by_category = _feedback(session, condition)
     return report
+
+
+def _feedback(session: Session, condition: ColumnElement[bool]
+              ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
+    """The regions' answers among the population, by outcome and by category.
+
+    Counted for every request, rollup or not: it reads the feedback rows (one per issue
+    answered, a small share of all issues) and joins their issues by key, so its cost
+    follows the answers, not the population (benchmarks/national.py measures it).
+    """
+    rows = session.execute(
+        select(Decision.outcome, Issue.category, IssueFeedback.answer, func.count())
+        .select_from(IssueFeedback)
+        .join(Issue, Issue.id == IssueFeedback.issue_id)
+        .outerjoin(Decision, Decision.id == Issue.decision_id)
+        .where(condition)
+        .group_by(Decision.outcome, Issue.category, IssueFeedback.answer)
+    ).all()
+    by_outcome: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    for outcome, category, answer, n in rows:
+        for table, key in ((by_outcome, outcome or ANSWERED_LOCALLY),
+                           (by_category, category or NO_CATEGORY)):
+            counts = table.setdefault(key, dict.fromkeys(FEEDBACK_ANSWERS, 0))
+            counts[answer] = counts.get(answer, 0) + int(n)
+    return ({k: FeedbackFigure(v) for k, v in sorted(by_outcome.items())},
+            {k: FeedbackFigure(v) for k, v in sorted(by_category.items())})
 
 
 def _live(session: Session, condition: ColumnElement[bool], start: dt.date | None,
@@ -238,7 +299,8 @@ def export_rows(
         select(Issue)
         .where(condition)
         .order_by(*queries.order(sort))
-        .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.decision))
+        .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.decision),
+                 joinedload(Issue.feedback))
         .execution_options(yield_per=batch)
     )
     yield from session.scalars(stmt)
@@ -370,7 +432,7 @@ def _months_between(first: str, last: str) -> Iterator[str]:
 
 
 __all__ = [
-    "MONTH", "MonthFigure", "StageFigure", "Summary", "check_export", "decided_in",
+    "ANSWERED_LOCALLY", "FeedbackFigure", "MONTH", "MonthFigure", "StageFigure", "Summary", "check_export", "decided_in",
     "export_rows", "left_stage", "measured_stages", "percentile", "sent_in", "summary",
     "uncategorised",
 ]

@@ -82,3 +82,20 @@ def test_an_invisible_issue_is_404(call: Call, session: Session, world: World) -
                                                  "answer": "helped"}), 404)
     is_problem(call("lead", "POST", "/api/v1/issues/ESC-1999-9999/feedback", json={
         "expected_version": 1, "answer": "helped"}), 404)
+
+
+def test_the_summary_and_the_csv_carry_the_answers(call: Call, session: Session,
+                                                   world: World) -> None:
+    from tests.api.test_reports_api import rows_of
+
+    issue = issue_in(session, world, "closed")
+    assert call("lead", "POST", f"/api/v1/issues/{issue.reference}/feedback", json={
+        "expected_version": issue.version, "answer": "helped"}).status_code == 200
+    body = call("coordinator", "GET", "/api/v1/reports/summary").get_json()
+    assert body["feedback_by_outcome"] == {"answered_locally": {
+        "counts": {"helped": 1, "partly": 0, "not_helped": 0}, "total": 1,
+        "share": {"helped": 1.0, "partly": 0.0, "not_helped": 0.0}}}
+    assert body["feedback_by_category"]["interpretation"]["total"] == 1
+    rows = rows_of(call("coordinator", "GET", "/api/v1/reports/issues.csv")
+                   .get_data(as_text=True))
+    assert [r["feedback"] for r in rows] == ["helped"]

@@ -99,3 +99,25 @@ def test_an_issue_closed_under_v2_asks_nothing(sign_in: SignIn, session: Session
         "feedback-answer": "helped", "feedback-expected_version": issue.version})
     assert got.status_code == 422
     assert session.get(IssueFeedback, issue.id) is None
+
+
+def test_the_reports_page_and_its_csv_show_the_answers(
+    sign_in: SignIn, session: Session, world: World
+) -> None:
+    from escalation.services import feedback
+
+    issue = issue_in(session, world, "closed")
+    feedback.give(session, issue.reference, actor=world.lead, answer="partly",
+                  comment="Osittain.", expected_version=issue.version)
+    issue_in(session, world, "closed")  # not answered
+    coordinator = sign_in("coordinator")
+    page = coordinator.get("/reports/").get_data(as_text=True)
+    table = re.search(r'<caption id="feedback-outcome-caption">(.*?)</table>', page, re.S)
+    assert table is not None
+    row = text_of(table.group(1))
+    assert "Taustatuki vastasi itse" in row
+    assert "0 (0 %) 1 (100 %) 0 (0 %) 1" in row
+    csv = coordinator.get("/reports/issues.csv").get_data(as_text=True)
+    header, *rows = csv.lstrip("\ufeff").splitlines()
+    assert header.split(";")[-1] == "Auttoiko vastaus?"
+    assert sorted(r.split(";")[-1] for r in rows) == ["", "Auttoi osittain"]
