@@ -432,7 +432,19 @@ def _months_between(first: str, last: str) -> Iterator[str]:
 
 
 __all__ = [
-    "ANSWERED_LOCALLY", "FeedbackFigure", "MONTH", "MonthFigure", "StageFigure", "Summary", "check_export", "decided_in",
-    "export_rows", "left_stage", "measured_stages", "percentile", "sent_in", "summary",
+    "ANSWERED_LOCALLY",
+    "MONTH",
+    "FeedbackFigure",
+    "MonthFigure",
+    "StageFigure",
+    "Summary",
+    "check_export",
+    "decided_in",
+    "export_rows",
+    "left_stage",
+    "measured_stages",
+    "percentile",
+    "sent_in",
+    "summary",
     "uncategorised",
 ]

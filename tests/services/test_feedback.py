@@ -120,12 +120,20 @@ def test_the_leads_task_list_asks_until_they_answer(session: Session, world: Wor
 
 
 def test_a_reopened_issue_keeps_its_answer(session: Session, world: World) -> None:
+    """Reopened, the issue is under way: no feedback is asked or shown; closed again, the
+    earlier answer is back, and a lead may change it."""
     issue = issue_in(session, world, "closed")
     _give(session, issue, world.lead, "helped")
     issues.transition(session, issue.reference, actor=world.coordinator, action="reopen",
                       expected_version=issue.version, data={"reason": "Uusi tieto."})
     detail = reading.issue_detail(session, issue.reference, actor=world.coordinator, now=NOW)
-    assert detail.feedback is not None
-    assert detail.feedback.answer == "helped"
+    assert detail.feedback is None
     with pytest.raises(ActionNotAvailable):
         _give(session, issue, world.lead, "partly", "Ei enää.")
+    issues.transition(session, issue.reference, actor=world.coordinator,
+                      action="answer_locally", expected_version=issue.version,
+                      data={"answer": "Uusi vastaus."})
+    detail = reading.issue_detail(session, issue.reference, actor=world.coordinator, now=NOW)
+    assert detail.feedback is not None
+    assert detail.feedback.answer == "helped"
+    _give(session, issue, world.lead, "partly", "Uusi vastaus auttoi vähemmän.")
