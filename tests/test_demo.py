@@ -196,7 +196,8 @@ def test_naive_now_is_refused(session: Session) -> None:
 # same on both backends. Every step of every story is in its issue's chain: its time,
 # actor, action, states and data, so the heads pin the whole history, hashes included.
 BEFORE_HEADS = {
-    "ESC-2025-0001": (10, "bf2b7e7cc9f0fac6cba6b387741af53cf8dc6046d0d03d25c7cd1e6a7448b340"),
+    # Issue 16: its region's feedback ("did it help?") is one event more.
+    "ESC-2025-0001": (11, "5dfdadd4a207fc0e93c603452a97d45e2d43674658c7eda1022ebfc74d85652c"),
     "ESC-2025-0002": (11, "2da6973234760899a0a6c84096ba040c3aac37d0e9933f953384cb9f74fb409f"),
     "ESC-2025-0003": (11, "66ee922813983c49f323dcaea97d59fcbf7b8e40002ffccfd4d981dd5d8e323d"),
     "ESC-2025-0004": (9, "d09df2c439cb0cb91dbe1292d535be47b50d2491818dc83c040e989eff5b0ac8"),
@@ -215,11 +216,13 @@ BEFORE_HEADS = {
 # Every row of the tables the demo's people and stories write (regions are not the
 # stories'), as (rows, SHA-256 of their sorted canonical JSON): see `_table_digests`.
 # (issues changed in issue 15: a follow-up due moment is the last second of its day, and
-# the stories start their issues under the newest workflow, escalation-v2.toml.)
+# the stories start their issues under the newest workflow, escalation-v2.toml; in issue
+# 16 under escalation-v3.toml, and one story's region says whether the answer helped: an
+# audit event more, and the later events' ids, which the outbox rows name, one higher.)
 BEFORE_TABLES = {
-    "issues": (15, "c48135f4e6d32b9ec49669711f98a45fffda569310f1629f40ac35c68830afed"),
-    "audit_events": (94, "f10e9e2ddd72e967e65fb14582e99f20e6a0be7e2d5f1582e8de844da34c2f8a"),
-    "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
+    "issues": (15, "2dd20a66c3ae263a32b27cd898148284e97d09215ba90ed7ac46794b1753f5f8"),
+    "audit_events": (95, "43d95e399d9d0c6c1aed0da1380b522886d6b9ab110983798ba3c5a69c8e60ed"),
+    "outbox": (70, "7e6a5afdcb651c5388c3c4d7ee774575bdee33365d7539a3178eddff004ecb6c"),
     "statements": (19, "7c2cc736c96b83ee781c37b8358d5be01f8292d300d1d78a4aa1069444eed1f5"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),
@@ -271,7 +274,7 @@ def test_the_stories_write_exactly_what_the_python_stories_wrote(empty_url: str)
             assert _chain_heads(session) == BEFORE_HEADS
             assert _table_digests(session) == BEFORE_TABLES
             newest = runtime.registry().latest("escalation").version
-            assert newest == 2
+            assert newest == 3
             assert {i.workflow_version for i in all_issues(session)} == {newest}
     finally:
         engine.dispose()
