@@ -561,7 +561,7 @@ class HelpedForm(VersionedForm):
     """A lead of the region says whether a closed issue's answer helped (issue 16)."""
 
     answer = RadioField(
-        _l("Did the answer help?"),
+        _l("Your answer"),
         choices=choices(labels.FEEDBACK, FEEDBACK_ANSWERS),
         validators=[InputRequired(_l("Choose whether the answer helped."))])
     comment = TextAreaField(
