@@ -20,6 +20,7 @@ from escalation.workflow.registry import Registry
 V1_PATH = DEFAULT_WORKFLOWS / "escalation-v1.toml"
 V1 = V1_PATH.read_text(encoding="utf-8")
 V2_PATH = DEFAULT_WORKFLOWS / "escalation-v2.toml"
+V3_PATH = DEFAULT_WORKFLOWS / "escalation-v3.toml"
 
 FORWARD_TO_WG = """action = "forward_to_working_group"
 from = ["awaiting_statement"]
@@ -53,7 +54,7 @@ def refusal(path: Path, text: str) -> str:
 
 def test_the_real_folder_loads() -> None:
     found = load_dir(DEFAULT_WORKFLOWS)
-    assert set(found) == {("escalation", 1), ("escalation", 2)}
+    assert set(found) == {("escalation", 1), ("escalation", 2), ("escalation", 3)}
     wf = found["escalation", 1]
     assert wf.source == str(V1_PATH)
     assert wf.key == ("escalation", 1)
@@ -404,9 +405,10 @@ def test_load_text_names_its_source() -> None:
 
 def test_registry_of_the_real_folder() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    v1, v2 = reg.get("escalation", 1), reg.get("escalation", 2)
-    assert reg.latest("escalation") is v2  # new issues start under v2; v1's keep v1
-    assert (v1.source, v2.source) == (str(V1_PATH), str(V2_PATH))
+    v1, v2, v3 = (reg.get("escalation", v) for v in (1, 2, 3))
+    # New issues start under v3 (issue 16); v1's and v2's keep theirs.
+    assert reg.latest("escalation") is v3
+    assert (v1.source, v2.source, v3.source) == (str(V1_PATH), str(V2_PATH), str(V3_PATH))
 
 
 def test_registry_latest_is_the_highest_version_and_get_keeps_the_old(tmp_path: Path) -> None:
@@ -430,9 +432,20 @@ def test_registry_latest_is_the_highest_version_and_get_keeps_the_old(tmp_path: 
 
 def test_registry_refuses_what_is_not_loaded() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    with pytest.raises(DefinitionError, match="workflow escalation version 3 is not loaded"):
-        reg.get("escalation", 3)
+    with pytest.raises(DefinitionError, match="workflow escalation version 99 is not loaded"):
+        reg.get("escalation", 99)
     with pytest.raises(DefinitionError, match="not loaded"):
         reg.get("other", 1)
     with pytest.raises(DefinitionError, match="no workflow named 'other' is loaded"):
         reg.latest("other")
+
+
+def test_v3_adds_the_feedback_activity_only() -> None:
+    """escalation-v3.toml (issue 16, item 8): a lead of the region says in `closed` whether
+    the answer helped; v1 and v2 have no such activity, so their issues are never asked."""
+    found = load_dir(DEFAULT_WORKFLOWS)
+    v1, v2, v3 = (found["escalation", v] for v in (1, 2, 3))
+    feedback = v3.activities["give_feedback"]
+    assert (feedback.states, feedback.roles) == ({"closed"}, {"regional_lead"})
+    assert "give_feedback" not in v1.activities
+    assert "give_feedback" not in v2.activities
