@@ -116,29 +116,30 @@ def summary(
     snapshot = rollup.usable(session, now=now) if start is None and end is None else None
     if snapshot is None:
         report = _live(session, condition, start, end, now)
-    else:
-        report = _from_rollup(session, snapshot, actor, region, now)
-        report.overdue = _overdue(session, condition, now)
-    report.feedback_by_outcome, report.feedback_by_category = _feedback(session, condition)
+        report.feedback_by_outcome, report.feedback_by_category = _feedback(session, condition)
+        return report
+    report = _from_rollup(session, snapshot, actor, region, now)
+    report.overdue = _overdue(session, condition, now)
     return report
 
 
 def _feedback(session: Session, condition: ColumnElement[bool]
               ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
-    """The regions' answers among the population, by outcome and by category.
-
-    Counted for every request, rollup or not: it reads the feedback rows (one per issue
-    answered, a small share of all issues) and joins their issues by key, so its cost
-    follows the answers, not the population (benchmarks/national.py measures it).
-    """
-    rows = session.execute(
+    """The regions' answers among the population, by outcome and by category, counted
+    now (a national population reads them from the rollup, as the other figures)."""
+    return _feedback_figures(session.execute(
         select(Decision.outcome, Issue.category, IssueFeedback.answer, func.count())
         .select_from(IssueFeedback)
         .join(Issue, Issue.id == IssueFeedback.issue_id)
         .outerjoin(Decision, Decision.id == Issue.decision_id)
         .where(condition)
         .group_by(Decision.outcome, Issue.category, IssueFeedback.answer)
-    ).all()
+    ).all())
+
+
+def _feedback_figures(rows: Iterable[Sequence[Any]]
+                      ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
+    """The two tables from rows of (outcome or None/"", category or None, answer, n)."""
     by_outcome: dict[str, dict[str, int]] = {}
     by_category: dict[str, dict[str, int]] = {}
     for outcome, category, answer, n in rows:
@@ -210,7 +211,12 @@ def _from_rollup(session: Session, snapshot: ReportSnapshot, actor: Actor,
         n = sum(counts.values())
         stages[name] = StageFigure(_days(histogram.percentile(counts, 0.5)),
                                    _days(histogram.percentile(counts, 0.9)), n)
+    by_outcome, by_category = _feedback_figures(
+        (outcome, category, answer, n) for (outcome, category, answer), n
+        in cells.feedback.items())
     return Summary(
+        feedback_by_outcome=by_outcome,
+        feedback_by_category=by_category,
         total=sum(cells.by_state.values()),
         by_state=by_state,
         by_region=dict(sorted(cells.by_region.items())),

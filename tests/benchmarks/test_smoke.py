@@ -77,6 +77,8 @@ def test_quick_feedback_run_measures_beside_its_floors(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Did it help? at national scale: 300 issues on PostgreSQL" in out.stdout
-    for what in ("everything (API) vs the same without the figure",
-                 "one region (API) vs without the figure", "service vs bare SQL"):
+    for what in ("everything (API, rollup) vs without the figure",
+                 "one region (API, rollup) vs without the figure",
+                 "one region, one year (API, live) vs without the figure",
+                 "service vs bare SQL"):
         assert what in out.stdout, what

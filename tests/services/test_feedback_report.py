@@ -69,13 +69,28 @@ def test_the_figure_counts_only_what_the_reader_may_see(session: Session,
     assert sum(f.total for f in region.feedback_by_outcome.values()) == 1
 
 
-def test_the_figure_is_current_when_the_rest_comes_from_the_rollup(
+def test_the_rollup_gives_every_reader_the_live_figure(
         session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At national scale the figure is read from the rollup's cells (region, visibility,
+    draft), as the other figures: for every reader it equals the live count, and an answer
+    given after the snapshot is counted at the next refresh."""
     _world_of_answers(session, world)
+    readers = (world.coordinator, world.lead, world.other_lead, world.observer)
+    live = [reports.summary(session, actor=a, now=NOW) for a in readers]
     monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
     runtime.reset()
     rollup.refresh(session, now=NOW)
+    for actor, counted in zip(readers, live, strict=True):
+        rolled = reports.summary(session, actor=actor, now=NOW)
+        assert rolled.as_of is not None
+        assert rolled.feedback_by_outcome == counted.feedback_by_outcome
+        assert rolled.feedback_by_category == counted.feedback_by_category
+    pirkanmaa = reports.summary(session, actor=world.coordinator, region=["pirkanmaa"],
+                                now=NOW)
+    assert sum(f.total for f in pirkanmaa.feedback_by_outcome.values()) == 1
     _answered(session, world, "helped")  # after the snapshot
     report = reports.summary(session, actor=world.coordinator, now=NOW)
-    assert report.as_of is not None
+    assert sum(f.total for f in report.feedback_by_outcome.values()) == 5
+    rollup.refresh(session, now=NOW)
+    report = reports.summary(session, actor=world.coordinator, now=NOW)
     assert sum(f.total for f in report.feedback_by_outcome.values()) == 6
