@@ -115,9 +115,7 @@ def summary(
     condition = _population(session, actor, filters, now)
     snapshot = rollup.usable(session, now=now) if start is None and end is None else None
     if snapshot is None:
-        report = _live(session, condition, start, end, now)
-        report.feedback_by_outcome, report.feedback_by_category = _feedback(session, condition)
-        return report
+        return _live(session, condition, start, end, now)
     report = _from_rollup(session, snapshot, actor, region, now)
     report.overdue = _overdue(session, condition, now)
     return report
@@ -175,6 +173,7 @@ def _live_by_figure(session: Session, condition: ColumnElement[bool], start: dt.
                         .join(Issue, Issue.id == Decision.issue_id).where(condition))
     report.per_month = _per_month(opened, decided, start, end, now)
     report.overdue = _overdue(session, condition, now)
+    report.feedback_by_outcome, report.feedback_by_category = _feedback(session, condition)
     return report
 
 
@@ -189,6 +188,7 @@ def _live_in_one_pass(session: Session, condition: ColumnElement[bool],
     report.overdue = sum(late for *_, late in found.counts)
     report.stages = _stage_figures(found.stages, names)
     report.per_month = _per_month(found.opened, found.decided, start, end, now)
+    report.feedback_by_outcome, report.feedback_by_category = _feedback_figures(found.feedback)
     return report
 
 
