@@ -24,6 +24,8 @@ COLUMNS = (
     "reference", "title", "state", "region", "region_name", "category", "urgency",
     "visibility", "rights_dimensions", "created_at", "submitted_at", "due_at", "overdue",
     "closed_at", "decision_outcome", "decided_at", "workflow_version",
+    # Added by issue 16: the region's answer to "did it help?" (empty until given).
+    "feedback",
 )
 # A reader's row: the issue, now, and the service's time zone -> the cells of COLUMNS.
 Row = Callable[[Issue, dt.datetime, ZoneInfo], Sequence[str]]
@@ -75,7 +77,7 @@ def api_row(issue: Issue, at: dt.datetime, zone: ZoneInfo) -> list[str]:
         "yes" if reading.is_overdue(issue, at) else "no", local(issue.closed_at, zone),
         decision.outcome if decision else "", local(decision.decided_at if decision else None,
                                                     zone),
-        str(issue.workflow_version),
+        str(issue.workflow_version), issue.feedback.answer if issue.feedback else "",
     ]
 
 

@@ -176,6 +176,14 @@ class DecisionCorrectionIn(Strict):
         "description": "The new responsible party."})
 
 
+class FeedbackIn(Strict):
+    expected_version = fields.Integer(required=True, strict=True)
+    answer = _one_of(limits.FEEDBACK_ANSWERS, required=True, metadata={
+        "description": "Whether the answer helped the region."})
+    comment = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "What helped or what was missing; required unless `helped`."})
+
+
 class StatementIn(Strict):
     position = _one_of(POSITIONS, required=True)
     text = fields.String(load_default="")
@@ -276,8 +284,21 @@ class IssueOut(IssueSummaryOut):
     created_at = fields.AwareDateTime()
 
 
+class FeedbackOut(Out):
+    answer = _one_of(limits.FEEDBACK_ANSWERS)
+    comment = fields.String(allow_none=True)
+    given_by = fields.String()
+    given_at = fields.AwareDateTime()
+    changed = fields.Boolean(metadata={
+        "description": "Whether a lead changed the answer after it was first given."})
+
+
 class IssueDetailOut(IssueOut):
     """One issue as the caller may read it, with what they may do next."""
+
+    feedback = fields.Nested(FeedbackOut, allow_none=True, metadata={
+        "description": "The region's answer to whether the answer helped (a closed "
+                       "issue under workflow version 3 or later); null until given."})
 
     statements = fields.List(fields.Nested(StatementOut))
     decision = fields.Nested(DecisionOut, allow_none=True)

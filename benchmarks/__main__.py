@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import engine, national, timing, writepath
+from benchmarks import engine, feedback, national, timing, writepath
 
 
 def run_engine(quick: bool) -> str:
@@ -24,7 +24,8 @@ def run_engine(quick: bool) -> str:
                         ("implementation", "lifecycles/s", "ours is"), rows)
 
 
-BENCHMARKS = {"engine": run_engine, "national": national.run, "writepath": writepath.run}
+BENCHMARKS = {"engine": run_engine, "national": national.run, "writepath": writepath.run,
+              "feedback": feedback.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,8 @@ are closed and the newest are under way in every state, some past their deadline
 
 Everything the services would write is written: the issue row, its audit chain (HMAC
 over the same canonical text `audit_verify.verify` checks), its stage visits, statements
-and decision. Not written: outbox rows and deliveries (these mails went out long ago), and
+and decision, and the region's answer to "did it help?" (`issue_feedback`) for most closed
+issues. Not written: outbox rows and deliveries (these mails went out long ago), and
 comments. PostgreSQL is loaded with COPY from parallel processes, the loaded tables'
 keys, indexes and foreign keys dropped for the load and made again after (several tables
 at once); SQLite with batched inserts, its foreign keys checked once at the end.
@@ -62,7 +63,10 @@ YEARS = 5
 # A string as JSON, the very function `json.dumps(ensure_ascii=False)` uses (as audit's).
 _json_str: Callable[[str], str] = json.encoder.encode_basestring
 # Tables filled here, in the order their rows must go in (foreign keys).
-TABLES = ("issues", "decisions", "statements", "audit_events", "stage_visits")
+TABLES = ("issues", "decisions", "statements", "audit_events", "stage_visits",
+          "issue_feedback")
+# The tables numbered by an `id` of their own (issue_feedback is keyed by its issue).
+_SERIAL = ("issues", "decisions", "statements", "audit_events", "stage_visits")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "issues": (
         "id", "reference", "title", "description", "region_id", "category", "urgency",
@@ -84,6 +88,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "data", "prev_hash", "hash",
     ),
     "stage_visits": ("id", "issue_id", "region_id", "state", "entered_at", "left_at", "seconds"),
+    "issue_feedback": ("issue_id", "answer", "comment", "given_by_id", "given_at",
+                       "first_given_at"),
 }
 # Upper bounds of rows per issue, so each process can number its rows without asking.
 PER_ISSUE = {"decisions": 2, "statements": 16, "audit_events": 40, "stage_visits": 20}
@@ -141,6 +147,11 @@ _CLOSE = audit.data_text({"note": "Päätös on viety alueelle."})
 _REOPEN = audit.data_text({"reason": "Alueelta tuli uutta tietoa."})
 _EDITED = _DESCRIPTION + " Lisäsimme esimerkit kahdesta kunnasta."
 _EDIT = audit.data_text({"description": _EDITED})
+# Did it help? Most regions answer after the closing; a comment unless it helped.
+_FEEDBACK_COMMENT = "Vastaus auttoi osin; paikallinen soveltaminen jäi vielä auki."
+_FEEDBACK = (("helped", None), ("helped", None), ("helped", None), ("partly", _FEEDBACK_COMMENT),
+             ("partly", _FEEDBACK_COMMENT), ("not_helped", _FEEDBACK_COMMENT))
+_FEEDBACK_DATA = [audit.data_text({"feedback": a, "comment": c}) for a, c in _FEEDBACK]
 _NEEDS_RESPONSIBLE = {"refer_to_ministry", "propose_legislative_change", "national_guidance"}
 _RESPONSIBLE = "Sosiaali- ja terveysministeriö"
 _RATIONALE = "Työryhmä linjasi asian yhteisesti."
@@ -320,7 +331,7 @@ def _event_template(action: str, who: tuple[int, str], from_state: str | None,
 # The steps of an issue's life.
 (_CREATE, _EDIT_STEP, _SUBMIT, _ASSIGN, _ASK_STEP, _RESUBMIT_STEP, _ANSWER_STEP, _WITHDRAW_STEP,
  _FORWARD, _STATEMENT, _TO_WORKING_GROUP, _REQUEST_STATEMENTS, _DECIDE, _CLOSE_STEP,
- _REOPEN_STEP) = range(15)
+ _REOPEN_STEP, _FEEDBACK_STEP) = range(16)
 Story = list[tuple[int, int, Any]]  # (delay in microseconds, step, the step's argument)
 
 
@@ -514,6 +525,13 @@ class Writer:
             elif step == _WITHDRAW_STEP:
                 closed_at = at_text
                 who, action, to, data = lead, "withdraw", "withdrawn", _WITHDRAW
+            elif step == _FEEDBACK_STEP:
+                pick = int(random_() * len(_FEEDBACK))
+                answer_given, comment = _FEEDBACK[pick]
+                who, action, data = lead, "give_feedback", _FEEDBACK_DATA[pick]
+                out["issue_feedback"].append(
+                    f"{issue_id}\t{answer_given}\t{comment or NULL}\t{lead[0]}\t{at_text}\t"
+                    f"{at_text}")
             elif step == _REQUEST_STATEMENTS:
                 statement_round += 1
                 who, action, to, data = (ministry_chair, "request_statements",
@@ -620,6 +638,7 @@ class Writer:
         r = random_()
         if r < 0.28:
             story.append((triage, _ANSWER_STEP, None))
+            self._feedback(story, rnd)
         elif r < 0.31:
             story.append((triage, _WITHDRAW_STEP, None))
         else:
@@ -630,10 +649,17 @@ class Writer:
                 self._statement_round(story, rnd, least=1, most=2)
             story.append((int((5 + 75 * random_()) * _DAY), _DECIDE, None))
             story.append((int((1 + 29 * random_()) * _DAY), _CLOSE_STEP, None))
+            self._feedback(story, rnd)
         if random_() < 0.02:
             story.append((int((10 + 50 * random_()) * _DAY), _REOPEN_STEP, None))
             story.append((int((5 + 15 * random_()) * _DAY), _ANSWER_STEP, None))
         return story
+
+    @staticmethod
+    def _feedback(story: Story, rnd: random.Random) -> None:
+        """Six in ten regions say whether the answer helped, within three weeks of it."""
+        if rnd.random() < 0.6:
+            story.append((int((0.5 + 20 * rnd.random()) * _DAY), _FEEDBACK_STEP, None))
 
     def _statement_round(self, story: Story, rnd: random.Random, least: int = 2,
                          most: int = 6) -> None:
@@ -759,7 +785,8 @@ def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
                 conn.execute(statement.encode())
 
     # The loaded tables, the one with the longest builds first.
-    biggest = ("stage_visits", "audit_events", "issues", "statements", "decisions")
+    biggest = ("stage_visits", "audit_events", "issues", "statements", "decisions",
+               "issue_feedback")
     groups = sorted(remake.keys.items(),
                     key=lambda item: biggest.index(item[0]) if item[0] in biggest else 9)
     checks: dict[str, list[str]] = {}
@@ -771,7 +798,7 @@ def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
                     f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID'.encode())
                 checks.setdefault(table, []).append(
                     f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
-            for name in TABLES:
+            for name in _SERIAL:
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our table names
                              f"(SELECT max(id) FROM {name}))".encode())
             conn.commit()

@@ -54,6 +54,7 @@ class AuditAction(enum.StrEnum):
     ASSIGN = "assign"
     REDACT = "redact"
     CORRECT_DECISION = "correct_decision"
+    GIVE_FEEDBACK = "give_feedback"
     DELETE_DRAFT = "delete_draft"
 
 

@@ -28,7 +28,7 @@ from escalation.db import utcnow
 from escalation.errors import DomainError, InvalidInput
 from escalation.models import Issue, Region, User
 from escalation.policy import Actor
-from escalation.services import comments, fields, issues, people, statements
+from escalation.services import comments, feedback, fields, issues, people, statements
 
 # One shared password, so whoever tries the demo can sign in as anybody. It is public on
 # purpose (`escalation demo` prints it): demo data is never for production.
@@ -158,6 +158,7 @@ _STEP_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "assign": (frozenset({"to"}), frozenset()),
     "statement": (frozenset({"position"}), frozenset({"text", "rights_assessment"})),
     "comment": (frozenset({"text"}), frozenset({"internal"})),
+    "feedback": (frozenset({"answer"}), frozenset({"comment"})),
 }
 _PERSON_FIELDS = (frozenset({"email", "name", "roles"}),
                   frozenset({"region", "organisation", "locale"}))
@@ -309,6 +310,9 @@ def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
         statements.add_statement(session, ref, actor=actor, expected_version=version, now=at,
                                  position=a["position"], text=a.get("text", ""),
                                  rights_assessment=a.get("rights_assessment"))
+    elif step.kind == "feedback":
+        feedback.give(session, ref, actor=actor, expected_version=version, now=at,
+                      answer=a["answer"], comment=a.get("comment"))
     else:  # "comment": parse() lets no other kind through
         comments.add_comment(session, ref, actor=actor, expected_version=version, now=at,
                              text=a["text"], internal=a.get("internal", False))

@@ -11,7 +11,15 @@ from __future__ import annotations
 import enum
 import re
 
-from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.models import (
+    Category,
+    FeedbackAnswer,
+    Position,
+    RightsDimension,
+    Role,
+    Urgency,
+    Visibility,
+)
 
 TITLE_MAX = 200  # an issue's title: one line, as its column
 TEXT_MAX = 20_000  # a long text: a description, statement, comment, an action's data
@@ -24,6 +32,8 @@ EMAIL_MAX = 254  # an e-mail address, as its columns
 PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bounds the work)
 REGION_CODE_MAX = 40  # a region's code, as its column
 FEEDBACK_MAX = 5_000  # a message sent with the accessibility statement's feedback form
+# The region's comment on whether a closed issue's answer helped (services/feedback.py).
+FEEDBACK_COMMENT_MAX = 5_000
 RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decisions.responsible)
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
@@ -50,11 +60,12 @@ VISIBILITIES = values(Visibility)
 RIGHTS_DIMENSIONS = values(RightsDimension)
 POSITIONS = values(Position)
 ROLES = values(Role)
+FEEDBACK_ANSWERS = values(FeedbackAnswer)
 
 __all__ = [
-    "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX",
-    "LEGAL_REFERENCE_MAX", "LINES_MAX", "LINE_MAX", "NAME_MAX", "PASSWORD_MAX", "POSITIONS",
-    "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
+    "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_ANSWERS", "FEEDBACK_COMMENT_MAX",
+    "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX", "LINES_MAX", "LINE_MAX",
+    "NAME_MAX", "PASSWORD_MAX", "POSITIONS", "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
     "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
     "values",

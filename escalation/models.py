@@ -73,6 +73,12 @@ class StatementStatus(enum.StrEnum):
     DRAFT = "draft"
     SENT = "sent"
     WITHDRAWN = "withdrawn"
+class FeedbackAnswer(enum.StrEnum):
+    """Whether the answer a closed issue brought helped its region (issue 16, item 8)."""
+
+    HELPED = "helped"
+    PARTLY = "partly"
+    NOT_HELPED = "not_helped"
 
 
 class Role(enum.StrEnum):
@@ -282,6 +288,8 @@ class Issue(Base):
         back_populates="issue", order_by="Statement.id"
     )
     comments: Mapped[list[Comment]] = relationship(back_populates="issue", order_by="Comment.id")
+    # The region's answer to "did it help?" (services/feedback.py writes it; read-only here).
+    feedback: Mapped[IssueFeedback | None] = relationship(viewonly=True)
 
     __table_args__ = (
         CheckConstraint("reference <> ''", name="reference_not_empty"),
@@ -638,3 +646,30 @@ class AccessibilityFeedback(Base):
     page: Mapped[str] = mapped_column(String(500), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IssueFeedback(Base):
+    """The region's answer to "did it help?" for a closed issue: one per issue.
+
+    An issue has one region, so one row per issue is one answer per issue and region. Any
+    of the region's leads may give it and change it later (each time an audit event,
+    `give_feedback`); the row holds the latest answer, the trail every earlier one. Kept
+    as a row, not only in the trail, so the report's figure is one join away.
+    """
+
+    __tablename__ = "issue_feedback"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The first answer's time: `given_at` moves with every change, this one stays.
+    first_given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    given_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("answer", FeedbackAnswer), name="answer_known"),
+        CheckConstraint("comment IS NULL OR comment <> ''", name="comment_not_empty"),
+    )

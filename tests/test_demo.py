@@ -196,7 +196,7 @@ def test_naive_now_is_refused(session: Session) -> None:
 # same on both backends. Every step of every story is in its issue's chain: its time,
 # actor, action, states and data, so the heads pin the whole history, hashes included.
 BEFORE_HEADS = {
-    "ESC-2025-0001": (10, "24a119f6cc9811fc9a78bc601c3769d23a587f7e0bd84cbcf251aba03ae75e86"),
+    "ESC-2025-0001": (11, "c843ab959adee49ed85dd610e18b5912107cdda1d1ddc1077cea322b588e03d8"),
     "ESC-2025-0002": (11, "0ed4405fcbfbb6955ba75dc8885f0311ea527efb21737f100b9070b862abeab5"),
     "ESC-2025-0003": (11, "8f0b0a28aaaaff0cb92265399b4f73c3399302e0897c62ddbd8a63684b96f1e6"),
     "ESC-2025-0004": (9, "7853d11f4bb69f993a88e4e7588908a2e88d19a6f51c9190db9fb850f985752a"),
@@ -215,12 +215,13 @@ BEFORE_HEADS = {
 # Every row of the tables the demo's people and stories write (regions are not the
 # stories'), as (rows, SHA-256 of their sorted canonical JSON): see `_table_digests`.
 # (issues changed in issue 15: a follow-up due moment is the last second of its day, and
-# the stories start their issues under the newest workflow, escalation-v3.toml, and its
-# `forward` asks in words: issue 16.)
+# the stories start their issues under the newest workflow, escalation-v3.toml; issue 16:
+# its `forward` asks in words, statements have a status and a sending date, and one
+# story's region says whether the answer helped, an audit event more.)
 BEFORE_TABLES = {
-    "issues": (15, "a0b683aee3c7f7daf8c6df5aa936b0534eb2c87a349a995ec6ca1ccf7876c849"),
-    "audit_events": (94, "dc878208f5ff1aa8e07afae1494b132e7fef960f54b34f3606e3d1d66be38340"),
-    "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
+    "issues": (15, "df05b504d957d3f59ef78c4a5a282b8bed630877d8220459f1e6951447813110"),
+    "audit_events": (95, "11d3da8da2dab703a0f322a7213c63bcff9a8992faeac15047386bf0bd7c990f"),
+    "outbox": (70, "7e6a5afdcb651c5388c3c4d7ee774575bdee33365d7539a3178eddff004ecb6c"),
     "statements": (19, "b1ccc58df890d4d762d069532255bfb0bd7c96809817e862b6385f63fe76eba7"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),

@@ -11,6 +11,7 @@ from api.schemas import (
     CommentOut,
     DecisionCorrectionIn,
     DeleteQuery,
+    FeedbackIn,
     IssueDetailOut,
     IssueIn,
     IssuePageOut,
@@ -30,6 +31,7 @@ from escalation.services import (
     comments,
     decisions,
     drafts,
+    feedback,
     issues,
     queries,
     reading,
@@ -163,6 +165,22 @@ def post_decision_correction(data: dict[str, Any], reference: str) -> IssueDetai
     return _detail_of(decisions.correct_decision(session(), reference, actor=actor(),
                                                  expected_version=expected, changes=data,
                                                  now=now()))
+
+
+@blp.route("/issues/<reference>/feedback", methods=["POST"], parameters=[REFERENCE])
+@unit_of_work
+@next_steps(200)
+@refuses(blp, 403, 409)
+@blp.arguments(FeedbackIn)
+@blp.response(200, IssueDetailOut)
+def post_feedback(data: dict[str, Any], reference: str) -> IssueDetail:
+    """Say whether the answer helped (a lead of the issue's region, once it is closed;
+    workflow version 3 or later). A later answer replaces the earlier one; both stay in
+    the audit trail. A comment is required unless the answer is `helped`."""
+    return _detail_of(feedback.give(session(), reference, actor=actor(),
+                                    expected_version=data["expected_version"],
+                                    answer=data["answer"], comment=data["comment"],
+                                    now=now()))
 
 
 @blp.route("/issues/<reference>/statements", methods=["POST"], parameters=[REFERENCE])

@@ -39,6 +39,16 @@ class MonthOut(Out):
     decided = fields.Integer(metadata={"description": "Decisions made that month."})
 
 
+class FeedbackFigureOut(Out):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Answers per value (helped, partly, not_helped), zeros included."})
+    total = fields.Integer(metadata={"description": "Answers in this group."})
+    share = fields.Function(
+        lambda f: {a: round(f.share(a), 4) for a in f.counts},
+        metadata={"type": "object", "additionalProperties": {"type": "number"},
+                  "description": "Each answer's share of the group's answers (0 to 1)."})
+
+
 class SummaryOut(Out):
     total = fields.Integer(metadata={"description": "Issues counted (all filters applied)."})
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
@@ -54,6 +64,15 @@ class SummaryOut(Out):
     overdue = fields.Integer(metadata={"description": "Issues past their due date now."})
     per_month = fields.List(fields.Nested(MonthOut), metadata={
         "description": "Every UTC month of the period, months without events as zeros."})
+    feedback_by_outcome = fields.Dict(
+        keys=fields.String(), values=fields.Nested(FeedbackFigureOut), metadata={
+            "description": (
+                "Did it help? The regions' answers on closed issues (workflow version 3 "
+                "or later) per decision outcome; `answered_locally` for issues the "
+                "backbone team answered itself. Always counted for the request.")})
+    feedback_by_category = fields.Dict(
+        keys=fields.String(), values=fields.Nested(FeedbackFigureOut), metadata={
+            "description": "The same answers per category."})
     as_of = fields.DateTime(allow_none=True, metadata={"description": (
         "When the figures were taken, if they come from the report rollup: a summary "
         "without `from`/`to` over a national population reads figures that a periodic "

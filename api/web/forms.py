@@ -37,6 +37,8 @@ from escalation.limits import (
     CATEGORIES,
     DATA_MAX,
     EMAIL_MAX,
+    FEEDBACK_ANSWERS,
+    FEEDBACK_COMMENT_MAX,
     FEEDBACK_MAX,
     NAME_MAX,
     PASSWORD_MAX,
@@ -53,6 +55,7 @@ from escalation.limits import (
 )
 from escalation.models import Position
 from escalation.problems import coded
+from escalation.services.feedback import NEEDS_COMMENT
 from escalation.services.fields import clean_issue_fields
 from escalation.workflow import engine
 from escalation.workflow.definition import DataField, Transition
@@ -499,6 +502,7 @@ _CORE = {
     "decision.correction_closed": _l("A decision can be corrected for %(days)d days after "
                                      "it was made."),
     "decision.nothing_to_correct": _l("Give a new follow-up date or responsible party."),
+    "feedback.comment_required": _l("Say what was missing from the answer."),
     "email.invalid": _l("This is not an e-mail address."),
     "region.missing": _l("A regional lead needs a region."),
     "region.not_allowed": _l("Only a regional lead has a region."),
@@ -563,6 +567,25 @@ class CorrectionForm(VersionedForm):
     responsible = StringField(_l("Responsible party"), validators=[too_long(RESPONSIBLE_MAX)],
                               render_kw=limited(RESPONSIBLE_MAX))
     correct = SubmitField(_l("Save the correction"))
+
+
+class HelpedForm(VersionedForm):
+    """A lead of the region says whether a closed issue's answer helped (issue 16)."""
+
+    answer = RadioField(
+        _l("Your answer"),
+        choices=choices(labels.FEEDBACK, FEEDBACK_ANSWERS),
+        validators=[InputRequired(_l("Choose whether the answer helped."))])
+    comment = TextAreaField(
+        _l("Comment"),
+        description=_l("What helped, or what was missing. Needed unless the answer helped."),
+        validators=[too_long(FEEDBACK_COMMENT_MAX)],
+        render_kw=limited(FEEDBACK_COMMENT_MAX))
+    send = SubmitField(_l("Send the feedback"))
+
+    def validate_comment(self, field: TextAreaField) -> None:
+        if self.answer.data in NEEDS_COMMENT and not (field.data or "").strip():
+            raise ValidationError(_l("Say what was missing from the answer."))
 
 
 class PersonForm(CheckedForm):

@@ -33,6 +33,7 @@ from api.web.forms import (
     CommentForm,
     CorrectionForm,
     DeleteDraftForm,
+    HelpedForm,
     IssueForm,
     RedactForm,
     StatementForm,
@@ -53,6 +54,7 @@ from escalation.services import (
     comments,
     decisions,
     drafts,
+    feedback,
     issues,
     redaction,
     statements,
@@ -360,13 +362,19 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         if correction is not failed:
             correction.follow_up_due.data = decision.follow_up_due
             correction.responsible.data = decision.responsible
+    given = None
+    if "give_feedback" in page.activities:
+        given = make(HelpedForm, "feedback")
+        found = page.detail.feedback
+        if given is not failed and found is not None:  # changing it: start from the answer
+            given.answer.data, given.comment.data = found.answer, found.comment
     redactions: dict[int, FlaskForm] = {}
     for event in page.timeline:
         if event.redactable:
             form = redactions[event.seq] = make(RedactForm, f"redact{event.seq}")
             form.field.choices = [SelectChoice(path, field_label(path))
                                   for path in event.redactable]
-    shown = [form for _, form in actions] + [statement, comment, assign, correction,
+    shown = [form for _, form in actions] + [statement, comment, assign, correction, given,
                                              *redactions.values()]
     # A refused form whose step is no longer offered still says why, at the top.
     # ... and what the reader wrote in it stays on the page, to copy into another step.
@@ -378,7 +386,8 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         kept = [(str(f.label.text), f.data) for f in failed
                 if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
     return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "correction": correction, "redactions": redactions, "lost": lost, "kept": kept,
+            "correction": correction, "feedback": given, "redactions": redactions,
+            "lost": lost, "kept": kept,
             "correction_until": decisions.correctable_until(decision)
             if correction is not None and decision is not None else None}
 
@@ -595,6 +604,26 @@ def correct_decision(reference: str) -> Response:
 
     return _change(reference, lambda _: CorrectionForm(prefix="correct"), change,  # type: ignore[no-any-return]
                    gettext("The decision was corrected. Its history shows the earlier values."))
+
+
+@bp.get("/<reference>/feedback")
+def feedback_form(reference: str) -> Response:
+    """The address the closing mail links to: the feedback form on the issue page."""
+    return redirect(url_for(".show", reference=reference, _anchor="feedback"))
+
+
+@bp.post("/<reference>/feedback")
+def give_feedback(reference: str) -> Response:
+    """A lead of the region says whether the answer helped (or changes what they said)."""
+
+    def change(session: Session, form: HelpedForm) -> None:
+        feedback.give(session, reference, actor=actor(),
+                      expected_version=form.expected_version.data, answer=form.answer.data,
+                      comment=form.comment.data or None, now=utcnow())
+
+    return _change(reference, lambda _: HelpedForm(prefix="feedback"), change,  # type: ignore[no-any-return]
+                   gettext("Thank you. Your feedback was saved; the backbone team and the "
+                           "national bodies see it."))
 
 
 @bp.post("/<reference>/statements")

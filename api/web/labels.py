@@ -95,6 +95,7 @@ VISIBILITIES = CHOICES["visibility"]
 RIGHTS = CHOICES["rights_dimensions"]
 POSITIONS = CHOICES["position"]
 OUTCOMES = CHOICES["outcome"]
+FEEDBACK = CHOICES["feedback"]  # did the answer help (services/feedback.py)
 
 ANY = _l("Any")
 # What stands where a redacted text was (escalation/redacted.py), and what the timeline
@@ -165,6 +166,7 @@ class Labels:
     right = staticmethod(lambda name: label(RIGHTS, name))
     position = staticmethod(lambda name: label(POSITIONS, name))
     outcome = staticmethod(lambda name: label(OUTCOMES, name))
+    feedback = staticmethod(lambda name: label(FEEDBACK, name))
     field = staticmethod(lambda name: label(FIELDS, name))
     role = staticmethod(lambda name: label(ROLES, name))
     request = staticmethod(request_heading)
@@ -178,6 +180,8 @@ class Labels:
 _VALUE_TABLES: dict[str, Mapping[str, object]] = {
     "outcome": OUTCOMES,
     "position": POSITIONS,
+    "feedback": FEEDBACK,
+    "previous_feedback": FEEDBACK,
     "category": CATEGORIES,
     "urgency": URGENCIES,
     "visibility": VISIBILITIES,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -21,6 +21,7 @@ from api.web.i18n import region_name
 from escalation import db
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
+from escalation.limits import FEEDBACK_ANSWERS
 from escalation.models import Issue
 from escalation.services import reading, reports, tasks
 from escalation.services.queries import IssueFilter
@@ -48,6 +49,7 @@ HEADERS = {
     "submitted_at": _l("Sent"), "due_at": _l("Due"), "overdue": _l("Overdue"),
     "closed_at": _l("Closed"), "decision_outcome": _l("Decision"),
     "decided_at": _l("Decided"), "workflow_version": _l("Workflow version"),
+    "feedback": _l("Did the answer help?"),
 }
 
 
@@ -138,6 +140,7 @@ def _csv_row(issue: Issue, at: Any, zone: Any) -> list[str]:
         labels.label(labels.OUTCOMES, decision.outcome) if decision else "",
         export.local(decision.decided_at if decision else None, zone),
         str(issue.workflow_version),
+        labels.label(labels.FEEDBACK, issue.feedback.answer) if issue.feedback else "",
     ]
     return [export.inert(str(cell)) for cell in cells]
 
@@ -154,6 +157,17 @@ def _link(page: dict[str, str], **figure: str) -> str:
     """The list of the issues behind a figure: every issue the reader may see (the
     report's population) within the page's filters and the figure's own."""
     return url_for("web.lists.show", scope="all", **{**page, **figure})
+
+
+def _feedback_rows(figures: dict[str, reports.FeedbackFigure], name: Any
+                   ) -> list[tuple[str, list[tuple[str, str]], str]]:
+    """A feedback table's rows: the group's name, each answer's count and share, the total."""
+    return [(name(key), [(format_decimal(f.counts.get(a, 0)), format_percent(f.share(a)))
+                         for a in FEEDBACK_ANSWERS], format_decimal(f.total))
+            for key, f in figures.items()]
+
+
+ANSWERED_LOCALLY = _l("Answered by the backbone team")
 
 
 def _figures(summary: reports.Summary, region_names: dict[str, str],
@@ -177,4 +191,11 @@ def _figures(summary: reports.Summary, region_names: dict[str, str],
                                for s, name, f in stages]),
         "stage_rows": [(name, _days(f.median_days), _days(f.p90_days), f.n,
                         _link(page, left=s)) for s, name, f in stages],
+        "feedback_answers": [labels.label(labels.FEEDBACK, a) for a in FEEDBACK_ANSWERS],
+        "feedback_by_outcome": _feedback_rows(
+            summary.feedback_by_outcome,
+            lambda k: str(ANSWERED_LOCALLY) if k == reports.ANSWERED_LOCALLY
+            else labels.label(labels.OUTCOMES, k)),
+        "feedback_by_category": _feedback_rows(summary.feedback_by_category,
+                                               lambda c: labels.label(category, c)),
     }

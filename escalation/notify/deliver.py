@@ -31,12 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation import db, runtime
+from escalation.audit import AuditAction
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, OutboxMessage, User, Visibility
 from escalation.notify import deadlines, direct, mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
+from escalation.workflow.definition import Workflow
 from escalation.workflow.loader import DefinitionError
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,11 @@ def _given(session: Session, message: OutboxMessage) -> str | None:
     return "\n\n".join(texts) or None
 
 
+def _asks_feedback(wf: Workflow, state: str) -> bool:
+    act = wf.activities.get(AuditAction.GIVE_FEEDBACK)
+    return act is not None and state in act.states
+
+
 def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.Notice:
     """What the mail says, from the message, its issue and the issue's workflow."""
     payload = message.payload
@@ -112,6 +119,10 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
             # The due date only while the issue still waits in the state the mail names.
             due_at=issue.due_at if issue.state == state else None,
             given=None if restricted else _given(session, message),
+            # Closing a v3 issue asks its region whether the answer helped; the mail of
+            # the step is the one that asks, so it is asked once per closing.
+            asks_feedback=message.kind == "transition" and message.recipient == "region"
+            and _asks_feedback(wf, state),
         )
     return mail.Notice(
         kind=message.kind,

@@ -67,6 +67,9 @@ class Notice:
     action: str | None = None
     due_at: dt.datetime | None = None
     given: str | None = None
+    # Whether the mail asks the region whether the answer helped (a v3 issue closed):
+    # it then links to the issue's feedback form (services/feedback.py).
+    asks_feedback: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,16 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         "given": None if notice.restricted else given,
         "restricted": notice.restricted,
         "link": link,
+        # The question "did it help?" carries no content of the issue: a restricted
+        # issue's mail asks it too, with the link only.
+        "feedback": {
+            "heading": pgettext("mail", "Did the answer help your region?"),
+            "text": pgettext("mail", "Tell the national level whether the answer helped "
+                             "your region: helped, partly or not. It takes a minute, and "
+                             "you can change your answer later."),
+            "link": f"{link}/feedback",
+            "open": pgettext("mail", "Give feedback"),
+        } if notice.asks_feedback else None,
         "labels": {
             "region": pgettext("mail", "Region"),
             "state": pgettext("mail", "State"),

@@ -14,6 +14,7 @@ from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
 from escalation.models import Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor, sees_internal
+from escalation.services import feedback
 from escalation.services.access import get_visible, workflow_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
@@ -31,6 +32,8 @@ class IssueDetail:
     comments: list[Comment]
     available_actions: list[str]
     overdue: bool
+    # The region's answer to "did it help?" (services/feedback.py), once given.
+    feedback: feedback.Given | None = None
 
     def __getattr__(self, name: str) -> Any:
         # Read as the issue itself plus what the detail adds (one flat representation).
@@ -73,6 +76,7 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
     statements: list[Statement] = []
     comments: list[Comment] = []
     decision = None
+    given = None
     if not created:
         # Statements are given in a round (the database holds an issue awaiting them to
         # round 1 or later), so before the first round there are none to read.
@@ -83,6 +87,8 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
             comments = list(session.scalars(query, {"issue": issue.id}))
         # Read with the issue when the caller joined it in (the identity map answers).
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
+        if feedback.may_have(issue):
+            given = feedback.of_issue(session, issue)
     return IssueDetail(
         issue=issue,
         awaiting=awaiting_of(issue),
@@ -92,6 +98,7 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         available_actions=engine.available_actions(workflow_of(issue), issue.state,
                                                    actor.roles_on(issue)),
         overdue=is_overdue(issue, now),
+        feedback=given,
     )
 
 

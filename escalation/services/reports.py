@@ -29,7 +29,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from escalation import histogram, runtime
 from escalation.errors import InvalidInput
-from escalation.models import Decision, Issue, Region, ReportSnapshot, StageVisit
+from escalation.limits import FEEDBACK_ANSWERS
+from escalation.models import (
+    Decision,
+    Issue,
+    IssueFeedback,
+    Region,
+    ReportSnapshot,
+    StageVisit,
+)
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem
 from escalation.services import queries, reports_pg, rollup
@@ -56,6 +64,26 @@ class MonthFigure:
     decided: int
 
 
+# Where an issue's feedback is counted when it has no decision: the backbone team
+# answered it itself (`answer_locally`).
+ANSWERED_LOCALLY = "answered_locally"
+
+
+@dataclass(frozen=True)
+class FeedbackFigure:
+    """How the regions answered "did it help?" for one group of closed issues."""
+
+    counts: dict[str, int]  # every answer (FEEDBACK_ANSWERS), zeros included
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, answer: str) -> float:
+        """The answer's share of the group's answers (0.0 to 1.0)."""
+        return self.counts.get(answer, 0) / self.total if self.total else 0.0
+
+
 @dataclass
 class Summary:
     total: int = 0
@@ -67,6 +95,10 @@ class Summary:
     per_month: list[MonthFigure] = field(default_factory=list)
     # When the figures were taken from the rollup; None when counted for this request.
     as_of: dt.datetime | None = None
+    # Did it help? The regions' answers per decision outcome (ANSWERED_LOCALLY for an
+    # issue the backbone team answered itself) and per category; always counted now.
+    feedback_by_outcome: dict[str, FeedbackFigure] = field(default_factory=dict)
+    feedback_by_category: dict[str, FeedbackFigure] = field(default_factory=dict)
 
 
 def summary(
@@ -87,6 +119,34 @@ def summary(
     report = _from_rollup(session, snapshot, actor, region, now)
     report.overdue = _overdue(session, condition, now)
     return report
+
+
+def _feedback(session: Session, condition: ColumnElement[bool]
+              ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
+    """The regions' answers among the population, by outcome and by category, counted
+    now (a national population reads them from the rollup, as the other figures)."""
+    return _feedback_figures(session.execute(
+        select(Decision.outcome, Issue.category, IssueFeedback.answer, func.count())
+        .select_from(IssueFeedback)
+        .join(Issue, Issue.id == IssueFeedback.issue_id)
+        .outerjoin(Decision, Decision.id == Issue.decision_id)
+        .where(condition)
+        .group_by(Decision.outcome, Issue.category, IssueFeedback.answer)
+    ).all())
+
+
+def _feedback_figures(rows: Iterable[Sequence[Any]]
+                      ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
+    """The two tables from rows of (outcome or None/"", category or None, answer, n)."""
+    by_outcome: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    for outcome, category, answer, n in rows:
+        for table, key in ((by_outcome, outcome or ANSWERED_LOCALLY),
+                           (by_category, category or NO_CATEGORY)):
+            counts = table.setdefault(key, dict.fromkeys(FEEDBACK_ANSWERS, 0))
+            counts[answer] = counts.get(answer, 0) + int(n)
+    return ({k: FeedbackFigure(v) for k, v in sorted(by_outcome.items())},
+            {k: FeedbackFigure(v) for k, v in sorted(by_category.items())})
 
 
 def _live(session: Session, condition: ColumnElement[bool], start: dt.date | None,
@@ -113,6 +173,7 @@ def _live_by_figure(session: Session, condition: ColumnElement[bool], start: dt.
                         .join(Issue, Issue.id == Decision.issue_id).where(condition))
     report.per_month = _per_month(opened, decided, start, end, now)
     report.overdue = _overdue(session, condition, now)
+    report.feedback_by_outcome, report.feedback_by_category = _feedback(session, condition)
     return report
 
 
@@ -127,6 +188,7 @@ def _live_in_one_pass(session: Session, condition: ColumnElement[bool],
     report.overdue = sum(late for *_, late in found.counts)
     report.stages = _stage_figures(found.stages, names)
     report.per_month = _per_month(found.opened, found.decided, start, end, now)
+    report.feedback_by_outcome, report.feedback_by_category = _feedback_figures(found.feedback)
     return report
 
 
@@ -149,7 +211,12 @@ def _from_rollup(session: Session, snapshot: ReportSnapshot, actor: Actor,
         n = sum(counts.values())
         stages[name] = StageFigure(_days(histogram.percentile(counts, 0.5)),
                                    _days(histogram.percentile(counts, 0.9)), n)
+    by_outcome, by_category = _feedback_figures(
+        (outcome, category, answer, n) for (outcome, category, answer), n
+        in cells.feedback.items())
     return Summary(
+        feedback_by_outcome=by_outcome,
+        feedback_by_category=by_category,
         total=sum(cells.by_state.values()),
         by_state=by_state,
         by_region=dict(sorted(cells.by_region.items())),
@@ -238,7 +305,8 @@ def export_rows(
         select(Issue)
         .where(condition)
         .order_by(*queries.order(sort))
-        .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.decision))
+        .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.decision),
+                 joinedload(Issue.feedback))
         .execution_options(yield_per=batch)
     )
     yield from session.scalars(stmt)
@@ -370,7 +438,19 @@ def _months_between(first: str, last: str) -> Iterator[str]:
 
 
 __all__ = [
-    "MONTH", "MonthFigure", "StageFigure", "Summary", "check_export", "decided_in",
-    "export_rows", "left_stage", "measured_stages", "percentile", "sent_in", "summary",
+    "ANSWERED_LOCALLY",
+    "MONTH",
+    "FeedbackFigure",
+    "MonthFigure",
+    "StageFigure",
+    "Summary",
+    "check_export",
+    "decided_in",
+    "export_rows",
+    "left_stage",
+    "measured_stages",
+    "percentile",
+    "sent_in",
+    "summary",
     "uncategorised",
 ]

@@ -35,7 +35,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from escalation.models import Decision, Issue, Region, StageVisit
+from escalation.models import Decision, Issue, IssueFeedback, Region, StageVisit
 from escalation.services import queries
 from escalation.services.rollup import month_text
 
@@ -44,7 +44,7 @@ from escalation.services.rollup import month_text
 # CTE is read by one process) took 19 s against 15 s, measured on a busy machine.
 ONE_PASS_UP_TO = 100_000
 # What each row of the one-pass statement carries, in its first column.
-_COUNT, _OPENED, _DECIDED, _STAGE = 1, 2, 3, 4
+_COUNT, _OPENED, _DECIDED, _STAGE, _FEEDBACK = 1, 2, 3, 4, 5
 # For the one-pass statement only. Compiling its plan (JIT) took 60 to 90 ms, more than it
 # saves. With the default random_page_cost (4: disks that seek) the planner hashed all
 # 630,000 decisions to find those of 19,000 issues (240 ms, spilling to disk); the tables
@@ -64,6 +64,8 @@ class OnePass:
     opened: dict[str, int]  # issues submitted per UTC month (YYYY-MM)
     decided: dict[str, int]  # decisions made per UTC month
     stages: list[StageRow]
+    # Did it help? (decision outcome or None, category or None, answer, issues)
+    feedback: list[tuple[str | None, str | None, str, int]]
 
 
 def fits_one_pass(session: Session, condition: ColumnElement[bool]) -> bool:
@@ -83,7 +85,7 @@ def one_pass(session: Session, condition: ColumnElement[bool], now: dt.datetime,
     """
     chosen = (
         select(Issue.id, Issue.state, Issue.region_id, Issue.category, Issue.submitted_at,
-               queries.overdue(now).label("late"))
+               Issue.decision_id, queries.overdue(now).label("late"))
         .where(condition)
         .cte("chosen")
         .prefix_with("MATERIALIZED")
@@ -117,10 +119,16 @@ def one_pass(session: Session, condition: ColumnElement[bool], now: dt.datetime,
                literal(0), func.percentile_cont(0.5).within_group(per_issue.c.seconds),
                func.percentile_cont(0.9).within_group(per_issue.c.seconds))
         .group_by(per_issue.c.state),
+        # The regions' answers (issue 16): outcome, category and answer of each answered one.
+        select(literal(_FEEDBACK), Decision.outcome, chosen.c.category, IssueFeedback.answer,
+               func.count(), literal(0), number_none, number_none)
+        .join_from(chosen, IssueFeedback, IssueFeedback.issue_id == chosen.c.id)
+        .outerjoin(Decision, Decision.id == chosen.c.decision_id)
+        .group_by(Decision.outcome, chosen.c.category, IssueFeedback.answer),
     )
     with _planner_settings(session, _ONE_PASS_SETTINGS):
         rows = session.execute(statement).all()
-    found = OnePass(counts=[], opened={}, decided={}, stages=[])
+    found = OnePass(counts=[], opened={}, decided={}, stages=[], feedback=[])
     for kind, key, region, category, n, late, median, p90 in rows:
         if kind == _COUNT:
             found.counts.append((key, region, category, int(n), int(late)))
@@ -128,6 +136,8 @@ def one_pass(session: Session, condition: ColumnElement[bool], now: dt.datetime,
             found.opened[key] = int(n)
         elif kind == _DECIDED:
             found.decided[key] = int(n)
+        elif kind == _FEEDBACK:
+            found.feedback.append((key, region, category, int(n)))
         else:
             found.stages.append((key, median, p90, int(n)))
     return found

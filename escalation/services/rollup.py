@@ -26,7 +26,15 @@ from sqlalchemy import Integer, case, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from escalation import histogram, runtime
-from escalation.models import Decision, Issue, Region, ReportCell, ReportSnapshot, StageVisit
+from escalation.models import (
+    Decision,
+    Issue,
+    IssueFeedback,
+    Region,
+    ReportCell,
+    ReportSnapshot,
+    StageVisit,
+)
 from escalation.policy import Actor, sees
 from escalation.workflow.states import DRAFT
 
@@ -42,6 +50,8 @@ class CellFigures:
     opened: dict[str, int] = field(default_factory=dict)  # YYYY-MM -> issues submitted
     decided: dict[str, int] = field(default_factory=dict)  # YYYY-MM -> decisions made
     stages: dict[str, dict[int, int]] = field(default_factory=dict)  # state -> bucket -> n
+    # Did it help? outcome ("" when answered without a decision) -> category -> answer -> n
+    feedback: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +59,7 @@ class CellFigures:
             "opened": self.opened,
             "decided": self.decided,
             "stages": {s: histogram.pack(h) for s, h in self.stages.items()},
+            "feedback": self.feedback,
         }
 
 
@@ -94,6 +105,20 @@ def take(session: Session) -> dict[Key, CellFigures]:
     for region_id, visibility, is_draft, state, b, n in _stage_buckets(session, dialect):
         stages = cell(region_id, visibility, is_draft).stages.setdefault(state, {})
         stages[int(b)] = stages.get(int(b), 0) + int(n)
+
+    for region_id, visibility, is_draft, outcome, category, answer, n in session.execute(
+        select(Issue.region_id, Issue.visibility, draft, Decision.outcome, Issue.category,
+               IssueFeedback.answer, func.count())
+        .select_from(IssueFeedback)
+        .join(Issue, Issue.id == IssueFeedback.issue_id)
+        .outerjoin(Decision, Decision.id == Issue.decision_id)
+        .where(Issue.deleted_at.is_(None))
+        .group_by(Issue.region_id, Issue.visibility, draft, Decision.outcome, Issue.category,
+                  IssueFeedback.answer)
+    ):
+        answers = cell(region_id, visibility, is_draft).feedback.setdefault(
+            outcome or "", {}).setdefault(category or NO_CATEGORY, {})
+        answers[answer] = answers.get(answer, 0) + int(n)
     return cells
 
 
@@ -153,6 +178,8 @@ class Combined:
     opened: Counter[str] = field(default_factory=Counter)
     decided: Counter[str] = field(default_factory=Counter)
     stages: dict[str, list[int]] = field(default_factory=dict)  # state -> dense histogram
+    # (outcome or "", category, answer) -> regions' answers to "did it help?"
+    feedback: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
 def combine(session: Session, snapshot: ReportSnapshot, *, actor: Actor,
@@ -180,6 +207,11 @@ def combine(session: Session, snapshot: ReportSnapshot, *, actor: Actor,
         out.decided.update(data["decided"])
         for state, packed in data["stages"].items():
             histogram.add_packed(out.stages.setdefault(state, []), packed)
+        # A snapshot taken before the figure existed has none: nothing to add.
+        for outcome, by_category in data.get("feedback", {}).items():
+            for category, answers in by_category.items():
+                for answer, n in answers.items():
+                    out.feedback[(outcome, category, answer)] += n
     return out
 
 

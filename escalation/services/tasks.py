@@ -17,7 +17,7 @@ from escalation.errors import InvalidInput
 from escalation.models import Issue, Region, Role, Visibility
 from escalation.policy import Actor, visible_filter
 from escalation.problems import one_of
-from escalation.services import queries
+from escalation.services import feedback, queries
 from escalation.services.queries import IssueFilter, Page
 from escalation.workflow.states import DRAFT
 
@@ -41,6 +41,8 @@ class Tasks:
 
     items: list[Issue]
     overdue: int
+    # The references among `items` that ask the region whether the answer helped.
+    feedback: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,16 @@ def bodies_of(actor: Actor) -> list[str]:
 
 def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
     """What awaits the person or their bodies: their region's drafts and clarifications
-    for a lead, their body's queue for the others, and whatever is assigned to them."""
+    for a lead, and the closed issues whose feedback the region still owes; their body's
+    queue for the others; and whatever is assigned to them."""
     mine: list[ColumnElement[bool]] = [
         and_(Issue.assignee_id == actor.user_id, queries.under_way()),
     ]
     if actor.lead_regions:
         mine.append(and_(Issue.region_id.in_(actor.lead_regions),
                          queries.awaiting("region")))
+        # A closed issue whose answer the region has not yet said helped or not.
+        mine.append(feedback.awaited(actor.lead_regions))
     mine.extend(queries.awaiting(b) for b in bodies_of(actor))
     condition = and_(visible_filter(actor), or_(*mine))
     overdue_first = case((queries.overdue(now), 0), else_=1)
@@ -78,7 +83,9 @@ def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
     ))
     late = session.scalar(select(func.count()).select_from(Issue)
                           .where(condition, queries.overdue(now))) or 0
-    return Tasks(items=items, overdue=int(late))
+    # Only a closed issue awaiting feedback is in a lead's tasks in such a state.
+    asking = frozenset(i.reference for i in items if feedback.asks(i))
+    return Tasks(items=items, overdue=int(late), feedback=asking)
 
 
 def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilter,

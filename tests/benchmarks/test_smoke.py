@@ -63,3 +63,23 @@ def test_quick_national_run_measures_both_databases(tmp_path: Path) -> None:
     for what in ("queue page (HTML)", "issue page with timeline (HTML)", "/reports/summary",
                  "CSV export, all", "audit verification"):
         assert out.stdout.count(what) >= 2, what
+
+
+def test_quick_feedback_run_measures_beside_its_floors(tmp_path: Path) -> None:
+    """Issue 16: the feedback figure beside its floors, once each, on a few hundred issues."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    need(base, "PostgreSQL (set TEST_DATABASE_URL)")
+    assert base is not None
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "feedback"],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "BENCH_DATABASE_URL": base, "BENCH_DIR": str(tmp_path)},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Did it help? at national scale: 300 issues on PostgreSQL" in out.stdout
+    for what in ("everything (API, rollup) vs without the figure",
+                 "one region (API, rollup) vs without the figure",
+                 "one region, one year (API, live) vs without the figure",
+                 "service vs bare SQL"):
+        assert what in out.stdout, what

@@ -405,8 +405,9 @@ def test_load_text_names_its_source() -> None:
 
 def test_registry_of_the_real_folder() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    v1, v2, v3 = (reg.get("escalation", n) for n in (1, 2, 3))
-    assert reg.latest("escalation") is v3  # new issues start under v3; v1's and v2's keep theirs
+    v1, v2, v3 = (reg.get("escalation", v) for v in (1, 2, 3))
+    # New issues start under v3 (issue 16); v1's and v2's keep theirs.
+    assert reg.latest("escalation") is v3
     assert (v1.source, v2.source, v3.source) == (str(V1_PATH), str(V2_PATH), str(V3_PATH))
 
 
@@ -437,3 +438,14 @@ def test_registry_refuses_what_is_not_loaded() -> None:
         reg.get("other", 1)
     with pytest.raises(DefinitionError, match="no workflow named 'other' is loaded"):
         reg.latest("other")
+
+
+def test_v3_adds_the_feedback_activity_only() -> None:
+    """escalation-v3.toml (issue 16, item 8): a lead of the region says in `closed` whether
+    the answer helped; v1 and v2 have no such activity, so their issues are never asked."""
+    found = load_dir(DEFAULT_WORKFLOWS)
+    v1, v2, v3 = (found["escalation", v] for v in (1, 2, 3))
+    feedback = v3.activities["give_feedback"]
+    assert (feedback.states, feedback.roles) == ({"closed"}, {"regional_lead"})
+    assert "give_feedback" not in v1.activities
+    assert "give_feedback" not in v2.activities
