@@ -244,7 +244,8 @@ def test_submitting_delivers_the_right_mails_to_the_right_people_in_their_langua
         version = session.scalar(select(Issue.version).where(Issue.reference == reference))
     client2, auth2 = api_client_for(world, "coordinator")
     moved = client2.post(f"/api/v1/issues/{reference}/transitions", headers=auth2,
-                         json={"action": "forward", "expected_version": version})
+                         json={"action": "forward", "expected_version": version,
+                               "data": {"request": "Pyydämme lausuntoa."}})
     assert moved.status_code == 200, moved.get_data(as_text=True)
     region = {"lead@uusimaa.test": "fi", "ledare@uusimaa.test": "sv"}
     group = dict.fromkeys([world.member.email, world.member2.email, world.solo_member.email,
