@@ -65,7 +65,8 @@ def test_a_draft_or_a_withdrawn_statement_is_not_an_answer(session: Session,
     _unsent(session, issue, world.member2, StatementStatus.DRAFT)
     _unsent(session, issue, world.chair, StatementStatus.WITHDRAWN)
     [round_] = _rounds(session, world, issue)
-    assert round_.open and round_.answered == []
+    assert round_.open
+    assert round_.answered == []
     assert round_.not_answered == [*ALL[:3], _solo_name(world)]
     # Nor does the working group take it up on a draft alone (the guard asks the rule).
     with pytest.raises(GuardFailed):
@@ -103,7 +104,9 @@ def test_forwarding_to_the_working_group_records_who_had_not_answered(
     session.add(Organisation(name="Uusi Järjestö ry", body=Body.STAKEHOLDERS))
     session.flush()
     [round_] = _rounds(session, world, issue)
-    assert not round_.open and round_.closed_at == at and round_.due_at is None
+    assert not round_.open
+    assert round_.closed_at == at
+    assert round_.due_at is None
     assert round_.answered == ["Lastensuojelun Keskusliitto"]
     assert round_.not_answered == missing
     assert round_.request == "Pyydämme lausuntoa ilmoitusvelvollisuuden tulkinnasta."
@@ -115,7 +118,8 @@ def test_withdrawing_the_issue_closes_its_round_too(session: Session, world: Wor
                       expected_version=issue.version, data={"reason": "Ratkesi."})
     assert _last_event(session, issue).data["not_answered"] == [*ALL[:3], _solo_name(world)]
     [round_] = _rounds(session, world, issue)
-    assert round_.closed_at is not None and round_.answered == []
+    assert round_.closed_at is not None
+    assert round_.answered == []
 
 
 def test_each_round_stands_on_its_own(session: Session, world: World) -> None:
@@ -161,7 +165,8 @@ def test_a_round_opened_before_rounds_were_kept_reads_as_the_group_is(
     session.flush()
     make_actor(session, "new@stakeholders.test", ["stakeholder_member"], organisation="Uusi ry")
     [round_] = _rounds(session, world, issue)
-    assert round_.request is None and round_.opened_by is None
+    assert round_.request is None
+    assert round_.opened_by is None
     assert "Uusi ry" in round_.not_answered
     issues.transition(session, issue.reference, actor=world.lead, action="withdraw",
                       expected_version=issue.version, data={"reason": "Ratkesi."})

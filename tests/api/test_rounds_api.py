@@ -39,10 +39,13 @@ def test_the_rounds_say_what_was_asked_and_who_answered(call: Call, session: Ses
         "opened_by": "Coordinator", "open": False, "due_at": None, "asked": GROUP,
         "answered": ["Mannerheimin Lastensuojeluliitto"],
         "not_answered": [GROUP[0], *GROUP[2:]]}
-    assert first["opened_at"] and first["closed_at"]
+    assert first["opened_at"]
+    assert first["closed_at"]
     assert (second["number"], second["open"], second["closed_at"]) == (2, True, None)
-    assert second["due_at"] is not None and second["answered"] == []
-    assert second["not_answered"] == GROUP and second["opened_by"] == "Chair"
+    assert second["due_at"] is not None
+    assert second["answered"] == []
+    assert second["not_answered"] == GROUP
+    assert second["opened_by"] == "Chair"
     # The issue's own document carries the same rounds.
     document = call("lead", "GET", f"/api/v1/issues/{issue.reference}").get_json()
     assert document["rounds"] == answer.get_json()

@@ -397,9 +397,11 @@ def test_the_mail_asking_for_statements_carries_the_request_and_its_questions(
         relayed.commit()
     got = {m.message["X-Escalation-Reference"]: m for m in inbox.to(world.member2.email)}
     mail = got[public.reference]
-    assert ASKED in mail.text and ASKED in mail.html
+    assert ASKED in mail.text
+    assert ASKED in mail.html
     assert "Lausunnossa vastattavat kysymykset:" in mail.text
-    assert f"1. {QUESTIONS[0]}" in mail.text and f"2. {QUESTIONS[1]}" in mail.text
+    assert f"1. {QUESTIONS[0]}" in mail.text
+    assert f"2. {QUESTIONS[1]}" in mail.text
     assert f"<li>{QUESTIONS[0]}</li>" in mail.html
     secret = got[restricted.reference]
     assert "rajattu" in secret.text

@@ -79,13 +79,16 @@ def test_a_closed_round_says_who_did_not_answer_and_folds_under_the_next(
         f"/issues/{issue.reference}").get_data(as_text=True)
     section = _section(html)
     current, earlier = section.split('<details class="round earlier"', 1)
-    assert "Toinen kierros." in current and "Lausuntokierros 2" in text_of(current)
+    assert "Toinen kierros." in current
+    assert "Lausuntokierros 2" in text_of(current)
     said = text_of(earlier)
-    assert "Lausuntokierros 1" in said and "3 jätti vastaamatta" in said
+    assert "Lausuntokierros 1" in said
+    assert "3 jätti vastaamatta" in said
     assert ASKED in said
     assert "Lausuntokierros 1 on päättynyt: pyydetyistä 4 vastasi 1." in said
     row = earlier.split("Mannerheimin Lastensuojeluliitto", 1)[1].split("</tr>", 1)[0]
-    assert "Ei vastannut" in row and "vielä" not in row
+    assert "Ei vastannut" in row
+    assert "vielä" not in row
     # The history names them at the step that closed the round.
     history = html.split('id="timeline-title"', 1)[1]
     assert "Ei vastannut" in text_of(history)
