@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from marshmallow import Schema, fields, validate
 
 from api.schemas import Out
 from api.v1.base import Blueprint, unit_of_work
 from escalation.services import reading
+from escalation.workflow.definition import FieldType
 
 blp = Blueprint("workflows", __name__, url_prefix="/api/v1",
                 description="The workflow definitions.")
@@ -31,7 +32,8 @@ class StateOut(Out):
 
 class DataFieldOut(Schema):
     name = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(["text", "date", "choice"]))
+    # The definition's own list of types (a `lines` field came with escalation-v3).
+    type = fields.String(required=True, validate=validate.OneOf(get_args(FieldType)))
     required = fields.Boolean(required=True)
     choices = fields.List(fields.String(), metadata={"description": "For `choice` only."})
 
