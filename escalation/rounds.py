@@ -193,7 +193,7 @@ def close_round(session: Session, issue: Issue, now: dt.datetime) -> list[str]:
     in_round = list(session.scalars(
         select(Statement).where(Statement.issue_id == issue.id,
                                 Statement.round == issue.statement_round, ANSWERED)
-        .options(joinedload(Statement.organisation), joinedload(Statement.author))))
+        .options(joinedload(Statement.organisation))))
     missing = [s for s in speakers(in_round, asked_now(session)) if not s.answered]
     session.execute(
         update(ROUNDS).where(ROUNDS.c.issue_id == issue.id,
