@@ -233,6 +233,31 @@ class StatementOut(Out):
     created_at = fields.AwareDateTime()
 
 
+class RoundOut(Out):
+    """One statement round: what it asked, until when, and who of those asked answered
+    (an answer is a sent statement; a draft or a withdrawn one is not)."""
+
+    number = fields.Integer(metadata={"description": "The round, from 1."})
+    request = fields.String(allow_none=True, metadata={
+        "description": "What the stakeholder group is asked; null for a round opened "
+                       "before requests were kept, or without one."})
+    questions = fields.List(fields.String(), metadata={
+        "description": "The targeted questions, each answered in the statements."})
+    opened_at = fields.AwareDateTime(allow_none=True)
+    opened_by = fields.String(allow_none=True, metadata={
+        "description": "Who opened the round (forwarded or asked for more statements)."})
+    open = fields.Boolean(metadata={"description": "The round is under way."})
+    due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "The round's deadline while it is open; null after."})
+    closed_at = fields.AwareDateTime(allow_none=True)
+    asked = fields.List(fields.String(), metadata={
+        "description": "The organisations (and members speaking for themselves) asked."})
+    answered = fields.List(fields.String())
+    not_answered = fields.List(fields.String(), metadata={
+        "description": "Asked and not answered; once the round is closed, those recorded "
+                       "as not having answered when it closed."})
+
+
 class DecisionOut(Out):
     outcome = fields.String()
     rationale = fields.String()
@@ -301,6 +326,7 @@ class IssueDetailOut(IssueOut):
                        "issue under workflow version 3 or later); null until given."})
 
     statements = fields.List(fields.Nested(StatementOut))
+    rounds = fields.List(fields.Nested(RoundOut))
     decision = fields.Nested(DecisionOut, allow_none=True)
     comments = fields.List(fields.Nested(CommentOut))
     available_actions = fields.List(fields.String())

@@ -384,6 +384,12 @@ class StatementRound(Base):
     questions: Mapped[list[str]] = mapped_column(default=list)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the round closed (the issue left the stage awaiting the statements, whichever
+    # way), and who had been asked and not answered then ({"speaker", "name"} each):
+    # escalation/rounds.py `close_round`, in the closing step's transaction.
+    closed_at: Mapped[dt.datetime | None]
+    not_answered: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'"))
 
     opened_by: Mapped[User] = relationship()
 

@@ -1,4 +1,5 @@
-"""Issues: create, list, read, edit, delete a draft, act on, state, comment, redact."""
+"""Issues: create, list, read, edit, delete a draft, act on, state, comment, redact;
+and their statement rounds."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from api.schemas import (
     PageQuery,
     RedactionIn,
     RedactionOut,
+    RoundOut,
     StatementIn,
     StatementOut,
     TransitionIn,
@@ -27,6 +29,7 @@ from api.schemas import (
 )
 from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Issue, Statement
+from escalation.rounds import Round
 from escalation.services import (
     comments,
     decisions,
@@ -181,6 +184,15 @@ def post_feedback(data: dict[str, Any], reference: str) -> IssueDetail:
                                     expected_version=data["expected_version"],
                                     answer=data["answer"], comment=data["comment"],
                                     now=now()))
+
+
+@blp.route("/issues/<reference>/rounds", methods=["GET"], parameters=[REFERENCE])
+@unit_of_work
+@blp.response(200, RoundOut(many=True))
+def get_rounds(reference: str) -> list[Round]:
+    """The issue's statement rounds, first to last: what each asked, and the organisations
+    (and members speaking for themselves) asked, answered and not answered."""
+    return reading.issue_rounds(session(), reference, actor=actor())
 
 
 @blp.route("/issues/<reference>/statements", methods=["POST"], parameters=[REFERENCE])

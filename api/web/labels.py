@@ -248,7 +248,9 @@ def describe(action: str, data: Mapping[str, Any],
             text = label(_VALUE_TABLES[key], str(value))
         elif key == "rights_dimensions":
             text = ", ".join(label(RIGHTS, v) for v in value)
-        elif key == "legal_references":
+        elif key == "not_answered":
+            text = ", ".join(str(v) for v in value)
+        elif key in ("legal_references", "questions"):
             text = "\n".join(_removed(redacted.get(f"{key}.{i}")) if is_marker(v) else str(v)
                              for i, v in enumerate(value))
         elif key in ("follow_up_due", "previous_follow_up_due"):

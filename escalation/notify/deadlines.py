@@ -12,7 +12,9 @@ is to go (a worker was paused, Redis was down), the delivery drops it (`moot`): 
 reminder to give a statement about an issue already decided helps nobody.
 
 Who hears what, from the definition: a reminder goes to whoever must act (the body the
-state awaits), `remind_days_before` days ahead; when the date passes, the overdue notice
+state awaits), `remind_days_before` days ahead (of the stakeholder group, only the
+members of whoever has not answered the round yet: recipients.not_answered, when the
+reminder is delivered); when the date passes, the overdue notice
 goes to that body's chair and the backbone team. A deadline taken from the action's data
 (the decision's follow-up date) is not "overdue" when it comes: the follow-up notice goes
 to the body that follows up and to the region.

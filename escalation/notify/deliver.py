@@ -96,6 +96,18 @@ def _asks_feedback(wf: Workflow, state: str) -> bool:
     return act is not None and state in act.states
 
 
+def _questions(session: Session, message: OutboxMessage) -> tuple[str, ...]:
+    """The targeted questions a step that opened a statement round asked (escalation-v3),
+    a redacted one as the stand-in."""
+    if message.audit_event_id is None:
+        return ()
+    event = session.get(AuditEvent, message.audit_event_id)
+    asked = (event.data or {}).get("questions") if event is not None else None
+    if is_marker(asked) or not isinstance(asked, list):
+        return (REDACTED_TEXT,) if is_marker(asked) else ()
+    return tuple(REDACTED_TEXT if is_marker(q) else str(q) for q in asked)
+
+
 def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.Notice:
     """What the mail says, from the message, its issue and the issue's workflow."""
     payload = message.payload
@@ -119,6 +131,7 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
             # The due date only while the issue still waits in the state the mail names.
             due_at=issue.due_at if issue.state == state else None,
             given=None if restricted else _given(session, message),
+            questions=() if restricted else _questions(session, message),
             # Closing a v3 issue asks its region whether the answer helped; the mail of
             # the step is the one that asks, so it is asked once per closing.
             asks_feedback=message.kind == "transition" and message.recipient == "region"
@@ -154,8 +167,12 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     if issue is None:  # a mail about no issue (direct.py): its own people
         return _write(session, message, direct.people(session, message), settings)
     if message.audit_event_id is None:  # a deadline notice: one message, its own people
-        return _write(session, message, recipients.resolve(session, issue, message.recipient),
-                      settings)
+        people = recipients.resolve(session, issue, message.recipient)
+        # A reminder to give a statement: only whoever has not answered the round yet.
+        if (message.kind == deadlines.REMINDER
+                and recipients.body_of(message.recipient) == "stakeholders"):
+            people = recipients.not_answered(session, issue, people)
+        return _write(session, message, people, settings)
     step = list(session.scalars(
         select(OutboxMessage).where(OutboxMessage.audit_event_id == message.audit_event_id)
         .order_by(OutboxMessage.id)))

@@ -2,8 +2,9 @@
 
 A mail carries the reference, the title, the state, what the recipient is to do next
 and a link. What was written with the action (a clarification request, an answer, a
-reason) travels only for public issues: a restricted issue's mail names it and links to
-it, and says nothing of its description, statements or comments.
+reason, a statement round's request and its questions) travels only for public
+issues: a restricted issue's mail names it and links to it, and says nothing of its
+description, statements or comments.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class Notice:
     # Whether the mail asks the region whether the answer helped (a v3 issue closed):
     # it then links to the issue's feedback form (services/feedback.py).
     asks_feedback: bool = False
+    # A statement round's targeted questions (escalation-v3's forward, request_statements);
+    # like `given`, only for public issues.
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
     redacted = str(catalogue.ugettext("[removed]"))
     title = redacted if notice.title == REDACTED_TEXT else notice.title
     given = notice.given.replace(REDACTED_TEXT, redacted) if notice.given else None
+    questions = [redacted if q == REDACTED_TEXT else q for q in notice.questions]
     f = {"reference": notice.reference, "title": title, "due": due}
     if notice.kind == "transition":  # no words of its own: the action says it
         subject, lead = f"{notice.reference}: {action}: {title}", f"{action}."
@@ -152,6 +157,7 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         "next_heading": next_heading,
         "next_step": next_step,
         "given": None if notice.restricted else given,
+        "questions": [] if notice.restricted else questions,
         "restricted": notice.restricted,
         "link": link,
         # The question "did it help?" carries no content of the issue: a restricted
@@ -169,6 +175,7 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
             "state": pgettext("mail", "State"),
             "due": pgettext("mail", "Due"),
             "given": pgettext("mail", "Message"),
+            "questions": pgettext("mail", "Questions to answer in the statement"),
             "restricted": pgettext("mail", "The question is restricted: its content is shown "
                                    "only in the service."),
             "open": pgettext("mail", "Open the question"),

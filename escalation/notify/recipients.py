@@ -4,6 +4,10 @@ A target is a body (`region`, `backbone`, `stakeholders`, `working_group`) or a 
 chair (`stakeholders:chair`). The region means the leads of the issue's own region; the
 backbone team has no chair, so its chair is the team itself, and a region's chair is its
 leads. Inactive people hear nothing; nobody hears the same message twice.
+
+A reminder before a statement round's deadline goes only to the members of the
+organisations (and the members speaking for themselves) that have not answered yet
+(`not_answered`; escalation/rounds.py says what an answer is).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalation import rounds
 from escalation.models import Issue, Membership, Role, User
 
 BODY_ROLES: dict[str, tuple[str, ...]] = {
@@ -59,4 +64,13 @@ def resolve(session: Session, issue: Issue, target: str) -> list[User]:
     return list(session.scalars(query.distinct().order_by(User.id)))
 
 
-__all__ = ["CHAIR", "UnknownTarget", "body_of", "chair_of", "resolve"]
+def not_answered(session: Session, issue: Issue, people: list[User]) -> list[User]:
+    """Of `people`, those who speak for an organisation (or for themselves) that has not
+    answered the issue's current statement round."""
+    if not issue.statement_round:
+        return people
+    answered = rounds.answered_now(session, issue)
+    return [p for p in people if rounds.speaker(p.id, p.organisation_id) not in answered]
+
+
+__all__ = ["CHAIR", "UnknownTarget", "body_of", "chair_of", "not_answered", "resolve"]

@@ -7,13 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, String, literal_column, or_, select, union_all
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from escalation.models import Body, Issue, Membership, Organisation, Role, Statement, User
+from escalation import rounds
+from escalation.models import Issue, Statement, User
 from escalation.policy import Actor
 from escalation.redacted import is_marker
+from escalation.rounds import Round, Speaker
 from escalation.services import actors, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
@@ -21,8 +23,6 @@ from escalation.services.statements import speaker_of
 from escalation.services.tasks import bodies_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition, Workflow
-
-_STAKEHOLDER_ROLES = (Role.STAKEHOLDER_MEMBER, Role.STAKEHOLDER_CHAIR)
 
 
 @dataclass(frozen=True)
@@ -66,15 +66,6 @@ class Redacted:
 
 
 @dataclass(frozen=True)
-class Speaker:
-    """An organisation (or a member speaking for themself) asked for a statement."""
-
-    name: str
-    answered: bool
-    position: str | None = None
-
-
-@dataclass(frozen=True)
 class Request:
     """What the issue waits for now, as the step that asked for it said it: who asked
     (by name and organisation), when, with what text, of which body, by when."""
@@ -86,6 +77,7 @@ class Request:
     text: str | None  # the request's own field: a message, a reason
     comment: str | None
     removed: bool  # a text of the request was redacted from the record
+    questions: list[str]  # a statement round's targeted questions (escalation-v3)
     asks: str  # the body asked
     due_at: dt.datetime | None
     for_reader: bool  # the reader answers it (their region, or their body)
@@ -110,6 +102,9 @@ class IssuePage:
     passed: list[Stop] = field(default_factory=list)  # the stages so far; the last is now
     ahead: tuple[str, ...] = ()  # the stages it most likely passes next
     people: dict[str, str] = field(default_factory=dict)  # names by e-mail, for the history
+    # Every statement round, first to last: what it asked, who answered (the last is
+    # the current one, open or over).
+    rounds: list[Round] = field(default_factory=list)
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -176,13 +171,15 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     in_round = [s for s in detail.statements if s.round == issue.statement_round]
     me = by_id.get(actor.user_id)
     mine = speaker_of(me)[0] if me is not None else None
+    round_open = wf.awaiting(issue.state) == "stakeholders"
+    all_rounds = detail.rounds
     return IssuePage(
         detail=detail, workflow=wf, timeline=timeline,
         request=open_request(issue, wf, timeline, actor),
-        round_open=wf.awaiting(issue.state) == "stakeholders",
+        round_open=round_open, rounds=all_rounds,
         passed=stops_of(timeline), ahead=wf.likely_ahead(issue.state),
         people={u.email: u.name for u in found},
-        speakers=round_speakers(session, in_round) if issue.statement_round else [],
+        speakers=all_rounds[-1].speakers if all_rounds else [],
         actions=actions, activities=activities,
         statement_given=any(s.speaker == mine for s in in_round),
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
@@ -222,6 +219,8 @@ def open_request(issue: Issue, wf: Workflow, timeline: list[Event],
     removed = any(is_marker(v) for v in given)
     text = next((str(entered.data[k]) for k in _REQUEST_TEXT
                  if entered.data.get(k) and not is_marker(entered.data[k])), None)
+    questions = [str(q) for q in entered.data.get("questions") or [] if not is_marker(q)]
+    removed = removed or any(is_marker(q) for q in entered.data.get("questions") or [])
     comment = entered.data.get("comment")
     if is_marker(comment):
         comment = None
@@ -230,32 +229,11 @@ def open_request(issue: Issue, wf: Workflow, timeline: list[Event],
     return Request(action=entered.action, at=entered.at, who=entered.who,
                    organisation=entered.organisation, text=text,
                    comment=str(comment) if comment else None, removed=removed, asks=asks,
+                   questions=questions,
                    due_at=issue.due_at, for_reader=for_reader)
 
 
 def round_speakers(session: Session, in_round: list[Statement]) -> list[Speaker]:
-    """Each member organisation, and each member without one, and whether they answered."""
-    given = {s.speaker: s for s in in_round}
-    # The organisations by name, then the members without one by name: one statement
-    # (a round trip was a tenth of the page's reading).
-    organisations: Select[str, int, str] = select(
-        literal_column("'org'", String).label("kind"), Organisation.id,
-        Organisation.name.label("name")).where(Organisation.body == Body.STAKEHOLDERS)
-    members: Select[str, int, str] = select(
-        literal_column("'user'", String), User.id, User.name).where(
-        User.organisation_id.is_(None), User.active.is_(True),
-        select(Membership.id).where(Membership.user_id == User.id,
-                                    Membership.role.in_(_STAKEHOLDER_ROLES)).exists())
-    both = union_all(organisations, members).subquery()
-    expected: list[tuple[str, str]] = [
-        (f"{k}:{i}", name) for k, i, name in session.execute(
-            select(both.c.kind, both.c.id, both.c.name)
-            .order_by(both.c.kind, both.c.name))
-    ]
-    seen = {key for key, _ in expected}
-    # Somebody who answered and has since left the group still counts as having answered.
-    expected += [(s.speaker, s.organisation.name if s.organisation else s.author.name)
-                 for s in in_round if s.speaker not in seen]
-    return [Speaker(name=name, answered=key in given,
-                    position=given[key].position if key in given else None)
-            for key, name in expected]
+    """Each member organisation, and each member without one, and whether they answered
+    the round (escalation/rounds.py: a sent statement)."""
+    return rounds.speakers(in_round, rounds.asked_now(session))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from escalation import audit, outbox, runtime, stages
+from escalation import audit, outbox, rounds, runtime, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
@@ -63,14 +63,16 @@ def next_reference(session: Session, now: dt.datetime) -> str:
 
 
 def facts_of(session: Session, issue: Issue, now: dt.datetime | None = None) -> Facts:
-    """What the guards may know: the issue's content, this round's statement count and
-    (given `now`) the day it is in the service's time zone."""
+    """What the guards may know: the issue's content, this round's statement count (the
+    answers: sent statements, escalation/rounds.py) and (given `now`) the day it is in
+    the service's time zone."""
     # Round 0 is before any statement round opened (the database checks that an issue
     # awaiting statements has round >= 1), so it holds no statements: no query needed.
     in_round = issue.statement_round and session.scalar(
         select(func.count())
         .select_from(Statement)
-        .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round)
+        .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round,
+               rounds.ANSWERED)
     )
     facts = _facts(issue, int(in_round or 0))
     return facts if now is None else replace(facts, today=local_day(now))
@@ -270,6 +272,14 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
     """
     wf = workflow_of(issue)
     outcome = decided.outcome
+    recorded = dict(outcome.data)
+    # A step that takes the issue out of the stage awaiting the statements (to the working
+    # group, withdrawn, any way out) closes the round: who had not answered is recorded
+    # on the round and in this step's event, before any effect opens the next round.
+    if (wf.awaiting(issue.state) == "stakeholders" and issue.statement_round
+            and (outcome.target != issue.state
+                 or "open_statement_round" in outcome.transition.effects)):
+        recorded["not_answered"] = rounds.close_round(session, issue, now)
     changes: dict[str, Any] = {}
     for name in outcome.transition.effects:
         changes.update(EFFECTS[name](session, issue, actor, outcome.data, now))
@@ -278,7 +288,6 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
         wf.states[outcome.target].deadline, outcome.data, now,
         ZoneInfo(runtime.settings().timezone)
     )
-    recorded = dict(outcome.data)
     if decided.comment:
         recorded["comment"] = decided.comment
     return record(session, issue, actor=actor, action=decided.action, now=now,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from escalation import audit, checkpoint, runtime
+from escalation import audit, checkpoint, rounds, runtime
 from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
 from escalation.models import Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor, sees_internal
+from escalation.rounds import Round
 from escalation.services import feedback
 from escalation.services.access import get_visible, workflow_of
 from escalation.workflow import engine
@@ -34,6 +35,8 @@ class IssueDetail:
     overdue: bool
     # The region's answer to "did it help?" (services/feedback.py), once given.
     feedback: feedback.Given | None = None
+    # Every statement round: what it asked, who answered (escalation/rounds.py).
+    rounds: list[Round] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         # Read as the issue itself plus what the detail adds (one flat representation).
@@ -58,7 +61,8 @@ def issue_detail(session: Session, reference: str, *, actor: Actor,
 
 # Built once: every answer to a change runs them.
 _STATEMENTS = (select(Statement).where(Statement.issue_id == bindparam("issue"))
-               .options(joinedload(Statement.organisation)).order_by(Statement.id))
+               .options(joinedload(Statement.organisation), joinedload(Statement.author))
+               .order_by(Statement.id))
 _COMMENTS = (select(Comment).where(Comment.issue_id == bindparam("issue"))
              .options(selectinload(Comment.author)).order_by(Comment.id))
 _PUBLIC_COMMENTS = _COMMENTS.where(Comment.internal.is_(False))
@@ -77,11 +81,14 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
     comments: list[Comment] = []
     decision = None
     given = None
+    in_rounds: list[Round] = []
     if not created:
         # Statements are given in a round (the database holds an issue awaiting them to
         # round 1 or later), so before the first round there are none to read.
         if issue.statement_round:
             statements = list(session.scalars(_STATEMENTS, {"issue": issue.id}))
+            in_rounds = rounds.rounds_of(session, issue, statements,
+                                         open_now=awaiting_of(issue) == "stakeholders")
         if with_comments:
             query = _COMMENTS if sees_internal(actor) else _PUBLIC_COMMENTS
             comments = list(session.scalars(query, {"issue": issue.id}))
@@ -99,7 +106,19 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
                                                    actor.roles_on(issue)),
         overdue=is_overdue(issue, now),
         feedback=given,
+        rounds=in_rounds,
     )
+
+
+def issue_rounds(session: Session, reference: str, *, actor: Actor) -> list[Round]:
+    """`GET /issues/{reference}/rounds`: every statement round of an issue the caller may
+    see, with who was asked, who answered and who has not (404 for any other)."""
+    issue = get_visible(session, reference, actor)
+    if not issue.statement_round:
+        return []
+    statements = list(session.scalars(_STATEMENTS, {"issue": issue.id}))
+    return rounds.rounds_of(session, issue, statements,
+                            open_now=awaiting_of(issue) == "stakeholders")
 
 
 def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation import jobs
-from escalation.models import Issue, OutboxMessage
+from escalation.models import Issue, OutboxMessage, Statement, StatementStatus
 from escalation.notify import deadlines, failures, queue, relay
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
@@ -190,7 +190,9 @@ def test_a_reminder_for_a_step_since_taken_is_dropped_not_sent(
                                           world.solo_member.email, world.chair.email}
     assert all(waiting.reference in m.message["Subject"] for m in reminded)
     dropped = deliveries_of(clocked, moved, "reminder")
-    assert len(dropped) == 4
+    # The member's organisation had answered: only the three others' reminders were due.
+    assert world.member.email not in {row.email for row in dropped}
+    assert len(dropped) == 3
     for row in dropped:
         assert row.status == DeliveryStatus.DROPPED
         assert row.sent_at is None
@@ -273,3 +275,46 @@ def test_a_notice_written_before_rounds_were_recorded_is_judged_by_state_and_dat
     assert deadlines.moot("reminder", old, issue) is None
     assert deadlines.moot("reminder", {**old, "due_at": T0.isoformat()}, issue) is not None
     assert deadlines.moot("transition", {"to_state": "submitted"}, issue) is None
+
+
+def test_a_statement_round_reminder_goes_only_to_whoever_has_not_answered(
+    clocked: Session, world: World, inbox: Inbox
+) -> None:
+    """Issue 16, item 3: the member's organisation has answered (a sent statement), the
+    MLL member has only a draft (not an answer): the reminder goes to MLL, the member
+    speaking for themself and the chair's organisation, once however often the sweep
+    runs; the overdue notice goes to the chair and the backbone team as before."""
+    issue = new_issue(clocked, world, now=T0)
+    move(clocked, world, issue, "lead", "submit")
+    move(clocked, world, issue, "coordinator", "forward", REQUEST, now=T0 + DAY)
+    statements.add_statement(clocked, issue.reference, actor=world.member,
+                             position="supports", text="Puoltaa.", now=T0 + 2 * DAY)
+    clocked.add(Statement(
+        issue_id=issue.id, round=issue.statement_round,
+        speaker=f"org:{world.member2.organisation_id}",
+        organisation_id=world.member2.organisation_id, author_id=world.member2.user_id,
+        position="opposes", text="Luonnos.", status=StatementStatus.DRAFT))
+    clocked.commit()
+    due = T0 + 31 * DAY
+    sweep_at(due - 5 * DAY + dt.timedelta(hours=1), times=3)
+    sweep_at(due - DAY)
+    assert notices(inbox, "Muistutus") == dict.fromkeys(
+        [world.member2.email, world.solo_member.email, world.chair.email], 1)
+    sweep_at(due + dt.timedelta(hours=1), times=2)
+    assert notices(inbox, "Myöhässä") == {world.chair.email: 1, world.coordinator.email: 1}
+
+
+def test_a_v1_issue_s_round_reminds_whoever_has_not_answered_too(
+    clocked: Session, world: World, inbox: Inbox
+) -> None:
+    issue = new_issue(clocked, world, now=T0)
+    move(clocked, world, issue, "lead", "submit")
+    issue.workflow_version = 1
+    clocked.commit()
+    move(clocked, world, issue, "coordinator", "forward", now=T0 + DAY)
+    statements.add_statement(clocked, issue.reference, actor=world.solo_member,
+                             position="supports", text="Puoltaa.", now=T0 + 2 * DAY)
+    clocked.commit()
+    sweep_at(issue.due_at - 5 * DAY + dt.timedelta(hours=1), times=2)
+    assert notices(inbox, "Muistutus") == dict.fromkeys(
+        [world.member.email, world.member2.email, world.chair.email], 1)

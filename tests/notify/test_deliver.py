@@ -374,3 +374,38 @@ def test_decide_mails_a_person_in_three_notified_bodies_once(
     assert len(inbox.to(everywhere.email)) == 1
     for person in (world.lead, world.coordinator, world.member, world.chair):
         assert len(inbox.to(person.email)) == 1
+
+
+QUESTIONS = ["Pitäisikö maksuttomuudesta säätää?", "Miten käytäntö vaikuttaa perheisiin?"]
+ASKED = "Pyydämme lausuntoa maksujen vastuunjaosta."
+
+
+def test_the_mail_asking_for_statements_carries_the_request_and_its_questions(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, item 1: the stakeholder group reads what it is asked (the request, the
+    questions numbered) in the mail, for a public issue; a restricted one's mail names
+    the issue and carries neither."""
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    public = issue_in(relayed, world, "submitted")
+    restricted = issue_in(relayed, world, "submitted", visibility="restricted")
+    relayed.commit()
+    for issue in (public, restricted):
+        issues.transition(relayed, issue.reference, actor=world.coordinator,
+                          action="forward", expected_version=issue.version,
+                          data={"request": ASKED, "questions": QUESTIONS})
+        relayed.commit()
+    got = {m.message["X-Escalation-Reference"]: m for m in inbox.to(world.member2.email)}
+    mail = got[public.reference]
+    assert ASKED in mail.text
+    assert ASKED in mail.html
+    assert "Lausunnossa vastattavat kysymykset:" in mail.text
+    assert f"1. {QUESTIONS[0]}" in mail.text
+    assert f"2. {QUESTIONS[1]}" in mail.text
+    assert f"<li>{QUESTIONS[0]}</li>" in mail.html
+    secret = got[restricted.reference]
+    assert "rajattu" in secret.text
+    for body in (secret.text, secret.html, str(secret.message)):
+        assert ASKED not in body
+        assert all(q not in body for q in QUESTIONS)
+        assert "vastattavat kysymykset" not in body
