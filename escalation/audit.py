@@ -55,6 +55,8 @@ class AuditAction(enum.StrEnum):
     REDACT = "redact"
     CORRECT_DECISION = "correct_decision"
     DELETE_DRAFT = "delete_draft"
+    AMEND_STATEMENT = "amend_statement"  # a sent statement changed before its round closed
+    WITHDRAW_STATEMENT = "withdraw_statement"  # a sent statement withdrawn: no longer counts
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

@@ -17,7 +17,12 @@ from escalation.redacted import is_marker
 from escalation.services import actors, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
-from escalation.services.statements import speaker_of
+from escalation.services.statements import (
+    counts,
+    questions_by_round,
+    speaker_of,
+    speaks_for,
+)
 from escalation.services.tasks import bodies_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition, Workflow
@@ -110,6 +115,16 @@ class IssuePage:
     passed: list[Stop] = field(default_factory=list)  # the stages so far; the last is now
     ahead: tuple[str, ...] = ()  # the stages it most likely passes next
     people: dict[str, str] = field(default_factory=dict)  # names by e-mail, for the history
+    # The reader's organisation's statement of this round (a draft, sent or withdrawn)
+    # when they speak for it; None otherwise.
+    mine: Statement | None = None
+    # Each round's targeted questions by its number (a statement shows its answers to them).
+    rounds: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def questions(self) -> list[str]:
+        """The current round's targeted questions."""
+        return self.rounds.get(self.detail.issue.statement_round, [])
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -173,9 +188,12 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
                for name in detail.available_actions]
     activities = frozenset(name for name, act in wf.activities.items()
                            if issue.state in act.states and roles & act.roles)
-    in_round = [s for s in detail.statements if s.round == issue.statement_round]
+    this_round = [s for s in detail.statements if s.round == issue.statement_round]
+    # Only a sent statement is an answer (a draft or a withdrawn one is not).
+    in_round = [s for s in this_round if counts(s)]
     me = by_id.get(actor.user_id)
     mine = speaker_of(me)[0] if me is not None else None
+    own = next((s for s in this_round if s.speaker == mine and speaks_for(actor, s)), None)
     return IssuePage(
         detail=detail, workflow=wf, timeline=timeline,
         request=open_request(issue, wf, timeline, actor),
@@ -185,6 +203,8 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
         speakers=round_speakers(session, in_round) if issue.statement_round else [],
         actions=actions, activities=activities,
         statement_given=any(s.speaker == mine for s in in_round),
+        mine=own,
+        rounds=questions_by_round(session, issue) if issue.statement_round else {},
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
         if "assign" in activities else [],
     )

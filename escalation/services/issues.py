@@ -19,7 +19,15 @@ from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.limits import TEXT_MAX as COMMENT_MAX
-from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
+from escalation.models import (
+    AuditEvent,
+    Issue,
+    ReferenceCounter,
+    Region,
+    Statement,
+    StatementStatus,
+    User,
+)
 from escalation.policy import Actor
 from escalation.problems import Problem, unknown_region
 from escalation.services.access import lock_for, lock_visible, record, workflow_of
@@ -70,7 +78,8 @@ def facts_of(session: Session, issue: Issue, now: dt.datetime | None = None) -> 
     in_round = issue.statement_round and session.scalar(
         select(func.count())
         .select_from(Statement)
-        .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round)
+        .where(Statement.issue_id == issue.id, Statement.round == issue.statement_round,
+               Statement.status == StatementStatus.SENT)  # a draft or withdrawn one: no answer
     )
     facts = _facts(issue, int(in_round or 0))
     return facts if now is None else replace(facts, today=local_day(now))

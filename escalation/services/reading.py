@@ -15,6 +15,7 @@ from escalation.errors import Forbidden, NotFound
 from escalation.models import Comment, Decision, Issue, Role, Statement
 from escalation.policy import Actor, sees_internal
 from escalation.services.access import get_visible, workflow_of
+from escalation.services.statements import visible_to
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
 from escalation.workflow.loader import DefinitionError
@@ -77,7 +78,9 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         # Statements are given in a round (the database holds an issue awaiting them to
         # round 1 or later), so before the first round there are none to read.
         if issue.statement_round:
-            statements = list(session.scalars(_STATEMENTS, {"issue": issue.id}))
+            # A draft only to those who speak for it (services/statements.py).
+            statements = [s for s in session.scalars(_STATEMENTS, {"issue": issue.id})
+                          if visible_to(actor, s)]
         if with_comments:
             query = _COMMENTS if sees_internal(actor) else _PUBLIC_COMMENTS
             comments = list(session.scalars(query, {"issue": issue.id}))
