@@ -131,7 +131,7 @@ def _position(value: object) -> str:
     return str(value)
 
 
-def _content(session: Session, issue: Issue, given: Mapping[str, Any],
+def _content(questions: list[str], given: Mapping[str, Any],
              base: Statement | None, *, sending: bool) -> dict[str, Any]:
     """The statement's cleaned content: what is given, the rest from `base` (a draft or a
     sent statement being changed). The text is needed unless there is no position, but
@@ -146,7 +146,7 @@ def _content(session: Session, issue: Issue, given: Mapping[str, Any],
         "text": text,
         "rights_assessment": _text("rights_assessment", merged["rights_assessment"],
                                    required=False),
-        "answers": _answers(merged["answers"], round_questions(session, issue)),
+        "answers": _answers(merged["answers"], questions),
     }
 
 
@@ -205,9 +205,10 @@ def add_statement(
             Statement.speaker == speaker(actor.user_id, actor.organisation_id),
         )
     )
-    content = _content(session, issue, {"position": position, "text": text,
-                                        "rights_assessment": rights_assessment,
-                                        "answers": answers}, None, sending=send)
+    questions = round_questions(session, issue)
+    content = _content(questions, {"position": position, "text": text,
+                                   "rights_assessment": rights_assessment,
+                                   "answers": answers}, None, sending=send)
     if existing is not None and existing.status == StatementStatus.SENT:
         raise InvalidInput({"_issue": [Problem(
             "statement.already_given", "%(organisation)s has already given a statement in "
@@ -226,7 +227,8 @@ def add_statement(
         session.add(statement)
     _apply(statement, content, actor)
     if send:
-        _send(session, issue, statement, organisation, actor=actor, now=now)
+        _send(session, issue, statement, organisation, actor=actor, now=now,
+              questions=bool(questions))
     else:
         session.flush()
     return statement
@@ -239,14 +241,14 @@ def _apply(statement: Statement, content: Mapping[str, Any], actor: Actor) -> No
 
 
 def _send(session: Session, issue: Issue, statement: Statement,
-          organisation: Organisation | None, *, actor: Actor, now: dt.datetime) -> None:
+          organisation: Organisation | None, *, actor: Actor, now: dt.datetime,
+          questions: bool) -> None:
     statement.status = StatementStatus.SENT
     statement.sent_at = now
     statement.amended_at = statement.withdrawn_at = None
     session.flush()
     record(session, issue, actor=actor, action=AuditAction.STATEMENT, now=now,
-           data=_event_data(issue, statement, organisation,
-                            questions=bool(round_questions(session, issue))))
+           data=_event_data(issue, statement, organisation, questions=questions))
 
 
 def _lock_own(session: Session, reference: str, statement_id: int, *, actor: Actor,
@@ -305,12 +307,14 @@ def revise_statement(
             "statement.withdrawn", "The statement of this round was withdrawn; a new one is "
             "sent, not drafted.")]})
     sending = send or statement.status == StatementStatus.SENT
-    content = _content(session, issue, changes, statement, sending=sending)
+    questions = round_questions(session, issue)
+    content = _content(questions, changes, statement, sending=sending)
     organisation = statement.organisation
     if statement.status != StatementStatus.SENT:
         _apply(statement, content, actor)
         if send:
-            _send(session, issue, statement, organisation, actor=actor, now=now)
+            _send(session, issue, statement, organisation, actor=actor, now=now,
+                  questions=bool(questions))
         return statement
     if all(getattr(statement, k) == v for k, v in content.items()):
         return statement  # nothing changed: nothing to record
@@ -319,7 +323,7 @@ def revise_statement(
     session.flush()
     event = record(session, issue, actor=actor, action=AuditAction.AMEND_STATEMENT, now=now,
                    data=_event_data(issue, statement, organisation,
-                                    questions=bool(round_questions(session, issue))))
+                                    questions=bool(questions)))
     outbox.add_for(session, issue, event, CHANGE_NOTIFY, kind="statement")
     return statement
 
@@ -329,8 +333,8 @@ def send_statement(session: Session, reference: str, statement_id: int, *, actor
                    now: dt.datetime | None = None) -> Statement:
     """Send the organisation's draft (or give a withdrawn statement again) as it is."""
     now = now or utcnow()
-    issue, statement = _lock_own(session, reference, statement_id, actor=actor,
-                                 expected_version=expected_version)
+    _, statement = _lock_own(session, reference, statement_id, actor=actor,
+                             expected_version=expected_version)
     if statement.status == StatementStatus.SENT:
         raise InvalidInput({"_issue": [Problem(
             "statement.already_sent", "The statement has been sent already.")]})

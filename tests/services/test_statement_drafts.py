@@ -74,8 +74,10 @@ def test_a_draft_is_seen_only_by_its_organisation_and_is_no_answer(
         issues.transition(session, issue.reference, actor=world.chair,
                           action="forward_to_working_group", expected_version=issue.version)
     page = issue_page(session, issue.reference, actor=world.member, now=issue.updated_at)
-    assert page.mine is not None and page.mine.id == draft.id
-    assert not page.statement_given and not any(s.answered for s in page.speakers)
+    assert page.mine is not None
+    assert page.mine.id == draft.id
+    assert not page.statement_given
+    assert not any(s.answered for s in page.speakers)
     assert page.questions == QUESTIONS
 
 
