@@ -11,7 +11,6 @@ from marshmallow.schema import SchemaMeta
 
 from escalation import limits
 from escalation.db import utcnow
-from escalation.models import StatementStatus
 from escalation.limits import (
     CATEGORIES,
     LEGAL_REFERENCE_MAX,
@@ -25,6 +24,7 @@ from escalation.limits import (
     URGENCIES,
     VISIBILITIES,
 )
+from escalation.models import StatementStatus
 from escalation.services import reading
 from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS, IssueFilter
 from escalation.text import text_problem
