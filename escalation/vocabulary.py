@@ -78,7 +78,7 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
     FIELD: ("title", "description", "region", "category", "urgency", "rights_dimensions",
             "legal_references", "visibility", "assignee", "state", "comment", "internal",
             "position", "text", "rights_assessment", "organisation", "round", "reason",
-            "removed", "previous_follow_up_due", "previous_responsible"),
+            "removed", "previous_follow_up_due", "previous_responsible", "answers"),
     "category": _values(Category),
     "urgency": _values(Urgency),
     "visibility": _values(Visibility),

@@ -247,3 +247,19 @@ def test_v2_issues_send_statements_at_once_as_before(session: Session, world: Wo
     ):
         with pytest.raises(ActionNotAvailable):
             change()
+
+
+def test_redacting_an_answer_removes_it_from_the_statement_too(session: Session,
+                                                              world: World) -> None:
+    from escalation.redacted import REDACTED_TEXT
+    from escalation.services import redaction
+
+    issue = _asked(session, world)
+    given = statements.add_statement(session, issue.reference, actor=world.member,
+                                     position="supports", text="Kanta.",
+                                     answers=["Lapsi Matti M. kertoi.", "Ei."])
+    redaction.redact(session, issue.reference, actor=world.coordinator,
+                     event_seq=issue.audit_seq, field="answers.0", reason="Lapsen nimi.",
+                     expected_version=issue.version)
+    session.expire_all()
+    assert session.get(Statement, given.id).answers == [REDACTED_TEXT, "Ei."]  # type: ignore[union-attr]
