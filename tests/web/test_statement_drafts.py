@@ -127,3 +127,45 @@ def test_a_v2_issue_keeps_the_one_button_form(sign_in: SignIn, session: Session,
         "statement-position": "supports", "statement-text": "Kyllä."}).status_code == 302
     html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
     assert "statement-position" not in html  # sent once and final, as under v2
+
+
+def test_hostile_questions_and_answers_are_shown_as_text(sign_in: SignIn, session: Session,
+                                                         world: World) -> None:
+    issue = issue_in(session, world, "submitted")
+    issues.transition(session, issue.reference, actor=world.coordinator, action="forward",
+                      expected_version=issue.version,
+                      data={**REQUEST, "questions": ["<b>Kysymys</b> & <i>muuta</i>"]})
+    statements.add_statement(session, issue.reference, actor=world.member,
+                             position="supports", text="Kanta.",
+                             answers=["<script>alert(1)</script>"])
+    session.flush()
+    html = sign_in("member").get(f"/issues/{issue.reference}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Kysymys</b>" not in html
+    assert "&lt;b&gt;Kysymys&lt;/b&gt; &amp; &lt;i&gt;muuta&lt;/i&gt;" in html
+
+
+def test_a_stale_amendment_keeps_its_text_and_says_who_changed_the_issue(
+        sign_in: SignIn, session: Session, world: World) -> None:
+    issue = _asked(session, world)
+    given = statements.add_statement(session, issue.reference, actor=world.member,
+                                     position="supports", text="Alkuperäinen.")
+    seen = issue.version
+    statements.add_statement(session, issue.reference, actor=world.member2,
+                             position="opposes", text="Toinen järjestö vastustaa.")
+    session.flush()
+    stale = sign_in("member").post(f"/issues/{issue.reference}/statements/{given.id}", data={
+        "statement-position": "supports", "statement-text": "Vanhasta välilehdestä.",
+        "statement-amend": "y", "statement-expected_version": str(seen)})
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "Vanhasta välilehdestä." in html  # what they wrote is kept in the form
+    assert _mine_text(session, given.id) == "Alkuperäinen."
+
+
+def _mine_text(session: Session, statement_id: int) -> str:
+    session.expire_all()
+    found = session.get(Statement, statement_id)
+    assert found is not None
+    return found.text
