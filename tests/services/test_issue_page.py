@@ -48,7 +48,7 @@ def _everything_the_template_reads(page: issue_page.IssuePage) -> list[object]:
     return seen
 
 
-def test_the_page_is_read_in_five_statements_and_drawn_without_more(
+def test_the_page_is_read_in_six_statements_and_drawn_without_more(
         session: Session, world: World) -> None:
     reference = _decided(session, world)
     for reader in (world.lead, world.member, world.ministry_chair):
@@ -56,8 +56,9 @@ def test_the_page_is_read_in_five_statements_and_drawn_without_more(
         with counting(session) as seen:
             page = issue_page.issue_page(session, reference, actor=reader, now=utcnow())
         # the issue with its region, handler and decision; the statements with their
-        # organisations; the audit trail; everyone the page names; the round's speakers.
-        assert len(seen) == 5, seen
+        # organisations; the audit trail; everyone the page names; the round's speakers;
+        # the rounds' targeted questions (each statement shows its answers: issue 16).
+        assert len(seen) == 6, seen
         with counting(session) as later:
             shown = _everything_the_template_reads(page)
         assert later == [], later
@@ -72,7 +73,7 @@ def test_the_coordinator_also_reads_the_team_to_assign_from(session: Session,
     with counting(session) as seen:
         page = issue_page.issue_page(session, reference, actor=world.coordinator,
                                      now=utcnow())
-    assert len(seen) == 6, seen
+    assert len(seen) == 7, seen
     assert page.assignees == [("coordinator@backbone.test", "Coordinator")]
 
 
