@@ -24,10 +24,13 @@ from escalation.limits import (
     URGENCIES,
     VISIBILITIES,
 )
+from escalation.models import StatementStatus
 from escalation.services import reading
 from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS, IssueFilter
 from escalation.text import text_problem
 from escalation.workflow.names import BODIES
+
+STATEMENT_STATUSES = tuple(s.value for s in StatementStatus)
 
 # The core's form of a region code, as a pattern clients can read in the OpenAPI document.
 REGION_CODE = validate.Regexp(f"^{limits.REGION_CODE.pattern}$",
@@ -184,10 +187,33 @@ class FeedbackIn(Strict):
         "description": "What helped or what was missing; required unless `helped`."})
 
 
+_ANSWERS = {"description": "The answers to the round's targeted questions, by their order "
+            "(null or a shorter list: a question left unanswered). Escalation-v3 on."}
+
+
 class StatementIn(Strict):
     position = _one_of(POSITIONS, required=True)
     text = fields.String(load_default="")
     rights_assessment = fields.String(allow_none=True, load_default=None)
+    answers = fields.List(fields.String(allow_none=True), allow_none=True, load_default=None,
+                          metadata=_ANSWERS)
+    send = fields.Boolean(load_default=True, metadata={
+        "description": "false: save the organisation's draft (only its members see it; "
+                       "escalation-v3 on), sent later with POST .../statements/{id}/send."})
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
+class StatementPatch(Strict):
+    """Only the fields given change."""
+
+    position = _one_of(POSITIONS)
+    text = fields.String()
+    rights_assessment = fields.String(allow_none=True)
+    answers = fields.List(fields.String(allow_none=True), allow_none=True, metadata=_ANSWERS)
+    expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
+class StatementStep(Strict):
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
@@ -222,6 +248,7 @@ class RedactionOut(Out):
 
 
 class StatementOut(Out):
+    id = fields.Integer(metadata={"description": "For PATCH, send and withdraw."})
     round = fields.Integer(metadata={"description": "The statement round, from 1."})
     organisation = fields.Function(
         lambda s: s.organisation.name if s.organisation else None,
@@ -230,7 +257,18 @@ class StatementOut(Out):
     position = _one_of(POSITIONS)
     text = fields.String()
     rights_assessment = fields.String(allow_none=True)
+    answers = fields.List(fields.String(allow_none=True), metadata={
+        "description": "The answers to the round's targeted questions, one per question by "
+                       "their order (null: not answered); empty when it asked none."})
+    status = _one_of(STATEMENT_STATUSES, metadata={
+        "description": "draft (seen only by its organisation; no answer), sent, or "
+                       "withdrawn (on record; no longer counts)."})
     created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    amended_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When it was last amended after sending; its history has each "
+                       "version."})
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
 
 
 class RoundOut(Out):

@@ -56,6 +56,8 @@ class AuditAction(enum.StrEnum):
     CORRECT_DECISION = "correct_decision"
     GIVE_FEEDBACK = "give_feedback"
     DELETE_DRAFT = "delete_draft"
+    AMEND_STATEMENT = "amend_statement"  # a sent statement changed before its round closed
+    WITHDRAW_STATEMENT = "withdraw_statement"  # a sent statement withdrawn: no longer counts
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

@@ -156,7 +156,10 @@ _STEP_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "act": (frozenset({"action"}), frozenset({"comment", "data"})),
     "edit": (frozenset(), _ISSUE_FIELDS),
     "assign": (frozenset({"to"}), frozenset()),
-    "statement": (frozenset({"position"}), frozenset({"text", "rights_assessment"})),
+    "statement": (frozenset({"position"}),
+                  frozenset({"text", "rights_assessment", "answers", "send"})),
+    "amend_statement": (frozenset(), frozenset({"position", "text", "rights_assessment",
+                                                "answers"})),
     "comment": (frozenset({"text"}), frozenset({"internal"})),
     "feedback": (frozenset({"answer"}), frozenset({"comment"})),
 }
@@ -309,10 +312,16 @@ def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
     elif step.kind == "statement":
         statements.add_statement(session, ref, actor=actor, expected_version=version, now=at,
                                  position=a["position"], text=a.get("text", ""),
-                                 rights_assessment=a.get("rights_assessment"))
+                                 rights_assessment=a.get("rights_assessment"),
+                                 answers=a.get("answers"), send=a.get("send", True))
     elif step.kind == "feedback":
         feedback.give(session, ref, actor=actor, expected_version=version, now=at,
                       answer=a["answer"], comment=a.get("comment"))
+    elif step.kind == "amend_statement":  # the actor's organisation's, this round's
+        mine = next(s for s in issue.statements if s.round == issue.statement_round
+                    and s.speaker == statements.speaker(actor.user_id, actor.organisation_id))
+        statements.revise_statement(session, ref, mine.id, actor=actor, changes=a,
+                                    expected_version=version, now=at)
     else:  # "comment": parse() lets no other kind through
         comments.add_comment(session, ref, actor=actor, expected_version=version, now=at,
                              text=a["text"], internal=a.get("internal", False))

@@ -87,7 +87,7 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
             "legal_references", "visibility", "assignee", "state", "comment", "internal",
             "position", "text", "rights_assessment", "organisation", "round", "reason",
             "removed", "previous_follow_up_due", "previous_responsible", "feedback",
-            "previous_feedback",
+            "previous_feedback", "answers",
             # Who had not answered when a step closed a statement round (escalation/rounds.py).
             "not_answered"),
     "category": _values(Category),

@@ -24,6 +24,8 @@ from api.schemas import (
     RoundOut,
     StatementIn,
     StatementOut,
+    StatementPatch,
+    StatementStep,
     TransitionIn,
     issue_filter,
 )
@@ -201,9 +203,53 @@ def get_rounds(reference: str) -> list[Round]:
 @blp.arguments(StatementIn)
 @blp.response(201, StatementOut)
 def post_statement(data: dict[str, Any], reference: str) -> Statement:
-    """Give your organisation's statement in the current round."""
+    """Give your organisation's statement in the current round (`send: false`: save it as
+    a draft, escalation-v3 on; the organisation's draft, if any, becomes this)."""
     return statements.add_statement(session(), reference, actor=actor(), now=now(),
                                     **data)
+
+
+STATEMENT_ID = {"in": "path", "name": "statement_id", "required": True,
+                "description": "The statement's `id`.", "schema": {"type": "integer"}}
+
+
+@blp.route("/issues/<reference>/statements/<int:statement_id>", methods=["PATCH"],
+           parameters=[REFERENCE, STATEMENT_ID])
+@unit_of_work
+@refuses(blp, 403, 409)
+@blp.arguments(StatementPatch)
+@blp.response(200, StatementOut)
+def patch_statement(data: dict[str, Any], reference: str, statement_id: int) -> Statement:
+    """Edit your organisation's draft, or amend its sent statement until the round closes
+    (an `amend_statement` event; the history keeps the earlier version). Escalation-v3 on."""
+    expected = data.pop("expected_version")
+    return statements.revise_statement(session(), reference, statement_id, actor=actor(),
+                                       changes=data, expected_version=expected, now=now())
+
+
+@blp.route("/issues/<reference>/statements/<int:statement_id>/send", methods=["POST"],
+           parameters=[REFERENCE, STATEMENT_ID])
+@unit_of_work
+@refuses(blp, 403, 409)
+@blp.arguments(StatementStep)
+@blp.response(200, StatementOut)
+def send_statement(data: dict[str, Any], reference: str, statement_id: int) -> Statement:
+    """Send your organisation's draft (or give a withdrawn statement again) as it is."""
+    return statements.send_statement(session(), reference, statement_id, actor=actor(),
+                                     now=now(), **data)
+
+
+@blp.route("/issues/<reference>/statements/<int:statement_id>/withdraw", methods=["POST"],
+           parameters=[REFERENCE, STATEMENT_ID])
+@unit_of_work
+@refuses(blp, 403, 409)
+@blp.arguments(StatementStep)
+@blp.response(200, StatementOut)
+def withdraw_statement(data: dict[str, Any], reference: str, statement_id: int) -> Statement:
+    """Withdraw your organisation's sent statement until the round closes: it stays on
+    record but no longer counts as an answer."""
+    return statements.withdraw_statement(session(), reference, statement_id, actor=actor(),
+                                         now=now(), **data)
 
 
 @blp.route("/issues/<reference>/comments", methods=["POST"], parameters=[REFERENCE])

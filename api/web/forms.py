@@ -43,6 +43,7 @@ from escalation.limits import (
     NAME_MAX,
     PASSWORD_MAX,
     POSITIONS,
+    QUESTIONS_MAX,
     REASON_MAX,
     REGION_CODE_MAX,
     RESPONSIBLE_MAX,
@@ -317,10 +318,52 @@ class StatementForm(VersionedForm, OnceForm):
         validators=[Optional(), too_long(TEXT_MAX)],
         render_kw=limited(TEXT_MAX))
     give = SubmitField(_l("Give the statement"))
+    # escalation-v3 on (issue 16): a draft only the organisation sees, sent later.
+    save = SubmitField(_l("Save the draft"))
+    amend = SubmitField(_l("Save the changes"))
 
     def validate_text(self, field: TextAreaField) -> None:
+        if self.save.data:  # a draft may be half written
+            return
         if self.position.data != Position.NO_POSITION and not (field.data or "").strip():
             raise ValidationError(_l("Write the statement, or choose no position."))
+
+    def answers(self) -> list[str | None]:
+        """The answers given, by the questions' order, up to the last one given (the core
+        holds them to the round's questions)."""
+        given = [self[f"answer_{i}"].data or None for i in range(QUESTIONS_MAX)]
+        while given and given[-1] is None:
+            given.pop()
+        return given
+
+    def answer_fields(self, questions: list[str]) -> list[tuple[int, str, Field]]:
+        """(number, question, its answer's field) for the page, each field labelled
+        "Answer to question N" (the error summary names it so)."""
+        found = []
+        for i, question in enumerate(questions[:QUESTIONS_MAX]):
+            field = self[f"answer_{i}"]
+            field.label.text = gettext("Answer to question %(number)s", number=i + 1)
+            found.append((i + 1, question, field))
+        return found
+
+
+# One answer per targeted question of the round (QUESTIONS_MAX at most), each optional; the
+# page shows as many as the round asks, each under its question (`answer_fields`).
+for _i in range(QUESTIONS_MAX):
+    setattr(StatementForm, f"answer_{_i}", TextAreaField(
+        _l("Answer"), validators=[Optional(), too_long(TEXT_MAX)],
+        render_kw=limited(TEXT_MAX)))
+
+
+class WithdrawStatementForm(VersionedForm):
+    """Withdraw the organisation's sent statement: asked to confirm (no script needed)."""
+
+    confirm = BooleanField(
+        _l("Yes, withdraw our statement"),
+        description=_l("It stays on record, marked withdrawn, but no longer counts as your "
+                       "organisation's answer. It can be given again while the round is open."),
+        validators=[InputRequired(_l("Confirm that the statement is to be withdrawn."))])
+    withdraw = SubmitField(_l("Withdraw the statement"))
 
 
 class CommentForm(VersionedForm, OnceForm):
@@ -516,6 +559,15 @@ _CORE = {
     "password.contains_email": _l("The password must not contain the e-mail address."),
     "user.exists": _l("This already exists."),
     "region.exists": _l("This already exists."),
+    "statement.round_closed": _l("The statement round has closed: its statements can no "
+                                 "longer be changed."),
+    "statement.withdrawn": _l("Your organisation withdrew its statement in this round; a "
+                              "new one is sent, not saved as a draft."),
+    "statement.already_sent": _l("The statement has been sent already."),
+    "statement.not_sent": _l("Only a sent statement can be withdrawn."),
+    "answers.too_many": _l("This round asks %(count)s questions: give at most as many "
+                           "answers."),
+    "answers.invalid": _l("Give the answers as a list, one per question."),
     "statement.already_given": _l("Your organisation has already given a statement in this "
                                   "round."),
     "user.self_deactivate": _l("You cannot deactivate yourself."),

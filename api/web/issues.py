@@ -37,6 +37,7 @@ from api.web.forms import (
     IssueForm,
     RedactForm,
     StatementForm,
+    WithdrawStatementForm,
     action_data,
     action_form_class,
     one_time_token,
@@ -48,7 +49,7 @@ from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
-from escalation.models import Issue
+from escalation.models import Issue, Statement, StatementStatus
 from escalation.services import (
     actors,
     comments,
@@ -325,6 +326,34 @@ class _Refused(Exception):
         self.exc, self.form = exc, form
 
 
+def _statement_forms(page: IssuePage, make: Callable[[type[FlaskForm], str], FlaskForm],
+                     failed: FlaskForm | None) -> tuple[FlaskForm | None, FlaskForm | None]:
+    """The reader's statement form (a new statement, their organisation's draft to edit
+    and send, or its sent statement to amend) and the form that withdraws a sent one.
+
+    The form says which it is (`mine`: the statement it edits, None for a new one) and
+    which buttons it has (`drafts`: escalation-v3's drafts and amendments are offered)."""
+    if "add_statement" not in page.activities:
+        return None, None
+    mine, drafts_offered = page.mine, statements.REVISE in page.activities
+    if mine is not None and mine.status == StatementStatus.SENT and not drafts_offered:
+        return None, None  # v1/v2: sent once and final
+    statement = make(StatementForm, "statement")
+    editing = mine if mine is not None and mine.status != StatementStatus.WITHDRAWN else None
+    if editing is not None and statement is not failed:
+        statement.process(formdata=None, data={
+            "position": editing.position, "text": editing.text,
+            "rights_assessment": editing.rights_assessment,
+            "expected_version": page.detail.version,
+            **{f"answer_{i}": a for i, a in enumerate(editing.answers)}})
+    statement.mine = editing  # type: ignore[attr-defined]  # read by the template
+    statement.drafts = drafts_offered  # type: ignore[attr-defined]
+    withdraw = None
+    if editing is not None and editing.status == StatementStatus.SENT:
+        withdraw = make(WithdrawStatementForm, "withdraw")
+    return statement, withdraw
+
+
 def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
     """One form per step the reader may take; `failed` is shown again with its errors."""
     version = page.detail.version
@@ -338,9 +367,7 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
     actions = [(t, make(action_form_class(t), t.action)) for t in page.actions]
     for _, form in actions:
         form.action.data = form._prefix.rstrip("-")
-    statement = None
-    if "add_statement" in page.activities and not page.statement_given:
-        statement = make(StatementForm, "statement")
+    statement, withdraw = _statement_forms(page, make, failed)
     comment = None
     if "comment" in page.activities:
         comment = make(CommentForm, "comment")
@@ -374,7 +401,8 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
             form = redactions[event.seq] = make(RedactForm, f"redact{event.seq}")
             form.field.choices = [SelectChoice(path, field_label(path))
                                   for path in event.redactable]
-    shown = [form for _, form in actions] + [statement, comment, assign, correction, given,
+    shown = [form for _, form in actions] + [statement, withdraw, comment, assign, correction,
+                                             given,
                                              *redactions.values()]
     # A refused form whose step is no longer offered still says why, at the top.
     # ... and what the reader wrote in it stays on the page, to copy into another step.
@@ -385,9 +413,9 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
                 *(m for f in failed if f.errors for m in f.errors)]
         kept = [(str(f.label.text), f.data) for f in failed
                 if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
-    return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "correction": correction, "feedback": given, "redactions": redactions,
-            "lost": lost, "kept": kept,
+    return {"actions": actions, "statement": statement, "withdraw": withdraw,
+            "comment": comment, "assign": assign, "correction": correction,
+            "feedback": given, "redactions": redactions, "lost": lost, "kept": kept,
             "correction_until": decisions.correctable_until(decision)
             if correction is not None and decision is not None else None}
 
@@ -626,19 +654,78 @@ def give_feedback(reference: str) -> Response:
                            "national bodies see it."))
 
 
+def _answers_by_field(exc: InvalidInput) -> InvalidInput:
+    """The core names an answer `answers.N`; the form's field is `answer_N`."""
+    exc.errors = {k.replace("answers.", "answer_", 1): v for k, v in exc.errors.items()}
+    return exc
+
+
+def _statement_done(made: Statement, *, sent: bool, amended: bool = False) -> str:
+    if amended:
+        return gettext("Your statement was amended. Its history keeps the earlier version.")
+    if not sent:
+        return gettext("Your draft was saved. Only your organisation's members see it; it "
+                       "is not an answer until it is sent.")
+    return notice(gettext("Your statement was recorded."), made.issue)
+
+
 @bp.post("/<reference>/statements")
 def add_statement(reference: str) -> Response:
-    """Give the organisation's statement in this round."""
+    """Give the organisation's statement in this round (or save it as a draft)."""
 
     def change(session: Session, form: StatementForm) -> str:
-        made = statements.add_statement(session, reference, actor=actor(),
-                                        position=form.position.data, text=form.text.data or "",
-                                        rights_assessment=form.rights_assessment.data or None,
-                                        now=utcnow())
-        return notice(gettext("Your statement was recorded."), made.issue)
+        send = not form.save.data
+        try:
+            made = statements.add_statement(
+                session, reference, actor=actor(), position=form.position.data,
+                text=form.text.data or "", rights_assessment=form.rights_assessment.data or None,
+                answers=form.answers(), send=send, now=utcnow())
+        except InvalidInput as exc:
+            raise _answers_by_field(exc) from exc
+        return _statement_done(made, sent=send)
 
     return _change(reference, lambda _: StatementForm(prefix="statement"), change,  # type: ignore[no-any-return]
                    gettext("Your statement was recorded."), versioned=False)
+
+
+@bp.post("/<reference>/statements/<int:statement_id>")
+def revise_statement(reference: str, statement_id: int) -> Response:
+    """Edit the organisation's draft (save it, or send it), or amend its sent statement."""
+
+    def change(session: Session, form: StatementForm) -> str:
+        amend = bool(form.amend.data)
+        send = not amend and not form.save.data
+        try:
+            made = statements.revise_statement(
+                session, reference, statement_id, actor=actor(), send=send,
+                changes={"position": form.position.data, "text": form.text.data or "",
+                         "rights_assessment": form.rights_assessment.data or None,
+                         "answers": form.answers()},
+                # An amendment changes what others read: it names the version its writer
+                # saw. A draft is the organisation's own: others' steps meanwhile do not
+                # make it stale.
+                expected_version=form.expected_version.data if amend else None,
+                now=utcnow())
+        except InvalidInput as exc:
+            raise _answers_by_field(exc) from exc
+        return _statement_done(made, sent=send, amended=amend)
+
+    return _change(reference, lambda _: StatementForm(prefix="statement"), change,  # type: ignore[no-any-return]
+                   gettext("Your statement was recorded."), versioned=False)
+
+
+@bp.post("/<reference>/statements/<int:statement_id>/withdraw")
+def withdraw_statement(reference: str, statement_id: int) -> Response:
+    """Withdraw the organisation's sent statement (confirmed on the form)."""
+
+    def change(session: Session, form: WithdrawStatementForm) -> None:
+        statements.withdraw_statement(session, reference, statement_id, actor=actor(),
+                                      expected_version=form.expected_version.data,
+                                      now=utcnow())
+
+    return _change(reference, lambda _: WithdrawStatementForm(prefix="withdraw"), change,  # type: ignore[no-any-return]
+                   gettext("Your statement was withdrawn. It stays on record, marked "
+                           "withdrawn, and no longer counts as an answer."))
 
 
 @bp.post("/<reference>/comments")

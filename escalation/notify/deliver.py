@@ -114,7 +114,7 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
     wf = runtime.registry().get(issue.workflow_name, issue.workflow_version)
     restricted = issue.visibility == Visibility.RESTRICTED
     body = recipients.body_of(message.recipient)
-    if message.kind in ("transition", "redaction"):
+    if message.kind in ("transition", "redaction", "statement"):
         state = str(payload.get("to_state") or issue.state)
         awaiting = wf.awaiting(state) if state in wf.states else None
         return mail.Notice(

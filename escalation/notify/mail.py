@@ -58,7 +58,7 @@ def header_text(value: str) -> str:
 class Notice:
     """What a mail is about, as the delivery job found it."""
 
-    kind: str  # transition, redaction, reminder, overdue or follow_up
+    kind: str  # transition, redaction, statement, reminder, overdue or follow_up
     reference: str
     title: str
     region: Mapping[str, str]  # the region's name per language (Region.names)
@@ -112,6 +112,16 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
     f = {"reference": notice.reference, "title": title, "due": due}
     if notice.kind == "transition":  # no words of its own: the action says it
         subject, lead = f"{notice.reference}: {action}: {title}", f"{action}."
+    elif notice.kind == "statement" and notice.action == "withdraw_statement":
+        # An organisation's statement changed before the round closed (issue 16): the
+        # stakeholder chair sums the round up and the backbone team hands it on.
+        subject = pgettext("mail", "%(reference)s: a statement was withdrawn: %(title)s", **f)
+        lead = pgettext("mail", "An organisation withdrew its statement. It stays on record "
+                        "but no longer counts as an answer.")
+    elif notice.kind == "statement":
+        subject = pgettext("mail", "%(reference)s: a statement was amended: %(title)s", **f)
+        lead = pgettext("mail", "An organisation amended its statement. The question's "
+                        "history keeps the earlier version.")
     elif notice.kind == "reminder":
         subject = pgettext("mail", "Reminder: %(reference)s is due %(due)s: %(title)s", **f)
         lead = pgettext("mail", "The question's deadline is near: %(due)s.", **f)

@@ -19,7 +19,11 @@ from escalation.rounds import Round, Speaker
 from escalation.services import actors, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
-from escalation.services.statements import speaker_of
+from escalation.services.statements import (
+    counts,
+    speaker_of,
+    speaks_for,
+)
 from escalation.services.tasks import bodies_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Transition, Workflow
@@ -105,6 +109,18 @@ class IssuePage:
     # Every statement round, first to last: what it asked, who answered (the last is
     # the current one, open or over).
     rounds: list[Round] = field(default_factory=list)
+    # The reader's organisation's statement of this round (a draft, sent or withdrawn)
+    # when they speak for it; None otherwise.
+    mine: Statement | None = None
+
+    def questions_of(self, number: int) -> list[str]:
+        """Round `number`'s targeted questions (a statement shows its answers to them)."""
+        return next((r.questions for r in self.rounds if r.number == number), [])
+
+    @property
+    def questions(self) -> list[str]:
+        """The current round's targeted questions."""
+        return self.questions_of(self.detail.issue.statement_round)
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -168,11 +184,14 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
                for name in detail.available_actions]
     activities = frozenset(name for name, act in wf.activities.items()
                            if issue.state in act.states and roles & act.roles)
-    in_round = [s for s in detail.statements if s.round == issue.statement_round]
+    this_round = [s for s in detail.statements if s.round == issue.statement_round]
+    # Only a sent statement is an answer (a draft or a withdrawn one is not).
+    in_round = [s for s in this_round if counts(s)]
     me = by_id.get(actor.user_id)
     mine = speaker_of(me)[0] if me is not None else None
     round_open = wf.awaiting(issue.state) == "stakeholders"
     all_rounds = detail.rounds
+    own = next((s for s in this_round if s.speaker == mine and speaks_for(actor, s)), None)
     return IssuePage(
         detail=detail, workflow=wf, timeline=timeline,
         request=open_request(issue, wf, timeline, actor),
@@ -182,6 +201,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
         speakers=all_rounds[-1].speakers if all_rounds else [],
         actions=actions, activities=activities,
         statement_given=any(s.speaker == mine for s in in_round),
+        mine=own,
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
         if "assign" in activities else [],
     )

@@ -19,7 +19,14 @@ from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.limits import TEXT_MAX as COMMENT_MAX
-from escalation.models import AuditEvent, Issue, ReferenceCounter, Region, Statement, User
+from escalation.models import (
+    AuditEvent,
+    Issue,
+    ReferenceCounter,
+    Region,
+    Statement,
+    User,
+)
 from escalation.policy import Actor
 from escalation.problems import Problem, unknown_region
 from escalation.services.access import lock_for, lock_visible, record, workflow_of

@@ -17,6 +17,7 @@ from escalation.policy import Actor, sees_internal
 from escalation.rounds import Round
 from escalation.services import feedback
 from escalation.services.access import get_visible, workflow_of
+from escalation.services.statements import visible_to
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
 from escalation.workflow.loader import DefinitionError
@@ -86,7 +87,9 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         # Statements are given in a round (the database holds an issue awaiting them to
         # round 1 or later), so before the first round there are none to read.
         if issue.statement_round:
-            statements = list(session.scalars(_STATEMENTS, {"issue": issue.id}))
+            # A draft only to those who speak for it (services/statements.py).
+            statements = [s for s in session.scalars(_STATEMENTS, {"issue": issue.id})
+                          if visible_to(actor, s)]
             in_rounds = rounds.rounds_of(session, issue, statements,
                                          open_now=awaiting_of(issue) == "stakeholders")
         if with_comments:

@@ -51,7 +51,7 @@ EVENTS = typing.cast(Table, AuditEvent.__table__)
 FREE_TEXT = frozenset({
     "title", "description", "legal_references", "text", "rights_assessment", "message",
     "answer", "reason", "note", "rationale", "responsible", "comment", "request",
-    "questions",
+    "questions", "answers",
 })
 # Where an event's text is kept besides the audit log, by (action, data key): an issue's
 # column, or a column of a row of the issue. Data keys not named here live only in the log.
@@ -61,6 +61,8 @@ _ISSUE_TEXT = {("create", "title"), ("edit", "title"), ("create", "description")
 _ROW_TEXT: dict[tuple[str, str], Any] = {
     ("statement", "text"): Statement.text,
     ("statement", "rights_assessment"): Statement.rights_assessment,
+    ("amend_statement", "text"): Statement.text,
+    ("amend_statement", "rights_assessment"): Statement.rights_assessment,
     ("comment", "text"): Comment.text,
     ("decide", "rationale"): Decision.rationale,
     ("decide", "responsible"): Decision.responsible,
@@ -70,6 +72,8 @@ _ROW_TEXT: dict[tuple[str, str], Any] = {
 }
 # A round's targeted questions: a list kept in the round's row (`statement_rounds`).
 _ROUND_QUESTIONS = {("forward", "questions"), ("request_statements", "questions")}
+# A statement's answers to those questions: a list kept in the statement's row.
+_STATEMENT_ANSWERS = {("statement", "answers"), ("amend_statement", "answers")}
 
 
 def may_redact(actor: Actor) -> bool:
@@ -249,6 +253,12 @@ def _scrub(session: Session, issue: Issue, action: str, key: str,
             if original in round_.questions:
                 round_.questions = [REDACTED_TEXT if q == original else q
                                     for q in round_.questions]
+    if (action, key) in _STATEMENT_ANSWERS:
+        for statement in session.scalars(select(Statement).where(
+                Statement.issue_id == issue.id)):
+            if original in statement.answers:
+                statement.answers = [REDACTED_TEXT if a == original else a
+                                     for a in statement.answers]
     column = _ROW_TEXT.get((action, key))
     if column is not None:
         model = column.class_

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from escalation.errors import ActionNotAvailable, Forbidden
-from escalation.models import AuditEvent, Issue, Statement
+from escalation.models import AuditEvent, Issue, Statement, StatementStatus
 from escalation.policy import Actor
 from escalation.services import drafts, redaction
 from escalation.services.access import get_visible, workflow_of
@@ -106,7 +106,8 @@ def unfinished_round(session: Session, issue: Issue, transition: Transition, *,
             or (issue.due_at is not None and issue.due_at <= now)):
         return None
     in_round = list(session.scalars(select(Statement).where(
-        Statement.issue_id == issue.id, Statement.round == issue.statement_round)))
+        Statement.issue_id == issue.id, Statement.round == issue.statement_round,
+        Statement.status == StatementStatus.SENT)))
     missing = [s.name for s in round_speakers(session, in_round) if not s.answered]
     return UnfinishedRound(missing=missing, due_at=issue.due_at) if missing else None
 

@@ -90,8 +90,9 @@ def test_a_statement_locks_once_and_writes_the_issue_once(call: Call, session: S
     assert answer.status_code == 201, answer.get_json()
     assert _issue_writes(seen) == (1, 1), seen
     # token; the issue, locked; the speaker's organisation; whether it spoke this round;
-    # the statement; its audit event; the issue's UPDATE.
-    assert len(seen) == TRANSACTION + 7, seen
+    # the round's questions (what the statement answers, issue 16); the statement; its
+    # audit event; the issue's UPDATE.
+    assert len(seen) == TRANSACTION + 8, seen
 
 
 def test_a_comment_locks_once_and_writes_the_issue_once(call: Call, session: Session,

@@ -59,7 +59,7 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     statement = step(member, "Anna lausunto")
     statement.get_by_role("radio", name="Puoltaa varauksin").check()
     statement.get_by_label("Lausunto", exact=True).fill("Korjattava ajoissa.")
-    statement.get_by_role("button", name="Anna lausunto").click()
+    statement.get_by_role("button", name="Lähetä lausunto").click()  # v3: or save a draft
     member.page.wait_for_load_state()
     close_tab(member)
     chair = person(browser, server, "chair.stakeholders@demo.example")

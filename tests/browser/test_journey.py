@@ -99,7 +99,7 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
         "Ilmoitusvelvollisuuden ulottamista vapaaehtoisiin on selvitettävä.")
     statement.get_by_label("Lapsen oikeuksien arviointi (vapaaehtoinen)").fill(
         "Lapsen etu puoltaa matalaa ilmoituskynnystä.")
-    statement.get_by_role("button", name="Anna lausunto").click()
+    statement.get_by_role("button", name="Lähetä lausunto").click()  # v3: or save a draft
     member.page.wait_for_load_state()
     assert "Lausuntosi kirjattiin" in notice(member)
     shot(member, "member-stated")

@@ -56,7 +56,8 @@ def test_the_page_is_read_in_five_statements_and_drawn_without_more(
         with counting(session) as seen:
             page = issue_page.issue_page(session, reference, actor=reader, now=utcnow())
         # the issue with its region, handler and decision; the statements with their
-        # organisations; the audit trail; everyone the page names; the round's speakers.
+        # organisations; the audit trail; everyone the page names; the rounds (what each
+        # asked, its questions included, and who was asked: escalation/rounds.py).
         assert len(seen) == 5, seen
         with counting(session) as later:
             shown = _everything_the_template_reads(page)

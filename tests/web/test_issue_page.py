@@ -201,7 +201,9 @@ def test_statements_once_per_organisation(sign_in: SignIn, session: Session,
     data = {"statement-position": "supports", "statement-text": "Kyllä."}
     assert c.post(f"/issues/{issue.reference}/statements", data=data).status_code == 302
     html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
-    assert "statement-position" not in html  # given: no second form
+    # Given: no second statement, only its amendment (escalation-v3, issue 16).
+    assert f'action="/issues/{issue.reference}/statements"' not in html
+    assert "Tallenna muutokset" in html
     again = c.post(f"/issues/{issue.reference}/statements", data=data)
     assert again.status_code == 422
     assert "Organisaatiosi on jo antanut lausunnon" in again.get_data(as_text=True)
