@@ -55,6 +55,7 @@ class AuditAction(enum.StrEnum):
     REDACT = "redact"
     CORRECT_DECISION = "correct_decision"
     DELETE_DRAFT = "delete_draft"
+    RECORD_OBLIGATION = "record_obligation"
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

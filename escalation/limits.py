@@ -25,6 +25,8 @@ PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bou
 REGION_CODE_MAX = 40  # a region's code, as its column
 FEEDBACK_MAX = 5_000  # a message sent with the accessibility statement's feedback form
 RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decisions.responsible)
+OBLIGATIONS_MAX = 20  # obligations one decision sets
+OBLIGATION_WHAT_MAX = 2_000  # what an obligation asks to be done
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
@@ -47,7 +49,8 @@ ROLES = values(Role)
 
 __all__ = [
     "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX",
-    "LEGAL_REFERENCE_MAX", "NAME_MAX", "PASSWORD_MAX", "POSITIONS", "REASON_MAX",
+    "LEGAL_REFERENCE_MAX", "NAME_MAX", "OBLIGATIONS_MAX", "OBLIGATION_WHAT_MAX",
+    "PASSWORD_MAX", "POSITIONS", "REASON_MAX",
     "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
     "values",

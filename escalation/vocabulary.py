@@ -36,7 +36,15 @@ from babel.support import Translations
 
 from escalation import runtime
 from escalation.audit import AuditAction
-from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.models import (
+    Category,
+    ObligationStatus,
+    Position,
+    RightsDimension,
+    Role,
+    Urgency,
+    Visibility,
+)
 from escalation.workflow.definition import Workflow
 from escalation.workflow.loader import load_text
 
@@ -62,6 +70,7 @@ MAIL: Final = "mail"  # the mails' fixed sentences
 DONE: Final = "done"  # what the notice after an action says it did ("Sent.")
 NEXT_STEP: Final = "next step"  # who moves a state on, for the notice after a step
 #                                 ("The backbone team handles the issue")
+OBLIGATION_STATUS: Final = "obligation_status"  # open, in progress, done, cancelled
 KINDS: Final = (STATE, ACTION, EVENT, BODY, FIELD, FIELD_HELP, ROLE, MAIL_STATE, MAIL_EVENT,
                 MAIL_NEXT_STEP, MAIL, DONE, NEXT_STEP)
 
@@ -78,12 +87,15 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
     FIELD: ("title", "description", "region", "category", "urgency", "rights_dimensions",
             "legal_references", "visibility", "assignee", "state", "comment", "internal",
             "position", "text", "rights_assessment", "organisation", "round", "reason",
-            "removed", "previous_follow_up_due", "previous_responsible"),
+            "removed", "previous_follow_up_due", "previous_responsible",
+            # an obligation's progress (workflow v3): the `record_obligation` event's data
+            "obligation", "number", "what", "due", "note", "status", "previous_status"),
     "category": _values(Category),
     "urgency": _values(Urgency),
     "visibility": _values(Visibility),
     "rights_dimensions": _values(RightsDimension),
     "position": _values(Position),
+    OBLIGATION_STATUS: _values(ObligationStatus),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldType = Literal["text", "date", "choice"]
+FieldType = Literal["text", "date", "choice", "obligations"]
 
 
 @dataclass(frozen=True)
