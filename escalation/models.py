@@ -403,6 +403,7 @@ class Obligation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    issue: Mapped[Issue] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
     notes: Mapped[list[ObligationNote]] = relationship(
         back_populates="obligation", order_by="ObligationNote.id")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from escalation import audit, checkpoint, runtime
 from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
-from escalation.models import Comment, Decision, Issue, Role, Statement
+from escalation.models import Comment, Decision, Issue, Obligation, Role, Statement
 from escalation.policy import Actor, sees_internal
 from escalation.services.access import get_visible, workflow_of
+from escalation.services.obligations import of_issue
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
 from escalation.workflow.loader import DefinitionError
@@ -31,6 +32,8 @@ class IssueDetail:
     comments: list[Comment]
     available_actions: list[str]
     overdue: bool
+    # What its decisions promised (workflow v3), done or not: they outlive the issue.
+    obligations: list[Obligation] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         # Read as the issue itself plus what the detail adds (one flat representation).
@@ -84,6 +87,7 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         # Read with the issue when the caller joined it in (the identity map answers).
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
     return IssueDetail(
+        obligations=obligations_of(session, issue) if not created else [],
         issue=issue,
         awaiting=awaiting_of(issue),
         statements=statements,
@@ -93,6 +97,15 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
                                                    actor.roles_on(issue)),
         overdue=is_overdue(issue, now),
     )
+
+
+def obligations_of(session: Session, issue: Issue) -> list[Obligation]:
+    """The issue's obligations with their notes; none read for an issue never decided or
+    whose rules have no obligations (v1, v2), so their answers cost what they did."""
+    if issue.decision_id is None or AuditAction.RECORD_OBLIGATION not in \
+            workflow_of(issue).activities:
+        return []
+    return of_issue(session, issue)
 
 
 def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:

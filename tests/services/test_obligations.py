@@ -86,7 +86,8 @@ def test_each_bad_obligation_is_named_by_its_place_and_key(session: Session,
 def test_a_decision_without_obligations_is_still_a_decision(session: Session,
                                                             world: World) -> None:
     issue = decided(session, world, [])
-    assert issue.state == "decided" and of(session, issue) == []
+    assert issue.state == "decided"
+    assert of(session, issue) == []
 
 
 def test_the_backbone_records_progress_and_a_status_as_one_audited_event(
@@ -100,13 +101,15 @@ def test_the_backbone_records_progress_and_a_status_as_one_audited_event(
     assert issue.version == version + 1
     session.expire_all()
     first = session.get(Obligation, first.id)
-    assert first is not None and first.status == "in_progress"
+    assert first is not None
+    assert first.status == "in_progress"
     [note] = first.notes
     assert (note.note, note.status, note.at) == ("Luonnos lausunnolla.", "in_progress",
                                                  NOW + DAY)
     event = session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
                             .order_by(AuditEvent.seq.desc())).first()
-    assert event is not None and event.action == "record_obligation"
+    assert event is not None
+    assert event.action == "record_obligation"
     assert event.data["status"] == "in_progress"
     assert event.data["previous_status"] == "open"
     sent = session.scalars(select(OutboxMessage.recipient)
