@@ -34,6 +34,7 @@ from api.web.forms import (
     CorrectionForm,
     DeleteDraftForm,
     IssueForm,
+    ObligationProgressForm,
     RedactForm,
     StatementForm,
     action_data,
@@ -45,6 +46,7 @@ from api.web.forms import (
 from api.web.i18n import region_name
 from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
+from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
 from escalation.models import Issue
@@ -54,12 +56,14 @@ from escalation.services import (
     decisions,
     drafts,
     issues,
+    obligations,
     redaction,
     statements,
     steps,
 )
 from escalation.services.access import workflow_of
 from escalation.services.issue_page import IssuePage, issue_page, issue_workflow
+from escalation.services.issues import local_day
 from escalation.workflow.definition import Workflow
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -366,8 +370,16 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
             form = redactions[event.seq] = make(RedactForm, f"redact{event.seq}")
             form.field.choices = [SelectChoice(path, field_label(path))
                                   for path in event.redactable]
+    progress: dict[int, FlaskForm] = {}
+    if AuditAction.RECORD_OBLIGATION in page.activities:
+        for o in page.detail.obligations:
+            form = progress[o.id] = make(ObligationProgressForm, f"progress{o.id}")
+            form.status.choices = [SelectChoice(s, Labels.obligation_status(s))
+                                   for s in obligations.STATUSES]
+            if form is not failed:
+                form.status.data = o.status
     shown = [form for _, form in actions] + [statement, comment, assign, correction,
-                                             *redactions.values()]
+                                             *redactions.values(), *progress.values()]
     # A refused form whose step is no longer offered still says why, at the top.
     # ... and what the reader wrote in it stays on the page, to copy into another step.
     lost: list[str] = []
@@ -378,7 +390,8 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
         kept = [(str(f.label.text), f.data) for f in failed
                 if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
     return {"actions": actions, "statement": statement, "comment": comment, "assign": assign,
-            "correction": correction, "redactions": redactions, "lost": lost, "kept": kept,
+            "correction": correction, "progress": progress, "redactions": redactions,
+            "lost": lost, "kept": kept,
             "correction_until": decisions.correctable_until(decision)
             if correction is not None and decision is not None else None}
 
@@ -424,6 +437,7 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
         if status == 409:
             renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
+                           today=local_day(now),
                            forms=_forms(page, failed),
                            may_delete=drafts.may_delete(actor(), page.detail.issue),
                            here=url_for(".show", reference=reference),
@@ -595,6 +609,27 @@ def correct_decision(reference: str) -> Response:
 
     return _change(reference, lambda _: CorrectionForm(prefix="correct"), change,  # type: ignore[no-any-return]
                    gettext("The decision was corrected. Its history shows the earlier values."))
+
+
+@bp.post("/<reference>/obligations/<int:obligation_id>/progress")
+def record_obligation(reference: str, obligation_id: int) -> Response:
+    """The backbone team records an obligation's progress: a note, a new status, or both."""
+    prefix = f"progress{obligation_id}"
+
+    def form_for(session: Session) -> ObligationProgressForm:
+        form = ObligationProgressForm(prefix=prefix)
+        form.status.choices = [SelectChoice(s, Labels.obligation_status(s))
+                               for s in obligations.STATUSES]
+        return form
+
+    def change(session: Session, form: ObligationProgressForm) -> None:
+        obligations.record_progress(
+            session, reference, obligation_id, actor=actor(),
+            expected_version=form.expected_version.data, note=form.note.data or None,
+            status=form.status.data or None, now=utcnow())
+
+    return _change(reference, form_for, change,  # type: ignore[no-any-return]
+                   gettext("The progress was recorded. The region was told."))
 
 
 @bp.post("/<reference>/statements")

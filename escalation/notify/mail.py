@@ -120,7 +120,8 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         f["number"] = str(ob.number)
         f["status"] = word(vocabulary.OBLIGATION_STATUS, ob.status) if ob.status else ""
         if ob.what is not None:  # a public issue's: what and who, above the note
-            said = f"{ob.what}\n({pgettext('mail', 'Responsible')}: {ob.responsible})"
+            who = pgettext("mail", "Responsible")
+            said = f"{ob.what}\n({who}: {ob.responsible})"
             given = f"{said}\n\n{given}" if given else said
     if notice.kind == "transition":  # no words of its own: the action says it
         subject, lead = f"{notice.reference}: {action}: {title}", f"{action}."
