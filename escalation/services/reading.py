@@ -65,13 +65,15 @@ _PUBLIC_COMMENTS = _COMMENTS.where(Comment.internal.is_(False))
 
 
 def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
-              created: bool = False, with_comments: bool = True) -> IssueDetail:
+              created: bool = False, with_comments: bool = True,
+              with_obligations: bool = True) -> IssueDetail:
     """`issue_detail` of an issue already read (or just written) for a reader who may see it.
 
     The answer to a change is made from the issue the change holds, without reading it
     again; one `created` in this transaction has no statements, decision or comments yet,
     so nothing is read at all. The issue page shows comments from the audit trail, so it
-    asks for none (`with_comments=False`: `comments` is then empty, not read).
+    asks for none (`with_comments=False`: `comments` is then empty, not read), and reads
+    obligations only when its trail shows a decision that set some (`with_obligations`).
     """
     statements: list[Statement] = []
     comments: list[Comment] = []
@@ -87,7 +89,8 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         # Read with the issue when the caller joined it in (the identity map answers).
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
     return IssueDetail(
-        obligations=obligations_of(session, issue) if not created else [],
+        obligations=obligations_of(session, issue) if with_obligations and not created
+        else [],
         issue=issue,
         awaiting=awaiting_of(issue),
         statements=statements,

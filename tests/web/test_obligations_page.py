@@ -115,3 +115,39 @@ def test_nothing_to_record_is_said_beside_the_note(sign_in: SignIn, session: Ses
     assert got.status_code == 422
     assert "Kirjoita edistymismerkintä tai valitse uusi tila." in text_of(
         got.get_data(as_text=True))
+
+
+def test_the_reports_page_counts_obligations_by_party_and_region_with_links(
+        sign_in: SignIn, session: Session, world: World) -> None:
+    issue = _decided(session, world)
+    second = obligations.of_issue(session, issue)[1]
+    obligations.record_progress(session, issue.reference, second.id, actor=world.coordinator,
+                                expected_version=issue.version, status="done")
+    restricted = issue_in(session, world, "awaiting_decision", region="pirkanmaa",
+                          lead=world.other_lead, visibility="restricted")
+    issues.transition(session, restricted.reference, actor=world.ministry_chair,
+                      action="decide", expected_version=restricted.version,
+                      data={"outcome": "no_action", "rationale": "Ei.",
+                            "obligations": [{"what": "Salainen", "responsible": "THL",
+                                             "due": "2099-01-01"}]})
+    lead = sign_in("lead")  # Uusimaa's lead: not Pirkanmaa's restricted issue
+    html = lead.get("/reports/").get_data(as_text=True)
+    text = text_of(html)
+    assert "Velvoitteet vastuutahoittain" in text
+    # Open 1 (the ministry's), done 1 (THL's); the restricted one is not counted.
+    figures = re.search(r"Velvoitteet .*?Avoinna (\d+) Myöhässä (\d+) Tehty (\d+)", text)
+    assert figures is not None
+    assert figures.groups() == ("1", "0", "1")
+    link = re.search(r'href="(/reports/obligations\?[^"]*status=done[^"]*)"', html)
+    assert link is not None
+    listed = lead.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f'href="/issues/{issue.reference}#obligation-{second.id}-title"' in listed
+    assert "Salainen" not in listed
+    coordinator = sign_in("coordinator")
+    every = coordinator.get("/reports/obligations?responsible=THL").get_data(as_text=True)
+    assert "Salainen" in every
+    got = lead.get("/reports/obligations.csv")
+    rows = got.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0].split(";")[:2] == ["Tunnus", "Otsikko"]
+    assert len(rows) == 3  # the header and the two the lead may see
+    assert "Salainen" not in got.get_data(as_text=True)
