@@ -199,7 +199,7 @@ BEFORE_HEADS = {
     "ESC-2025-0001": (10, "bf2b7e7cc9f0fac6cba6b387741af53cf8dc6046d0d03d25c7cd1e6a7448b340"),
     "ESC-2025-0002": (11, "2da6973234760899a0a6c84096ba040c3aac37d0e9933f953384cb9f74fb409f"),
     "ESC-2025-0003": (11, "66ee922813983c49f323dcaea97d59fcbf7b8e40002ffccfd4d981dd5d8e323d"),
-    "ESC-2025-0004": (9, "d09df2c439cb0cb91dbe1292d535be47b50d2491818dc83c040e989eff5b0ac8"),
+    "ESC-2025-0004": (11, "a10b93ea7acf27bbf041d84daea2c55a1e61adea02eaa90aca6f7f963340fea8"),
     "ESC-2025-0005": (5, "c9bdf9ee563b3388ef23e39ab201ab6bf77531f0a30d9743cf042ddbbbc56bc0"),
     "ESC-2025-0006": (6, "8e0cd6170607ceaa115ad5a6155da7caed47ccb95add52e630ba28bb182dc7c9"),
     "ESC-2025-0007": (5, "d9d7c1e829242f04a29cfc9de39f1f9210975a694a024beb2579b8016ee52626"),
@@ -215,11 +215,12 @@ BEFORE_HEADS = {
 # Every row of the tables the demo's people and stories write (regions are not the
 # stories'), as (rows, SHA-256 of their sorted canonical JSON): see `_table_digests`.
 # (issues changed in issue 15: a follow-up due moment is the last second of its day, and
-# the stories start their issues under the newest workflow, escalation-v2.toml.)
+# the stories start their issues under the newest workflow, escalation-v2.toml; issue 16,
+# item 6: ESC-2025-0004's decision sets three obligations, and two progress steps follow.)
 BEFORE_TABLES = {
-    "issues": (15, "c48135f4e6d32b9ec49669711f98a45fffda569310f1629f40ac35c68830afed"),
-    "audit_events": (94, "f10e9e2ddd72e967e65fb14582e99f20e6a0be7e2d5f1582e8de844da34c2f8a"),
-    "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
+    "issues": (15, "eecf3f6d3c70285c2a252cea21c328056078181ab6d9bdaefbc3dd9876ab8664"),
+    "audit_events": (96, "5dec234eb0eb92a3d05f978f3f1508bc566d6762c0b2e319adb7965b07a2fefa"),
+    "outbox": (72, "b1731bfb646fde22060705adccb19a332f469546b97666f887f0a6a91897a1c8"),
     "statements": (19, "7c2cc736c96b83ee781c37b8358d5be01f8292d300d1d78a4aa1069444eed1f5"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),
@@ -271,7 +272,7 @@ def test_the_stories_write_exactly_what_the_python_stories_wrote(empty_url: str)
             assert _chain_heads(session) == BEFORE_HEADS
             assert _table_digests(session) == BEFORE_TABLES
             newest = runtime.registry().latest("escalation").version
-            assert newest == 2
+            assert newest == 3
             assert {i.workflow_version for i in all_issues(session)} == {newest}
     finally:
         engine.dispose()
