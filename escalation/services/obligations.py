@@ -24,7 +24,7 @@ from escalation import outbox
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
-from escalation.limits import RESPONSIBLE_MAX, TEXT_MAX
+from escalation.limits import REGION_CODE, RESPONSIBLE_MAX, TEXT_MAX
 from escalation.models import (
     OBLIGATION_PENDING,
     Issue,
@@ -147,8 +147,12 @@ class ObligationFilter:
 def check_filter(f: ObligationFilter) -> dict[str, list[str]]:
     """Every bad filter at once, named as the API names it."""
     errors: dict[str, list[str]] = {}
-    if bad := [s for s in f.status if s not in STATUSES]:
-        errors["status"] = [one_of(STATUSES)] if bad else []
+    if [s for s in f.status if s not in STATUSES]:
+        errors["status"] = [one_of(STATUSES)]
+    if bad := sorted(c for c in set(f.region) if not REGION_CODE.fullmatch(c)):
+        # As the issue list says it: a code that could be no region's (a NUL, say).
+        errors["region"] = [Problem("region.code_invalid_filter", "Not a region code: %(code)r.",
+                                    code=bad[0])]
     if f.responsible is not None and (problem := text_problem(
             f.responsible, max_length=RESPONSIBLE_MAX, required=False, single_line=True)):
         errors["responsible"] = [problem]

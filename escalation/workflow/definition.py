@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FieldType = Literal["text", "date", "choice", "obligations"]
+# The same names as data, for the loader's and the API's schemas.
+FIELD_TYPES: tuple[str, ...] = ("text", "date", "choice", "obligations")
 
 
 @dataclass(frozen=True)

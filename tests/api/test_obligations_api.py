@@ -153,3 +153,16 @@ def test_a_v2_issues_document_has_no_obligations(call: Call, session: Session,
                       data={"outcome": "no_action", "rationale": "Ei."})
     body = call("lead", "GET", f"/api/v1/issues/{issue.reference}").get_json()
     assert body["obligations"] == []
+
+
+def test_a_region_that_could_be_no_regions_code_is_refused_not_a_500(call: Call) -> None:
+    """Found by the fuzz run: a NUL in `region` reached PostgreSQL, which refused the query."""
+    body = is_problem(call("coordinator", "GET", "/api/v1/obligations?region=a%00b"), 422)
+    assert body["codes"]["region"][0]["code"] == "region.code_invalid_filter"
+
+
+def test_the_workflow_document_names_the_obligations_type(call: Call) -> None:
+    spec = call("coordinator", "GET", "/api/v1/workflows/escalation").get_json()
+    decide = next(t for t in spec["transitions"] if t["action"] == "decide")
+    assert {"name": "obligations", "type": "obligations"}.items() <= next(
+        f for f in decide["data"] if f["name"] == "obligations").items()
