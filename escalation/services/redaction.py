@@ -29,7 +29,16 @@ from escalation.audit import AuditAction
 from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
 from escalation.limits import REASON_MAX
-from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
+from escalation.models import (
+    AuditEvent,
+    Comment,
+    Decision,
+    Issue,
+    Obligation,
+    ObligationNote,
+    Role,
+    Statement,
+)
 from escalation.policy import Actor
 from escalation.problems import Problem
 from escalation.redacted import MARKER_KEY, REDACTED_TEXT, is_marker, marker
@@ -235,6 +244,13 @@ def _scrub(session: Session, issue: Issue, action: str, key: str,
         session.execute(update(model).where(model.issue_id == issue.id, column == original)
                         .values({column.key: REDACTED_TEXT})
                         .execution_options(synchronize_session="fetch"))
+    if (action, key) == ("record_obligation", "note"):
+        # A progress note is kept on its obligation too, which names the issue through it.
+        session.execute(update(ObligationNote).where(
+            ObligationNote.obligation_id.in_(
+                select(Obligation.id).where(Obligation.issue_id == issue.id)),
+            ObligationNote.note == original).values(note=REDACTED_TEXT)
+            .execution_options(synchronize_session="fetch"))
     return changes
 
 

@@ -8,7 +8,7 @@ import re
 from sqlalchemy.orm import Session
 
 from escalation.models import Issue
-from escalation.services import issues, obligations
+from escalation.services import issues, obligations, redaction
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn, text_of
 
@@ -151,3 +151,16 @@ def test_the_reports_page_counts_obligations_by_party_and_region_with_links(
     assert rows[0].split(";")[:2] == ["Tunnus", "Otsikko"]
     assert len(rows) == 3  # the header and the two the lead may see
     assert "Salainen" not in got.get_data(as_text=True)
+
+
+def test_a_redacted_progress_note_is_gone_from_the_obligation_too(
+        sign_in: SignIn, session: Session, world: World) -> None:
+    issue = _decided(session, world)
+    first = obligations.of_issue(session, issue)[0]
+    obligations.record_progress(session, issue.reference, first.id, actor=world.coordinator,
+                                expected_version=issue.version, note="Lapsen nimi Matti")
+    redaction.redact(session, issue.reference, actor=world.coordinator,
+                     event_seq=issue.audit_seq, field="note", reason="Lapsen nimi.",
+                     expected_version=issue.version)
+    html = sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
+    assert "Matti" not in html
