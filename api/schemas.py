@@ -26,6 +26,8 @@ from escalation.limits import (
 )
 from escalation.models import StatementStatus
 from escalation.services import reading
+from escalation.services.issues import local_day
+from escalation.services.obligations import STATUSES as OBLIGATION_STATUSES
 from escalation.services.queries import PAGE_MAX, PER_PAGE_MAX, Q_MAX, SORTS, IssueFilter
 from escalation.text import text_problem
 from escalation.workflow.names import BODIES
@@ -167,7 +169,8 @@ class TransitionIn(Strict):
     comment = fields.String(allow_none=True, load_default=None)
     data = fields.Dict(keys=fields.String(), load_default=dict, metadata={
         "description": "What the action needs, e.g. decide: outcome, rationale, "
-                       "responsible, follow_up_due."})
+                       "responsible, follow_up_due, and (workflow v3) obligations: "
+                       '[{"what": "...", "responsible": "...", "due": "2027-03-31"}].'})
 
 
 class DecisionCorrectionIn(Strict):
@@ -304,6 +307,73 @@ class DecisionOut(Out):
     decided_at = fields.AwareDateTime()
 
 
+class ObligationNoteOut(Out):
+    at = fields.AwareDateTime()
+    author = fields.Function(lambda n: n.author.name, metadata={"type": "string"})
+    note = fields.String(metadata={"description": "The progress note; empty when only the "
+                                   "status changed."})
+    status = fields.String(allow_none=True, metadata={
+        "enum": [*OBLIGATION_STATUSES, None], "description": "The status it set, if any."})
+
+
+class ObligationOut(Out):
+    id = fields.Integer(metadata={"description": "Name it when recording progress."})
+    number = fields.Integer(metadata={"description": "Its place in its decision's list."})
+    what = fields.String()
+    responsible = fields.String()
+    organisation = fields.Function(lambda o: o.organisation.name if o.organisation else None,
+                                   metadata={"type": "string", "nullable": True,
+                                             "description": "The known organisation the "
+                                             "responsible party names, if it names one."})
+    due = fields.Date()
+    status = fields.String(metadata={"enum": list(OBLIGATION_STATUSES)})
+    overdue = fields.Function(
+        lambda o: o.status in ("open", "in_progress") and o.due < local_day(utcnow()),
+        metadata={"type": "boolean", "description": "Open or in progress, and past its due "
+                  "date (in the service's time zone)."})
+    notes = fields.List(fields.Nested(ObligationNoteOut))
+
+
+class ObligationListedOut(ObligationOut):
+    """An obligation in the list: with its issue's reference, title and region."""
+
+    reference = fields.Function(lambda o: o.issue.reference, metadata={"type": "string"})
+    title = fields.Function(lambda o: o.issue.title, metadata={"type": "string"})
+    region = fields.Function(lambda o: o.issue.region.code, metadata={"type": "string"})
+    notes = fields.List(fields.Nested(ObligationNoteOut))
+
+
+class ObligationPageOut(Out):
+    items = fields.List(fields.Nested(ObligationListedOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class ObligationProgressIn(Strict):
+    expected_version = fields.Integer(required=True, strict=True, metadata={
+        "description": "The issue's `version` as you saw it."})
+    note = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "A progress note (at most 20 000 characters)."})
+    status = fields.String(allow_none=True, load_default=None, metadata={
+        "enum": [*OBLIGATION_STATUSES, None], "description": "A new status."})
+
+
+class ObligationQuery(Schema):
+    status = fields.List(fields.String(validate=validate.OneOf(OBLIGATION_STATUSES)),
+                         load_default=list, metadata={"description": "Repeatable."})
+    overdue = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "true: open or in progress and past the due date; false: not."})
+    region = fields.List(fields.String(), load_default=list, metadata={
+        "description": "A region's code; repeatable."})
+    responsible = fields.String(load_default=None, metadata={
+        "description": "The responsible party, exactly (letter case aside)."})
+    due_from = fields.Date(load_default=None, metadata={"description": "Due on or after."})
+    due_to = fields.Date(load_default=None, metadata={"description": "Due on or before."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))
+
+
 class CommentOut(Out):
     author = fields.Function(lambda c: c.author.name, metadata={"type": "string"})
     text = fields.String(allow_none=True)
@@ -366,6 +436,8 @@ class IssueDetailOut(IssueOut):
     statements = fields.List(fields.Nested(StatementOut))
     rounds = fields.List(fields.Nested(RoundOut))
     decision = fields.Nested(DecisionOut, allow_none=True)
+    obligations = fields.List(fields.Nested(ObligationOut), metadata={
+        "description": "What its decisions promised (workflow v3), kept after closing."})
     comments = fields.List(fields.Nested(CommentOut))
     available_actions = fields.List(fields.String())
 

@@ -49,6 +49,7 @@ from escalation.models import (
     Category,
     Decision,
     Issue,
+    Obligation,
     Organisation,
     ReferenceCounter,
     Region,
@@ -63,10 +64,10 @@ YEARS = 5
 # A string as JSON, the very function `json.dumps(ensure_ascii=False)` uses (as audit's).
 _json_str: Callable[[str], str] = json.encoder.encode_basestring
 # Tables filled here, in the order their rows must go in (foreign keys).
-TABLES = ("issues", "decisions", "statements", "audit_events", "stage_visits",
+TABLES = ("issues", "decisions", "obligations", "statements", "audit_events", "stage_visits",
           "issue_feedback")
 # The tables numbered by an `id` of their own (issue_feedback is keyed by its issue).
-_SERIAL = ("issues", "decisions", "statements", "audit_events", "stage_visits")
+_SERIAL = ("issues", "decisions", "obligations", "statements", "audit_events", "stage_visits")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "issues": (
         "id", "reference", "title", "description", "region_id", "category", "urgency",
@@ -78,6 +79,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "decisions": (
         "id", "issue_id", "outcome", "rationale", "responsible", "follow_up_due",
         "decided_by_id", "decided_at",
+    ),
+    "obligations": (
+        "id", "issue_id", "decision_id", "number", "what", "responsible", "organisation_id",
+        "due", "status", "created_at", "updated_at",
     ),
     "statements": (
         "id", "issue_id", "round", "speaker", "organisation_id", "author_id", "position", "text",
@@ -92,7 +97,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                        "first_given_at"),
 }
 # Upper bounds of rows per issue, so each process can number its rows without asking.
-PER_ISSUE = {"decisions": 2, "statements": 16, "audit_events": 40, "stage_visits": 20}
+PER_ISSUE = {"decisions": 2, "obligations": 6, "statements": 16, "audit_events": 40,
+             "stage_visits": 20}
 
 # Population weights of the counties (thousands, rounded): bigger counties raise more.
 _WEIGHTS = {
@@ -155,6 +161,18 @@ _FEEDBACK_DATA = [audit.data_text({"feedback": a, "comment": c}) for a, c in _FE
 _NEEDS_RESPONSIBLE = {"refer_to_ministry", "propose_legislative_change", "national_guidance"}
 _RESPONSIBLE = "Sosiaali- ja terveysministeriö"
 _RATIONALE = "Työryhmä linjasi asian yhteisesti."
+# Who a decision's obligations name (workflow v3): ministries, agencies, bodies; a
+# decision that hands work to somebody sets one to three of them.
+_OBLIGATION_BODIES = (
+    "Sosiaali- ja terveysministeriö", "Opetus- ja kulttuuriministeriö",
+    "Oikeusministeriö", "Valtiovarainministeriö", "Sisäministeriö",
+    "Työ- ja elinkeinoministeriö", "Terveyden ja hyvinvoinnin laitos (THL)",
+    "Opetushallitus", "Valvira", "Aluehallintovirasto", "Kansaneläkelaitos (Kela)",
+    "Lapsiasiavaltuutetun toimisto", "Taustatuki", "Kuntaliitto",
+    "Lastensuojelun Keskusliitto", "Mannerheimin Lastensuojeluliitto",
+)
+_OBLIGATION_WHAT = ("Valtakunnallinen ohje", "Lainsäädännön muutosehdotus",
+                    "Selvitys käytännöistä", "Koulutus alueille")
 _WORDS = "Lapsen etu edellyttää yhdenmukaista kansallista linjausta."
 _ASSESSMENT = "Oikeus tulla kuulluksi toteutuu vain osin."
 _DAY = 86_400 * 1_000_000  # microseconds
@@ -241,6 +259,7 @@ def prepare(url: str, now: dt.datetime) -> Cast:
         first_id = {
             name: int(session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1
             for name, model in (("issues", Issue), ("decisions", Decision),
+                                ("obligations", Obligation),
                                 ("statements", Statement), ("audit_events", AuditEvent),
                                 ("stage_visits", StageVisit))
         }
@@ -499,7 +518,10 @@ class Writer:
                         microseconds=t + int(rnd.uniform(30, 180) * _DAY))).date()
                 decision_id = ids["decisions"]
                 ids["decisions"] = decision_id + 1
-                said = (outcome, follow_up)
+                owed: tuple[tuple[str, str, str], ...] = ()
+                if responsible is not None:
+                    owed = self._obligations(out, issue_id, decision_id, t, at_text, rnd)
+                said = (outcome, follow_up, owed)
                 data = self._said.get(said) or self._decision_data(said)
                 out["decisions"].append(
                     f"{decision_id}\t{issue_id}\t{outcome}\t{_RATIONALE}\t{responsible or NULL}\t"
@@ -598,13 +620,40 @@ class Writer:
             "text": _WORDS, "rights_assessment": assessment})
         return data
 
+    def _obligations(self, out: dict[str, list[str]], issue_id: int, decision_id: int,
+                     t: int, at_text: str, rnd: random.Random) -> tuple[tuple[str, str, str], ...]:
+        """One to three obligations of a decision made at `t`, due 30 to 365 days after it,
+        with the status their due date makes likely by now; as the decision's data has them."""
+        owed = []
+        now_day = (_EPOCH + dt.timedelta(microseconds=self.now)).date()
+        for number in range(1, 2 + int(rnd.random() * 3)):
+            due = (_EPOCH + dt.timedelta(microseconds=t + int(rnd.uniform(30, 365) * _DAY))
+                   ).date()
+            what = _OBLIGATION_WHAT[int(rnd.random() * len(_OBLIGATION_WHAT))]
+            body = _OBLIGATION_BODIES[int(rnd.random() * len(_OBLIGATION_BODIES))]
+            roll = rnd.random()
+            if due < now_day:  # mostly kept by now; some late, a few dropped
+                status = "done" if roll < 0.6 else "cancelled" if roll < 0.65 else \
+                    "in_progress" if roll < 0.85 else "open"
+            else:
+                status = "open" if roll < 0.6 else "in_progress" if roll < 0.95 else "done"
+            obligation_id = self.ids["obligations"]
+            self.ids["obligations"] = obligation_id + 1
+            out["obligations"].append(
+                f"{obligation_id}\t{issue_id}\t{decision_id}\t{number}\t{what}\t{body}\t"
+                f"{NULL}\t{due.isoformat()}\t{status}\t{at_text}\t{at_text}")
+            owed.append((what, body, due.isoformat()))
+        return tuple(owed)
+
     def _decision_data(self, said: tuple[Any, ...]) -> str:
-        outcome, follow_up = said
+        outcome, follow_up, owed = said
         data: dict[str, Any] = {"outcome": outcome, "rationale": _RATIONALE}
         if outcome in _NEEDS_RESPONSIBLE:
             data["responsible"] = _RESPONSIBLE
         if follow_up is not None:
             data["follow_up_due"] = follow_up.isoformat()
+        if owed:
+            data["obligations"] = [{"what": w, "responsible": r, "due": d} for w, r, d in owed]
         text = self._said[said] = audit.data_text(data)
         return text
 
@@ -786,7 +835,7 @@ def _pg_remake(url: str, remake: Remake, jobs: int) -> None:
 
     # The loaded tables, the one with the longest builds first.
     biggest = ("stage_visits", "audit_events", "issues", "statements", "decisions",
-               "issue_feedback")
+               "issue_feedback", "obligations")
     groups = sorted(remake.keys.items(),
                     key=lambda item: biggest.index(item[0]) if item[0] in biggest else 9)
     checks: dict[str, list[str]] = {}

@@ -58,6 +58,7 @@ class AuditAction(enum.StrEnum):
     DELETE_DRAFT = "delete_draft"
     AMEND_STATEMENT = "amend_statement"  # a sent statement changed before its round closed
     WITHDRAW_STATEMENT = "withdraw_statement"  # a sent statement withdrawn: no longer counts
+    RECORD_OBLIGATION = "record_obligation"
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

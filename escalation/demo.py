@@ -28,7 +28,15 @@ from escalation.db import utcnow
 from escalation.errors import DomainError, InvalidInput
 from escalation.models import Issue, Region, User
 from escalation.policy import Actor
-from escalation.services import comments, feedback, fields, issues, people, statements
+from escalation.services import (
+    comments,
+    feedback,
+    fields,
+    issues,
+    obligations,
+    people,
+    statements,
+)
 
 # One shared password, so whoever tries the demo can sign in as anybody. It is public on
 # purpose (`escalation demo` prints it): demo data is never for production.
@@ -162,6 +170,8 @@ _STEP_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                                                 "answers"})),
     "comment": (frozenset({"text"}), frozenset({"internal"})),
     "feedback": (frozenset({"answer"}), frozenset({"comment"})),
+    # Progress on an obligation of the issue's decision (workflow v3), by its number.
+    "obligation": (frozenset({"number"}), frozenset({"note", "status"})),
 }
 _PERSON_FIELDS = (frozenset({"email", "name", "roles"}),
                   frozenset({"region", "organisation", "locale"}))
@@ -197,13 +207,21 @@ def _data(where: str, data: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in data.items():
         if isinstance(value, dict):
-            n = value.get("in_days")
-            if set(value) != {"in_days"} or not isinstance(n, int) or isinstance(n, bool):
-                raise DemoDataError(f"{where}: data.{name}: a table here can only be "
-                                    "{ in_days = N } (a date N days after now)")
-            value = _InDays(n)
+            value = _in_days(f"{where}: data.{name}", value)
+        elif isinstance(value, list):  # a list of tables (a decision's obligations)
+            value = [{k: _in_days(f"{where}: data.{name}.{i}.{k}", v)
+                      if isinstance(v, dict) else v for k, v in item.items()}
+                     if isinstance(item, dict) else item for i, item in enumerate(value)]
         out[name] = value
     return out
+
+
+def _in_days(where: str, value: dict[str, Any]) -> _InDays:
+    n = value.get("in_days")
+    if set(value) != {"in_days"} or not isinstance(n, int) or isinstance(n, bool):
+        raise DemoDataError(f"{where}: a table here can only be "
+                            "{ in_days = N } (a date N days after now)")
+    return _InDays(n)
 
 
 def _step(where: str, table: Any, people: set[str]) -> _Step:
@@ -289,8 +307,14 @@ def is_loaded(session: Session) -> bool:
 
 
 def _resolve(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    return {k: (now + dt.timedelta(days=v.n)).date().isoformat() if isinstance(v, _InDays)
-            else v for k, v in data.items()}
+    def one(v: Any) -> Any:
+        if isinstance(v, _InDays):
+            return (now + dt.timedelta(days=v.n)).date().isoformat()
+        if isinstance(v, list):
+            return [_resolve(item, now) if isinstance(item, dict) else item for item in v]
+        return v
+
+    return {k: one(v) for k, v in data.items()}
 
 
 def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
@@ -322,6 +346,12 @@ def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
                     and s.speaker == statements.speaker(actor.user_id, actor.organisation_id))
         statements.revise_statement(session, ref, mine.id, actor=actor, changes=a,
                                     expected_version=version, now=at)
+    elif step.kind == "obligation":
+        [obligation] = [o for o in obligations.of_issue(session, issue)
+                        if o.decision_id == issue.decision_id and o.number == a["number"]]
+        obligations.record_progress(session, ref, obligation.id, actor=actor,
+                                    expected_version=version, now=at, note=a.get("note"),
+                                    status=a.get("status"))
     else:  # "comment": parse() lets no other kind through
         comments.add_comment(session, ref, actor=actor, expected_version=version, now=at,
                              text=a["text"], internal=a.get("internal", False))

@@ -35,6 +35,8 @@ FEEDBACK_MAX = 5_000  # a message sent with the accessibility statement's feedba
 # The region's comment on whether a closed issue's answer helped (services/feedback.py).
 FEEDBACK_COMMENT_MAX = 5_000
 RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decisions.responsible)
+OBLIGATIONS_MAX = 20  # obligations one decision sets
+OBLIGATION_WHAT_MAX = 2_000  # what an obligation asks to be done
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
@@ -65,7 +67,8 @@ FEEDBACK_ANSWERS = values(FeedbackAnswer)
 __all__ = [
     "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_ANSWERS", "FEEDBACK_COMMENT_MAX",
     "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX", "LINES_MAX", "LINE_MAX",
-    "NAME_MAX", "PASSWORD_MAX", "POSITIONS", "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
+    "NAME_MAX", "OBLIGATIONS_MAX", "OBLIGATION_WHAT_MAX", "PASSWORD_MAX", "POSITIONS",
+    "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
     "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
     "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
     "values",

@@ -431,6 +431,80 @@ class Decision(Base):
     )
 
 
+class ObligationStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# An obligation still to be kept: reminded of, shown on its issue's page, counted open.
+OBLIGATION_PENDING = (ObligationStatus.OPEN, ObligationStatus.IN_PROGRESS)
+
+
+class Obligation(Base):
+    """One thing a decision promised: what is to be done, by whom, by when (workflow v3).
+
+    Kept apart from the issue's state, so it outlives the issue: closing or reopening the
+    issue leaves it as it is; only the backbone team's progress notes change its status.
+    `organisation_id` is set when `responsible` names a known organisation (its members
+    are reminded); a free-text body is reminded through the backbone team.
+    """
+
+    __tablename__ = "obligations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    # Its place in the decision's list (1, 2, ...): how the pages and the API number it.
+    number: Mapped[int]
+    what: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(500))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    due: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(12), default=ObligationStatus.OPEN)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    notes: Mapped[list[ObligationNote]] = relationship(
+        back_populates="obligation", order_by="ObligationNote.id")
+
+    __table_args__ = (
+        UniqueConstraint("decision_id", "number"),
+        CheckConstraint(_in("status", ObligationStatus), name="status_known"),
+        CheckConstraint("what <> '' AND responsible <> ''", name="named"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        # The report: by status and due date, and by responsible party.
+        Index("ix_obligations_status_due", "status", "due"),
+        Index("ix_obligations_responsible", "responsible"),
+    )
+
+
+class ObligationNote(Base):
+    """A dated progress note on an obligation, and the status it set (if it changed one)."""
+
+    __tablename__ = "obligation_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str | None] = mapped_column(String(12))
+
+    obligation: Mapped[Obligation] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IS NULL OR {_in('status', ObligationStatus)}",
+                        name="status_known"),
+        CheckConstraint("note <> '' OR status IS NOT NULL", name="says_something"),
+    )
+
+
 class Comment(Base):
     """A remark on an issue; internal ones are for the backbone team and the bodies."""
 

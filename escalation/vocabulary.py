@@ -39,6 +39,7 @@ from escalation.audit import AuditAction
 from escalation.models import (
     Category,
     FeedbackAnswer,
+    ObligationStatus,
     Position,
     RightsDimension,
     Role,
@@ -70,6 +71,7 @@ MAIL: Final = "mail"  # the mails' fixed sentences
 DONE: Final = "done"  # what the notice after an action says it did ("Sent.")
 NEXT_STEP: Final = "next step"  # who moves a state on, for the notice after a step
 #                                 ("The backbone team handles the issue")
+OBLIGATION_STATUS: Final = "obligation_status"  # open, in progress, done, cancelled
 KINDS: Final = (STATE, ACTION, EVENT, BODY, FIELD, FIELD_HELP, ROLE, MAIL_STATE, MAIL_EVENT,
                 MAIL_NEXT_STEP, MAIL, DONE, NEXT_STEP)
 
@@ -89,13 +91,16 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
             "removed", "previous_follow_up_due", "previous_responsible", "feedback",
             "previous_feedback", "answers",
             # Who had not answered when a step closed a statement round (escalation/rounds.py).
-            "not_answered"),
+            "not_answered",
+            # an obligation's progress (workflow v3): the `record_obligation` event's data
+            "obligation", "number", "what", "due", "note", "status", "previous_status"),
     "category": _values(Category),
     "urgency": _values(Urgency),
     "visibility": _values(Visibility),
     "rights_dimensions": _values(RightsDimension),
     "position": _values(Position),
     "feedback": _values(FeedbackAnswer),
+    OBLIGATION_STATUS: _values(ObligationStatus),
 }
 
 

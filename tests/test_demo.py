@@ -202,7 +202,7 @@ BEFORE_HEADS = {
     "ESC-2025-0001": (11, "a15892d6f9c73486639ee5a1996be427b92681bbbe22d99db629be71611174fd"),
     "ESC-2025-0002": (11, "a09e8bbc88e17a5254ce494295efeb6b73bf0e1b722e211bf597871845cc5cee"),
     "ESC-2025-0003": (11, "75dd025f88e702df9000ce8d539e83ada913581410beaa0d1e0e13072aaa6166"),
-    "ESC-2025-0004": (9, "33294b364be2ab96e82a345dbf4372e4910466485c0fdf9a3d91c65dda6a8528"),
+    "ESC-2025-0004": (11, "b528f316258b59a9e1427bdec8f50cc85c3d881c8cb8dc1f1ade2596625de192"),
     "ESC-2025-0005": (5, "c2fa8e4067756d6d9fbf6158cc5a3a574ee2745d91f1e3a1c6fbde7a33866225"),
     "ESC-2025-0006": (6, "8e0cd6170607ceaa115ad5a6155da7caed47ccb95add52e630ba28bb182dc7c9"),
     "ESC-2025-0007": (5, "d9d7c1e829242f04a29cfc9de39f1f9210975a694a024beb2579b8016ee52626"),
@@ -222,9 +222,9 @@ BEFORE_HEADS = {
 # its `forward` asks in words, statements have a status and a sending date, and one
 # story's region says whether the answer helped, an audit event more.)
 BEFORE_TABLES = {
-    "issues": (15, "118a9185094bff18d3eb4421101aff7249e7224a242db97b89460aaa7ff16e46"),
-    "audit_events": (96, "e9988aa061067ba803ec159d1501d4f3dcb3535a8da595307ffbdb0f6709c501"),
-    "outbox": (72, "3dd5b4a31e06775b7e604bbba3a4a3aa7ad8874082f7c494e526615a16f2ec49"),
+    "issues": (15, "750187521b408a2993acda67fe30aab330ccee2269df3cb611382003cb4fee2b"),
+    "audit_events": (98, "268d88dcde3417532697638219e7216707141e7b1579d49255e73b169820e49c"),
+    "outbox": (74, "c290f652ed9509f74bf4246af497247a38587c9ad50c3250044b774418b57805"),
     "statements": (20, "234e73a141e7e87ed3483a434f5488796329f3ac8eab6b07f33285646e028565"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),

@@ -17,6 +17,7 @@ from api.web import (
     admin,
     auth,
     errors,
+    forms,
     home,
     i18n,
     issues,
@@ -67,5 +68,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         labels=labels.Labels, describe=labels.describe, due_phrase=i18n.due_phrase,
         region_name=i18n.region_label, month_name=i18n.month_name, main_menu=main_menu,
-        field_label=labels.field_label)
+        field_label=labels.field_label, obligation_rows=forms.obligation_rows)
     app.jinja_env.filters.update(shown=labels.shown)

@@ -41,6 +41,7 @@ from escalation.limits import (
     FEEDBACK_COMMENT_MAX,
     FEEDBACK_MAX,
     NAME_MAX,
+    OBLIGATION_WHAT_MAX,
     PASSWORD_MAX,
     POSITIONS,
     QUESTIONS_MAX,
@@ -454,6 +455,17 @@ _REQUIRED: dict[str, Any] = {
 }
 
 
+class ObligationProgressForm(VersionedForm):
+    """The backbone team records an obligation's progress: a note, a new status, or both."""
+
+    status = RadioField(_l("Status"), choices=[], validators=[Optional()])
+    note = TextAreaField(
+        _l("Progress note"),
+        description=_l("What has been done, dated today. Shown on the issue's page."),
+        validators=[Optional(), too_long(TEXT_MAX)], render_kw=limited(TEXT_MAX))
+    record = SubmitField(_l("Record the progress"))
+
+
 def _required(action: str, field: str) -> Any:
     return _REQUIRED.get(f"{action}.{field}", _l("This field is required."))
 
@@ -481,13 +493,57 @@ def _data_field(f: DataField, action: str = "") -> Any:
                          render_kw=limited(limit))
 
 
+# A decision's obligations on the page: this many rows of what, who and when; rows left
+# empty are not sent. The API takes up to OBLIGATIONS_MAX.
+OBLIGATION_ROWS = 3
+_OBLIGATION_PARTS = ("what", "responsible", "due")
+
+
+def obligation_field(row: int, part: str) -> str:
+    """The form field of one part of one row (rows from 1): obligation1_what."""
+    return f"obligation{row}_{part}"
+
+
+def _obligation_fields() -> dict[str, Any]:
+    """The rows of an `obligations` data field, each part optional on its own: the core
+    says what a started row still needs, beside the field."""
+    attrs: dict[str, Any] = {}
+    for row in range(1, OBLIGATION_ROWS + 1):
+        attrs[obligation_field(row, "what")] = TextAreaField(
+            _l("Obligation %(row)s: what is to be done", row=row),
+            validators=[Optional(), too_long(OBLIGATION_WHAT_MAX)],
+            render_kw=limited(OBLIGATION_WHAT_MAX))
+        attrs[obligation_field(row, "responsible")] = StringField(
+            _l("Obligation %(row)s: who is responsible", row=row),
+            description=_l("An organisation, a ministry or a body. An organisation of the "
+                           "service is reminded by mail before the due date."),
+            validators=[Optional(), too_long(RESPONSIBLE_MAX)],
+            render_kw=limited(RESPONSIBLE_MAX))
+        attrs[obligation_field(row, "due")] = DateField(
+            _l("Obligation %(row)s: due date", row=row), validators=[Optional(), _plausible_date],
+            render_kw={"autocomplete": "off"})
+    return attrs
+
+
+def obligation_rows(form: FlaskForm) -> list[tuple[int, list[Any]]]:
+    """The form's obligation rows as (row, [what, responsible, due] fields), for the page."""
+    return [(row, [form[obligation_field(row, part)] for part in _OBLIGATION_PARTS])
+            for row in range(1, OBLIGATION_ROWS + 1)
+            if obligation_field(row, "what") in form._fields]
+
+
 _form_classes: dict[Transition, type[ActionForm]] = {}
 
 
 def action_form_class(t: Transition) -> type[ActionForm]:
     """The form for one transition: exactly its data fields, then an optional comment."""
     if t not in _form_classes:
-        attrs: dict[str, Any] = {f.name: _data_field(f, t.action) for f in t.data}
+        attrs: dict[str, Any] = {}
+        for f in t.data:
+            if f.type == "obligations":  # rows of fields, not one field (obligation_rows)
+                attrs.update(_obligation_fields())
+            else:
+                attrs[f.name] = _data_field(f, t.action)
         attrs["go"] = SubmitField(labels.ACTIONS.get(t.action, t.action))
         attrs["transition"] = t
         _form_classes[t] = type(f"{t.action.title().replace('_', '')}Form", (ActionForm,),
@@ -499,6 +555,10 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
     """The action's `data` from the form, as the API would send it."""
     out: dict[str, Any] = {}
     for f in t.data:
+        if f.type == "obligations":
+            if listed := _obligations_sent(form):
+                out[f.name] = listed
+            continue
         value = form[f.name].data
         if value in (None, ""):
             continue
@@ -546,6 +606,8 @@ _CORE = {
                                      "it was made."),
     "decision.nothing_to_correct": _l("Give a new follow-up date or responsible party."),
     "feedback.comment_required": _l("Say what was missing from the answer."),
+    "obligation.nothing_to_record": _l("Write a progress note or choose a new status."),
+    "obligations.too_many": _l("At most %(max)s obligations."),
     "email.invalid": _l("This is not an e-mail address."),
     "region.missing": _l("A regional lead needs a region."),
     "region.not_allowed": _l("Only a regional lead has a region."),
@@ -599,11 +661,41 @@ def core_message(message: str) -> str:
     return str(_NOT_ACCEPTED)
 
 
+def _obligations_sent(form: FlaskForm) -> list[dict[str, str]]:
+    """The rows something was written in, in order (empty rows are no obligation); which
+    row each is, kept on the form so the core's problems go beside the right fields."""
+    listed: list[dict[str, str]] = []
+    rows: list[int] = []
+    for row, fields_ in obligation_rows(form):
+        values = {part: f.data for part, f in zip(_OBLIGATION_PARTS, fields_, strict=True)}
+        if all(v in (None, "") for v in values.values()):
+            continue
+        listed.append({part: v.isoformat() if hasattr(v, "isoformat") else (v or "")
+                       for part, v in values.items()})
+        rows.append(row)
+    form.obligation_sent_rows = rows
+    return listed
+
+
+def _field_of(form: FlaskForm, key: str) -> str:
+    """The form's field for a core problem's key: `obligations.0.due` is the due date of
+    the first row sent (rows left empty are not sent)."""
+    name, _, rest = key.partition(".")
+    index, _, part = rest.partition(".")
+    rows: list[int] = getattr(form, "obligation_sent_rows", [])
+    if name == "obligations" and index.isdigit() and int(index) < len(rows) \
+            and part in _OBLIGATION_PARTS:
+        return obligation_field(rows[int(index)], part)
+    if name == "obligations" and not rest and rows:  # the list's own problem: its first row
+        return obligation_field(rows[0], "due")
+    return key
+
+
 def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
     """Put the core's field errors beside the fields; the rest at the top of the form."""
     for key, messages in errors.items():
         texts = [core_message(m) for m in messages]
-        target = form._fields.get(key)
+        target = form._fields.get(_field_of(form, key))
         if target is not None and key not in ("csrf_token", "expected_version", "action"):
             target.errors = [*target.errors, *texts]
         else:

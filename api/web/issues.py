@@ -35,6 +35,7 @@ from api.web.forms import (
     DeleteDraftForm,
     HelpedForm,
     IssueForm,
+    ObligationProgressForm,
     RedactForm,
     StatementForm,
     WithdrawStatementForm,
@@ -47,6 +48,7 @@ from api.web.forms import (
 from api.web.i18n import region_name
 from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
+from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidden, InvalidInput
 from escalation.models import Issue, Statement, StatementStatus
@@ -57,12 +59,14 @@ from escalation.services import (
     drafts,
     feedback,
     issues,
+    obligations,
     redaction,
     statements,
     steps,
 )
 from escalation.services.access import workflow_of
 from escalation.services.issue_page import IssuePage, issue_page, issue_workflow
+from escalation.services.issues import local_day
 from escalation.workflow.definition import Workflow
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -401,9 +405,16 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
             form = redactions[event.seq] = make(RedactForm, f"redact{event.seq}")
             form.field.choices = [SelectChoice(path, field_label(path))
                                   for path in event.redactable]
+    progress: dict[int, FlaskForm] = {}
+    if AuditAction.RECORD_OBLIGATION in page.activities:
+        for o in page.detail.obligations:
+            form = progress[o.id] = make(ObligationProgressForm, f"progress{o.id}")
+            form.status.choices = [SelectChoice(s, Labels.obligation_status(s))
+                                   for s in obligations.STATUSES]
+            if form is not failed:
+                form.status.data = o.status
     shown = [form for _, form in actions] + [statement, withdraw, comment, assign, correction,
-                                             given,
-                                             *redactions.values()]
+                                             given, *redactions.values(), *progress.values()]
     # A refused form whose step is no longer offered still says why, at the top.
     # ... and what the reader wrote in it stays on the page, to copy into another step.
     lost: list[str] = []
@@ -415,7 +426,8 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
                 if isinstance(f, TextAreaField) and isinstance(f.data, str) and f.data.strip()]
     return {"actions": actions, "statement": statement, "withdraw": withdraw,
             "comment": comment, "assign": assign, "correction": correction,
-            "feedback": given, "redactions": redactions, "lost": lost, "kept": kept,
+            "feedback": given, "progress": progress, "redactions": redactions,
+            "lost": lost, "kept": kept,
             "correction_until": decisions.correctable_until(decision)
             if correction is not None and decision is not None else None}
 
@@ -461,6 +473,7 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
         if status == 409:
             renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
+                           today=local_day(now),
                            forms=_forms(page, failed),
                            may_delete=drafts.may_delete(actor(), page.detail.issue),
                            here=url_for(".show", reference=reference),
@@ -667,6 +680,27 @@ def _statement_done(made: Statement, *, sent: bool, amended: bool = False) -> st
         return gettext("Your draft was saved. Only your organisation's members see it; it "
                        "is not an answer until it is sent.")
     return notice(gettext("Your statement was recorded."), made.issue)
+
+
+@bp.post("/<reference>/obligations/<int:obligation_id>/progress")
+def record_obligation(reference: str, obligation_id: int) -> Response:
+    """The backbone team records an obligation's progress: a note, a new status, or both."""
+    prefix = f"progress{obligation_id}"
+
+    def form_for(session: Session) -> ObligationProgressForm:
+        form = ObligationProgressForm(prefix=prefix)
+        form.status.choices = [SelectChoice(s, Labels.obligation_status(s))
+                               for s in obligations.STATUSES]
+        return form
+
+    def change(session: Session, form: ObligationProgressForm) -> None:
+        obligations.record_progress(
+            session, reference, obligation_id, actor=actor(),
+            expected_version=form.expected_version.data, note=form.note.data or None,
+            status=form.status.data or None, now=utcnow())
+
+    return _change(reference, form_for, change,  # type: ignore[no-any-return]
+                   gettext("The progress was recorded. The region was told."))
 
 
 @bp.post("/<reference>/statements")

@@ -69,6 +69,7 @@ ROLES = Vocabulary(vocabulary.ROLE)
 # An action's data fields (workflow `data`), and what the recorded events carry.
 FIELDS = Vocabulary(vocabulary.FIELD)
 FIELD_HELP = Vocabulary(vocabulary.FIELD_HELP)
+OBLIGATION_STATUSES = Vocabulary(vocabulary.OBLIGATION_STATUS)  # open, in progress, done...
 
 
 class _Choices:
@@ -171,6 +172,7 @@ class Labels:
     role = staticmethod(lambda name: label(ROLES, name))
     request = staticmethod(request_heading)
     removed = staticmethod(lambda: str(REDACTED))
+    obligation_status = staticmethod(lambda name: label(OBLIGATION_STATUSES, name))
 
     @staticmethod
     def choice(field: str, value: str) -> str:
@@ -185,6 +187,8 @@ _VALUE_TABLES: dict[str, Mapping[str, object]] = {
     "category": CATEGORIES,
     "urgency": URGENCIES,
     "visibility": VISIBILITIES,
+    "status": OBLIGATION_STATUSES,
+    "previous_status": OBLIGATION_STATUSES,
 }
 
 
@@ -237,7 +241,7 @@ def describe(action: str, data: Mapping[str, Any],
                  if is_marker(data.get("reason")) else str(data.get("reason", "")))]
     out: list[tuple[str, str]] = []
     for key, value in data.items():
-        if value in (None, "", []) or key == "internal":
+        if value in (None, "", []) or key in ("internal", "obligation"):
             continue
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
@@ -253,6 +257,12 @@ def describe(action: str, data: Mapping[str, Any],
         elif key in ("legal_references", "questions"):
             text = "\n".join(_removed(redacted.get(f"{key}.{i}")) if is_marker(v) else str(v)
                              for i, v in enumerate(value))
+        elif key == "obligations" and isinstance(value, list):
+            # A decision's obligations (workflow v3): one line each.
+            text = "\n".join(
+                f"{i}. {o.get('what', '')} ({o.get('responsible', '')}, "
+                f"{i18n.date(dt.date.fromisoformat(str(o.get('due'))))})"
+                for i, o in enumerate(value, 1) if isinstance(o, Mapping))
         elif key in ("follow_up_due", "previous_follow_up_due"):
             text = i18n.date(dt.date.fromisoformat(str(value)))
         elif key == "region":

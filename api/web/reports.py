@@ -13,8 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from api import export
-from api.web import charts, labels
+from api import export, obligations_export
+from api.web import charts, i18n, labels
 from api.web.auth import actor
 from api.web.forms import show_refusal
 from api.web.i18n import region_name
@@ -22,8 +22,10 @@ from escalation import db
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.limits import FEEDBACK_ANSWERS
-from escalation.models import Issue
-from escalation.services import reading, reports, tasks
+from escalation.models import Issue, Obligation
+from escalation.services import obligations, reading, reports, tasks
+from escalation.services.issues import local_day
+from escalation.services.obligations import ObligationFilter
 from escalation.services.queries import IssueFilter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -97,9 +99,90 @@ def index() -> Any:
         names = {r.code: region_name(r) for r in regions}
         page = _page_filters(form) if summary is not None else {}
         figures = _figures(summary, names, page) if summary is not None else None
+        owed = obligations.report(session, actor(), _obligation_filter(form.region.data),
+                                  now=utcnow()) if summary is not None else None
         return render_template("web/reports/index.html", form=form, summary=summary,
                                figures=figures, link=lambda **kw: _link(page, **kw),
-                               csv_args=page), status
+                               csv_args=page, owed=owed, region_names=names,
+                               owed_link=lambda **kw: _owed_link(form.region.data, **kw)), \
+            status
+
+
+# The obligations (workflow v3) ------------------------------------------------------------
+
+OBLIGATION_HEADERS = {
+    "reference": _l("Reference"), "title": labels.FIELDS["title"],
+    "region": _l("Region code"), "region_name": labels.FIELDS["region"],
+    "number": labels.FIELDS["number"], "what": labels.FIELDS["what"],
+    "responsible": _l("Responsible"), "due": labels.FIELDS["due"],
+    "status": labels.FIELDS["status"], "overdue": _l("Overdue"),
+    "issue_state": _l("Stage"),
+}
+
+
+def _obligation_filter(region: str | None, **given: str) -> ObligationFilter:
+    """The report's population (what the reader may see, in the page's region), narrowed
+    by a figure's own filters (`status`, `overdue=yes|no`, `responsible`)."""
+    status = given.get("status")
+    overdue = given.get("overdue")
+    return ObligationFilter(
+        region=(region,) if region else (),
+        status=tuple(status.split(",")) if status else (),
+        overdue=True if overdue == "yes" else False if overdue == "no" else None,
+        responsible=given.get("responsible") or None)
+
+
+def _owed_link(page_region: str | None, **figure: str) -> str:
+    """The list of the obligations behind a figure: the page's region, the figure's own
+    filters (a region row's own region)."""
+    return url_for(".obligation_list",
+                   **{**({"region": page_region} if page_region else {}), **figure})
+
+
+_OBLIGATION_ARGS = ("region", "status", "overdue", "responsible")
+
+
+@bp.get("/obligations")
+def obligation_list() -> Any:
+    """The obligations behind a figure of the report, each with a link to its issue."""
+    given = {k: request.args.get(k, "") for k in _OBLIGATION_ARGS if request.args.get(k)}
+    f = _obligation_filter(given.pop("region", None), **given)
+    page_no = request.args.get("page", "1")
+    page_no_int = int(page_no) if page_no.isdigit() and 0 < int(page_no) <= 10_000 else 1
+    if errors := obligations.check_filter(f):
+        raise InvalidInput(errors)
+    with db.reading() as session:
+        page = obligations.page_of(session, actor(), f, page=page_no_int, per_page=50,
+                                   now=utcnow())
+        args = {k: request.args[k] for k in _OBLIGATION_ARGS if request.args.get(k)}
+        return render_template("web/reports/obligations.html", page=page, args=args,
+                               today=local_day(utcnow()), csv_args=args)
+
+
+@bp.get("/obligations.csv")
+def obligations_csv() -> Any:
+    """The obligations of the page's filters as a CSV file in the reader's language."""
+    given = {k: request.args.get(k, "") for k in _OBLIGATION_ARGS if request.args.get(k)}
+    f = _obligation_filter(given.pop("region", None), **given)
+    if errors := obligations.check_filter(f):
+        raise InvalidInput(errors)
+    language = str(get_locale() or "fi")
+    return obligations_export.stream(
+        who=actor(), filters=f, at=utcnow(),
+        delimiter=";" if language in SEMICOLON_LANGUAGES else ",",
+        header=[str(OBLIGATION_HEADERS[c]) for c in obligations_export.COLUMNS],
+        row=_obligation_row)
+
+
+def _obligation_row(o: Obligation, today: Any) -> list[str]:
+    """One obligation in the reader's words; every cell inert."""
+    issue = o.issue
+    cells = [issue.reference, issue.title, issue.region.code, region_name(issue.region),
+             str(o.number), o.what, o.responsible, i18n.date(o.due),
+             labels.label(labels.OBLIGATION_STATUSES, o.status),
+             str(labels.YES if obligations.overdue_on(o, today) else labels.NO),
+             labels.label(labels.STATES, issue.state)]
+    return [export.inert(str(cell)) for cell in cells]
 
 
 @bp.get("/issues.csv")

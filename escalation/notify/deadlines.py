@@ -18,6 +18,14 @@ reminder is delivered); when the date passes, the overdue notice
 goes to that body's chair and the backbone team. A deadline taken from the action's data
 (the decision's follow-up date) is not "overdue" when it comes: the follow-up notice goes
 to the body that follows up and to the region.
+
+An obligation a decision set (workflow v3) is reminded of `OBLIGATION_REMIND_DAYS` days
+before its due date and once more when the date has passed, whatever its issue's state
+(it outlives the issue), to the backbone team and, when the responsible party is a known
+organisation, to that organisation's members. A responsible body given as free text (a
+ministry's department, say) has nobody in the service to mail: the backbone team, who
+keeps in touch with it, is reminded. Done and cancelled obligations are never reminded
+of, and a notice whose obligation was done before it went is dropped (`obligation_moot`).
 """
 
 from __future__ import annotations
@@ -26,18 +34,26 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from escalation import runtime
-from escalation.models import Issue, OutboxMessage
-from escalation.notify.recipients import chair_of
+from escalation.models import OBLIGATION_PENDING, Issue, Obligation, OutboxMessage
+from escalation.notify.recipients import chair_of, organisation_target
 from escalation.workflow.definition import Deadline
+from escalation.workflow.engine import end_of_day
 
 REMINDER, OVERDUE, FOLLOW_UP = "reminder", "overdue", "follow_up"
 KINDS = (REMINDER, OVERDUE, FOLLOW_UP)
+# An obligation's notices (workflow v3): before its due date and after it, once each.
+OBLIGATION_REMINDER, OBLIGATION_OVERDUE = "obligation_reminder", "obligation_overdue"
+OBLIGATION_KINDS = (OBLIGATION_REMINDER, OBLIGATION_OVERDUE)
+# How many days before its due date an obligation is reminded of: a week, as the
+# decision's follow-up date is in the definition.
+OBLIGATION_REMIND_DAYS = 7
 # Bodies without a chair of their own: their chair is the body itself.
 _CHAIRLESS = ("backbone", "region")
 
@@ -99,9 +115,72 @@ def notices_due(session: Session, now: dt.datetime) -> Iterator[Notice]:
             yield Notice(issue, kind, target, deadline, due_at)
 
 
+@dataclass(frozen=True)
+class ObligationNotice:
+    """One notice about one obligation to one target: the backbone team, or the members
+    of the responsible organisation (`org:<id>`)."""
+
+    obligation: Obligation
+    issue: Issue
+    kind: str
+    target: str
+    due_at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        # The obligation's id and due date: a done obligation reopened is not reminded
+        # again of the same date; nothing changes an obligation's date today.
+        due = self.due_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        return (f"{self.issue.reference}:obligation:{self.obligation.id}:{self.kind}:{due}:"
+                f"{self.target}")
+
+
+def obligation_notices_due(session: Session, now: dt.datetime) -> Iterator[ObligationNotice]:
+    """Every obligation notice due at `now`, sent or not: open and in-progress obligations
+    only (done and cancelled ones are never reminded of), whatever the issue's state."""
+    tz = ZoneInfo(runtime.settings().timezone)
+    horizon = (now + dt.timedelta(days=OBLIGATION_REMIND_DAYS)).astimezone(tz).date()
+    rows = session.execute(
+        select(Obligation, Issue).join(Issue, Issue.id == Obligation.issue_id)
+        .where(Obligation.status.in_(OBLIGATION_PENDING), Obligation.due <= horizon,
+               Issue.deleted_at.is_(None))
+        .order_by(Obligation.due, Obligation.id))
+    for obligation, issue in rows:
+        due_at = end_of_day(obligation.due, tz)
+        if now >= due_at:
+            kind = OBLIGATION_OVERDUE
+        elif now >= due_at - dt.timedelta(days=OBLIGATION_REMIND_DAYS):
+            kind = OBLIGATION_REMINDER
+        else:
+            continue
+        targets = ["backbone"]
+        if obligation.organisation_id is not None:
+            targets.append(organisation_target(obligation.organisation_id))
+        for target in targets:
+            yield ObligationNotice(obligation, issue, kind, target, due_at)
+
+
+def _row(notice: Notice | ObligationNotice, now: dt.datetime) -> dict[str, Any]:
+    issue = notice.issue
+    payload: dict[str, Any] = {
+        "reference": issue.reference,
+        "state": issue.state,
+        "statement_round": issue.statement_round,
+        "due_at": notice.due_at.isoformat(),
+        "region_id": issue.region_id,
+    }
+    if isinstance(notice, ObligationNotice):
+        payload["obligation"] = notice.obligation.id
+    else:
+        payload["deadline"] = notice.deadline.name
+    return {"issue_id": issue.id, "kind": notice.kind, "recipient": notice.target,
+            "payload": payload, "delivery_key": notice.key, "created_at": now, "attempts": 0}
+
+
 def sweep(session: Session, *, now: dt.datetime) -> list[int]:
     """Write the outbox rows of the notices not yet written; their ids."""
-    notices = list(notices_due(session, now))
+    notices: list[Notice | ObligationNotice] = [*notices_due(session, now),
+                                                *obligation_notices_due(session, now)]
     if not notices:
         return []
     known = set(session.scalars(
@@ -114,33 +193,33 @@ def sweep(session: Session, *, now: dt.datetime) -> list[int]:
     for notice in notices:
         if notice.key in known:
             continue
-        issue = notice.issue
         # A sweep running beside this one may have written the row since: the unique
         # key makes the second insert a no-op instead of a second reminder.
         row_id = session.scalar(
             insert(OutboxMessage)
-            .values(
-                issue_id=issue.id,
-                kind=notice.kind,
-                recipient=notice.target,
-                payload={
-                    "reference": issue.reference,
-                    "state": issue.state,
-                    "statement_round": issue.statement_round,
-                    "deadline": notice.deadline.name,
-                    "due_at": notice.due_at.isoformat(),
-                    "region_id": issue.region_id,
-                },
-                delivery_key=notice.key,
-                created_at=now,
-                attempts=0,
-            )
+            .values(**_row(notice, now))
             .on_conflict_do_nothing(index_elements=[OutboxMessage.delivery_key])
             .returning(OutboxMessage.id)
         )
         if row_id is not None:
             written.append(row_id)
     return written
+
+
+def obligation_moot(session: Session, kind: str, payload: Mapping[str, Any]) -> str | None:
+    """Why an obligation notice written earlier no longer applies, or None: the
+    obligation was done or cancelled meanwhile (or is gone), or its date moved."""
+    if kind not in OBLIGATION_KINDS:
+        return None
+    obligation = session.get(Obligation, int(payload.get("obligation") or 0))
+    if obligation is None:
+        return "The obligation is gone."
+    if obligation.status not in OBLIGATION_PENDING:
+        return f"The obligation is {obligation.status} now; the {kind} was for an open one."
+    due = end_of_day(obligation.due, ZoneInfo(runtime.settings().timezone))
+    if payload.get("due_at") and due != dt.datetime.fromisoformat(payload["due_at"]):
+        return f"The obligation is due {due.isoformat()} now; the {kind} was for another date."
+    return None
 
 
 def moot(kind: str, payload: Mapping[str, Any], issue: Issue) -> str | None:
@@ -169,5 +248,6 @@ def moot(kind: str, payload: Mapping[str, Any], issue: Issue) -> str | None:
     return None
 
 
-__all__ = ["FOLLOW_UP", "KINDS", "OVERDUE", "REMINDER", "Notice", "moot", "notices_due",
-           "sweep"]
+__all__ = ["FOLLOW_UP", "KINDS", "OBLIGATION_KINDS", "OBLIGATION_OVERDUE", "OBLIGATION_REMINDER",
+           "OVERDUE", "REMINDER", "Notice", "ObligationNotice", "moot", "notices_due",
+           "obligation_moot", "obligation_notices_due", "sweep"]

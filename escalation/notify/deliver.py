@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -34,11 +35,12 @@ from escalation import db, runtime
 from escalation.audit import AuditAction
 from escalation.config import Settings
 from escalation.db import utcnow
-from escalation.models import AuditEvent, Issue, OutboxMessage, User, Visibility
+from escalation.models import AuditEvent, Issue, Obligation, OutboxMessage, User, Visibility
 from escalation.notify import deadlines, direct, mail, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.definition import Workflow
+from escalation.workflow.engine import end_of_day
 from escalation.workflow.loader import DefinitionError
 
 log = logging.getLogger(__name__)
@@ -137,6 +139,21 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
             asks_feedback=message.kind == "transition" and message.recipient == "region"
             and _asks_feedback(wf, state),
         )
+    if message.kind == "obligation":  # progress recorded on an obligation
+        event = session.get(AuditEvent, message.audit_event_id) \
+            if message.audit_event_id is not None else None
+        data = event.data if event is not None else {}
+        obligation = session.get(Obligation, int(data.get("obligation") or 0))
+        return mail.Notice(
+            kind=message.kind, reference=issue.reference, title=issue.title,
+            region=issue.region.names, state=issue.state, restricted=restricted,
+            acting=False,
+            due_at=_end_of(obligation.due) if obligation is not None else None,
+            given=None if restricted else _given(session, message),
+            obligation=_obligation_words(data, obligation, restricted),
+        )
+    obligation = session.get(Obligation, int(payload["obligation"])) \
+        if message.kind in deadlines.OBLIGATION_KINDS and payload.get("obligation") else None
     return mail.Notice(
         kind=message.kind,
         reference=issue.reference,
@@ -146,6 +163,23 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
         restricted=restricted,
         acting=True,
         due_at=dt.datetime.fromisoformat(payload["due_at"]) if payload.get("due_at") else None,
+        obligation=_obligation_words({}, obligation, restricted) if obligation else None,
+    )
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return end_of_day(day, ZoneInfo(runtime.settings().timezone))
+
+
+def _obligation_words(data: Mapping[str, Any], obligation: Obligation | None,
+                      restricted: bool) -> mail.ObligationWords:
+    """What a mail says of an obligation: its number and status always, what is to be done
+    and by whom only for a public issue (a restricted issue's mail carries no content)."""
+    return mail.ObligationWords(
+        number=int(data.get("number") or (obligation.number if obligation else 0)),
+        status=str(data.get("status") or ""),
+        what=None if restricted or obligation is None else obligation.what,
+        responsible=None if restricted or obligation is None else obligation.responsible,
     )
 
 
@@ -238,7 +272,8 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             return _send_direct(session, row, settings, now)
         if issue is None:  # nothing to tell about: never planned, so never here
             return DeliveryStatus.PENDING
-        if (reason := deadlines.moot(message.kind, message.payload, issue)) is not None:
+        if (reason := deadlines.moot(message.kind, message.payload, issue)
+                or deadlines.obligation_moot(session, message.kind, message.payload)) is not None:
             row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
             row.last_error = None
             log.info("delivery %s dropped: %s", delivery_id, reason)

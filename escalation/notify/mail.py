@@ -55,10 +55,22 @@ def header_text(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class ObligationWords:
+    """What a mail about an obligation names: its number and the status it was given
+    always; what is to be done and by whom only for a public issue."""
+
+    number: int
+    status: str = ""
+    what: str | None = None
+    responsible: str | None = None
+
+
+@dataclass(frozen=True)
 class Notice:
     """What a mail is about, as the delivery job found it."""
 
-    kind: str  # transition, redaction, statement, reminder, overdue or follow_up
+    kind: str  # transition, redaction, statement, reminder, overdue, follow_up,
+    #            obligation(_reminder, _overdue)
     reference: str
     title: str
     region: Mapping[str, str]  # the region's name per language (Region.names)
@@ -74,6 +86,7 @@ class Notice:
     # A statement round's targeted questions (escalation-v3's forward, request_statements);
     # like `given`, only for public issues.
     questions: tuple[str, ...] = ()
+    obligation: ObligationWords | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,14 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
     given = notice.given.replace(REDACTED_TEXT, redacted) if notice.given else None
     questions = [redacted if q == REDACTED_TEXT else q for q in notice.questions]
     f = {"reference": notice.reference, "title": title, "due": due}
+    ob = notice.obligation
+    if ob is not None:
+        f["number"] = str(ob.number)
+        f["status"] = word(vocabulary.OBLIGATION_STATUS, ob.status) if ob.status else ""
+        if ob.what is not None:  # a public issue's: what and who, above the note
+            who = pgettext("mail", "Responsible")
+            said = f"{ob.what}\n({who}: {ob.responsible})"
+            given = f"{said}\n\n{given}" if given else said
     if notice.kind == "transition":  # no words of its own: the action says it
         subject, lead = f"{notice.reference}: {action}: {title}", f"{action}."
     elif notice.kind == "statement" and notice.action == "withdraw_statement":
@@ -128,6 +149,21 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
     elif notice.kind == "overdue":
         subject = pgettext("mail", "Overdue: %(reference)s was due %(due)s: %(title)s", **f)
         lead = pgettext("mail", "The question's deadline passed on %(due)s.", **f)
+    elif notice.kind == "obligation_reminder":
+        subject = pgettext("mail", "Reminder: obligation %(number)s of %(reference)s is due "
+                           "%(due)s: %(title)s", **f)
+        lead = pgettext("mail", "An obligation the decision set is due on %(due)s.", **f)
+    elif notice.kind == "obligation_overdue":
+        subject = pgettext("mail", "Overdue: obligation %(number)s of %(reference)s was due "
+                           "%(due)s: %(title)s", **f)
+        lead = pgettext("mail", "An obligation the decision set was due on %(due)s and is "
+                        "not done.", **f)
+    elif notice.kind == "obligation":
+        subject = pgettext("mail", "%(reference)s: progress on obligation %(number)s: "
+                           "%(title)s", **f)
+        lead = pgettext("mail", "The backbone team recorded progress on obligation "
+                        "%(number)s.", **f) if not f.get("status") else pgettext(
+            "mail", "The backbone team marked obligation %(number)s as %(status)s.", **f)
     elif notice.kind == "follow_up":
         subject = pgettext("mail", "Follow-up: %(reference)s follow-up date %(due)s: "
                            "%(title)s", **f)
@@ -143,6 +179,13 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
                              "record it.")
     elif notice.kind == "overdue":
         next_heading, next_step = your_turn, pgettext("mail", "Make sure the question moves on.")
+    elif notice.kind in ("obligation_reminder", "obligation_overdue"):
+        next_heading = your_turn
+        next_step = pgettext("mail", "See that the obligation is carried out, and let the "
+                             "backbone team record its progress.")
+    elif notice.kind == "obligation":
+        next_heading = pgettext("mail", "Nothing is expected from you")
+        next_step = ""
     elif notice.acting:
         next_heading = pgettext("mail", "Action is expected from you by %(due)s", due=due) \
             if due else your_turn
@@ -225,4 +268,5 @@ def compose(
     return msg
 
 
-__all__ = ["GIVEN_KEYS", "Notice", "Recipient", "compose", "format_date", "header_text"]
+__all__ = ["GIVEN_KEYS", "Notice", "ObligationWords", "Recipient", "compose", "format_date",
+           "header_text"]

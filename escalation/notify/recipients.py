@@ -1,7 +1,8 @@
 """Who hears a message: the body names of the workflow's `notify` lists, resolved to people.
 
 A target is a body (`region`, `backbone`, `stakeholders`, `working_group`) or a body's
-chair (`stakeholders:chair`). The region means the leads of the issue's own region; the
+chair (`stakeholders:chair`), or an organisation's members (`org:<id>`, an obligation's
+responsible party). The region means the leads of the issue's own region; the
 backbone team has no chair, so its chair is the team itself, and a region's chair is its
 leads. Inactive people hear nothing; nobody hears the same message twice.
 
@@ -47,8 +48,21 @@ def chair_of(body: str) -> str:
     return f"{body}{CHAIR}"
 
 
+ORGANISATION = "org:"
+
+
+def organisation_target(organisation_id: int) -> str:
+    """The target that means an organisation's members (an obligation's responsible)."""
+    return f"{ORGANISATION}{organisation_id}"
+
+
 def resolve(session: Session, issue: Issue, target: str) -> list[User]:
     """The active people `target` stands for on this issue, each once, in a stable order."""
+    if target.startswith(ORGANISATION):
+        return list(session.scalars(
+            select(User).where(User.active.is_(True),
+                               User.organisation_id == int(target.removeprefix(ORGANISATION)))
+            .order_by(User.id)))
     target = ALIASES.get(target, target)
     body = body_of(target)
     query = select(User).join(Membership).where(User.active.is_(True))
@@ -73,4 +87,5 @@ def not_answered(session: Session, issue: Issue, people: list[User]) -> list[Use
     return [p for p in people if rounds.speaker(p.id, p.organisation_id) not in answered]
 
 
-__all__ = ["CHAIR", "UnknownTarget", "body_of", "chair_of", "not_answered", "resolve"]
+__all__ = ["CHAIR", "ORGANISATION", "UnknownTarget", "body_of", "chair_of", "not_answered",
+           "organisation_target", "resolve"]

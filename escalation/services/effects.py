@@ -11,13 +11,21 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from escalation.models import Decision, Issue, StatementRound
+from escalation.models import (
+    Decision,
+    Issue,
+    Obligation,
+    ObligationStatus,
+    Organisation,
+    StatementRound,
+)
 from escalation.policy import Actor
 
 DECISIONS = cast(Table, Decision.__table__)
+OBLIGATIONS = cast(Table, Obligation.__table__)
 ROUNDS = cast(Table, StatementRound.__table__)
 
 Changes = dict[str, Any]
@@ -65,7 +73,7 @@ def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[
                     now: dt.datetime) -> Changes:
     follow_up = data.get("follow_up_due")
     # A Core INSERT: its id is needed before the issue may become decided.
-    return {"decision_id": session.execute(
+    decision_id = session.execute(
         insert(DECISIONS).returning(DECISIONS.c.id).values(
             issue_id=issue.id,
             outcome=data["outcome"],
@@ -75,7 +83,26 @@ def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[
             decided_by_id=actor.user_id,
             decided_at=now,
         )
-    ).scalar_one()}
+    ).scalar_one()
+    if data.get("obligations"):
+        add_obligations(session, issue.id, decision_id, data["obligations"], now)
+    return {"decision_id": decision_id}
+
+
+def add_obligations(session: Session, issue_id: int, decision_id: int,
+                    listed: list[Mapping[str, str]], now: dt.datetime) -> None:
+    """The decision's obligations (workflow v3), numbered in the order given. A
+    responsible party that is a known organisation's name (in any letter case) is tied to
+    it, so its members are reminded."""
+    names = {r.name.casefold(): r.id for r in session.execute(
+        select(Organisation.id, Organisation.name))}
+    session.execute(insert(OBLIGATIONS), [
+        {"issue_id": issue_id, "decision_id": decision_id, "number": i,
+         "what": o["what"], "responsible": o["responsible"],
+         "organisation_id": names.get(o["responsible"].casefold()),
+         "due": dt.date.fromisoformat(o["due"]), "status": ObligationStatus.OPEN,
+         "created_at": now, "updated_at": now}
+        for i, o in enumerate(listed, start=1)])
 
 
 EFFECTS: dict[str, Effect] = {

@@ -4,7 +4,7 @@ answered this round, and what the reader may do now (from the workflow definitio
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -130,9 +130,14 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
     # three, and reading each lazily cost a round trip.
     issue = get_visible(session, reference, actor, joinedload(Issue.region, innerjoin=True),
                         joinedload(Issue.assignee), joinedload(Issue.decision))
-    detail = reading.detail_of(session, issue, actor=actor, now=now, with_comments=False)
+    detail = reading.detail_of(session, issue, actor=actor, now=now, with_comments=False,
+                               with_obligations=False)
     wf = workflow_of(issue)
     trail = reading.trail_of(session, issue, actor=actor)
+    # Obligations (workflow v3) only if a decision in the trail set some: a page without
+    # any reads no more than it did.
+    if any(e["action"] == "decide" and (e["data"] or {}).get("obligations") for e in trail):
+        detail = replace(detail, obligations=reading.obligations_of(session, issue))
     # Everyone the page names, in one statement: the timeline's people (by e-mail), the
     # statements' authors and the reader (by id). Each statement is handed its author,
     # so the template reads none of them one by one (the session's identity map holds

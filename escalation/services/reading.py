@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from escalation import audit, checkpoint, rounds, runtime
 from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
-from escalation.models import Comment, Decision, Issue, Role, Statement
+from escalation.models import Comment, Decision, Issue, Obligation, Role, Statement
 from escalation.policy import Actor, sees_internal
 from escalation.rounds import Round
 from escalation.services import feedback
 from escalation.services.access import get_visible, workflow_of
+from escalation.services.obligations import of_issue
 from escalation.services.statements import visible_to
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
@@ -38,6 +39,8 @@ class IssueDetail:
     feedback: feedback.Given | None = None
     # Every statement round: what it asked, who answered (escalation/rounds.py).
     rounds: list[Round] = field(default_factory=list)
+    # What its decisions promised (workflow v3), done or not: they outlive the issue.
+    obligations: list[Obligation] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         # Read as the issue itself plus what the detail adds (one flat representation).
@@ -70,13 +73,15 @@ _PUBLIC_COMMENTS = _COMMENTS.where(Comment.internal.is_(False))
 
 
 def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
-              created: bool = False, with_comments: bool = True) -> IssueDetail:
+              created: bool = False, with_comments: bool = True,
+              with_obligations: bool = True) -> IssueDetail:
     """`issue_detail` of an issue already read (or just written) for a reader who may see it.
 
     The answer to a change is made from the issue the change holds, without reading it
     again; one `created` in this transaction has no statements, decision or comments yet,
     so nothing is read at all. The issue page shows comments from the audit trail, so it
-    asks for none (`with_comments=False`: `comments` is then empty, not read).
+    asks for none (`with_comments=False`: `comments` is then empty, not read), and reads
+    obligations only when its trail shows a decision that set some (`with_obligations`).
     """
     statements: list[Statement] = []
     comments: list[Comment] = []
@@ -100,6 +105,8 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         if feedback.may_have(issue):
             given = feedback.of_issue(session, issue)
     return IssueDetail(
+        obligations=obligations_of(session, issue) if with_obligations and not created
+        else [],
         issue=issue,
         awaiting=awaiting_of(issue),
         statements=statements,
@@ -122,6 +129,15 @@ def issue_rounds(session: Session, reference: str, *, actor: Actor) -> list[Roun
     statements = list(session.scalars(_STATEMENTS, {"issue": issue.id}))
     return rounds.rounds_of(session, issue, statements,
                             open_now=awaiting_of(issue) == "stakeholders")
+
+
+def obligations_of(session: Session, issue: Issue) -> list[Obligation]:
+    """The issue's obligations with their notes; none read for an issue never decided or
+    whose rules have no obligations (v1, v2), so their answers cost what they did."""
+    if issue.decision_id is None or AuditAction.RECORD_OBLIGATION not in \
+            workflow_of(issue).activities:
+        return []
+    return of_issue(session, issue)
 
 
 def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:

@@ -34,6 +34,8 @@ from escalation.models import (
     Comment,
     Decision,
     Issue,
+    Obligation,
+    ObligationNote,
     Role,
     Statement,
     StatementRound,
@@ -265,6 +267,13 @@ def _scrub(session: Session, issue: Issue, action: str, key: str,
         session.execute(update(model).where(model.issue_id == issue.id, column == original)
                         .values({column.key: REDACTED_TEXT})
                         .execution_options(synchronize_session="fetch"))
+    if (action, key) == ("record_obligation", "note"):
+        # A progress note is kept on its obligation too, which names the issue through it.
+        session.execute(update(ObligationNote).where(
+            ObligationNote.obligation_id.in_(
+                select(Obligation.id).where(Obligation.issue_id == issue.id)),
+            ObligationNote.note == original).values(note=REDACTED_TEXT)
+            .execution_options(synchronize_session="fetch"))
     return changes
 
 

@@ -7,7 +7,8 @@ from typing import Literal, get_args
 
 # `lines`: a list of one-line texts (a statement round's targeted questions); its
 # limits are escalation/limits.py's LINES_MAX and LINE_MAX, by the field's name.
-FieldType = Literal["text", "date", "choice", "lines"]
+# `obligations`: a list of {what, responsible, due} (escalation/workflow/obligations.py).
+FieldType = Literal["text", "date", "choice", "lines", "obligations"]
 # The same names as data, for the loader's and the API's schemas.
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 

@@ -18,6 +18,7 @@ from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import REQUIRED, is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
+from escalation.workflow.obligations import clean_obligations
 
 # Dates an action may carry (a follow-up date, say). Outside these a date is a typo, and
 # near the calendar's end a deadline computed from it would not exist.
@@ -48,11 +49,19 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     for f in fields_:
         value = data.get(f.name)
         if f.type == "lines":
-            lines, problems = _clean_lines(f, value)
-            if problems:
-                errors[f.name] = list(problems)
+            lines, refused = _clean_lines(f, value)
+            if refused:
+                errors[f.name] = list(refused)
             elif lines:
                 cleaned[f.name] = lines
+            continue
+        if f.type == "obligations":
+            listed, problems = clean_obligations(f.name, value, first=FIRST_DAY, last=LAST_DAY)
+            errors.update(problems)
+            if not listed and not problems and f.required:
+                errors[f.name] = [REQUIRED]
+            if listed:
+                cleaned[f.name] = listed
             continue
         problem = text_problem(value, max_length=DATA_MAX.get(f.name, MAX_TEXT),
                                required=f.required)

@@ -78,6 +78,15 @@ def _follow_up_not_past(facts: Facts, data: Mapping[str, Any]) -> bool:
     return dt.date.fromisoformat(str(given)) >= facts.today
 
 
+def _obligations_not_past(facts: Facts, data: Mapping[str, Any]) -> bool:
+    # As the follow-up date: an obligation due before the decision was late the moment it
+    # was set. The engine has cleaned the list (and its dates) before any guard runs.
+    if facts.today is None:
+        return True
+    today = facts.today
+    return all(dt.date.fromisoformat(o["due"]) >= today for o in data.get("obligations") or ())
+
+
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
@@ -101,9 +110,15 @@ GUARDS: dict[str, Guard] = {
             N_("The follow-up date cannot be in the past."),
             _follow_up_not_past,
         ),
+        Guard(
+            "obligations_not_past",
+            N_("An obligation's due date cannot be in the past."),
+            _obligations_not_past,
+        ),
     )
 }
 
 # Which data field a guard's refusal belongs to, so forms can show it beside the field.
 GUARD_FIELDS: dict[str, str] = {"responsible_named_when_needed": "responsible",
-                                 "follow_up_not_past": "follow_up_due"}
+                                 "follow_up_not_past": "follow_up_due",
+                                 "obligations_not_past": "obligations"}

@@ -261,7 +261,8 @@ BROKEN = [
     ),
     pytest.param(
         'data.message = { type = "text" }', 'data.message = { type = "markdown" }',
-        "transitions.1.data.message.value.type: Must be one of: text, date, choice, lines.",
+        "transitions.1.data.message.value.type: Must be one of: text, date, choice, lines, "
+        "obligations.",
         id="unknown-data-type",
     ),
     pytest.param(
@@ -329,7 +330,7 @@ def test_the_message_lists_what_is_known(tmp_path: Path) -> None:
     message = refusal(tmp_path / "wf.toml", changed('guards = ["has_statement"]',
                                                    'guards = ["has_statements"]'))
     assert ("(known: content_complete, follow_up_not_past, has_statement, "
-            "responsible_named_when_needed)") in message
+            "obligations_not_past, responsible_named_when_needed)") in message
 
 
 def test_every_fault_is_named_at_once(tmp_path: Path) -> None:
