@@ -11,7 +11,15 @@ from __future__ import annotations
 import enum
 import re
 
-from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.models import (
+    Category,
+    Position,
+    RightsDimension,
+    Role,
+    TakenIntoAccount,
+    Urgency,
+    Visibility,
+)
 
 TITLE_MAX = 200  # an issue's title: one line, as its column
 TEXT_MAX = 20_000  # a long text: a description, statement, comment, an action's data
@@ -25,6 +33,7 @@ PASSWORD_MAX = 1000  # a password as typed (hashed, so any length fits; this bou
 REGION_CODE_MAX = 40  # a region's code, as its column
 FEEDBACK_MAX = 5_000  # a message sent with the accessibility statement's feedback form
 RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decisions.responsible)
+WEIGHING_REASON_MAX = 5_000  # why a decision took a statement into account partly or not
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
@@ -44,11 +53,12 @@ VISIBILITIES = values(Visibility)
 RIGHTS_DIMENSIONS = values(RightsDimension)
 POSITIONS = values(Position)
 ROLES = values(Role)
+TAKEN_INTO_ACCOUNT = values(TakenIntoAccount)
 
 __all__ = [
     "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX",
     "LEGAL_REFERENCE_MAX", "NAME_MAX", "PASSWORD_MAX", "POSITIONS", "REASON_MAX",
     "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
-    "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
-    "values",
+    "RIGHTS_DIMENSIONS", "ROLES", "TAKEN_INTO_ACCOUNT", "TEXT_MAX", "TITLE_MAX", "URGENCIES",
+    "VISIBILITIES", "WEIGHING_REASON_MAX", "values",
 ]

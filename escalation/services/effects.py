@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from escalation.models import Decision, Issue
 from escalation.policy import Actor
+from escalation.services.deliberation import record_summary, record_weighing
 
 DECISIONS = cast(Table, Decision.__table__)
 
@@ -76,5 +77,7 @@ EFFECTS: dict[str, Effect] = {
         publish_answer,
         open_statement_round,
         record_decision,
+        record_summary,
+        record_weighing,
     )
 }

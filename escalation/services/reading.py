@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from escalation import audit, checkpoint, runtime
 from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
-from escalation.models import Comment, Decision, Issue, Role, Statement
+from escalation.models import (
+    Comment,
+    Decision,
+    Issue,
+    Role,
+    RoundSummary,
+    Statement,
+    StatementWeighing,
+)
 from escalation.policy import Actor, sees_internal
+from escalation.services import deliberation
 from escalation.services.access import get_visible, workflow_of
 from escalation.workflow import engine
 from escalation.workflow.definition import Workflow
@@ -31,6 +41,10 @@ class IssueDetail:
     comments: list[Comment]
     available_actions: list[str]
     overdue: bool
+    # Workflow v3 (issue 16): the chair's summary of each round sent to the working group,
+    # and how the decision weighed each statement.
+    summaries: list[RoundSummary] = field(default_factory=list)
+    weighing: list[StatementWeighing] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         # Read as the issue itself plus what the detail adds (one flat representation).
@@ -73,6 +87,8 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
     statements: list[Statement] = []
     comments: list[Comment] = []
     decision = None
+    summaries: list[RoundSummary] = []
+    weighing: list[StatementWeighing] = []
     if not created:
         # Statements are given in a round (the database holds an issue awaiting them to
         # round 1 or later), so before the first round there are none to read.
@@ -83,6 +99,13 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
             comments = list(session.scalars(query, {"issue": issue.id}))
         # Read with the issue when the caller joined it in (the identity map answers).
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
+        if _deliberates(workflow_of(issue)):
+            summaries = deliberation.summaries_of(session, issue)
+            weighing = (deliberation.weighing_of(session, decision.id)
+                        if decision is not None else [])
+    if decision is not None:
+        # The decision's answer carries its weighing (none under v1 and v2: not read).
+        set_committed_value(decision, "weighing", weighing)
     return IssueDetail(
         issue=issue,
         awaiting=awaiting_of(issue),
@@ -92,7 +115,16 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         available_actions=engine.available_actions(workflow_of(issue), issue.state,
                                                    actor.roles_on(issue)),
         overdue=is_overdue(issue, now),
+        summaries=summaries,
+        weighing=weighing,
     )
+
+
+def _deliberates(wf: Workflow) -> bool:
+    """Whether issues under this definition keep round summaries and weighings (v3 on):
+    under v1 and v2 there is nothing to read, and nothing is asked."""
+    return any("record_summary" in t.effects or "record_weighing" in t.effects
+               for t in wf.transitions)
 
 
 def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:

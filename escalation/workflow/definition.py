@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldType = Literal["text", "date", "choice"]
+# "weighing": a list of {statement, taken_into_account, reason} (workflow v3's `decide`;
+# escalation/workflow/weighing.py checks its shape).
+FieldType = Literal["text", "date", "choice", "weighing"]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
+from escalation.workflow import weighing
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
 # Dates an action may carry (a follow-up date, say). Outside these a date is a typo, and
@@ -47,6 +48,9 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
     cleaned: dict[str, Any] = {}
     for f in fields_:
         value = data.get(f.name)
+        if f.type == "weighing":  # a list, not a text: its own cleaner (issue 16)
+            weighing.clean(f.name, value, errors, cleaned)
+            continue
         problem = text_problem(value, max_length=DATA_MAX.get(f.name, MAX_TEXT),
                                required=f.required)
         if problem:

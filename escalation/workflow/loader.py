@@ -56,7 +56,8 @@ class _DataField(Schema):
     class Meta:
         unknown = RAISE
 
-    type = fields.String(required=True, validate=validate.OneOf(["text", "date", "choice"]))
+    type = fields.String(required=True, validate=validate.OneOf(["text", "date", "choice",
+                                                                  "weighing"]))
     required = fields.Boolean(load_default=True)
     choices = fields.List(fields.String(validate=NAME), load_default=list)
 

@@ -53,7 +53,7 @@ def refusal(path: Path, text: str) -> str:
 
 def test_the_real_folder_loads() -> None:
     found = load_dir(DEFAULT_WORKFLOWS)
-    assert set(found) == {("escalation", 1), ("escalation", 2)}
+    assert set(found) == {("escalation", 1), ("escalation", 2), ("escalation", 3)}
     wf = found["escalation", 1]
     assert wf.source == str(V1_PATH)
     assert wf.key == ("escalation", 1)
@@ -260,7 +260,7 @@ BROKEN = [
     ),
     pytest.param(
         'data.message = { type = "text" }', 'data.message = { type = "markdown" }',
-        "transitions.1.data.message.value.type: Must be one of: text, date, choice.",
+        "transitions.1.data.message.value.type: Must be one of: text, date, choice, weighing.",
         id="unknown-data-type",
     ),
     pytest.param(
@@ -405,7 +405,8 @@ def test_load_text_names_its_source() -> None:
 def test_registry_of_the_real_folder() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
     v1, v2 = reg.get("escalation", 1), reg.get("escalation", 2)
-    assert reg.latest("escalation") is v2  # new issues start under v2; v1's keep v1
+    assert reg.latest("escalation") is reg.get("escalation", 3)  # new issues start under
+    # the newest; v1's and v2's keep theirs
     assert (v1.source, v2.source) == (str(V1_PATH), str(V2_PATH))
 
 
@@ -430,8 +431,8 @@ def test_registry_latest_is_the_highest_version_and_get_keeps_the_old(tmp_path: 
 
 def test_registry_refuses_what_is_not_loaded() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    with pytest.raises(DefinitionError, match="workflow escalation version 3 is not loaded"):
-        reg.get("escalation", 3)
+    with pytest.raises(DefinitionError, match="workflow escalation version 4 is not loaded"):
+        reg.get("escalation", 4)
     with pytest.raises(DefinitionError, match="not loaded"):
         reg.get("other", 1)
     with pytest.raises(DefinitionError, match="no workflow named 'other' is loaded"):
