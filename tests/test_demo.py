@@ -196,14 +196,14 @@ def test_naive_now_is_refused(session: Session) -> None:
 # same on both backends. Every step of every story is in its issue's chain: its time,
 # actor, action, states and data, so the heads pin the whole history, hashes included.
 BEFORE_HEADS = {
-    "ESC-2025-0001": (10, "bf2b7e7cc9f0fac6cba6b387741af53cf8dc6046d0d03d25c7cd1e6a7448b340"),
-    "ESC-2025-0002": (11, "2da6973234760899a0a6c84096ba040c3aac37d0e9933f953384cb9f74fb409f"),
-    "ESC-2025-0003": (11, "66ee922813983c49f323dcaea97d59fcbf7b8e40002ffccfd4d981dd5d8e323d"),
-    "ESC-2025-0004": (9, "d09df2c439cb0cb91dbe1292d535be47b50d2491818dc83c040e989eff5b0ac8"),
+    "ESC-2025-0001": (10, "fd31d4e55cc3d086104e6f8a384af8d30081493a3f9c22459c2216fb64126800"),
+    "ESC-2025-0002": (11, "a9938e9e9dfaa247a0c90a18376104175a337c77c2433ed829c404adb20d9ea7"),
+    "ESC-2025-0003": (11, "d5890a00185271cb02388aaa19378526cb07d4d21e718914edeac6eabfc63d2b"),
+    "ESC-2025-0004": (9, "7faf0942693bf53df2a325a9646ca4e36c9276635aa76964454a6f72ba02ff56"),
     "ESC-2025-0005": (5, "c9bdf9ee563b3388ef23e39ab201ab6bf77531f0a30d9743cf042ddbbbc56bc0"),
     "ESC-2025-0006": (6, "8e0cd6170607ceaa115ad5a6155da7caed47ccb95add52e630ba28bb182dc7c9"),
     "ESC-2025-0007": (5, "d9d7c1e829242f04a29cfc9de39f1f9210975a694a024beb2579b8016ee52626"),
-    "ESC-2025-0008": (9, "03edec1b7321be2c92894faf5f9288876fca8e8efa785b0459755f9e33a06712"),
+    "ESC-2025-0008": (9, "365816b748c00b30c9a80aad4155f9fb0d442da7de13387226fc4937ccde8474"),
     "ESC-2025-0009": (6, "97bead0ed6149ccfd3d55679bc0a20a51f4508df20484cabf1ff22ba1962ef95"),
     "ESC-2025-0010": (5, "827ec875d78d853d7a3ad1b48489727505dfb332a31d98d58767c206454a9de1"),
     "ESC-2025-0011": (7, "c448235bccfa0c7a2f94a7be92dee10e67578f8a3c11708c7405c615cec712d4"),
@@ -215,10 +215,12 @@ BEFORE_HEADS = {
 # Every row of the tables the demo's people and stories write (regions are not the
 # stories'), as (rows, SHA-256 of their sorted canonical JSON): see `_table_digests`.
 # (issues changed in issue 15: a follow-up due moment is the last second of its day, and
-# the stories start their issues under the newest workflow, escalation-v2.toml.)
+# the stories start their issues under the newest workflow, escalation-v2.toml; in issue
+# 16 under escalation-v3.toml, whose forwards carry the chair's summary and whose decisions
+# weigh each statement: round_summaries and statement_weighings.)
 BEFORE_TABLES = {
-    "issues": (15, "c48135f4e6d32b9ec49669711f98a45fffda569310f1629f40ac35c68830afed"),
-    "audit_events": (94, "f10e9e2ddd72e967e65fb14582e99f20e6a0be7e2d5f1582e8de844da34c2f8a"),
+    "issues": (15, "d0074567366f7b67a23da9b9f1c2d1620dc6cb694152ab63b23bae688f3e95c5"),
+    "audit_events": (94, "9ef55b400242b3247ff332dfd88b5dff20d95be477a8e6947c42520c26deffdf"),
     "outbox": (70, "dd644e270f011a512a3837de72da516ce1b05b196d4d5d4d93239875fbbdaa31"),
     "statements": (19, "7c2cc736c96b83ee781c37b8358d5be01f8292d300d1d78a4aa1069444eed1f5"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
@@ -228,6 +230,8 @@ BEFORE_TABLES = {
     "memberships": (10, "d3a922ee0840f82bed9c3e6611bd8a1481072903ca3642ebb70c2d645346cea7"),
     "organisations": (5, "b6fd9850855ffe9dcfa1047dfe52f4f18b37b5d560825a9f751c94ee57ad00f7"),
     "reference_counters": (2, "cc065f06428dd130f6d48fc1f0937ef2b099261380c8e27c7b28ea196195af1d"),
+    "round_summaries": (6, "c065f9d3e35da4f57e995d5e910d52842fc498d01a09aef4f52bcd72321dca61"),
+    "statement_weighings": (9, "7c2ec6f39f8c387bbc69dc2a99c701a55e7cb364c9fbd2d92e7468273dafebd9"),
 }
 # Columns left out: a password hash is salted afresh on every run.
 _RANDOM = {"users": {"password_hash"}}
@@ -271,7 +275,7 @@ def test_the_stories_write_exactly_what_the_python_stories_wrote(empty_url: str)
             assert _chain_heads(session) == BEFORE_HEADS
             assert _table_digests(session) == BEFORE_TABLES
             newest = runtime.registry().latest("escalation").version
-            assert newest == 2
+            assert newest == 3
             assert {i.workflow_version for i in all_issues(session)} == {newest}
     finally:
         engine.dispose()
