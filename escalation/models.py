@@ -398,6 +398,12 @@ class RoundSummary(Base):
 
     written_by: Mapped[User] = relationship()
 
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """(position, count) in Position's order (JSON is stored with its keys sorted)."""
+        return [(p.value, int(self.positions[p.value])) for p in Position
+                if self.positions.get(p.value)]
+
     __table_args__ = (
         UniqueConstraint("issue_id", "round"),
         CheckConstraint("round >= 1", name="round_positive"),

@@ -36,7 +36,15 @@ from babel.support import Translations
 
 from escalation import runtime
 from escalation.audit import AuditAction
-from escalation.models import Category, Position, RightsDimension, Role, Urgency, Visibility
+from escalation.models import (
+    Category,
+    Position,
+    RightsDimension,
+    Role,
+    TakenIntoAccount,
+    Urgency,
+    Visibility,
+)
 from escalation.workflow.definition import Workflow
 from escalation.workflow.loader import load_text
 
@@ -78,12 +86,15 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
     FIELD: ("title", "description", "region", "category", "urgency", "rights_dimensions",
             "legal_references", "visibility", "assignee", "state", "comment", "internal",
             "position", "text", "rights_assessment", "organisation", "round", "reason",
-            "removed", "previous_follow_up_due", "previous_responsible"),
+            "removed", "previous_follow_up_due", "previous_responsible",
+            # a decision's weighing of one statement (workflow v3, issue 16)
+            "taken_into_account"),
     "category": _values(Category),
     "urgency": _values(Urgency),
     "visibility": _values(Visibility),
     "rights_dimensions": _values(RightsDimension),
     "position": _values(Position),
+    "taken_into_account": _values(TakenIntoAccount),
 }
 
 

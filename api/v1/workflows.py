@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from api.schemas import Out
 from api.v1.base import Blueprint, unit_of_work
 from escalation.services import reading
+from escalation.workflow.definition import FIELD_TYPES
 
 blp = Blueprint("workflows", __name__, url_prefix="/api/v1",
                 description="The workflow definitions.")
@@ -31,7 +32,7 @@ class StateOut(Out):
 
 class DataFieldOut(Schema):
     name = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(["text", "date", "choice"]))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
     required = fields.Boolean(required=True)
     choices = fields.List(fields.String(), metadata={"description": "For `choice` only."})
 

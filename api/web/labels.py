@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
-from flask_babel import get_babel, gettext, lazy_pgettext
+from flask_babel import get_babel, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from api.web import i18n
@@ -95,6 +95,7 @@ VISIBILITIES = CHOICES["visibility"]
 RIGHTS = CHOICES["rights_dimensions"]
 POSITIONS = CHOICES["position"]
 OUTCOMES = CHOICES["outcome"]
+TAKEN = CHOICES["taken_into_account"]  # a decision's weighing of a statement (v3)
 
 ANY = _l("Any")
 # What stands where a redacted text was (escalation/redacted.py), and what the timeline
@@ -165,6 +166,7 @@ class Labels:
     right = staticmethod(lambda name: label(RIGHTS, name))
     position = staticmethod(lambda name: label(POSITIONS, name))
     outcome = staticmethod(lambda name: label(OUTCOMES, name))
+    taken = staticmethod(lambda name: label(TAKEN, name))
     field = staticmethod(lambda name: label(FIELDS, name))
     role = staticmethod(lambda name: label(ROLES, name))
     request = staticmethod(request_heading)
@@ -242,6 +244,11 @@ def describe(action: str, data: Mapping[str, Any],
             text = _removed(redacted.get(key))
         elif key in _VALUE_TABLES:
             text = label(_VALUE_TABLES[key], str(value))
+        elif key == "weighing" and isinstance(value, list):
+            # Shown with the decision, each statement beside how it was weighed.
+            text = ngettext("%(num)d statement weighed, shown with the decision",
+                            "%(num)d statements weighed, shown with the decision",
+                            len(value))
         elif key == "rights_dimensions":
             text = ", ".join(label(RIGHTS, v) for v in value)
         elif key == "legal_references":

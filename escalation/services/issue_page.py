@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from escalation.models import Body, Issue, Membership, Organisation, Role, Statement, User
 from escalation.policy import Actor
 from escalation.redacted import is_marker
-from escalation.services import actors, reading, redaction
+from escalation.services import actors, deliberation, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
 from escalation.services.statements import speaker_of
@@ -110,6 +110,9 @@ class IssuePage:
     passed: list[Stop] = field(default_factory=list)  # the stages so far; the last is now
     ahead: tuple[str, ...] = ()  # the stages it most likely passes next
     people: dict[str, str] = field(default_factory=dict)  # names by e-mail, for the history
+    # The statements a decision would weigh, when the reader's steps include one that
+    # weighs them (workflow v3's decide, issue 16).
+    to_weigh: list[Statement] = field(default_factory=list)
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -173,6 +176,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
                for name in detail.available_actions]
     activities = frozenset(name for name, act in wf.activities.items()
                            if issue.state in act.states and roles & act.roles)
+    weighs = any(f.type == "weighing" for t in actions for f in t.data)
     in_round = [s for s in detail.statements if s.round == issue.statement_round]
     me = by_id.get(actor.user_id)
     mine = speaker_of(me)[0] if me is not None else None
@@ -187,6 +191,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
         statement_given=any(s.speaker == mine for s in in_round),
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
         if "assign" in activities else [],
+        to_weigh=deliberation.statements_to_weigh(session, issue) if weighs else [],
     )
 
 

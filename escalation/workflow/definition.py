@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 # "weighing": a list of {statement, taken_into_account, reason} (workflow v3's `decide`;
 # escalation/workflow/weighing.py checks its shape).
 FieldType = Literal["text", "date", "choice", "weighing"]
+# The same, as a list: what the loader and the API's description of a workflow accept.
+FIELD_TYPES: list[str] = list(get_args(FieldType))
 
 
 @dataclass(frozen=True)

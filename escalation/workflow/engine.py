@@ -16,8 +16,8 @@ from escalation.limits import DATA_MAX
 from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import is_blank, normalise, text_problem
-from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow import weighing
+from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 
 # Dates an action may carry (a follow-up date, say). Outside these a date is a typo, and

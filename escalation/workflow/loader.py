@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from escalation.workflow.definition import (
+    FIELD_TYPES,
     Activity,
     DataField,
     Deadline,
@@ -56,8 +57,7 @@ class _DataField(Schema):
     class Meta:
         unknown = RAISE
 
-    type = fields.String(required=True, validate=validate.OneOf(["text", "date", "choice",
-                                                                  "weighing"]))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
     required = fields.Boolean(load_default=True)
     choices = fields.List(fields.String(validate=NAME), load_default=list)
 

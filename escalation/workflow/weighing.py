@@ -21,6 +21,9 @@ from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import REQUIRED, is_blank, normalise, text_problem
 
 KEYS = ("statement", "taken_into_account", "reason")
+# The largest id a statement can have (its column is a 32-bit integer): a larger number
+# names none, and the databases refuse to compare a column with it.
+ID_MAX = 2**31 - 1
 # Weighed so, a statement needs a reason (fully taken into account needs none).
 REASON_NEEDED = frozenset({"partly", "not"})
 
@@ -49,7 +52,8 @@ def clean(name: str, value: Any, errors: dict[str, list[str]],
     for index, entry in enumerate(value):
         statement = entry.get("statement") if isinstance(entry, Mapping) else None
         # A bool is an int to Python, never a statement's id.
-        if not isinstance(statement, int) or isinstance(statement, bool) or statement < 1:
+        if (not isinstance(statement, int) or isinstance(statement, bool)
+                or not 1 <= statement <= ID_MAX):
             errors.setdefault(name, []).append(_no_statement(index))
             continue
         where = f"{name}.{statement}"
