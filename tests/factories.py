@@ -156,6 +156,13 @@ def asked(session: Session, issue: Issue, action: str, data: dict[str, Any]) -> 
     return out
 
 
+def weighed_form(session: Session, issue: Issue, taken: str = "fully") -> dict[str, str]:
+    """The decide form's weighing fields (without the form's prefix): every statement
+    weighed alike (workflow v3)."""
+    return {f"weighing-{s.id}-taken_into_account": taken
+            for s in deliberation.statements_to_weigh(session, issue)}
+
+
 def weigh_all(session: Session, issue: Issue, taken: str = "fully",
               reason: str | None = None) -> list[dict[str, Any]]:
     """A weighing of every statement a decision on `issue` weighs, all alike."""

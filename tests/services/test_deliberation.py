@@ -126,7 +126,7 @@ def test_a_bad_weighing_is_refused_naming_the_entry(session: Session, world: Wor
                                                     change: str, key: str,
                                                     code: str) -> None:
     issue = _awaiting_decision(session, world)
-    first, second, third = deliberation.statements_to_weigh(session, issue)
+    first, second, _third = deliberation.statements_to_weigh(session, issue)
     weighing = weigh_all(session, issue)
     if change == "leave_out":
         weighing = [w for w in weighing if w["statement"] != second.id]
