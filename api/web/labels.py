@@ -195,6 +195,9 @@ def field_label(path: str) -> str:
     """"description" -> "Description"; "legal_references.1" -> "Legal references 2"."""
     key, _, index = path.partition(".")
     name = label(FIELDS, key)
+    index, _, inner = index.partition(".")  # "weighing.0.reason": an entry's own text
+    if index.isdigit() and inner:
+        return f"{name} {int(index) + 1}: {label(FIELDS, inner)}"
     return f"{name} {int(index) + 1}" if index.isdigit() else name
 
 

@@ -29,7 +29,16 @@ from escalation.audit import AuditAction
 from escalation.db import json_text, utcnow
 from escalation.errors import Forbidden, InvalidInput
 from escalation.limits import REASON_MAX
-from escalation.models import AuditEvent, Comment, Decision, Issue, Role, Statement
+from escalation.models import (
+    AuditEvent,
+    Comment,
+    Decision,
+    Issue,
+    Role,
+    RoundSummary,
+    Statement,
+    StatementWeighing,
+)
 from escalation.policy import Actor
 from escalation.problems import Problem
 from escalation.redacted import MARKER_KEY, REDACTED_TEXT, is_marker, marker
@@ -42,7 +51,7 @@ EVENTS = typing.cast(Table, AuditEvent.__table__)
 # A redact event's own reason can be redacted too.
 FREE_TEXT = frozenset({
     "title", "description", "legal_references", "text", "rights_assessment", "message",
-    "answer", "reason", "note", "rationale", "responsible", "comment",
+    "answer", "reason", "note", "rationale", "responsible", "comment", "summary",
 })
 # Where an event's text is kept besides the audit log, by (action, data key): an issue's
 # column, or a column of a row of the issue. Data keys not named here live only in the log.
@@ -55,6 +64,10 @@ _ROW_TEXT: dict[tuple[str, str], Any] = {
     ("comment", "text"): Comment.text,
     ("decide", "rationale"): Decision.rationale,
     ("decide", "responsible"): Decision.responsible,
+    # Workflow v3 (issue 16): the chair's summary, and a weighing's reasons
+    # ("weighing.1.reason").
+    ("forward_to_working_group", "summary"): RoundSummary.text,
+    ("decide", "weighing"): StatementWeighing.reason,
 }
 
 
@@ -85,9 +98,12 @@ def fields_of(data: Any, prefix: str = "") -> list[str]:
     if not isinstance(data, dict):
         return paths
     for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list):  # a list of entries (a decision's weighing): their texts
+            for i, v in enumerate(value):
+                paths += fields_of(v, f"{prefix}{key}.{i}.") if isinstance(v, dict) else []
         if key not in FREE_TEXT:
             continue
-        value = data[key]
         if isinstance(value, str) and value:
             paths.append(f"{prefix}{key}")
         elif isinstance(value, list):

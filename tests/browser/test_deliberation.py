@@ -92,7 +92,8 @@ def test_the_summary_and_the_weighing_through_the_pages(browser: Any,
     error = chair.page.locator("#forward_to_working_group-summary-error")
     assert "Kirjoita yhteenveto lausunnoista" in error.inner_text()
     checked(chair, "chair-summary-refused-fi")
-    forward = step(chair, forward_name)
+    forward = chair.page.locator("details.step[open]").filter(  # it came back open
+        has=chair.page.locator("summary", has_text=forward_name))
     forward.get_by_label("Yhteenveto lausunnoista").fill(
         "Yksi puoltaa, yksi vastustaa. Yhteistä: lapsen etu ohjeen lähtökohdaksi.")
     forward.get_by_role("button", name=forward_name).click()

@@ -209,3 +209,34 @@ def test_issues_under_v1_and_v2_are_asked_for_neither(session: Session, world: W
     assert detail.summaries == []
     assert detail.decision is not None
     assert detail.decision.weighing == []
+
+
+def test_a_summary_and_a_weighings_reason_can_be_redacted(session: Session,
+                                                          world: World) -> None:
+    """A child's name written by mistake into the summary or a reason goes from the record
+    and from the rows that keep them (services/redaction.py)."""
+    from escalation.redacted import REDACTED_TEXT
+    from escalation.services import redaction
+
+    name = "Matti Meikäläinen"
+    issue = _in_round(session, world)
+    _forward(session, world, issue, summary=f"Koskee lasta {name}.")
+    weighing = weigh_all(session, issue)
+    weighing[1] = {**weighing[1], "taken_into_account": "not", "reason": f"{name} ei."}
+    _decide(session, world, issue, weighing)
+    trail = {e.action: e for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.issue_id == issue.id))}
+    assert redaction.fields_of(trail["decide"].data) == [
+        "rationale", "weighing.1.reason"]
+    for action, field in (("forward_to_working_group", "summary"),
+                          ("decide", "weighing.1.reason")):
+        redaction.redact(session, issue.reference, actor=world.coordinator,
+                         event_seq=trail[action].seq, field=field, reason="Nimi.")
+    session.flush()
+    session.expire_all()
+    assert session.scalar(select(RoundSummary.text)) == REDACTED_TEXT
+    reasons = set(session.scalars(select(StatementWeighing.reason)))
+    assert REDACTED_TEXT in reasons
+    assert not any(name in (r or "") for r in reasons)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id))
+    assert not any(name in str(e.data) for e in events)
