@@ -549,6 +549,8 @@ def test_the_ministry_chair_cannot_record_a_past_follow_up_date(
     decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill(rationale)
     decide.locator("input[type=date]").fill("2020-01-01")
+    for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
+        fully.check()
     submit(ministry, decide)
     assert state_of(today, reference) == "awaiting_decision", \
         "a follow-up date of 1.1.2020 was accepted"
@@ -577,7 +579,9 @@ def test_forwarding_with_missing_statements_asks_first(
     page = chair.page
     click(chair, menu_link(chair, "/queues/stakeholders"))
     open_issue(chair, reference)
-    submit(chair, step(chair, "forward_to_working_group"))
+    forward = step(chair, "forward_to_working_group")
+    forward.locator("textarea[name$='-summary']").fill("Yksi järjestö on vastannut.")  # v3
+    submit(chair, forward)
     assert state_of(today, reference) == "awaiting_statement", \
         "forwarded with two organisations not answered, without asking first"
     # The confirmation names who has not answered, beside a button that forwards anyway
