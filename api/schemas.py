@@ -19,6 +19,7 @@ from escalation.limits import (
     REASON_MAX,
     REDACTED_FIELD_MAX,
     RIGHTS_DIMENSIONS,
+    TAKEN_INTO_ACCOUNT,
     TEXT_MAX,
     TITLE_MAX,
     URGENCIES,
@@ -170,7 +171,12 @@ class TransitionIn(Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict, metadata={
         "description": "What the action needs, e.g. decide: outcome, rationale, "
                        "responsible, follow_up_due, and (workflow v3) obligations: "
-                       '[{"what": "...", "responsible": "...", "due": "2027-03-31"}].'})
+                       '[{"what": "...", "responsible": "...", "due": "2027-03-31"}] '
+                       "and weighing: "
+                       "[{\"statement\": id, \"taken_into_account\": \"fully\" | "
+                       "\"partly\" | \"not\", \"reason\": text}], one per statement "
+                       "given since the previous decision; forward_to_working_group "
+                       "(version 3 on): summary."})
 
 
 class DecisionCorrectionIn(Strict):
@@ -251,7 +257,8 @@ class RedactionOut(Out):
 
 
 class StatementOut(Out):
-    id = fields.Integer(metadata={"description": "For PATCH, send and withdraw."})
+    id = fields.Integer(metadata={"description": "For PATCH, send and withdraw; name it in a "
+                                  "decision's `weighing`."})
     round = fields.Integer(metadata={"description": "The statement round, from 1."})
     organisation = fields.Function(
         lambda s: s.organisation.name if s.organisation else None,
@@ -299,12 +306,38 @@ class RoundOut(Out):
                        "as not having answered when it closed."})
 
 
+class WeighingOut(Out):
+    statement = fields.Integer(attribute="statement_id",
+                               metadata={"description": "The statement's `id`."})
+    organisation = fields.Function(
+        lambda w: w.statement.organisation.name if w.statement.organisation else None,
+        metadata={"type": "string", "nullable": True,
+                  "description": "Who the statement speaks for; null: the member themself."})
+    taken_into_account = _one_of(TAKEN_INTO_ACCOUNT)
+    reason = fields.String(allow_none=True, metadata={
+        "description": "Why; always given for `partly` and `not`."})
+
+
 class DecisionOut(Out):
     outcome = fields.String()
     rationale = fields.String()
     responsible = fields.String(allow_none=True)
     follow_up_due = fields.Date(allow_none=True)
     decided_at = fields.AwareDateTime()
+    weighing = fields.List(fields.Nested(WeighingOut), metadata={
+        "description": "How the decision took each statement given since the previous "
+                       "decision into account (workflow version 3 on; empty before)."})
+
+
+class RoundSummaryOut(Out):
+    round = fields.Integer()
+    text = fields.String(metadata={"description": "The main points, in the stakeholder "
+                                                  "chair's words."})
+    positions = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "The round's statements by position when the summary was written, "
+                       "counted by the service: `{\"supports\": 2, \"opposes\": 1}`."})
+    written_by = fields.Function(lambda s: s.written_by.name, metadata={"type": "string"})
+    written_at = fields.AwareDateTime()
 
 
 class ObligationNoteOut(Out):
@@ -435,6 +468,9 @@ class IssueDetailOut(IssueOut):
 
     statements = fields.List(fields.Nested(StatementOut))
     rounds = fields.List(fields.Nested(RoundOut))
+    summaries = fields.List(fields.Nested(RoundSummaryOut), metadata={
+        "description": "The stakeholder chair's summary of each round sent to the working "
+                       "group (workflow version 3 on; empty before)."})
     decision = fields.Nested(DecisionOut, allow_none=True)
     obligations = fields.List(fields.Nested(ObligationOut), metadata={
         "description": "What its decisions promised (workflow v3), kept after closing."})

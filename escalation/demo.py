@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.errors import DomainError, InvalidInput
-from escalation.models import Issue, Region, User
+from escalation.models import Issue, Region, Statement, User
 from escalation.policy import Actor
 from escalation.services import (
     comments,
@@ -325,9 +325,11 @@ def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
         return issues.create(session, actor=actor, now=at, **a)
     ref, version = issue.reference, issue.version
     if step.kind == "act":
+        data = _resolve(a.get("data", {}), now)
+        if "weighing" in data:
+            data["weighing"] = _weighing(session, issue, step.where, data["weighing"], emails)
         issues.transition(session, ref, actor=actor, expected_version=version, now=at,
-                          action=a["action"], data=_resolve(a.get("data", {}), now),
-                          comment=a.get("comment"))
+                          action=a["action"], data=data, comment=a.get("comment"))
     elif step.kind == "edit":
         issues.edit(session, ref, actor=actor, expected_version=version, now=at, changes=a)
     elif step.kind == "assign":
@@ -356,6 +358,27 @@ def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
         comments.add_comment(session, ref, actor=actor, expected_version=version, now=at,
                              text=a["text"], internal=a.get("internal", False))
     return issue
+
+
+def _weighing(session: Session, issue: Issue, where: str, given: Any,
+              emails: dict[str, str]) -> list[dict[str, Any]]:
+    """A decision's weighing as the stories write it, `statement` naming the person who
+    gave it (`statement = "member"`), with their newest statement's id in its place."""
+    if not isinstance(given, list) or not all(isinstance(e, dict) for e in given):
+        raise DemoDataError(f"{where}: data.weighing is a list of tables "
+                            "{ statement = PERSON, taken_into_account = ..., reason = ... }")
+    out = []
+    for entry in given:
+        email = emails.get(str(entry.get("statement")))
+        sid = email and session.scalar(
+            select(Statement.id).join(User, User.id == Statement.author_id)
+            .where(Statement.issue_id == issue.id, User.email == email)
+            .order_by(Statement.id.desc()).limit(1))
+        if not sid:
+            raise DemoDataError(f"{where}: data.weighing: no statement by "
+                                f"{entry.get('statement')!r} on this issue")
+        out.append({**entry, "statement": sid})
+    return out
 
 
 def _replay(session: Session, story: _Story, actors: dict[str, Actor],

@@ -17,6 +17,7 @@ from escalation.models import (
     Position,
     RightsDimension,
     Role,
+    TakenIntoAccount,
     Urgency,
     Visibility,
 )
@@ -37,6 +38,7 @@ FEEDBACK_COMMENT_MAX = 5_000
 RESPONSIBLE_MAX = 500  # a decision's responsible party, as its column (decisions.responsible)
 OBLIGATIONS_MAX = 20  # obligations one decision sets
 OBLIGATION_WHAT_MAX = 2_000  # what an obligation asks to be done
+WEIGHING_REASON_MAX = 5_000  # why a decision took a statement into account partly or not
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
@@ -63,6 +65,7 @@ RIGHTS_DIMENSIONS = values(RightsDimension)
 POSITIONS = values(Position)
 ROLES = values(Role)
 FEEDBACK_ANSWERS = values(FeedbackAnswer)
+TAKEN_INTO_ACCOUNT = values(TakenIntoAccount)
 
 __all__ = [
     "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_ANSWERS", "FEEDBACK_COMMENT_MAX",
@@ -70,6 +73,6 @@ __all__ = [
     "NAME_MAX", "OBLIGATIONS_MAX", "OBLIGATION_WHAT_MAX", "PASSWORD_MAX", "POSITIONS",
     "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
     "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
-    "RIGHTS_DIMENSIONS", "ROLES", "TEXT_MAX", "TITLE_MAX", "URGENCIES", "VISIBILITIES",
-    "values",
+    "RIGHTS_DIMENSIONS", "ROLES", "TAKEN_INTO_ACCOUNT", "TEXT_MAX", "TITLE_MAX", "URGENCIES",
+    "VISIBILITIES", "WEIGHING_REASON_MAX", "values",
 ]

@@ -81,6 +81,14 @@ class FeedbackAnswer(enum.StrEnum):
     NOT_HELPED = "not_helped"
 
 
+class TakenIntoAccount(enum.StrEnum):
+    """How the working group took a statement into account in its decision (issue 16)."""
+
+    FULLY = "fully"
+    PARTLY = "partly"
+    NOT = "not"
+
+
 class Role(enum.StrEnum):
     REGIONAL_LEAD = "regional_lead"
     COORDINATOR = "coordinator"
@@ -415,6 +423,9 @@ class Decision(Base):
 
     issue: Mapped[Issue] = relationship(foreign_keys=[issue_id])
     decided_by: Mapped[User] = relationship()
+    # How it weighed each statement (workflow v3; empty before). Read by
+    # services/reading.py, in the statements' order.
+    weighing: Mapped[list[StatementWeighing]] = relationship(viewonly=True)
 
     __table_args__ = (
         Index("ix_decisions_decided_at", "decided_at"),
@@ -502,6 +513,64 @@ class ObligationNote(Base):
         CheckConstraint(f"status IS NULL OR {_in('status', ObligationStatus)}",
                         name="status_known"),
         CheckConstraint("note <> '' OR status IS NOT NULL", name="says_something"),
+    )
+
+
+class RoundSummary(Base):
+    """The stakeholder chair's summary of a statement round, written when the round goes to
+    the working group (workflow v3): the main points in the chair's words, and the
+    positions by count as the service counted them at that moment (never typed)."""
+
+    __tablename__ = "round_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    round: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    # {position: count} of the round's statements, in Position's order; only positions
+    # somebody took.
+    positions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    written_by: Mapped[User] = relationship()
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """(position, count) in Position's order (JSON is stored with its keys sorted)."""
+        return [(p.value, int(self.positions[p.value])) for p in Position
+                if self.positions.get(p.value)]
+
+    __table_args__ = (
+        UniqueConstraint("issue_id", "round"),
+        CheckConstraint("round >= 1", name="round_positive"),
+        CheckConstraint("text <> ''", name="text_not_empty"),
+    )
+
+
+class StatementWeighing(Base):
+    """How a decision took one statement into account (workflow v3), with the reason,
+    which the consultation guide requires when a statement was taken partly or not."""
+
+    __tablename__ = "statement_weighings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), index=True)
+    # The decision's issue again: a redaction finds a reason by its issue, as every other
+    # text of the record (services/redaction.py).
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    taken_into_account: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    statement: Mapped[Statement] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("decision_id", "statement_id"),
+        CheckConstraint(_in("taken_into_account", TakenIntoAccount),
+                        name="taken_into_account_known"),
+        CheckConstraint("taken_into_account = 'fully' OR (reason IS NOT NULL AND reason <> '')",
+                        name="reason_unless_fully"),
     )
 
 

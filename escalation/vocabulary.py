@@ -43,6 +43,7 @@ from escalation.models import (
     Position,
     RightsDimension,
     Role,
+    TakenIntoAccount,
     Urgency,
     Visibility,
 )
@@ -93,7 +94,9 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
             # Who had not answered when a step closed a statement round (escalation/rounds.py).
             "not_answered",
             # an obligation's progress (workflow v3): the `record_obligation` event's data
-            "obligation", "number", "what", "due", "note", "status", "previous_status"),
+            "obligation", "number", "what", "due", "note", "status", "previous_status",
+            # a decision's weighing of one statement (workflow v3, issue 16)
+            "taken_into_account"),
     "category": _values(Category),
     "urgency": _values(Urgency),
     "visibility": _values(Visibility),
@@ -101,6 +104,7 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
     "position": _values(Position),
     "feedback": _values(FeedbackAnswer),
     OBLIGATION_STATUS: _values(ObligationStatus),
+    "taken_into_account": _values(TakenIntoAccount),
 }
 
 

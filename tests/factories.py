@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from escalation.models import Issue
 from escalation.policy import Actor
-from escalation.services import issues, people, statements
+from escalation.services import deliberation, issues, people, statements
 from escalation.services.access import workflow_of
 
 PASSWORD = "correct horse battery staple"
@@ -137,7 +137,8 @@ def issue_in(session: Session, w: World, state: str, **fields: Any) -> Issue:
             continue
         actor = lead if who == "lead" else getattr(w, who)
         issues.transition(session, issue.reference, actor=actor, action=action,
-                          expected_version=issue.version, data=asked_of(issue, action, data))
+                          expected_version=issue.version,
+                          data=asked(session, issue, action, asked_of(issue, action, data)))
     assert issue.state == state
     return issue
 
@@ -152,11 +153,45 @@ def asked_of(issue: Issue, action: str, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in takes}
 
 
+SUMMARY = "Lausunnot puoltavat; lapsen etu korostuu."
+
+
+def asked(session: Session, issue: Issue, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with what the issue's own workflow version asks of `action` besides it, when
+    not given: the chair's summary of the round, the decision's weighing of each statement
+    (every one taken fully into account) (workflow v3, issue 16). Older versions ask
+    neither, and get `data` as it is."""
+    fields = {f.name for t in workflow_of(issue).transitions if t.action == action
+              for f in t.data}
+    out = dict(data)
+    if "summary" in fields:
+        out.setdefault("summary", SUMMARY)
+    if "weighing" in fields and "weighing" not in out:
+        out["weighing"] = weigh_all(session, issue)
+    return out
+
+
+def weighed_form(session: Session, issue: Issue, taken: str = "fully") -> dict[str, str]:
+    """The decide form's weighing fields (without the form's prefix): every statement
+    weighed alike (workflow v3)."""
+    return {f"weighing-{s.id}-taken_into_account": taken
+            for s in deliberation.statements_to_weigh(session, issue)}
+
+
+def weigh_all(session: Session, issue: Issue, taken: str = "fully",
+              reason: str | None = None) -> list[dict[str, Any]]:
+    """A weighing of every statement a decision on `issue` weighs, all alike."""
+    return [{"statement": s.id, "taken_into_account": taken, "reason": reason}
+            for s in deliberation.statements_to_weigh(session, issue)]
+
+
 def act(session: Session, issue: Issue, actor: Actor, action: str, at: dt.datetime,
         **data: Any) -> None:
-    """Take `action` at a chosen time, with the version the issue has now."""
+    """Take `action` at a chosen time, with the version the issue has now (and what its
+    workflow version asks besides `data`: `asked`)."""
     issues.transition(session, issue.reference, actor=actor, action=action,
-                      expected_version=issue.version, data=data, now=at)
+                      expected_version=issue.version,
+                      data=asked(session, issue, action, data), now=at)
 
 
 def draft_at(session: Session, w: World, at: dt.datetime, **fields: Any) -> Issue:

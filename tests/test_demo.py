@@ -199,14 +199,14 @@ def test_naive_now_is_refused(session: Session) -> None:
 # (`not_answered` in its event's data), so the six issues whose round closed have new
 # heads (and the issues' and audit events' digests changed): from both backends alike.
 BEFORE_HEADS = {
-    "ESC-2025-0001": (11, "a15892d6f9c73486639ee5a1996be427b92681bbbe22d99db629be71611174fd"),
-    "ESC-2025-0002": (11, "a09e8bbc88e17a5254ce494295efeb6b73bf0e1b722e211bf597871845cc5cee"),
-    "ESC-2025-0003": (11, "75dd025f88e702df9000ce8d539e83ada913581410beaa0d1e0e13072aaa6166"),
-    "ESC-2025-0004": (11, "b528f316258b59a9e1427bdec8f50cc85c3d881c8cb8dc1f1ade2596625de192"),
+    "ESC-2025-0001": (11, "f51c22ef49783777139a82cd5bae37bb375380731599bab104095cec7edb73d2"),
+    "ESC-2025-0002": (11, "25c5e836387a5f2f5c2c29df0b043390d7f6550f08f244e548c86bfb03c81027"),
+    "ESC-2025-0003": (11, "235eec61139e441f5898abc1d68b7d355feb11f5e184e4d4a20554df646718bb"),
+    "ESC-2025-0004": (11, "113bb52af7a359c8fc72721c05479a49ea834dbfa1dec5e04f26b8d50116af70"),
     "ESC-2025-0005": (5, "c2fa8e4067756d6d9fbf6158cc5a3a574ee2745d91f1e3a1c6fbde7a33866225"),
     "ESC-2025-0006": (6, "8e0cd6170607ceaa115ad5a6155da7caed47ccb95add52e630ba28bb182dc7c9"),
     "ESC-2025-0007": (5, "d9d7c1e829242f04a29cfc9de39f1f9210975a694a024beb2579b8016ee52626"),
-    "ESC-2025-0008": (9, "e9d1b74215f112cf08923ba688f9e5e75d8449549f250219dd58e1b59470f3ff"),
+    "ESC-2025-0008": (9, "e167c66a1fedcf2d543614eeb23da9451d1ef9cdf20461509473df47d81caabd"),
     "ESC-2025-0009": (6, "6a74268bd92b22c4181c9ba604c570f9dc01fdbf058010c50e7ea586347cf15e"),
     "ESC-2025-0010": (5, "827ec875d78d853d7a3ad1b48489727505dfb332a31d98d58767c206454a9de1"),
     "ESC-2025-0011": (8, "66e4b2326799500de401bc0d61dcead797073b4c8dbc6e976f7fee219d0540e7"),
@@ -222,8 +222,8 @@ BEFORE_HEADS = {
 # its `forward` asks in words, statements have a status and a sending date, and one
 # story's region says whether the answer helped, an audit event more.)
 BEFORE_TABLES = {
-    "issues": (15, "750187521b408a2993acda67fe30aab330ccee2269df3cb611382003cb4fee2b"),
-    "audit_events": (98, "268d88dcde3417532697638219e7216707141e7b1579d49255e73b169820e49c"),
+    "issues": (15, "dc571b78ec4d7affcde162a3010972f8fa36b61665066a5035fa896d09a8b3b0"),
+    "audit_events": (98, "4603304448c4b8fa98c2822b25dfd5da12bf4726923ef3dd0887ef01caf72928"),
     "outbox": (74, "c290f652ed9509f74bf4246af497247a38587c9ad50c3250044b774418b57805"),
     "statements": (20, "234e73a141e7e87ed3483a434f5488796329f3ac8eab6b07f33285646e028565"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
@@ -233,6 +233,8 @@ BEFORE_TABLES = {
     "memberships": (10, "d3a922ee0840f82bed9c3e6611bd8a1481072903ca3642ebb70c2d645346cea7"),
     "organisations": (5, "b6fd9850855ffe9dcfa1047dfe52f4f18b37b5d560825a9f751c94ee57ad00f7"),
     "reference_counters": (2, "cc065f06428dd130f6d48fc1f0937ef2b099261380c8e27c7b28ea196195af1d"),
+    "round_summaries": (6, "c065f9d3e35da4f57e995d5e910d52842fc498d01a09aef4f52bcd72321dca61"),
+    "statement_weighings": (9, "7c2ec6f39f8c387bbc69dc2a99c701a55e7cb364c9fbd2d92e7468273dafebd9"),
 }
 # Columns left out: a password hash is salted afresh on every run.
 _RANDOM = {"users": {"password_hash"}}

@@ -4,7 +4,8 @@ that transition, so a changed definition changes the form with no code edited.""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask_babel import gettext
@@ -50,10 +51,12 @@ from escalation.limits import (
     RESPONSIBLE_MAX,
     RIGHTS_DIMENSIONS,
     ROLES,
+    TAKEN_INTO_ACCOUNT,
     TEXT_MAX,
     TITLE_MAX,
     URGENCIES,
     VISIBILITIES,
+    WEIGHING_REASON_MAX,
 )
 from escalation.models import Position
 from escalation.problems import coded
@@ -62,6 +65,7 @@ from escalation.services.fields import clean_issue_fields
 from escalation.workflow import engine
 from escalation.workflow.definition import DataField, Transition
 from escalation.workflow.guards import GUARDS
+from escalation.workflow.weighing import REASON_NEEDED
 
 # The core's refusals of characters (escalation/text.py), by code, as the reader's
 # language has them.
@@ -452,6 +456,8 @@ _REQUIRED: dict[str, Any] = {
     "decide.rationale": _l("Write the rationale."),
     "decide.responsible": _l("Name who carries the decision out."),
     "decide.follow_up_due": _l("Give the follow-up date."),
+    "forward_to_working_group.summary": _l("Write the summary of the statements: their "
+                                           "main points for the working group."),
 }
 
 
@@ -470,8 +476,124 @@ def _required(action: str, field: str) -> Any:
     return _REQUIRED.get(f"{action}.{field}", _l("This field is required."))
 
 
+@dataclass(frozen=True)
+class ToWeigh:
+    """A statement the decide form asks to be weighed: its id, who gave it, its position
+    and the start of its text (the whole is on the page, above)."""
+
+    id: int
+    speaker: str
+    position: str
+    excerpt: str
+
+
+# How much of a statement its weighing quotes, in characters.
+EXCERPT = 160
+_WEIGH_EACH = _l("Weigh each statement: choose how it was taken into account, and give the "
+                 "reason for partly and not.")
+
+
+def to_weigh(statements: Iterable[Any]) -> list[ToWeigh]:
+    """The decide form's statements (escalation/services/deliberation.py chose them)."""
+    out = []
+    for s in statements:
+        said = " ".join(str(labels.shown(s.text) or "").split())
+        excerpt = said if len(said) <= EXCERPT else said[:EXCERPT].rsplit(" ", 1)[0] + " …"
+        out.append(ToWeigh(s.id, s.organisation.name if s.organisation else s.author.name,
+                           s.position, excerpt))
+    return out
+
+
+class WeighingField(Field):  # type: ignore[misc]
+    """A decision's weighing (workflow v3): per statement, a radio group (fully, partly,
+    not) and a reason, required for partly and not. Its inputs are named
+    `<field>-<statement id>-taken_into_account` and `<field>-<statement id>-reason`; the
+    view names the statements (`statements`) before the page is drawn. Each entry's errors
+    are kept beside it (`entry_errors`); the field's own `errors` say it in one sentence
+    for the form's summary. `data` is the weighing as the API takes it."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        self.statements: list[ToWeigh] = []
+        self.entries: dict[int, dict[str, str]] = {}
+        self.entry_errors: dict[tuple[int, str], list[Any]] = {}
+        super().__init__(label, validators, **kwargs)
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors: list[Any] = []
+        self.raw_data: list[str] = []
+        self.entries = {}
+        if formdata is None:
+            return
+        prefix = self.name + "-"
+        for key in formdata:
+            if not key.startswith(prefix):
+                continue
+            sid, _, part = key.removeprefix(prefix).partition("-")
+            if sid.isdigit() and part in ("taken_into_account", "reason"):
+                self.entries.setdefault(int(sid), {})[part] = str(formdata.get(key) or "")
+
+    @property
+    def data(self) -> list[dict[str, Any]]:
+        return [{"statement": s.id,
+                 "taken_into_account": self.value(s.id, "taken_into_account") or None,
+                 "reason": self.value(s.id, "reason").strip() or None}
+                for s in self.statements]
+
+    @data.setter
+    def data(self, value: Any) -> None:  # WTForms sets it; what was sent is in `entries`
+        pass
+
+    def value(self, sid: int, part: str) -> str:
+        """What was chosen or typed for one statement, to show again."""
+        return self.entries.get(sid, {}).get(part, "")
+
+    def input_id(self, sid: int, part: str) -> str:
+        return f"{self.id}-{sid}-{part}"
+
+    def input_name(self, sid: int, part: str) -> str:
+        return f"{self.name}-{sid}-{part}"
+
+    def add_error(self, sid: int, part: str, message: Any) -> None:
+        self.entry_errors.setdefault((sid, part), []).append(message)
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        """The core's rules for each entry (escalation/workflow/weighing.py), said beside
+        it, with every other error of the form at once."""
+        for s in self.statements:
+            taken, reason = self.value(s.id, "taken_into_account"), self.value(s.id, "reason")
+            if taken not in TAKEN_INTO_ACCOUNT:
+                self.add_error(s.id, "taken_into_account",
+                               _l("Choose how the statement was taken into account."))
+            if taken in REASON_NEEDED and not reason.strip():
+                self.add_error(s.id, "reason", _l("Write why the statement was taken into "
+                                                  "account only partly or not at all."))
+            if len(reason.strip()) > WEIGHING_REASON_MAX:
+                self.add_error(s.id, "reason", gettext(
+                    "Use at most %(max)s characters. The text has %(given)s characters now.",
+                    max=i18n.number(WEIGHING_REASON_MAX), given=i18n.number(len(reason))))
+            elif (problem := text.char_problem(reason, single_line=False)) is not None:
+                self.add_error(s.id, "reason", _CHARACTERS[problem.code])
+        if self.entry_errors:
+            raise ValidationError(_WEIGH_EACH)
+
+    def core_errors(self, key: str, texts: Sequence[Any]) -> bool:
+        """The core's refusal of one entry (`weighing.<id>.<part>`) beside it; False for a
+        key that names no statement of this form."""
+        _, sid, part = [*key.split("."), "", ""][:3]
+        if not sid.isdigit() or int(sid) not in {s.id for s in self.statements}:
+            return False
+        for message in texts:
+            self.add_error(int(sid), "reason" if part == "reason" else "taken_into_account",
+                           message)
+        if not self.errors:
+            self.errors = [_WEIGH_EACH]
+        return True
+
+
 def _data_field(f: DataField, action: str = "") -> Any:
     name = labels.FIELDS.get(f.name, f.name.replace("_", " ").capitalize())
+    if f.type == "weighing":
+        return WeighingField(name, description=labels.FIELD_HELP.get(f.name, ""))
     text = name if f.required else _l("%(name)s (optional)", name=name)
     checks: list[Any] = ([InputRequired(_required(action, f.name))] if f.required
                          else [Optional()])
@@ -560,6 +682,9 @@ def action_data(form: ActionForm, t: Transition) -> dict[str, Any]:
                 out[f.name] = listed
             continue
         value = form[f.name].data
+        if f.type == "weighing":
+            out[f.name] = value
+            continue
         if value in (None, ""):
             continue
         if f.type == "lines":
@@ -644,6 +769,11 @@ _CORE = {
     "user.unknown": _l("Choose a member of the backbone team from the list."),
     "redaction.already_redacted": _l("This text was removed already. Reload the page."),
     "redaction.no_text": _l("This entry has no such text. Choose one of the texts listed."),
+    "weighing.missing": _l("Choose how the statement was taken into account."),
+    "weighing.already_weighed": _l("This statement was weighed in an earlier decision. "
+                                   "Reload the page."),
+    "weighing.unknown_statement": _l("This is not a statement of this issue. Reload the "
+                                     "page."),
     "feedback.busy": _l("Too many messages were sent in the last hour. Try again later, or "
                         "write to the e-mail address above."),
 }
@@ -695,6 +825,9 @@ def show_refusal(form: FlaskForm, errors: Mapping[str, Sequence[str]]) -> None:
     """Put the core's field errors beside the fields; the rest at the top of the form."""
     for key, messages in errors.items():
         texts = [core_message(m) for m in messages]
+        parent = form._fields.get(key.split(".", 1)[0])
+        if isinstance(parent, WeighingField) and parent.core_errors(key, texts):
+            continue
         target = form._fields.get(_field_of(form, key))
         if target is not None and key not in ("csrf_token", "expected_version", "action"):
             target.errors = [*target.errors, *texts]

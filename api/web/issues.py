@@ -38,12 +38,14 @@ from api.web.forms import (
     ObligationProgressForm,
     RedactForm,
     StatementForm,
+    WeighingField,
     WithdrawStatementForm,
     action_data,
     action_form_class,
     one_time_token,
     renew_version,
     show_refusal,
+    to_weigh,
 )
 from api.web.i18n import region_name
 from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
@@ -56,6 +58,7 @@ from escalation.services import (
     actors,
     comments,
     decisions,
+    deliberation,
     drafts,
     feedback,
     issues,
@@ -371,6 +374,7 @@ def _forms(page: IssuePage, failed: FlaskForm | None = None) -> dict[str, Any]:
     actions = [(t, make(action_form_class(t), t.action)) for t in page.actions]
     for _, form in actions:
         form.action.data = form._prefix.rstrip("-")
+        _weighs(form, page.to_weigh)
     statement, withdraw = _statement_forms(page, make, failed)
     comment = None
     if "comment" in page.activities:
@@ -486,7 +490,8 @@ def _shown_above(page: IssuePage) -> set[str]:
     the decision's rationale): the history names them instead of repeating them."""
     detail = page.detail
     texts = {detail.issue.answer} | {t for s in detail.statements
-                                      for t in (s.text, s.rights_assessment)}
+                                      for t in (s.text, s.rights_assessment)} | {
+        s.text for s in detail.summaries} | {w.reason for w in detail.weighing}
     if detail.decision is not None:
         texts.add(detail.decision.rationale)
     return {t for t in texts if isinstance(t, str) and t}
@@ -561,6 +566,13 @@ def _change(reference: str, form_for: Callable[[Session], F],
         return _render(session, reference, form, status)
 
 
+def _weighs(form: FlaskForm, statements: list[Any]) -> None:
+    """Name the statements a decide form weighs (workflow v3), one entry each."""
+    for field in form:
+        if isinstance(field, WeighingField):
+            field.statements = to_weigh(statements)
+
+
 class _Unconfirmed(DomainError):
     """The step waits for the person to confirm it (nothing was done): the form comes back
     saying why, with a button that sends it again confirmed."""
@@ -613,7 +625,10 @@ def act(reference: str, action: str) -> Response:
             if named is None:
                 raise
             raise _Refused(exc, action_form_class(named)(prefix=action)) from exc
-        return action_form_class(t)(prefix=action)
+        form = action_form_class(t)(prefix=action)
+        if any(f.type == "weighing" for f in t.data):
+            _weighs(form, deliberation.statements_to_weigh(session, issue))
+        return form
 
     def change(session: Session, form: ActionForm) -> str:
         if not form.confirmed.data:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
-from flask_babel import get_babel, gettext, lazy_pgettext
+from flask_babel import get_babel, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from api.web import i18n
@@ -97,6 +97,7 @@ RIGHTS = CHOICES["rights_dimensions"]
 POSITIONS = CHOICES["position"]
 OUTCOMES = CHOICES["outcome"]
 FEEDBACK = CHOICES["feedback"]  # did the answer help (services/feedback.py)
+TAKEN = CHOICES["taken_into_account"]  # a decision's weighing of a statement (v3)
 
 ANY = _l("Any")
 # What stands where a redacted text was (escalation/redacted.py), and what the timeline
@@ -168,6 +169,7 @@ class Labels:
     position = staticmethod(lambda name: label(POSITIONS, name))
     outcome = staticmethod(lambda name: label(OUTCOMES, name))
     feedback = staticmethod(lambda name: label(FEEDBACK, name))
+    taken = staticmethod(lambda name: label(TAKEN, name))
     field = staticmethod(lambda name: label(FIELDS, name))
     role = staticmethod(lambda name: label(ROLES, name))
     request = staticmethod(request_heading)
@@ -201,6 +203,9 @@ def field_label(path: str) -> str:
     """"description" -> "Description"; "legal_references.1" -> "Legal references 2"."""
     key, _, index = path.partition(".")
     name = label(FIELDS, key)
+    index, _, inner = index.partition(".")  # "weighing.0.reason": an entry's own text
+    if index.isdigit() and inner:
+        return f"{name} {int(index) + 1}: {label(FIELDS, inner)}"
     return f"{name} {int(index) + 1}" if index.isdigit() else name
 
 
@@ -250,6 +255,11 @@ def describe(action: str, data: Mapping[str, Any],
             text = _removed(redacted.get(key))
         elif key in _VALUE_TABLES:
             text = label(_VALUE_TABLES[key], str(value))
+        elif key == "weighing" and isinstance(value, list):
+            # Shown with the decision, each statement beside how it was weighed.
+            text = ngettext("%(num)d statement weighed, shown with the decision",
+                            "%(num)d statements weighed, shown with the decision",
+                            len(value))
         elif key == "rights_dimensions":
             text = ", ".join(label(RIGHTS, v) for v in value)
         elif key == "not_answered":

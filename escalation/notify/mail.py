@@ -34,7 +34,8 @@ _ENV = Environment(
 )
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # The keys of an action's data whose text is meant for the people the mail goes to.
-GIVEN_KEYS = ("message", "answer", "reason", "request", "note", "rationale")
+# `summary`: the stakeholder chair's summary, which the working group reads first (v3).
+GIVEN_KEYS = ("message", "answer", "reason", "request", "note", "rationale", "summary")
 # What may not stand in a header's text: controls (C0 with CR, LF and tab; DEL; C1 with
 # NEL), the Unicode line and paragraph separators, and lone surrogates.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")

@@ -23,6 +23,7 @@ from escalation.models import (
     StatementRound,
 )
 from escalation.policy import Actor
+from escalation.services.deliberation import record_summary, record_weighing
 
 DECISIONS = cast(Table, Decision.__table__)
 OBLIGATIONS = cast(Table, Obligation.__table__)
@@ -114,5 +115,7 @@ EFFECTS: dict[str, Effect] = {
         publish_answer,
         open_statement_round,
         record_decision,
+        record_summary,
+        record_weighing,
     )
 }

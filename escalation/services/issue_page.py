@@ -16,7 +16,7 @@ from escalation.models import Issue, Statement, User
 from escalation.policy import Actor
 from escalation.redacted import is_marker
 from escalation.rounds import Round, Speaker
-from escalation.services import actors, reading, redaction
+from escalation.services import actors, deliberation, reading, redaction
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.reading import IssueDetail
 from escalation.services.statements import (
@@ -121,6 +121,9 @@ class IssuePage:
     def questions(self) -> list[str]:
         """The current round's targeted questions."""
         return self.questions_of(self.detail.issue.statement_round)
+    # The statements a decision would weigh, when the reader's steps include one that
+    # weighs them (workflow v3's decide, issue 16).
+    to_weigh: list[Statement] = field(default_factory=list)
 
 
 def issue_page(session: Session, reference: str, *, actor: Actor,
@@ -189,6 +192,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
                for name in detail.available_actions]
     activities = frozenset(name for name, act in wf.activities.items()
                            if issue.state in act.states and roles & act.roles)
+    weighs = any(f.type == "weighing" for t in actions for f in t.data)
     this_round = [s for s in detail.statements if s.round == issue.statement_round]
     # Only a sent statement is an answer (a draft or a withdrawn one is not).
     in_round = [s for s in this_round if counts(s)]
@@ -209,6 +213,7 @@ def issue_page(session: Session, reference: str, *, actor: Actor,
         mine=own,
         assignees=[(u.email, u.name) for u in actors.backbone_team(session)]
         if "assign" in activities else [],
+        to_weigh=deliberation.statements_to_weigh(session, issue) if weighs else [],
     )
 
 

@@ -8,14 +8,24 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from escalation import audit, checkpoint, rounds, runtime
 from escalation.audit import AuditAction
 from escalation.errors import Forbidden, NotFound
-from escalation.models import Comment, Decision, Issue, Obligation, Role, Statement
+from escalation.models import (
+    Comment,
+    Decision,
+    Issue,
+    Obligation,
+    Role,
+    RoundSummary,
+    Statement,
+    StatementWeighing,
+)
 from escalation.policy import Actor, sees_internal
 from escalation.rounds import Round
-from escalation.services import feedback
+from escalation.services import deliberation, feedback
 from escalation.services.access import get_visible, workflow_of
 from escalation.services.obligations import of_issue
 from escalation.services.statements import visible_to
@@ -41,6 +51,10 @@ class IssueDetail:
     rounds: list[Round] = field(default_factory=list)
     # What its decisions promised (workflow v3), done or not: they outlive the issue.
     obligations: list[Obligation] = field(default_factory=list)
+    # Workflow v3 (issue 16): the chair's summary of each round sent to the working group,
+    # and how the decision weighed each statement.
+    summaries: list[RoundSummary] = field(default_factory=list)
+    weighing: list[StatementWeighing] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> Any:
         # Read as the issue itself plus what the detail adds (one flat representation).
@@ -88,6 +102,8 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
     decision = None
     given = None
     in_rounds: list[Round] = []
+    summaries: list[RoundSummary] = []
+    weighing: list[StatementWeighing] = []
     if not created:
         # Statements are given in a round (the database holds an issue awaiting them to
         # round 1 or later), so before the first round there are none to read.
@@ -104,6 +120,13 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         decision = session.get(Decision, issue.decision_id) if issue.decision_id else None
         if feedback.may_have(issue):
             given = feedback.of_issue(session, issue)
+        if _deliberates(workflow_of(issue)):
+            summaries = deliberation.summaries_of(session, issue)
+            weighing = (deliberation.weighing_of(session, decision.id)
+                        if decision is not None else [])
+    if decision is not None:
+        # The decision's answer carries its weighing (none under v1 and v2: not read).
+        set_committed_value(decision, "weighing", weighing)
     return IssueDetail(
         obligations=obligations_of(session, issue) if with_obligations and not created
         else [],
@@ -117,6 +140,8 @@ def detail_of(session: Session, issue: Issue, *, actor: Actor, now: dt.datetime,
         overdue=is_overdue(issue, now),
         feedback=given,
         rounds=in_rounds,
+        summaries=summaries,
+        weighing=weighing,
     )
 
 
@@ -138,6 +163,13 @@ def obligations_of(session: Session, issue: Issue) -> list[Obligation]:
             workflow_of(issue).activities:
         return []
     return of_issue(session, issue)
+
+
+def _deliberates(wf: Workflow) -> bool:
+    """Whether issues under this definition keep round summaries and weighings (v3 on):
+    under v1 and v2 there is nothing to read, and nothing is asked."""
+    return any("record_summary" in t.effects or "record_weighing" in t.effects
+               for t in wf.transitions)
 
 
 def audit_trail(session: Session, reference: str, *, actor: Actor) -> list[dict[str, Any]]:

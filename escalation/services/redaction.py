@@ -37,8 +37,10 @@ from escalation.models import (
     Obligation,
     ObligationNote,
     Role,
+    RoundSummary,
     Statement,
     StatementRound,
+    StatementWeighing,
 )
 from escalation.policy import Actor
 from escalation.problems import Problem
@@ -53,7 +55,7 @@ EVENTS = typing.cast(Table, AuditEvent.__table__)
 FREE_TEXT = frozenset({
     "title", "description", "legal_references", "text", "rights_assessment", "message",
     "answer", "reason", "note", "rationale", "responsible", "comment", "request",
-    "questions", "answers",
+    "questions", "answers", "summary",
 })
 # Where an event's text is kept besides the audit log, by (action, data key): an issue's
 # column, or a column of a row of the issue. Data keys not named here live only in the log.
@@ -71,6 +73,10 @@ _ROW_TEXT: dict[tuple[str, str], Any] = {
     ("forward", "request"): StatementRound.request,
     ("request_statements", "request"): StatementRound.request,
     ("request_statements", "reason"): StatementRound.request,
+    # Workflow v3 (issue 16): the chair's summary, and a weighing's reasons
+    # ("weighing.1.reason").
+    ("forward_to_working_group", "summary"): RoundSummary.text,
+    ("decide", "weighing"): StatementWeighing.reason,
 }
 # A round's targeted questions: a list kept in the round's row (`statement_rounds`).
 _ROUND_QUESTIONS = {("forward", "questions"), ("request_statements", "questions")}
@@ -105,9 +111,12 @@ def fields_of(data: Any, prefix: str = "") -> list[str]:
     if not isinstance(data, dict):
         return paths
     for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list):  # a list of entries (a decision's weighing): their texts
+            for i, v in enumerate(value):
+                paths += fields_of(v, f"{prefix}{key}.{i}.") if isinstance(v, dict) else []
         if key not in FREE_TEXT:
             continue
-        value = data[key]
         if isinstance(value, str) and value:
             paths.append(f"{prefix}{key}")
         elif isinstance(value, list):

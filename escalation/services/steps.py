@@ -33,7 +33,8 @@ from escalation.workflow.states import DRAFT
 # the step ends a statement round early.)
 _FOR_A_FORM = load_only(Issue.state, Issue.workflow_name, Issue.workflow_version,
                         Issue.region_id, Issue.visibility, Issue.statement_round,
-                        Issue.due_at, Issue.deleted_at, Issue.created_by_id)
+                        Issue.due_at, Issue.deleted_at, Issue.created_by_id,
+                        Issue.decision_id)
 
 
 def transition_for(session: Session, reference: str, action: str, *,

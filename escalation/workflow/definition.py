@@ -8,7 +8,9 @@ from typing import Literal, get_args
 # `lines`: a list of one-line texts (a statement round's targeted questions); its
 # limits are escalation/limits.py's LINES_MAX and LINE_MAX, by the field's name.
 # `obligations`: a list of {what, responsible, due} (escalation/workflow/obligations.py).
-FieldType = Literal["text", "date", "choice", "lines", "obligations"]
+# `weighing`: a list of {statement, taken_into_account, reason} (workflow v3's `decide`;
+# escalation/workflow/weighing.py checks its shape).
+FieldType = Literal["text", "date", "choice", "lines", "obligations", "weighing"]
 # The same names as data, for the loader's and the API's schemas.
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 

@@ -16,6 +16,7 @@ from escalation.limits import DATA_MAX, LINE_MAX, LINES_MAX
 from escalation.limits import TEXT_MAX as MAX_TEXT
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import REQUIRED, is_blank, normalise, text_problem
+from escalation.workflow import weighing
 from escalation.workflow.definition import Activity, DataField, Deadline, Transition, Workflow
 from escalation.workflow.guards import GUARD_FIELDS, GUARDS, Facts
 from escalation.workflow.obligations import clean_obligations
@@ -62,6 +63,9 @@ def clean_data(fields_: tuple[DataField, ...], data: Mapping[str, Any]) -> dict[
                 errors[f.name] = [REQUIRED]
             if listed:
                 cleaned[f.name] = listed
+            continue
+        if f.type == "weighing":  # a list, not a text: its own cleaner (issue 16)
+            weighing.clean(f.name, value, errors, cleaned)
             continue
         problem = text_problem(value, max_length=DATA_MAX.get(f.name, MAX_TEXT),
                                required=f.required)

@@ -12,6 +12,8 @@ EFFECTS = frozenset(
         "publish_answer",
         "open_statement_round",
         "record_decision",
+        "record_summary",  # issue 16: the chair's summary of the round
+        "record_weighing",  # issue 16: how the decision weighed each statement
     }
 )
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from escalation import runtime
 from escalation.services import statements
 from tests.api.conftest import Call
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, weigh_all
 
 STATES = ["draft", "submitted", "clarification_requested", "awaiting_statement",
           "awaiting_decision", "decided", "closed", "withdrawn"]
@@ -36,6 +36,7 @@ DATA = {
     "close": {"note": "Valmis."}, "withdraw": {"reason": "Ei tarpeen."},
     "reopen": {"reason": "Uutta tietoa."},
     "decide": {"outcome": "clarified", "rationale": "Tulkinta annettu."},
+    "forward_to_working_group": {"summary": "Lausunnot puoltavat."},
 }
 
 
@@ -74,12 +75,14 @@ def expected_activity(role: str, own: bool, state: str, activity: str, ok: int) 
 def test_matrix(call: Call, session: Session, world: World, role: str, attr: str, own: bool,
                 visibility: str) -> None:
     issues = {}
+    weighing: dict[str, Any] = {}  # decide's, of the issue it is tried on (v3, issue 16)
     for state in STATES:
         issue = issue_in(session, world, state, visibility=visibility)
         if state == "awaiting_statement":  # so forwarding's guard holds for whoever may
             statements.add_statement(session, issue.reference, actor=world.member2,
                                      position="supports", text="Tukee.")
         issues[state] = (issue.reference, issue.version)
+        weighing[state] = weigh_all(session, issue)
     session.flush()
     wf = runtime.registry().latest("escalation")
     checked = 0
@@ -121,7 +124,8 @@ def test_matrix(call: Call, session: Session, world: World, role: str, attr: str
         for action in wf.actions:
             attempt("POST", f"{base}/transitions", expected_transition(role, own, state, action),
                     json={"action": action, "expected_version": version,
-                          "data": DATA.get(action, {})})
+                          "data": {**DATA.get(action, {}), **(
+                              {"weighing": weighing[state]} if action == "decide" else {})}})
         attempt("POST", f"{base}/statements",
                 expected_activity(role, own, state, "add_statement", 201),
                 json={"position": "supports", "text": "Kanta."})

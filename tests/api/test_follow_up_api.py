@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from escalation.services import issues
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, weigh_all
 
 
 def test_the_api_refuses_a_past_follow_up_date_with_its_code(call: Call, session: Session,
@@ -28,7 +28,8 @@ def _decided(session: Session, world: World) -> str:
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version,
                       data={"outcome": "national_guidance", "rationale": "Ohje tarvitaan.",
-                            "responsible": "STM", "follow_up_due": "2099-03-31"})
+                            "responsible": "STM", "follow_up_due": "2099-03-31",
+                            "weighing": weigh_all(session, issue)})
     return issue.reference
 
 

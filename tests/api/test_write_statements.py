@@ -65,10 +65,12 @@ def test_an_action_after_a_statement_round_answers_with_its_statements(
     with counting(session) as seen:
         answer = call("chair", "POST", f"/api/v1/issues/{issue.reference}/transitions",
                       json={"action": "forward_to_working_group",
-                            "expected_version": issue.version})
+                            "expected_version": issue.version,
+                            "data": {"summary": "Yksi puoltaa."}})
     assert answer.status_code == 200, answer.get_json()
     assert [s["text"] for s in answer.get_json()["statements"]] == ["Tuemme."]
-    # The guard's count, the round's closing (who answered, escalation/rounds.py), the answer.
+    # The guard's count, the round's closing (who answered, escalation/rounds.py), the
+    # summary's positions (v3), the answer.
     assert sum("FROM statements" in s for s in seen) == 3, seen
 
 

@@ -26,7 +26,7 @@ from escalation.models import AuditEvent, Category, Issue, Visibility
 from escalation.policy import Actor, can_see
 from escalation.services import comments, issues, statements
 from escalation.workflow import engine
-from tests.factories import World, new_issue
+from tests.factories import World, asked, new_issue
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 FORGER_KEY = b"not-the-audit-key"
@@ -55,7 +55,8 @@ def scene(session: Session, world: World) -> Scene:
 
     def act(issue: Issue, actor: Actor, action: str, **data: str) -> None:
         issues.transition(session, issue.reference, actor=actor, action=action,
-                          expected_version=issue.version, data=data, now=next(at))
+                          expected_version=issue.version,
+                          data=asked(session, issue, action, data), now=next(at))
 
     a = new_issue(session, world, title="Issue A")
     b = new_issue(session, world, title="Issue B")
@@ -491,7 +492,8 @@ def test_chain_verifies_after_a_thousand_random_valid_changes(session: Session,
                                  internal=move.kind == "comment_internal", now=clock)
         else:
             issues.transition(session, issue.reference, actor=move.actor, action=move.kind,
-                              expected_version=issue.version, data=dict(move.data), now=clock)
+                              expected_version=issue.version,
+                              data=asked(session, issue, move.kind, dict(move.data)), now=clock)
 
     while changes < 1000:
         clock += dt.timedelta(minutes=rng.randint(1, 600))

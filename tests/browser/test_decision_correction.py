@@ -65,7 +65,9 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     chair = person(browser, server, "chair.stakeholders@demo.example")
     chair.go(f"/issues/{reference}")
     forward = "Välitä ministeriöiden työryhmälle"
-    step(chair, forward).get_by_role("button", name=forward).click()
+    form = step(chair, forward)
+    form.get_by_label("Yhteenveto lausunnoista").fill("Yksi puoltaa varauksin.")  # v3
+    form.get_by_role("button", name=forward).click()
     chair.page.wait_for_load_state()
     # One organisation of those asked answered: the page asks first (issue 15, item 7).
     chair.page.get_by_role("button", name="Välitä ministeriöiden työryhmälle silti").click()
@@ -78,6 +80,8 @@ def decided(browser: Any, server: Server, follow_up: dt.date) -> str:
     decide.get_by_label("Perustelut").fill("Annetaan ohje.")
     decide.get_by_label("Vastuutaho (vapaaehtoinen)").fill("STM")
     decide.get_by_label("Seurantapäivä (vapaaehtoinen)").fill(follow_up.isoformat())
+    for fully in decide.get_by_role("radio", name="Otettu huomioon kokonaan").all():
+        fully.check()  # v3: each statement weighed
     decide.get_by_role("button", name="Kirjaa päätös").click()
     ministry.page.wait_for_load_state()
     assert "Päätös kirjattiin" in notice(ministry)

@@ -51,6 +51,7 @@ def test_the_stakeholder_chair_states_first_and_is_asked_before_forwarding(
     forward = page.locator("details.step").filter(
         has=page.locator("summary", has_text="Välitä ministeriöiden työryhmälle"))
     forward.locator("summary").click()
+    forward.get_by_label("Yhteenveto lausunnoista").fill("Yksi puoltaa.")  # v3: the summary
     forward.get_by_label("Kommentti (vapaaehtoinen)").fill("Kiireellinen, ei odoteta.")
     with page.expect_navigation():
         forward.get_by_role("button", name="Välitä ministeriöiden työryhmälle").click()

@@ -110,7 +110,10 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
     chair.go(f"/issues/{reference}")
     shot(chair, "chair-issue")
     to_ministries = "Välitä ministeriöiden työryhmälle"
-    step(chair, to_ministries).get_by_role("button", name=to_ministries).click()
+    forward = step(chair, to_ministries)
+    forward.get_by_label("Yhteenveto lausunnoista").fill(  # v3: the chair's summary
+        "Yksi järjestö puoltaa varauksin: ilmoitusvelvollisuus koskee vapaaehtoisia.")
+    forward.get_by_role("button", name=to_ministries).click()
     chair.page.wait_for_load_state()
     # One of the three organisations answered: the page asks first, naming the others.
     asked = chair.page.get_by_role("alert").filter(has_text="Kaikki pyydetyt eivät ole vastanneet")
@@ -136,6 +139,8 @@ def test_an_issue_travels_from_the_region_to_a_decision_and_back(browser: Any,
         "Ilmoitusvelvollisuus koskee vapaaehtoisia; annetaan kansallinen ohje.")
     decide.get_by_label("Vastuutaho (vapaaehtoinen)").fill("Sosiaali- ja terveysministeriö")
     decide.get_by_label("Seurantapäivä (vapaaehtoinen)").fill(follow_up.isoformat())
+    for fully in decide.get_by_role("radio", name="Otettu huomioon kokonaan").all():
+        fully.check()  # v3: each statement weighed
     shot(ministry, "ministry-decision-form")
     decide.get_by_role("button", name="Kirjaa päätös").click()
     ministry.page.wait_for_load_state()

@@ -315,7 +315,10 @@ def test_the_lead_sends_finds_it_next_day_answers_and_reads_the_decision(
                        "Ilmoitusvelvollisuus koskee myös vapaaehtoisia valmentajia.")
     chair = arrive(browser, tomorrow, STAKEHOLDER_CHAIR)
     open_issue(chair, reference)
-    submit(chair, step(chair, "forward_to_working_group"))
+    forward = step(chair, "forward_to_working_group")
+    forward.locator("textarea[name$='-summary']").fill(  # v3: the chair's summary
+        "Kaikki kolme järjestöä puoltavat: ilmoitusvelvollisuus koskee myös vapaaehtoisia.")
+    submit(chair, forward)
     assert state_of(tomorrow, reference) == "awaiting_decision"
     close_tab(chair)
     ministry = arrive(browser, tomorrow, MINISTRY_CHAIR)
@@ -326,6 +329,8 @@ def test_the_lead_sends_finds_it_next_day_answers_and_reads_the_decision(
         "Ilmoitusvelvollisuus koskee kaikkia valmentajia; laaditaan kansallinen ohje.")
     decide.locator("textarea[name$='-responsible']").fill("Sosiaali- ja terveysministeriö")
     decide.locator("input[type=date]").fill(follow_up.isoformat())
+    for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
+        fully.check()
     submit(ministry, decide)
     assert state_of(tomorrow, reference) == "decided"
     close_tab(ministry)
@@ -475,6 +480,8 @@ def test_the_ministry_chair_decides_with_every_error_shown_at_once(
     decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill("Tulkinta annetaan kunnille.")
     decide.locator("input[type=date]").fill(follow_up.isoformat())
+    for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
+        fully.check()
     submit(ministry, decide)
     assert state_of(today, reference) == "decided"
     shown = f"{follow_up.day}.{follow_up.month}.{follow_up.year}"
@@ -548,6 +555,8 @@ def test_the_ministry_chair_cannot_record_a_past_follow_up_date(
     decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill(rationale)
     decide.locator("input[type=date]").fill("2020-01-01")
+    for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
+        fully.check()
     submit(ministry, decide)
     assert state_of(today, reference) == "awaiting_decision", \
         "a follow-up date of 1.1.2020 was accepted"
@@ -576,7 +585,9 @@ def test_forwarding_with_missing_statements_asks_first(
     page = chair.page
     click(chair, menu_link(chair, "/queues/stakeholders"))
     open_issue(chair, reference)
-    submit(chair, step(chair, "forward_to_working_group"))
+    forward = step(chair, "forward_to_working_group")
+    forward.locator("textarea[name$='-summary']").fill("Yksi järjestö on vastannut.")  # v3
+    submit(chair, forward)
     assert state_of(today, reference) == "awaiting_statement", \
         "forwarded with two organisations not answered, without asking first"
     # The confirmation names who has not answered, beside a button that forwards anyway

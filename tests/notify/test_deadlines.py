@@ -16,7 +16,7 @@ from escalation.models import Issue, OutboxMessage, Statement, StatementStatus
 from escalation.notify import deadlines, failures, queue, relay
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
-from tests.factories import REQUEST, World, new_issue
+from tests.factories import REQUEST, World, asked, new_issue
 from tests.notify.conftest import Inbox, set_env
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -33,7 +33,8 @@ def move(session: Session, w: World, issue: Issue, who: str, action: str,
          data: dict[str, str] | None = None, now: dt.datetime = T0) -> None:
     actor = w.lead if who == "lead" else getattr(w, who)
     issues.transition(session, issue.reference, actor=actor, action=action,
-                      expected_version=issue.version, data=data or {}, now=now)
+                      expected_version=issue.version,
+                      data=asked(session, issue, action, data or {}), now=now)
     session.commit()
 
 

@@ -19,7 +19,7 @@ from escalation.notify import mail as rendering
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.services import issues, statements
 from escalation.workflow.names import NOTIFY_TARGETS
-from tests.factories import REQUEST, World, issue_in, make_actor, new_issue
+from tests.factories import REQUEST, World, issue_in, make_actor, new_issue, weigh_all
 from tests.notify.conftest import Inbox, set_env
 
 SECRET_DESCRIPTION = "Salainen kuvaus: lapsen nimi ja koulu"
@@ -121,15 +121,18 @@ def test_a_restricted_decision_mail_leaves_out_statements_and_rationale(
     statements.add_statement(relayed, issue.reference, actor=world.member2, position="opposes",
                              text="LAUSUNTO-TEKSTI")
     issues.transition(relayed, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data={"summary": "YHTEENVETO-TEKSTI"})
     issues.transition(relayed, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version,
-                      data={"outcome": "clarified", "rationale": "PERUSTELU-TEKSTI"})
+                      data={"outcome": "clarified", "rationale": "PERUSTELU-TEKSTI",
+                            "weighing": weigh_all(relayed, issue, "not", "PERUSTE-TEKSTI")})
     relayed.commit()
     mails = inbox.snapshot()
     assert mails
     for mail in mails:
-        for secret in ("LAUSUNTO-TEKSTI", "PERUSTELU-TEKSTI", "Lapsen etu puoltaa"):
+        for secret in ("LAUSUNTO-TEKSTI", "PERUSTELU-TEKSTI", "Lapsen etu puoltaa",
+                       "YHTEENVETO-TEKSTI", "PERUSTE-TEKSTI"):
             assert secret not in str(mail.message)
 
 
@@ -369,7 +372,8 @@ def test_decide_mails_a_person_in_three_notified_bodies_once(
     inbox.mails.clear()
     issues.transition(relayed, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version,
-                      data={"outcome": "no_action", "rationale": "Ei toimia."})
+                      data={"outcome": "no_action", "rationale": "Ei toimia.",
+                            "weighing": weigh_all(relayed, issue)})
     relayed.commit()
     assert len(inbox.to(everywhere.email)) == 1
     for person in (world.lead, world.coordinator, world.member, world.chair):

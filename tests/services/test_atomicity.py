@@ -28,7 +28,7 @@ from escalation.models import (
 )
 from escalation.services import comments, issues, statements
 from escalation.services.access import workflow_of
-from tests.factories import REQUEST, World, issue_in
+from tests.factories import REQUEST, SUMMARY, World, asked, issue_in, weigh_all
 
 T1 = dt.datetime(2026, 6, 1, 8, 30, tzinfo=dt.UTC)
 
@@ -79,11 +79,12 @@ def prepare(session: Session, world: World, kind: str) -> Change:
     if kind == "decision":
         issue = issue_in(session, world, "awaiting_decision")
         ref = issue.reference
+        weighing = weigh_all(session, issue)
         return lambda s: issues.transition(
             s, ref, actor=world.ministry_chair, action="decide",
             expected_version=version_of(s, ref), now=T1,
             data={"outcome": "national_guidance", "rationale": "Ohje annetaan.",
-                  "responsible": "STM", "follow_up_due": "2026-12-31"})
+                  "responsible": "STM", "follow_up_due": "2026-12-31", "weighing": weighing})
     if kind == "statement":
         issue = issue_in(session, world, "awaiting_statement")
         ref = issue.reference
@@ -232,7 +233,7 @@ ACTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
     "resubmit": ("clarification_requested", "lead", {"answer": "Kaikkia."}),
     "answer_locally": ("submitted", "coordinator", {"answer": "Ohje on jo olemassa."}),
     "forward": ("submitted", "coordinator", REQUEST),
-    "forward_to_working_group": ("awaiting_statement", "chair", {}),
+    "forward_to_working_group": ("awaiting_statement", "chair", {"summary": SUMMARY}),
     "request_statements": ("awaiting_decision", "ministry_chair", {"request": "Lisää tietoa."}),
     "decide": ("awaiting_decision", "ministry_chair",
                {"outcome": "clarified", "rationale": "Tulkinta annettu."}),
@@ -263,7 +264,8 @@ def test_a_transition_writes_one_event_and_its_outbox_rows(session: Session, wor
 
     with db.transaction() as s:
         issues.transition(s, ref, actor=getattr(world, who), action=action,
-                          expected_version=version, data=data, now=T1)
+                          expected_version=version, data=asked(s, issue, action, data),
+                          now=T1)
 
     after = snapshot(session)
     new_events = [e for e in after["audit"] if e not in before["audit"]]

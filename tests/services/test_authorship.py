@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from escalation.models import AuditEvent, Comment, Statement
 from escalation.services import comments, issues, statements
-from tests.factories import World, issue_in
+from tests.factories import SUMMARY, World, issue_in
 from tests.sqlcount import counting
 
 
@@ -30,7 +30,8 @@ def test_changes_record_the_actor_given_and_read_no_person(session: Session,
                                expected_version=issue.version + 2,
                                assignee_email=None)
         issues.transition(session, reference, actor=world.chair,
-                          action="forward_to_working_group", expected_version=locked.version)
+                          action="forward_to_working_group", expected_version=locked.version,
+                          data={"summary": SUMMARY})
         session.flush()
     # Closing the round reads who the group asked (its organisations and the members
     # speaking for themselves: escalation/rounds.py), never the actor.

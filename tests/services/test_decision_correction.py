@@ -12,7 +12,7 @@ from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidIn
 from escalation.limits import RESPONSIBLE_MAX
 from escalation.models import AuditEvent, Decision, Issue
 from escalation.services import decisions, issues
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, weigh_all
 
 DECIDED_AT = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -23,7 +23,8 @@ def _decided(session: Session, world: World) -> Issue:
         session, issue.reference, actor=world.ministry_chair, action="decide",
         expected_version=issue.version, now=DECIDED_AT,
         data={"outcome": "national_guidance", "rationale": "Ohje tarvitaan.",
-              "responsible": "STM", "follow_up_due": "2027-03-31"})
+              "responsible": "STM", "follow_up_due": "2027-03-31",
+              "weighing": weigh_all(session, issue)})
 
 
 def _correct(session: Session, world: World, issue: Issue, *, who: str = "ministry_chair",
@@ -122,7 +123,8 @@ def test_a_responsible_party_longer_than_its_column_is_refused_not_a_server_erro
         issues.transition(session, issue.reference, actor=world.ministry_chair,
                           action="decide", expected_version=issue.version, now=DECIDED_AT,
                           data={"outcome": "national_guidance", "rationale": "Ohje.",
-                                "responsible": "x" * (RESPONSIBLE_MAX + 1)})
+                                "responsible": "x" * (RESPONSIBLE_MAX + 1),
+                                "weighing": weigh_all(session, issue)})
     assert [getattr(p, "code", None) for p in refused.value.errors["responsible"]] == [
         "text.too_long"]
     decided = _decided(session, world)

@@ -11,7 +11,7 @@ from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.models import Issue
 from escalation.services import issues
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, weigh_all
 
 # 7.12.2026 00:30 in Helsinki (UTC+2) is still 6.12. in UTC.
 JUST_AFTER_MIDNIGHT = dt.datetime(2026, 12, 6, 22, 30, tzinfo=dt.UTC)
@@ -24,7 +24,8 @@ def _decide(session: Session, world: World, follow_up: str, now: dt.datetime) ->
     return issues.transition(
         session, issue.reference, actor=world.ministry_chair, action="decide",
         expected_version=issue.version, now=now,
-        data={"outcome": "no_action", "rationale": "Ei toimia.", "follow_up_due": follow_up})
+        data={"outcome": "no_action", "rationale": "Ei toimia.", "follow_up_due": follow_up,
+              "weighing": weigh_all(session, issue)})
 
 
 @pytest.mark.parametrize(("follow_up", "now"), [

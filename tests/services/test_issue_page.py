@@ -11,7 +11,7 @@ from escalation.errors import NotFound
 from escalation.models import Body, Membership, Organisation, Role, Statement, User
 from escalation.services import comments, issue_page, issues, statements
 from escalation.services.issue_page import Speaker
-from tests.factories import World, issue_in, make_actor
+from tests.factories import SUMMARY, World, issue_in, make_actor, weigh_all
 from tests.sqlcount import counting
 
 
@@ -28,10 +28,12 @@ def _decided(session: Session, world: World) -> str:
                          internal=True)
     comments.add_comment(session, issue.reference, actor=world.lead, text="Julkinen.")
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data={"summary": SUMMARY})
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version,
-                      data={"outcome": "clarified", "rationale": "Tulkinta annettu."})
+                      data={"outcome": "clarified", "rationale": "Tulkinta annettu.",
+                            "weighing": weigh_all(session, issue)})
     session.flush()
     return issue.reference
 
@@ -57,8 +59,9 @@ def test_the_page_is_read_in_five_statements_and_drawn_without_more(
             page = issue_page.issue_page(session, reference, actor=reader, now=utcnow())
         # the issue with its region, handler and decision; the statements with their
         # organisations; the audit trail; everyone the page names; the rounds (what each
-        # asked, its questions included, and who was asked: escalation/rounds.py).
-        assert len(seen) == 5, seen
+        # asked, its questions included, and who was asked: escalation/rounds.py); the
+        # round summaries and the decision's weighing (workflow v3).
+        assert len(seen) == 7, seen
         with counting(session) as later:
             shown = _everything_the_template_reads(page)
         assert later == [], later
@@ -73,7 +76,7 @@ def test_the_coordinator_also_reads_the_team_to_assign_from(session: Session,
     with counting(session) as seen:
         page = issue_page.issue_page(session, reference, actor=world.coordinator,
                                      now=utcnow())
-    assert len(seen) == 6, seen
+    assert len(seen) == 8, seen
     assert page.assignees == [("coordinator@backbone.test", "Coordinator")]
 
 

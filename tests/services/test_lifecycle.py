@@ -12,7 +12,7 @@ from escalation import audit, audit_verify, db, runtime
 from escalation.errors import ActionNotAvailable, Conflict, Forbidden, GuardFailed, InvalidInput
 from escalation.models import AuditEvent, Decision, Issue, OutboxMessage
 from escalation.services import comments, issues, statements
-from tests.factories import REQUEST, World, issue_in, new_issue
+from tests.factories import REQUEST, World, asked, issue_in, new_issue
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -20,7 +20,8 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 def act(session: Session, issue: Issue, actor: object, action: str, *,
         at: dt.datetime | None = None, **data: str) -> Issue:
     return issues.transition(session, issue.reference, actor=actor,  # type: ignore[arg-type]
-                             action=action, expected_version=issue.version, data=data, now=at)
+                             action=action, expected_version=issue.version,
+                             data=asked(session, issue, action, data), now=at)
 
 
 def events(session: Session, issue: Issue) -> list[AuditEvent]:

@@ -16,7 +16,7 @@ from escalation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from escalation.models import Comment, Decision, Issue, OutboxMessage, Statement
 from escalation.redacted import REDACTED_TEXT, digest, marker
 from escalation.services import comments, issues, reading, redaction, statements
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, weigh_all
 
 NAME = "Matti Meikäläinen (s. 2012)"
 
@@ -112,7 +112,7 @@ def test_a_decision_and_a_transitions_text(session: Session, world: World) -> No
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version, comment=NAME,
                       data={"outcome": "refer_to_ministry", "rationale": NAME,
-                            "responsible": "STM"})
+                            "responsible": "STM", "weighing": weigh_all(session, issue)})
     decide = _event(session, issue, "decide")
     for field in ("rationale", "comment"):
         redaction.redact(session, issue.reference, actor=world.coordinator,

@@ -50,7 +50,7 @@ from escalation.policy import Actor, can_see
 from escalation.services import comments, issues, statements
 from escalation.workflow.definition import Workflow
 from escalation.workflow.engine import FIRST_DAY, LAST_DAY
-from tests.factories import World
+from tests.factories import World, weigh_all
 
 PEOPLE = ("lead", "other_lead", "coordinator", "member", "member2", "solo_member", "chair",
           "ministry_member", "ministry_chair", "observer", "admin")
@@ -62,7 +62,9 @@ POSITIONS = ("supports", "supports_with_reservations", "opposes", "no_position")
 TEXT_FIELD = {"request_clarification": "message", "resubmit": "answer",
               "answer_locally": "answer", "request_statements": "request", "close": "note",
               "forward": "request",
-              "withdraw": "reason", "reopen": "reason"}
+              "withdraw": "reason", "reopen": "reason",
+              # v3 (issue 16): the stakeholder chair's summary of the round
+              "forward_to_working_group": "summary"}
 
 # Any text, NUL and other control characters included: the core must refuse those as
 # bad input (PostgreSQL would otherwise fail with a DataError), and lone surrogates (no
@@ -290,6 +292,8 @@ class ServiceMachine(RuleBasedStateMachine):
                 valid["responsible"] = "Sosiaali- ja terveysministeriö"
             if follow_up:
                 valid["follow_up_due"] = follow_up
+            # v3 (issue 16): every statement since the previous decision, weighed
+            valid["weighing"] = weigh_all(self.session, issue)
         data = {"valid": valid, "empty": {}, "blank": dict.fromkeys(valid, "  "),
                 "junk": junk}[shape]
 

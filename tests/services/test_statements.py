@@ -63,7 +63,8 @@ def test_no_position_is_an_answer_and_needs_no_text(session: Session, world: Wor
     from escalation.services import issues
 
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data={"summary": "Ei kantaa."})
     assert issue.state == "awaiting_decision"
 
 

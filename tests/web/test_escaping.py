@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation.models import Issue
+from escalation.models import Issue, Statement
 from tests.factories import World
 from tests.web.conftest import SignIn
 
@@ -66,10 +66,15 @@ def test_every_text_field_renders_inert(sign_in: SignIn, session: Session,
     assert sign_in("member").post(f"/issues/{reference}/statements", data={
         "statement-position": "opposes", "statement-text": _payload("statement"),
         "statement-rights_assessment": _payload("rights")}).status_code == 302
-    _act(sign_in("chair"), session, reference, "forward_to_working_group", {"confirmed": "y"})
+    _act(sign_in("chair"), session, reference, "forward_to_working_group",
+         {"confirmed": "y", "summary": _payload("summary")})
+    statement = session.scalar(select(Statement.id).join(Issue).where(
+        Issue.reference == reference))
     _act(sign_in("ministry_chair"), session, reference, "decide", {
         "outcome": "refer_to_ministry", "rationale": _payload("rationale"),
-        "responsible": _payload("responsible")[:400]})
+        "responsible": _payload("responsible")[:400],
+        f"weighing-{statement}-taken_into_account": "not",
+        f"weighing-{statement}-reason": _payload("weighed")})
     _act(coordinator, session, reference, "close", {"note": _payload("note")})
     _act(coordinator, session, reference, "reopen", {"reason": _payload("reason")})
     _act(coordinator, session, reference, "answer_locally", {"answer": _payload("local")})
@@ -80,7 +85,7 @@ def test_every_text_field_renders_inert(sign_in: SignIn, session: Session,
     html = coordinator.get(f"/issues/{reference}").get_data(as_text=True)
     for field in ("title", "description", "ref1", "ref2", "message", "answer", "comment",
                   "statement", "rights", "rationale", "responsible", "note", "reason",
-                  "local", "decide.comment"):
+                  "local", "decide.comment", "summary", "weighed"):
         assert f"{field}: &lt;script&gt;" in html, field  # shown, as text
     for page in ("/", "/queues/backbone"):
         _assert_inert(lead.get(page).get_data(as_text=True)

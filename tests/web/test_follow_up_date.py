@@ -21,7 +21,7 @@ from escalation.models import Issue, OutboxMessage
 from escalation.notify import deadlines, deliver, mail
 from escalation.services import issues
 from escalation.services.tasks import my_tasks
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, weigh_all, weighed_form
 from tests.web.conftest import SignIn, text_of
 
 # 30.11. was shown as 1.12.; 28.3.2027 is the day summer time starts, 31.10.2027 the day
@@ -40,7 +40,8 @@ def _decide(session: Session, world: World, follow_up: str) -> Issue:
         session, issue.reference, actor=world.ministry_chair, action="decide",
         expected_version=issue.version,
         data={"outcome": "national_guidance", "rationale": "Ohjeistus tarvitaan.",
-              "responsible": "STM", "follow_up_due": follow_up})
+              "responsible": "STM", "follow_up_due": follow_up,
+              "weighing": weigh_all(session, issue)})
 
 
 @pytest.mark.parametrize("follow_up", DATES)
@@ -94,7 +95,8 @@ def test_a_past_follow_up_date_is_refused_beside_its_field(
     chair = sign_in("ministry_chair")
     got = chair.post(f"/issues/{issue.reference}/actions/decide?lang={lang}", data={
         "decide-outcome": "no_action", "decide-rationale": "Ei toimia.",
-        "decide-follow_up_due": "2020-01-01", "decide-expected_version": issue.version},
+        "decide-follow_up_due": "2020-01-01", "decide-expected_version": issue.version,
+        **{f"decide-{k}": v for k, v in weighed_form(session, issue).items()}},
         headers={"Accept-Language": lang})
     assert got.status_code == 422
     html = got.get_data(as_text=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.web import diagram
 from escalation import runtime
 from escalation.models import Decision, Issue
-from tests.factories import REQUEST, World, issue_in
+from tests.factories import REQUEST, World, issue_in, weighed_form
 from tests.web.conftest import SignIn, text_of
 
 
@@ -53,12 +53,12 @@ def test_the_whole_way_through_the_pages(sign_in: SignIn, session: Session,
     assert got.status_code == 302
     issue = _reload(session, issue)
     assert _act(sign_in("chair"), issue, "forward_to_working_group",
-                {"confirmed": "y"}).status_code == 302
+                {"confirmed": "y", "summary": "Puoltaa varauksin."}).status_code == 302
     issue = _reload(session, issue)
     assert _act(sign_in("ministry_chair"), issue, "decide", {
         "outcome": "national_guidance", "rationale": "Ohjeistus tarvitaan.",
         "responsible": "Sosiaali- ja terveysministeriö", "follow_up_due": "2027-06-30",
-    }).status_code == 302
+        **weighed_form(session, issue)}).status_code == 302
     issue = _reload(session, issue)
     assert issue.state == "decided"
 
@@ -89,7 +89,8 @@ def test_each_step_shows_exactly_its_definitions_fields(sign_in: SignIn, session
     for t in wf.transitions:
         if t.action not in ("decide", "request_statements"):
             continue
-        names = set(re.findall(rf'name="{t.action}-(\w+)"', html))
+        # A weighing's inputs are named per statement: decide-weighing-<id>-reason (v3).
+        names = set(re.findall(rf'name="{t.action}-([a-z_]+)(?:-\d+-\w+)?"', html))
         shown = names - {"csrf_token", "expected_version", "action", "go", "comment"}
         # A structured field is its rows of fields (obligations: obligation1_what, ...).
         structured = {f.name for f in t.data if f.type == "obligations"}
@@ -161,7 +162,8 @@ def test_the_guard_speaks_at_the_field(sign_in: SignIn, session: Session,
                                        world: World) -> None:
     issue = issue_in(session, world, "awaiting_decision")
     got = _act(sign_in("ministry_chair"), issue, "decide",
-               {"outcome": "refer_to_ministry", "rationale": "Siirretään."})
+               {"outcome": "refer_to_ministry", "rationale": "Siirretään.",
+                **weighed_form(session, issue)})
     assert got.status_code == 422
     html = got.get_data(as_text=True)
     assert 'id="decide-responsible-error"' in html
@@ -293,7 +295,8 @@ def test_an_impossible_follow_up_date_is_refused_not_a_crash(sign_in: SignIn,
                                                              world: World) -> None:
     issue = issue_in(session, world, "awaiting_decision")
     got = _act(sign_in("ministry_chair"), issue, "decide", {
-        "outcome": "no_action", "rationale": "Ei toimia.", "follow_up_due": "9999-12-31"})
+        "outcome": "no_action", "rationale": "Ei toimia.", "follow_up_due": "9999-12-31",
+        **weighed_form(session, issue)})
     assert got.status_code == 422
     assert 'id="decide-follow_up_due-error"' in got.get_data(as_text=True)
 

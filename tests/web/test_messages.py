@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, object_session
 
 from escalation import runtime
 from escalation.models import Issue
-from tests.factories import REQUEST, World, issue_in, new_issue
+from tests.factories import REQUEST, World, issue_in, new_issue, weighed_form
 from tests.web.conftest import SignIn, text_of
 
 
@@ -73,11 +73,12 @@ def test_each_step_says_what_happened_and_who_acts_next(
             f"määräaika {_day(issue)}.") in page
 
     # One organisation of those asked answered: the chair confirms ending the round early.
-    page = _step(sign_in("chair"), issue, "forward_to_working_group", confirmed="y")
+    page = _step(sign_in("chair"), issue, "forward_to_working_group", confirmed="y",
+                 summary="Yksi puoltaa.")
     assert ("Asia välitettiin ministeriöiden työryhmälle. Ministeriöiden työryhmä tekee "
             f"päätöksen; määräaika {_day(issue)}.") in page
     page = _step(sign_in("ministry_chair"), issue, "decide", outcome="clarified",
-                 rationale="Tulkinta annettu.")
+                 rationale="Tulkinta annettu.", **weighed_form(session, issue))
     assert ("Päätös kirjattiin ja alueelle kerrottiin siitä. Taustatuki seuraa päätöksen "
             "toteutumista ja sulkee asian.") in page
     page = _step(coordinator, issue, "close", note="Valmis.")

@@ -23,7 +23,8 @@ FORWARD = "forward_to_working_group"
 
 def _forward(c: FlaskClient, issue: Issue, **extra: str) -> Any:
     data = {f"{FORWARD}-expected_version": str(issue.version),
-            f"{FORWARD}-comment": "Välitetään, vaikka kaikki eivät vastanneet."}
+            f"{FORWARD}-comment": "Välitetään, vaikka kaikki eivät vastanneet.",
+            f"{FORWARD}-summary": "Yksi lausunto: puoltaa."}  # v3 asks for the summary
     data.update({f"{FORWARD}-{k}": v for k, v in extra.items()})
     return c.post(f"/issues/{issue.reference}/actions/{FORWARD}", data=data)
 
@@ -74,7 +75,8 @@ def test_forwarding_before_everyone_answered_asks_first_and_names_who(
 def test_the_confirmation_is_in_the_readers_language(sign_in: SignIn, session: Session,
                                                      world: World) -> None:
     issue = _waiting_with_one_statement(session, world)
-    data = {f"{FORWARD}-expected_version": str(issue.version)}
+    data = {f"{FORWARD}-expected_version": str(issue.version),
+            f"{FORWARD}-summary": "Yksi lausunto."}
     html = sign_in("chair").post(f"/issues/{issue.reference}/actions/{FORWARD}", data=data,
                                  headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Alla tillfrågade har inte svarat: Mannerheimin Lastensuojeluliitto" in html

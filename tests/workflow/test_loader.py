@@ -262,7 +262,7 @@ BROKEN = [
     pytest.param(
         'data.message = { type = "text" }', 'data.message = { type = "markdown" }',
         "transitions.1.data.message.value.type: Must be one of: text, date, choice, lines, "
-        "obligations.",
+        "obligations, weighing.",
         id="unknown-data-type",
     ),
     pytest.param(
