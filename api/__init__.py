@@ -7,16 +7,32 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from api import errors, v1, web
 from escalation import db, runtime
+from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a row's id, so no larger than the database's integer.
+
+    A larger number in an address is no row's: it is 404 at routing, as any unknown
+    address, and never reaches PostgreSQL, which would refuse it ("integer out of
+    range") as an error of its own. The OpenAPI document states the bounds.
+    """
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = 1,
+                 max: int | None = ROW_ID_MAX, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` overrides settings (TESTING skips database set-up)."""
     settings = runtime.settings()
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False,
                             MAX_CONTENT_LENGTH=settings.max_content_length)
     if test_config:

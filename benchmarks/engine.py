@@ -33,7 +33,7 @@ STEPS: tuple[tuple[frozenset[str], str, Facts, Mapping[str, Any]], ...] = (
     (COORDINATOR, "request_clarification", COMPLETE, {"message": "Mitä kuntia?"}),
     (LEAD, "resubmit", COMPLETE, {"answer": "Kaikkia alueen kuntia."}),
     (COORDINATOR, "forward", COMPLETE, {"request": "Pyydämme lausuntoa."}),
-    (CHAIR, "forward_to_working_group", WITH_STATEMENT, {}),
+    (CHAIR, "forward_to_working_group", WITH_STATEMENT, {"summary": "Lausunnot puoltavat."}),
     (MINISTRY_CHAIR, "decide", WITH_STATEMENT,
      {"outcome": "national_guidance", "rationale": "Ohje annetaan.",
       "responsible": "STM"}),

@@ -42,6 +42,7 @@ WEIGHING_REASON_MAX = 5_000  # why a decision took a statement into account part
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
+ROW_ID_MAX = 2**31 - 1  # an id a client names (in an address, a weighing): an integer column
 QUESTION_MAX = 300  # one targeted question a statement round asks: one line
 QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
 # A `lines` data field (a list of one-line texts): at most this many lines of at most
@@ -68,11 +69,36 @@ FEEDBACK_ANSWERS = values(FeedbackAnswer)
 TAKEN_INTO_ACCOUNT = values(TakenIntoAccount)
 
 __all__ = [
-    "CATEGORIES", "DATA_MAX", "EMAIL_MAX", "FEEDBACK_ANSWERS", "FEEDBACK_COMMENT_MAX",
-    "FEEDBACK_MAX", "LEGAL_REFERENCES_MAX", "LEGAL_REFERENCE_MAX", "LINES_MAX", "LINE_MAX",
-    "NAME_MAX", "OBLIGATIONS_MAX", "OBLIGATION_WHAT_MAX", "PASSWORD_MAX", "POSITIONS",
-    "QUESTIONS_MAX", "QUESTION_MAX", "REASON_MAX",
-    "REDACTED_FIELD_MAX", "REGION_CODE", "REGION_CODE_MAX", "RESPONSIBLE_MAX",
-    "RIGHTS_DIMENSIONS", "ROLES", "TAKEN_INTO_ACCOUNT", "TEXT_MAX", "TITLE_MAX", "URGENCIES",
-    "VISIBILITIES", "WEIGHING_REASON_MAX", "values",
+    "CATEGORIES",
+    "DATA_MAX",
+    "EMAIL_MAX",
+    "FEEDBACK_ANSWERS",
+    "FEEDBACK_COMMENT_MAX",
+    "FEEDBACK_MAX",
+    "LEGAL_REFERENCES_MAX",
+    "LEGAL_REFERENCE_MAX",
+    "LINES_MAX",
+    "LINE_MAX",
+    "NAME_MAX",
+    "OBLIGATIONS_MAX",
+    "OBLIGATION_WHAT_MAX",
+    "PASSWORD_MAX",
+    "POSITIONS",
+    "QUESTIONS_MAX",
+    "QUESTION_MAX",
+    "REASON_MAX",
+    "REDACTED_FIELD_MAX",
+    "REGION_CODE",
+    "REGION_CODE_MAX",
+    "RESPONSIBLE_MAX",
+    "RIGHTS_DIMENSIONS",
+    "ROLES",
+    "ROW_ID_MAX",
+    "TAKEN_INTO_ACCOUNT",
+    "TEXT_MAX",
+    "TITLE_MAX",
+    "URGENCIES",
+    "VISIBILITIES",
+    "WEIGHING_REASON_MAX",
+    "values",
 ]

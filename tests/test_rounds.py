@@ -25,7 +25,7 @@ from escalation.models import (
 )
 from escalation.policy import Actor
 from escalation.services import issues, reading, statements
-from tests.factories import World, issue_in, make_actor
+from tests.factories import World, asked, issue_in, make_actor
 
 ALL = ["Lastensuojelun Keskusliitto", "Mannerheimin Lastensuojeluliitto", "Pelastakaa Lapset",
        "Solo"]
@@ -71,7 +71,8 @@ def test_a_draft_or_a_withdrawn_statement_is_not_an_answer(session: Session,
     # Nor does the working group take it up on a draft alone (the guard asks the rule).
     with pytest.raises(GuardFailed):
         issues.transition(session, issue.reference, actor=world.chair,
-                          action="forward_to_working_group", expected_version=issue.version)
+                          action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     statements.add_statement(session, issue.reference, actor=world.member,
                              position="supports", text="Puollamme.")
     [round_] = _rounds(session, world, issue)
@@ -88,7 +89,8 @@ def test_forwarding_to_the_working_group_records_who_had_not_answered(
     _unsent(session, issue, world.member2, StatementStatus.DRAFT)
     at = dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC)
     issues.transition(session, issue.reference, actor=world.chair, now=at,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     missing = [*ALL[1:3], _solo_name(world)]
     event = _last_event(session, issue)
     assert (event.action, event.data["not_answered"]) == ("forward_to_working_group", missing)
@@ -147,7 +149,8 @@ def test_a_v2_issue_s_rounds_work_as_before_and_are_closed_the_same_way(
     statements.add_statement(session, issue.reference, actor=world.solo_member,
                              position="opposes", text="Vastustan.")
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     [round_] = _rounds(session, world, issue)
     assert (round_.request, round_.questions) == (None, [])
     assert round_.answered == [_solo_name(world)]

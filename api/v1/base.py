@@ -22,6 +22,7 @@ from api.errors import PROBLEM, from_http, in_api
 from api.schemas import ConflictProblem, Problem
 from escalation import db, idempotency
 from escalation.db import utcnow
+from escalation.limits import ROW_ID_MAX
 from escalation.policy import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +53,10 @@ REFUSALS: list[tuple[int, str, type[Problem], dict[str, Any]]] = [
         "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0},
                         "description": "Seconds to wait before trying again."}}),
 ]
+
+# An id in an address (a statement's, an obligation's): as `RowIdConverter` (api/__init__.py)
+# routes it; a larger one is no row's, 404.
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX}
 
 REFERENCE = {
     "in": "path",

@@ -29,7 +29,7 @@ from api.schemas import (
     TransitionIn,
     issue_filter,
 )
-from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
+from api.v1.base import REFERENCE, ROW_ID, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.models import Comment, Issue, Statement
 from escalation.rounds import Round
 from escalation.services import (
@@ -210,7 +210,7 @@ def post_statement(data: dict[str, Any], reference: str) -> Statement:
 
 
 STATEMENT_ID = {"in": "path", "name": "statement_id", "required": True,
-                "description": "The statement's `id`.", "schema": {"type": "integer"}}
+                "description": "The statement's `id`.", "schema": ROW_ID}
 
 
 @blp.route("/issues/<reference>/statements/<int:statement_id>", methods=["PATCH"],

@@ -15,7 +15,7 @@ from api.schemas import (
     ObligationProgressIn,
     ObligationQuery,
 )
-from api.v1.base import REFERENCE, Blueprint, actor, now, refuses, session, unit_of_work
+from api.v1.base import REFERENCE, ROW_ID, Blueprint, actor, now, refuses, session, unit_of_work
 from escalation.errors import InvalidInput
 from escalation.models import Obligation
 from escalation.services import obligations
@@ -25,7 +25,7 @@ blp = Blueprint("obligations", __name__, url_prefix="/api/v1",
                 description="What decisions promised: the list, the CSV, progress.")
 
 OBLIGATION = {"in": "path", "name": "obligation_id", "required": True,
-              "schema": {"type": "integer"}, "description": "The obligation's `id`."}
+              "schema": ROW_ID, "description": "The obligation's `id`."}
 
 
 def obligation_filter(args: dict[str, Any]) -> ObligationFilter:

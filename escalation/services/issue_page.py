@@ -88,7 +88,9 @@ class Request:
 
 
 # The data fields that carry a request's own text, in the order looked for.
-_REQUEST_TEXT = ("message", "request", "reason")
+# (v3: the round's `request`; the stakeholder chair's `summary`, which the working group
+# is asked to decide on.)
+_REQUEST_TEXT = ("message", "request", "reason", "summary")
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from escalation.limits import TAKEN_INTO_ACCOUNT, WEIGHING_REASON_MAX
+from escalation.limits import ROW_ID_MAX, TAKEN_INTO_ACCOUNT, WEIGHING_REASON_MAX
 from escalation.problems import UNKNOWN_FIELD, Problem, one_of
 from escalation.text import REQUIRED, is_blank, normalise, text_problem
 
 KEYS = ("statement", "taken_into_account", "reason")
 # The largest id a statement can have (its column is a 32-bit integer): a larger number
 # names none, and the databases refuse to compare a column with it.
-ID_MAX = 2**31 - 1
+ID_MAX = ROW_ID_MAX
 # Weighed so, a statement needs a reason (fully taken into account needs none).
 REASON_NEEDED = frozenset({"partly", "not"})
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from escalation.services import issues
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
-from tests.factories import World, issue_in
+from tests.factories import World, asked, issue_in, weigh_all
 
 TWO = [
     {"what": "Ohje kunnille", "responsible": "Sosiaali- ja terveysministeriö",
@@ -25,7 +25,8 @@ def _decide(call: Call, session: Session, world: World, **fields: str) -> dict:
     got = call("ministry_chair", "POST", f"/api/v1/issues/{issue.reference}/transitions",
                json={"action": "decide", "expected_version": issue.version,
                      "data": {"outcome": "national_guidance", "rationale": "Ohje.",
-                              "responsible": "STM", "obligations": TWO}})
+                              "responsible": "STM", "obligations": TWO,
+                              "weighing": weigh_all(session, issue)}})
     assert got.status_code == 200, got.get_json()
     return got.get_json()
 
@@ -150,7 +151,8 @@ def test_a_v2_issues_document_has_no_obligations(call: Call, session: Session,
     session.flush()
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version,
-                      data={"outcome": "no_action", "rationale": "Ei."})
+                      data=asked(session, issue, "decide",
+                                 {"outcome": "no_action", "rationale": "Ei."}))
     body = call("lead", "GET", f"/api/v1/issues/{issue.reference}").get_json()
     assert body["obligations"] == []
 

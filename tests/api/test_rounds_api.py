@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from escalation.services import issues, statements
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
-from tests.factories import World, issue_in
+from tests.factories import World, asked, issue_in
 
 GROUP = ["Lastensuojelun Keskusliitto", "Mannerheimin Lastensuojeluliitto", "Pelastakaa Lapset",
          "Solo"]
@@ -25,7 +25,8 @@ def test_the_rounds_say_what_was_asked_and_who_answered(call: Call, session: Ses
     statements.add_statement(session, issue.reference, actor=world.member2,
                              position="opposes", text="Emme puolla.")
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     issues.transition(session, issue.reference, actor=world.ministry_chair,
                       action="request_statements", expected_version=issue.version,
                       data={"request": "Lisää, kiitos."})

@@ -86,6 +86,7 @@ def test_refusals(call: Call, session: Session, world: World) -> None:
     refused = is_problem(call("member", "PATCH", one, json={"colour": "red"}), 422)
     version = call("member", "GET", f"/api/v1/issues/{ref}").get_json()["version"]
     call("chair", "POST", f"/api/v1/issues/{ref}/transitions",
-         json={"action": "forward_to_working_group", "expected_version": version})
+         json={"action": "forward_to_working_group", "expected_version": version,
+               "data": {"summary": "Yhteenveto."}})
     closed = is_problem(call("member", "POST", f"{one}/withdraw", json={}), 422)
     assert closed["codes"]["_issue"][0]["code"] == "statement.round_closed"

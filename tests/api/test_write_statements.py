@@ -71,7 +71,7 @@ def test_an_action_after_a_statement_round_answers_with_its_statements(
     assert [s["text"] for s in answer.get_json()["statements"]] == ["Tuemme."]
     # The guard's count, the round's closing (who answered, escalation/rounds.py), the
     # summary's positions (v3), the answer.
-    assert sum("FROM statements" in s for s in seen) == 3, seen
+    assert sum("FROM statements" in s for s in seen) == 4, seen
 
 
 def _issue_writes(seen: list[str]) -> tuple[int, int]:

@@ -59,8 +59,9 @@ def in_round(browser: Any, server: Server) -> str:
     close_tab(lead)
     coordinator = person(browser, server, "coordinator@demo.example")
     coordinator.go(f"/issues/{reference}")
-    step(coordinator, "Välitä lapsen oikeuksien sidosryhmälle").get_by_role(
-        "button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
+    forwarding = step(coordinator, "Välitä lapsen oikeuksien sidosryhmälle")
+    forwarding.get_by_label("Lausuntopyyntö").fill("Pyydämme lausuntoa ohjeen tarpeesta.")
+    forwarding.get_by_role("button", name="Välitä lapsen oikeuksien sidosryhmälle").click()
     coordinator.page.wait_for_load_state()
     close_tab(coordinator)
     for email, position, text in (
@@ -72,7 +73,7 @@ def in_round(browser: Any, server: Server) -> str:
         form = step(member, "Anna lausunto")
         form.get_by_role("radio", name=position, exact=True).check()
         form.get_by_label("Lausunto", exact=True).fill(text)
-        form.get_by_role("button", name="Anna lausunto").click()
+        form.get_by_role("button", name="Lähetä lausunto").click()  # v3: or save a draft
         member.page.wait_for_load_state()
         close_tab(member)
     return reference

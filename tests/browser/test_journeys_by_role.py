@@ -328,7 +328,7 @@ def test_the_lead_sends_finds_it_next_day_answers_and_reads_the_decision(
     decide.locator("textarea[name$='-rationale']").fill(
         "Ilmoitusvelvollisuus koskee kaikkia valmentajia; laaditaan kansallinen ohje.")
     decide.locator("textarea[name$='-responsible']").fill("Sosiaali- ja terveysministeriö")
-    decide.locator("input[type=date]").fill(follow_up.isoformat())
+    decide.locator("input[name$='-follow_up_due']").fill(follow_up.isoformat())
     for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
         fully.check()
     submit(ministry, decide)
@@ -479,7 +479,7 @@ def test_the_ministry_chair_decides_with_every_error_shown_at_once(
     follow_up = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=60)
     decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill("Tulkinta annetaan kunnille.")
-    decide.locator("input[type=date]").fill(follow_up.isoformat())
+    decide.locator("input[name$='-follow_up_due']").fill(follow_up.isoformat())
     for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
         fully.check()
     submit(ministry, decide)
@@ -554,7 +554,7 @@ def test_the_ministry_chair_cannot_record_a_past_follow_up_date(
     rationale = "Linjataan tietopohja kansallisesti."
     decide.locator("input[value=clarified]").check()
     decide.locator("textarea[name$='-rationale']").fill(rationale)
-    decide.locator("input[type=date]").fill("2020-01-01")
+    decide.locator("input[name$='-follow_up_due']").fill("2020-01-01")
     for fully in decide.locator("input[type=radio][value=fully]").all():  # v3: each statement
         fully.check()
     submit(ministry, decide)
@@ -568,7 +568,7 @@ def test_the_ministry_chair_cannot_record_a_past_follow_up_date(
     ministry.axe()
     shot(ministry, "ministry-chair-past-follow-up-refused-fi-1280")
     follow_up = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
-    decide.locator("input[type=date]").fill(follow_up.isoformat())
+    decide.locator("input[name$='-follow_up_due']").fill(follow_up.isoformat())
     submit(ministry, decide)
     assert state_of(today, reference) == "decided"
     close_tab(ministry)

@@ -120,7 +120,7 @@ def test_the_reports_page_links_downloads_and_reads_on_a_phone(
     page.set_viewport_size({"width": 1280, "height": 900})
     tab.go("/reports/")
     with page.expect_download() as info:
-        page.locator("p.download a").click()
+        page.locator("p.download a[href^='/reports/issues.csv']").click()
     raw = Path(info.value.path()).read_bytes()
     assert raw.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=SEPARATOR[lang]))

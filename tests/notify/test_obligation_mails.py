@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from escalation.models import Issue, OutboxMessage
 from escalation.notify import deadlines, deliver, mail
 from escalation.services import issues, obligations
-from tests.factories import World, issue_in
+from tests.factories import World, asked, issue_in
 
 NOW = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
 SECRET = "Lapsen nimi ja koulu"
@@ -23,9 +23,10 @@ def _decided(session: Session, world: World, visibility: str) -> str:
     issue = issue_in(session, world, "awaiting_decision", visibility=visibility)
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version, now=NOW,
-                      data={"outcome": "no_action", "rationale": "Ei.", "obligations": [
+                      data=asked(session, issue, "decide",
+                                 {"outcome": "no_action", "rationale": "Ei.", "obligations": [
                           {"what": SECRET, "responsible": "Pelastakaa Lapset",
-                           "due": "2027-01-15"}]})
+                           "due": "2027-01-15"}]}))
     return issue.reference
 
 

@@ -13,7 +13,7 @@ from escalation import db
 from escalation.errors import InvalidInput
 from escalation.models import AuditEvent, Decision, Issue, RoundSummary, StatementWeighing
 from escalation.services import deliberation, issues, reading, statements
-from tests.factories import SUMMARY, World, asked, issue_in, weigh_all
+from tests.factories import REQUEST, SUMMARY, World, asked, issue_in, weigh_all
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -64,7 +64,7 @@ def test_each_round_has_its_own_summary(session: Session, world: World) -> None:
     issue = issue_in(session, world, "awaiting_decision")
     issues.transition(session, issue.reference, actor=world.ministry_chair,
                       action="request_statements", expected_version=issue.version,
-                      data={"reason": "Lisää."})
+                      data={"request": "Lisää."})
     statements.add_statement(session, issue.reference, actor=world.member2,
                              position="opposes", text="Ei.")
     _forward(session, world, issue, summary="Toinen kierros: yksi vastustaa.")
@@ -166,7 +166,7 @@ def test_a_second_decision_weighs_only_what_came_since_and_refuses_the_earlier(
     earlier = {w.statement_id for w in session.scalars(select(StatementWeighing))}
     assert earlier  # the first decision weighed the first round's statement
     for action, data in (("close", {"note": "Valmis."}), ("reopen", {"reason": "Uutta."}),
-                         ("forward", {})):
+                         ("forward", REQUEST)):
         issues.transition(session, issue.reference, actor=world.coordinator, action=action,
                           expected_version=issue.version, data=data)
     new = statements.add_statement(session, issue.reference, actor=world.member2,

@@ -14,7 +14,7 @@ from escalation.errors import ActionNotAvailable, Conflict, Forbidden, InvalidIn
 from escalation.models import AuditEvent, Issue, Obligation, ObligationNote, OutboxMessage
 from escalation.notify import deadlines
 from escalation.services import issues, obligations
-from tests.factories import World, issue_in
+from tests.factories import World, asked, issue_in
 
 NOW = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -31,9 +31,10 @@ def decided(session: Session, world: World, listed: list[dict[str, str]] | None 
     issue = issue_in(session, world, "awaiting_decision", **fields)
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version, now=NOW,
-                      data={"outcome": "national_guidance", "rationale": "Ohje annetaan.",
+                      data=asked(session, issue, "decide",
+                                 {"outcome": "national_guidance", "rationale": "Ohje annetaan.",
                             "responsible": "STM", "obligations": TWO if listed is None
-                            else listed})
+                            else listed}))
     return issue
 
 
@@ -217,13 +218,15 @@ def test_v1_and_v2_issues_are_untouched(session: Session, world: World, version:
     with pytest.raises(InvalidInput) as refused:
         issues.transition(session, issue.reference, actor=world.ministry_chair,
                           action="decide", expected_version=issue.version, now=NOW,
-                          data={"outcome": "no_action", "rationale": "Ei.",
-                                "obligations": TWO})
+                          data=asked(session, issue, "decide",
+                                     {"outcome": "no_action", "rationale": "Ei.",
+                                "obligations": TWO}))
     assert set(refused.value.errors) == {"obligations"}
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version, now=NOW,
-                      data={"outcome": "no_action", "rationale": "Ei.",
-                            "follow_up_due": "2027-01-15"})
+                      data=asked(session, issue, "decide",
+                                 {"outcome": "no_action", "rationale": "Ei.",
+                            "follow_up_due": "2027-01-15"}))
     assert of(session, issue) == []
     assert issue.due_at is not None  # the follow-up date is the decided state's deadline
     with pytest.raises(ActionNotAvailable):

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.services import issue_page, issues, redaction
-from tests.factories import World, issue_in
+from tests.factories import SUMMARY, World, issue_in
 from tests.sqlcount import counting
 
 
@@ -43,6 +43,8 @@ def test_each_request_says_whom_it_asks(session: Session, world: World) -> None:
         ("forward_to_working_group", "working_group", False),
         ("request_statements", "stakeholders", True)]
     assert found[more.reference].text == "Tarvitaan kuntaliiton näkemys."  # type: ignore[union-attr]
+    # The working group is asked with the stakeholder chair's summary (escalation-v3).
+    assert found[decision.reference].text == SUMMARY  # type: ignore[union-attr]
 
 
 def test_a_redacted_request_is_said_removed_never_shown(session: Session,

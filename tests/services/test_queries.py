@@ -118,7 +118,7 @@ def test_awaiting_follows_each_issues_pinned_workflow(
     monkeypatch.setattr(runtime, "registry", lambda: Registry({v1.key: v1, v3.key: v3}))
     old = issue_in(session, world, "decided")
     new = issue_in(session, world, "decided")
-    assert new.workflow_version == 2  # created under the newest loaded version (here v2)
+    assert new.workflow_version == 3  # created under the newest loaded version (here v3)
     old.workflow_version = 1
     session.flush()
     c = world.coordinator

@@ -19,7 +19,7 @@ from escalation.errors import (
 from escalation.models import AuditEvent, Issue, OutboxMessage, Statement
 from escalation.services import issues, reading, statements
 from escalation.services.issue_page import issue_page
-from tests.factories import REQUEST, World, issue_in
+from tests.factories import REQUEST, World, asked, issue_in
 
 QUESTIONS = ["Pitäisikö tästä säätää valtakunnallisesti?",
              "Miten ratkaisu vaikuttaa pieniin kuntiin?"]
@@ -72,7 +72,8 @@ def test_a_draft_is_seen_only_by_its_organisation_and_is_no_answer(
     # No answer: the group cannot forward on a draft, and the page counts nobody.
     with pytest.raises(GuardFailed):
         issues.transition(session, issue.reference, actor=world.chair,
-                          action="forward_to_working_group", expected_version=issue.version)
+                          action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     page = issue_page(session, issue.reference, actor=world.member, now=issue.updated_at)
     assert page.mine is not None
     assert page.mine.id == draft.id
@@ -154,7 +155,8 @@ def test_a_sent_statement_is_amended_and_withdrawn_audited_and_told(
     assert _seen_by(session, issue, world.lead) == [given.id]
     with pytest.raises(GuardFailed):
         issues.transition(session, issue.reference, actor=world.chair,
-                          action="forward_to_working_group", expected_version=issue.version)
+                          action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     told = session.scalars(select(OutboxMessage.recipient).where(
         OutboxMessage.issue_id == issue.id, OutboxMessage.kind == "statement"))
     assert sorted(told) == ["backbone", "backbone", "stakeholders:chair",
@@ -175,7 +177,8 @@ def test_a_withdrawn_statement_may_be_given_again_in_its_row(session: Session,
     assert again.id == given.id
     assert (again.status, again.withdrawn_at, again.position) == ("sent", None, "supports")
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
 
 
 def test_changes_are_refused_after_the_round_closes(session: Session, world: World) -> None:
@@ -183,7 +186,8 @@ def test_changes_are_refused_after_the_round_closes(session: Session, world: Wor
     given = statements.add_statement(session, issue.reference, actor=world.member,
                                      position="supports", text="Puoltaa.")
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     for change in (
         lambda: statements.revise_statement(session, issue.reference, given.id,
                                             actor=world.member, changes={"text": "Myöhään."}),

@@ -90,7 +90,7 @@ def test_each_step_shows_exactly_its_definitions_fields(sign_in: SignIn, session
         if t.action not in ("decide", "request_statements"):
             continue
         # A weighing's inputs are named per statement: decide-weighing-<id>-reason (v3).
-        names = set(re.findall(rf'name="{t.action}-([a-z_]+)(?:-\d+-\w+)?"', html))
+        names = set(re.findall(rf'name="{t.action}-([a-z_0-9]+)(?:-\d+-\w+)?"', html))
         shown = names - {"csrf_token", "expected_version", "action", "go", "comment"}
         # A structured field is its rows of fields (obligations: obligation1_what, ...).
         structured = {f.name for f in t.data if f.type == "obligations"}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from escalation.models import Issue
 from escalation.services import issues, obligations, redaction
-from tests.factories import World, issue_in
+from tests.factories import World, asked, issue_in, weighed_form
 from tests.web.conftest import SignIn, text_of
 
 TWO = [
@@ -23,8 +23,9 @@ def _decided(session: Session, world: World) -> Issue:
     issue = issue_in(session, world, "awaiting_decision")
     issues.transition(session, issue.reference, actor=world.ministry_chair, action="decide",
                       expected_version=issue.version,
-                      data={"outcome": "national_guidance", "rationale": "Ohje.",
-                            "responsible": "STM", "obligations": TWO})
+                      data=asked(session, issue, "decide",
+                                 {"outcome": "national_guidance", "rationale": "Ohje.",
+                            "responsible": "STM", "obligations": TWO}))
     return issue
 
 
@@ -40,7 +41,8 @@ def test_the_chair_sets_obligations_in_the_decision_form_empty_rows_left_out(
         "decide-outcome": "national_guidance", "decide-rationale": "Ohje.",
         "decide-responsible": "STM",
         "decide-obligation2_what": "Koulutus", "decide-obligation2_responsible": "THL",
-        "decide-obligation2_due": "2099-01-15"})
+        "decide-obligation2_due": "2099-01-15",
+        **{f"decide-{k}": v for k, v in weighed_form(session, issue).items()}})
     assert got.status_code == 302, text_of(got.get_data(as_text=True))[:2000]
     [only] = obligations.of_issue(session, issue)
     assert (only.number, only.what, only.responsible) == (1, "Koulutus", "THL")
@@ -53,7 +55,8 @@ def test_a_started_row_missing_its_date_is_refused_beside_that_rows_field(
     got = chair.post(f"/issues/{issue.reference}/actions/decide", data={
         "decide-expected_version": issue.version, "decide-action": "decide",
         "decide-outcome": "no_action", "decide-rationale": "Ei.",
-        "decide-obligation3_what": "Koulutus", "decide-obligation3_responsible": "THL"})
+        "decide-obligation3_what": "Koulutus", "decide-obligation3_responsible": "THL",
+        **{f"decide-{k}": v for k, v in weighed_form(session, issue).items()}})
     assert got.status_code == 422
     html = got.get_data(as_text=True)
     # The third row's date, though it is the first (only) obligation sent.
@@ -127,9 +130,10 @@ def test_the_reports_page_counts_obligations_by_party_and_region_with_links(
                           lead=world.other_lead, visibility="restricted")
     issues.transition(session, restricted.reference, actor=world.ministry_chair,
                       action="decide", expected_version=restricted.version,
-                      data={"outcome": "no_action", "rationale": "Ei.",
+                      data=asked(session, restricted, "decide",
+                                 {"outcome": "no_action", "rationale": "Ei.",
                             "obligations": [{"what": "Salainen", "responsible": "THL",
-                                             "due": "2099-01-01"}]})
+                                             "due": "2099-01-01"}]}))
     lead = sign_in("lead")  # Uusimaa's lead: not Pirkanmaa's restricted issue
     html = lead.get("/reports/").get_data(as_text=True)
     text = text_of(html)

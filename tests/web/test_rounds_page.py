@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from escalation import rounds
 from escalation.models import Issue, Statement, StatementStatus
 from escalation.services import issues, statements
-from tests.factories import World, issue_in
+from tests.factories import World, asked, issue_in
 from tests.web.conftest import SignIn, text_of
 
 ASKED = "Pyydämme lausuntoa maksujen vastuunjaosta."
@@ -70,7 +70,8 @@ def test_a_closed_round_says_who_did_not_answer_and_folds_under_the_next(
         sign_in: SignIn, session: Session, world: World) -> None:
     issue = _in_round(session, world)
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     issues.transition(session, issue.reference, actor=world.ministry_chair,
                       action="request_statements", expected_version=issue.version,
                       data={"request": "Toinen kierros."})

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from escalation.models import Issue, Statement
 from escalation.services import issues, statements
-from tests.factories import REQUEST, World, issue_in
+from tests.factories import REQUEST, World, asked, issue_in
 from tests.web.conftest import SignIn
 
 QUESTIONS = ["Pitäisikö säätää valtakunnallisesti?", "Mitä se maksaa kunnille?"]
@@ -100,7 +100,8 @@ def test_nothing_changes_after_the_round_closes(sign_in: SignIn, session: Sessio
     html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
     assert "statement-amend" in html
     issues.transition(session, issue.reference, actor=world.chair,
-                      action="forward_to_working_group", expected_version=issue.version)
+                      action="forward_to_working_group", expected_version=issue.version,
+                      data=asked(session, issue, "forward_to_working_group", {}))
     session.flush()
     html = c.get(f"/issues/{issue.reference}").get_data(as_text=True)
     assert "statement-amend" not in html  # the round closed: nothing to change

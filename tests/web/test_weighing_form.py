@@ -55,7 +55,7 @@ def test_forwarding_asks_for_the_summary_and_the_page_shows_it_first(
     html = sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
     section = html[html.index('id="statements-title"'):]
     summary = section.index("Yhteenveto lausuntokierroksesta 1")
-    assert summary < section.index("Ketkä ovat vastanneet")  # above the statements
+    assert summary < section.index('class="round"')  # above the round and its statements
     assert summary < section.index('class="statement"')
     shown = text_of(section[summary:section.index('class="statement"')])
     assert "Puoltaa: 1" in shown
