@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Response, stream_with_context
+from sqlalchemy.orm import Session
 
 from escalation import db, runtime
 from escalation.languages import DEFAULT
@@ -27,6 +29,7 @@ COLUMNS = (
     # Added by issue 16: the region's answer to "did it help?" (empty until given).
     "feedback",
 )
+T = TypeVar("T")
 # A reader's row: the issue, now, and the service's time zone -> the cells of COLUMNS.
 Row = Callable[[Issue, dt.datetime, ZoneInfo], Sequence[str]]
 
@@ -38,6 +41,21 @@ def stream(*, who: Actor, filters: IssueFilter, sort: str, at: dt.datetime,
     must have been checked (reports.check_export): nothing can be refused once the first
     byte is sent."""
     zone = ZoneInfo(runtime.settings().timezone)
+    stamp = at.astimezone(zone).strftime("%Y-%m-%d")
+    return csv_response(
+        header=header, delimiter=delimiter, filename=f"issues-{stamp}.csv",
+        records=lambda reader: reports.export_rows(reader, actor=who, filters=filters,
+                                                   sort=sort, now=at),
+        row=lambda issue: row(issue, at, zone))
+
+
+def csv_response(*, header: Sequence[str], delimiter: str, filename: str,
+                 records: Callable[[Session], Iterable[T]],
+                 row: Callable[[T], Sequence[str]]) -> Response:
+    """`header`, then one `row` per record read in a reading session of its own, as a
+    streamed CSV download: UTF-8 with a byte-order mark (so a spreadsheet reads the
+    letters right), in flat memory at any size, sent 200 rows at a time. Shared by the
+    issue list here and the obligations (api/obligations_export.py)."""
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
@@ -52,16 +70,14 @@ def stream(*, who: Actor, filters: IssueFilter, sort: str, at: dt.datetime,
         writer.writerow(header)
         yield "\ufeff" + flush()
         with db.reading() as reader:
-            for n, issue in enumerate(reports.export_rows(reader, actor=who, filters=filters,
-                                                          sort=sort, now=at), 1):
-                writer.writerow(row(issue, at, zone))
+            for n, record in enumerate(records(reader), 1):
+                writer.writerow(row(record))
                 if n % 200 == 0:
                     yield flush()
         yield flush()
 
-    stamp = at.astimezone(zone).strftime("%Y-%m-%d")
     return Response(stream_with_context(rows()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="issues-{stamp}.csv"',
+        "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
     })
 
@@ -92,4 +108,4 @@ def inert(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-__all__ = ["COLUMNS", "Row", "api_row", "inert", "local", "stream"]
+__all__ = ["COLUMNS", "Row", "api_row", "csv_response", "inert", "local", "stream"]

@@ -5,16 +5,13 @@ this one path, streamed in flat memory at any size, over what the reader may see
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
-from flask import Response, stream_with_context
+from flask import Response
 from sqlalchemy.orm import selectinload
 
-from api.export import inert
-from escalation import db
+from api.export import csv_response, inert
 from escalation.languages import DEFAULT
 from escalation.models import Issue, Obligation
 from escalation.policy import Actor
@@ -33,33 +30,13 @@ def stream(*, who: Actor, filters: ObligationFilter, at: dt.datetime, delimiter:
     """Every matching obligation, the earliest due first, one `row` each under `header`,
     UTF-8 with a byte-order mark. The filters must have been checked already."""
     today = local_day(at)
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        writer.writerow(header)
-        yield "\ufeff" + flush()
-        with db.reading() as reader:
-            stmt = obligations.listing(who, filters, today).options(
-                selectinload(Obligation.issue).selectinload(Issue.region))
-            for n, obligation in enumerate(
-                    reader.scalars(stmt.execution_options(yield_per=500)), 1):
-                writer.writerow(row(obligation, today))
-                if n % 200 == 0:
-                    yield flush()
-        yield flush()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="obligations-{today.isoformat()}.csv"',
-        "Cache-Control": "no-store",
-    })
+    return csv_response(
+        header=header, delimiter=delimiter, filename=f"obligations-{today.isoformat()}.csv",
+        records=lambda reader: reader.scalars(
+            obligations.listing(who, filters, today)
+            .options(selectinload(Obligation.issue).selectinload(Issue.region))
+            .execution_options(yield_per=500)),
+        row=lambda obligation: row(obligation, today))
 
 
 def api_row(o: Obligation, today: dt.date) -> list[str]:
