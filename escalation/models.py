@@ -822,3 +822,209 @@ class IssueFeedback(Base):
         CheckConstraint(_in("answer", FeedbackAnswer), name="answer_known"),
         CheckConstraint("comment IS NULL OR comment <> ''", name="comment_not_empty"),
     )
+
+
+# Meetings (issue 17) ---------------------------------------------------------------------
+
+
+class MeetingBody(enum.StrEnum):
+    """Who meets: each body's members and chairs are named by roles
+    (services/meetings.py `MEMBERS`, `CHAIRS`)."""
+
+    BACKBONE = "backbone"  # the backbone team (tukitiimi)
+    REGIONS = "regions"  # the backbone team with the regions' chairs (the regional leads)
+    STAKEHOLDERS = "stakeholders"  # the child-rights stakeholder group
+    WORKING_GROUP = "working_group"  # the cross-ministry working group
+    NETWORK = "network"  # a network-wide event, such as a learning-network day
+
+
+class AgendaItemKind(enum.StrEnum):
+    ISSUE = "issue"  # an issue awaiting the body: its resolution is one of its actions
+    FREE = "free"  # "the regions' situation", "other matters"
+    SITUATION = "situation"  # the regions' situation reports gathered before the meeting
+
+
+class Meeting(Base):
+    """One meeting of one body, at a time in Europe/Helsinki (stored in UTC).
+
+    Meetings of a repeating series share `series` (a random id) and `recurrence` (an
+    RFC 5545 RRULE text, such as "FREQ=MONTHLY;BYDAY=2TU"); each occurrence is a row of
+    its own, so each has its own agenda and minutes. `version` guards edits as an issue's
+    does (`expected_version`).
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    place: Mapped[str] = mapped_column(String(500), default="")
+    video_link: Mapped[str] = mapped_column(String(500), default="")
+    # The language the minutes are written and printed in.
+    language: Mapped[str] = mapped_column(String(5), ForeignKey("languages.code"),
+                                          default=languages.DEFAULT)
+    series: Mapped[str | None] = mapped_column(String(36), index=True)
+    recurrence: Mapped[str] = mapped_column(String(200), default="")
+    agenda_published_at: Mapped[dt.datetime | None]
+    minutes_approved_at: Mapped[dt.datetime | None]
+    minutes_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[dt.datetime | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position",
+        cascade="all, delete-orphan")
+    attendance: Mapped[list[Attendance]] = relationship(
+        back_populates="meeting", order_by="Attendance.id", cascade="all, delete-orphan")
+    action_items: Mapped[list[ActionItem]] = relationship(
+        back_populates="meeting", order_by="ActionItem.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint(_in("body", MeetingBody), name="body_known"),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        # The list by body and time, and the calendar of what is coming.
+        Index("ix_meetings_body_starts_at", "body", "starts_at"),
+        Index("ix_meetings_starts_at", "starts_at"),
+    )
+
+
+class AgendaItem(Base):
+    """One item of a meeting's agenda, and what the minutes say of it.
+
+    An issue item's resolution is one of the issue's actions, carried out as the ordinary
+    transition (its audit event names the meeting and the item); `resolution_event_id`
+    points at that event, `refusal` keeps the problem document when it was refused.
+    """
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
+                                            index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(12), default=AgendaItemKind.FREE)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    # The minutes: what was discussed, what was resolved (for a free item, in words).
+    discussion: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolution_action: Mapped[str | None] = mapped_column(String(40))
+    resolution_data: Mapped[dict[str, Any] | None]
+    resolution_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    refusal: Mapped[dict[str, Any] | None]
+    recorded_at: Mapped[dt.datetime | None]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    issue: Mapped[Issue | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", AgendaItemKind), name="kind_known"),
+        CheckConstraint("(kind = 'issue') = (issue_id IS NOT NULL)",
+                        name="issue_only_for_issue_item"),
+        CheckConstraint("kind = 'issue' OR title <> ''", name="free_item_titled"),
+        CheckConstraint("position >= 1", name="position_positive"),
+    )
+
+
+class Attendance(Base):
+    """Who was present: a person of the service, or an organisation or guest by name."""
+
+    __tablename__ = "meeting_attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
+                                            index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    user: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("user_id IS NOT NULL OR organisation_id IS NOT NULL OR name <> ''",
+                        name="names_someone"),
+    )
+
+
+class ActionItem(Base):
+    """Something a meeting asked somebody to do by a date: reminded by the sweep once
+    before and once after `due` (like the other deadlines), on the assignee's task page
+    until done."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
+                                            index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"))
+    what: Mapped[str] = mapped_column(Text)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # A body or person outside the service, named in words (reminded through the secretary).
+    assignee_name: Mapped[str] = mapped_column(String(200), default="")
+    due: Mapped[dt.date]
+    done_at: Mapped[dt.datetime | None]
+    reminded_before_at: Mapped[dt.datetime | None]
+    reminded_after_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="action_items")
+    assignee: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("what <> ''", name="what_not_empty"),
+        CheckConstraint("assignee_id IS NOT NULL OR assignee_name <> ''", name="assigned"),
+        Index("ix_action_items_open_due", "due", sqlite_where=text("done_at IS NULL"),
+              postgresql_where=text("done_at IS NULL")),
+    )
+
+
+class SituationReport(Base):
+    """A region's situation between meetings: what was learned and done since the last
+    meeting, what is planned before the next. Kept per region as a timeline; the ones
+    given for a meeting form its situation item."""
+
+    __tablename__ = "situation_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    learned: Mapped[str] = mapped_column(Text, default="")
+    planned: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship()
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("learned <> '' OR planned <> ''", name="says_something"),
+        Index("ix_situation_reports_region_created", "region_id", "created_at"),
+    )
+
+
+class CalendarFeed(Base):
+    """A person's secret iCalendar feed address; only the secret's SHA-256 is stored, and
+    a revoked one answers 404."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Besides the meetings: the reader's deadlines and follow-up dates.
+    include_deadlines: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
