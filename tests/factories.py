@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from escalation.models import Issue
+from escalation.models import AgendaItem, AgendaItemKind, Issue, Meeting
 from escalation.policy import Actor
 from escalation.services import deliberation, issues, people, statements
 from escalation.services.access import workflow_of
@@ -231,3 +232,23 @@ def every_reader(w: World) -> list[Actor]:
     """One person of each role, the other region's lead, and somebody with no roles."""
     nobody = Actor(user_id=0, email="nobody@example.org", roles=frozenset())
     return [*w.by_role().values(), w.other_lead, nobody]
+
+
+def meeting(session: Session, body: str, by: Actor, *,
+            starts_at: dt.datetime | None = None, items: Sequence[Issue | str] = (),
+            **fields: Any) -> Meeting:
+    """A meeting of `body` made straight in the tables (the meetings service has its own
+    tests): an hour long, a week ahead unless `starts_at` says, with an agenda item per
+    issue (an issue item) or text (a free item), in the order given."""
+    start = starts_at or dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=7)
+    m = Meeting(body=body, title=fields.pop("title", f"{body} meeting"), starts_at=start,
+                ends_at=fields.pop("ends_at", start + dt.timedelta(hours=1)),
+                created_by_id=by.user_id, **fields)
+    for position, item in enumerate(items, start=1):
+        m.items.append(
+            AgendaItem(position=position, kind=AgendaItemKind.ISSUE, issue_id=item.id)
+            if isinstance(item, Issue)
+            else AgendaItem(position=position, kind=AgendaItemKind.FREE, title=item))
+    session.add(m)
+    session.flush()
+    return m
