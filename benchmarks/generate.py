@@ -58,7 +58,7 @@ from escalation.models import (
     Statement,
     User,
 )
-from escalation.services import people
+from escalation.services import obligation_counts, people
 
 YEARS = 5
 # A string as JSON, the very function `json.dumps(ensure_ascii=False)` uses (as audit's).
@@ -81,8 +81,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "decided_by_id", "decided_at",
     ),
     "obligations": (
-        "id", "issue_id", "decision_id", "number", "what", "responsible", "organisation_id",
-        "due", "status", "created_at", "updated_at",
+        "id", "issue_id", "decision_id", "region_id", "visibility", "number", "what",
+        "responsible", "organisation_id", "due", "status", "created_at", "updated_at",
     ),
     "statements": (
         "id", "issue_id", "round", "speaker", "organisation_id", "author_id", "position", "text",
@@ -520,7 +520,8 @@ class Writer:
                 ids["decisions"] = decision_id + 1
                 owed: tuple[tuple[str, str, str], ...] = ()
                 if responsible is not None:
-                    owed = self._obligations(out, issue_id, decision_id, t, at_text, rnd)
+                    owed = self._obligations(out, (issue_id, decision_id, region_id),
+                                             visibility, t, at_text, rnd)
                 said = (outcome, follow_up, owed)
                 data = self._said.get(said) or self._decision_data(said)
                 out["decisions"].append(
@@ -620,10 +621,13 @@ class Writer:
             "text": _WORDS, "rights_assessment": assessment})
         return data
 
-    def _obligations(self, out: dict[str, list[str]], issue_id: int, decision_id: int,
-                     t: int, at_text: str, rnd: random.Random) -> tuple[tuple[str, str, str], ...]:
+    def _obligations(self, out: dict[str, list[str]], ids: tuple[int, int, int],
+                     visibility: str, t: int, at_text: str,
+                     rnd: random.Random) -> tuple[tuple[str, str, str], ...]:
         """One to three obligations of a decision made at `t`, due 30 to 365 days after it,
-        with the status their due date makes likely by now; as the decision's data has them."""
+        with the status their due date makes likely by now; as the decision's data has them.
+        `ids`: the issue's, the decision's and the issue's region's."""
+        issue_id, decision_id, region_id = ids
         owed = []
         now_day = (_EPOCH + dt.timedelta(microseconds=self.now)).date()
         for number in range(1, 2 + int(rnd.random() * 3)):
@@ -640,7 +644,8 @@ class Writer:
             obligation_id = self.ids["obligations"]
             self.ids["obligations"] = obligation_id + 1
             out["obligations"].append(
-                f"{obligation_id}\t{issue_id}\t{decision_id}\t{number}\t{what}\t{body}\t"
+                f"{obligation_id}\t{issue_id}\t{decision_id}\t{region_id}\t{visibility}\t"
+                f"{number}\t{what}\t{body}\t"
                 f"{NULL}\t{due.isoformat()}\t{status}\t{at_text}\t{at_text}")
             owed.append((what, body, due.isoformat()))
         return tuple(owed)
@@ -871,7 +876,11 @@ class Loaded:
 
 
 def _finish(session: Any) -> None:
-    """Reference counters past the generated numbers, so new issues get fresh references."""
+    """Reference counters past the generated numbers, so new issues get fresh references;
+    the obligations report's counts, which the load wrote around (made from the rows)."""
+    obligation_counts.rebuild(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE obligation_counts"))
     year = func.substr(Issue.reference, 5, 4)
     last = session.execute(
         select(year, func.max(cast(func.substr(Issue.reference, 10), Integer))).group_by(year)

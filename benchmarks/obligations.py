@@ -8,7 +8,9 @@ report`: open, overdue and done by responsible party and by region, over what th
 may see) for a national reader and for a regional lead, and its floor: a bare indexed
 query over the same table (the overdue count through `ix_obligations_status_due`). The
 target is p95 < 50 ms at 1,000,000 issues; the answer is the ratio to the floor and the
-milliseconds, as every target here is given.
+milliseconds, as every target here is given. The report reads the kept counts
+(services/obligation_counts.py); the floor still counts rows, so its ratio falls as the
+population grows.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from benchmarks import generate, national, pg, timing
-from escalation import db
+from escalation import db, migrate
 from escalation.models import Obligation, User
 from escalation.policy import Actor
 from escalation.services import obligations
@@ -40,7 +42,13 @@ def _database(n: int, base_url: str, say: Callable[[str], None]) -> str:
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
             "WHERE datname = :n"), {"n": name}).scalar()
     url = pg.url_of(base_url, name)
-    if comment != national.DONE:
+    if comment == national.DONE:
+        # A database generated before a newer migration is brought up to date, as an
+        # operator's would be: the time it takes is worth knowing too.
+        started = time.perf_counter()
+        migrate.upgrade(url)
+        say(f"schema brought up to date in {time.perf_counter() - started:.1f} s")
+    else:
         url = pg.create(base_url, name)
         with national.environment(url, Path(tempfile.mkdtemp())):
             loaded = generate.load(url, n, say=say)

@@ -467,6 +467,12 @@ class Obligation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    # The issue's region and visibility, copied when the decision sets it (neither ever
+    # changes on an issue): who may see an obligation is decided by these two alone
+    # (obligations exist only on decided issues, never on drafts), so the list and the
+    # report filter and count without reading the issues (services/obligation_counts.py).
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    visibility: Mapped[str] = mapped_column(String(12))
     # Its place in the decision's list (1, 2, ...): how the pages and the API number it.
     number: Mapped[int]
     what: Mapped[str] = mapped_column(Text)
@@ -487,9 +493,35 @@ class Obligation(Base):
         CheckConstraint(_in("status", ObligationStatus), name="status_known"),
         CheckConstraint("what <> '' AND responsible <> ''", name="named"),
         CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(_in("visibility", Visibility), name="visibility_known"),
         # The report: by status and due date, and by responsible party.
         Index("ix_obligations_status_due", "status", "due"),
         Index("ix_obligations_responsible", "responsible"),
+        # The report's one live part: the pending obligations not yet due, by due date,
+        # read from the index alone (services/obligation_counts.py).
+        Index("ix_obligations_pending_due", "due", "responsible", "region_id", "visibility",
+              postgresql_where=text("status = 'open' OR status = 'in_progress'"),
+              sqlite_where=text("status = 'open' OR status = 'in_progress'")),
+    )
+
+
+class ObligationCount(Base):
+    """How many obligations there are of each status, by responsible party, region and
+    visibility: kept in step in the transaction that adds an obligation or changes its
+    status, so the national report adds up a few rows instead of counting every
+    obligation (services/obligation_counts.py says how the overdue ones are found)."""
+
+    __tablename__ = "obligation_counts"
+
+    responsible: Mapped[str] = mapped_column(String(500), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(12), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int]
+
+    __table_args__ = (
+        CheckConstraint("n >= 0", name="n_not_negative"),
+        CheckConstraint(_in("status", ObligationStatus), name="status_known"),
     )
 
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy.orm import QueryableAttribute
 
 from escalation.models import Issue, Role, User, Visibility
 from escalation.workflow.states import DRAFT
@@ -120,8 +121,24 @@ def visible_filter(actor: Actor) -> ColumnElement[bool]:
     return or_(own_region, and_(not_draft, Issue.visibility == Visibility.PUBLIC))
 
 
+def visible_decided(actor: Actor, region_id: QueryableAttribute[int],
+                    visibility: QueryableAttribute[str]) -> ColumnElement[bool]:
+    """`sees(..., draft=False)` in SQL, over columns that hold an issue's region and
+    visibility elsewhere than on the issue (an obligation's copies, a count's keys).
+
+    Only for what exists on submitted issues alone (obligations come with a decision),
+    where neither draft-ness nor deletion can apply; tests check it agrees with `sees`.
+    """
+    if actor.is_national:
+        return true()
+    if not actor.roles:
+        return false()
+    own_region = region_id.in_(actor.lead_regions) if actor.lead_regions else false()
+    return or_(own_region, visibility == Visibility.PUBLIC)
+
+
 def sees_internal(actor: Actor) -> bool:
     return bool(actor.roles & INTERNAL_READERS)
 
 
-__all__ = ["Actor", "can_see", "sees", "sees_internal", "visible_filter"]
+__all__ = ["Actor", "can_see", "sees", "sees_internal", "visible_decided", "visible_filter"]

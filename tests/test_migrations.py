@@ -196,3 +196,30 @@ def test_follow_up_due_moments_move_to_the_end_of_their_day_and_back(empty_url: 
     upgrade(empty_url)
     assert moments() == written
     eng.dispose()
+
+
+def test_obligations_get_their_issues_region_and_visibility_and_are_counted(
+        empty_url: str) -> None:
+    """Obligations made before their counts were kept get the same copies and counts the
+    changes now write (migration o017)."""
+    upgrade(empty_url)
+    eng = make_engine(empty_url)
+    with Session(eng) as session, session.begin():
+        demo.load(session)
+
+    def kept() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        with eng.connect() as conn:
+            return ([tuple(r) for r in conn.execute(text(
+                        "SELECT id, region_id, visibility FROM obligations ORDER BY id"))],
+                    [tuple(r) for r in conn.execute(text(
+                        "SELECT responsible, region_id, visibility, status, n "
+                        "FROM obligation_counts WHERE n > 0 "
+                        "ORDER BY responsible, region_id, visibility, status"))])
+
+    written = kept()
+    assert len(written[0]) >= 2  # the demo's decisions promise things
+    assert written[1]
+    command.downgrade(alembic_config(empty_url), "m017")
+    upgrade(empty_url)
+    assert kept() == written
+    eng.dispose()

@@ -8,6 +8,7 @@ head, and writes the issue row once.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -23,6 +24,7 @@ from escalation.models import (
     StatementRound,
 )
 from escalation.policy import Actor
+from escalation.services import obligation_counts
 from escalation.services.deliberation import record_summary, record_weighing
 
 DECISIONS = cast(Table, Decision.__table__)
@@ -86,24 +88,29 @@ def record_decision(session: Session, issue: Issue, actor: Actor, data: Mapping[
         )
     ).scalar_one()
     if data.get("obligations"):
-        add_obligations(session, issue.id, decision_id, data["obligations"], now)
+        add_obligations(session, issue, decision_id, data["obligations"], now)
     return {"decision_id": decision_id}
 
 
-def add_obligations(session: Session, issue_id: int, decision_id: int,
+def add_obligations(session: Session, issue: Issue, decision_id: int,
                     listed: list[Mapping[str, str]], now: dt.datetime) -> None:
-    """The decision's obligations (workflow v3), numbered in the order given. A
-    responsible party that is a known organisation's name (in any letter case) is tied to
-    it, so its members are reminded."""
+    """The decision's obligations (workflow v3), numbered in the order given, and counted
+    in the report's counts in the same transaction. A responsible party that is a known
+    organisation's name (in any letter case) is tied to it, so its members are reminded."""
     names = {r.name.casefold(): r.id for r in session.execute(
         select(Organisation.id, Organisation.name))}
-    session.execute(insert(OBLIGATIONS), [
-        {"issue_id": issue_id, "decision_id": decision_id, "number": i,
+    rows = [
+        {"issue_id": issue.id, "decision_id": decision_id, "number": i,
+         "region_id": issue.region_id, "visibility": issue.visibility,
          "what": o["what"], "responsible": o["responsible"],
          "organisation_id": names.get(o["responsible"].casefold()),
          "due": dt.date.fromisoformat(o["due"]), "status": ObligationStatus.OPEN,
          "created_at": now, "updated_at": now}
-        for i, o in enumerate(listed, start=1)])
+        for i, o in enumerate(listed, start=1)]
+    session.execute(insert(OBLIGATIONS), rows)
+    obligation_counts.add(session, Counter(
+        (o["responsible"], issue.region_id, issue.visibility, ObligationStatus.OPEN.value)
+        for o in listed))
 
 
 EFFECTS: dict[str, Effect] = {

@@ -23,9 +23,9 @@ from sqlalchemy.orm import sessionmaker
 from benchmarks import generate
 from escalation import audit, audit_verify, db, runtime
 from escalation.migrate import upgrade
-from escalation.models import AuditEvent, Issue, StageVisit, Statement, User
+from escalation.models import AuditEvent, Issue, Obligation, StageVisit, Statement, User
 from escalation.policy import Actor
-from escalation.services import issues
+from escalation.services import issues, obligation_counts
 from tests.conftest import scratch_pg_database
 from tests.factories import REQUEST
 
@@ -74,6 +74,14 @@ def test_generated_data_holds_together(url: str) -> None:
         # Statements come from distinct organisations per round (the unique key holds).
         assert (session.scalar(select(func.count()).select_from(Statement)) or 0) > N
         _visits_follow_the_audit_trail(session)
+        # Obligations carry their issue's region and visibility, and are counted.
+        assert session.scalar(select(func.count()).select_from(Obligation).join(
+            Issue, Issue.id == Obligation.issue_id).where(
+            (Obligation.region_id != Issue.region_id)
+            | (Obligation.visibility != Issue.visibility))) == 0
+        counted = obligation_counts.stored(session)
+        assert counted == obligation_counts.recount(session)
+        assert sum(counted.values()) > N // 4
         if session.get_bind().dialect.name == "sqlite":  # numbers stored as numbers
             for table, column in (("issues", "version"), ("issues", "decision_id"),
                                   ("audit_events", "seq"), ("audit_events", "actor_id"),
