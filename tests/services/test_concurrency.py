@@ -149,3 +149,56 @@ def test_statements_and_comments_racing_an_action_keep_one_chain(empty_url: str)
                 assert "not available" not in results.values(), results
     finally:
         eng.dispose()
+
+
+def test_obligation_counts_stay_exact_under_concurrent_progress(empty_url: str) -> None:
+    """Many issues' obligations change status at once, each touching the same count rows
+    (same parties, region, visibility) in a different order of numbers: every change
+    goes through (none deadlocks, none is lost) and the counts are what the rows say."""
+    from escalation.services import obligation_counts, obligations
+    from tests.services.test_obligation_counts import NOW, decided
+
+    upgrade(empty_url)
+    eng = make_engine(empty_url)
+    factory = sessionmaker(bind=eng, expire_on_commit=False)
+    try:
+        with factory.begin() as s:
+            world = make_world(s)
+            for _ in range(RACERS):
+                decided(s, world, "uusimaa", "public", 3)
+            work = [(i.reference, [o.id for o in obligations.of_issue(s, i)])
+                    for i in s.scalars(select(Issue).order_by(Issue.id))]
+        barrier = threading.Barrier(RACERS)
+        results: list[str] = []
+
+        def race(reference: str, ids: list[int], backwards: bool) -> None:
+            barrier.wait()
+            try:
+                for obligation_id, status in zip(ids[::-1] if backwards else ids,
+                                                 ("done", "cancelled", "in_progress"),
+                                                 strict=True):
+                    with factory.begin() as s:
+                        obligations.record_progress(s, reference, obligation_id,
+                                                    actor=world.coordinator,
+                                                    expected_version=None, status=status,
+                                                    now=NOW)
+                results.append("ok")
+            except Exception as exc:  # anything else is a bug, reported by the assert below
+                results.append(f"error: {exc!r}")
+
+        threads = [threading.Thread(target=race, args=(ref, ids, n % 2 == 1))
+                   for n, (ref, ids) in enumerate(work)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert results == ["ok"] * RACERS
+        with factory() as s:
+            kept = obligation_counts.stored(s)
+            assert kept == obligation_counts.recount(s)
+            by_status: Counter[str] = Counter()
+            for key, n in kept.items():
+                by_status[key[3]] += n
+            assert by_status == {"done": RACERS, "cancelled": RACERS, "in_progress": RACERS}
+    finally:
+        eng.dispose()
