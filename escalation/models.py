@@ -525,6 +525,27 @@ class ObligationCount(Base):
     )
 
 
+class ObligationMonth(Base):
+    """How many pending obligations fall due in each month, by responsible party, region,
+    visibility and status: with `ObligationCount`, what tells the overdue ones apart
+    without reading them (services/obligation_counts.py). Keyed by the month first, so
+    the months still ahead are one range of the key."""
+
+    __tablename__ = "obligation_months"
+
+    due_month: Mapped[dt.date] = mapped_column(primary_key=True)  # its first day
+    responsible: Mapped[str] = mapped_column(String(500), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(12), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int]
+
+    __table_args__ = (
+        CheckConstraint("n >= 0", name="n_not_negative"),
+        CheckConstraint("status = 'open' OR status = 'in_progress'", name="status_pending"),
+    )
+
+
 class ObligationNote(Base):
     """A dated progress note on an obligation, and the status it set (if it changed one)."""
 

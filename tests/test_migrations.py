@@ -207,18 +207,20 @@ def test_obligations_get_their_issues_region_and_visibility_and_are_counted(
     with Session(eng) as session, session.begin():
         demo.load(session)
 
-    def kept() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    def kept() -> list[list[tuple[object, ...]]]:
         with eng.connect() as conn:
-            return ([tuple(r) for r in conn.execute(text(
-                        "SELECT id, region_id, visibility FROM obligations ORDER BY id"))],
-                    [tuple(r) for r in conn.execute(text(
-                        "SELECT responsible, region_id, visibility, status, n "
-                        "FROM obligation_counts WHERE n > 0 "
-                        "ORDER BY responsible, region_id, visibility, status"))])
+            return [[tuple(r) for r in conn.execute(text(query))] for query in (
+                "SELECT id, region_id, visibility FROM obligations ORDER BY id",
+                "SELECT responsible, region_id, visibility, status, n FROM obligation_counts "
+                "WHERE n > 0 ORDER BY responsible, region_id, visibility, status",
+                "SELECT due_month, responsible, region_id, visibility, status, n "
+                "FROM obligation_months WHERE n > 0 "
+                "ORDER BY due_month, responsible, region_id, visibility, status")]
 
     written = kept()
     assert len(written[0]) >= 2  # the demo's decisions promise things
     assert written[1]
+    assert written[2]
     command.downgrade(alembic_config(empty_url), "m017")
     upgrade(empty_url)
     assert kept() == written

@@ -109,8 +109,8 @@ def add_obligations(session: Session, issue: Issue, decision_id: int,
         for i, o in enumerate(listed, start=1)]
     session.execute(insert(OBLIGATIONS), rows)
     obligation_counts.add(session, Counter(
-        (o["responsible"], issue.region_id, issue.visibility, ObligationStatus.OPEN.value)
-        for o in listed))
+        (o["responsible"], issue.region_id, issue.visibility, ObligationStatus.OPEN.value,
+         dt.date.fromisoformat(o["due"])) for o in listed))
 
 
 EFFECTS: dict[str, Effect] = {

@@ -197,7 +197,7 @@ def test_obligation_counts_stay_exact_under_concurrent_progress(empty_url: str) 
             kept = obligation_counts.stored(s)
             assert kept == obligation_counts.recount(s)
             by_status: Counter[str] = Counter()
-            for key, n in kept.items():
+            for key, n in kept.counts.items():
                 by_status[key[3]] += n
             assert by_status == {"done": RACERS, "cancelled": RACERS, "in_progress": RACERS}
     finally:

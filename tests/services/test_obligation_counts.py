@@ -70,8 +70,12 @@ def test_the_counts_follow_every_decision_and_status_change(session: Session,
                                                             spread: World) -> None:
     kept = obligation_counts.stored(session)
     assert kept == obligation_counts.recount(session)
-    assert sum(kept.values()) == 13
-    assert {status for *_, status in kept} == {"open", "done"}
+    assert sum(kept.counts.values()) == 13
+    assert {status for *_, status in kept.counts} == {"open", "done"}
+    # The pending ones (the first of each decision, the fourth of those with four) by the
+    # month they fall due.
+    assert sum(kept.months.values()) == 6
+    assert {month for month, *_ in kept.months} == {dt.date(2026, 12, 1), dt.date(2027, 2, 1)}
 
 
 def test_rebuilding_the_counts_gives_what_was_kept(session: Session, spread: World) -> None:
@@ -80,7 +84,7 @@ def test_rebuilding_the_counts_gives_what_was_kept(session: Session, spread: Wor
     assert obligation_counts.stored(session) == kept
 
 
-@pytest.mark.parametrize("days_later", [0, 35, 75, 400])
+@pytest.mark.parametrize("days_later", [0, 9, 10, 25, 26, 35, 69, 70, 75, 400])
 def test_the_report_from_the_counts_is_the_report_counted_live(
         session: Session, spread: World, days_later: int) -> None:
     """For every reader, on days when none, some and all of the pending ones are overdue,
@@ -118,13 +122,14 @@ def test_the_report_answers_overdue_from_the_counts(session: Session, spread: Wo
 def test_a_count_that_drifted_stops_the_change(session: Session, spread: World) -> None:
     region_id = session.scalar(select(Region.id).where(Region.code == "uusimaa"))
     assert region_id is not None
+    day = NOW.date()
     with pytest.raises(RuntimeError, match="drifted"):
-        obligation_counts.add(session, {("Nobody", region_id, "public", "open"): -1})
+        obligation_counts.add(session, {("Nobody", region_id, "public", "open", day): -1})
     row = session.scalar(select(ObligationCount).where(ObligationCount.n > 0).limit(1))
     assert row is not None
     with pytest.raises(IntegrityError), session.begin_nested():
         obligation_counts.add(session, {(row.responsible, row.region_id, row.visibility,
-                                         row.status): -(row.n + 1)})
+                                         row.status, day): -(row.n + 1)})
 
 
 def test_visible_decided_is_sees_for_a_decided_issue(session: Session, world: World) -> None:
@@ -133,7 +138,7 @@ def test_visible_decided_is_sees_for_a_decided_issue(session: Session, world: Wo
     regions = dict(session.execute(select(Region.code, Region.id)).all())
     for (code, region_id), visibility in itertools.product(regions.items(),
                                                            ("public", "restricted")):
-        obligation_counts.add(session, {(code, region_id, visibility, "open"): 1})
+        obligation_counts.add(session, {(code, region_id, visibility, "open", NOW.date()): 1})
     for reader in every_reader(world):
         shown = {(r.region_id, r.visibility) for r in session.scalars(
             select(ObligationCount).where(visible_decided(

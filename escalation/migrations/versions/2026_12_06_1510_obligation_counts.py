@@ -1,6 +1,7 @@
 """The obligations report at national scale (issue 16, item 7): each obligation carries its
-issue's region and visibility, and `obligation_counts` keeps the obligations of each status
-by responsible party, region and visibility.
+issue's region and visibility; `obligation_counts` keeps the obligations of each status
+by responsible party, region and visibility, and `obligation_months` the pending ones by
+the month they fall due.
 
 At a million issues the report counted some 600,000 obligations joined to their issues on
 every request (about 0.7 s). The counts are kept in step by the transactions that add an
@@ -62,9 +63,32 @@ def upgrade() -> None:
     op.execute("INSERT INTO obligation_counts (responsible, region_id, visibility, status, n) "
                "SELECT responsible, region_id, visibility, status, count(*) FROM obligations "
                "GROUP BY responsible, region_id, visibility, status")
+    op.create_table(
+        'obligation_months',
+        sa.Column('due_month', sa.Date(), nullable=False),
+        sa.Column('responsible', sa.String(length=500), nullable=False),
+        sa.Column('region_id', sa.Integer(), nullable=False),
+        sa.Column('visibility', sa.String(length=12), nullable=False),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.CheckConstraint('n >= 0', name=op.f('ck_obligation_months_n_not_negative')),
+        sa.CheckConstraint(PENDING, name=op.f('ck_obligation_months_status_pending')),
+        sa.ForeignKeyConstraint(['region_id'], ['regions.id'],
+                                name=op.f('fk_obligation_months_region_id_regions')),
+        sa.PrimaryKeyConstraint('due_month', 'responsible', 'region_id', 'visibility', 'status',
+                                name=op.f('pk_obligation_months')),
+    )
+    month = ("CAST(date_trunc('month', due) AS DATE)"
+             if op.get_bind().dialect.name == "postgresql" else "date(due, 'start of month')")
+    op.execute("INSERT INTO obligation_months "  # noqa: S608 - our own SQL text
+               "(due_month, responsible, region_id, visibility, status, n) "
+               f"SELECT {month}, responsible, region_id, visibility, status, count(*) "
+               f"FROM obligations WHERE {PENDING} "
+               f"GROUP BY {month}, responsible, region_id, visibility, status")
 
 
 def downgrade() -> None:
+    op.drop_table('obligation_months')
     op.drop_table('obligation_counts')
     op.drop_index('ix_obligations_pending_due', table_name='obligations')
     with op.batch_alter_table('obligations') as batch:
