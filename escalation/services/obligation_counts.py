@@ -190,9 +190,9 @@ def rebuild(session: Session) -> None:
         session.execute(insert(table).from_select([c.name for c in table.columns], rows))
 
 
-# The report's cells: (responsible, region id, pending, overdue, done) --------------------
+# The report's cells: (responsible, region code, pending, overdue, done) ------------------
 
-Cell = tuple[str, int, int, int, int]
+Cell = tuple[str, str, int, int, int]
 
 
 def cells(session: Session, actor: Actor, *, today: dt.date, status: tuple[str, ...] = (),
@@ -232,9 +232,10 @@ def cells(session: Session, actor: Actor, *, today: dt.date, status: tuple[str, 
         .where(and_(*this_month)).group_by(o.responsible, o.region_id),
     ).subquery()
     return [(r, g, int(p), int(od), int(d)) for r, g, p, od, d in session.execute(
-        select(parts.c.responsible, parts.c.region_id, func.sum(parts.c.pending),
+        select(parts.c.responsible, Region.code, func.sum(parts.c.pending),
                func.sum(parts.c.overdue), func.sum(parts.c.done))
-        .group_by(parts.c.responsible, parts.c.region_id))]
+        .join(Region, Region.id == parts.c.region_id)
+        .group_by(parts.c.responsible, Region.code))]
 
 
 __all__ = ["Cell", "Fact", "Tallies", "add", "cells", "first_of_month", "move", "next_month",

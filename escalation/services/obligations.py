@@ -257,7 +257,7 @@ def report(session: Session, actor: Actor, f: ObligationFilter, *,
             responsible=normalise(f.responsible).lower() if f.responsible else None)
     else:
         cells = live_cells(session, actor, f, today)
-    return _added_up(session, cells, limit)
+    return _added_up(cells, limit)
 
 
 def live_cells(session: Session, actor: Actor, f: ObligationFilter,
@@ -265,31 +265,28 @@ def live_cells(session: Session, actor: Actor, f: ObligationFilter,
     """The report's cells counted from the obligations themselves."""
     pending_ = Obligation.status.in_(OBLIGATION_PENDING)
     return [(r, g, p, o, d) for r, g, p, o, d in session.execute(
-        select(Obligation.responsible, Obligation.region_id,
+        select(Obligation.responsible, Region.code,
                func.count(case((pending_, 1))),
                func.count(case((_overdue(today), 1))),
                func.count(case((Obligation.status == ObligationStatus.DONE, 1))))
+        .join(Region, Region.id == Obligation.region_id)
         .where(condition(actor, f, today))
-        .group_by(Obligation.responsible, Obligation.region_id))]
+        .group_by(Obligation.responsible, Region.code))]
 
 
-def _added_up(session: Session, cells: list[obligation_counts.Cell], limit: int) -> Report:
+def _added_up(cells: list[obligation_counts.Cell], limit: int) -> Report:
     by_party: dict[str, list[int]] = {}
-    by_region_id: dict[int, list[int]] = {}
-    for party, region_id, *figures in cells:
+    by_region: dict[str, list[int]] = {}
+    for party, region, *figures in cells:
         for sums in (by_party.setdefault(party, [0, 0, 0]),
-                     by_region_id.setdefault(region_id, [0, 0, 0])):
+                     by_region.setdefault(region, [0, 0, 0])):
             for i, n in enumerate(figures):
                 sums[i] += n
-    codes = dict(session.execute(select(Region.id, Region.code)
-                                 .where(Region.id.in_(by_region_id))).all()) \
-        if by_region_id else {}
     parties = sorted(by_party.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    totals = [sum(v[i] for v in by_region_id.values()) for i in range(3)]
+    totals = [sum(v[i] for v in by_region.values()) for i in range(3)]
     return Report(
         by_responsible=[Row(party, *sums) for party, sums in parties],
-        by_region=sorted((Row(codes[rid], *sums) for rid, sums in by_region_id.items()),
-                         key=lambda row: row.key),
+        by_region=[Row(code, *sums) for code, sums in sorted(by_region.items())],
         open=totals[0], overdue=totals[1], done=totals[2],
     )
 
