@@ -251,6 +251,8 @@ def describe(action: str, data: Mapping[str, Any],
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
             name = label(FIELDS, "comment")
+        elif action == "record_obligation" and key == "note":  # not a closing note
+            name = gettext("Progress note")
         if is_marker(value):
             text = _removed(redacted.get(key))
         elif key in _VALUE_TABLES:

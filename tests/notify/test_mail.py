@@ -117,3 +117,19 @@ def test_header_text_keeps_ordinary_titles() -> None:
         "Perhekeskusten rahoitus – kuka maksaa?"
     assert mail.header_text("rivi 1\r\n\trivi 2\u2028") == "rivi 1 rivi 2"
     assert "=?" not in mail.header_text("=?=?q?q?abc?= =?utf-8?q?x?=")
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+@pytest.mark.parametrize(("kind", "action"), [
+    ("transition", "submit"), ("statement", "amend_statement"),
+    ("statement", "withdraw_statement"), ("obligation", "record_obligation"),
+    ("redaction", "redact")])
+def test_a_subject_says_what_happened_as_a_sentence_after_the_reference(
+        kind: str, action: str, locale: str) -> None:
+    """"ESC-2026-0042: Lausuntoa muutettiin: ...", as every step's subject reads, not
+    "...: lausuntoa muutettiin: ..." (the first mails of issue 16 began in lower case)."""
+    extra = {"obligation": mail.ObligationWords(number=2)} if kind == "obligation" else {}
+    subject, _, _ = compose(notice(kind=kind, action=action, **extra), locale)
+    said = subject.removeprefix("ESC-2026-0042: ")
+    assert said != subject
+    assert said[0].isupper(), subject

@@ -67,8 +67,8 @@ def test_the_regions_leads_are_told_in_their_language(
     fi = inbox.to(world.lead.email)[0]
     sv = inbox.to(swedish.email)[0]
     assert {m.rcpt for m in inbox.snapshot()} == {world.lead.email, swedish.email}
-    assert "tekstiä poistettiin" in fi.message["Subject"]
-    assert "text har tagits bort" in sv.message["Subject"]
+    assert "Tekstiä poistettiin" in fi.message["Subject"]
+    assert "Text har tagits bort" in sv.message["Subject"]
     assert "Taustatuki poisti kysymyksen tiedoista tekstiä" in fi.text
     assert "Stödteamet tog bort text" in sv.text
     for mail in (fi, sv):
@@ -88,5 +88,5 @@ def test_a_restricted_issue_is_told_without_the_reason(
     (told,) = _outbox(session, issue, "redaction")
     deliver.run(told.id)
     (mail,) = inbox.to(world.lead.email)
-    assert "tekstiä poistettiin" in mail.message["Subject"]
+    assert "Tekstiä poistettiin" in mail.message["Subject"]
     assert "Oppilaan nimi." not in mail.text

@@ -15,12 +15,12 @@ from tests.factories import REQUEST, World, issue_in
 from tests.notify.test_mail import compose, notice
 
 SUBJECTS = {
-    ("amend_statement", "fi"): "ESC-2026-0042: lausuntoa muutettiin",
-    ("amend_statement", "sv"): "ESC-2026-0042: ett utlåtande ändrades",
-    ("amend_statement", "en"): "ESC-2026-0042: a statement was amended",
-    ("withdraw_statement", "fi"): "ESC-2026-0042: lausunto peruttiin",
-    ("withdraw_statement", "sv"): "ESC-2026-0042: ett utlåtande återkallades",
-    ("withdraw_statement", "en"): "ESC-2026-0042: a statement was withdrawn",
+    ("amend_statement", "fi"): "ESC-2026-0042: Lausuntoa muutettiin",
+    ("amend_statement", "sv"): "ESC-2026-0042: Ett utlåtande ändrades",
+    ("amend_statement", "en"): "ESC-2026-0042: A statement was amended",
+    ("withdraw_statement", "fi"): "ESC-2026-0042: Lausunto peruttiin",
+    ("withdraw_statement", "sv"): "ESC-2026-0042: Ett utlåtande återkallades",
+    ("withdraw_statement", "en"): "ESC-2026-0042: A statement was withdrawn",
 }
 
 

@@ -168,3 +168,17 @@ def test_a_redacted_progress_note_is_gone_from_the_obligation_too(
                      expected_version=issue.version)
     html = sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True)
     assert "Matti" not in html
+
+
+def test_the_history_calls_a_progress_note_a_progress_note(
+        sign_in: SignIn, session: Session, world: World) -> None:
+    """Not the label of the closing step's note ("Päättämismerkintä"), which shares the
+    data field's name."""
+    issue = _decided(session, world)
+    first = obligations.of_issue(session, issue)[0]
+    obligations.record_progress(session, issue.reference, first.id, actor=world.coordinator,
+                                expected_version=issue.version, note="Luonnos valmis.")
+    html = sign_in("coordinator").get(f"/issues/{issue.reference}").get_data(as_text=True)
+    history = html[html.index('id="timeline-title"'):]
+    assert re.search(r"<dt>Edistymismerkintä</dt><dd[^>]*>Luonnos valmis\.</dd>", history)
+    assert "Päättämismerkintä</dt><dd class=\"text\">Luonnos" not in history
