@@ -110,6 +110,25 @@ def _questions(session: Session, message: OutboxMessage) -> tuple[str, ...]:
     return tuple(REDACTED_TEXT if is_marker(q) else str(q) for q in asked)
 
 
+def _promised(session: Session,
+              message: OutboxMessage) -> tuple[tuple[str, str, dt.date], ...]:
+    """What a decision promised (escalation-v3's obligations), as its event recorded it:
+    a redacted text as the stand-in."""
+    if message.audit_event_id is None:
+        return ()
+    event = session.get(AuditEvent, message.audit_event_id)
+    listed = (event.data or {}).get("obligations") if event is not None else None
+    if not isinstance(listed, list):
+        return ()
+
+    def text(value: object) -> str:
+        return REDACTED_TEXT if is_marker(value) else str(value or "")
+
+    return tuple((text(o.get("what")), text(o.get("responsible")),
+                  dt.date.fromisoformat(str(o["due"])))
+                 for o in listed if isinstance(o, dict) and o.get("due"))
+
+
 def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.Notice:
     """What the mail says, from the message, its issue and the issue's workflow."""
     payload = message.payload
@@ -134,6 +153,7 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
             due_at=issue.due_at if issue.state == state else None,
             given=None if restricted else _given(session, message),
             questions=() if restricted else _questions(session, message),
+            promised=() if restricted else _promised(session, message),
             # Closing a v3 issue asks its region whether the answer helped; the mail of
             # the step is the one that asks, so it is asked once per closing.
             asks_feedback=message.kind == "transition" and message.recipient == "region"

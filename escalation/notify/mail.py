@@ -88,6 +88,9 @@ class Notice:
     # like `given`, only for public issues.
     questions: tuple[str, ...] = ()
     obligation: ObligationWords | None = None
+    # What a decision promised (escalation-v3's obligations): (what, responsible, due
+    # date); like `given`, only for public issues.
+    promised: tuple[tuple[str, str, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,10 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         "next_step": next_step,
         "given": None if notice.restricted else given,
         "questions": [] if notice.restricted else questions,
+        "promised": [] if notice.restricted else [
+            f"{redacted if what == REDACTED_TEXT else what} "
+            f"({redacted if who == REDACTED_TEXT else who}, "
+            f"{languages.format_day(due, locale)})" for what, who, due in notice.promised],
         "restricted": notice.restricted,
         "link": link,
         # The question "did it help?" carries no content of the issue: a restricted
@@ -230,6 +237,7 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
             "due": pgettext("mail", "Due"),
             "given": pgettext("mail", "Message"),
             "questions": pgettext("mail", "Questions to answer in the statement"),
+            "promised": pgettext("mail", "What the decision promised (who, by when)"),
             "restricted": pgettext("mail", "The question is restricted: its content is shown "
                                    "only in the service."),
             "open": pgettext("mail", "Open the question"),

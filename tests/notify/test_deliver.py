@@ -413,3 +413,39 @@ def test_the_mail_asking_for_statements_carries_the_request_and_its_questions(
         assert ASKED not in body
         assert all(q not in body for q in QUESTIONS)
         assert "vastattavat kysymykset" not in body
+
+
+PROMISED = [{"what": "Valtakunnallinen ohje etäyhteyksistä", "responsible": "THL",
+             "due": "2027-03-31"},
+            {"what": "Koulutus alueiden työntekijöille", "responsible": "Kuntaliitto",
+             "due": "2027-06-15"}]
+
+
+def test_the_decision_mail_lists_what_the_decision_promised(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, item 6: the region reads in the decision's mail what was promised, by
+    whom and by when (a public issue's); a restricted issue's mail carries none of it."""
+    from tests.factories import asked
+
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    public = issue_in(relayed, world, "awaiting_decision")
+    restricted = issue_in(relayed, world, "awaiting_decision", visibility="restricted")
+    relayed.commit()
+    for issue in (public, restricted):
+        issues.transition(relayed, issue.reference, actor=world.ministry_chair,
+                          action="decide", expected_version=issue.version,
+                          data=asked(relayed, issue, "decide", {
+                              "outcome": "national_guidance", "rationale": "Ohje annetaan.",
+                              "responsible": "STM", "obligations": PROMISED}))
+        relayed.commit()
+    got = {m.message["X-Escalation-Reference"]: m for m in inbox.to(world.lead.email)}
+    mail = got[public.reference]
+    assert "Mitä päätöksessä luvattiin (kuka, mihin mennessä):" in mail.text
+    assert "1. Valtakunnallinen ohje etäyhteyksistä (THL, 31.3.2027)" in mail.text
+    assert "2. Koulutus alueiden työntekijöille (Kuntaliitto, 15.6.2027)" in mail.text
+    assert "<li>Valtakunnallinen ohje etäyhteyksistä (THL, 31.3.2027)</li>" in mail.html
+    secret = got[restricted.reference]
+    for body in (secret.text, secret.html, str(secret.message)):
+        assert "luvattiin" not in body
+        assert all(o["what"] not in body for o in PROMISED)
