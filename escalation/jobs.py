@@ -93,4 +93,5 @@ def audit_checkpoint(now: dt.datetime | None = None, *, force: bool = False) -> 
 
 PERIODIC = (relay_sweep, deadline_sweep, agenda_sweep, report_rollup, audit_checkpoint)
 
-__all__ = ["PERIODIC", "agenda_sweep", "audit_checkpoint", "deadline_sweep", "relay_sweep", "report_rollup"]
+__all__ = ["PERIODIC", "agenda_sweep", "audit_checkpoint", "deadline_sweep", "relay_sweep",
+           "report_rollup"]
