@@ -70,10 +70,12 @@ def body_text(session: Session, message: OutboxMessage, *, locale: str, settings
         parts = [lead, "\n".join(facts), url]
     else:
         again = bool(message.payload.get("again"))
-        subject = pgettext("mail", "Agenda changed: %(title)s" if again
-                           else "Agenda: %(title)s", title=meeting.title)
-        lead = pgettext("mail", "The agenda of the meeting has changed." if again
-                        else "The agenda of the meeting has been published.")
+        if again:
+            subject = pgettext("mail", "Agenda changed: %(title)s", title=meeting.title)
+            lead = pgettext("mail", "The agenda of the meeting has changed.")
+        else:
+            subject = pgettext("mail", "Agenda: %(title)s", title=meeting.title)
+            lead = pgettext("mail", "The agenda of the meeting has been published.")
         items = list(session.scalars(
             select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
             .order_by(AgendaItem.position).options(selectinload(AgendaItem.issue))))

@@ -216,8 +216,9 @@ class MeetingFields:
     language: str | None = None
 
 
-def _check_fields(f: MeetingFields, *, now: dt.datetime, creating: bool) -> dict[str, Any]:
-    """The fields normalised, or every problem at once (422, by field)."""
+def _check_fields(f: MeetingFields, *, now: dt.datetime, creating: bool,
+                  ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The fields normalised, and the problems found, by field."""
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
     if f.title is not None or creating:
@@ -258,18 +259,19 @@ def _check_fields(f: MeetingFields, *, now: dt.datetime, creating: bool) -> dict
             out[name] = value.astimezone(dt.UTC).replace(microsecond=0)
     if creating and "starts_at" in out and out["starts_at"] < now:
         errors.setdefault("starts_at", []).append(IN_THE_PAST)
-    if errors:
-        raise InvalidInput(errors)
-    return out
+    return out, errors
 
 
-def _check_times(meeting: Meeting) -> None:
-    errors: dict[str, list[str]] = {}
-    if meeting.ends_at <= meeting.starts_at:
-        errors["ends_at"] = [ENDS_BEFORE_START]
-    elif meeting.ends_at - meeting.starts_at > dt.timedelta(hours=MEETING_HOURS_MAX):
-        errors["ends_at"] = [TOO_LONG_MEETING]
-    if not meeting.place and not meeting.video_link:
+def _check_times(meeting: Meeting, errors: dict[str, list[str]]) -> None:
+    """Every problem at once (422, by field): the fields' own, then how they fit together."""
+    if meeting.starts_at is not None and meeting.ends_at is not None \
+            and "ends_at" not in errors:
+        if meeting.ends_at <= meeting.starts_at:
+            errors["ends_at"] = [ENDS_BEFORE_START]
+        elif meeting.ends_at - meeting.starts_at > dt.timedelta(hours=MEETING_HOURS_MAX):
+            errors["ends_at"] = [TOO_LONG_MEETING]
+    if not meeting.place and not meeting.video_link and "place" not in errors \
+            and "video_link" not in errors:
         errors["place"] = [NO_PLACE]
     if errors:
         raise InvalidInput(errors)
@@ -331,11 +333,10 @@ def create(session: Session, *, actor: Actor, body: str, fields: MeetingFields,
         raise InvalidInput({"body": [one_of(MEETING_BODIES)]})
     if not may_manage(actor, body):
         raise Forbidden("Only the body's chair or the backbone team may call its meetings.")
-    values = _check_fields(fields, now=now, creating=True)
+    values, errors = _check_fields(fields, now=now, creating=True)
     values.setdefault("place", "")
     values.setdefault("video_link", "")
-    probe = Meeting(body=body, **values)
-    _check_times(probe)
+    _check_times(Meeting(body=body, **values), errors)
     starts = [values["starts_at"]]
     series = None
     if recurrence.strip():
@@ -371,12 +372,13 @@ def edit(session: Session, meeting_id: int, *, actor: Actor, expected_version: i
          fields: MeetingFields, now: dt.datetime) -> Meeting:
     """Change one meeting (one occurrence of a series: only it); 409 on a stale version."""
     meeting = _lock(session, meeting_id, actor, expected_version)
-    values = _check_fields(fields, now=now, creating=False)
+    values, errors = _check_fields(fields, now=now, creating=False)
     changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
     previous = {k: getattr(meeting, k) for k in changed}
+    _check_times(Meeting(**{k: getattr(meeting, k) for k in (
+        "starts_at", "ends_at", "place", "video_link")} | changed), errors)
     for key, value in changed.items():
         setattr(meeting, key, value)
-    _check_times(meeting)
     if changed:
         _record(session, meeting, actor=actor, action="edit_meeting", now=now,
                 data={**_jsonable(changed),
