@@ -74,6 +74,12 @@ def test_generated_data_holds_together(url: str) -> None:
         # Statements come from distinct organisations per round (the unique key holds).
         assert (session.scalar(select(func.count()).select_from(Statement)) or 0) > N
         _visits_follow_the_audit_trail(session)
+        # Ten years of monthly meetings of every body, each with its agenda (issue 17).
+        bodies = len(generate.MeetingBody)
+        assert loaded.rows["meetings"] == bodies * generate.MEETING_YEARS * 12 == \
+            session.scalar(select(func.count()).select_from(generate.Meeting))
+        assert loaded.rows["agenda_items"] == loaded.rows["meetings"] * (
+            generate.AGENDA_ISSUES + 2)
         if session.get_bind().dialect.name == "sqlite":  # numbers stored as numbers
             for table, column in (("issues", "version"), ("issues", "decision_id"),
                                   ("audit_events", "seq"), ("audit_events", "actor_id"),

@@ -157,7 +157,8 @@ def test_invitation_and_publication_are_written_once(session: Session, world: Wo
     assert len(meetings.outbox_of(session, m.id)) == 3
     row = session.scalars(select(OutboxMessage).where(
         OutboxMessage.kind == "agenda_published")).first()
-    assert row is not None and row.recipient == \
+    assert row is not None
+    assert row.recipient == \
         "roles:coordinator,ministry_chair,ministry_member"
 
 
@@ -171,7 +172,8 @@ def test_the_sweep_publishes_agendas_due_once(session: Session, world: World) ->
     assert later.agenda_published_at is None
     [event] = session.scalars(select(MeetingEvent).where(
         MeetingEvent.meeting_id == soon.id, MeetingEvent.action == "publish_agenda"))
-    assert event.actor_id is None and event.data["automatic"] is True
+    assert event.actor_id is None
+    assert event.data["automatic"] is True
 
 
 def test_cancelled_meetings_stay_listed_and_no_longer_change(
@@ -222,9 +224,12 @@ def test_restricted_issue_items_are_named_only_to_who_may_see_the_issue(
     meetings.add_item(session, m.id, actor=world.coordinator, expected_version=1,
                       reference=hidden.reference, now=NOW)
     [seen] = meetings.agenda_of(session, m.id, actor=world.coordinator).items
-    assert seen.reference == hidden.reference and not seen.restricted
+    assert seen.reference == hidden.reference
+    assert not seen.restricted
     [unseen] = meetings.agenda_of(session, m.id, actor=world.lead).items
-    assert unseen.restricted and unseen.title == "" and unseen.reference is None
+    assert unseen.restricted
+    assert unseen.title == ""
+    assert unseen.reference is None
 
 
 @pytest.mark.parametrize("body", meetings.BODIES)

@@ -17,7 +17,7 @@ from escalation.services.meetings import MeetingFields
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn, text_of
 
-DAY = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+DAY = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
 FORM = {"body": "working_group", "title": "Työryhmän tammikuun kokous", "day": DAY,
         "start": "10:00", "end": "12:00", "place": "STM", "video_link": "",
         "language": "fi", "repeat": ""}
@@ -32,20 +32,22 @@ def test_the_chair_calls_a_meeting_and_edits_its_agenda_without_javascript(
     waiting = issue_in(session, world, "awaiting_decision", title="Odottaa työryhmää")
     chair = sign_in("ministry_chair")
     menu = chair.get("/").get_data(as_text=True)
-    assert 'href="/meetings"' in menu and "Kokoukset" in menu
+    assert 'href="/meetings"' in menu
+    assert "Kokoukset" in menu
     got = chair.post("/meetings/new", data=FORM)
     assert got.status_code == 302, text_of(got.get_data(as_text=True))
     meeting = _made(session)
     assert meetings.local(meeting.starts_at).hour == 10
     page = chair.get(f"/meetings/{meeting.id}").get_data(as_text=True)
-    assert waiting.reference in page and f'href="/issues/{waiting.reference}"' in page
+    assert waiting.reference in page
+    assert f'href="/issues/{waiting.reference}"' in page
     # Add a free item, move it up, publish.
     got = chair.post(f"/meetings/{meeting.id}/agenda/items",
                      data={"expected_version": 1, "title": "Alueiden tilanne",
                            "reference": ""})
     assert got.status_code == 302
-    item = [i for i in meetings.agenda_of(session, meeting.id, actor=world.ministry_chair)
-            .items if i.title == "Alueiden tilanne"][0]
+    item = next(i for i in meetings.agenda_of(session, meeting.id, actor=world.ministry_chair)
+            .items if i.title == "Alueiden tilanne")
     got = chair.post(f"/meetings/{meeting.id}/agenda/items/{item.id}/move",
                      data={"expected_version": 2, "direction": "up"})
     assert got.status_code == 302
@@ -61,7 +63,8 @@ def test_the_chair_calls_a_meeting_and_edits_its_agenda_without_javascript(
     page = chair.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     session.refresh(meeting)
     assert meeting.agenda_published_at is not None
-    assert "Julkaistu" in page and "Julkaistua esityslistaa voi vielä muuttaa" in page
+    assert "Julkaistu" in page
+    assert "Julkaistua esityslistaa voi vielä muuttaa" in page
     got = chair.post(f"/meetings/{meeting.id}/agenda/items/{item.id}/remove",
                      data={"expected_version": 4})
     assert got.status_code == 302
@@ -103,7 +106,8 @@ def test_hostile_text_is_shown_as_text(session: Session, world: World,
         ends_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3, hours=1)), now=dt.datetime.now(
         dt.UTC))
     html = sign_in("coordinator").get(f"/meetings/{m.id}").get_data(as_text=True)
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
 
 
 def test_members_see_outsiders_get_404_and_members_cannot_edit(
@@ -116,7 +120,8 @@ def test_members_see_outsiders_get_404_and_members_cannot_edit(
                         now=now)
     member = sign_in("ministry_member")
     page = member.get(f"/meetings/{m.id}")
-    assert page.status_code == 200 and "Publish" not in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Publish" not in page.get_data(as_text=True)
     assert "WG" in member.get("/meetings").get_data(as_text=True)
     assert member.post(f"/meetings/{m.id}/agenda/publish",
                        data={"expected_version": 1}).status_code == 403
@@ -138,5 +143,7 @@ def test_the_list_shows_upcoming_and_past_in_swedish(
     c = sign_in("coordinator")
     c.post("/language", data={"lang": "sv", "next": "/meetings"})
     html = c.get("/meetings").get_data(as_text=True)
-    assert "Styrmöte X" in html and "Möten" in html and "Kommande möten" in html
+    assert "Styrmöte X" in html
+    assert "Möten" in html
+    assert "Kommande möten" in html
     assert "Styrmöte X" not in c.get("/meetings?when=past").get_data(as_text=True)
