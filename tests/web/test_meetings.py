@@ -147,3 +147,27 @@ def test_the_list_shows_upcoming_and_past_in_swedish(
     assert "Möten" in html
     assert "Kommande möten" in html
     assert "Styrmöte X" not in c.get("/meetings?when=past").get_data(as_text=True)
+
+
+def test_the_add_form_as_rendered_adds_an_item(session: Session, world: World,
+                                               sign_in: SignIn) -> None:
+    now = dt.datetime.now(dt.UTC)
+    m = meetings.create(session, actor=world.ministry_chair, body="working_group",
+                        fields=MeetingFields(title="WG", place="STM",
+                                             starts_at=now + dt.timedelta(days=3),
+                                             ends_at=now + dt.timedelta(days=3, hours=1)),
+                        now=now)
+    chair = sign_in("ministry_chair")
+    html = chair.get(f"/meetings/{m.id}").get_data(as_text=True)
+    form = html[html.index('class="agenda-add"'):]
+    form = form[:form.index("</form>")]
+    hidden = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"',
+                             form) + re.findall(
+        r'<input[^>]*type="hidden"[^>]*name="(\w+)"[^>]*value="([^"]*)"', form) + re.findall(
+        r'<input[^>]*id="(\w+)"[^>]*name="\w+"[^>]*type="hidden"[^>]*value="([^"]*)"', form))
+    assert "expected_version" in hidden, form
+    got = chair.post(f"/meetings/{m.id}/agenda/items",
+                     data={**hidden, "title": "Alueiden tilannekatsaus", "reference": ""})
+    assert got.status_code == 302, text_of(got.get_data(as_text=True))
+    page = chair.get(f"/meetings/{m.id}").get_data(as_text=True)
+    assert 'aria-label="Poista: Alueiden tilannekatsaus"' in page
