@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -35,7 +35,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from api.web import labels
+from api.web import i18n, labels
 from api.web.auth import actor
 from api.web.forms import (
     CheckedForm,
@@ -98,6 +98,17 @@ def said(message: str) -> str:
     if (text := _SAID.get(problem.code)) is not None:
         return str(text) % problem.params if problem.params else str(text)
     return core_message(message)
+
+
+@bp.app_template_filter("meeting_time")
+def meeting_time(meeting: Meeting) -> str:
+    """When a meeting is, as the reader's language writes it: "12.1.2027 klo 10.00–12.00"
+    (the end's date too when it ends on another day)."""
+    start, end = meetings.local(meeting.starts_at), meetings.local(meeting.ends_at)
+    if start.date() != end.date():
+        return f"{i18n.datetime(meeting.starts_at)} – {i18n.datetime(meeting.ends_at)}"
+    sep = ":" if str(get_locale()) == "en" else "."
+    return f"{i18n.datetime(meeting.starts_at)}–{end.hour}{sep}{end.minute:02d}"
 
 
 @bp.before_request
