@@ -451,10 +451,13 @@ def page_of(session: Session, actor: Actor, f: MeetingFilter, *, now: dt.datetim
         condition.append(Meeting.starts_at < on_wall_clock(f.date_to + dt.timedelta(days=1),
                                                            dt.time()))
     order: Any = Meeting.starts_at.asc()
+    # A meeting lasts at most MEETING_HOURS_MAX: a bound on `starts_at` beside the one on
+    # `ends_at` lets the (body, starts_at) and (starts_at) indexes find them.
+    longest = dt.timedelta(hours=MEETING_HOURS_MAX)
     if f.when == "upcoming":
-        condition.append(Meeting.ends_at >= now)
+        condition += [Meeting.starts_at >= now - longest, Meeting.ends_at >= now]
     elif f.when == "past":
-        condition.append(Meeting.ends_at < now)
+        condition += [Meeting.starts_at < now, Meeting.ends_at < now]
         order = Meeting.starts_at.desc()
     total = session.scalar(select(func.count()).select_from(Meeting).where(*condition)) or 0
     items = list(session.scalars(
