@@ -367,3 +367,20 @@ def test_follow_up_dates_are_days_after_now(session: Session, logins: list[demo.
 def test_the_stories_file_is_in_the_package_data() -> None:
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert demo.STORIES_FILE in pyproject["tool"]["setuptools"]["package-data"]["escalation"]
+
+
+def test_the_demo_has_meetings_to_show(session: Session, logins: list[demo.Login]) -> None:
+    """The working group meets in nine days with a published agenda from its queue, the
+    regions' situation first; the backbone team meets monthly (issue 17)."""
+    from escalation.models import AgendaItem, Meeting
+
+    wg = session.scalars(select(Meeting).where(Meeting.body == "working_group")).one()
+    assert wg.agenda_published_at == NOW
+    items = list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == wg.id)
+                                 .order_by(AgendaItem.position)))
+    assert items[0].title == "Alueiden tilannekatsaus"
+    assert all(i.issue_id is not None for i in items[1:])
+    assert len(items) > 1
+    backbone = list(session.scalars(select(Meeting).where(Meeting.body == "backbone")))
+    assert len(backbone) >= 12
+    assert len({m.series for m in backbone}) == 1
