@@ -15,7 +15,9 @@ Everything the services would write is written: the issue row, its audit chain (
 over the same canonical text `audit_verify.verify` checks), its stage visits, statements
 and decision, and the region's answer to "did it help?" (`issue_feedback`) for most closed
 issues. Not written: outbox rows and deliveries (these mails went out long ago), and
-comments. PostgreSQL is loaded with COPY from parallel processes, the loaded tables'
+comments. Then the bodies' meetings (issue 17): ten years of monthly meetings for each
+body, each with an agenda of issue items and free items (`add_meetings`). PostgreSQL is
+loaded with COPY from parallel processes, the loaded tables'
 keys, indexes and foreign keys dropped for the load and made again after (several tables
 at once); SQLite with batched inserts, its foreign keys checked once at the end.
 """
@@ -45,10 +47,13 @@ from sqlalchemy import Engine, Integer, cast, func, select, text
 from escalation import audit, db, demo, runtime
 from escalation.migrate import upgrade
 from escalation.models import (
+    AgendaItem,
     AuditEvent,
     Category,
     Decision,
     Issue,
+    Meeting,
+    MeetingBody,
     Obligation,
     Organisation,
     ReferenceCounter,
@@ -949,6 +954,7 @@ def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | No
     _pg_remake(url, remake, jobs)
     with db.transaction() as session:
         _finish(session)
+    rows.update(add_meetings(url, cast, issues))
     indexed = time.perf_counter() - started
     say(f"indexes, keys and ANALYZE in {indexed:.1f} s")
     engine.dispose()
@@ -1003,11 +1009,69 @@ def load_sqlite(url: str, issues: int, *, now: dt.datetime | None = None,
     started = time.perf_counter()
     with db.transaction() as session:
         _finish(session)
+    rows.update(add_meetings(url, cast, issues))
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
     indexed = time.perf_counter() - started
     engine.dispose()
     return Loaded(issues, rows, loaded, indexed)
+
+
+MEETING_YEARS = 10  # monthly meetings of every body, ending a year ahead of `now`
+AGENDA_ISSUES = 12  # issue items on a generated agenda
+_FREE_ITEMS = ("Alueiden tilannekatsaus", "Muut asiat")
+
+
+def add_meetings(url: str, cast: Cast, issues: int) -> dict[str, int]:
+    """Ten years of monthly meetings for each body (the second Tuesday, 10.00 Helsinki
+    time; the last year still ahead of `now`), each with AGENDA_ISSUES issue items of the
+    generated issues and two free items; published a week before, past ones' minutes
+    approved. Rows go in with a few multi-row INSERTs (some thousands, not millions)."""
+    rnd = random.Random(17)  # noqa: S311 - test data, not secrets
+    first = cast.first_id["issues"]
+    chair = cast.coordinators[0][0]
+    today = cast.now.astimezone(_HELSINKI).date()
+    start_year = today.year - MEETING_YEARS + 1
+    meeting_rows: list[dict[str, Any]] = []
+    for body in MeetingBody:
+        for k in range(MEETING_YEARS * 12):
+            year, month = start_year + k // 12, 1 + k % 12
+            day = dt.date(year, month, 1)
+            day += dt.timedelta(days=(1 - day.weekday()) % 7 + 7)  # the second Tuesday
+            starts = dt.datetime.combine(day, dt.time(10), tzinfo=_HELSINKI).astimezone(dt.UTC)
+            past = starts < cast.now
+            meeting_rows.append({
+                "body": body.value, "title": f"{body.value} {year}-{month:02d}",
+                "starts_at": starts, "ends_at": starts + dt.timedelta(hours=2),
+                "place": "", "video_link": "https://meet.example.fi/", "language": "fi",
+                "series": f"generated-{body.value}", "recurrence": "FREQ=MONTHLY;BYDAY=2TU",
+                "agenda_published_at": starts - dt.timedelta(days=7) if past else None,
+                "minutes_approved_at": starts + dt.timedelta(days=7) if past else None,
+                "minutes_approved_by_id": chair if past else None, "cancelled_at": None,
+                "created_by_id": chair, "created_at": starts - dt.timedelta(days=30),
+                "updated_at": starts - dt.timedelta(days=7), "version": 3,
+            })
+    engine = db.configure(url)
+    with engine.begin() as conn:
+        ids = list(conn.execute(
+            Meeting.__table__.insert().returning(Meeting.__table__.c.id,  # type: ignore[attr-defined]
+                                                 sort_by_parameter_order=True),
+            meeting_rows).scalars())
+        items: list[dict[str, Any]] = []
+        for meeting_id in ids:
+            picked = rnd.sample(range(first, first + issues), min(AGENDA_ISSUES, issues))
+            entries: list[dict[str, Any]] = [
+                {"kind": "free", "issue_id": None, "title": _FREE_ITEMS[0]},
+                *({"kind": "issue", "issue_id": i, "title": ""} for i in picked),
+                {"kind": "free", "issue_id": None, "title": _FREE_ITEMS[1]}]
+            items += [{"meeting_id": meeting_id, "position": n, **e, "discussion": "",
+                       "resolution": ""} for n, e in enumerate(entries, start=1)]
+        for chunk in range(0, len(items), 5000):
+            conn.execute(AgendaItem.__table__.insert(), items[chunk:chunk + 5000])  # type: ignore[attr-defined]
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE meetings")
+            conn.exec_driver_sql("ANALYZE agenda_items")
+    return {"meetings": len(ids), "agenda_items": len(items)}
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -79,6 +79,9 @@ class Settings:
     # smaller one is counted live, so small installations never see figures "as of".
     rollup_every: int = 300
     rollup_from: int = 100_000
+    # Meetings: an agenda not yet published is published (and mailed to the body's
+    # members) by the sweep this many days before its meeting (`AGENDA_DAYS_BEFORE`).
+    agenda_days_before: int = 7
     # The largest request body accepted, in bytes (413 beyond it): an issue's longest
     # text is 20 000 characters, so 1 MiB leaves room and stops a flood early.
     max_content_length: int = 1024 * 1024
@@ -165,6 +168,7 @@ class Settings:
             sweep_every=_whole(env, "NOTIFY_SWEEP_EVERY", cls.sweep_every, minimum=1),
             rollup_every=_whole(env, "REPORT_ROLLUP_EVERY", cls.rollup_every, minimum=1),
             rollup_from=_whole(env, "REPORT_ROLLUP_FROM", cls.rollup_from),
+            agenda_days_before=_whole(env, "AGENDA_DAYS_BEFORE", cls.agenda_days_before),
             max_content_length=_whole(env, "MAX_CONTENT_LENGTH", cls.max_content_length,
                                       minimum=1024),
             database_owner_url=env.get("DATABASE_OWNER_URL") or None,

@@ -26,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from escalation.db import utcnow
 from escalation.errors import DomainError, InvalidInput
-from escalation.models import Issue, Region, Statement, User
+from escalation.models import Issue, MeetingBody, Region, Role, Statement, User
 from escalation.policy import Actor
 from escalation.services import (
     comments,
     feedback,
     fields,
     issues,
+    meetings,
     obligations,
     people,
     statements,
@@ -424,8 +425,46 @@ def load(session: Session, *, now: dt.datetime | None = None) -> list[Login]:
     # Oldest first, so the references (ESC-YYYY-NNNN) follow the order the issues began.
     for story in sorted(stories, key=lambda s: -s.steps[0].days):
         _replay(session, story, actors, emails, now)
+    _meetings(session, list(actors.values()), now)
     session.flush()
     return logins()
+
+
+def _meetings(session: Session, cast: list[Actor], now: dt.datetime) -> None:
+    """The meetings' story (issue 17): the working group meets in nine days, its agenda
+    proposed from its queue with the regions' situation first, and published; the
+    backbone team meets monthly on the second Tuesday."""
+    def first(role: str) -> Actor:
+        return next(a for a in cast if role in a.roles)
+
+    chair, coordinator = first(Role.MINISTRY_CHAIR), first(Role.COORDINATOR)
+    day = meetings.local(now).date() + dt.timedelta(days=9)
+    wg = meetings.create(session, actor=chair, body=MeetingBody.WORKING_GROUP, now=now,
+                         fields=meetings.MeetingFields(
+                             title="Ministeriöiden työryhmän kokous",
+                             starts_at=meetings.on_wall_clock(day, dt.time(13, 0)),
+                             ends_at=meetings.on_wall_clock(day, dt.time(15, 0)),
+                             place="Sosiaali- ja terveysministeriö, Meritullinkatu 8",
+                             video_link="https://meet.example.fi/tyoryhma", language="fi"))
+    situation = meetings.add_item(session, wg.id, actor=chair, expected_version=wg.version,
+                                  title="Alueiden tilannekatsaus", now=now)
+    while situation.position > 1:
+        meetings.move_item(session, wg.id, situation.id, actor=chair, direction="up",
+                           expected_version=wg.version, now=now)
+    meetings.publish(session, wg.id, actor=chair, expected_version=wg.version, now=now)
+    tuesday = meetings.local(now).date().replace(day=1)
+    for _ in range(3):  # the next month's second Tuesday, or this month's if still ahead
+        second = tuesday + dt.timedelta(days=(1 - tuesday.weekday()) % 7 + 7)
+        if second > meetings.local(now).date():
+            break
+        tuesday = (tuesday + dt.timedelta(days=32)).replace(day=1)
+    meetings.create(session, actor=coordinator, body=MeetingBody.BACKBONE, now=now,
+                    recurrence="FREQ=MONTHLY;BYDAY=2TU",
+                    fields=meetings.MeetingFields(
+                        title="Taustatuen kuukausikokous",
+                        starts_at=meetings.on_wall_clock(second, dt.time(10, 0)),
+                        ends_at=meetings.on_wall_clock(second, dt.time(11, 30)),
+                        video_link="https://meet.example.fi/taustatuki", language="fi"))
 
 
 __all__ = ["DEMO_PASSWORD", "REGIONS", "STORIES_FILE", "DemoData", "DemoDataError", "Login",

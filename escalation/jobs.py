@@ -15,7 +15,7 @@ import time
 from escalation import checkpoint, db, runtime
 from escalation.db import utcnow
 from escalation.notify import checkpoint_mail, deadlines, relay, smtp
-from escalation.services import rollup
+from escalation.services import meetings, rollup
 
 
 def relay_sweep(now: dt.datetime | None = None) -> str:
@@ -31,6 +31,16 @@ def deadline_sweep(now: dt.datetime | None = None) -> str:
     if ids:
         relay.hand_off(ids, now=now)
     return f"wrote {len(ids)} notice(s)"
+
+
+def agenda_sweep(now: dt.datetime | None = None) -> str:
+    """Publish the agendas due (`AGENDA_DAYS_BEFORE` days before their meeting) with
+    their mails (the commit hands them to the relay, as any change's)."""
+    now = now or utcnow()
+    with db.transaction() as session:
+        published = meetings.publish_due(session, now=now,
+                                         days_before=runtime.settings().agenda_days_before)
+    return f"published {len(published)} agenda(s)"
 
 
 def report_rollup(now: dt.datetime | None = None, *, force: bool = False) -> str:
@@ -81,6 +91,7 @@ def audit_checkpoint(now: dt.datetime | None = None, *, force: bool = False) -> 
     return said
 
 
-PERIODIC = (relay_sweep, deadline_sweep, report_rollup, audit_checkpoint)
+PERIODIC = (relay_sweep, deadline_sweep, agenda_sweep, report_rollup, audit_checkpoint)
 
-__all__ = ["PERIODIC", "audit_checkpoint", "deadline_sweep", "relay_sweep", "report_rollup"]
+__all__ = ["PERIODIC", "agenda_sweep", "audit_checkpoint", "deadline_sweep", "relay_sweep",
+           "report_rollup"]

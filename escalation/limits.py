@@ -14,6 +14,7 @@ import re
 from escalation.models import (
     Category,
     FeedbackAnswer,
+    MeetingBody,
     Position,
     RightsDimension,
     Role,
@@ -49,6 +50,20 @@ QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
 # LINE_MAX characters each, by field name (DATA_MAX's `lines` counterpart).
 LINES_MAX = {"questions": QUESTIONS_MAX}
 LINE_MAX = {"questions": QUESTION_MAX}
+# Meetings (issue 17): a meeting's title, place and video link (their columns), a free
+# agenda item's title (its column), how long one meeting may last, how many items one
+# agenda holds and how many the queue proposes, how far ahead a repeating series is made
+# and how many meetings it may make, an RRULE text (its column), and the list's page.
+MEETING_TITLE_MAX = 200
+MEETING_PLACE_MAX = 500
+MEETING_LINK_MAX = 500
+MEETING_HOURS_MAX = 24
+AGENDA_ITEM_TITLE_MAX = 500
+AGENDA_ITEMS_MAX = 60
+AGENDA_PROPOSED_MAX = 30
+SERIES_MONTHS = 12
+SERIES_MEETINGS_MAX = 60
+RECURRENCE_MAX = 200
 # What a region's code is made of, matched whole (`fullmatch`: a `$` would let a trailing
 # line feed through).
 REGION_CODE = re.compile(r"[a-z0-9-]+")
@@ -67,8 +82,12 @@ POSITIONS = values(Position)
 ROLES = values(Role)
 FEEDBACK_ANSWERS = values(FeedbackAnswer)
 TAKEN_INTO_ACCOUNT = values(TakenIntoAccount)
+MEETING_BODIES = values(MeetingBody)
 
 __all__ = [
+    "AGENDA_ITEMS_MAX",
+    "AGENDA_ITEM_TITLE_MAX",
+    "AGENDA_PROPOSED_MAX",
     "CATEGORIES",
     "DATA_MAX",
     "EMAIL_MAX",
@@ -79,6 +98,11 @@ __all__ = [
     "LEGAL_REFERENCE_MAX",
     "LINES_MAX",
     "LINE_MAX",
+    "MEETING_BODIES",
+    "MEETING_HOURS_MAX",
+    "MEETING_LINK_MAX",
+    "MEETING_PLACE_MAX",
+    "MEETING_TITLE_MAX",
     "NAME_MAX",
     "OBLIGATIONS_MAX",
     "OBLIGATION_WHAT_MAX",
@@ -87,6 +111,7 @@ __all__ = [
     "QUESTIONS_MAX",
     "QUESTION_MAX",
     "REASON_MAX",
+    "RECURRENCE_MAX",
     "REDACTED_FIELD_MAX",
     "REGION_CODE",
     "REGION_CODE_MAX",
@@ -94,6 +119,8 @@ __all__ = [
     "RIGHTS_DIMENSIONS",
     "ROLES",
     "ROW_ID_MAX",
+    "SERIES_MEETINGS_MAX",
+    "SERIES_MONTHS",
     "TAKEN_INTO_ACCOUNT",
     "TEXT_MAX",
     "TITLE_MAX",

@@ -948,6 +948,29 @@ class Meeting(Base):
     )
 
 
+class MeetingEvent(Base):
+    """One change to a meeting or its agenda (create, edit, cancel, an item added, moved
+    or removed, a publication), who made it and what it was: the meeting's own trail.
+
+    Meetings are not issues, so they have no hash chain; the issue items' resolutions
+    are audited on the issues' chains (the minutes). Append-only by convention.
+    """
+
+    __tablename__ = "meeting_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # None: the sweep (an agenda published automatically).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        Index("ix_meeting_events_meeting_id_id", "meeting_id", "id"),
+    )
+
+
 class AgendaItem(Base):
     """One item of a meeting's agenda, and what the minutes say of it.
 

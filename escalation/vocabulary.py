@@ -39,6 +39,7 @@ from escalation.audit import AuditAction
 from escalation.models import (
     Category,
     FeedbackAnswer,
+    MeetingBody,
     ObligationStatus,
     Position,
     RightsDimension,
@@ -73,6 +74,7 @@ DONE: Final = "done"  # what the notice after an action says it did ("Sent.")
 NEXT_STEP: Final = "next step"  # who moves a state on, for the notice after a step
 #                                 ("The backbone team handles the issue")
 OBLIGATION_STATUS: Final = "obligation_status"  # open, in progress, done, cancelled
+MEETING_BODY: Final = "meeting body"  # who meets ("The working group")
 KINDS: Final = (STATE, ACTION, EVENT, BODY, FIELD, FIELD_HELP, ROLE, MAIL_STATE, MAIL_EVENT,
                 MAIL_NEXT_STEP, MAIL, DONE, NEXT_STEP)
 
@@ -105,6 +107,8 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
     "feedback": _values(FeedbackAnswer),
     OBLIGATION_STATUS: _values(ObligationStatus),
     "taken_into_account": _values(TakenIntoAccount),
+    # who meets (issue 17): the meetings' bodies, named for pages and mails
+    MEETING_BODY: _values(MeetingBody),
 }
 
 

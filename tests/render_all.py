@@ -54,7 +54,7 @@ def main(out: Path) -> int:
     from escalation import db, demo, runtime
     from escalation.migrate import upgrade
     from escalation.models import Issue, OutboxMessage
-    from escalation.notify import deliver, mail
+    from escalation.notify import deliver, direct, mail, meeting_mail
 
     out.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(FIXED, tick=False):
@@ -71,6 +71,10 @@ def main(out: Path) -> int:
         for ref in refs:
             paths += [f"/issues/{ref}", f"/issues/{ref}/edit"]
         paths.append(f"/issues/{refs[0]}/workflow")  # the drawing, one stage suffices
+        # The meetings (issue 17): the list both ways, the form, the working group's
+        # meeting (the demo's first) and its edit form.
+        paths += ["/meetings", "/meetings?when=past", "/meetings/new", "/meetings/1",
+                  "/meetings/1/edit"]
         count = 0
         people = [None, *demo.logins()]
         for person in people:
@@ -103,6 +107,19 @@ def main(out: Path) -> int:
             messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
             for message in messages:
                 issue = session.get(Issue, message.issue_id) if message.issue_id else None
+                if issue is None and message.kind in meeting_mail.KINDS:
+                    for lang in LANGUAGES:
+                        composed = direct.compose(
+                            session, message, to=None, email="r@example.org", locale=lang,
+                            message_id="<fixed@example>", settings=runtime.settings(),
+                            now=FIXED)
+                        if composed is None:
+                            continue
+                        target = out / "mails" / f"{message.id:04d}-{message.kind}-{lang}.eml"
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(bytes(composed))
+                        mails += 1
+                    continue
                 if issue is None:
                     continue
                 notice = deliver.notice_of(session, message, issue)

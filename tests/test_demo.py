@@ -224,7 +224,9 @@ BEFORE_HEADS = {
 BEFORE_TABLES = {
     "issues": (15, "dc571b78ec4d7affcde162a3010972f8fa36b61665066a5035fa896d09a8b3b0"),
     "audit_events": (98, "4603304448c4b8fa98c2822b25dfd5da12bf4726923ef3dd0887ef01caf72928"),
-    "outbox": (74, "c290f652ed9509f74bf4246af497247a38587c9ad50c3250044b774418b57805"),
+    # issue 17: the meetings' story adds three mails about no issue (the working group's
+    # invitation and published agenda, the backbone series' invitation).
+    "outbox": (77, "a149a5733c7b6e48789edad92829bd3196cc99a1bf144d78f9fbf2fb123af14e"),
     "statements": (20, "234e73a141e7e87ed3483a434f5488796329f3ac8eab6b07f33285646e028565"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),
@@ -365,3 +367,20 @@ def test_follow_up_dates_are_days_after_now(session: Session, logins: list[demo.
 def test_the_stories_file_is_in_the_package_data() -> None:
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert demo.STORIES_FILE in pyproject["tool"]["setuptools"]["package-data"]["escalation"]
+
+
+def test_the_demo_has_meetings_to_show(session: Session, logins: list[demo.Login]) -> None:
+    """The working group meets in nine days with a published agenda from its queue, the
+    regions' situation first; the backbone team meets monthly (issue 17)."""
+    from escalation.models import AgendaItem, Meeting
+
+    wg = session.scalars(select(Meeting).where(Meeting.body == "working_group")).one()
+    assert wg.agenda_published_at == NOW
+    items = list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == wg.id)
+                                 .order_by(AgendaItem.position)))
+    assert items[0].title == "Alueiden tilannekatsaus"
+    assert all(i.issue_id is not None for i in items[1:])
+    assert len(items) > 1
+    backbone = list(session.scalars(select(Meeting).where(Meeting.body == "backbone")))
+    assert len(backbone) >= 12
+    assert len({m.series for m in backbone}) == 1

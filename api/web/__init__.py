@@ -23,6 +23,7 @@ from api.web import (
     issues,
     labels,
     lists,
+    meetings,
     password,
     queues,
     reports,
@@ -30,6 +31,7 @@ from api.web import (
 )
 from escalation import runtime
 from escalation.models import Role
+from escalation.services.meetings import bodies_of as meeting_bodies
 from escalation.services.tasks import bodies_of
 
 
@@ -46,6 +48,8 @@ def main_menu() -> list[tuple[str, dict[str, Any], str]]:
               for s, title in lists.menu_scopes(bool(me.lead_regions))]
     items += [("web.queues.show", {"body": b}, labels.label(labels.BODIES, b))
               for b in bodies_of(me)]
+    if meeting_bodies(me):
+        items.append(("web.meetings.index", {}, gettext("Meetings")))
     items.append(("web.reports.index", {}, gettext("Reports")))
     if Role.ADMIN in me.roles:
         items.append(("web.admin.index", {}, gettext("Administration")))
@@ -61,7 +65,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
-                  about.bp, password.bp):
+                  about.bp, password.bp, meetings.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

@@ -70,6 +70,7 @@ ROLES = Vocabulary(vocabulary.ROLE)
 FIELDS = Vocabulary(vocabulary.FIELD)
 FIELD_HELP = Vocabulary(vocabulary.FIELD_HELP)
 OBLIGATION_STATUSES = Vocabulary(vocabulary.OBLIGATION_STATUS)  # open, in progress, done...
+MEETING_BODIES = Vocabulary(vocabulary.MEETING_BODY)  # who meets (issue 17)
 
 
 class _Choices:
@@ -172,6 +173,7 @@ class Labels:
     taken = staticmethod(lambda name: label(TAKEN, name))
     field = staticmethod(lambda name: label(FIELDS, name))
     role = staticmethod(lambda name: label(ROLES, name))
+    meeting_body = staticmethod(lambda name: label(MEETING_BODIES, name))
     request = staticmethod(request_heading)
     removed = staticmethod(lambda: str(REDACTED))
     obligation_status = staticmethod(lambda name: label(OBLIGATION_STATUSES, name))

@@ -27,14 +27,18 @@ from escalation.models import (
     SetPasswordLink,
     User,
 )
+from escalation.notify import meeting_mail
 from escalation.notify.mail import header_text
 from escalation.security import set_password_token
 
-KINDS = frozenset({"set_password", "accessibility_feedback"})
+KINDS = frozenset({"set_password", "accessibility_feedback"}) | meeting_mail.KINDS
 
 
 def people(session: Session, message: OutboxMessage) -> list[User]:
-    """Who receives the mail: the link's person, or every active administrator."""
+    """Who receives the mail: the link's person, a meeting's body, or every active
+    administrator."""
+    if message.kind in meeting_mail.KINDS:
+        return meeting_mail.people(session, message)
     if message.kind == "set_password":
         link = session.get(SetPasswordLink, int(message.payload["link"]))
         return [link.user] if link is not None and link.user.active else []
@@ -54,7 +58,13 @@ def compose(session: Session, message: OutboxMessage, *, to: User | None, email:
     def pgettext(context: str, text: str, **kw: str) -> str:
         return str(catalogue.upgettext(context, text)) % kw
 
-    if message.kind == "set_password":
+    if message.kind in meeting_mail.KINDS:
+        said = meeting_mail.body_text(session, message, locale=locale, settings=settings,
+                                      pgettext=pgettext)
+        if said is None:
+            return None
+        subject, body = said
+    elif message.kind == "set_password":
         link = session.get(SetPasswordLink, int(message.payload["link"]))
         if link is None:
             return None

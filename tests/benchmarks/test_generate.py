@@ -83,6 +83,12 @@ def test_generated_data_holds_together(url: str) -> None:
         assert counted == obligation_counts.recount(session)
         assert sum(counted.counts.values()) > N // 4
         assert counted.months
+        # Ten years of monthly meetings of every body, each with its agenda (issue 17).
+        bodies = len(generate.MeetingBody)
+        assert loaded.rows["meetings"] == bodies * generate.MEETING_YEARS * 12 == \
+            session.scalar(select(func.count()).select_from(generate.Meeting))
+        assert loaded.rows["agenda_items"] == loaded.rows["meetings"] * (
+            generate.AGENDA_ISSUES + 2)
         if session.get_bind().dialect.name == "sqlite":  # numbers stored as numbers
             for table, column in (("issues", "version"), ("issues", "decision_id"),
                                   ("audit_events", "seq"), ("audit_events", "actor_id"),

@@ -83,3 +83,24 @@ def test_quick_feedback_run_measures_beside_its_floors(tmp_path: Path) -> None:
                  "one region, one year (API, live) vs without the figure",
                  "service vs bare SQL"):
         assert what in out.stdout, what
+
+
+def test_the_meetings_benchmark_measures_its_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few hundred issues with their meetings, every read taken once (issue 17)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from benchmarks import generate, meetings
+    from escalation import db
+    from tests.conftest import scratch_pg_database
+
+    need(os.environ.get("TEST_DATABASE_URL"), "PostgreSQL (set TEST_DATABASE_URL)")
+    monkeypatch.setattr(db, "engine", None)
+    monkeypatch.setattr(db, "session_factory", sessionmaker(expire_on_commit=False))
+    with scratch_pg_database("meetings_bench") as url:
+        generate.load(url, 300, jobs=1, say=lambda _: None)
+        rows = meetings.measure(url, requests=1, say=lambda _: None)
+        if db.engine is not None:
+            db.engine.dispose()
+    assert [r[0] for r in rows][:2] == ["agenda proposal, working group (chair)",
+                                        "agenda proposal, backbone team"]
+    assert rows[-1][0].endswith("meetings: 613")

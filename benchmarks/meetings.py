@@ -1,0 +1,172 @@
+"""Meetings at national scale (issue 17): the agenda proposal and the meetings list,
+beside their floor.
+
+`python -m benchmarks.meetings --issues N` generates N issues and ten years of monthly
+meetings of every body (benchmarks/generate.py) into a PostgreSQL database of its own,
+`bench_meetings_<N>` (kept for later runs, like `national`'s), then times, in
+alternating rounds:
+
+- the agenda proposal as calling a meeting makes it (`services.meetings.proposal`: the
+  issues awaiting the body that the chair may see, overdue first, by due date) for the
+  working group's chair and the backbone team;
+- the meetings list as /meetings and GET /meetings read it (`services.meetings.page_of`,
+  upcoming and past, a page of 25) for a coordinator (every body) and a working-group
+  member (one body);
+- the floor: a bare indexed query, the first 30 issues of one awaiting state by due date
+  through `ix_issues_state_due_at`.
+
+The target is p95 < 50 ms at 1,000,000 issues; the answer is the ratio to the floor and
+the milliseconds. `--explain` prints PostgreSQL's plans of the measured statements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func, select, text
+
+from benchmarks import generate, national, pg, timing
+from escalation import db
+from escalation.db import utcnow
+from escalation.models import Issue, Meeting, Membership, User
+from escalation.policy import Actor
+from escalation.services import meetings
+from escalation.services.meetings import MeetingFilter
+
+TARGET_MS = 50.0
+
+
+def _database(n: int, base_url: str, say: Callable[[str], None]) -> str:
+    name = f"bench_meetings_{n}"
+    with pg.admin(base_url) as conn:
+        comment = conn.execute(text(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = :n"), {"n": name}).scalar()
+    url = pg.url_of(base_url, name)
+    if comment != national.DONE:
+        url = pg.create(base_url, name)
+        with national.environment(url, Path(tempfile.mkdtemp())):
+            loaded = generate.load(url, n, say=say)
+        say(f"generated {n:,} issues: {loaded.rows}")
+        with pg.admin(base_url) as conn:
+            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{national.DONE}'"))
+    return url
+
+
+def measure(url: str, *, requests: int, explain: bool = False,
+            say: Callable[[str], None] = print) -> list[tuple[str, ...]]:
+    """p50 and p95 of each measured read and of the floor, alternating."""
+    with national.environment(url, Path(tempfile.mkdtemp())):
+        db.configure(url)
+        with db.reading() as session:
+            people = {role: Actor.of(u) for role in ("ministry_chair", "coordinator",
+                                                     "ministry_member")
+                      if (u := session.scalar(select(User).join(Membership)
+                                              .where(Membership.role == role)
+                                              .order_by(User.id).limit(1)))}
+            counts = (session.scalar(select(func.count()).select_from(Issue)) or 0,
+                      session.scalar(select(func.count()).select_from(Meeting)) or 0)
+        now = utcnow()
+
+        def proposal(body: str, who: Actor) -> Callable[[], object]:
+            def call() -> object:
+                with db.reading() as s:
+                    return meetings.proposal(s, body, actor=who, now=now)
+            return call
+
+        def listing(who: Actor, when: str) -> Callable[[], object]:
+            def call() -> object:
+                with db.reading() as s:
+                    return meetings.page_of(s, who, MeetingFilter(when=when), now=now,
+                                            per_page=25)
+            return call
+
+        def floor() -> object:
+            with db.reading() as s:
+                return list(s.scalars(select(Issue.id).where(Issue.state == "awaiting_decision")
+                                      .order_by(Issue.due_at).limit(30)))
+
+        calls = {
+            "agenda proposal, working group (chair)":
+                proposal("working_group", people["ministry_chair"]),
+            "agenda proposal, backbone team": proposal("backbone", people["coordinator"]),
+            "meetings list, upcoming (coordinator)": listing(people["coordinator"], "upcoming"),
+            "meetings list, past (coordinator)": listing(people["coordinator"], "past"),
+            "meetings list, upcoming (working group member)":
+                listing(people["ministry_member"], "upcoming"),
+            "floor (30 issues by due date, indexed)": floor,
+        }
+        if explain:
+            _explain(url, people, now, say)
+        samples: dict[str, list[float]] = {k: [] for k in calls}
+        for run in calls.values():  # warm: plans, caches
+            run()
+        for _ in range(requests):
+            for name, run in calls.items():
+                start = time.perf_counter()
+                run()
+                samples[name].append((time.perf_counter() - start) * 1000)
+    floor_p95 = timing.percentile(samples["floor (30 issues by due date, indexed)"], 0.95)
+    rows = []
+    for name, values in samples.items():
+        p50, p95 = timing.percentile(values, 0.5), timing.percentile(values, 0.95)
+        verdict = "" if name.startswith("floor") else (
+            "met" if p95 < TARGET_MS else "MISSED")
+        rows.append((name, f"{p50:.1f}", f"{p95:.1f}", f"{p95 / floor_p95:.1f}x", verdict))
+    rows.append((f"issues: {counts[0]:,}; meetings: {counts[1]:,}", "", "", "", ""))
+    return rows
+
+
+def _explain(url: str, people: dict[str, Actor], now: Any,
+             say: Callable[[str], None]) -> None:
+    """PostgreSQL's plans (EXPLAIN ANALYZE) of the statements measured."""
+    captured: list[tuple[str, Any]] = []
+    engine = db.engine
+    if engine is None:
+        raise RuntimeError("the database is not configured")
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+             executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "pg_" not in statement:
+            captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with db.reading() as s:
+            meetings.proposal(s, "working_group", actor=people["ministry_chair"], now=now)
+            meetings.page_of(s, people["coordinator"], MeetingFilter(when="upcoming"),
+                             now=now, per_page=25)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    with engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        for statement, parameters in captured:
+            say("EXPLAIN ANALYZE " + " ".join(statement.split())[:300])
+            for (line,) in raw.execute("EXPLAIN ANALYZE " + statement, parameters).fetchall():
+                say("  " + line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.meetings", description=__doc__)
+    parser.add_argument("--issues", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--database", default=national.BASE_URL,
+                        help="a maintenance URL of the PostgreSQL server")
+    args = parser.parse_args(argv)
+    url = _database(args.issues, args.database, print)
+    rows = measure(url, requests=args.requests, explain=args.explain)
+    print(timing.table(
+        f"Meetings at {args.issues:,} issues (ms; target p95 < {TARGET_MS:.0f} ms)",
+        ("what", "p50", "p95", "p95 / floor", "target"), rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
