@@ -185,9 +185,10 @@ def meeting_event(meeting: Meeting, links: Links, words: _Words) -> Event:
         ev.add("location", meeting.place)
     url = links.meeting(meeting.id)
     ev.add("url", url)
-    lines = [words("Meeting page: %(url)s", url=url)]
+    lines = [words.pgettext("calendar", "Meeting page: %(url)s", url=url)]
     if meeting.video_link:
-        lines.append(words("Video link: %(url)s", url=meeting.video_link))
+        lines.append(words.pgettext("calendar", "Video link: %(url)s",
+                                    url=meeting.video_link))
     ev.add("description", "\n".join(lines))
     ev.add("status", "CANCELLED" if meeting.cancelled_at is not None else "CONFIRMED")
     ev.add("transp", "TRANSPARENT" if meeting.cancelled_at is not None else "OPAQUE")
@@ -214,8 +215,8 @@ class _Words:
     def __init__(self, locale: str) -> None:
         self.catalogue = vocabulary.translations(locale)
 
-    def __call__(self, message: str, **kw: str) -> str:
-        return str(self.catalogue.upgettext("calendar", message)) % kw
+    def pgettext(self, context: str, message: str, **kw: str) -> str:
+        return str(self.catalogue.upgettext(context, message)) % kw
 
     def title(self, issue: Issue) -> str:
         if is_redacted_text(issue.title):
@@ -250,10 +251,12 @@ def _task_events(session: Session, actor: Actor, now: dt.datetime, links: Links,
             continue
         state = registry.get(issue.workflow_name, issue.workflow_version).states.get(issue.state)
         follow_up = bool(state and state.deadline and state.deadline.from_data)
-        text = ("Follow-up date: %(reference)s %(title)s" if follow_up
-                else "Deadline: %(reference)s %(title)s")
-        yield _day_event(f"issue-{issue.reference}-due@{links.host}", day,
-                         words(text, reference=issue.reference, title=words.title(issue)),
+        named = {"reference": issue.reference, "title": words.title(issue)}
+        summary = (words.pgettext("calendar", "Follow-up date: %(reference)s %(title)s",
+                                  **named) if follow_up
+                   else words.pgettext("calendar", "Deadline: %(reference)s %(title)s",
+                                       **named))
+        yield _day_event(f"issue-{issue.reference}-due@{links.host}", day, summary,
                          links.issue(issue.reference), issue.updated_at)
 
 
@@ -278,7 +281,7 @@ def _obligation_events(session: Session, actor: Actor, links: Links, words: _Wor
             continue
         yield _day_event(
             f"obligation-{obligation.id}@{links.host}", obligation.due,
-            words("Obligation %(number)s of %(reference)s %(title)s",
+            words.pgettext("calendar", "Obligation %(number)s of %(reference)s %(title)s",
                   number=str(obligation.number), reference=issue.reference,
                   title=words.title(issue)),
             links.issue(issue.reference), obligation.updated_at)
@@ -298,9 +301,10 @@ def _action_events(session: Session, actor: Actor, links: Links, words: _Words,
         .order_by(ActionItem.due, ActionItem.id).limit(CALENDAR_EVENTS_MAX))
     for item, meeting, issue in rows:
         if issue is None or can_see(actor, issue):
-            summary = words("Action item: %(what)s", what=_one_line(item.what))
+            summary = words.pgettext("calendar", "Action item: %(what)s",
+                                     what=_one_line(item.what))
         else:
-            summary = words("Action item from the meeting %(meeting)s",
+            summary = words.pgettext("calendar", "Action item from the meeting %(meeting)s",
                             meeting=_one_line(meeting.title))
         yield _day_event(f"action-{item.id}@{links.host}", item.due, summary,
                          links.meeting(meeting.id), item.created_at)
@@ -312,7 +316,7 @@ def feed_calendar(session: Session, secret: str, *, links: Links, now: dt.dateti
     feed, actor = feed_owner(session, secret)
     user = session.get(User, actor.user_id)
     words = _Words(user.locale if user else "fi")
-    cal = _calendar(words("Meetings – Escalation service"))
+    cal = _calendar(words.pgettext("calendar", "Meetings – Escalation service"))
     for meeting in visible_meetings(session, actor, now):
         cal.add_component(meeting_event(meeting, links, words))
     if feed.include_deadlines:
