@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from escalation import runtime, vocabulary
@@ -224,7 +224,7 @@ class _Words:
         return _one_line(issue.title)
 
 
-def meetings_query(actor: Actor, now: dt.datetime) -> Select[tuple[Meeting]]:
+def meetings_query(actor: Actor, now: dt.datetime) -> Select[Meeting]:
     """The feed's meetings: the person's bodies, from a year back on, the earliest first
     (a range of ix_meetings_body_starts_at per body, or of ix_meetings_starts_at)."""
     since = now - dt.timedelta(days=CALENDAR_PAST_DAYS)
@@ -264,7 +264,7 @@ def _obligation_events(session: Session, actor: Actor, links: Links, words: _Wor
                        since: dt.date) -> Iterable[Event]:
     """Open obligations' due dates: all of them for the backbone team, who follows them
     up; those of the person's own organisation for its members."""
-    responsible = []
+    responsible: list[ColumnElement[bool]] = []
     if Role.COORDINATOR in actor.roles:
         responsible.append(Obligation.id.is_not(None))
     if actor.organisation_id is not None:

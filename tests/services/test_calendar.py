@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar, Event
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
-from escalation.db import utcnow
+from escalation.db import make_engine, utcnow
 from escalation.errors import NotFound
+from escalation.migrate import upgrade
 from escalation.models import ActionItem, CalendarFeed, Membership, User
 from escalation.security import token_hash
 from escalation.services import calendar, issues
 from escalation.services.calendar import Links
-from tests.factories import World, issue_in, meeting, weigh_all
+from tests.factories import World, issue_in, make_world, meeting, weigh_all
 
 LINKS = Links("https://eskalointi.example.fi")
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -254,3 +256,66 @@ def test_feed_query_is_indexed(session: Session, world: World) -> None:
         plan = "\n".join(str(row[-1]) for row in session.execute(
             text(f"EXPLAIN QUERY PLAN {query}")))
     assert "ix_meetings_body_starts_at" in plan or "ix_meetings_starts_at" in plan, plan
+
+
+def test_many_new_addresses_at_once_leave_exactly_one_live(empty_url: str) -> None:
+    """A double click (or two tabs) making a new address: every request waits for the one
+    before it on the person's row, so each revokes its predecessor and one stays live."""
+    upgrade(empty_url)
+    eng = make_engine(empty_url)
+    factory = sessionmaker(bind=eng, expire_on_commit=False)
+    try:
+        with factory.begin() as s:
+            world = make_world(s)
+        racers = 6
+        barrier = threading.Barrier(racers)
+        results: list[str] = []
+
+        def race() -> None:
+            barrier.wait()
+            try:
+                with factory.begin() as s:
+                    secret, _ = calendar.create_feed(s, actor=world.member,
+                                                     include_deadlines=False, now=utcnow())
+                results.append(secret)
+            except Exception as exc:  # anything else is a bug, reported by the assert below
+                results.append(f"error: {exc!r}")
+
+        threads = [threading.Thread(target=race) for _ in range(racers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not [r for r in results if r.startswith("error")], results
+        with factory() as s:
+            live = [r for r in results if _live(s, r)]
+            assert len(live) == 1
+            assert s.scalar(select(func.count()).select_from(CalendarFeed)
+                            .where(CalendarFeed.revoked_at.is_(None))) == 1
+    finally:
+        eng.dispose()
+
+
+def _live(session: Session, secret: str) -> bool:
+    try:
+        calendar.feed_owner(session, secret)
+    except NotFound:
+        return False
+    return True
+
+
+def test_hostile_text_cannot_forge_events_or_properties(session: Session,
+                                                        world: World) -> None:
+    hostile = "Kokous\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:forged;x=1,\\n"
+    m = meeting(session, "backbone", world.coordinator, title=hostile,
+                place="Paikka; huone 2,\r\nLOCATION:muualla",
+                video_link="https://v.example/a?b=1&c=2\r\nATTACH:x")
+    _found, ics = calendar.meeting_calendar(session, m.id, actor=world.coordinator,
+                                            links=LINKS, locale="fi")
+    (event,) = events(ics)
+    # The text stays text (a line break kept as an escaped one): no event or property of
+    # its own comes out of it.
+    assert str(event["SUMMARY"]) == hostile.replace("\r\n", "\n")
+    assert str(event["LOCATION"]) == "Paikka; huone 2,\nLOCATION:muualla"
+    assert "ATTACH" not in event
+    assert str(event["UID"]) == f"meeting-{m.id}@eskalointi.example.fi"

@@ -145,3 +145,14 @@ def test_settings_forms_need_csrf(session: Session, world: World) -> None:
     assert c.post("/calendar", data={"create": "1"}).status_code == 400
     assert c.post("/calendar/revoke", data={"revoke": "1"}).status_code == 400
     assert session.scalar(select(CalendarFeed.id)) is None
+
+
+def test_the_meeting_pages_download_link(app: Flask, world: World, session: Session) -> None:
+    """The small include the meeting's page (web/meetings) shows its download with."""
+    from flask import render_template
+
+    m = meeting(session, "working_group", world.ministry_chair)
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        html = render_template("web/calendar/_meeting_download.html", meeting=m)
+    assert f'href="/meetings/{m.id}.ics"' in html
+    assert "Lägg till i min kalender (.ics)" in html
