@@ -240,10 +240,22 @@ def visible_meetings(session: Session, actor: Actor, now: dt.datetime) -> list[M
 def _task_events(session: Session, actor: Actor, now: dt.datetime, links: Links,
                  words: _Words, since: dt.date) -> Iterable[Event]:
     """The due dates of the issues awaiting the person (their tasks): deadlines, and the
-    follow-up dates a decision set."""
+    follow-up dates a decision set (for the backbone team, and for the region's leads)."""
     tz = _zone()
     registry = runtime.registry()
-    for issue in tasks.my_tasks(session, actor=actor, now=now).items:
+    found = {i.id: i for i in tasks.my_tasks(session, actor=actor, now=now).items}
+    if actor.lead_regions:
+        # A follow-up date is the region's too (deadlines.py mails it the follow-up
+        # notice), though the issue then awaits the backbone team, not the region.
+        follow_up_states = {name for wf in registry.workflows.values()
+                            for name, st in wf.states.items()
+                            if st.open and st.deadline is not None and st.deadline.from_data}
+        found.update((i.id, i) for i in session.scalars(
+            select(Issue).where(Issue.region_id.in_(actor.lead_regions),
+                                Issue.state.in_(follow_up_states), Issue.due_at.is_not(None),
+                                issue_filter(actor))
+            .order_by(Issue.due_at).limit(CALENDAR_EVENTS_MAX)))
+    for issue in found.values():
         if issue.due_at is None or not can_see(actor, issue):
             continue
         day = issue.due_at.astimezone(tz).date()

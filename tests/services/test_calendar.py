@@ -153,6 +153,15 @@ def test_follow_up_date_is_named_as_such(session: Session, world: World) -> None
     assert event is not None
     assert event.decoded("DTSTART") == dt.date(2027, 3, 31)
     assert str(event["SUMMARY"]).startswith("Seurantapäivä: ")  # the coordinator reads Finnish
+    # The region's lead hears of the follow-up date too (deadlines.py mails it), the other
+    # region's does not.
+    own = by_uid(calendar.feed_calendar(
+        session, feed_for(session, world.lead, deadlines=True), links=LINKS, now=utcnow()))
+    assert f"issue-{issue.reference}-due@eskalointi.example.fi" in own
+    other = by_uid(calendar.feed_calendar(
+        session, feed_for(session, world.other_lead, deadlines=True), links=LINKS,
+        now=utcnow()))
+    assert f"issue-{issue.reference}-due@eskalointi.example.fi" not in other
 
 
 def test_restricted_issue_is_never_named_to_who_may_not_see_it(session: Session,
