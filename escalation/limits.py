@@ -84,10 +84,21 @@ FEEDBACK_ANSWERS = values(FeedbackAnswer)
 TAKEN_INTO_ACCOUNT = values(TakenIntoAccount)
 MEETING_BODIES = values(MeetingBody)
 
+# A calendar feed's reach (services/calendar.py): the last year and everything ahead, and
+# no more events than a calendar app takes in one read without trouble.
+CALENDAR_PAST_DAYS = 366
+CALENDAR_EVENTS_MAX = 2000
+# A feed's secret in its address: secrets.token_urlsafe(32) is 43 characters; anything
+# much longer is no secret of ours and is answered 404 before any lookup.
+CALENDAR_SECRET_MAX = 64
+
 __all__ = [
     "AGENDA_ITEMS_MAX",
     "AGENDA_ITEM_TITLE_MAX",
     "AGENDA_PROPOSED_MAX",
+    "CALENDAR_EVENTS_MAX",
+    "CALENDAR_PAST_DAYS",
+    "CALENDAR_SECRET_MAX",
     "CATEGORIES",
     "DATA_MAX",
     "EMAIL_MAX",

@@ -1104,3 +1104,10 @@ class CalendarFeed(Base):
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        # One active feed per person: a new address revokes the old (services/calendar.py).
+        Index("uq_calendar_feeds_active_user", "user_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"),
+              postgresql_where=text("revoked_at IS NULL")),
+    )

@@ -67,7 +67,8 @@ def main(out: Path) -> int:
             refs = list(session.scalars(select(Issue.reference).order_by(Issue.reference)))
         paths = ["/", "/issues/new", "/reports/", "/admin/", "/admin/mail",
                  "/queues/region", "/queues/backbone", "/queues/stakeholders",
-                 "/queues/working_group", "/issues/ESC-2026-9999", "/no-such-page"]
+                 "/queues/working_group", "/issues/ESC-2026-9999", "/no-such-page",
+                 "/calendar"]
         for ref in refs:
             paths += [f"/issues/{ref}", f"/issues/{ref}/edit"]
         paths.append(f"/issues/{refs[0]}/workflow")  # the drawing, one stage suffices

@@ -16,6 +16,7 @@ from api.web import (
     about,
     admin,
     auth,
+    calendar,
     errors,
     forms,
     home,
@@ -65,7 +66,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
-                  about.bp, password.bp, meetings.bp):
+                  about.bp, password.bp, meetings.bp, calendar.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

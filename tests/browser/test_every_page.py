@@ -146,6 +146,7 @@ PAGES: dict[str, tuple[str | None, Prepare]] = {
     "admin-mail": (ADMIN, go("/admin/mail")),
     "admin-mail-one": (ADMIN, first_link("/admin/mail", "/admin/mail/")),
     "admin-feedback": (ADMIN, go("/admin/feedback")),
+    "member-calendar": (MEMBER, go("/calendar")),
 }
 
 Tabs = Callable[[str | None, str], Visit]

@@ -4,7 +4,7 @@ agenda (created, edited, cancelled, an item added, moved or removed, the agenda 
 A new table only; nothing existing changes.
 
 Revision ID: m117
-Revises: m017
+Revises: o017
 Create Date: 2026-12-06 15:17:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'm117'
-down_revision: str | None = 'm017'
+down_revision: str | None = 'o017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
