@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from escalation import runtime
 from escalation.errors import Forbidden, InvalidInput, NotFound
-from escalation.limits import ACTION_ITEM_WHAT_MAX, NAME_MAX
+from escalation.limits import ACTION_ITEM_WHAT_MAX, NAME_MAX, ROW_ID_MAX
 from escalation.models import ActionItem, AgendaItem, Meeting, User
 from escalation.notify import meeting_notices
 from escalation.policy import Actor
@@ -72,6 +72,12 @@ class Mine:
     overdue: bool
 
 
+def _row_id(value: object) -> bool:
+    """An id a client named that may be a row's (an integer column's range)."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and 0 < value <= ROW_ID_MAX)
+
+
 def _date(value: object) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return None
@@ -104,7 +110,7 @@ def create(session: Session, meeting_id: int, *, actor: Actor, what: object, due
         if (problem := text_problem(name, max_length=NAME_MAX, single_line=True)) is not None:
             errors["assignee_name"] = [problem]
     else:
-        if isinstance(assignee_id, int) and not isinstance(assignee_id, bool):
+        if _row_id(assignee_id):
             person = session.get(User, assignee_id)
         if person is None or not person.active:
             errors["assignee_id"] = [ASSIGNEE_UNKNOWN]
@@ -117,7 +123,7 @@ def create(session: Session, meeting_id: int, *, actor: Actor, what: object, due
     item_id: int | None = None
     if agenda_item_id not in (None, ""):
         found = None
-        if isinstance(agenda_item_id, int) and not isinstance(agenda_item_id, bool):
+        if _row_id(agenda_item_id):
             found = session.scalar(select(AgendaItem.id).where(
                 AgendaItem.id == agenda_item_id, AgendaItem.meeting_id == meeting.id))
         if found is None:
