@@ -47,6 +47,8 @@ LIST_MAX = 500  # action items one list answers with (a meeting's, a person's op
 
 ASSIGNEE_ONE = Problem("action_item.assignee_one",
                        "Choose a person or name the assignee in words, not both.")
+ASSIGNEE_MISSING = Problem("action_item.assignee_missing",
+                           "Choose a person, or name the assignee in words.")
 ASSIGNEE_UNKNOWN = Problem("action_item.assignee_unknown", "No such active person.")
 DUE_PAST = Problem("action_item.due_past", "The date cannot be in the past.")
 NOT_A_DATE = Problem("date.invalid", "Not a valid date (YYYY-MM-DD).")
@@ -105,7 +107,7 @@ def create(session: Session, meeting_id: int, *, actor: Actor, what: object, due
     if assignee_id is not None and name is not None:
         errors["assignee_name"] = [ASSIGNEE_ONE]
     elif assignee_id is None and name is None:
-        errors["assignee_id"] = [Problem("text.required", "This field is required.")]
+        errors["assignee_id"] = [ASSIGNEE_MISSING]
     elif name is not None:
         if (problem := text_problem(name, max_length=NAME_MAX, single_line=True)) is not None:
             errors["assignee_name"] = [problem]

@@ -100,8 +100,8 @@ def _mail(session: Session, row: OutboxMessage, locale: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize(("locale", "subject"), [
-    ("fi", "Toimenpide erääntyy 20.1.2027"),
-    ("sv", "Åtgärden ska vara klar 20.1.2027"),
+    ("fi", "Toimenpiteen määräpäivä on 20.1.2027"),
+    ("sv", "Åtgärdens tidsfrist är 20.1.2027"),
     ("en", "Action item due 20 Jan 2027"),
 ])
 def test_the_mail_in_the_readers_language(session: Session, world: World, locale: str,

@@ -69,7 +69,7 @@ def test_every_field_is_checked_at_once(session: Session, world: World) -> None:
         action_items.create(session, m, actor=world.ministry_chair, what="", due="not a date",
                             now=NOW)
     assert {k: v[0].code for k, v in refused.value.errors.items()} == {
-        "what": "text.required", "due": "date.invalid", "assignee_id": "text.required"}
+        "what": "text.required", "due": "date.invalid", "assignee_id": "action_item.assignee_missing"}
     with pytest.raises(InvalidInput) as refused:
         action_items.create(session, m, actor=world.ministry_chair, what="Do", due=DUE,
                             assignee_id=10**6, now=NOW)
