@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.views import MethodView
 from marshmallow import RAISE, fields, validate
 
 from api.schemas import ONE_LINE, Out, Strict
@@ -81,49 +82,50 @@ class MineQuery(Strict):
         "description": "true: only those not yet done."})
 
 
-@blp.route("/meetings/<int:meeting_id>/action-items", methods=["GET"], parameters=[MEETING])
-@unit_of_work
-@blp.response(200, ActionItemsOut)
-def get_meeting_items(meeting_id: int) -> dict[str, Any]:
-    """The meeting's action items in the order written (the members of its body)."""
-    return {"items": action_items.of_meeting(session(), meeting_id, actor=actor())}
+# One rule per address with its methods (a MethodView), not a rule per method: with two,
+# an id out of range was refused by one rule's converter while the other rule matched the
+# address, and werkzeug answered 405 instead of 404.
+@blp.route("/meetings/<int:meeting_id>/action-items", parameters=[MEETING])
+class MeetingItems(MethodView):
+    @unit_of_work
+    @blp.response(200, ActionItemsOut)
+    def get(self, meeting_id: int) -> dict[str, Any]:
+        """The meeting's action items in the order written (the members of its body)."""
+        return {"items": action_items.of_meeting(session(), meeting_id, actor=actor())}
+
+    @unit_of_work
+    @refuses(blp, 403)
+    @blp.arguments(ActionItemIn)
+    @blp.response(201, ActionItemOut, headers={"Location": {
+        "description": "The action item's address.", "schema": {"type": "string"}}})
+    def post(self, data: dict[str, Any], meeting_id: int
+             ) -> tuple[ActionItem, int, dict[str, str]]:
+        """Write an action item down (whoever runs the meeting: the backbone team or the
+        body's chair): what, who (a person, or a body named in words) and by when."""
+        item = action_items.create(session(), meeting_id, actor=actor(), what=data["what"],
+                                   due=data["due"], assignee_id=data["assignee_id"],
+                                   assignee_name=data["assignee_name"],
+                                   agenda_item_id=data["agenda_item_id"], now=now())
+        return item, 201, {"Location": f"/api/v1/action-items/{item.id}"}
 
 
-@blp.route("/meetings/<int:meeting_id>/action-items", methods=["POST"], parameters=[MEETING])
-@unit_of_work
-@refuses(blp, 403)
-@blp.arguments(ActionItemIn)
-@blp.response(201, ActionItemOut, headers={"Location": {
-    "description": "The action item's address.", "schema": {"type": "string"}}})
-def post_meeting_item(data: dict[str, Any], meeting_id: int
-                      ) -> tuple[ActionItem, int, dict[str, str]]:
-    """Write an action item down (whoever runs the meeting: the backbone team or the body's
-    chair): what, who (a person, or a body named in words) and by when."""
-    item = action_items.create(session(), meeting_id, actor=actor(), what=data["what"],
-                               due=data["due"], assignee_id=data["assignee_id"],
-                               assignee_name=data["assignee_name"],
-                               agenda_item_id=data["agenda_item_id"], now=now())
-    return item, 201, {"Location": f"/api/v1/action-items/{item.id}"}
+@blp.route("/action-items/<int:item_id>", parameters=[ITEM])
+class Item(MethodView):
+    @unit_of_work
+    @blp.response(200, ActionItemOut)
+    def get(self, item_id: int) -> ActionItem:
+        """One action item (its assignee, or a member of the meeting's body)."""
+        return action_items.get(session(), item_id, actor=actor())
 
-
-@blp.route("/action-items/<int:item_id>", methods=["GET"], parameters=[ITEM])
-@unit_of_work
-@blp.response(200, ActionItemOut)
-def get_item(item_id: int) -> ActionItem:
-    """One action item (its assignee, or a member of the meeting's body)."""
-    return action_items.get(session(), item_id, actor=actor())
-
-
-@blp.route("/action-items/<int:item_id>", methods=["PATCH"], parameters=[ITEM])
-@unit_of_work
-@refuses(blp, 403)
-@blp.arguments(ActionItemPatch)
-@blp.response(200, ActionItemOut)
-def patch_item(data: dict[str, Any], item_id: int) -> ActionItem:
-    """Mark it done (or open again): its assignee or the meeting's secretary. Marking it
-    as it already is changes nothing."""
-    return action_items.set_done(session(), item_id, actor=actor(), done=data["done"],
-                                 now=now())
+    @unit_of_work
+    @refuses(blp, 403)
+    @blp.arguments(ActionItemPatch)
+    @blp.response(200, ActionItemOut)
+    def patch(self, data: dict[str, Any], item_id: int) -> ActionItem:
+        """Mark it done (or open again): its assignee or the meeting's secretary. Marking
+        it as it already is changes nothing."""
+        return action_items.set_done(session(), item_id, actor=actor(), done=data["done"],
+                                     now=now())
 
 
 @blp.route("/action-items", methods=["GET"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.views import MethodView
 from marshmallow import fields, validate
 
 from api.schemas import Out, Strict
@@ -81,29 +82,28 @@ def get_meeting(meeting_id: int) -> dict[str, Any]:
         for r in rows]}
 
 
-@blp.route("/meetings/<int:meeting_id>/situation/<region_code>", methods=["GET"],
-           parameters=[MEETING, REGION])
-@unit_of_work
-@blp.response(200, RegionReportOut)
-def get_region(meeting_id: int, region_code: str) -> dict[str, Any]:
-    """One region's report for the meeting (null: not written yet)."""
-    meeting, region, report = situation.get(session(), meeting_id, region_code,
-                                            actor=actor())
-    return {"region": region.code, "meeting": meeting.id,
-            "open": situation.open_for_reports(meeting, now()), "report": report}
+# One rule with both methods (a MethodView): see api/v1/action_items.py for why.
+@blp.route("/meetings/<int:meeting_id>/situation/<region_code>", parameters=[MEETING, REGION])
+class RegionReport(MethodView):
+    @unit_of_work
+    @blp.response(200, RegionReportOut)
+    def get(self, meeting_id: int, region_code: str) -> dict[str, Any]:
+        """One region's report for the meeting (null: not written yet)."""
+        meeting, region, report = situation.get(session(), meeting_id, region_code,
+                                                actor=actor())
+        return {"region": region.code, "meeting": meeting.id,
+                "open": situation.open_for_reports(meeting, now()), "report": report}
 
-
-@blp.route("/meetings/<int:meeting_id>/situation/<region_code>", methods=["PUT"],
-           parameters=[MEETING, REGION])
-@unit_of_work
-@refuses(blp, 403)
-@blp.arguments(ReportIn)
-@blp.response(200, ReportOut)
-def put_region(data: dict[str, Any], meeting_id: int, region_code: str) -> SituationReport:
-    """Write or change the region's report (a lead of that region, until the meeting
-    starts: then 422 `situation.frozen`)."""
-    return situation.put(session(), meeting_id, region_code, actor=actor(),
-                         learned=data["learned"], planned=data["planned"], now=now())
+    @unit_of_work
+    @refuses(blp, 403)
+    @blp.arguments(ReportIn)
+    @blp.response(200, ReportOut)
+    def put(self, data: dict[str, Any], meeting_id: int, region_code: str
+            ) -> SituationReport:
+        """Write or change the region's report (a lead of that region, until the meeting
+        starts: then 422 `situation.frozen`)."""
+        return situation.put(session(), meeting_id, region_code, actor=actor(),
+                             learned=data["learned"], planned=data["planned"], now=now())
 
 
 @blp.route("/regions/<code>/situation", methods=["GET"], parameters=[CODE])

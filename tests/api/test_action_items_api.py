@@ -97,6 +97,12 @@ def test_unknown_and_out_of_range_ids_are_404(call: Call, session: Session,
     for path in ("/api/v1/meetings/999999/action-items", "/api/v1/meetings/2147483648/action-items",
                  "/api/v1/action-items/2147483648"):
         assert call("coordinator", "GET", path).status_code == 404
+    # Writes too: 404, not 405 (a rule per method let the GET rule match the address).
+    for method, path, body in (
+            ("POST", "/api/v1/meetings/2147483648/action-items", {"what": "x", "due": DUE}),
+            ("PATCH", "/api/v1/action-items/2147483648", {"done": True}),
+            ("PUT", "/api/v1/meetings/2147483648/situation/uusimaa", {"learned": "x"})):
+        assert call("coordinator", method, path, json=body).status_code == 404, path
     m = _wg(session, world)
     got = call("coordinator", "POST", f"/api/v1/meetings/{m}/action-items",
                json={"what": "x", "due": DUE, "assignee_id": 2147483647})
