@@ -4,6 +4,7 @@ marking it done, the caller's open ones; problem documents; the access matrix.""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
@@ -13,7 +14,8 @@ from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
 from tests.factories import World, meeting
 
-DUE = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+HELSINKI = ZoneInfo("Europe/Helsinki")
+DUE = (dt.datetime.now(HELSINKI).date() + dt.timedelta(days=30)).isoformat()
 
 
 def _wg(session: Session, world: World) -> int:
@@ -34,14 +36,16 @@ def test_written_down_listed_marked_done_and_gone_from_my_open_ones(
                                     world.ministry_chair.name)
     again = call("ministry_chair", "POST", f"/api/v1/meetings/{m}/action-items", json=body,
                  headers={"Idempotency-Key": "a-1"})
-    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
     listed = call("coordinator", "GET", f"/api/v1/meetings/{m}/action-items").get_json()
     assert [i["id"] for i in listed["items"]] == [item["id"]]
     mine = call("coordinator", "GET", "/api/v1/action-items?assignee=me&open=true").get_json()
     assert [i["id"] for i in mine["items"]] == [item["id"]]
     done = call("coordinator", "PATCH", f"/api/v1/action-items/{item['id']}",
                 json={"done": True})
-    assert done.status_code == 200 and done.get_json()["done"] is True
+    assert done.status_code == 200
+    assert done.get_json()["done"] is True
     assert done.get_json()["done_by"] == world.coordinator.name
     mine = call("coordinator", "GET", "/api/v1/action-items?assignee=me&open=true").get_json()
     assert mine["items"] == []
@@ -60,7 +64,8 @@ def test_field_problems_are_named(call: Call, session: Session, world: World) ->
                      "assignee_name": "action_item.assignee_one"}
     got = call("ministry_chair", "POST", f"/api/v1/meetings/{m}/action-items",
                json={"what": "x", "due": DUE, "assignee_id": 1, "colour": "red"})
-    assert is_problem(got, 422) and "colour" in got.get_json()["errors"]
+    assert is_problem(got, 422)
+    assert "colour" in got.get_json()["errors"]
     got = call("ministry_chair", "PATCH", "/api/v1/action-items/1", json={"done": "yes"})
     assert got.status_code in (404, 422)
 

@@ -20,7 +20,8 @@ def _setup(session: Session, world: World, **kw: object) -> tuple[int, str, str]
     m = meeting(session, MeetingBody.REGIONS, world.coordinator, **kw)  # type: ignore[arg-type]
     own = session.get(Region, next(iter(world.lead.lead_regions)))
     other = session.get(Region, next(iter(world.other_lead.lead_regions)))
-    assert own is not None and other is not None
+    assert own is not None
+    assert other is not None
     return m.id, own.code, other.code
 
 
@@ -28,7 +29,8 @@ def test_a_lead_writes_reads_and_changes_their_report(call: Call, session: Sessi
                                                       world: World) -> None:
     m, own, other = _setup(session, world)
     empty = call("lead", "GET", f"/api/v1/meetings/{m}/situation/{own}")
-    assert empty.status_code == 200 and empty.get_json()["report"] is None
+    assert empty.status_code == 200
+    assert empty.get_json()["report"] is None
     assert empty.get_json()["open"] is True
     put = call("lead", "PUT", f"/api/v1/meetings/{m}/situation/{own}",
                json={"learned": "Perhekeskus avattiin.", "planned": "Koulutus"})
@@ -39,7 +41,8 @@ def test_a_lead_writes_reads_and_changes_their_report(call: Call, session: Sessi
     assert again.get_json()["planned"] == "Kaksi koulutusta"
     whole = call("coordinator", "GET", f"/api/v1/meetings/{m}/situation").get_json()
     reports = {r["region"]: r["report"] for r in whole["regions"]}
-    assert reports[own]["planned"] == "Kaksi koulutusta" and reports[other] is None
+    assert reports[own]["planned"] == "Kaksi koulutusta"
+    assert reports[other] is None
     timeline = call("ministry_chair", "GET", f"/api/v1/regions/{own}/situation").get_json()
     assert [i["learned"] for i in timeline["items"]] == ["Perhekeskus avattiin."]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -31,6 +32,8 @@ from tests.browser.conftest import (
 
 LEAD = "lead.pirkanmaa@demo.example"
 COORDINATOR = "coordinator@demo.example"
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +128,7 @@ def test_the_assignee_marks_an_action_item_done_from_the_task_page(
     page = coordinator.page
     page.get_by_label("Mitä pitää tehdä").fill("Kokoa alueen kokemukset perhekeskuksista.")
     page.get_by_label("Kuka").select_option(label="Sanna Kivelä")
-    due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+    due = (dt.datetime.now(HELSINKI).date() + dt.timedelta(days=14)).isoformat()
     page.get_by_label("Mihin mennessä").fill(due)
     page.get_by_role("button", name="Lisää toimenpide").click()
     page.wait_for_load_state()

@@ -51,7 +51,8 @@ def test_reminded_once_before_and_once_after_however_often_the_sweep_runs(
         ("action_item_reminder", f"user:{world.ministry_member.user_id}"),
         ("action_item_overdue", f"user:{world.ministry_member.user_id}")]
     session.refresh(item)
-    assert item.reminded_before_at is not None and item.reminded_after_at is not None
+    assert item.reminded_before_at is not None
+    assert item.reminded_after_at is not None
     # The first sweeps once a week is left of the date (its day ends 20.1. 23:59:59 in
     # Helsinki, 21:59:59 UTC), and once the day has ended.
     assert rows[0].created_at == dt.datetime(2027, 1, 14, 3, 0, tzinfo=dt.UTC)
@@ -124,7 +125,8 @@ def test_restricted_content_never_in_the_mail(session: Session, world: World) ->
     [row] = _rows(session)
     for locale in ("fi", "sv", "en"):
         said, body = _mail(session, row, locale)
-        assert SECRET not in body and SECRET not in said
+        assert SECRET not in body
+        assert SECRET not in said
         assert issue.title not in body
 
 

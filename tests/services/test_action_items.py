@@ -45,7 +45,8 @@ def test_a_body_named_in_words_and_marked_done_by_the_secretary(
     m = _wg(session, world)
     item = action_items.create(session, m, actor=world.coordinator, what="Prepare the memo",
                                due=DUE, assignee_name="Opetus- ja kulttuuriministeriö", now=NOW)
-    assert item.assignee_id is None and item.assignee_name.startswith("Opetus")
+    assert item.assignee_id is None
+    assert item.assignee_name.startswith("Opetus")
     again = action_items.set_done(session, item.id, actor=world.ministry_chair, done=True,
                                   now=NOW)
     assert again.done_by_id == world.ministry_chair.user_id
@@ -69,7 +70,8 @@ def test_every_field_is_checked_at_once(session: Session, world: World) -> None:
         action_items.create(session, m, actor=world.ministry_chair, what="", due="not a date",
                             now=NOW)
     assert {k: v[0].code for k, v in refused.value.errors.items()} == {
-        "what": "text.required", "due": "date.invalid", "assignee_id": "action_item.assignee_missing"}
+        "what": "text.required", "due": "date.invalid",
+        "assignee_id": "action_item.assignee_missing"}
     with pytest.raises(InvalidInput) as refused:
         action_items.create(session, m, actor=world.ministry_chair, what="Do", due=DUE,
                             assignee_id=10**6, now=NOW)
@@ -112,4 +114,5 @@ def test_who_may_write_read_and_mark(session: Session, world: World) -> None:
                                  now=NOW).done_at == NOW
     reopened = action_items.set_done(session, item.id, actor=world.ministry_chair, done=False,
                                      now=NOW)
-    assert reopened.done_at is None and reopened.done_by_id is None
+    assert reopened.done_at is None
+    assert reopened.done_by_id is None

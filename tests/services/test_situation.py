@@ -40,10 +40,12 @@ def test_a_lead_writes_and_changes_their_regions_report_until_the_meeting(
     assert tasks.my_tasks(session, actor=world.lead, now=NOW).situation == []
     again = situation.put(session, m, code, actor=world.lead, learned="We learned more.",
                           planned="A seminar", now=NOW + dt.timedelta(days=1))
-    assert again.id == report.id and again.planned == "A seminar"
+    assert again.id == report.id
+    assert again.planned == "A seminar"
     meeting_, rows = situation.of_meeting(session, m, actor=world.coordinator)
     by_code = {r.region.code: r.report for r in rows}
-    assert by_code[code] is not None and by_code[_code(session, world, "other_lead")] is None
+    assert by_code[code] is not None
+    assert by_code[_code(session, world, "other_lead")] is None
     with pytest.raises(InvalidInput) as refused:
         situation.put(session, m, code, actor=world.lead, learned="Late", planned="",
                       now=meeting_.starts_at)
@@ -103,5 +105,6 @@ def test_a_cancelled_or_past_meeting_is_no_task(session: Session, world: World) 
                 starts_at=NOW - dt.timedelta(hours=1))
     cancelled = meeting(session, MeetingBody.REGIONS, world.coordinator,
                         starts_at=NOW + dt.timedelta(days=2), cancelled_at=NOW)
-    assert m.id and cancelled.id
+    assert m.id
+    assert cancelled.id
     assert tasks.my_tasks(session, actor=world.lead, now=NOW).situation == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,8 @@ from escalation.services import action_items
 from tests.factories import World, meeting
 from tests.web.conftest import SignIn, text_of
 
-DUE = dt.date.today() + dt.timedelta(days=20)
+HELSINKI = ZoneInfo("Europe/Helsinki")
+DUE = dt.datetime.now(HELSINKI).date() + dt.timedelta(days=20)
 
 
 def _meeting(session: Session, world: World) -> int:
@@ -81,15 +83,18 @@ def test_the_assignee_marks_it_done_from_the_task_page(
                                now=dt.datetime.now(dt.UTC))
     lead = sign_in("lead")
     page = lead.get("/").get_data(as_text=True)
-    assert "Kirjoita muistio" in page and f"/action-items/{item.id}/done" in page
+    assert "Kirjoita muistio" in page
+    assert f"/action-items/{item.id}/done" in page
     done = lead.post(f"/action-items/{item.id}/done", data={"next": "/"})
-    assert done.status_code == 302 and done.headers["Location"] == "/"
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/"
     session.refresh(item)
     assert item.done_by_id == world.lead.user_id
     assert "Kirjoita muistio" not in lead.get("/").get_data(as_text=True)
     # A second click (a stale tab) changes nothing; a hostile `next` stays on this site.
     again = lead.post(f"/action-items/{item.id}/done", data={"next": "https://evil.test/"})
-    assert again.status_code == 302 and again.headers["Location"] == "/"
+    assert again.status_code == 302
+    assert again.headers["Location"] == "/"
     assert sign_in("other_lead").post(f"/action-items/{item.id}/done",
                                       data={"next": "/"}).status_code == 404
 
@@ -97,9 +102,9 @@ def test_the_assignee_marks_it_done_from_the_task_page(
 def test_an_overdue_one_is_marked(sign_in: SignIn, session: Session, world: World) -> None:
     m = _meeting(session, world)
     item = action_items.create(session, m, actor=world.ministry_chair, what="Myöhässä",
-                               due=dt.date.today(), assignee_id=world.lead.user_id,
+                               due=dt.datetime.now(HELSINKI).date(), assignee_id=world.lead.user_id,
                                now=dt.datetime.now(dt.UTC))
-    item.due = dt.date.today() - dt.timedelta(days=2)
+    item.due = dt.datetime.now(HELSINKI).date() - dt.timedelta(days=2)
     session.flush()
     page = text_of(sign_in("lead").get("/").get_data(as_text=True))
     assert "Myöhässä alkaen" in page or "Myöhässä" in page

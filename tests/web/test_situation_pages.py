@@ -19,32 +19,36 @@ def _setup(session: Session, world: World, **kw: object) -> tuple[int, str, str]
                 title="Alueiden kokous", **kw)  # type: ignore[arg-type]
     own = session.get(Region, next(iter(world.lead.lead_regions)))
     other = session.get(Region, next(iter(world.other_lead.lead_regions)))
-    assert own is not None and other is not None
+    assert own is not None
+    assert other is not None
     return m.id, own.code, other.code
 
 
 def test_the_lead_fills_it_in_from_the_task_page(sign_in: SignIn, session: Session,
                                                  world: World) -> None:
-    m, own, other = _setup(session, world)
+    m, own, _other = _setup(session, world)
     lead = sign_in("lead")
     tasks = lead.get("/").get_data(as_text=True)
     assert "Täytä tilannekatsaus kokoukseen" in tasks
     assert f"/meetings/{m}/situation/{own}" in tasks
     form = lead.get(f"/meetings/{m}/situation/{own}")
-    assert form.status_code == 200 and 'name="learned"' in form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert 'name="learned"' in form.get_data(as_text=True)
     saved = lead.post(f"/meetings/{m}/situation/{own}",
                       data={"learned": "Perhekeskus avattiin.", "planned": ""})
     assert saved.status_code == 302
     assert "Täytä tilannekatsaus" not in lead.get("/").get_data(as_text=True)
     item = text_of(sign_in("coordinator").get(f"/meetings/{m}/situation").get_data(
         as_text=True))
-    assert "Perhekeskus avattiin." in item and "Katsaus puuttuu" in item
+    assert "Perhekeskus avattiin." in item
+    assert "Katsaus puuttuu" in item
     timeline = sign_in("ministry_chair").get(f"/regions/{own}/situation")
     assert "Perhekeskus avattiin." in timeline.get_data(as_text=True)
     assert sign_in("observer").get(f"/regions/{own}/situation").status_code == 404
     # Another region's lead reads it but has no form, and cannot write it.
     theirs = sign_in("other_lead").get(f"/meetings/{m}/situation/{own}")
-    assert theirs.status_code == 200 and 'name="learned"' not in theirs.get_data(as_text=True)
+    assert theirs.status_code == 200
+    assert 'name="learned"' not in theirs.get_data(as_text=True)
     assert sign_in("other_lead").post(f"/meetings/{m}/situation/{own}",
                                       data={"learned": "x"}).status_code == 403
     assert sign_in("ministry_chair").get(f"/meetings/{m}/situation").status_code == 404
