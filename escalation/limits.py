@@ -43,6 +43,8 @@ WEIGHING_REASON_MAX = 5_000  # why a decision took a statement into account part
 # An action's data field kept in a column of its own has that column's length, not
 # TEXT_MAX: longer, and the database refuses the step (on PostgreSQL) after the checks.
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
+ACTION_ITEM_WHAT_MAX = 2_000  # what a meeting's action item asks to be done (issue 17)
+SITUATION_TEXT_MAX = 5_000  # each half of a region's situation report (learned, planned)
 ROW_ID_MAX = 2**31 - 1  # an id a client names (in an address, a weighing): an integer column
 QUESTION_MAX = 300  # one targeted question a statement round asks: one line
 QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
@@ -93,6 +95,7 @@ CALENDAR_EVENTS_MAX = 2000
 CALENDAR_SECRET_MAX = 64
 
 __all__ = [
+    "ACTION_ITEM_WHAT_MAX",
     "AGENDA_ITEMS_MAX",
     "AGENDA_ITEM_TITLE_MAX",
     "AGENDA_PROPOSED_MAX",
@@ -132,6 +135,7 @@ __all__ = [
     "ROW_ID_MAX",
     "SERIES_MEETINGS_MAX",
     "SERIES_MONTHS",
+    "SITUATION_TEXT_MAX",
     "TAKEN_INTO_ACCOUNT",
     "TEXT_MAX",
     "TITLE_MAX",

@@ -1052,9 +1052,16 @@ class ActionItem(Base):
     reminded_before_at: Mapped[dt.datetime | None]
     reminded_after_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Who wrote it down (the secretary) and who marked it done: an action item is no
+    # issue's change, so it has no audit chain; these columns and the service log's
+    # `action_item.*` lines are its record (services/action_items.py). Migration t117.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="action_items")
-    assignee: Mapped[User | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
 
     __table_args__ = (
         CheckConstraint("what <> ''", name="what_not_empty"),
@@ -1079,12 +1086,17 @@ class SituationReport(Base):
     planned: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Who last changed it (another lead of the region may complete it); migration t117.
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     region: Mapped[Region] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
 
     __table_args__ = (
         CheckConstraint("learned <> '' OR planned <> ''", name="says_something"),
+        # One report per region per meeting (services/situation.py); migration t117.
+        UniqueConstraint("region_id", "meeting_id"),
         Index("ix_situation_reports_region_created", "region_id", "created_at"),
     )
 

@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from api.web import (
     about,
+    action_items,
     admin,
     auth,
     calendar,
@@ -29,6 +30,7 @@ from api.web import (
     queues,
     reports,
     security,
+    situation,
 )
 from escalation import runtime
 from escalation.models import Role
@@ -66,7 +68,8 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
-                  about.bp, password.bp, meetings.bp, calendar.bp):
+                  about.bp, password.bp, meetings.bp, calendar.bp,
+                  action_items.bp, situation.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

@@ -776,6 +776,15 @@ _CORE = {
                                      "page."),
     "feedback.busy": _l("Too many messages were sent in the last hour. Try again later, or "
                         "write to the e-mail address above."),
+    # A meeting's action items and the regions' situation reports (issue 17).
+    "action_item.assignee_one": _l("Choose a person or name someone else, not both."),
+    "action_item.assignee_unknown": _l("Choose a person from the list."),
+    "action_item.assignee_missing": _l("Choose who is to do it."),
+    "action_item.due_past": _l("The date cannot be in the past."),
+    "action_item.unknown_agenda_item": _l("Choose one of the meeting's agenda items."),
+    "situation.empty": _l("Write what was learned or what is planned."),
+    "situation.frozen": _l("The meeting has started: its situation reports can no longer "
+                           "be changed."),
 }
 
 

@@ -26,6 +26,9 @@ organisation, to that organisation's members. A responsible body given as free t
 ministry's department, say) has nobody in the service to mail: the backbone team, who
 keeps in touch with it, is reminded. Done and cancelled obligations are never reminded
 of, and a notice whose obligation was done before it went is dropped (`obligation_moot`).
+
+Meetings' action items and the regions' situation reports are reminded by the same sweep
+(`meeting_notices.sweep`, which says how).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from escalation import runtime
 from escalation.models import OBLIGATION_PENDING, Issue, Obligation, OutboxMessage
+from escalation.notify import meeting_notices
 from escalation.notify.recipients import chair_of, organisation_target
 from escalation.workflow.definition import Deadline
 from escalation.workflow.engine import end_of_day
@@ -179,17 +183,19 @@ def _row(notice: Notice | ObligationNotice, now: dt.datetime) -> dict[str, Any]:
 
 def sweep(session: Session, *, now: dt.datetime) -> list[int]:
     """Write the outbox rows of the notices not yet written; their ids."""
+    # The meetings' reminders (action items, situation reports) keep their own marks.
+    meeting_rows = meeting_notices.sweep(session, now=now)
     notices: list[Notice | ObligationNotice] = [*notices_due(session, now),
                                                 *obligation_notices_due(session, now)]
     if not notices:
-        return []
+        return meeting_rows
     known = set(session.scalars(
         select(OutboxMessage.delivery_key)
         .where(OutboxMessage.delivery_key.in_([n.key for n in notices]))
     ))
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
               else sqlite.insert)
-    written: list[int] = []
+    written: list[int] = list(meeting_rows)
     for notice in notices:
         if notice.key in known:
             continue

@@ -36,7 +36,7 @@ from escalation.audit import AuditAction
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, Obligation, OutboxMessage, User, Visibility
-from escalation.notify import deadlines, direct, mail, recipients, smtp
+from escalation.notify import deadlines, direct, mail, meeting_notices, recipients, smtp
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.definition import Workflow
@@ -216,8 +216,11 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     """
     existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
     issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
-    if existing or (issue is None and message.kind not in direct.KINDS):
+    if existing or (issue is None and message.kind not in direct.KINDS
+                    and message.kind not in meeting_notices.KINDS):
         return existing
+    if issue is None and message.kind in meeting_notices.KINDS:  # a meeting's reminder
+        return _write(session, message, meeting_notices.people(session, message), settings)
     if issue is None:  # a mail about no issue (direct.py): its own people
         return _write(session, message, direct.people(session, message), settings)
     if message.audit_event_id is None:  # a deadline notice: one message, its own people
@@ -288,6 +291,15 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             return row.status if row is not None else DeliveryStatus.SENT
         message = row.message
         issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
+        if issue is None and message.kind in meeting_notices.KINDS:  # a meeting's reminder
+            if (reason := meeting_notices.moot(session, message, now)) is not None:
+                row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
+                row.last_error = None
+                log.info("delivery %s dropped: %s", delivery_id, reason)
+                return row.status
+            return _attempt(row, settings, now, lambda: meeting_notices.compose(
+                session, message, to=row.user, email=row.email, locale=row.locale,
+                message_id=row.message_id, settings=settings, now=now))
         if issue is None and message.kind in direct.KINDS:  # a mail about no issue
             return _send_direct(session, row, settings, now)
         if issue is None:  # nothing to tell about: never planned, so never here

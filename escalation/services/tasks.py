@@ -7,7 +7,7 @@ the version each issue is pinned to, as in `queries`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -17,7 +17,7 @@ from escalation.errors import InvalidInput
 from escalation.models import Issue, Region, Role, Visibility
 from escalation.policy import Actor, visible_filter
 from escalation.problems import one_of
-from escalation.services import feedback, queries
+from escalation.services import action_items, feedback, queries, situation
 from escalation.services.queries import IssueFilter, Page
 from escalation.workflow.states import DRAFT
 
@@ -43,6 +43,10 @@ class Tasks:
     overdue: int
     # The references among `items` that ask the region whether the answer helped.
     feedback: frozenset[str] = frozenset()
+    # Meetings' work (issue 17): the open action items asked of the person, the earliest
+    # first (overdue ones marked), and the situation reports their regions owe.
+    action_items: list[action_items.Mine] = field(default_factory=list)
+    situation: list[situation.Owed] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ def bodies_of(actor: Actor) -> list[str]:
 def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
     """What awaits the person or their bodies: their region's drafts and clarifications
     for a lead, and the closed issues whose feedback the region still owes; their body's
-    queue for the others; and whatever is assigned to them."""
+    queue for the others; and whatever is assigned to them. Beside the issues: the open
+    action items asked of them, and a lead's situation reports owed for upcoming
+    meetings."""
     mine: list[ColumnElement[bool]] = [
         and_(Issue.assignee_id == actor.user_id, queries.under_way()),
     ]
@@ -85,7 +91,9 @@ def my_tasks(session: Session, *, actor: Actor, now: dt.datetime) -> Tasks:
                           .where(condition, queries.overdue(now))) or 0
     # Only a closed issue awaiting feedback is in a lead's tasks in such a state.
     asking = frozenset(i.reference for i in items if feedback.asks(i))
-    return Tasks(items=items, overdue=int(late), feedback=asking)
+    return Tasks(items=items, overdue=int(late), feedback=asking,
+                 action_items=action_items.mine(session, actor=actor, open_only=True, now=now),
+                 situation=situation.owed(session, actor=actor, now=now))
 
 
 def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilter,
