@@ -955,6 +955,31 @@ class Attendance(Base):
     )
 
 
+class MeetingEvent(Base):
+    """One change to a meeting's minutes (an item recorded, the attendance, the approval,
+    a correction after it): per meeting a gap-free `seq`, HMAC-chained like the issues'
+    audit events (escalation/audit.py `chain_hash`), checked by `verify-audit`, and
+    append-only on PostgreSQL (a trigger, and the app role may only read and add)."""
+
+    __tablename__ = "meeting_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    seq: Mapped[int]
+    at: Mapped[dt.datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+
 class ActionItem(Base):
     """Something a meeting asked somebody to do by a date: reminded by the sweep once
     before and once after `due` (like the other deadlines), on the assignee's task page

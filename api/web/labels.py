@@ -18,7 +18,7 @@ from flask_babel import get_babel, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from api.web import i18n
-from escalation import vocabulary
+from escalation import minutes_text, vocabulary
 from escalation.redacted import is_marker, is_redacted_text
 
 
@@ -247,6 +247,11 @@ def describe(action: str, data: Mapping[str, Any],
     out: list[tuple[str, str]] = []
     for key, value in data.items():
         if value in (None, "", []) or key in ("internal", "obligation"):
+            continue
+        if key == "meeting":  # a step taken in a meeting's minutes (services/minutes.py)
+            said = minutes_text.decided_in(value, i18n.locale_code())
+            if said:
+                out.append((gettext("Meeting"), said))
             continue
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
