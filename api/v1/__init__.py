@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 
 from api.errors import in_api
-from api.v1 import audit, issues, obligations, reports, tokens, workflows
+from api.v1 import audit, issues, minutes, obligations, reports, tokens, workflows
 from api.v1.base import Api, json_body
 from escalation.errors import InvalidInput
 from escalation.text import SURROGATE, surrogates_in
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> Api:
         "type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME",
                                                                  "session"),
         "description": "The web pages' sign-in (at /login), for GET requests only."})
-    for module in (issues, audit, reports, obligations, workflows, tokens):
+    for module in (issues, audit, reports, obligations, workflows, tokens, minutes):
         api.register_blueprint(module.blp)
     app.before_request(refuse_lone_surrogates)
 

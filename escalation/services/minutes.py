@@ -239,7 +239,8 @@ def _attendees(session: Session, attendance: Sequence[Attendee]) -> list[Attenda
     return rows
 
 
-def _said(a: Attendance) -> dict[str, str]:
+def said(a: Attendance) -> dict[str, str]:
+    """One present as the record and the API say it: e-mail, organisation, name."""
     return {k: v for k, v in (("email", a.user.email if a.user else ""),
                               ("organisation", a.organisation.name if a.organisation else ""),
                               ("name", a.name)) if v}
@@ -248,7 +249,7 @@ def _said(a: Attendance) -> dict[str, str]:
 def _replace_attendance(meeting: Meeting, present: list[Attendance]) -> list[dict[str, str]]:
     meeting.attendance.clear()
     meeting.attendance.extend(present)
-    return [_said(a) for a in present]
+    return [said(a) for a in present]
 
 
 def approve_minutes(session: Session, meeting_id: int, *, actor: Actor, expected_version: int,
@@ -295,7 +296,7 @@ def correct_minutes(session: Session, meeting_id: int, *, actor: Actor, expected
     data: dict[str, Any] = {"reason": why, "changes": changed}
     if attendance is not None:
         present = _attendees(session, attendance)
-        data["attendance"] = {"old": [_said(a) for a in meeting.attendance],
+        data["attendance"] = {"old": [said(a) for a in meeting.attendance],
                               "new": _replace_attendance(meeting, present)}
     _bump(meeting, now)
     _event(session, meeting, actor, CORRECT, now, data)
@@ -335,6 +336,11 @@ def read(session: Session, meeting_id: int, actor: Actor) -> MinutesView:
         events=meeting_audit.events_of(session, meeting.id))
 
 
+def event_seq(session: Session, event_id: int) -> int | None:
+    """The issue's audit seq of the step an item took (its `resolution_event_id`)."""
+    return session.scalar(select(AuditEvent.seq).where(AuditEvent.id == event_id))
+
+
 def members(session: Session, meeting: Meeting) -> list[User]:
     """The body's active members, who are told when the minutes are approved."""
     roles = meetings.MEMBERS.get(meeting.body, frozenset())
@@ -345,5 +351,5 @@ def members(session: Session, meeting: Meeting) -> list[User]:
 
 
 __all__ = ["APPROVE", "CORRECT", "MINUTES_APPROVED", "RECORD", "Attendee", "ItemEntry",
-           "ItemView", "MinutesView", "approve_minutes", "correct_minutes", "members", "read",
-           "record_minutes", "refusal_of"]
+           "ItemView", "MinutesView", "approve_minutes", "correct_minutes", "event_seq",
+           "members", "read", "record_minutes", "refusal_of", "said"]
