@@ -14,8 +14,16 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.schemas import Strict
-from api.v1.base import IDEMPOTENCY_KEY, ROW_ID, Blueprint, actor, now, refuses, session, \
-    unit_of_work
+from api.v1.base import (
+    IDEMPOTENCY_KEY,
+    ROW_ID,
+    Blueprint,
+    actor,
+    now,
+    refuses,
+    session,
+    unit_of_work,
+)
 from escalation.limits import NAME_MAX
 from escalation.services import minutes
 from escalation.services.minutes import Attendee, ItemEntry, MinutesView

@@ -24,7 +24,8 @@ def test_a_working_group_meeting_minutes_through_the_api(call: Call, session: Se
     path = f"/api/v1/meetings/{m.id}/minutes"
     got = call("ministry_member", "GET", path)
     assert got.status_code == 200, got.get_json()
-    assert got.get_json()["version"] == 1 and got.get_json()["approved_at"] is None
+    assert got.get_json()["version"] == 1
+    assert got.get_json()["approved_at"] is None
 
     body = {"expected_version": 1, "items": [
         {"item": ids[0], "discussion": "Keskusteltiin.", "action": "decide",
@@ -41,8 +42,10 @@ def test_a_working_group_meeting_minutes_through_the_api(call: Call, session: Se
     doc = posted.get_json()
     assert doc["version"] == 2
     steps = [i["step"] for i in doc["items"]]
-    assert steps[0]["issue"] == ready[0].reference and steps[2]["issue"] == ready[1].reference
-    assert steps[1] is None and doc["items"][1]["refusal"]["type"] == "action-not-available"
+    assert steps[0]["issue"] == ready[0].reference
+    assert steps[2]["issue"] == ready[1].reference
+    assert steps[1] is None
+    assert doc["items"][1]["refusal"]["type"] == "action-not-available"
     assert doc["attendance"] == [{"email": world.ministry_member.email}, {"name": "Vieras"}]
     # A retry with the same key is the first answer, and moves nothing twice.
     again = call("ministry_chair", "POST", path, json=body,
@@ -51,7 +54,7 @@ def test_a_working_group_meeting_minutes_through_the_api(call: Call, session: Se
     assert again.get_json()["version"] == 2
     # The issue's audit trail names the meeting and the item.
     trail = call("ministry_chair", "GET", f"/api/v1/issues/{ready[0].reference}/audit")
-    decided = [e for e in trail.get_json() if e["action"] == "decide"][0]
+    decided = next(e for e in trail.get_json() if e["action"] == "decide")
     assert decided["data"]["meeting"]["id"] == m.id
     assert decided["data"]["meeting"]["item"] == 1
 
@@ -94,7 +97,8 @@ def test_a_restricted_item_shows_only_its_number(call: Call, session: Session,
     m = meeting(session, MeetingBody.REGIONS, world.coordinator, items=[hidden, shown])
     doc = call("lead", "GET", f"/api/v1/meetings/{m.id}/minutes").get_json()
     assert [i["hidden"] for i in doc["items"]] == [True, False]
-    assert doc["items"][0]["issue"] is None and doc["items"][0]["title"] == ""
+    assert doc["items"][0]["issue"] is None
+    assert doc["items"][0]["title"] == ""
     assert call("coordinator", "GET",
                 f"/api/v1/meetings/{m.id}/minutes").get_json()["items"][0]["hidden"] is False
 
