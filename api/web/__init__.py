@@ -23,6 +23,7 @@ from api.web import (
     issues,
     labels,
     lists,
+    minutes,
     password,
     queues,
     reports,
@@ -61,7 +62,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
-                  about.bp, password.bp):
+                  about.bp, password.bp, minutes.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)
