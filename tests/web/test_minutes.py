@@ -79,10 +79,12 @@ def test_the_secretary_decides_items_from_the_minutes_page(sign_in: SignIn, sess
     assert fixed.status_code == 302
     assert [e.action for e in meeting_audit.events_of(session, m.id)][-1] == "correct_minutes"
     event = session.get(AuditEvent, m.items[0].resolution_event_id)
-    assert event is not None and event.data["meeting"]["item"] == 1
+    assert event is not None
+    assert event.data["meeting"]["item"] == 1
     # The issue's history names the meeting and the item.
     history = text_of(chair.get(f"/issues/{ready.reference}").get_data(as_text=True))
-    assert "ministeriöiden työryhmän kokouksessa" in history and "kohta 1" in history
+    assert "ministeriöiden työryhmän kokouksessa" in history
+    assert "kohta 1" in history
     printed = chair.get(f"/meetings/{m.id}/minutes/print").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in printed
     assert "Tulkinta annettiin kokouksessa." in printed
@@ -97,7 +99,8 @@ def test_print_page_in_the_meeting_language_and_restricted_lines(sign_in: SignIn
     m = meeting(session, MeetingBody.REGIONS, world.coordinator, items=[hidden, shown],
                 language="sv")
     lead = text_of(sign_in("lead").get(f"/meetings/{m.id}/minutes/print").get_data(as_text=True))
-    assert "Salainen otsikko" not in lead and "Julkinen otsikko" in lead
+    assert "Salainen otsikko" not in lead
+    assert "Julkinen otsikko" in lead
     assert "Protokoll" in lead  # Swedish, the meeting's language, whatever the reader's
     coordinator = text_of(sign_in("coordinator").get(f"/meetings/{m.id}/minutes/print")
                           .get_data(as_text=True))
