@@ -69,5 +69,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         labels=labels.Labels, describe=labels.describe, due_phrase=i18n.due_phrase,
         region_name=i18n.region_label, month_name=i18n.month_name, main_menu=main_menu,
-        field_label=labels.field_label, obligation_rows=forms.obligation_rows)
+        field_label=labels.field_label, obligation_rows=forms.obligation_rows,
+        meeting_line=labels.meeting_line)
     app.jinja_env.filters.update(shown=labels.shown)

@@ -248,10 +248,7 @@ def describe(action: str, data: Mapping[str, Any],
     for key, value in data.items():
         if value in (None, "", []) or key in ("internal", "obligation"):
             continue
-        if key == "meeting":  # a step taken in a meeting's minutes (services/minutes.py)
-            said = minutes_text.decided_in(value, i18n.locale_code())
-            if said:
-                out.append((gettext("Meeting"), said))
+        if key == "meeting":  # said under the event's name (`meeting_line`), not folded
             continue
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
@@ -299,6 +296,12 @@ def describe(action: str, data: Mapping[str, Any],
             text = f"{old} → {text}"
         out.append((name, text))
     return out
+
+
+def meeting_line(meeting: Any) -> str | None:
+    """Where a step was taken, when in a meeting's minutes: "Päätetty ministeriöiden
+    työryhmän kokouksessa 12.1.2027, kohta 4" (escalation/minutes_text.py)."""
+    return minutes_text.decided_in(meeting, i18n.locale_code())
 
 
 # A text up to this long is shown whole in the history, and an edit of it as "old → new".

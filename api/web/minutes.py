@@ -249,7 +249,7 @@ def show(meeting_id: int) -> tuple[str, int]:
 
 
 def _write(meeting_id: int, prefix: str, anchor: str, make: Callable[[Session], FlaskForm],
-           change: Callable[[Session, FlaskForm], None], done: str) -> Any:
+           change: Callable[[Session, FlaskForm], str | None], done: str) -> Any:
     """One sending in one write transaction; a refused one shows the page again."""
     here = url_for(".show", meeting_id=meeting_id)
     status = 422
@@ -260,7 +260,7 @@ def _write(meeting_id: int, prefix: str, anchor: str, make: Callable[[Session], 
             if form.validate_on_submit():
                 if form.expected_version.data is None:
                     raise Conflict(0)
-                change(session, form)
+                done = change(session, form) or done
                 status = 0
     except Conflict:
         status = 409
@@ -324,13 +324,19 @@ def take_step(meeting_id: int, item_id: int, action: str) -> Any:
                         deliberation.statements_to_weigh(session, item.issue))
         return form
 
-    def change(session: Session, form: FlaskForm) -> None:
-        minutes.record_minutes(session, meeting_id, actor=actor(),
-                               expected_version=form.expected_version.data, items=[ItemEntry(
+    def change(session: Session, form: FlaskForm) -> str | None:
+        meeting = minutes.record_minutes(
+            session, meeting_id, actor=actor(),
+            expected_version=form.expected_version.data, items=[ItemEntry(
                                    item=item_id, discussion=form.discussion.data or "",
                                    resolution=form.resolution.data or "", action=action,
                                    data=action_data(form, form.transition),
                                    comment=form.comment.data or None)], now=utcnow())
+        item = next(i for i in meeting.items if i.id == item_id)
+        if item.refusal:  # the item is recorded; its step was refused, and says why
+            return gettext("The item was recorded, but its step was not taken. The reason "
+                           "is shown with the item.")
+        return None
 
     return _write(meeting_id, prefix, f"item{item_id}", make, change,
                   gettext("The item was recorded. Its step is shown with it."))

@@ -45,6 +45,8 @@ def test_the_secretary_decides_items_from_the_minutes_page(sign_in: SignIn, sess
     refused = chair.post(f"/meetings/{m.id}/minutes/items/{ids[1]}/actions/decide",
                          data=_decide_form(session, still_open, ids[1], 2))
     assert refused.status_code == 302
+    assert "Kohta kirjattiin, mutta sen vaihetta ei tehty" in text_of(
+        chair.get(refused.headers["Location"]).get_data(as_text=True))
     session.expire_all()
     assert still_open.state == "awaiting_statement"
     shown = text_of(chair.get(f"/meetings/{m.id}/minutes").get_data(as_text=True))
