@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from escalation import audit_verify, meeting_audit, minutes_text, runtime
 from escalation.errors import Conflict, Forbidden, InvalidInput, NotFound
-from escalation.models import AuditEvent, MeetingBody, OutboxMessage
+from escalation.models import AuditEvent, Decision, MeetingBody, OutboxMessage
 from escalation.notify import direct
 from escalation.services import minutes
 from escalation.services.issues import local_day
@@ -176,3 +176,20 @@ def test_bad_input_refuses_the_whole_request(session: Session, world: World) -> 
     with pytest.raises(InvalidInput):
         minutes.record_minutes(session, m.id, actor=world.ministry_chair, expected_version=1,
                                attendance=[Attendee(email="nobody@x.test")])
+
+
+def test_a_step_refused_halfway_leaves_nothing_of_itself(session: Session,
+                                                         world: World) -> None:
+    """The weighing is checked after the decision row is written (services/deliberation.py):
+    the item's savepoint takes that row back with the refusal, and keeps the other item."""
+    m, ready, _ = _wg_meeting(session, world)
+    unweighed = ItemEntry(item=m.items[0].id, action="decide",
+                          data={**DECIDE, "weighing": []})
+    minutes.record_minutes(session, m.id, actor=world.ministry_chair, expected_version=1,
+                           items=[unweighed, _decide(session, ready[1], m.items[2].id)])
+    refusal = m.items[0].refusal
+    assert refusal is not None
+    assert any(k.startswith("weighing.") for k in refusal["errors"])
+    assert ready[0].state == "awaiting_decision"
+    assert session.scalar(select(Decision.id).where(Decision.issue_id == ready[0].id)) is None
+    assert ready[1].state == "decided"
