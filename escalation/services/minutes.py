@@ -118,7 +118,10 @@ def _text(value: str | None, key: str, *, required: bool = False) -> str | None:
 def _lock(session: Session, meeting_id: int, actor: Actor, expected_version: int) -> Meeting:
     meeting = meetings.lock_managed(session, meeting_id, actor)
     if meeting.version != expected_version:
-        raise Conflict(meeting.version, expected_version)
+        stale = Conflict(meeting.version, expected_version)
+        stale.detail = (f"The meeting has changed (now version {meeting.version}); reload "
+                        "it and try again.")
+        raise stale
     return meeting
 
 

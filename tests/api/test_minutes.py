@@ -59,8 +59,11 @@ def test_a_working_group_meeting_minutes_through_the_api(call: Call, session: Se
     assert decided["data"]["meeting"]["item"] == 1
 
     # A stale version is 409; a member who is not the chair 403; another body's 404.
-    is_problem(call("ministry_chair", "PUT", f"{path}/items/{ids[3]}",
-                    json={"expected_version": 1, "discussion": "x"}), 409)
+    stale = call("ministry_chair", "PUT", f"{path}/items/{ids[3]}",
+                 json={"expected_version": 1, "discussion": "x"})
+    is_problem(stale, 409)
+    assert stale.get_json()["current_version"] == 2
+    assert stale.get_json()["detail"].startswith("The meeting has changed")
     is_problem(call("ministry_member", "PUT", f"{path}/items/{ids[3]}",
                     json={"expected_version": 2, "discussion": "x"}), 403)
     is_problem(call("member", "GET", path), 404)
