@@ -15,13 +15,27 @@ from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
 
 
+def at_most(limit: int) -> str:
+    """A regular expression for the whole numbers 1..`limit`, without leading zeros."""
+    digits = str(limit)
+    shorter = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same = [f"{digits[:i]}[{'1' if i == 0 else '0'}-{int(d) - 1}]\\d{{{len(digits) - i - 1}}}"
+            for i, d in enumerate(digits) if int(d) > (1 if i == 0 else 0)]
+    return "(?:" + "|".join([*shorter, *same, digits]) + ")"
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:...>` in every route: a row's id, so no larger than the database's integer.
 
     A larger number in an address is no row's: it is 404 at routing, as any unknown
     address, and never reaches PostgreSQL, which would refuse it ("integer out of
-    range") as an error of its own. The OpenAPI document states the bounds.
+    range") as an error of its own. The OpenAPI document states the bounds. The bound is
+    in the converter's pattern, not only in its check: a number that matched the pattern
+    but failed the check made Werkzeug answer 405 where another method's route has the
+    same address (GET and POST /api/v1/meetings/{id}/minutes).
     """
+
+    regex = at_most(ROW_ID_MAX)
 
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = 1,
                  max: int | None = ROW_ID_MAX, signed: bool = False) -> None:

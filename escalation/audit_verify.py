@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from escalation import meeting_audit
 from escalation.audit import GENESIS, AuditAction, at_text, data_text, event_text, hasher
 from escalation.db import READ_ONLY, make_engine
 from escalation.models import AuditEvent, Issue
@@ -211,9 +212,21 @@ def verify(session: Session, key: bytes, *, chunk: int = CHUNK) -> Verification:
     session.flush()  # Core reads below see no pending change unless it is flushed
     conn = session.connection()
     low, high = _id_bounds(conn)
-    if low is None or high is None:
-        return Verification(ok=True, events=0)
-    return verify_range(conn, key, low, high + 1, chunk=chunk)
+    issues = (Verification(ok=True, events=0) if low is None or high is None
+              else verify_range(conn, key, low, high + 1, chunk=chunk))
+    return _and_meetings(session, key, issues)
+
+
+def _and_meetings(session: Session, key: bytes, issues: Verification) -> Verification:
+    """The issues' verdict, then the meetings' minutes chains (meeting_audit.py): a bad
+    meeting event is named as "meeting <id>"."""
+    if not issues.ok:
+        return issues
+    count, bad = meeting_audit.first_bad(session, key)
+    if bad is not None:
+        return Verification(ok=False, events=issues.events + count,
+                            first_bad=BadEvent(f"meeting {bad[0]}", bad[1], bad[2]))
+    return Verification(ok=True, events=issues.events + count)
 
 
 def _id_bounds(conn: Connection) -> tuple[int | None, int | None]:
@@ -304,4 +317,9 @@ def verify_parallel(url: str, key: bytes, *, jobs: int) -> Verification:
         count += result.events
         if not result.ok:
             return Verification(ok=False, events=count, first_bad=result.first_bad)
-    return Verification(ok=True, events=count)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return _and_meetings(session, key, Verification(ok=True, events=count))
+    finally:
+        engine.dispose()

@@ -948,29 +948,6 @@ class Meeting(Base):
     )
 
 
-class MeetingEvent(Base):
-    """One change to a meeting or its agenda (create, edit, cancel, an item added, moved
-    or removed, a publication), who made it and what it was: the meeting's own trail.
-
-    Meetings are not issues, so they have no hash chain; the issue items' resolutions
-    are audited on the issues' chains (the minutes). Append-only by convention.
-    """
-
-    __tablename__ = "meeting_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    # None: the sweep (an agenda published automatically).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-    __table_args__ = (
-        Index("ix_meeting_events_meeting_id_id", "meeting_id", "id"),
-    )
-
-
 class AgendaItem(Base):
     """One item of a meeting's agenda, and what the minutes say of it.
 
@@ -1028,6 +1005,31 @@ class Attendance(Base):
     __table_args__ = (
         CheckConstraint("user_id IS NOT NULL OR organisation_id IS NOT NULL OR name <> ''",
                         name="names_someone"),
+    )
+
+
+class MeetingEvent(Base):
+    """One change to a meeting's minutes (an item recorded, the attendance, the approval,
+    a correction after it): per meeting a gap-free `seq`, HMAC-chained like the issues'
+    audit events (escalation/audit.py `chain_hash`), checked by `verify-audit`, and
+    append-only on PostgreSQL (a trigger, and the app role may only read and add)."""
+
+    __tablename__ = "meeting_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    seq: Mapped[int]
+    at: Mapped[dt.datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "seq"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
     )
 
 

@@ -22,7 +22,7 @@ from escalation.db import make_engine
 # Tables the app's role may read but not change (the languages are init-db's to write),
 # and the one it may only add to.
 READ_ONLY_TABLES = ("alembic_version", "audit_key_fingerprint", "languages")
-APPEND_ONLY_TABLES = ("audit_events",)
+APPEND_ONLY_TABLES = ("audit_events", "meeting_events")
 
 
 @dataclass(frozen=True)

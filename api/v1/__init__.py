@@ -11,6 +11,7 @@ from api.v1 import (
     calendar,
     issues,
     meetings,
+    minutes,
     obligations,
     reports,
     situation,
@@ -54,8 +55,8 @@ def init_app(app: Flask) -> Api:
         "type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME",
                                                                  "session"),
         "description": "The web pages' sign-in (at /login), for GET requests only."})
-    for module in (issues, audit, reports, obligations, meetings, action_items, situation,
-                   calendar, workflows, tokens):
+    for module in (issues, audit, reports, obligations, meetings, minutes, action_items,
+                   situation, calendar, workflows, tokens):
         api.register_blueprint(module.blp)
     app.before_request(refuse_lone_surrogates)
 

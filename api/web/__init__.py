@@ -26,6 +26,7 @@ from api.web import (
     labels,
     lists,
     meetings,
+    minutes,
     password,
     queues,
     reports,
@@ -68,7 +69,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
-                  about.bp, password.bp, meetings.bp, calendar.bp,
+                  about.bp, password.bp, meetings.bp, minutes.bp, calendar.bp,
                   action_items.bp, situation.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
@@ -76,5 +77,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         labels=labels.Labels, describe=labels.describe, due_phrase=i18n.due_phrase,
         region_name=i18n.region_label, month_name=i18n.month_name, main_menu=main_menu,
-        field_label=labels.field_label, obligation_rows=forms.obligation_rows)
+        field_label=labels.field_label, obligation_rows=forms.obligation_rows,
+        meeting_line=labels.meeting_line)
     app.jinja_env.filters.update(shown=labels.shown)

@@ -146,6 +146,11 @@ def _code() -> str:
     return str(r.locale if r is not None else get_locale())
 
 
+def locale_code() -> str:
+    """The reader's language code (fi, sv, en), for texts the core words itself."""
+    return _code()
+
+
 def days_left(due_at: dt.datetime, now: dt.datetime) -> int:
     """Whole calendar days from today to the due day in the reader's time zone (0: today)."""
     r = reader()

@@ -18,7 +18,7 @@ from flask_babel import get_babel, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from api.web import i18n
-from escalation import vocabulary
+from escalation import minutes_text, vocabulary
 from escalation.redacted import is_marker, is_redacted_text
 
 
@@ -250,6 +250,8 @@ def describe(action: str, data: Mapping[str, Any],
     for key, value in data.items():
         if value in (None, "", []) or key in ("internal", "obligation"):
             continue
+        if key == "meeting":  # said under the event's name (`meeting_line`), not folded
+            continue
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
             name = label(FIELDS, "comment")
@@ -298,6 +300,12 @@ def describe(action: str, data: Mapping[str, Any],
             text = f"{old} → {text}"
         out.append((name, text))
     return out
+
+
+def meeting_line(meeting: Any) -> str | None:
+    """Where a step was taken, when in a meeting's minutes: "Päätetty ministeriöiden
+    työryhmän kokouksessa 12.1.2027, kohta 4" (escalation/minutes_text.py)."""
+    return minutes_text.decided_in(meeting, i18n.locale_code())
 
 
 # A text up to this long is shown whole in the history, and an edit of it as "old → new".

@@ -129,6 +129,15 @@ def _promised(session: Session,
                  for o in listed if isinstance(o, dict) and o.get("due"))
 
 
+def _meeting(session: Session, message: OutboxMessage) -> dict[str, Any] | None:
+    """The meeting whose minutes took the step, if it was taken there (minutes_text.py)."""
+    if message.audit_event_id is None:
+        return None
+    event = session.get(AuditEvent, message.audit_event_id)
+    found = (event.data or {}).get("meeting") if event is not None else None
+    return found if isinstance(found, dict) else None
+
+
 def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.Notice:
     """What the mail says, from the message, its issue and the issue's workflow."""
     payload = message.payload
@@ -158,6 +167,7 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
             # the step is the one that asks, so it is asked once per closing.
             asks_feedback=message.kind == "transition" and message.recipient == "region"
             and _asks_feedback(wf, state),
+            meeting=_meeting(session, message),
         )
     if message.kind == "obligation":  # progress recorded on an obligation
         event = session.get(AuditEvent, message.audit_event_id) \

@@ -10,9 +10,11 @@ the recipient's language, from the one catalogue (context "mail").
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,17 +23,20 @@ from escalation import languages, vocabulary
 from escalation.config import Settings
 from escalation.models import (
     AccessibilityFeedback,
+    Meeting,
     Membership,
     OutboxMessage,
     Role,
     SetPasswordLink,
     User,
+    Visibility,
 )
 from escalation.notify import meeting_mail
 from escalation.notify.mail import header_text
 from escalation.security import set_password_token
 
-KINDS = frozenset({"set_password", "accessibility_feedback"}) | meeting_mail.KINDS
+MINUTES_APPROVED = "minutes_approved"  # services/minutes.py approve_minutes
+KINDS = frozenset({"set_password", "accessibility_feedback", MINUTES_APPROVED}) | meeting_mail.KINDS
 
 
 def people(session: Session, message: OutboxMessage) -> list[User]:
@@ -42,6 +47,11 @@ def people(session: Session, message: OutboxMessage) -> list[User]:
     if message.kind == "set_password":
         link = session.get(SetPasswordLink, int(message.payload["link"]))
         return [link.user] if link is not None and link.user.active else []
+    if message.kind == MINUTES_APPROVED:  # the body's members, chosen at the approval
+        ids = [int(i) for i in message.payload.get("people", [])]
+        return list(session.scalars(select(User).where(User.id.in_(ids),
+                                                       User.active.is_(True))
+                                    .order_by(User.id))) if ids else []
     return list(session.scalars(
         select(User).join(Membership).where(Membership.role == Role.ADMIN,
                                             User.active.is_(True))
@@ -81,6 +91,11 @@ def compose(session: Session, message: OutboxMessage, *, to: User | None, email:
                      "ask the administrator for a new one. If you did not expect this mail, "
                      "you can ignore it.", hours=str(hours)),
         ]) + "\n"
+    elif message.kind == MINUTES_APPROVED:
+        found = _minutes_mail(session, message, pgettext, locale, settings)
+        if found is None:
+            return None
+        subject, body = found
     else:
         feedback = session.get(AccessibilityFeedback, int(message.payload["feedback"]))
         if feedback is None:
@@ -106,3 +121,33 @@ def compose(session: Session, message: OutboxMessage, *, to: User | None, email:
     msg.set_content(body)
     msg["Content-Language"] = locale
     return msg
+
+
+def _minutes_mail(session: Session, message: OutboxMessage, pgettext: Callable[..., str],
+                  locale: str, settings: Settings) -> tuple[str, str] | None:
+    """The approved minutes' mail: the meeting, its items by number and title, and the
+    link to the printable minutes. A restricted issue's item is named by number only
+    (no title, no text): mails never carry a restricted issue's content."""
+    meeting = session.get(Meeting, int(message.payload["meeting"]))
+    if meeting is None:
+        return None
+    day = languages.format_day(
+        meeting.starts_at.astimezone(ZoneInfo(settings.timezone)).date(), locale)
+    f = {"title": meeting.title, "date": day}
+    lines = []
+    for item in meeting.items:
+        if item.issue is None:
+            lines.append(f"{item.position}. {item.title}")
+        elif item.issue.visibility == Visibility.RESTRICTED:
+            lines.append(f"{item.position}. " + pgettext("mail", "A restricted item"))
+        else:
+            lines.append(f"{item.position}. {item.issue.reference}: {item.issue.title}")
+    subject = pgettext("mail", "Minutes approved: %(title)s, %(date)s", **f)
+    body = "\n\n".join([
+        pgettext("mail", "The minutes of the meeting %(title)s on %(date)s have been "
+                 "approved. The items:", **f),
+        "\n".join(lines),
+        pgettext("mail", "Read the minutes in the service:"),
+        f"{settings.base_url}/meetings/{meeting.id}/minutes/print",
+    ]) + "\n"
+    return subject, body

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from escalation import languages, vocabulary
+from escalation import languages, minutes_text, vocabulary
 from escalation.redacted import REDACTED_TEXT
 
 _ENV = Environment(
@@ -91,6 +91,9 @@ class Notice:
     # What a decision promised (escalation-v3's obligations): (what, responsible, due
     # date); like `given`, only for public issues.
     promised: tuple[tuple[str, str, dt.date], ...] = ()
+    # A step recorded in a meeting's minutes: its audit event's `meeting` (no content of
+    # the issue, so said for restricted issues too).
+    meeting: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
             given = f"{said}\n\n{given}" if given else said
     if notice.kind == "transition":  # no words of its own: the action says it
         subject, lead = f"{notice.reference}: {action}: {title}", f"{action}."
+        if (in_meeting := minutes_text.decided_in(notice.meeting, locale)) is not None:
+            lead = f"{lead} {in_meeting}."
     elif notice.kind == "statement" and notice.action == "withdraw_statement":
         # An organisation's statement changed before the round closed (issue 16): the
         # stakeholder chair sums the round up and the backbone team hands it on.

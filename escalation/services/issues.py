@@ -230,8 +230,14 @@ def transition(
     data: Mapping[str, Any] | None = None,
     comment: str | None = None,
     now: dt.datetime | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Issue:
-    """Apply `action` and record it: the change, one audit event, its outbox rows."""
+    """Apply `action` and record it: the change, one audit event, its outbox rows.
+
+    `context`: where the step was taken, when not on the issue itself (a meeting's
+    minutes: `{"meeting": {"id", "body", "date", "item"}}`), recorded in the event's data
+    beside the action's input, so the history and the mails can say so.
+    """
     now = now or utcnow()
     # The version first: whoever can see the issue can see its version, and a stale
     # view is the likeliest reason an action no longer fits. Then state, roles, input.
@@ -239,7 +245,7 @@ def transition(
     decided = _decide(issue, actor=actor, action=action, data=data, comment=comment,
                       facts=facts_of(session, issue, now))
     from_state = issue.state
-    event = _record(session, issue, actor=actor, decided=decided, now=now)
+    event = _record(session, issue, actor=actor, decided=decided, now=now, context=context)
     stages.move(session, issue, from_state, now)
     outbox.add_for(session, issue, event, decided.outcome.transition.notify)
     return issue
@@ -268,7 +274,8 @@ def _decide(issue: Issue, *, actor: Actor, action: str, data: Mapping[str, Any] 
 
 
 def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
-            now: dt.datetime, after: dict[str, Any] | None = None) -> AuditEvent:
+            now: dt.datetime, after: dict[str, Any] | None = None,
+            context: Mapping[str, Any] | None = None) -> AuditEvent:
     """Make the decided change to the issue and write it with its audit event.
 
     The effects run first (a decision's row is written before the issue may become
@@ -297,6 +304,10 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
     )
     if decided.comment:
         recorded["comment"] = decided.comment
+    for key, value in (context or {}).items():
+        if key in recorded:  # a context never hides what the action recorded
+            raise ValueError(f"context key {key!r} is a key of the action's data")
+        recorded[key] = value
     return record(session, issue, actor=actor, action=decided.action, now=now,
                   data=recorded, from_state=issue.state, to_state=outcome.target,
                   changes=changes, after=after)

@@ -24,7 +24,7 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from escalation import languages, runtime
+from escalation import languages, meeting_audit, runtime
 from escalation.errors import Conflict, Forbidden, InvalidInput, NotFound
 from escalation.limits import (
     AGENDA_ITEM_TITLE_MAX,
@@ -308,13 +308,16 @@ def _bounded(rule: Any, first: dt.datetime) -> list[dt.datetime]:
 
 
 def _record(session: Session, meeting: Meeting, *, actor: Actor | None, action: str,
-            now: dt.datetime, data: dict[str, Any] | None = None) -> MeetingEvent:
-    """The meeting's trail: one event per change; the version goes up with it."""
-    event = MeetingEvent(meeting_id=meeting.id, at=now,
-                         actor_id=actor.user_id if actor else None, action=action,
-                         data=data or {})
-    session.add(event)
-    meeting.version += 1
+            now: dt.datetime, data: dict[str, Any] | None = None,
+            bump: bool = True) -> MeetingEvent:
+    """The meeting's trail: one event per change, on the meeting's HMAC-chained record
+    (meeting_audit.py, shared with its minutes); the version goes up with it (not for the
+    event that makes the meeting: it starts at 1). The caller holds the meeting's lock,
+    or has just made it."""
+    event = meeting_audit.append(session, meeting.id, key=runtime.settings().audit_key,
+                                 actor=actor, action=action, now=now, data=data or {})
+    if bump:
+        meeting.version += 1
     meeting.updated_at = now
     session.flush()
     return event
@@ -358,11 +361,11 @@ def create(session: Session, *, actor: Actor, body: str, fields: MeetingFields,
     # today's; a later meeting takes its proposal with "add issues from the queue".
     proposed = propose_items(session, first, actor=actor, now=now)
     for meeting in made:
-        meeting.version = 0  # `_record` makes it 1
         _record(session, meeting, actor=actor, action="create_meeting", now=now,
                 data={**_jsonable(values), "body": body, "series": series,
                       "recurrence": meeting.recurrence,
-                      "proposed": [i.issue_id for i in proposed] if meeting is first else []})
+                      "proposed": [i.issue_id for i in proposed] if meeting is first else []},
+                bump=False)
     _mail(session, first, KIND_INVITATION, key=f"{KIND_INVITATION}:{first.id}", now=now,
           extra={"series_count": len(made)})
     return first

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -66,7 +67,7 @@ def send_link(session: Session, user_id: int, *, secret_key: str, hours: int,
     return link
 
 
-def add_mail(session: Session, *, kind: str, recipient: str, payload: dict[str, int],
+def add_mail(session: Session, *, kind: str, recipient: str, payload: dict[str, Any],
              key: str, now: dt.datetime) -> int:
     """An outbox row for a mail about no issue, handed to the relay after the commit."""
     row_id = session.execute(insert(OutboxMessage).returning(OutboxMessage.id), [{

@@ -5,7 +5,7 @@ address revokes the old one in the same transaction, and two submits at once can
 a person with two live secrets.
 
 Revision ID: k117
-Revises: m117
+Revises: o017
 Create Date: 2026-12-06 16:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'k117'
-down_revision: str | None = 'm117'
+down_revision: str | None = 'o017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
