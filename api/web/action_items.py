@@ -2,7 +2,7 @@
 form at /meetings/<id>/action-items, and "done" buttons (here and on the task page).
 
 The meeting's own page (/meetings/<id>) is the meetings pages' (api/web/meetings*.py): it
-links here with the include templates/web/meetings/_action_items_link.html. Each change is
+links here from templates/web/meetings/_more.html. Each change is
 one write transaction; a refused one shows the page again with the form as it was sent.
 The add form carries a one-time token (OnceForm), so a double click writes one item.
 """

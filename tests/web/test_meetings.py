@@ -171,3 +171,21 @@ def test_the_add_form_as_rendered_adds_an_item(session: Session, world: World,
     assert got.status_code == 302, text_of(got.get_data(as_text=True))
     page = chair.get(f"/meetings/{m.id}").get_data(as_text=True)
     assert 'aria-label="Poista: Alueiden tilannekatsaus"' in page
+
+
+def test_the_meeting_page_leads_to_its_minutes_action_items_situation_and_calendar(
+        session: Session, world: World, sign_in: SignIn) -> None:
+    from tests.factories import meeting
+
+    regions = meeting(session, "regions", world.coordinator)
+    group = meeting(session, "working_group", world.ministry_chair,
+                    minutes_approved_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    c = sign_in("coordinator")
+    html = c.get(f"/meetings/{regions.id}").get_data(as_text=True)
+    for address in (f"/meetings/{regions.id}/minutes", f"/meetings/{regions.id}/action-items",
+                    f"/meetings/{regions.id}/situation", f"/meetings/{regions.id}.ics"):
+        assert f'href="{address}"' in html, address
+    assert f"/meetings/{regions.id}/minutes/print" not in html  # not approved yet
+    html = c.get(f"/meetings/{group.id}").get_data(as_text=True)
+    assert f'href="/meetings/{group.id}/minutes/print"' in html
+    assert f"/meetings/{group.id}/situation" not in html  # only a regions' meeting has one
