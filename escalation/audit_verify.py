@@ -319,7 +319,9 @@ def verify_parallel(url: str, key: bytes, *, jobs: int) -> Verification:
             return Verification(ok=False, events=count, first_bad=result.first_bad)
     engine = make_engine(url)
     try:
-        with Session(engine) as session:
+        # Only reads: on SQLite, begin deferred and take no writer's lock.
+        with engine.connect() as conn, Session(
+                bind=conn.execution_options(**{READ_ONLY: True})) as session:
             return _and_meetings(session, key, Verification(ok=True, events=count))
     finally:
         engine.dispose()
