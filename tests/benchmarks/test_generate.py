@@ -85,8 +85,9 @@ def test_generated_data_holds_together(url: str) -> None:
         assert counted.months
         # Ten years of monthly meetings of every body, each with its agenda (issue 17).
         bodies = len(generate.MeetingBody)
-        assert loaded.rows["meetings"] == bodies * generate.MEETING_YEARS * 12 == \
-            session.scalar(select(func.count()).select_from(generate.Meeting))
+        generated = session.scalar(select(func.count()).select_from(generate.Meeting).where(
+            generate.Meeting.series.like("generated-%")))
+        assert loaded.rows["meetings"] == bodies * generate.MEETING_YEARS * 12 == generated
         assert loaded.rows["agenda_items"] == loaded.rows["meetings"] * (
             generate.AGENDA_ISSUES + 2)
         if session.get_bind().dialect.name == "sqlite":  # numbers stored as numbers
