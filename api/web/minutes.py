@@ -226,6 +226,16 @@ def minutes_event(action: str) -> str:
         minutes.RECORD: gettext("Minutes recorded"),
         minutes.APPROVE: gettext("Minutes approved"),
         minutes.CORRECT: gettext("Approved minutes corrected"),
+        # The meeting's own events share its record (services/meetings.py `_record`).
+        "create_meeting": gettext("Meeting called"),
+        "edit_meeting": gettext("Meeting changed"),
+        "cancel_meeting": gettext("Meeting cancelled"),
+        "propose_agenda_items": gettext("Issues added to the agenda from the queue"),
+        "add_agenda_item": gettext("Agenda item added"),
+        "remove_agenda_item": gettext("Agenda item removed"),
+        "move_agenda_item": gettext("Agenda item moved"),
+        "set_agenda": gettext("Agenda changed as a whole"),
+        "publish_agenda": gettext("Agenda published"),
     }
     return names.get(action, action)
 

@@ -113,3 +113,30 @@ def test_print_page_in_the_meeting_language_and_restricted_lines(sign_in: SignIn
     # A member who does not keep the minutes reads them without forms.
     page = sign_in("lead").get(f"/meetings/{m.id}/minutes").get_data(as_text=True)
     assert "<form method=\"post\" action=\"/meetings" not in page
+
+
+def test_the_minutes_record_names_the_meetings_own_events(sign_in: SignIn, session: Session,
+                                                          world: World) -> None:
+    """The meeting and its minutes share one record: the meeting's own events (called,
+    agenda published, ...) are named in the reader's words, never shown as their codes.
+    The codes are read from services/meetings.py, so a new kind of event needs its name."""
+    import datetime as dt
+    import re
+    from pathlib import Path
+
+    from escalation import runtime
+    from escalation.services import meetings
+
+    codes = sorted(set(re.findall(r'action="([a-z_]+)"',
+                                  Path(meetings.__file__).read_text())))
+    assert "create_meeting" in codes
+    assert "publish_agenda" in codes
+    m = meeting(session, MeetingBody.WORKING_GROUP, world.ministry_chair, items=["Muut asiat"])
+    for code in codes:
+        meeting_audit.append(session, m.id, key=runtime.settings().audit_key,
+                             actor=world.ministry_chair, action=code,
+                             now=dt.datetime.now(dt.UTC))
+    shown = text_of(sign_in("ministry_chair").get(f"/meetings/{m.id}/minutes")
+                    .get_data(as_text=True))
+    assert [code for code in codes if code in shown] == []
+    assert "Esityslista julkaistu" in shown
