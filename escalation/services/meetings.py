@@ -448,11 +448,13 @@ def page_of(session: Session, actor: Actor, f: MeetingFilter, *, now: dt.datetim
     condition: list[ColumnElement[bool]] = [visible_filter(actor)]
     if f.body:
         condition.append(Meeting.body.in_(f.body))
+    # Days at the calendar's ends (1.1.0001, 31.12.9999) bound nothing rather than
+    # overflow (queries.day_start, as the issue list does).
     if f.date_from:
-        condition.append(Meeting.starts_at >= on_wall_clock(f.date_from, dt.time()))
-    if f.date_to:
-        condition.append(Meeting.starts_at < on_wall_clock(f.date_to + dt.timedelta(days=1),
-                                                           dt.time()))
+        condition.append(Meeting.starts_at >= queries.day_start(f.date_from))
+    if f.date_to and f.date_to < dt.date.max:
+        condition.append(Meeting.starts_at < queries.day_start(
+            f.date_to + dt.timedelta(days=1)))
     order: Any = Meeting.starts_at.asc()
     # A meeting lasts at most MEETING_HOURS_MAX: a bound on `starts_at` beside the one on
     # `ends_at` lets the (body, starts_at) and (starts_at) indexes find them.

@@ -116,3 +116,12 @@ def test_the_openapi_document_describes_the_meetings(call: Call) -> None:
     assert {"get", "put"} <= set(paths["/api/v1/meetings/{meeting_id}/agenda"])
     assert "post" in paths["/api/v1/meetings/{meeting_id}/agenda/publish"]
     assert "409" in paths["/api/v1/meetings/{meeting_id}"]["patch"]["responses"]
+
+
+def test_days_at_the_calendars_ends_filter_without_a_500(call: Call) -> None:
+    """1.1.0001 began before the calendar east of UTC, and the day after 31.12.9999 does
+    not exist: as in the issue list, they bound nothing (the fuzz run found the 500)."""
+    for query in ("from=0001-01-01&to=0197-01-02&when=past", "from=2026-01-01&to=9999-12-31",
+                  "from=0001-01-01&to=9999-12-31"):
+        got = call("coordinator", "GET", f"/api/v1/meetings?{query}")
+        assert got.status_code == 200, (query, got.get_json())
