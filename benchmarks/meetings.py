@@ -24,14 +24,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 
-from benchmarks import generate, national, pg, timing
+from benchmarks import national, timing
 from escalation import db
 from escalation.db import utcnow
 from escalation.models import Issue, Meeting, Membership, User
@@ -40,23 +39,6 @@ from escalation.services import meetings
 from escalation.services.meetings import MeetingFilter
 
 TARGET_MS = 50.0
-
-
-def _database(n: int, base_url: str, say: Callable[[str], None]) -> str:
-    name = f"bench_meetings_{n}"
-    with pg.admin(base_url) as conn:
-        comment = conn.execute(text(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-            "WHERE datname = :n"), {"n": name}).scalar()
-    url = pg.url_of(base_url, name)
-    if comment != national.DONE:
-        url = pg.create(base_url, name)
-        with national.environment(url, Path(tempfile.mkdtemp())):
-            loaded = generate.load(url, n, say=say)
-        say(f"generated {n:,} issues: {loaded.rows}")
-        with pg.admin(base_url) as conn:
-            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{national.DONE}'"))
-    return url
 
 
 def measure(url: str, *, requests: int, explain: bool = False,
@@ -104,21 +86,8 @@ def measure(url: str, *, requests: int, explain: bool = False,
         }
         if explain:
             _explain(url, people, now, say)
-        samples: dict[str, list[float]] = {k: [] for k in calls}
-        for run in calls.values():  # warm: plans, caches
-            run()
-        for _ in range(requests):
-            for name, run in calls.items():
-                start = time.perf_counter()
-                run()
-                samples[name].append((time.perf_counter() - start) * 1000)
-    floor_p95 = timing.percentile(samples["floor (30 issues by due date, indexed)"], 0.95)
-    rows = []
-    for name, values in samples.items():
-        p50, p95 = timing.percentile(values, 0.5), timing.percentile(values, 0.95)
-        verdict = "" if name.startswith("floor") else (
-            "met" if p95 < TARGET_MS else "MISSED")
-        rows.append((name, f"{p50:.1f}", f"{p95:.1f}", f"{p95 / floor_p95:.1f}x", verdict))
+        samples = timing.latencies(calls, requests=requests)
+    rows = timing.against_floor(samples, "floor (30 issues by due date, indexed)", TARGET_MS)
     rows.append((f"issues: {counts[0]:,}; meetings: {counts[1]:,}", "", "", "", ""))
     return rows
 
@@ -160,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=national.BASE_URL,
                         help="a maintenance URL of the PostgreSQL server")
     args = parser.parse_args(argv)
-    url = _database(args.issues, args.database, print)
+    url = national.kept_postgres("bench_meetings", args.issues, base_url=args.database)
     rows = measure(url, requests=args.requests, explain=args.explain)
     print(timing.table(
         f"Meetings at {args.issues:,} issues (ms; target p95 < {TARGET_MS:.0f} ms)",

@@ -81,9 +81,8 @@ def environment(url: str, instance: Path, *, rollup_from: int | None = None) -> 
             db.engine.dispose()
 
 
-def _pg_database(n: int, base_url: str, fresh: bool) -> tuple[str, bool]:
-    """The URL of the kept database for N issues, and whether it must be generated."""
-    name = f"bench_national_{n}"
+def _pg_database(name: str, base_url: str, fresh: bool) -> tuple[str, bool]:
+    """The URL of the kept database `name`, and whether it must be generated."""
     with pg.admin(base_url) as conn:
         comment = conn.execute(text(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
@@ -103,7 +102,7 @@ def database(kind: str, n: int, *, base_url: str, folder: Path, fresh: bool = Fa
     """The kept database of N generated issues, made now if there is none yet."""
     folder.mkdir(parents=True, exist_ok=True)
     if kind == "postgresql":
-        url, make = _pg_database(n, base_url, fresh)
+        url, make = _pg_database(f"bench_national_{n}", base_url, fresh)
     else:
         path = folder / f"national_{n}.sqlite3"
         done = path.with_suffix(".done")
@@ -125,6 +124,26 @@ def database(kind: str, n: int, *, base_url: str, folder: Path, fresh: bool = Fa
         else:
             (folder / f"national_{n}.done").write_text(DONE)
     return Database(kind, url, n, loaded)
+
+
+def kept_postgres(prefix: str, n: int, *, base_url: str,
+                  say: Callable[[str], None] = print) -> str:
+    """The kept PostgreSQL database `<prefix>_<n>` of N generated issues (the obligations'
+    and meetings' benchmarks each keep one): generated now if there is none yet, else
+    brought up to this checkout's schema, as an operator's would be (the time it takes is
+    said: it is worth knowing too)."""
+    name = f"{prefix}_{n}"
+    url, make = _pg_database(name, base_url, fresh=False)
+    if make:
+        with environment(url, Path(tempfile.mkdtemp())):
+            loaded = generate.load(url, n, say=say)
+        say(f"generated {n:,} issues: {loaded.rows}")
+        _mark_done(base_url, name)
+    else:
+        started = time.perf_counter()
+        migrate.upgrade(url)
+        say(f"schema brought up to date in {time.perf_counter() - started:.1f} s")
+    return url
 
 
 # --- Measuring -------------------------------------------------------------------------

@@ -19,43 +19,19 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from benchmarks import generate, national, pg, timing
-from escalation import db, migrate
+from benchmarks import national, timing
+from escalation import db
 from escalation.models import Obligation, User
 from escalation.policy import Actor
 from escalation.services import obligations
 from escalation.services.obligations import ObligationFilter
 
 TARGET_MS = 50.0
-
-
-def _database(n: int, base_url: str, say: Callable[[str], None]) -> str:
-    name = f"bench_obligations_{n}"
-    with pg.admin(base_url) as conn:
-        comment = conn.execute(text(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-            "WHERE datname = :n"), {"n": name}).scalar()
-    url = pg.url_of(base_url, name)
-    if comment == national.DONE:
-        # A database generated before a newer migration is brought up to date, as an
-        # operator's would be: the time it takes is worth knowing too.
-        started = time.perf_counter()
-        migrate.upgrade(url)
-        say(f"schema brought up to date in {time.perf_counter() - started:.1f} s")
-    else:
-        url = pg.create(base_url, name)
-        with national.environment(url, Path(tempfile.mkdtemp())):
-            loaded = generate.load(url, n, say=say)
-        say(f"generated {n:,} issues: {loaded.rows}")
-        with pg.admin(base_url) as conn:
-            conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS '{national.DONE}'"))
-    return url
 
 
 def measure(url: str, *, requests: int) -> list[tuple[str, ...]]:
@@ -88,21 +64,8 @@ def measure(url: str, *, requests: int) -> list[tuple[str, ...]]:
 
         calls = {"report, national reader": report(national_reader),
                  "report, regional lead": report(lead), "floor (indexed count)": floor}
-        samples: dict[str, list[float]] = {k: [] for k in calls}
-        for run in calls.values():  # warm: plans, caches
-            run()
-        for _ in range(requests):
-            for name, run in calls.items():
-                start = time.perf_counter()
-                run()
-                samples[name].append((time.perf_counter() - start) * 1000)
-    floor_p95 = timing.percentile(samples["floor (indexed count)"], 0.95)
-    rows = []
-    for name, values in samples.items():
-        p50, p95 = timing.percentile(values, 0.5), timing.percentile(values, 0.95)
-        verdict = "" if name.startswith("floor") else (
-            "met" if p95 < TARGET_MS else "MISSED")
-        rows.append((name, f"{p50:.1f}", f"{p95:.1f}", f"{p95 / floor_p95:.1f}x", verdict))
+        samples = timing.latencies(calls, requests=requests)
+    rows = timing.against_floor(samples, "floor (indexed count)", TARGET_MS)
     rows.append((f"obligations in the database: {total:,}", "", "", "", ""))
     return rows
 
@@ -115,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=national.BASE_URL,
                         help="a maintenance URL of the PostgreSQL server")
     args = parser.parse_args(argv)
-    url = _database(args.issues, args.database, print)
+    url = national.kept_postgres("bench_obligations", args.issues, base_url=args.database)
     rows = measure(url, requests=args.requests)
     print(timing.table(
         f"Obligations report at {args.issues:,} issues (ms; target p95 < {TARGET_MS:.0f} ms)",
