@@ -91,17 +91,17 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
                 or row.salt != message.payload.get("salt")):
             return None
         locale = languages.known(row.locale)
-        pg = _pgettext(locale)
+        pgettext = _pgettext(locale)
         link = (f"{settings.base_url}{PUBLIC_PREFIX}/vahvista/"
                 f"{token(settings.secret_key, 'confirm', row.id, row.salt)}")
-        subject = pg("mail", "Confirm your subscription to the public answers")
+        subject = pgettext("mail", "Confirm your subscription to the public answers")
         body = "\n\n".join([
-            pg("mail", "Someone, probably you, asked for this address to receive the "
+            pgettext("mail", "Someone, probably you, asked for this address to receive the "
                "national answers of the question service by e-mail (%(scope)s).",
-               scope=_scope_words(row, locale, pg)),
-            pg("mail", "Confirm the subscription with this link:"),
+               scope=_scope_words(row, locale, pgettext)),
+            pgettext("mail", "Confirm the subscription with this link:"),
             link,
-            pg("mail", "The link works once and for %(days)s days. If you did not ask for "
+            pgettext("mail", "The link works once and for %(days)s days. If you did not ask for "
                "this, ignore this mail: nothing more will be sent, and the address is "
                "deleted when the link expires.", days=str(_days(row))),
         ]) + "\n"
@@ -113,7 +113,7 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
     if row is None:
         return None
     locale = languages.known(row.locale)
-    pg = _pgettext(locale)
+    pgettext = _pgettext(locale)
     catalogue = vocabulary.translations(locale)
     removed = str(catalogue.ugettext("[removed]"))
 
@@ -123,27 +123,29 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
     unsubscribe = (f"{settings.base_url}{PUBLIC_PREFIX}/peru/"
                    f"{token(settings.secret_key, 'unsubscribe', row.id, row.salt)}")
     title = shown(issue.title)
-    lines = [pg("mail", "A new national answer has been published."), "",
-             title, f"{issue.reference} · {pg('mail', 'Region')}: "
-             f"{languages.name_in(issue.region.names, locale)}"]
+    said = {"region": pgettext("mail", "Region"), "category": pgettext("mail", "Category"),
+            "outcome": pgettext("mail", "Outcome"), "read": pgettext("mail", "Read the answer"),
+            "unsubscribe": pgettext("mail", "Unsubscribe")}
+    region = languages.name_in(issue.region.names, locale)
+    lines = [pgettext("mail", "A new national answer has been published."), "",
+             title, f"{issue.reference} · {said['region']}: {region}"]
     if issue.category:
-        lines.append(f"{pg('mail', 'Category')}: "
-                     f"{vocabulary.entry(catalogue, 'category', issue.category) or issue.category}")
+        category = vocabulary.entry(catalogue, "category", issue.category) or issue.category
+        lines.append(f"{said['category']}: {category}")
     decision = issue.decision
     if decision is not None:
         outcome = vocabulary.entry(catalogue, "outcome", decision.outcome) \
             or decision.outcome.replace("_", " ")
-        lines += ["", f"{pg('mail', 'Outcome')}: {outcome}", "", shown(decision.rationale)]
+        lines += ["", f"{said['outcome']}: {outcome}", "", shown(decision.rationale)]
     elif issue.answer:
         lines += ["", shown(issue.answer)]
-    lines += ["", f"{pg('mail', 'Read the answer')}: "
-              f"{settings.base_url}{PUBLIC_PREFIX}/{issue.reference}",
+    lines += ["", f"{said['read']}: {settings.base_url}{PUBLIC_PREFIX}/{issue.reference}",
               "", "-- ",
-              pg("mail", "You receive this because you subscribed to the public answers "
-                 "(%(scope)s). Only your address, its scope and language are kept; "
-                 "unsubscribing deletes them.", scope=_scope_words(row, locale, pg)),
-              f"{pg('mail', 'Unsubscribe')}: {unsubscribe}"]
-    subject = pg("mail", "New answer: %(reference)s: %(title)s",
+              pgettext("mail", "You receive this because you subscribed to the public answers "
+                       "(%(scope)s). Only your address, its scope and language are kept; "
+                       "unsubscribing deletes them.", scope=_scope_words(row, locale, pgettext)),
+              f"{said['unsubscribe']}: {unsubscribe}"]
+    subject = pgettext("mail", "New answer: %(reference)s: %(title)s",
                  reference=issue.reference, title=title)
     msg = _message(settings, email, subject, "\n".join(lines) + "\n", message_id, now, locale)
     listed = [f"<{unsubscribe}>"]
@@ -161,14 +163,14 @@ def _days(row: PublicSubscription) -> int:
     return max(1, round((row.expires_at - row.created_at).total_seconds() / 86400))
 
 
-def _scope_words(row: PublicSubscription, locale: str, pg: Callable[..., str]) -> str:
+def _scope_words(row: PublicSubscription, locale: str, pgettext: Callable[..., str]) -> str:
     if row.region is not None:
-        return pg("mail", "region %(name)s", name=languages.name_in(row.region.names, locale))
+        return pgettext("mail", "region %(name)s", name=languages.name_in(row.region.names, locale))
     if row.category:
         catalogue = vocabulary.translations(locale)
         name = vocabulary.entry(catalogue, "category", row.category) or row.category
-        return pg("mail", "category %(name)s", name=name)
-    return pg("mail", "all public answers")
+        return pgettext("mail", "category %(name)s", name=name)
+    return pgettext("mail", "all public answers")
 
 
 def _pgettext(locale: str) -> Callable[..., str]:
