@@ -166,7 +166,8 @@ def subscribe(session: Session, *, email: str, region: str | None, category: str
                                  region_id=scope.region.id if scope.region else None,
                                  category=scope.category, locale=locale, salt=salt,
                                  confirm_hash=secrets.token_hex(32),
-                                 unsubscribe_hash=secrets.token_hex(32), created_at=now)
+                                 unsubscribe_hash=secrets.token_hex(32), created_at=now,
+                                 expires_at=now + dt.timedelta(days=CONFIRM_DAYS))
         session.add(row)
         session.flush()
     row.salt, row.locale = salt, locale  # a new link; the earlier one stops working
