@@ -121,7 +121,7 @@ def _follow(form: Any, kind: str, field: Any) -> Any:
             with db.transaction() as session:
                 following.follow(session, actor(), kind, field.data or "")
         except InvalidInput as exc:
-            show_refusal(form, {kind: [str(m) for ms in exc.errors.values() for m in ms]})
+            show_refusal(form, {kind: [m for ms in exc.errors.values() for m in ms]})
         else:
             flash(gettext("You now follow it. You get an e-mail when an issue in it is "
                           "answered."), "success")

@@ -109,7 +109,7 @@ def subscribe_post() -> Any:
         errors = dict(exc.errors)
         if scope == "region" and "region" not in errors and "scope" in errors:
             errors["region"] = errors.pop("scope")
-        show_refusal(form, {k: [str(m) for m in v] for k, v in errors.items()})
+        show_refusal(form, errors)
         return _form_page(form, 422)
     except TooManyAttempts:
         return render_template("web/subscriptions/sent.html", throttled=True), 429
