@@ -12,7 +12,7 @@ restricted, the person lost their region in between).
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from escalation.models import Follow, Issue, User
@@ -22,8 +22,9 @@ FOLLOWERS = "followers"  # the outbox row's target
 KIND = "answered"  # the outbox row's kind
 
 
-def _follows(issue: Issue) -> object:
-    clauses = [Follow.issue_id == issue.id, Follow.region_id == issue.region_id]
+def _follows(issue: Issue) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = [Follow.issue_id == issue.id,
+                                          Follow.region_id == issue.region_id]
     if issue.category:
         clauses.append(Follow.category == issue.category)
     return or_(*clauses)

@@ -32,7 +32,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 
 from sqlalchemy import String, cast, delete, func, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from escalation import languages
 from escalation.db import utcnow
@@ -180,11 +180,11 @@ def subscribe(session: Session, *, email: str, region: str | None, category: str
              key=f"{CONFIRM}:{row.id}:{salt}", now=now)
 
 
-def _by_hash(session: Session, column: object, token: str) -> PublicSubscription | None:
+def _by_hash(session: Session, column: InstrumentedAttribute[str],
+             token: str) -> PublicSubscription | None:
     if not token or len(token) > 100 or has_control(token):
         return None
-    return session.scalar(select(PublicSubscription).where(
-        column == token_hash(token)))  # type: ignore[arg-type]
+    return session.scalar(select(PublicSubscription).where(column == token_hash(token)))
 
 
 def confirm(session: Session, token: str, *, now: dt.datetime | None = None

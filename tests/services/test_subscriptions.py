@@ -148,3 +148,17 @@ def test_unsubscribing_deletes_the_address_and_is_idempotent(
     assert subscriptions.unsubscribe(session, token)
     assert not subscriptions.unsubscribe(session, token)
     assert session.scalar(select(func.count()).select_from(PublicSubscription)) == 0
+
+
+def test_the_periodic_sweep_deletes_what_was_never_confirmed(
+    session: Session, world: World
+) -> None:
+    from escalation import jobs
+
+    assert jobs.subscription_sweep in jobs.PERIODIC
+    _ask(session)
+    session.commit()
+    assert jobs.subscription_sweep() == "deleted 0 unconfirmed subscription(s)"
+    later = utcnow() + dt.timedelta(days=subscriptions.CONFIRM_DAYS, minutes=1)
+    assert jobs.subscription_sweep(later) == "deleted 1 unconfirmed subscription(s)"
+    assert session.scalar(select(func.count()).select_from(PublicSubscription)) == 0
