@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from escalation import languages, vocabulary
 from escalation.config import Settings
-from escalation.models import Issue, OutboxMessage, PublicSubscription, Visibility
+from escalation.models import AuditEvent, Issue, OutboxMessage, PublicSubscription, Visibility
 from escalation.notify.mail import header_text
 from escalation.redacted import REDACTED_TEXT
 
@@ -132,7 +132,10 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
     if issue.category:
         category = vocabulary.entry(catalogue, "category", issue.category) or issue.category
         lines.append(f"{said['category']}: {category}")
-    decision = issue.decision
+    # The answer the step gave: the backbone team's own (answer_locally), or the decision.
+    event = session.get(AuditEvent, int(message.payload.get("event") or 0))
+    local = event is not None and "answer" in (event.data or {})
+    decision = None if local else issue.decision
     if decision is not None:
         outcome = vocabulary.entry(catalogue, "outcome", decision.outcome) \
             or decision.outcome.replace("_", " ")

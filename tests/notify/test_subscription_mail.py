@@ -140,3 +140,21 @@ def test_an_answer_sent_after_unsubscribing_is_not_sent(
         OutboxMessage.kind == PUBLIC_ANSWER))
     deliver.run(message.id)
     assert not inbox.to("kaikki@kunta.fi")
+
+
+def test_a_local_answer_is_mailed_with_its_own_text(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    _subscribe(relayed, "rahoitus@kunta.fi", category="funding", locale="en")
+    _confirm(inbox, "rahoitus@kunta.fi")
+    issue = issue_in(relayed, world, "submitted", category="funding")
+    relayed.commit()
+    issues.transition(relayed, issue.reference, actor=world.coordinator,
+                      action="answer_locally", expected_version=issue.version,
+                      data={"answer": "Taustatuen oma vastaus rahoituksesta."})
+    relayed.commit()
+    [mail] = _answers(inbox, "rahoitus@kunta.fi")
+    assert mail.message["Subject"].startswith(f"New answer: {issue.reference}")
+    assert "Taustatuen oma vastaus rahoituksesta." in mail.text
+    assert "category Funding" in mail.text or "category funding" in mail.text.lower()
