@@ -66,6 +66,7 @@ KEY = {"in": "path", "name": "key", "required": True, "schema": {"type": "string
 
 @blp.route("/following/<kind>/<key>", methods=["DELETE"], parameters=[KIND, KEY])
 @unit_of_work
+@refuses(blp, 422)
 @blp.response(200, FollowingOut)
 def delete_following(kind: str, key: str) -> dict[str, Any]:
     """Stop following; stopping twice is not an error."""
