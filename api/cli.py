@@ -247,6 +247,7 @@ def sweep() -> None:
         click.echo(f"Deadlines: {jobs.deadline_sweep()}.")
         click.echo(f"Reports: {jobs.report_rollup(force=True)}.")
         click.echo(f"Audit checkpoint: {jobs.audit_checkpoint()}.")
+        click.echo(f"Subscriptions: {jobs.subscription_sweep()}.")
     except RedisError as exc:
         raise Refusal(f"cannot reach Redis: {exc}") from None
 

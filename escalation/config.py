@@ -134,6 +134,9 @@ class Settings:
     # accessibility statement names it; empty: the sender address of the mails).
     set_password_link_hours: int = 72
     accessibility_contact: str = ""
+    # Where a mail client may send an unsubscribe request of the public subscriptions
+    # (List-Unsubscribe's mailto; empty: the one-click link only). Someone must read it.
+    list_unsubscribe_mailto: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -186,4 +189,5 @@ class Settings:
             set_password_link_hours=_whole(env, "SET_PASSWORD_LINK_HOURS",
                                            cls.set_password_link_hours, minimum=1),
             accessibility_contact=env.get("ACCESSIBILITY_CONTACT") or "",
+            list_unsubscribe_mailto=env.get("LIST_UNSUBSCRIBE_MAILTO") or "",
         )

@@ -15,7 +15,7 @@ import time
 from escalation import checkpoint, db, runtime
 from escalation.db import utcnow
 from escalation.notify import checkpoint_mail, deadlines, relay, smtp
-from escalation.services import meetings, rollup
+from escalation.services import meetings, rollup, subscriptions
 
 
 def relay_sweep(now: dt.datetime | None = None) -> str:
@@ -91,7 +91,16 @@ def audit_checkpoint(now: dt.datetime | None = None, *, force: bool = False) -> 
     return said
 
 
-PERIODIC = (relay_sweep, deadline_sweep, agenda_sweep, report_rollup, audit_checkpoint)
+def subscription_sweep(now: dt.datetime | None = None) -> str:
+    """Delete the public subscriptions never confirmed whose link has expired (issue 18):
+    an address nobody confirmed is not kept."""
+    with db.transaction() as session:
+        purged = subscriptions.purge(session, now=now or utcnow())
+    return f"deleted {purged} unconfirmed subscription(s)"
+
+
+PERIODIC = (relay_sweep, deadline_sweep, agenda_sweep, report_rollup, audit_checkpoint,
+            subscription_sweep)
 
 __all__ = ["PERIODIC", "agenda_sweep", "audit_checkpoint", "deadline_sweep", "relay_sweep",
-           "report_rollup"]
+           "report_rollup", "subscription_sweep"]

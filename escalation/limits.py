@@ -45,6 +45,11 @@ WEIGHING_REASON_MAX = 5_000  # why a decision took a statement into account part
 DATA_MAX = {"responsible": RESPONSIBLE_MAX}
 ACTION_ITEM_WHAT_MAX = 2_000  # what a meeting's action item asks to be done (issue 17)
 SITUATION_TEXT_MAX = 5_000  # each half of a region's situation report (learned, planned)
+# Public subscriptions (issue 18): confirmation mails an hour per address and per client,
+# and how long a confirmation link works (an unconfirmed subscription is deleted then).
+SUBSCRIBE_PER_ADDRESS = 3
+SUBSCRIBE_PER_CLIENT = 20
+SUBSCRIPTION_CONFIRM_DAYS = 7
 ROW_ID_MAX = 2**31 - 1  # an id a client names (in an address, a weighing): an integer column
 QUESTION_MAX = 300  # one targeted question a statement round asks: one line
 QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
@@ -136,6 +141,9 @@ __all__ = [
     "SERIES_MEETINGS_MAX",
     "SERIES_MONTHS",
     "SITUATION_TEXT_MAX",
+    "SUBSCRIBE_PER_ADDRESS",
+    "SUBSCRIBE_PER_CLIENT",
+    "SUBSCRIPTION_CONFIRM_DAYS",
     "TAKEN_INTO_ACCOUNT",
     "TEXT_MAX",
     "TITLE_MAX",

@@ -1125,3 +1125,84 @@ class CalendarFeed(Base):
               sqlite_where=text("revoked_at IS NULL"),
               postgresql_where=text("revoked_at IS NULL")),
     )
+
+
+class Follow(Base):
+    """A signed-in person follows an issue, a category or a region (issue 18): they are
+    mailed when an issue in it is answered, if they may see it then (notify/following.py).
+
+    `scope` names what is followed ("issue:12", "region:3", "category:funding") so that one
+    unique key holds whichever column is set: following twice is following once."""
+
+    __tablename__ = "follows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(80))
+    issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "scope"),
+        CheckConstraint(
+            "(CASE WHEN issue_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN region_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN category IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_thing_followed"),
+    )
+
+
+class PublicSubscription(Base):
+    """An e-mail address (no account) subscribed to the public register's new answers:
+    all of them, a region's or a category's (issue 18; services/subscriptions.py).
+
+    Double opt-in: nothing is mailed before `confirmed_at`; an unconfirmed row is deleted
+    once `expires_at` passes. The confirmation and unsubscribe tokens are HMACs of the id
+    and `salt` under the secret key; only their SHA-256 is kept. Unsubscribing deletes
+    the row, and with it the address."""
+
+    __tablename__ = "public_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # "all", "region:<id>" or "category:<name>": one unique key per address and scope.
+    scope: Mapped[str] = mapped_column(String(80))
+    region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str | None] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(5))
+    salt: Mapped[str] = mapped_column(String(64))
+    confirm_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    unsubscribe_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]  # an unconfirmed row's end; None once confirmed
+    confirmed_at: Mapped[dt.datetime | None]
+
+    region: Mapped[Region | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("email", "scope"),
+        CheckConstraint("confirmed_at IS NOT NULL OR expires_at IS NOT NULL",
+                        name="unconfirmed_expires"),
+        Index("ix_public_subscriptions_scope_confirmed", "scope", "confirmed_at"),
+    )
+
+
+class SubscriptionRequest(Base):
+    """One confirmation mail asked for, kept an hour to limit them per address and per
+    client (services/subscriptions.py): `key` is a keyed digest, never the address."""
+
+    __tablename__ = "subscription_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime]
+
+    __table_args__ = (Index("ix_subscription_requests_key_at", "key", "at"),)

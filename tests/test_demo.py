@@ -225,8 +225,10 @@ BEFORE_TABLES = {
     "issues": (15, "dc571b78ec4d7affcde162a3010972f8fa36b61665066a5035fa896d09a8b3b0"),
     "audit_events": (98, "4603304448c4b8fa98c2822b25dfd5da12bf4726923ef3dd0887ef01caf72928"),
     # issue 17: the meetings' story adds three mails about no issue (the working group's
-    # invitation and published agenda, the backbone series' invitation).
-    "outbox": (77, "a149a5733c7b6e48789edad92829bd3196cc99a1bf144d78f9fbf2fb123af14e"),
+    # invitation and published agenda, the backbone series' invitation). Issue 18: each
+    # answering step (decide, answer_locally) adds its followers' row, and a public
+    # issue's its subscribers' row: ten more.
+    "outbox": (87, "96b1344671958313b455b1ea1b5be5b78db731e7626b8017a5f23c0a755ceddb"),
     "statements": (20, "234e73a141e7e87ed3483a434f5488796329f3ac8eab6b07f33285646e028565"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),

@@ -19,6 +19,7 @@ from api.web import (
     auth,
     calendar,
     errors,
+    following,
     forms,
     home,
     i18n,
@@ -32,6 +33,7 @@ from api.web import (
     reports,
     security,
     situation,
+    subscriptions,
 )
 from escalation import runtime
 from escalation.models import Role
@@ -55,6 +57,7 @@ def main_menu() -> list[tuple[str, dict[str, Any], str]]:
     if meeting_bodies(me):
         items.append(("web.meetings.index", {}, gettext("Meetings")))
     items.append(("web.reports.index", {}, gettext("Reports")))
+    items.append(("web.following.index", {}, gettext("Following")))
     if Role.ADMIN in me.roles:
         items.append(("web.admin.index", {}, gettext("Administration")))
     return items
@@ -70,7 +73,7 @@ def init_app(app: Flask) -> None:
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
                   about.bp, password.bp, meetings.bp, minutes.bp, calendar.bp,
-                  action_items.bp, situation.bp):
+                  action_items.bp, situation.bp, following.bp, subscriptions.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

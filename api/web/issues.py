@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice, TextAreaField
 
 from api.web import diagram, i18n
+from api.web import following as following_page
 from api.web.auth import actor
 from api.web.forms import (
     ActionForm,
@@ -61,6 +62,7 @@ from escalation.services import (
     deliberation,
     drafts,
     feedback,
+    following,
     issues,
     obligations,
     redaction,
@@ -481,7 +483,11 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
                            forms=_forms(page, failed),
                            may_delete=drafts.may_delete(actor(), page.detail.issue),
                            here=url_for(".show", reference=reference),
-                           above=_shown_above(page))
+                           above=_shown_above(page),
+                           follow=following_page.follow_form(
+                               reference, following.follows_issue(session, actor(),
+                                                                  page.detail.issue),
+                               url_for(".show", reference=reference)))
     return html, status
 
 

@@ -36,7 +36,16 @@ from escalation.audit import AuditAction
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import AuditEvent, Issue, Obligation, OutboxMessage, User, Visibility
-from escalation.notify import deadlines, direct, mail, meeting_notices, recipients, smtp
+from escalation.notify import (
+    deadlines,
+    direct,
+    following,
+    mail,
+    meeting_notices,
+    recipients,
+    smtp,
+    subscription_mail,
+)
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
 from escalation.workflow.definition import Workflow
@@ -144,7 +153,7 @@ def notice_of(session: Session, message: OutboxMessage, issue: Issue) -> mail.No
     wf = runtime.registry().get(issue.workflow_name, issue.workflow_version)
     restricted = issue.visibility == Visibility.RESTRICTED
     body = recipients.body_of(message.recipient)
-    if message.kind in ("transition", "redaction", "statement"):
+    if message.kind in ("transition", "redaction", "statement", following.KIND):
         state = str(payload.get("to_state") or issue.state)
         awaiting = wf.awaiting(state) if state in wf.states else None
         return mail.Notice(
@@ -225,6 +234,9 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     step plan one after the other and never both choose the same person.
     """
     existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
+    if not existing and message.kind in subscription_mail.KINDS:  # to addresses, not people
+        return _write_addresses(session, message,
+                                subscription_mail.addresses(session, message), settings)
     issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
     if existing or (issue is None and message.kind not in direct.KINDS
                     and message.kind not in meeting_notices.KINDS):
@@ -283,6 +295,17 @@ def _write(session: Session, message: OutboxMessage, people: list[User],
     return rows
 
 
+def _write_addresses(session: Session, message: OutboxMessage,
+                     addresses: list[tuple[str, str]], settings: Settings) -> list[Delivery]:
+    """Deliveries to addresses without an account (public subscriptions): no person."""
+    rows = [Delivery(outbox_id=message.id, user_id=None, email=email, locale=locale,
+                     message_id=message_id_for(message, email, settings.base_url))
+            for email, locale in addresses]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
 def _lock_step(session: Session, message_id: int) -> None:
     """Lock every outbox message of the message's step, in id order (so two jobs of one
     step wait for each other instead of deadlocking), before planning any of them."""
@@ -300,6 +323,10 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
         if row is None or row.status != DeliveryStatus.PENDING:
             return row.status if row is not None else DeliveryStatus.SENT
         message = row.message
+        if message.kind in subscription_mail.KINDS:  # a public subscription's mail
+            return _attempt(row, settings, now, lambda: subscription_mail.compose(
+                session, message, email=row.email, message_id=row.message_id,
+                settings=settings, now=now))
         issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
         if issue is None and message.kind in meeting_notices.KINDS:  # a meeting's reminder
             if (reason := meeting_notices.moot(session, message, now)) is not None:
@@ -321,6 +348,12 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
             log.info("delivery %s dropped: %s", delivery_id, reason)
             return row.status
         user = row.user
+        if message.kind == following.KIND and (
+                reason := following.moot(session, user, issue)) is not None:
+            row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
+            row.last_error = None
+            log.info("delivery %s dropped: %s", delivery_id, reason)
+            return row.status
         return _attempt(row, settings, now, lambda: mail.compose(
             notice_of(session, message, issue),
             mail.Recipient(name=user.name if user else row.email, email=row.email,

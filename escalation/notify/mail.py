@@ -71,7 +71,7 @@ class Notice:
     """What a mail is about, as the delivery job found it."""
 
     kind: str  # transition, redaction, statement, reminder, overdue, follow_up,
-    #            obligation(_reminder, _overdue)
+    #            obligation(_reminder, _overdue), answered (to a follower)
     reference: str
     title: str
     region: Mapping[str, str]  # the region's name per language (Region.names)
@@ -152,6 +152,9 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
         subject = pgettext("mail", "%(reference)s: a statement was amended: %(title)s", **f)
         lead = pgettext("mail", "An organisation amended its statement. The question's "
                         "history keeps the earlier version.")
+    elif notice.kind == "answered":  # to a follower (issue 18): the answer is the news
+        subject = pgettext("mail", "Answered: %(reference)s: %(title)s", **f)
+        lead = pgettext("mail", "A question you follow has been answered.")
     elif notice.kind == "reminder":
         subject = pgettext("mail", "Reminder: %(reference)s is due %(due)s: %(title)s", **f)
         lead = pgettext("mail", "The question's deadline is near: %(due)s.", **f)
@@ -246,9 +249,15 @@ def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str,
             "restricted": pgettext("mail", "The question is restricted: its content is shown "
                                    "only in the service."),
             "open": pgettext("mail", "Open the question"),
-            "footer": pgettext("mail", "You receive this because you belong to a group "
-                               "handling the question."),
+            "footer": pgettext("mail", "You receive this because you follow the question, "
+                               "its region or its category.") if notice.kind == "answered"
+            else pgettext("mail", "You receive this because you belong to a group "
+                          "handling the question."),
         },
+        # A follower's mail says where to stop following (their following page).
+        "unfollow": {"text": pgettext("mail", "Stop following"),
+                     "link": link.rsplit("/issues/", 1)[0] + "/following"}
+        if notice.kind == "answered" else None,
     }
 
 

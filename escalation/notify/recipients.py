@@ -2,7 +2,8 @@
 
 A target is a body (`region`, `backbone`, `stakeholders`, `working_group`) or a body's
 chair (`stakeholders:chair`), or an organisation's members (`org:<id>`, an obligation's
-responsible party). The region means the leads of the issue's own region; the
+responsible party), or the issue's followers (`followers`: notify/following.py).
+The region means the leads of the issue's own region; the
 backbone team has no chair, so its chair is the team itself, and a region's chair is its
 leads. Inactive people hear nothing; nobody hears the same message twice.
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from escalation import rounds
 from escalation.models import Issue, Membership, Role, User
+from escalation.notify import following
 
 BODY_ROLES: dict[str, tuple[str, ...]] = {
     "backbone": (Role.COORDINATOR,),
@@ -58,6 +60,8 @@ def organisation_target(organisation_id: int) -> str:
 
 def resolve(session: Session, issue: Issue, target: str) -> list[User]:
     """The active people `target` stands for on this issue, each once, in a stable order."""
+    if target == following.FOLLOWERS:  # who follows it and may see it (issue 18)
+        return following.people(session, issue)
     if target.startswith(ORGANISATION):
         return list(session.scalars(
             select(User).where(User.active.is_(True),

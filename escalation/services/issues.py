@@ -29,9 +29,11 @@ from escalation.models import (
 )
 from escalation.policy import Actor
 from escalation.problems import Problem, unknown_region
+from escalation.services import following, subscriptions
 from escalation.services.access import lock_for, lock_visible, record, workflow_of
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
+from escalation.services.following import ANSWERING_EFFECTS
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow import engine
 from escalation.workflow.guards import Facts
@@ -248,6 +250,10 @@ def transition(
     event = _record(session, issue, actor=actor, decided=decided, now=now, context=context)
     stages.move(session, issue, from_state, now)
     outbox.add_for(session, issue, event, decided.outcome.transition.notify)
+    # An answer (issue 18): its followers, and the public subscribers of a public issue.
+    effects = decided.outcome.transition.effects
+    following.add_answered(session, issue, event, effects)
+    subscriptions.add_public_answer(session, issue, event, effects, ANSWERING_EFFECTS)
     return issue
 
 
