@@ -138,12 +138,25 @@ class YearReport:
     public_answers_total: int = 0
 
 
+def _no_year() -> InvalidInput:
+    return InvalidInput({"year": [Problem(
+        "year.invalid", "A year from %(first)d to %(last)d.", first=YEAR_FIRST, last=YEAR_LAST)]})
+
+
 def check_year(year: int) -> None:
     """Refuse a number that is no year the service reports on."""
     if not YEAR_FIRST <= year <= YEAR_LAST:
-        raise InvalidInput({"year": [Problem(
-            "year.invalid", "A year from %(first)d to %(last)d.",
-            first=YEAR_FIRST, last=YEAR_LAST)]})
+        raise _no_year()
+
+
+def parse_year(text: str) -> int:
+    """A year as an address writes it: four ASCII digits, within the years reported on.
+    Anything else ("0", "99999", "twenty", "２０２６") is refused alike, as `year.invalid`."""
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        raise _no_year()
+    year = int(text)
+    check_year(year)
+    return year
 
 
 def bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -342,5 +355,5 @@ def short(text: str | None) -> str:
     return cut + "…"
 
 
-__all__ = ["LISTED_MAX", "AnswerTime", "ObligationFigures", "PublicAnswer", "SentAnswered",
-           "YearReport", "bounds", "check_year", "short", "year_report"]
+__all__ = ["LISTED_MAX", "YEAR_FIRST", "YEAR_LAST", "AnswerTime", "ObligationFigures", "PublicAnswer", "SentAnswered",
+           "YearReport", "bounds", "check_year", "parse_year", "short", "year_report"]
