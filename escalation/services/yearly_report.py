@@ -355,5 +355,6 @@ def short(text: str | None) -> str:
     return cut + "…"
 
 
-__all__ = ["LISTED_MAX", "YEAR_FIRST", "YEAR_LAST", "AnswerTime", "ObligationFigures", "PublicAnswer", "SentAnswered",
-           "YearReport", "bounds", "check_year", "parse_year", "short", "year_report"]
+__all__ = ["LISTED_MAX", "YEAR_FIRST", "YEAR_LAST", "AnswerTime", "ObligationFigures",
+           "PublicAnswer", "SentAnswered", "YearReport", "bounds", "check_year", "parse_year",
+           "short", "year_report"]
