@@ -310,9 +310,20 @@ def _recent_years() -> list[int]:
 
 @bp.get("/year/")
 def year_choice() -> Any:
-    """The year chooser's answer: to the chosen year's report, or to this year's."""
+    """The year chooser's answer: to the chosen year's report (this year's if none was
+    typed), or the chooser again with the reason (a typed "/" must not become a path)."""
     chosen = request.args.get("year", "").strip() or str(local_day(utcnow()).year)
-    return redirect(url_for(".year", year=chosen))
+    try:
+        return redirect(url_for(".year", year=yearly_report.parse_year(chosen)))
+    except InvalidInput as exc:
+        return _no_year(chosen, exc)
+
+
+def _no_year(text: str, exc: InvalidInput) -> Any:
+    form = YearForm(data={"year": text})
+    show_refusal(form, exc.errors)
+    return render_template("web/reports/year_choose.html", form=form,
+                           years=_recent_years()), 422
 
 
 @bp.get("/year/<year>")
@@ -322,9 +333,7 @@ def year(year: str) -> Any:
     try:
         number = yearly_report.parse_year(year)
     except InvalidInput as exc:
-        show_refusal(form, exc.errors)
-        return render_template("web/reports/year_choose.html", form=form,
-                               years=_recent_years()), 422
+        return _no_year(year, exc)
     with db.reading() as session:
         report = yearly_report.year_report(session, actor=actor(), year=number, now=utcnow())
         names = {r.code: region_name(r) for r in tasks.regions(session)}
