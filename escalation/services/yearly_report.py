@@ -31,6 +31,7 @@ issues and other regions' public ones, the national bodies every submitted issue
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -199,30 +200,41 @@ def _rights_text() -> Any:
     return cast(Issue.rights_dimensions, String)
 
 
-def _dimensions(text: str | None) -> list[str]:
-    return [d for d in json.loads(text or "[]") if d in RIGHTS_DIMENSIONS]
+@functools.lru_cache(maxsize=256)
+def _dimensions(text: str | None) -> tuple[str, ...]:
+    """The dimensions of an issue from their JSON text: a few distinct texts among
+    thousands of issues, each parsed once."""
+    return tuple(d for d in json.loads(text or "[]") if d in RIGHTS_DIMENSIONS)
 
 
 def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -> Any:
     """One row per issue answered in the year: (region, category, dimensions, outcome,
-    submitted_at, answered_at, feedback answer or None)."""
+    submitted_at, answered_at, feedback answer or None, visibility)."""
     decided = (
         select(Region.code.label("region"), Issue.category, _rights_text().label("rights"),
                Decision.outcome.label("outcome"), Issue.submitted_at,
-               Decision.decided_at.label("answered_at"), IssueFeedback.answer)
-        .join(Issue, Issue.decision_id == Decision.id)
+               Decision.decided_at.label("answered_at"), IssueFeedback.answer,
+               Issue.visibility)
+        .join(Issue, _current_decision())
         .join(Region, Region.id == Issue.region_id)
         .outerjoin(IssueFeedback, IssueFeedback.issue_id == Issue.id)
         .where(seen, Decision.decided_at >= start, Decision.decided_at < end)
     )
     local = (
         select(Region.code, Issue.category, _rights_text(), literal(ANSWERED_LOCALLY),
-               Issue.submitted_at, Issue.closed_at, IssueFeedback.answer)
+               Issue.submitted_at, Issue.closed_at, IssueFeedback.answer, Issue.visibility)
         .join(Region, Region.id == Issue.region_id)
         .outerjoin(IssueFeedback, IssueFeedback.issue_id == Issue.id)
         .where(seen, *_answered_locally(start, end))
     )
     return union_all(decided, local)
+
+
+def _current_decision() -> ColumnElement[bool]:
+    """The issue of a decision, if the decision is the issue's current one: joined by the
+    issue's primary key (the decision's `issue_id`), which an index serves, where
+    `issues.decision_id` has none."""
+    return and_(Issue.id == Decision.issue_id, Issue.decision_id == Decision.id)
 
 
 def _answered_locally(start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
@@ -240,9 +252,10 @@ def _add_answered(report: YearReport, rows: Iterable[Any],
     by_category: dict[str, list[float]] = {}
     by_region: dict[str, list[float]] = {}
     feedback: Counter[tuple[str, str, str]] = Counter()
-    for region, category, rights, outcome, submitted_at, answered_at, answer in rows:
+    for region, category, rights, outcome, submitted_at, answered_at, answer, visibility in rows:
         key = category or NO_CATEGORY
         report.answered += 1
+        report.public_answers_total += visibility == Visibility.PUBLIC
         answered["region"][region] += 1
         answered["category"][key] += 1
         for dimension in _dimensions(rights):
@@ -321,25 +334,28 @@ def _add_obligations(session: Session, report: YearReport, actor: Actor,
 
 
 def _add_public(session: Session, report: YearReport, seen: ColumnElement[bool],
-                start: dt.datetime, end: dt.datetime) -> None:
-    """The year's public answers, oldest first, with the beginning of each answer."""
+                 start: dt.datetime, end: dt.datetime) -> None:
+    """The year's first public answers (their number is counted with the others), each
+    with the beginning of its answer: each kind's first LISTED_MAX read by its own
+    ordered range, then the first of both, so no more texts are read than are shown."""
     public = [seen, Issue.visibility == Visibility.PUBLIC]
     decided = (
-        select(Issue.reference, Issue.title, Region.code, Issue.category,
+        select(Issue.reference, Issue.title, Region.code.label("region"), Issue.category,
                Decision.outcome.label("outcome"), Decision.decided_at.label("answered_at"),
                Decision.rationale.label("text"))
-        .join(Issue, Issue.decision_id == Decision.id)
+        .join(Issue, _current_decision())
         .join(Region, Region.id == Issue.region_id)
         .where(*public, Decision.decided_at >= start, Decision.decided_at < end)
-    )
+        .order_by(Decision.decided_at, Issue.reference).limit(LISTED_MAX)
+    ).subquery()
     local = (
         select(Issue.reference, Issue.title, Region.code, Issue.category,
                literal(ANSWERED_LOCALLY), Issue.closed_at, Issue.answer)
         .join(Region, Region.id == Issue.region_id)
         .where(*public, *_answered_locally(start, end))
-    )
-    both = union_all(decided, local).subquery()
-    report.public_answers_total = session.scalar(select(func.count()).select_from(both)) or 0
+        .order_by(Issue.closed_at, Issue.reference).limit(LISTED_MAX)
+    ).subquery()
+    both = union_all(select(decided), select(local)).subquery()
     report.public_answers = [
         PublicAnswer(reference, title, region, category, outcome, _utc(at), short(text))
         for reference, title, region, category, outcome, at, text in session.execute(
