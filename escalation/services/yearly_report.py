@@ -58,7 +58,7 @@ from escalation.models import (
 from escalation.policy import Actor, visible_decided, visible_filter
 from escalation.problems import Problem
 from escalation.redacted import is_redacted_text
-from escalation.services import reports
+from escalation.services import reports, reports_pg
 from escalation.services.issues import local_day
 from escalation.services.reports import ANSWERED_LOCALLY, DAY, FeedbackFigure
 from escalation.services.rollup import NO_CATEGORY
@@ -187,8 +187,8 @@ def year_report(session: Session, *, actor: Actor, year: int, now: dt.datetime) 
         sent["category"][category or NO_CATEGORY] += n
         for dimension in _dimensions(rights):
             sent["rights"][dimension] += n
-    answered = list(session.execute(_answered(seen, start, end)))
-    _add_answered(report, answered, sent)
+    grouped, times = _answered_figures(session, _answered(seen, start, end).subquery())
+    _add_answered(report, grouped, times, sent)
     _add_obligations(session, report, actor, start, end, local_day(now))
     _add_public(session, report, seen, start, end)
     return report
@@ -243,44 +243,79 @@ def _answered_locally(start: dt.datetime, end: dt.datetime) -> list[ColumnElemen
             Issue.closed_at >= start, Issue.closed_at < end]
 
 
-def _add_answered(report: YearReport, rows: Iterable[Any],
+# Rows of the answered issues grouped: (region, category, dimensions' text, outcome,
+# feedback answer or None, visibility, issues).
+Grouped = tuple[str, str | None, str | None, str, str | None, str, int]
+# Time to answer per group: (kind: "all" | "category" | "region", key, median seconds,
+# 90th percentile seconds, issues).
+TimeRow = tuple[str, str | None, Any, Any, int]
+
+
+def _answered_figures(session: Session, answered: Any
+                      ) -> tuple[list[Grouped], list[TimeRow]]:
+    """The answered issues' counts and times: on PostgreSQL counted and ranked by the
+    server (reports_pg.py), elsewhere from each issue's row, read once."""
+    if session.get_bind().dialect.name == "postgresql":
+        return reports_pg.answered_figures(session, answered)
+    counts: Counter[tuple[Any, ...]] = Counter()
+    seconds: dict[tuple[str, str | None], list[float]] = {}
+    for row in session.execute(select(answered)):
+        region, category, rights, outcome, submitted_at, answered_at, answer, visibility = row
+        counts[(region, category, rights, outcome, answer, visibility)] += 1
+        took = max(0.0, (_utc(answered_at) - _utc(submitted_at)).total_seconds())
+        for group in (("all", None), ("category", category), ("region", region)):
+            seconds.setdefault(group, []).append(took)
+    times: list[TimeRow] = []
+    for (kind, key), values in seconds.items():
+        values.sort()
+        times.append((kind, key, reports.percentile(values, 0.5),
+                      reports.percentile(values, 0.9), len(values)))
+    return [(*k, n) for k, n in counts.items()], times
+
+
+def _add_answered(report: YearReport, grouped: Iterable[Grouped], times: Iterable[TimeRow],
                   sent: dict[str, Counter[str]]) -> None:
     answered: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
                                          "rights": Counter()}
     outcomes: Counter[str] = Counter()
-    times: list[float] = []
-    by_category: dict[str, list[float]] = {}
-    by_region: dict[str, list[float]] = {}
     feedback: Counter[tuple[str, str, str]] = Counter()
-    for region, category, rights, outcome, submitted_at, answered_at, answer, visibility in rows:
+    for region, category, rights, outcome, answer, visibility, n in grouped:
         key = category or NO_CATEGORY
-        report.answered += 1
-        report.public_answers_total += visibility == Visibility.PUBLIC
-        answered["region"][region] += 1
-        answered["category"][key] += 1
+        report.answered += n
+        if visibility == Visibility.PUBLIC:
+            report.public_answers_total += n
+        answered["region"][region] += n
+        answered["category"][key] += n
         for dimension in _dimensions(rights):
-            answered["rights"][dimension] += 1
-        outcomes[outcome] += 1
-        seconds = max(0.0, (_utc(answered_at) - _utc(submitted_at)).total_seconds())
-        times.append(seconds)
-        by_category.setdefault(key, []).append(seconds)
-        by_region.setdefault(region, []).append(seconds)
+            answered["rights"][dimension] += n
+        outcomes[outcome] += n
         if answer is not None:
-            feedback[(outcome, key, answer)] += 1
+            feedback[(outcome, key, answer)] += n
     report.by_region = _pairs(sent["region"], answered["region"], sorted)
     report.by_category = _pairs(sent["category"], answered["category"],
                                 lambda keys: [c for c in [*CATEGORIES, NO_CATEGORY] if c in keys])
     report.by_rights = _pairs(sent["rights"], answered["rights"],
                               lambda keys: list(RIGHTS_DIMENSIONS), every=True)
     report.by_outcome = dict(sorted(outcomes.items()))
-    report.time_to_answer = _time(times)
-    report.time_by_category = {k: _time(report_times) for k, report_times in
-                               ((k, by_category[k]) for k in report.by_category
-                                if k in by_category)}
-    report.time_by_region = {k: _time(by_region[k]) for k in sorted(by_region)}
+    by_category: dict[str, AnswerTime] = {}
+    by_region: dict[str, AnswerTime] = {}
+    for kind, name, median, p90, n in times:
+        figure = AnswerTime(_days(median), _days(p90), int(n))
+        if kind == "all":
+            report.time_to_answer = figure
+        elif kind == "category":
+            by_category[name or NO_CATEGORY] = figure
+        else:
+            by_region[str(name)] = figure
+    report.time_by_category = {k: by_category[k] for k in report.by_category if k in by_category}
+    report.time_by_region = dict(sorted(by_region.items()))
     report.feedback_by_outcome, report.feedback_by_category = reports.feedback_figures(
         (None if outcome == ANSWERED_LOCALLY else outcome, category, answer, n)
         for (outcome, category, answer), n in feedback.items())
+
+
+def _days(seconds: Any) -> float | None:
+    return None if seconds is None else round(float(seconds) / DAY, 2)
 
 
 def _pairs(sent: Counter[str], answered: Counter[str], order: Any,
@@ -293,14 +328,6 @@ def _pairs(sent: Counter[str], answered: Counter[str], order: Any,
 def _utc(moment: dt.datetime) -> dt.datetime:
     # SQLite gives naive UTC back where a UNION's column loses its type.
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _time(seconds: list[float]) -> AnswerTime:
-    if not seconds:
-        return AnswerTime(None, None, 0)
-    ordered = sorted(seconds)
-    return AnswerTime(round(reports.percentile(ordered, 0.5) / DAY, 2),
-                      round(reports.percentile(ordered, 0.9) / DAY, 2), len(ordered))
 
 
 def _add_obligations(session: Session, report: YearReport, actor: Actor,
