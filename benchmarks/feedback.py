@@ -67,13 +67,13 @@ def _database(n: int, base_url: str, folder: Path, fresh: bool) -> str:
 @contextmanager
 def _without_figure() -> Iterator[None]:
     """The summary as it was before the figure: the floor of the app's requests."""
-    kept = reports._feedback, reports._feedback_figures
+    kept = reports._feedback, reports.feedback_figures
     reports._feedback = lambda _session, _condition: ({}, {})
-    reports._feedback_figures = lambda _rows: ({}, {})
+    reports.feedback_figures = lambda _rows: ({}, {})
     try:
         yield
     finally:
-        reports._feedback, reports._feedback_figures = kept
+        reports._feedback, reports.feedback_figures = kept
 
 
 def _pair(target: Callable[[], Any], floor: Callable[[], Any],

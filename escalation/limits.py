@@ -69,6 +69,10 @@ AGENDA_ITEM_TITLE_MAX = 500
 AGENDA_ITEMS_MAX = 60
 AGENDA_PROPOSED_MAX = 30
 SERIES_MONTHS = 12
+# The years the yearly report answers for (/reports/year/<yyyy>): a four-digit year of the
+# service's time; any other number is a typo, not a report.
+YEAR_FIRST = 2000
+YEAR_LAST = 2999
 SERIES_MEETINGS_MAX = 60
 RECURRENCE_MAX = 200
 # What a region's code is made of, matched whole (`fullmatch`: a `$` would let a trailing
@@ -150,5 +154,7 @@ __all__ = [
     "URGENCIES",
     "VISIBILITIES",
     "WEIGHING_REASON_MAX",
+    "YEAR_FIRST",
+    "YEAR_LAST",
     "values",
 ]

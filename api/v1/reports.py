@@ -9,8 +9,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from api import export
 from api.schemas import IssueQuery, Out, issue_filter
-from api.v1.base import Blueprint, actor, now, session, unit_of_work
-from escalation.services import queries, reports
+from api.v1.base import Blueprint, actor, now, refuses, session, unit_of_work
+from escalation.services import queries, reports, yearly_report
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                 description="Figures for reporting clients, and the CSV export.")
@@ -121,3 +121,105 @@ def get_issues_csv(args: dict[str, Any]) -> Response:
     return export.stream(who=actor(), filters=filters, sort=args["sort"], at=now(),
                          delimiter=";" if args["delimiter"] == "semicolon" else ",",
                          header=COLUMNS, row=export.api_row)
+
+
+# The yearly report (issue 18) ---------------------------------------------------------------
+
+YEAR = {"in": "path", "name": "year", "required": True, "schema": {
+    "type": "integer", "minimum": yearly_report.YEAR_FIRST, "maximum": yearly_report.YEAR_LAST},
+    "example": 2026, "description": (
+        "A calendar year on the service's clock (Europe/Helsinki), four digits. A year is a "
+        "parameter, not a row: every year in the range has a report (an empty one is zeros), "
+        "and anything else in its place (`0`, `99999`, `twenty`) is 422 `year.invalid`, as "
+        "an unknown body in /queues/{body} is.")}
+
+
+class AnswerTimeOut(Out):
+    median_days = fields.Float(allow_none=True)
+    p90_days = fields.Float(allow_none=True, metadata={
+        "description": "The 90th percentile, interpolated like PostgreSQL's percentile_cont."})
+    n = fields.Integer(metadata={"description": "Issues answered in the year."})
+
+
+class SentAnsweredOut(Out):
+    sent = fields.Integer(metadata={"description": "Issues first sent in the year."})
+    answered = fields.Integer(metadata={"description": "Issues answered in the year."})
+
+
+class ObligationFiguresOut(Out):
+    pending = fields.Integer(metadata={"description": "Open or in progress now."})
+    overdue = fields.Integer(metadata={"description": (
+        "Of the pending ones, those due before today (the service's day).")})
+    done = fields.Integer()
+    cancelled = fields.Integer()
+    total = fields.Integer()
+
+
+class PublicAnswerOut(Out):
+    reference = fields.String()
+    title = fields.String()
+    region = fields.String(metadata={"description": "The region's code."})
+    category = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": (
+        "The decision's outcome, or `answered_locally` where the backbone team answered.")})
+    answered_at = fields.DateTime()
+    short_answer = fields.String(metadata={"description": (
+        "The decision's rationale or the local answer: whole up to 300 characters, else "
+        "its beginning cut at a word and ended with '…'.")})
+
+
+def _pairs(description: str) -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.Nested(SentAnsweredOut),
+                       metadata={"description": description})
+
+
+class YearReportOut(Out):
+    year = fields.Integer()
+    starts_at = fields.DateTime(metadata={"description": "The year's first instant (UTC)."})
+    ends_at = fields.DateTime(metadata={"description": (
+        "The next year's first instant (UTC): the year is [starts_at, ends_at).")})
+    timezone = fields.String(metadata={"example": "Europe/Helsinki"})
+    sent = fields.Integer(metadata={"description": (
+        "Issues first sent to the backbone team in the year (a resubmission or a reopening "
+        "never moves this date).")})
+    answered = fields.Integer(metadata={"description": (
+        "Issues whose current answer was given in the year: the current decision made then, "
+        "or the backbone team's own answer (the issue closed then, and closed still). Each "
+        "issue once, under its own region.")})
+    by_region = _pairs("Per region code.")
+    by_category = _pairs(f"Per category; `{reports.NO_CATEGORY}` for none.")
+    by_rights = _pairs("Per children's-rights dimension, every dimension listed: an issue "
+                       "tagged with several is counted under each.")
+    by_outcome = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "The year's answers per decision outcome, `answered_locally` too."})
+    time_to_answer = fields.Nested(AnswerTimeOut, metadata={"description": (
+        "Days from an answered issue's first sending (`submitted_at`) to its answer "
+        "(the decision's `decided_at`, or the local answer's closing), waiting for the "
+        "region's clarification included.")})
+    time_by_category = fields.Dict(keys=fields.String(), values=fields.Nested(AnswerTimeOut))
+    time_by_region = fields.Dict(keys=fields.String(), values=fields.Nested(AnswerTimeOut))
+    obligations = fields.Nested(ObligationFiguresOut, metadata={"description": (
+        "What the year's decisions promised, by status now.")})
+    obligations_by_region = fields.Dict(keys=fields.String(),
+                                        values=fields.Nested(ObligationFiguresOut))
+    feedback_by_outcome = fields.Dict(
+        keys=fields.String(), values=fields.Nested(FeedbackFigureOut), metadata={
+            "description": "Did it help? The regions' answers on the year's answered issues."})
+    feedback_by_category = fields.Dict(keys=fields.String(),
+                                       values=fields.Nested(FeedbackFigureOut))
+    public_answers = fields.List(fields.Nested(PublicAnswerOut), metadata={"description": (
+        f"The year's answered issues whose visibility is public, in the order answered, at "
+        f"most {yearly_report.LISTED_MAX}. Restricted issues are counted above for whoever "
+        "may see them and never listed.")})
+    public_answers_total = fields.Integer(metadata={"description": (
+        "How many public answers the year has (the list may stop before).")})
+
+
+@blp.route("/reports/year/<year>", methods=["GET"], parameters=[YEAR])
+@unit_of_work
+@refuses(blp, 422)
+@blp.response(200, YearReportOut)
+def get_year(year: str) -> yearly_report.YearReport:
+    """One calendar year's questions and answers, over the issues you may see."""
+    return yearly_report.year_report(session(), actor=actor(),
+                                     year=yearly_report.parse_year(year), now=now())

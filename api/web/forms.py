@@ -727,6 +727,7 @@ _CORE = {
     **_CHARACTERS,
     "text.too_long": _l("Use at most %(max)s characters."),
     "date.invalid": _l("Give a date."),
+    "year.invalid": _l("Give a year from %(first)d to %(last)d."),
     "decision.correction_closed": _l("A decision can be corrected for %(days)d days after "
                                      "it was made."),
     "decision.nothing_to_correct": _l("Give a new follow-up date or responsible party."),

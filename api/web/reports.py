@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from api import export, obligations_export
@@ -23,10 +23,11 @@ from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.limits import FEEDBACK_ANSWERS
 from escalation.models import Issue, Obligation
-from escalation.services import obligations, reading, reports, tasks
+from escalation.services import obligations, reading, reports, tasks, yearly_report
 from escalation.services.issues import local_day
 from escalation.services.obligations import ObligationFilter
 from escalation.services.queries import IssueFilter
+from escalation.services.rollup import NO_CATEGORY
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -104,7 +105,8 @@ def index() -> Any:
         return render_template("web/reports/index.html", form=form, summary=summary,
                                figures=figures, link=lambda **kw: _link(page, **kw),
                                csv_args=page, owed=owed, region_names=names,
-                               owed_link=lambda **kw: _owed_link(form.region.data, **kw)), \
+                               owed_link=lambda **kw: _owed_link(form.region.data, **kw),
+                               year_form=YearForm(), years=_recent_years()), \
             status
 
 
@@ -282,3 +284,134 @@ def _figures(summary: reports.Summary, region_names: dict[str, str],
         "feedback_by_category": _feedback_rows(summary.feedback_by_category,
                                                lambda c: labels.label(category, c)),
     }
+
+
+# The yearly report (issue 18) ----------------------------------------------------------------
+
+
+class YearForm(FlaskForm):  # type: ignore[misc]
+    """Which year: a GET form, so the chosen report has its own address."""
+
+    class Meta:
+        csrf = False  # reading only
+
+    year = StringField(_l("Year"), description=_l("Four digits, e.g. 2026."),
+                       render_kw={"inputmode": "numeric", "autocomplete": "off",
+                                  "maxlength": 4, "size": 6})
+
+
+RECENT_YEARS = 5  # the years offered as links beside the form
+
+
+def _recent_years() -> list[int]:
+    this = local_day(utcnow()).year
+    return [y for y in range(this, this - RECENT_YEARS, -1) if y >= yearly_report.YEAR_FIRST]
+
+
+@bp.get("/year/")
+def year_choice() -> Any:
+    """The year chooser's answer: to the chosen year's report (this year's if none was
+    typed), or the chooser again with the reason (a typed "/" must not become a path)."""
+    chosen = request.args.get("year", "").strip() or str(local_day(utcnow()).year)
+    try:
+        return redirect(url_for(".year", year=yearly_report.parse_year(chosen)))
+    except InvalidInput as exc:
+        return _no_year(chosen, exc)
+
+
+def _no_year(text: str, exc: InvalidInput) -> Any:
+    form = YearForm(data={"year": text})
+    show_refusal(form, exc.errors)
+    return render_template("web/reports/year_choose.html", form=form,
+                           years=_recent_years()), 422
+
+
+@bp.get("/year/<year>")
+def year(year: str) -> Any:
+    """One calendar year's questions and answers, to print for decision makers."""
+    form = YearForm(data={"year": year})
+    try:
+        number = yearly_report.parse_year(year)
+    except InvalidInput as exc:
+        return _no_year(year, exc)
+    with db.reading() as session:
+        report = yearly_report.year_report(session, actor=actor(), year=number, now=utcnow())
+        names = {r.code: region_name(r) for r in tasks.regions(session)}
+        return render_template("web/reports/year.html", report=report, form=form,
+                               years=_recent_years(), figures=_year_figures(report, names),
+                               region_names=names, made_at=utcnow())
+
+
+def _year_figures(report: yearly_report.YearReport,
+                  region_names: dict[str, str]) -> dict[str, Any]:
+    """The charts and tables of the yearly page, in the reader's words and numbers."""
+    category = {**labels.CATEGORIES, NO_CATEGORY: labels.NOT_CHOSEN}
+
+    def region(code: str) -> str:
+        return region_names.get(code, code)
+
+    def category_name(name: str) -> str:
+        return labels.label(category, name)
+
+    def rights(name: str) -> str:
+        return labels.label(labels.RIGHTS, name)
+
+    def outcome(name: str) -> str:
+        return str(ANSWERED_LOCALLY) if name == reports.ANSWERED_LOCALLY \
+            else labels.label(labels.OUTCOMES, name)
+
+    def pairs(items: dict[str, yearly_report.SentAnswered], name: Any
+              ) -> tuple[charts.BarChart, list[tuple[str, str, str]]]:
+        chart = charts.bars([(name(k), float(v.sent), format_decimal(v.sent), None)
+                             for k, v in items.items()])
+        return chart, [(name(k), format_decimal(v.sent), format_decimal(v.answered))
+                       for k, v in items.items()]
+
+    def times(items: dict[str, yearly_report.AnswerTime], name: Any
+              ) -> list[tuple[str, str, str, str]]:
+        return [(name(k), _days(t.median_days), _days(t.p90_days), format_decimal(t.n))
+                for k, t in items.items()]
+
+    by_region, region_rows = pairs(report.by_region, region)
+    by_category, category_rows = pairs(report.by_category, category_name)
+    by_rights, rights_rows = pairs(report.by_rights, rights)
+    owed = report.obligations
+    return {
+        "by_region": by_region, "region_rows": region_rows,
+        "by_category": by_category, "category_rows": category_rows,
+        "by_rights": by_rights, "rights_rows": rights_rows,
+        "by_outcome": charts.bars([(outcome(k), float(n), format_decimal(n), None)
+                                   for k, n in report.by_outcome.items()]),
+        "outcome_rows": [(outcome(k), format_decimal(n)) for k, n in report.by_outcome.items()],
+        "time": (_days(report.time_to_answer.median_days),
+                 _days(report.time_to_answer.p90_days), format_decimal(report.time_to_answer.n)),
+        "time_chart": charts.bars([(category_name(k), t.median_days or 0.0,
+                                    _days(t.median_days), None)
+                                   for k, t in report.time_by_category.items()]),
+        "time_by_category": times(report.time_by_category, category_name),
+        "time_by_region": times(report.time_by_region, region),
+        "owed_chart": charts.bars([
+            (str(text), float(n), format_decimal(n), None) for text, n in (
+                (OWED_PENDING, owed.pending - owed.overdue), (OWED_OVERDUE, owed.overdue),
+                (OWED_DONE, owed.done), (OWED_CANCELLED, owed.cancelled))]),
+        "owed_rows": [(region(k), format_decimal(f.pending), format_decimal(f.overdue),
+                       format_decimal(f.done), format_decimal(f.cancelled))
+                      for k, f in report.obligations_by_region.items()],
+        "feedback_answers": [labels.label(labels.FEEDBACK, a) for a in FEEDBACK_ANSWERS],
+        "feedback_by_outcome": _flat(_feedback_rows(report.feedback_by_outcome, outcome)),
+        "feedback_by_category": _flat(_feedback_rows(report.feedback_by_category,
+                                                     category_name)),
+        "outcome": outcome, "category": category_name, "region": region,
+    }
+
+
+def _flat(rows: list[tuple[str, list[tuple[str, str]], str]]) -> list[list[str]]:
+    """A feedback table's rows as plain cells: the name, "n (share)" per answer, the total."""
+    return [[name, *(f"{n} ({share})" for n, share in cells), total]
+            for name, cells, total in rows]
+
+
+OWED_PENDING = _l("Pending, not yet due")
+OWED_OVERDUE = _l("Pending and overdue")
+OWED_DONE = _l("Done")
+OWED_CANCELLED = _l("Cancelled")

@@ -125,7 +125,7 @@ def _feedback(session: Session, condition: ColumnElement[bool]
               ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
     """The regions' answers among the population, by outcome and by category, counted
     now (a national population reads them from the rollup, as the other figures)."""
-    return _feedback_figures(session.execute(
+    return feedback_figures(session.execute(
         select(Decision.outcome, Issue.category, IssueFeedback.answer, func.count())
         .select_from(IssueFeedback)
         .join(Issue, Issue.id == IssueFeedback.issue_id)
@@ -135,9 +135,10 @@ def _feedback(session: Session, condition: ColumnElement[bool]
     ).all())
 
 
-def _feedback_figures(rows: Iterable[Sequence[Any]]
-                      ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
-    """The two tables from rows of (outcome or None/"", category or None, answer, n)."""
+def feedback_figures(rows: Iterable[Sequence[Any]]
+                     ) -> tuple[dict[str, FeedbackFigure], dict[str, FeedbackFigure]]:
+    """The two tables from rows of (outcome or None/"", category or None, answer, n): the
+    summary's, and the yearly report's over its own population (yearly_report.py)."""
     by_outcome: dict[str, dict[str, int]] = {}
     by_category: dict[str, dict[str, int]] = {}
     for outcome, category, answer, n in rows:
@@ -188,7 +189,7 @@ def _live_in_one_pass(session: Session, condition: ColumnElement[bool],
     report.overdue = sum(late for *_, late in found.counts)
     report.stages = _stage_figures(found.stages, names)
     report.per_month = _per_month(found.opened, found.decided, start, end, now)
-    report.feedback_by_outcome, report.feedback_by_category = _feedback_figures(found.feedback)
+    report.feedback_by_outcome, report.feedback_by_category = feedback_figures(found.feedback)
     return report
 
 
@@ -211,7 +212,7 @@ def _from_rollup(session: Session, snapshot: ReportSnapshot, actor: Actor,
         n = sum(counts.values())
         stages[name] = StageFigure(_days(histogram.percentile(counts, 0.5)),
                                    _days(histogram.percentile(counts, 0.9)), n)
-    by_outcome, by_category = _feedback_figures(
+    by_outcome, by_category = feedback_figures(
         (outcome, category, answer, n) for (outcome, category, answer), n
         in cells.feedback.items())
     return Summary(
@@ -447,6 +448,7 @@ __all__ = [
     "check_export",
     "decided_in",
     "export_rows",
+    "feedback_figures",
     "left_stage",
     "measured_stages",
     "percentile",

@@ -7,7 +7,8 @@ the pass that reads a small population's issues once, the plan estimate that dec
 whether a population is small, the planner settings of that pass, and the percentiles
 PostgreSQL computes itself. It returns rows, not figures: reports.py makes the figures
 from them as from the portable path's rows, and tests/services/test_reports_live.py
-holds the two paths equal.
+holds the two paths equal. The yearly report's answered issues are counted and ranked here
+too (`answered_figures`), and tests/services/test_yearly_report.py holds them to a recount.
 """
 
 from __future__ import annotations
@@ -141,6 +142,40 @@ def one_pass(session: Session, condition: ColumnElement[bool], now: dt.datetime,
         else:
             found.stages.append((key, median, p90, int(n)))
     return found
+
+
+def answered_figures(session: Session, answered: Subquery
+                     ) -> tuple[list[Any], list[Any]]:
+    """The yearly report's answered issues (services/yearly_report.py `_answered`: one row
+    per issue) counted by their keys, and their time to answer ranked by the server,
+    overall, per category and per region, instead of each issue's row read back.
+
+    Returns (region, category, dimensions' text, outcome, feedback answer, visibility,
+    issues) rows and ("all" | "category" | "region", key, median seconds, 90th percentile
+    seconds, issues) rows, as the portable path makes them.
+    """
+    c = answered.c
+    # Read once (a CTE referenced by every part is materialized once), counted and ranked
+    # in one statement, its parts told apart by the first column.
+    chosen = select(c.region, c.category, c.rights, c.outcome, c.answer, c.visibility,
+                    func.greatest(0, func.extract("epoch", c.answered_at - c.submitted_at))
+                    .label("seconds")).cte("answered_issues")
+    keys = (chosen.c.region, chosen.c.category, chosen.c.rights, chosen.c.outcome,
+            chosen.c.answer, chosen.c.visibility)
+    median = func.percentile_cont(0.5).within_group(chosen.c.seconds)
+    p90 = func.percentile_cont(0.9).within_group(chosen.c.seconds)
+    text, number = null().cast(String), null().cast(Float)
+    rows = session.execute(union_all(
+        select(literal("count"), *keys, func.count(), number, number).group_by(*keys),
+        select(literal("all"), text, text, text, text, text, text, func.count(), median, p90),
+        select(literal("category"), chosen.c.category, text, text, text, text, text,
+               func.count(), median, p90).group_by(chosen.c.category),
+        select(literal("region"), chosen.c.region, text, text, text, text, text,
+               func.count(), median, p90).group_by(chosen.c.region),
+    )).all()
+    grouped = [tuple(r[1:8]) for r in rows if r[0] == "count"]
+    ranked = [(r[0], r[1], r[8], r[9], int(r[7])) for r in rows if r[0] != "count" and r[7]]
+    return grouped, ranked
 
 
 def stage_percentiles(session: Session, per_issue: Subquery) -> list[StageRow]:

@@ -104,3 +104,26 @@ def test_the_meetings_benchmark_measures_its_reads(monkeypatch: pytest.MonkeyPat
     assert [r[0] for r in rows][:2] == ["agenda proposal, working group (chair)",
                                         "agenda proposal, backbone team"]
     assert rows[-1][0].endswith("meetings: 613")
+
+
+def test_the_yearly_benchmark_measures_beside_its_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few hundred generated issues, the yearly report taken once per reader (issue 18)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from benchmarks import generate, yearly
+    from escalation import db
+    from tests.conftest import scratch_pg_database
+
+    need(os.environ.get("TEST_DATABASE_URL"), "PostgreSQL (set TEST_DATABASE_URL)")
+    monkeypatch.setattr(db, "engine", None)
+    # create_app() installs the outbox relay, which takes the service's own sessions.
+    monkeypatch.setattr(db, "session_factory", sessionmaker(class_=db.OutboxSession,
+                                                            expire_on_commit=False))
+    with scratch_pg_database("yearly_bench") as url:
+        generate.load(url, 300, jobs=1, say=lambda _: None)
+        rows = yearly.measure(url, requests=1)
+        if db.engine is not None:
+            db.engine.dispose()
+    assert [r[0] for r in rows][:4] == ["service, national reader", "service, regional lead",
+                                        "API GET /reports/year, national reader", yearly.FLOOR]
+    assert rows[-1][0].endswith("public answers")  # the generator adds the demo's own
