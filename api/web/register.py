@@ -33,6 +33,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from api.web import i18n, labels
@@ -110,24 +111,25 @@ def _page_number(limit: int = 100_000) -> int:
     return page
 
 
-def _cached(make: Callable[[], Response], generation: dt.datetime | None) -> Response:
-    """`make()`'s answer with the register's caching, or 304 when the reader's copy is
-    still what it would get."""
+def _cached(make: Callable[[Session], Response], *, changes: bool = True) -> Response:
+    """`make(session)`'s answer with the register's caching, or 304 when the reader's copy
+    is still what it would get. One read-only transaction for both; `changes=False`: what
+    the answer shows does not follow the issues (the open data's description)."""
     signed_in = current_user.is_authenticated
     who = str(current_user.get_id()) if signed_in else ""
-    basis = "|".join((str(generation), request.full_path, _lang(), who))
-    etag = hashlib.sha256(basis.encode()).hexdigest()[:32]
-    response = Response(status=304) if request.if_none_match.contains_weak(etag) else make()
+    with db.reading() as session:
+        generation = register.generation(session) if changes else None
+        basis = "|".join((str(generation), request.full_path, _lang(), who))
+        etag = hashlib.sha256(basis.encode()).hexdigest()[:32]
+        if request.if_none_match.contains_weak(etag):
+            response = Response(status=304)
+        else:
+            response = make(session)
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = (f"public, max-age={MAX_AGE}" if not signed_in
                                          else "private, no-cache")
     response.vary.update(("Accept-Language", "Cookie"))
     return response
-
-
-def _generation() -> dt.datetime | None:
-    with db.reading() as session:
-        return register.generation(session)
 
 
 def _keep_lang(args: dict[str, Any]) -> dict[str, Any]:
@@ -148,20 +150,19 @@ def index() -> Response:
     f = _filters()
     page = _page_number()
 
-    def make() -> Response:
-        with db.reading() as session:
-            found = register.answers(session, f, page=page, now=utcnow())
-            regions = list(session.scalars(_region_query()))
+    def make(session: Session) -> Response:
+        found = register.answers(session, f, page=page, now=utcnow())
+        regions = list(session.scalars(_region_query()))
         args = {k: v for k, v in (("region", f.region), ("category", f.category),
                                   ("dimension", f.dimension), ("q", f.q)) if v}
         pages = max(1, -(-found.total // found.per_page))
         return Response(render_template(
             "web/register/index.html", found=found, f=f, regions=regions, pages=pages,
             args=args, categories=[c.value for c in Category],
-            dimensions=[d.value for d in RightsDimension], link=_link,
+            dimensions=[d.value for d in RightsDimension],
             subscribe=_subscribe_args(f), feed_args=_feed_args(f)), mimetype="text/html")
 
-    return _cached(make, _generation())
+    return _cached(make)
 
 
 def _region_query() -> Select[tuple[Region]]:
@@ -188,18 +189,18 @@ def show(reference: str) -> Response:
     """An issue's permanent public page: the answer, the rationale, the obligations and
     the statements given as public. Anything not in the register is 404, alike."""
 
-    def make() -> Response:
-        with db.reading() as session:
-            found = register.entry(session, reference)
-        if found is None:
-            abort(404)
-        return Response(render_template("web/register/show.html", e=found, link=_link,
+    def make(session: Session) -> Response:
+        found = register.entry(session, reference)
+        if found is None:  # alike for every reason: nothing tells a hidden issue apart
+            return Response(render_template("web/register/not_found.html"), status=404,
+                            mimetype="text/html")
+        return Response(render_template("web/register/show.html", e=found,
                                         subscribe=_subscribe_args(Filters(
                                             region=found.region.code,
                                             category=found.category))),
                         mimetype="text/html")
 
-    return _cached(make, _generation())
+    return _cached(make)
 
 
 @bp.get("/syote.atom")
@@ -211,15 +212,14 @@ def feed() -> Response:
     if f.problems():
         abort(400)
 
-    def make() -> Response:
-        with db.reading() as session:
-            found = register.answers(session, f, per_page=register.FEED_ENTRIES,
-                                     now=utcnow(), counted=False)
-            region = (session.scalar(_region_query().where(Region.code == f.region))
-                      if f.region else None)
+    def make(session: Session) -> Response:
+        found = register.answers(session, f, per_page=register.FEED_ENTRIES,
+                                 now=utcnow(), counted=False)
+        region = (session.scalar(_region_query().where(Region.code == f.region))
+                  if f.region else None)
         return Response(_atom(found.entries, f, region), mimetype="application/atom+xml")
 
-    return _cached(make, _generation())
+    return _cached(make)
 
 
 def _text(value: str | None) -> str:
@@ -265,14 +265,14 @@ def _atom(entries: list[Entry], f: Filters, region: Region | None) -> bytes:
 def open_data() -> Response:
     """Open data's description: the addresses, the columns, the licence."""
 
-    def make() -> Response:
+    def make(session: Session) -> Response:
         return Response(render_template("web/register/open_data.html", columns=COLUMNS,
                                         licence=LICENCE_NAME, licence_url=LICENCE_URL,
                                         per_page=register.OPEN_DATA_PER_PAGE,
                                         feed_entries=register.FEED_ENTRIES),
                         mimetype="text/html")
 
-    return _cached(make, None)
+    return _cached(make, changes=False)
 
 
 def _rows(entries: list[Entry], statements: dict[int, int]) -> Iterator[dict[str, Any]]:
@@ -302,13 +302,12 @@ def _rows(entries: list[Entry], statements: dict[int, int]) -> Iterator[dict[str
         }
 
 
-def _open_page() -> tuple[register.RegisterPage, list[dict[str, Any]], str | None]:
+def _open_page(session: Session) -> tuple[register.RegisterPage, list[dict[str, Any]],
+                                          str | None]:
     page = _page_number()
-    with db.reading() as session:
-        found = register.answers(session, Filters(), page=page,
-                                 per_page=register.OPEN_DATA_PER_PAGE, now=utcnow())
-        statements = register.public_statement_counts(
-            session, [e.issue_id for e in found.entries])
+    found = register.answers(session, Filters(), page=page,
+                             per_page=register.OPEN_DATA_PER_PAGE, now=utcnow())
+    statements = register.public_statement_counts(session, [e.issue_id for e in found.entries])
     rows = list(_rows(found.entries, statements))
     more = page * found.per_page < found.total
     return found, rows, (str(page + 1) if more else None)
@@ -326,8 +325,8 @@ def _paging_links(endpoint: str, page: int, next_page: str | None) -> str:
 def open_data_json() -> Response:
     """Open data as JSON: OPEN_DATA_PER_PAGE answers a request (`?page=`), `next` links on."""
 
-    def make() -> Response:
-        found, rows, next_page = _open_page()
+    def make(session: Session) -> Response:
+        found, rows, next_page = _open_page(session)
         body = {
             "licence": LICENCE_NAME, "licence_url": LICENCE_URL,
             "attribution": gettext("Escalation service") + ", " + _absolute("web.register.index"),
@@ -344,15 +343,15 @@ def open_data_json() -> Response:
                                                  next_page)
         return response
 
-    return _cached(make, _generation())
+    return _cached(make)
 
 
 @bp.get("/avoin-data.csv")
 def open_data_csv() -> Response:
     """Open data as CSV (UTF-8, commas, a header row): the JSON's items, a page a request."""
 
-    def make() -> Response:
-        found, rows, next_page = _open_page()
+    def make(session: Session) -> Response:
+        found, rows, next_page = _open_page(session)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([name for name, _, _ in COLUMNS])
@@ -365,7 +364,7 @@ def open_data_csv() -> Response:
                                                  next_page)
         return response
 
-    return _cached(make, _generation())
+    return _cached(make)
 
 
 def _cell(value: Any) -> str:
@@ -387,7 +386,8 @@ def language_links() -> list[tuple[str, str, str]]:
 
 
 def init_app(app: Any) -> None:
-    app.jinja_env.globals.update(register_language_links=language_links)
+    app.jinja_env.globals.update(register_language_links=language_links,
+                                 register_link=_link)
 
 
 __all__ = ["COLUMNS", "JSON_KEYS", "LICENCE_NAME", "LICENCE_URL", "bp", "init_app"]

@@ -169,8 +169,9 @@ def _event_data(issue: Issue, statement: Statement, organisation: Organisation |
         "position": statement.position,
         "text": statement.text,
         "rights_assessment": statement.rights_assessment,
-        "public": statement.public,
     }
+    if statement.public:  # given as public (issue 18); a statement that is not keeps the
+        data["public"] = True  # event as it always was
     if questions:  # a round that asked nothing keeps the event as it always was
         data["answers"] = list(statement.answers)
     return data
