@@ -148,10 +148,10 @@ def _absolute(endpoint: str, **args: Any) -> str:
 def index() -> Response:
     """The register: public answers, newest first, with filters, search and pages."""
     f = _filters()
-    page = _page_number()
+    page = _page_number(register.COUNT_CAP // register.PER_PAGE)
 
     def make(session: Session) -> Response:
-        found = register.answers(session, f, page=page, now=utcnow())
+        found = register.answers(session, f, page=page, now=utcnow(), cap=register.COUNT_CAP)
         regions = list(session.scalars(_region_query()))
         args = {k: v for k, v in (("region", f.region), ("category", f.category),
                                   ("dimension", f.dimension), ("q", f.q)) if v}

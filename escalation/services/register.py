@@ -54,6 +54,11 @@ FEED_ENTRIES = 50
 # Open data's rows per request (JSON and CSV alike): the next page is linked.
 OPEN_DATA_PER_PAGE = 500
 EXCERPT = 300  # a rationale's first characters on the list
+# The list counts its matches up to this many, then says "more than": an exact count of
+# every public answer read the whole index (31 ms at 77,000 answers, ten times that at a
+# million issues), the first page alone under a millisecond. The pages go as far as the
+# count: past a thousand answers, a reader narrows the list (or takes the open data).
+COUNT_CAP = 1000
 
 DECISION = "decision"
 LOCAL_ANSWER = "local_answer"
@@ -151,7 +156,8 @@ class RegisterPage:
     entries: list[Entry]
     page: int
     per_page: int
-    total: int
+    total: int  # at most `cap` when counted with one
+    capped: bool = False  # more matched than `total` says
 
 
 _COLUMNS = (Issue.id, Issue.reference, Issue.title, Issue.region_id, Issue.category,
@@ -170,9 +176,10 @@ def _where(session: Session, f: Filters, now: dt.datetime) -> list[ColumnElement
 
 
 def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_PAGE,
-            now: dt.datetime, counted: bool = True) -> RegisterPage:
+            now: dt.datetime, counted: bool = True, cap: int | None = None) -> RegisterPage:
     """One page of the register, the newest answer first; `counted=False` (a feed) skips
-    the total. Filters are checked by the caller (`Filters.problems`)."""
+    the total, `cap` counts only so far (COUNT_CAP). Filters are checked by the caller
+    (`Filters.problems`)."""
     where = _where(session, f, now)
     stmt = (select(Issue).where(*where)
             .order_by(Issue.answered_at.desc(), Issue.id.desc())
@@ -181,14 +188,19 @@ def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_
                      joinedload(Issue.region, innerjoin=True),
                      joinedload(Issue.decision)))
     issues = list(session.scalars(stmt))
-    total = 0
+    total, capped = 0, False
     if counted:
         if 0 < len(issues) < per_page or (page == 1 and not issues):
             total = (page - 1) * per_page + len(issues)
-        else:
+        elif cap is None:
             total = session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0
+        else:
+            matched = select(Issue.id).where(*where).limit(cap + 1).subquery()
+            total = session.scalar(select(func.count()).select_from(matched)) or 0
+            capped, total = total > cap, min(total, cap)
     obligations = _obligations(session, [i.decision_id for i in issues if i.decision_id])
-    return RegisterPage([_entry(i, obligations) for i in issues], page, per_page, total)
+    return RegisterPage([_entry(i, obligations) for i in issues], page, per_page, total,
+                        capped)
 
 
 def entry(session: Session, reference: str) -> Entry | None:
@@ -273,7 +285,7 @@ def _entry(issue: Issue, obligations: dict[int, list[PublicObligation]]) -> Entr
 
 
 __all__ = [
-    "DECISION", "FEED_ENTRIES", "LOCAL_ANSWER", "OPEN_DATA_PER_PAGE", "PER_PAGE", "Entry",
-    "Filters", "ObligationStatus", "PublicObligation", "PublicStatement", "RegisterPage",
+    "COUNT_CAP", "DECISION", "FEED_ENTRIES", "LOCAL_ANSWER", "OPEN_DATA_PER_PAGE", "PER_PAGE",
+    "Entry", "Filters", "ObligationStatus", "PublicObligation", "PublicStatement", "RegisterPage",
     "answers", "condition", "entry", "generation", "public_statement_counts",
 ]

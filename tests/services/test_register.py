@@ -140,3 +140,13 @@ def test_a_redacted_answer_shows_its_stand_in_only(session: Session, world: Worl
     found = register.entry(session, issue.reference)
     assert found is not None
     assert found.text == REDACTED_TEXT
+
+
+def test_the_list_counts_only_so_far(session: Session, world: World) -> None:
+    """Past the cap the list says "more than": an exact count read the whole index."""
+    for _ in range(3):
+        issue_in(session, world, "closed")
+    page = register.answers(session, Filters(), per_page=1, now=utcnow(), cap=2)
+    assert (page.total, page.capped) == (2, True)
+    exact = register.answers(session, Filters(), per_page=1, now=utcnow(), cap=5)
+    assert (exact.total, exact.capped) == (3, False)
