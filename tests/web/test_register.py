@@ -194,3 +194,18 @@ def test_the_statement_form_gives_a_statement_as_public(
     assert given.public is True
     shown = member.get(f"/issues/{reference}").get_data(as_text=True)
     assert "Annettu julkisena" in shown or "Given as public" in shown
+
+
+def test_hostile_and_odd_input_is_refused_or_harmless(
+        session: Session, world: World, client: FlaskClient) -> None:
+    _answered(session, world)
+    for url in ("/julkiset?page=0", "/julkiset?page=abc", "/julkiset?page=51",
+                "/julkiset?region=UUSIMAA", "/julkiset?dimension=x", "/julkiset?q=" + "a" * 201,
+                "/julkiset/avoin-data.json?page=-1", "/julkiset/syote.atom?category=x"):
+        assert client.get(url).status_code == 400, url
+    for q in ("%", "_", "*", "<script>alert(1)</script>", "' OR 1=1 --"):
+        response = client.get("/julkiset", query_string={"q": q})
+        assert response.status_code == 200, q
+        assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    # An unknown language is no language: the page is Finnish, and says so.
+    assert '<html lang="fi">' in client.get("/julkiset?lang=xx").get_data(as_text=True)
