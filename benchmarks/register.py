@@ -10,6 +10,7 @@ anonymous reader (routing, the ETag's query, the page's queries, the template):
   and a later page;
 - an issue's public page;
 - the Atom feed, all and by region;
+- the first page again with its ETag (a cache or browser revalidating: 304);
 - the floor: a bare indexed query, the newest 20 public answered issues' ids through
   `ix_issues_public_answered`.
 
@@ -73,6 +74,15 @@ def measure(url: str, *, requests: int, explain: bool = False,
                                       .order_by(Issue.answered_at.desc(), Issue.id.desc())
                                       .limit(20)))
 
+        first = client.get("/julkiset")
+        etag = first.headers.get("ETag", "")
+
+        def revalidated() -> object:
+            response = client.get("/julkiset", headers={"If-None-Match": etag})
+            if response.status_code != 304:
+                raise RuntimeError(f"revalidation answered {response.status_code}")
+            return response
+
         categories = [c.value for c in Category]
         dimensions = [d.value for d in RightsDimension]
         calls = {
@@ -86,6 +96,7 @@ def measure(url: str, *, requests: int, explain: bool = False,
             "Atom feed, all (50 entries)": get(lambda: "/julkiset/syote.atom"),
             "Atom feed, one region": get(lambda: f"/julkiset/syote.atom?region="
                                                  f"{rnd.choice(regions)}"),
+            "register, revalidated (If-None-Match: 304)": revalidated,
             FLOOR: floor,
         }
         if explain:
