@@ -250,8 +250,10 @@ class ReferenceCounter(Base):
 # The issues of the public register, in SQL (escalation/services/register.py says why):
 # public, with an answer in force, and decided or closed. The partial indexes' condition,
 # and the register's, word for word, so PostgreSQL matches the two.
+# (`state = a OR state = b`, not `IN`: PostgreSQL writes an IN list back with casts that
+# read differently once more, so an index remade from its own definition would differ.)
 PUBLIC_ANSWERED = ("visibility = 'public' AND answered_at IS NOT NULL "
-                   f"AND state IN {sql_in(DECIDED, CLOSED)}")
+                   f"AND (state = '{DECIDED}' OR state = '{CLOSED}')")
 
 
 class Issue(Base):

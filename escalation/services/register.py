@@ -68,7 +68,7 @@ def condition() -> ColumnElement[bool]:
     """The register's issues in SQL: `PUBLIC_ANSWERED` on the issues table, as a literal."""
     qualified = (PUBLIC_ANSWERED.replace("visibility", "issues.visibility")
                  .replace("answered_at", "issues.answered_at")
-                 .replace("state IN", "issues.state IN"))
+                 .replace("state =", "issues.state ="))
     return text(qualified)  # type: ignore[return-value]
 
 

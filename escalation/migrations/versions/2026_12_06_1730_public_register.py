@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 # As escalation.models.PUBLIC_ANSWERED, written out: a migration never changes with the
 # models.
 PUBLIC_ANSWERED = ("visibility = 'public' AND answered_at IS NOT NULL "
-                   "AND state IN ('decided', 'closed')")
+                   "AND (state = 'decided' OR state = 'closed')")
 INDEXES = {
     'ix_issues_public_answered': ['answered_at', 'id'],
     'ix_issues_public_answered_region': ['region_id', 'answered_at', 'id'],
