@@ -200,12 +200,18 @@ _ANSWERS = {"description": "The answers to the round's targeted questions, by th
             "(null or a shorter list: a question left unanswered). Escalation-v3 on."}
 
 
+_PUBLIC = {"description": "true: the organisation gives the statement as public; once sent, "
+           "the public register (/julkiset) shows it with the organisation's name. A "
+           "statement sent as public stays public (422 `statement.public_final`)."}
+
+
 class StatementIn(Strict):
     position = _one_of(POSITIONS, required=True)
     text = fields.String(load_default="")
     rights_assessment = fields.String(allow_none=True, load_default=None)
     answers = fields.List(fields.String(allow_none=True), allow_none=True, load_default=None,
                           metadata=_ANSWERS)
+    public = fields.Boolean(load_default=False, metadata=_PUBLIC)
     send = fields.Boolean(load_default=True, metadata={
         "description": "false: save the organisation's draft (only its members see it; "
                        "escalation-v3 on), sent later with POST .../statements/{id}/send."})
@@ -219,6 +225,7 @@ class StatementPatch(Strict):
     text = fields.String()
     rights_assessment = fields.String(allow_none=True)
     answers = fields.List(fields.String(allow_none=True), allow_none=True, metadata=_ANSWERS)
+    public = fields.Boolean(metadata=_PUBLIC)
     expected_version = fields.Integer(strict=True, allow_none=True, load_default=None)
 
 
@@ -270,6 +277,7 @@ class StatementOut(Out):
     answers = fields.List(fields.String(allow_none=True), metadata={
         "description": "The answers to the round's targeted questions, one per question by "
                        "their order (null: not answered); empty when it asked none."})
+    public = fields.Boolean(metadata=_PUBLIC)
     status = _one_of(STATEMENT_STATUSES, metadata={
         "description": "draft (seen only by its organisation; no answer), sent, or "
                        "withdrawn (on record; no longer counts)."})

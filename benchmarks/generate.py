@@ -79,7 +79,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "rights_dimensions", "legal_references", "visibility", "state", "workflow_name",
         "workflow_version", "version", "statement_round", "audit_seq", "audit_head",
         "assignee_id", "created_by_id", "decision_id", "answer", "due_at", "submitted_at",
-        "closed_at", "created_at", "updated_at",
+        "closed_at", "created_at", "updated_at", "answered_at",
     ),
     "decisions": (
         "id", "issue_id", "outcome", "rationale", "responsible", "follow_up_due",
@@ -461,7 +461,7 @@ class Writer:
         answer: str | None = None
         due_at: int | None = None
         # Times the issue row records, as text: taken from the events that set them.
-        submitted_at = closed_at = created_at = NULL
+        submitted_at = closed_at = created_at = answered_at = NULL
         assignee_id: int | None = None
         follow_up: dt.date | None = None
         ids = self.ids
@@ -515,6 +515,7 @@ class Writer:
                     "awaiting_decision"
             elif step == _DECIDE:
                 who, action, to = ministry_chair, "decide", "decided"
+                answered_at = at_text  # the answer in force (services/issues.py)
                 outcome = _OUTCOMES[int(random_() * len(_OUTCOMES))]
                 responsible = _RESPONSIBLE if outcome in _NEEDS_RESPONSIBLE else None
                 follow_up = None
@@ -540,7 +541,7 @@ class Writer:
                 who, action = coordinator, "assign"
                 data = self._said.get(coordinator) or self._assign_data(coordinator)
             elif step == _ANSWER_STEP:
-                answer, closed_at = _ANSWER_TEXT, at_text
+                answer, closed_at, answered_at = _ANSWER_TEXT, at_text, at_text
                 who, action, to, data = coordinator, "answer_locally", "closed", _ANSWER
             elif step == _EDIT_STEP:
                 description = _EDITED
@@ -565,7 +566,7 @@ class Writer:
                 who, action, to, data = (ministry_chair, "request_statements",
                                          "awaiting_statement", _MORE_STATEMENTS)
             else:  # _REOPEN_STEP
-                closed_at = NULL
+                closed_at = answered_at = NULL
                 who, action, to, data = coordinator, "reopen", "submitted", _REOPEN
 
             # The event: its canonical text, its hash, its row.
@@ -615,6 +616,7 @@ class Writer:
             NULL if decision_id is None else str(decision_id), answer or NULL,
             NULL if due_at is None else at(due_at),
             submitted_at, closed_at, created_at, at_text,
+            answered_at if state in ("decided", "closed") else NULL,
         ]))
 
     _at = staticmethod(_iso)

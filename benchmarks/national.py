@@ -377,6 +377,10 @@ def _run(sizes: dict[str, int], requests: int, base_url: str, folder: Path,
         tables.append(timing.table(
             f"National scale: {n:,} issues on {kind}",
             ("what", "p50 / time", "p95 / rate", "n", "target"), rows))
+        # The public register's page and feed beside their floor (issue 18).
+        from benchmarks import register  # it reads this module's environment
+        tables.append(register.table(n, register.measure(data.url, requests=requests,
+                                                         say=lambda _line: None)))
     return "\n\n".join(tables)
 
 

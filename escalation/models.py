@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -246,6 +247,15 @@ class ReferenceCounter(Base):
     last: Mapped[int]
 
 
+# The issues of the public register, in SQL (escalation/services/register.py says why):
+# public, with an answer in force, and decided or closed. The partial indexes' condition,
+# and the register's, word for word, so PostgreSQL matches the two.
+# (`state = a OR state = b`, not `IN`: PostgreSQL writes an IN list back with casts that
+# read differently once more, so an index remade from its own definition would differ.)
+PUBLIC_ANSWERED = ("visibility = 'public' AND answered_at IS NOT NULL "
+                   f"AND (state = '{DECIDED}' OR state = '{CLOSED}')")
+
+
 class Issue(Base):
     """A question a region raised, on its way up and back down."""
 
@@ -283,6 +293,10 @@ class Issue(Base):
     # A draft its author deleted: its texts are erased, it is in no list or figure, and
     # its page answers 404 (410 to its author). NULL for every live issue.
     deleted_at: Mapped[dt.datetime | None]
+    # When the answer in force was given (the decision, or the backbone team's own answer);
+    # NULL while none is (never answered, or reopened). The public register lists what is
+    # public, answered and decided or closed, newest answer first (services/register.py).
+    answered_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -330,6 +344,14 @@ class Issue(Base):
         Index("ix_issues_created_at", "created_at"),
         Index("ix_issues_due_at", "due_at"),
         Index("ix_issues_category", "category"),
+        # The public register's pages and feeds: newest answer first, all, by region, by
+        # category, over only the public answered issues (partial: a few of a million).
+        Index("ix_issues_public_answered", "answered_at", "id",
+              postgresql_where=text(PUBLIC_ANSWERED), sqlite_where=text(PUBLIC_ANSWERED)),
+        Index("ix_issues_public_answered_region", "region_id", "answered_at", "id",
+              postgresql_where=text(PUBLIC_ANSWERED), sqlite_where=text(PUBLIC_ANSWERED)),
+        Index("ix_issues_public_answered_category", "category", "answered_at", "id",
+              postgresql_where=text(PUBLIC_ANSWERED), sqlite_where=text(PUBLIC_ANSWERED)),
     )
 
 
@@ -353,6 +375,9 @@ class Statement(Base):
     # answered); replaced whole, never changed in place.
     answers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(12), default=StatementStatus.SENT)
+    # Given as public by its organisation: once sent, the public register shows it
+    # (services/statements.py says when the choice may change). A draft is never shown.
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     amended_at: Mapped[dt.datetime | None]

@@ -98,7 +98,9 @@ CORE: Final[Mapping[str, tuple[str, ...]]] = {
             # an obligation's progress (workflow v3): the `record_obligation` event's data
             "obligation", "number", "what", "due", "note", "status", "previous_status",
             # a decision's weighing of one statement (workflow v3, issue 16)
-            "taken_into_account"),
+            "taken_into_account",
+            # a statement given as public (issue 18): the public register shows it
+            "public"),
     "category": _values(Category),
     "urgency": _values(Urgency),
     "visibility": _values(Visibility),

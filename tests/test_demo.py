@@ -245,6 +245,10 @@ _RANDOM = {"users": {"password_hash"}}
 # Columns added after the digests were pinned, left out while empty (as the stories leave
 # them): who deactivated a person and when (issue 15).
 _ADDED_SINCE = {"users": {"deactivated_at", "deactivated_by_id"}, "issues": {"deleted_at"}}
+# Added since the digests were taken, with values the stories did not write themselves
+# (issue 18): when an issue's answer in force was given (the time of its decision or
+# answer), and a statement's public choice (false throughout the stories).
+_DERIVED_SINCE = {"issues": {"answered_at"}, "statements": {"public"}}
 
 
 def _chain_heads(session: Session) -> dict[str, tuple[int, str]]:
@@ -264,6 +268,7 @@ def _table_digests(session: Session) -> dict[str, tuple[int, str]]:
         rows = sorted(
             json.dumps({k: _canonical(v) for k, v in row.items()
                         if k not in _RANDOM.get(name, set())
+                        and k not in _DERIVED_SINCE.get(name, set())
                         and not (v is None and k in _ADDED_SINCE.get(name, set()))},
                        sort_keys=True, ensure_ascii=False, default=str)
             for row in session.execute(select(table)).mappings()

@@ -30,6 +30,7 @@ from api.web import (
     minutes,
     password,
     queues,
+    register,
     reports,
     security,
     situation,
@@ -73,9 +74,10 @@ def init_app(app: Flask) -> None:
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
                   about.bp, password.bp, meetings.bp, minutes.bp, calendar.bp,
-                  action_items.bp, situation.bp, following.bp, subscriptions.bp):
+                  action_items.bp, situation.bp, following.bp, subscriptions.bp, register.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
+    register.init_app(app)
     app.register_blueprint(web)
     app.jinja_env.globals.update(
         labels=labels.Labels, describe=labels.describe, due_phrase=i18n.due_phrase,

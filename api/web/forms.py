@@ -322,6 +322,11 @@ class StatementForm(VersionedForm, OnceForm):
                        "right to life and development?"),
         validators=[Optional(), too_long(TEXT_MAX)],
         render_kw=limited(TEXT_MAX))
+    public = BooleanField(
+        _l("Give this statement as public"),
+        description=_l("The public register of answers then shows the statement with your "
+                       "organisation's name, once it is sent. A statement sent as public "
+                       "stays public."))
     give = SubmitField(_l("Give the statement"))
     # escalation-v3 on (issue 16): a draft only the organisation sees, sent later.
     save = SubmitField(_l("Save the draft"))
@@ -747,6 +752,8 @@ _CORE = {
     "password.contains_email": _l("The password must not contain the e-mail address."),
     "user.exists": _l("This already exists."),
     "region.exists": _l("This already exists."),
+    "statement.public_final": _l("Your organisation gave this statement as public: that "
+                                 "choice stays."),
     "statement.round_closed": _l("The statement round has closed: its statements can no "
                                  "longer be changed."),
     "statement.withdrawn": _l("Your organisation withdrew its statement in this round; a "

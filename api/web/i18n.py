@@ -25,10 +25,17 @@ from escalation.languages import NAMES as LANGUAGE_NAMES
 from escalation.models import Region
 
 SESSION_KEY = "lang"
+REGISTER = "web.register."  # the endpoints that take ?lang=
 
 
 def select_locale() -> str:
-    """The language chosen with the switcher, else the browser's preference, else Finnish."""
+    """The language chosen with the switcher, else the browser's preference, else Finnish.
+
+    The public register's pages (api/web/register.py) take `?lang=` first: their language
+    links set no cookie, so their answers stay shareable by caches."""
+    if (request.endpoint or "").startswith(REGISTER) and \
+            (asked := request.args.get("lang")) in LANGUAGES:
+        return str(asked)
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return str(chosen)

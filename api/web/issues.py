@@ -352,7 +352,7 @@ def _statement_forms(page: IssuePage, make: Callable[[type[FlaskForm], str], Fla
     if editing is not None and statement is not failed:
         statement.process(formdata=None, data={
             "position": editing.position, "text": editing.text,
-            "rights_assessment": editing.rights_assessment,
+            "rights_assessment": editing.rights_assessment, "public": editing.public,
             "expected_version": page.detail.version,
             **{f"answer_{i}": a for i, a in enumerate(editing.answers)}})
     statement.mine = editing  # type: ignore[attr-defined]  # read by the template
@@ -734,7 +734,8 @@ def add_statement(reference: str) -> Response:
             made = statements.add_statement(
                 session, reference, actor=actor(), position=form.position.data,
                 text=form.text.data or "", rights_assessment=form.rights_assessment.data or None,
-                answers=form.answers(), send=send, now=utcnow())
+                answers=form.answers(), send=send, public=bool(form.public.data),
+                now=utcnow())
         except InvalidInput as exc:
             raise _answers_by_field(exc) from exc
         return _statement_done(made, sent=send)
@@ -755,7 +756,7 @@ def revise_statement(reference: str, statement_id: int) -> Response:
                 session, reference, statement_id, actor=actor(), send=send,
                 changes={"position": form.position.data, "text": form.text.data or "",
                          "rights_assessment": form.rights_assessment.data or None,
-                         "answers": form.answers()},
+                         "answers": form.answers(), "public": bool(form.public.data)},
                 # An amendment changes what others read: it names the version its writer
                 # saw. A draft is the organisation's own: others' steps meanwhile do not
                 # make it stale.

@@ -252,6 +252,10 @@ def describe(action: str, data: Mapping[str, Any],
             continue
         if key == "meeting":  # said under the event's name (`meeting_line`), not folded
             continue
+        if key == "public":  # a statement's choice (issue 18): said only when made
+            if value is True:
+                out.append((label(FIELDS, key), gettext("Given as public")))
+            continue
         name = label(FIELDS, key)
         if action == "comment" and key == "text":
             name = label(FIELDS, "comment")

@@ -37,6 +37,7 @@ from escalation.services.following import ANSWERING_EFFECTS
 from escalation.text import is_blank, normalise, text_problem
 from escalation.workflow import engine
 from escalation.workflow.guards import Facts
+from escalation.workflow.states import CLOSED, DECIDED
 
 COUNTERS = cast(Table, ReferenceCounter.__table__)
 ISSUES = cast(Table, Issue.__table__)
@@ -257,6 +258,10 @@ def transition(
     return issue
 
 
+# The states in which an answer stays in force (services/register.py).
+ANSWERED_STATES = frozenset({DECIDED, CLOSED})
+
+
 @dataclass(frozen=True)
 class _Decided:
     """An action the engine allows on an issue, with its cleaned input and comment."""
@@ -304,6 +309,14 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
     for name in outcome.transition.effects:
         changes.update(EFFECTS[name](session, issue, actor, outcome.data, now))
     changes["state"] = outcome.target
+    # The answer in force, for the public register: given by a decision or the backbone
+    # team's own answer (whichever effect wrote it), gone once the issue leaves the
+    # answered states (reopened). Kept here, where every step's changes meet, so no
+    # released definition needs a new effect.
+    if "decision_id" in changes or "answer" in changes:
+        changes["answered_at"] = now
+    elif outcome.target not in ANSWERED_STATES and issue.answered_at is not None:
+        changes["answered_at"] = None
     changes["due_at"] = engine.due_at(
         wf.states[outcome.target].deadline, outcome.data, now,
         ZoneInfo(runtime.settings().timezone)

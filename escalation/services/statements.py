@@ -16,6 +16,15 @@ A statement's life (issue 16, item 2; escalation-v3's `revise_statement` activit
 
 Issues under escalation-v1 and v2 keep their rules: a statement is sent at once and
 final (their definitions offer no `revise_statement`).
+
+Public (issue 18): an organisation may give its statement as public (`public`, default
+false); the public register then shows it with the organisation's name (never a
+person's), once sent: a draft is never public, nor a withdrawn statement. The choice is
+part of the statement and of its audit event (`statement`, `amend_statement`). It may be
+made while the statement is a draft, and an amendment may make a sent statement public;
+once a statement was sent as public it stays public (422 `statement.public_final`): the
+register, its feeds and open data may have carried it, and copies made from them cannot
+be called back, so the record must not say it was never public.
 """
 
 from __future__ import annotations
@@ -54,7 +63,7 @@ REVISE = "revise_statement"
 # sums the round up, and the backbone team, who hands the statements on.
 CHANGE_NOTIFY = ("stakeholders:chair", "backbone")
 _GROUP = frozenset({Role.STAKEHOLDER_MEMBER, Role.STAKEHOLDER_CHAIR})
-_FIELDS = ("position", "text", "rights_assessment", "answers")
+_FIELDS = ("position", "text", "rights_assessment", "answers", "public")
 
 
 # Who a statement speaks for (the member's organisation, or the member themself), as the
@@ -140,7 +149,16 @@ def _content(questions: list[str], given: Mapping[str, Any],
         "rights_assessment": _text("rights_assessment", merged["rights_assessment"],
                                    required=False),
         "answers": _answers(merged["answers"], questions),
+        "public": _public(merged["public"]),
     }
+
+
+def _public(value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidInput({"public": [Problem("input.invalid", "Give true or false.")]})
+    return value
 
 
 def _event_data(issue: Issue, statement: Statement, organisation: Organisation | None,
@@ -152,6 +170,8 @@ def _event_data(issue: Issue, statement: Statement, organisation: Organisation |
         "text": statement.text,
         "rights_assessment": statement.rights_assessment,
     }
+    if statement.public:  # given as public (issue 18); a statement that is not keeps the
+        data["public"] = True  # event as it always was
     if questions:  # a round that asked nothing keeps the event as it always was
         data["answers"] = list(statement.answers)
     return data
@@ -175,6 +195,7 @@ def add_statement(
     rights_assessment: str | None = None,
     answers: list[Any] | None = None,
     send: bool = True,
+    public: bool = False,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Statement:
@@ -201,7 +222,8 @@ def add_statement(
     questions = round_questions(session, issue)
     content = _content(questions, {"position": position, "text": text,
                                    "rights_assessment": rights_assessment,
-                                   "answers": answers}, None, sending=send)
+                                   "answers": answers, "public": public}, None,
+                       sending=send)
     if existing is not None and existing.status == StatementStatus.SENT:
         raise InvalidInput({"_issue": [Problem(
             "statement.already_given", "%(organisation)s has already given a statement in "
@@ -284,7 +306,7 @@ def revise_statement(
 ) -> Statement:
     """Edit the organisation's draft (and send it, with `send`), amend its sent statement,
     or give a withdrawn one again (`send`); `changes`: position, text, rights_assessment,
-    answers (those not given stay).
+    answers, public (those not given stay; a sent public statement stays public).
 
     An amendment is an audited change (`amend_statement`) with the new content; the
     earlier version stays in the history. One that changes nothing records nothing.
@@ -302,6 +324,11 @@ def revise_statement(
     sending = send or statement.status == StatementStatus.SENT
     questions = round_questions(session, issue)
     content = _content(questions, changes, statement, sending=sending)
+    if statement.public and statement.sent_at is not None and not content["public"]:
+        # Sent as public once (a withdrawn one too): the choice stays (module docstring).
+        raise InvalidInput({"public": [Problem(
+            "statement.public_final", "The statement was given as public: that choice "
+            "stays.")]})
     organisation = statement.organisation
     if statement.status != StatementStatus.SENT:
         _apply(statement, content, actor)

@@ -1,0 +1,157 @@
+"""The public register at national scale (issue 18): its page and its feed, beside a floor.
+
+`python -m benchmarks.register --issues N` generates N issues (benchmarks/generate.py)
+into a PostgreSQL database of its own, `bench_register_<N>` (kept for later runs), and
+`python -m benchmarks national` runs the same measurement over its national database.
+Timed in alternating rounds, through the whole Flask app with the test client as an
+anonymous reader (routing, the ETag's query, the page's queries, the template):
+
+- the register's first page, unfiltered and by region, by category and by dimension,
+  and a later page;
+- an issue's public page;
+- the Atom feed, all and by region;
+- the first page again with its ETag (a cache or browser revalidating: 304);
+- the floor: a bare indexed query, the newest 20 public answered issues' ids through
+  `ix_issues_public_answered`.
+
+The target is p95 < 20 ms at 1,000,000 issues; the answer is the ratio to the floor and
+the milliseconds. `--explain` prints PostgreSQL's plans of the register's statements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func, select
+
+from benchmarks import national, timing
+from escalation import db
+from escalation.db import utcnow
+from escalation.models import Category, Issue, Region, RightsDimension
+from escalation.services import register
+
+TARGET_MS = 20.0
+FLOOR = "floor (20 public answered ids, newest first, indexed)"
+
+
+def measure(url: str, *, requests: int, explain: bool = False,
+            say: Callable[[str], None] = print) -> list[tuple[str, ...]]:
+    """p50 and p95 of each public read and of the floor, alternating."""
+    from api import create_app  # the faces are imported only to measure them
+
+    rnd = random.Random(18)  # noqa: S311 - choosing test cases, not secrets
+    with national.environment(url, Path(tempfile.mkdtemp())):
+        app = create_app()
+        with db.reading() as session:
+            regions = list(session.scalars(select(Region.code)))
+            refs = list(session.scalars(
+                select(Issue.reference).where(register.condition())
+                .order_by(Issue.answered_at.desc()).limit(max(requests, 1))))
+            counts = (session.scalar(select(func.count()).select_from(Issue)) or 0,
+                      session.scalar(select(func.count()).select_from(Issue)
+                                     .where(register.condition())) or 0)
+        if not refs:
+            raise RuntimeError("no public answered issues: generate the database anew")
+        client = app.test_client()
+
+        def get(pick: Callable[[], str]) -> Callable[[], object]:
+            def call() -> object:
+                response = client.get(pick())
+                if response.status_code != 200:
+                    raise RuntimeError(f"{response.request.path}: {response.status_code}")
+                return response.get_data()
+            return call
+
+        def floor() -> object:
+            with db.reading() as s:
+                return list(s.scalars(select(Issue.id).where(register.condition())
+                                      .order_by(Issue.answered_at.desc(), Issue.id.desc())
+                                      .limit(20)))
+
+        first = client.get("/julkiset")
+        etag = first.headers.get("ETag", "")
+
+        def revalidated() -> object:
+            response = client.get("/julkiset", headers={"If-None-Match": etag})
+            if response.status_code != 304:
+                raise RuntimeError(f"revalidation answered {response.status_code}")
+            return response
+
+        categories = [c.value for c in Category]
+        dimensions = [d.value for d in RightsDimension]
+        calls = {
+            "register, first page": get(lambda: "/julkiset"),
+            "register, one region": get(lambda: f"/julkiset?region={rnd.choice(regions)}"),
+            "register, one category": get(lambda: f"/julkiset?category={rnd.choice(categories)}"),
+            "register, one dimension":
+                get(lambda: f"/julkiset?dimension={rnd.choice(dimensions)}"),
+            "register, page 5": get(lambda: "/julkiset?page=5"),
+            "an issue's public page": get(lambda: f"/julkiset/{rnd.choice(refs)}"),
+            "Atom feed, all (50 entries)": get(lambda: "/julkiset/syote.atom"),
+            "Atom feed, one region": get(lambda: f"/julkiset/syote.atom?region="
+                                                 f"{rnd.choice(regions)}"),
+            "register, revalidated (If-None-Match: 304)": revalidated,
+            FLOOR: floor,
+        }
+        if explain:
+            _explain(regions, say)
+        samples = timing.latencies(calls, requests=requests)
+    rows = timing.against_floor(samples, FLOOR, TARGET_MS)
+    rows.append((f"issues: {counts[0]:,}; in the register: {counts[1]:,}", "", "", "", ""))
+    return rows
+
+
+def _explain(regions: list[str], say: Callable[[str], None]) -> None:
+    """PostgreSQL's plans (EXPLAIN ANALYZE) of the register's statements."""
+    captured: list[tuple[str, Any]] = []
+    engine = db.engine
+    if engine is None:
+        raise RuntimeError("the database is not configured")
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+             executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "pg_" not in statement:
+            captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with db.reading() as s:
+            register.generation(s)
+            register.answers(s, register.Filters(), now=utcnow())
+            register.answers(s, register.Filters(region=regions[0]), now=utcnow())
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    with engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        for statement, parameters in captured:
+            say("EXPLAIN ANALYZE " + " ".join(statement.split())[:300])
+            for (line,) in raw.execute("EXPLAIN ANALYZE " + statement, parameters).fetchall():
+                say("  " + line)
+
+
+def table(n: int, rows: list[tuple[str, ...]]) -> str:
+    return timing.table(f"Public register at {n:,} issues (ms; target p95 < {TARGET_MS:.0f} ms)",
+                        ("what", "p50", "p95", "p95 / floor", "target"), rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.register", description=__doc__)
+    parser.add_argument("--issues", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--database", default=national.BASE_URL,
+                        help="a maintenance URL of the PostgreSQL server")
+    args = parser.parse_args(argv)
+    url = national.kept_postgres("bench_register", args.issues, base_url=args.database)
+    print(table(args.issues, measure(url, requests=args.requests, explain=args.explain)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""The public register of answers (issue 18, item 3): what anybody may read without signing in.
+
+Which issues: public (`visibility`), with an answer in force (`answered_at`: a decision
+or the backbone team's own answer; `services/issues.py` sets it with the step that gives
+the answer and clears it when the issue leaves the answered states), and decided or
+closed now. So never a restricted issue, a draft, an issue still on its way, a withdrawn
+one, nor a reopened one until it is answered again (its earlier answer is no longer the
+answer in force). The condition is `models.PUBLIC_ANSWERED`, the same SQL text as the
+partial indexes' predicate, written as a literal: with bound parameters PostgreSQL's
+generic plans (psycopg prepares a statement after five runs) could not use the indexes.
+
+What of them: the title, region, category, children's-rights dimensions, the answer in
+force (a decision's outcome, rationale, responsible party and follow-up date, or the
+backbone team's answer), the decision's follow-up obligations with their status, and the
+statements that their organisation gave as public (sent; the organisation's name only).
+Never a person's name, a comment, the history, a draft or a withdrawn statement. A
+redacted text is its stand-in (`REDACTED_TEXT`), which the faces word in the reader's
+language: the removed text is no longer stored anywhere they read.
+
+Text search is the list's own (`queries.conditions` with `IssueFilter.q`): whatever the
+list's search means, the register's means the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, String, cast, func, select, text
+from sqlalchemy.orm import Session, joinedload, load_only
+
+from escalation.limits import REGION_CODE
+from escalation.models import (
+    PUBLIC_ANSWERED,
+    Category,
+    Decision,
+    Issue,
+    Obligation,
+    ObligationStatus,
+    Organisation,
+    Region,
+    RightsDimension,
+    Statement,
+    StatementStatus,
+    Visibility,
+)
+from escalation.problems import Problem, one_of
+from escalation.services import queries
+
+PER_PAGE = 20
+# The feed's entries: the newest answers; older ones are on the register's pages.
+FEED_ENTRIES = 50
+# Open data's rows per request (JSON and CSV alike): the next page is linked.
+OPEN_DATA_PER_PAGE = 500
+EXCERPT = 300  # a rationale's first characters on the list
+# The list counts its matches up to this many, then says "more than": an exact count of
+# every public answer read the whole index (31 ms at 77,000 answers, ten times that at a
+# million issues), the first page alone under a millisecond. The pages go as far as the
+# count: past a thousand answers, a reader narrows the list (or takes the open data).
+COUNT_CAP = 1000
+
+DECISION = "decision"
+LOCAL_ANSWER = "local_answer"
+
+
+def condition() -> ColumnElement[bool]:
+    """The register's issues in SQL: `PUBLIC_ANSWERED` on the issues table, as a literal."""
+    qualified = (PUBLIC_ANSWERED.replace("visibility", "issues.visibility")
+                 .replace("answered_at", "issues.answered_at")
+                 .replace("state =", "issues.state ="))
+    return text(qualified)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the register is narrowed to; None is "any"."""
+
+    region: str | None = None  # a region code
+    category: str | None = None
+    dimension: str | None = None  # a children's-rights dimension
+    q: str | None = None  # the list's text search
+
+    def problems(self) -> dict[str, list[str | Problem]]:
+        """Every bad filter at once, named as the URL names it."""
+        errors: dict[str, list[str | Problem]] = {}
+        if self.region is not None and not REGION_CODE.fullmatch(self.region):
+            errors["region"] = [Problem("region.code_invalid_filter",
+                                        "Not a region code: %(code)r.", code=self.region)]
+        if self.category is not None and self.category not in {c.value for c in Category}:
+            errors["category"] = [one_of(c.value for c in Category)]
+        if self.dimension is not None and self.dimension not in {
+                d.value for d in RightsDimension}:
+            errors["dimension"] = [one_of(d.value for d in RightsDimension)]
+        errors.update(queries.check_filters(queries.IssueFilter(q=self.q)))
+        return errors
+
+
+@dataclass(frozen=True)
+class PublicObligation:
+    number: int
+    what: str
+    responsible: str
+    due: dt.date
+    status: str
+
+
+@dataclass(frozen=True)
+class PublicStatement:
+    organisation: str
+    position: str
+    text: str
+    rights_assessment: str | None
+    round: int
+    sent_at: dt.datetime | None
+    amended_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One issue of the register as anybody may read it."""
+
+    reference: str
+    title: str
+    region: Region
+    category: str | None
+    rights_dimensions: list[str]
+    state: str
+    answered_at: dt.datetime
+    kind: str  # DECISION or LOCAL_ANSWER
+    outcome: str | None
+    text: str  # the decision's rationale, or the backbone team's answer
+    responsible: str | None
+    follow_up_due: dt.date | None
+    obligations: list[PublicObligation] = field(default_factory=list)
+    statements: list[PublicStatement] = field(default_factory=list)
+    issue_id: int = 0  # for the open data's counts; never shown
+
+    @property
+    def excerpt(self) -> str:
+        """The text's first characters, cut at a word, for the list."""
+        if len(self.text) <= EXCERPT:
+            return self.text
+        return self.text[:EXCERPT].rsplit(" ", 1)[0] + " …"
+
+    def obligation_counts(self) -> dict[str, int]:
+        """How many obligations are in each status (statuses without any left out)."""
+        counts: dict[str, int] = {}
+        for o in self.obligations:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    entries: list[Entry]
+    page: int
+    per_page: int
+    total: int  # at most `cap` when counted with one
+    capped: bool = False  # more matched than `total` says
+
+
+_COLUMNS = (Issue.id, Issue.reference, Issue.title, Issue.region_id, Issue.category,
+            Issue.rights_dimensions, Issue.state, Issue.answered_at, Issue.answer,
+            Issue.decision_id, Issue.updated_at)
+
+
+def _where(session: Session, f: Filters, now: dt.datetime) -> list[ColumnElement[bool]]:
+    where = [condition(), *queries.conditions(session, queries.IssueFilter(
+        region=(f.region,) if f.region else (), category=(f.category,) if f.category else (),
+        q=f.q), now)]
+    if f.dimension:
+        # The list is stored as canonical JSON text (escalation/db.py): each name quoted.
+        where.append(cast(Issue.rights_dimensions, String).contains(f'"{f.dimension}"'))
+    return where
+
+
+def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_PAGE,
+            now: dt.datetime, counted: bool = True, cap: int | None = None) -> RegisterPage:
+    """One page of the register, the newest answer first; `counted=False` (a feed) skips
+    the total, `cap` counts only so far (COUNT_CAP). Filters are checked by the caller
+    (`Filters.problems`)."""
+    where = _where(session, f, now)
+    stmt = (select(Issue).where(*where)
+            .order_by(Issue.answered_at.desc(), Issue.id.desc())
+            .limit(per_page).offset((page - 1) * per_page)
+            .options(load_only(*_COLUMNS, raiseload=True),
+                     joinedload(Issue.region, innerjoin=True),
+                     joinedload(Issue.decision)))
+    issues = list(session.scalars(stmt))
+    total, capped = 0, False
+    if counted:
+        if 0 < len(issues) < per_page or (page == 1 and not issues):
+            total = (page - 1) * per_page + len(issues)
+        elif cap is None:
+            total = session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0
+        else:
+            matched = select(Issue.id).where(*where).limit(cap + 1).subquery()
+            total = session.scalar(select(func.count()).select_from(matched)) or 0
+            capped, total = total > cap, min(total, cap)
+    obligations = _obligations(session, [i.decision_id for i in issues if i.decision_id])
+    return RegisterPage([_entry(i, obligations) for i in issues], page, per_page, total,
+                        capped)
+
+
+def entry(session: Session, reference: str) -> Entry | None:
+    """The register's page of one issue, with its public statements; None when the issue
+    is not in the register (unknown, restricted, a draft, not answered: alike)."""
+    issue = session.scalar(
+        select(Issue).where(condition(), Issue.reference == reference)
+        .options(load_only(*_COLUMNS, raiseload=True), joinedload(Issue.region, innerjoin=True),
+                 joinedload(Issue.decision)))
+    if issue is None:
+        return None
+    obligations = _obligations(session, [issue.decision_id] if issue.decision_id else [])
+    statements = [
+        PublicStatement(organisation=name, position=s.position, text=s.text,
+                        rights_assessment=s.rights_assessment, round=s.round,
+                        sent_at=s.sent_at, amended_at=s.amended_at)
+        for s, name in session.execute(
+            select(Statement, Organisation.name)
+            .join(Statement.organisation)
+            .where(Statement.issue_id == issue.id, Statement.public.is_(True),
+                   Statement.status == StatementStatus.SENT)
+            .order_by(Statement.round, Statement.id)
+            .options(load_only(Statement.position, Statement.text,
+                               Statement.rights_assessment, Statement.round,
+                               Statement.sent_at, Statement.amended_at, raiseload=True)))]
+    found = _entry(issue, obligations)
+    return Entry(**{**found.__dict__, "statements": statements})
+
+
+def public_statement_counts(session: Session, issue_ids: list[int]) -> dict[int, int]:
+    """How many public statements each issue has (open data's column)."""
+    if not issue_ids:
+        return {}
+    return dict(session.execute(
+        select(Statement.issue_id, func.count())
+        .where(Statement.issue_id.in_(issue_ids), Statement.public.is_(True),
+               Statement.status == StatementStatus.SENT,
+               Statement.organisation_id.is_not(None))
+        .group_by(Statement.issue_id)).all())
+
+
+def generation(session: Session) -> dt.datetime | None:
+    """The newest change of any public issue: what a cached register page is checked
+    against. Every change of an issue (an answer, a reopen, a redaction, an obligation's
+    progress, a statement sent or amended) moves its `updated_at`; read backwards along
+    `ix_issues_updated_at` it is found at once."""
+    return session.scalar(select(func.max(Issue.updated_at))
+                          .where(Issue.visibility == Visibility.PUBLIC))
+
+
+def _obligations(session: Session, decision_ids: list[int]) -> dict[int, list[PublicObligation]]:
+    found: dict[int, list[PublicObligation]] = defaultdict(list)
+    if not decision_ids:
+        return found
+    for o in session.scalars(
+            select(Obligation).where(Obligation.decision_id.in_(decision_ids))
+            .order_by(Obligation.decision_id, Obligation.number)
+            .options(load_only(Obligation.decision_id, Obligation.number, Obligation.what,
+                               Obligation.responsible, Obligation.due, Obligation.status,
+                               raiseload=True))):
+        found[o.decision_id].append(PublicObligation(o.number, o.what, o.responsible, o.due,
+                                                     o.status))
+    return found
+
+
+def _entry(issue: Issue, obligations: dict[int, list[PublicObligation]]) -> Entry:
+    answered_at = issue.answered_at or issue.updated_at  # never None: the condition
+    decision: Decision | None = issue.decision
+    # The answer in force is the newer of the two: a decision, or an answer the backbone
+    # team gave after the issue was reopened (the step sets `answered_at` to its time).
+    by_decision = decision is not None and (issue.answer is None
+                                            or decision.decided_at >= answered_at)
+    if by_decision and decision is not None:
+        return Entry(issue.reference, issue.title, issue.region, issue.category,
+                     list(issue.rights_dimensions), issue.state, answered_at, DECISION,
+                     decision.outcome, decision.rationale, decision.responsible,
+                     decision.follow_up_due, obligations.get(decision.id, []),
+                     issue_id=issue.id)
+    return Entry(issue.reference, issue.title, issue.region, issue.category,
+                 list(issue.rights_dimensions), issue.state, answered_at, LOCAL_ANSWER,
+                 None, issue.answer or "", None, None, [], issue_id=issue.id)
+
+
+__all__ = [
+    "COUNT_CAP", "DECISION", "FEED_ENTRIES", "LOCAL_ANSWER", "OPEN_DATA_PER_PAGE", "PER_PAGE",
+    "Entry", "Filters", "ObligationStatus", "PublicObligation", "PublicStatement", "RegisterPage",
+    "answers", "condition", "entry", "generation", "public_statement_counts",
+]
