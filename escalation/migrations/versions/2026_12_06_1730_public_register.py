@@ -5,7 +5,7 @@
 public answered issues, newest answer first (all, by region, by category).
 
 Revision ID: p118
-Revises: n117
+Revises: f118
 Create Date: 2026-12-06 17:30:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'p118'
-down_revision: str | None = 'n117'
+down_revision: str | None = 'f118'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
