@@ -46,6 +46,7 @@ DATA_MAX = {"responsible": RESPONSIBLE_MAX}
 ACTION_ITEM_WHAT_MAX = 2_000  # what a meeting's action item asks to be done (issue 17)
 SITUATION_TEXT_MAX = 5_000  # each half of a region's situation report (learned, planned)
 ROW_ID_MAX = 2**31 - 1  # an id a client names (in an address, a weighing): an integer column
+CO_RAISING_NOTE_MAX = 2_000  # a co-raising region's note of its own situation (issue 18)
 QUESTION_MAX = 300  # one targeted question a statement round asks: one line
 QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
 # A `lines` data field (a list of one-line texts): at most this many lines of at most
@@ -103,6 +104,7 @@ __all__ = [
     "CALENDAR_PAST_DAYS",
     "CALENDAR_SECRET_MAX",
     "CATEGORIES",
+    "CO_RAISING_NOTE_MAX",
     "DATA_MAX",
     "EMAIL_MAX",
     "FEEDBACK_ANSWERS",

@@ -298,6 +298,9 @@ class Issue(Base):
     comments: Mapped[list[Comment]] = relationship(back_populates="issue", order_by="Comment.id")
     # The region's answer to "did it help?" (services/feedback.py writes it; read-only here).
     feedback: Mapped[IssueFeedback | None] = relationship(viewonly=True)
+    # The regions that raise it beside its own (issue 18; services/co_raising.py writes them).
+    co_raising: Mapped[list[CoRaising]] = relationship(
+        viewonly=True, foreign_keys="CoRaising.issue_id", order_by="CoRaising.id")
 
     __table_args__ = (
         CheckConstraint("reference <> ''", name="reference_not_empty"),

@@ -114,6 +114,8 @@ def summary(
     filters = IssueFilter(region=tuple(region), submitted_from=start, submitted_to=end)
     condition = _population(session, actor, filters, now)
     snapshot = rollup.usable(session, now=now) if start is None and end is None else None
+    if snapshot is not None and rollup.beyond_cells(session, actor):
+        snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
     if snapshot is None:
         return _live(session, condition, start, end, now)
     report = _from_rollup(session, snapshot, actor, region, now)
