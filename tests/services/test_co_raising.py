@@ -5,6 +5,7 @@ co-raising region's leads then see, on both databases."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
@@ -15,10 +16,22 @@ from escalation.audit_verify import verify
 from escalation.errors import ActionNotAvailable, AlreadyDone, Forbidden, InvalidInput, NotFound
 from escalation.models import AuditEvent, CoRaising, Issue, IssueLink, IssueMerge
 from escalation.policy import Actor, can_see, visible_filter
-from escalation.services import co_raising, issues, listings, people, queries
+from escalation.services import (
+    co_raising,
+    issues,
+    listings,
+    obligation_counts,
+    obligations,
+    people,
+    queries,
+    reports,
+    rollup,
+)
+from escalation.services.obligations import ObligationFilter
 from escalation.services.access import get_visible
-from tests.factories import World, issue_in, make_actor, new_issue
+from tests.factories import World, asked, every_reader, issue_in, make_actor, new_issue
 
+NOW = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
 NOTE = "Meilläkin kolme kuntaa tulkitsee pykälää eri tavoin."
 
 
@@ -124,7 +137,6 @@ def test_a_co_raising_lead_sees_a_restricted_issue_as_its_own_region_does(
     # Seeing is not acting: the co-raising lead cannot act as the issue's own region.
     assert "regional_lead" not in world.other_lead.roles_on(case)
     # can_see and visible_filter agree for every reader, on every issue here.
-    from tests.factories import every_reader
     for reader in [*every_reader(world), third]:
         seen = _visible(session, reader)
         for one in session.scalars(select(Issue)):
@@ -217,3 +229,61 @@ def test_link_and_unlink_by_the_backbone_team_on_both_trails(session: Session,
         co_raising.unlink(session, one.reference, two.reference, actor=world.coordinator)
     session.commit()
     assert verify(session, runtime.settings().audit_key).ok
+
+
+def _co_raised_restricted_case(session: Session, world: World) -> Issue:
+    """A restricted uusimaa issue pirkanmaa co-raises (by a merge), decided with
+    obligations, beside ordinary ones."""
+    case = issue_in(session, world, "awaiting_decision", visibility="restricted")
+    duplicate = issue_in(session, world, "submitted", lead=world.other_lead,
+                         region="pirkanmaa", visibility="restricted")
+    issues.transition(session, duplicate.reference, actor=world.coordinator, action="merge",
+                      expected_version=duplicate.version, data={"case": case.reference},
+                      now=NOW)
+    for issue in (case, issue_in(session, world, "awaiting_decision",
+                                 visibility="restricted")):
+        issues.transition(session, issue.reference, actor=world.ministry_chair,
+                          action="decide", expected_version=issue.version, now=NOW,
+                          data=asked(session, issue, "decide", {
+                              "outcome": "national_guidance", "rationale": "Ohje.",
+                              "responsible": "STM", "obligations": [
+                                  {"what": f"Tehtävä {i}", "responsible": "THL",
+                                   "due": (NOW.date() + dt.timedelta(days=10 + 40 * i))
+                                   .isoformat()} for i in range(3)]}))
+    return case
+
+
+@pytest.mark.parametrize("days_later", [0, 30, 200])
+def test_obligation_counts_stay_exact_for_a_co_raising_lead(session: Session, world: World,
+                                                            days_later: int) -> None:
+    case = _co_raised_restricted_case(session, world)
+    today = NOW.date() + dt.timedelta(days=days_later)
+    listed = list(session.scalars(obligations.listing(world.other_lead, ObligationFilter(),
+                                                      today)))
+    assert {o.issue_id for o in listed} == {case.id}  # the case's, not the other restricted
+    for f in (ObligationFilter(), ObligationFilter(status=("open",)),
+              ObligationFilter(region=("uusimaa",)), ObligationFilter(responsible="thl")):
+        for reader in [*every_reader(world)]:
+            counted = obligation_counts.cells(
+                session, reader, today=today, status=f.status, regions=f.region,
+                responsible=f.responsible.lower() if f.responsible else None)
+            assert sorted(counted) == sorted(obligations.live_cells(session, reader, f, today))
+
+
+def test_the_report_counts_the_co_raised_issue_once_and_live(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _co_raised_restricted_case(session, world)
+    live = {a.email: reports.summary(session, actor=a, now=NOW) for a in every_reader(world)}
+    rollup.refresh(session, now=NOW)
+    changed = dataclasses.replace(runtime.settings(), rollup_from=0)
+    monkeypatch.setattr(runtime, "settings", lambda: changed)
+    for reader in every_reader(world):
+        got = reports.summary(session, actor=reader, now=NOW)
+        assert (got.total, got.by_state, got.by_region) == (
+            live[reader.email].total, live[reader.email].by_state,
+            live[reader.email].by_region), reader.email
+        # Read from the rollup unless the reader co-raises an issue no cell gives them.
+        assert (got.as_of is None) == (reader is world.other_lead), reader.email
+    # Counted once, under its own region: the co-raising lead's figures include it there.
+    assert live[world.other_lead.email].by_region.get("uusimaa") == 1
+    assert case.region.code == "uusimaa"
