@@ -104,7 +104,7 @@ def can_see(actor: Actor, issue: Issue) -> bool:
         c.region_id in actor.lead_regions for c in issue.co_raising)
 
 
-def co_raised(actor: Actor) -> Select[tuple[int]]:
+def co_raised(actor: Actor) -> Select[int]:
     """The ids of the issues the actor's regions co-raise (none for a reader leading none)."""
     return select(CoRaising.issue_id).where(CoRaising.region_id.in_(sorted(actor.lead_regions)))
 
@@ -178,4 +178,5 @@ def sees_internal(actor: Actor) -> bool:
     return bool(actor.roles & INTERNAL_READERS)
 
 
-__all__ = ["Actor", "can_see", "co_raised", "co_raised_hidden", "sees", "sees_internal", "visible_decided", "visible_filter"]
+__all__ = ["Actor", "can_see", "co_raised", "co_raised_hidden", "sees", "sees_internal",
+           "visible_decided", "visible_filter"]

@@ -35,9 +35,11 @@ from api.web.forms import (
     DeleteDraftForm,
     HelpedForm,
     IssueForm,
+    LinkForm,
     ObligationProgressForm,
     RedactForm,
     StatementForm,
+    UnlinkForm,
     WeighingField,
     WithdrawStatementForm,
     action_data,
@@ -56,6 +58,7 @@ from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidd
 from escalation.models import Issue, Statement, StatementStatus
 from escalation.services import (
     actors,
+    co_raising,
     comments,
     decisions,
     deliberation,
@@ -477,12 +480,30 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
         if status == 409:
             renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
+                           related=_related(session, page, failed),
                            today=local_day(now),
                            forms=_forms(page, failed),
                            may_delete=drafts.may_delete(actor(), page.detail.issue),
                            here=url_for(".show", reference=reference),
                            above=_shown_above(page))
     return html, status
+
+
+def _related(session: Session, page: IssuePage, failed: FlaskForm | None) -> dict[str, Any]:
+    """Who raises the issue and what it is related to (issue 18), with the steps the reader
+    may take on them: join (a lead of another region), link and unlink (the backbone team)."""
+    me, issue = actor(), page.detail.issue
+    raising = co_raising.raising(session, issue, actor=me)
+    joined = {c.region_id for c in raising.regions}
+    may_join = co_raising.may_join(me, issue) and bool(
+        set(co_raising.joinable_regions(me, issue)) - joined)
+    triage = co_raising.may_link(me) and issue.state != "draft"
+    link = unlink = None
+    if triage:
+        link = failed if isinstance(failed, LinkForm) else LinkForm(formdata=None,
+                                                                    prefix="link")
+        unlink = UnlinkForm(formdata=None)
+    return {"raising": raising, "may_join": may_join, "link": link, "unlink": unlink}
 
 
 def _shown_above(page: IssuePage) -> set[str]:

@@ -2,10 +2,10 @@
 
 A target is a body (`region`, `backbone`, `stakeholders`, `working_group`) or a body's
 chair (`stakeholders:chair`), or an organisation's members (`org:<id>`, an obligation's
-responsible party). The region means the leads of the issue's own region and of the regions co-raising it
-(issue 18: they hear of it, its decision included, as the own region does); the
-backbone team has no chair, so its chair is the team itself, and a region's chair is its
-leads. Inactive people hear nothing; nobody hears the same message twice.
+responsible party). The region means the leads of the issue's own region and of the
+regions co-raising it (issue 18: they hear of it, its decision included, as the own
+region does); the backbone team has no chair, so its chair is the team itself, and a
+region's chair is its leads. Inactive people hear nothing; nobody hears the same message twice.
 
 A reminder before a statement round's deadline goes only to the members of the
 organisations (and the members speaking for themselves) that have not answered yet

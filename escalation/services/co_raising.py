@@ -125,6 +125,35 @@ def join(session: Session, reference: str, *, actor: Actor, note: str,
 
 
 @dataclass(frozen=True)
+class JoinPage:
+    """What the join page shows: the issue, the regions the reader may still join it for,
+    and the regions raising it now (with their notes)."""
+
+    issue: Issue
+    regions: list[Region]
+    raising: list[CoRaising]
+    under_way: bool
+
+
+def join_page(session: Session, reference: str, *, actor: Actor) -> JoinPage:
+    """The join page's facts, or the refusal `join` would give before any input (404; not
+    a lead, or only of the issue's own region). `regions` is empty when each region the
+    reader leads has joined already, or the issue is no longer under way (`under_way`)."""
+    issue = get_visible(session, reference, actor, joinedload(Issue.region))
+    candidates = joinable_regions(actor, issue)
+    if not candidates:
+        _region(session, actor, issue, None)  # raises the refusal
+    rows = list(session.scalars(select(CoRaising).where(CoRaising.issue_id == issue.id)
+                                .options(joinedload(CoRaising.region)).order_by(CoRaising.id)))
+    joined = {c.region_id for c in rows}
+    under_way = joinable_state(issue)
+    regions = list(session.scalars(select(Region).where(
+        Region.id.in_([r for r in candidates if r not in joined])).order_by(Region.code))
+    ) if under_way else []
+    return JoinPage(issue=issue, regions=regions, raising=rows, under_way=under_way)
+
+
+@dataclass(frozen=True)
 class Raising:
     """Who raises an issue: its own region first, then the co-raising ones (with their
     notes, and the duplicate that brought one in by a merge), as the page lists them."""
@@ -165,7 +194,7 @@ def raising(session: Session, issue: Issue, *, actor: Actor) -> Raising:
 
 def region_counts(session: Session, issue_ids: list[int]) -> dict[int, int]:
     """How many regions raise each issue (its own + co-raising), for a list's rows."""
-    counts = {i: 1 for i in issue_ids}
+    counts = dict.fromkeys(issue_ids, 1)
     if not issue_ids:
         return counts
     for issue_id, n in session.execute(
@@ -189,8 +218,13 @@ def region_codes(session: Session, issue_ids: list[int]) -> dict[int, list[str]]
 
 # Links -----------------------------------------------------------------------------------
 
+def may_link(actor: Actor) -> bool:
+    """The backbone team (coordinators) links and unlinks related issues."""
+    return Role.COORDINATOR in actor.roles
+
+
 def _may_triage(actor: Actor) -> None:
-    if Role.COORDINATOR not in actor.roles:
+    if not may_link(actor):
         raise Forbidden("Only the backbone team may link issues.")
 
 
@@ -238,6 +272,10 @@ def link(session: Session, reference: str, other: str, *, actor: Actor,
     return row
 
 
+class NotLinked(NotFound):
+    """The two issues are not linked (any more): nothing to remove."""
+
+
 def unlink(session: Session, reference: str, other: str, *, actor: Actor,
            now: dt.datetime | None = None) -> None:
     """Remove the link between two issues; an `unlink` event on both trails. 404 if none."""
@@ -246,7 +284,7 @@ def unlink(session: Session, reference: str, other: str, *, actor: Actor,
     issue, related = _lock_pair(session, reference, other, actor)
     row = _link_row(session, issue, related)
     if row is None:
-        raise NotFound(f"{reference} and {other} are not linked.")
+        raise NotLinked(f"{reference} and {other} are not linked.")
     session.execute(delete(IssueLink).where(IssueLink.id == row.id))
     for one, two in ((issue, related), (related, issue)):
         record(session, one, actor=actor, action=AuditAction.UNLINK, now=now,
@@ -302,8 +340,8 @@ def merge_into(session: Session, issue: Issue, actor: Actor, data: Mapping[str, 
                               merged_from_id=issue.id, joined_by_id=actor.user_id,
                               joined_at=now))
     session.flush()
-    codes = {region_id: code for region_id, code in session.execute(
-        select(Region.id, Region.code).where(Region.id.in_(added or [-1])))}
+    codes = dict(session.execute(
+        select(Region.id, Region.code).where(Region.id.in_(added or [-1]))))
     record(session, case, actor=actor, action=AuditAction.MERGED_IN, now=now,
            data={"duplicate": issue.reference, "regions": [codes[r] for r in added]})
     session.expire(case, ["co_raising"])
@@ -316,6 +354,6 @@ def merged_into(session: Session, issue_id: int) -> str | None:
                           .where(IssueMerge.duplicate_id == issue_id))
 
 
-__all__ = ["Raising", "clean_note", "join", "joinable_regions", "joinable_state", "link",
-           "may_join", "merge_into", "merged_into", "raising", "region_codes",
-           "region_counts", "unlink"]
+__all__ = ["JoinPage", "NotLinked", "Raising", "clean_note", "join", "join_page",
+           "joinable_regions", "joinable_state", "link", "may_join", "may_link", "merge_into",
+           "merged_into", "raising", "region_codes", "region_counts", "unlink"]

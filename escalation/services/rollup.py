@@ -274,6 +274,6 @@ def month_text(column: Any, dialect: str) -> Any:
 
 
 __all__ = [
-    "NO_CATEGORY", "CellFigures", "Combined", "beyond_cells", "combine", "month_text", "newest", "refresh",
-    "store", "take", "usable",
+    "NO_CATEGORY", "CellFigures", "Combined", "beyond_cells", "combine", "month_text",
+    "newest", "refresh", "store", "take", "usable",
 ]

@@ -18,7 +18,8 @@ def test_join_through_the_api(call: Call, session: Session, world: World) -> Non
     issue = issue_in(session, world, "submitted")
     path = f"/api/v1/issues/{issue.reference}/join"
     bad = call("other_lead", "POST", path, json={"note": ""})
-    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert bad.status_code == 422
+    assert bad.mimetype == "application/problem+json"
     assert "note" in bad.get_json()["errors"]
     assert call("other_lead", "POST", path, json={"note": NOTE, "colour": 1}).status_code == 422
     joined = call("other_lead", "POST", path, json={"note": NOTE})
@@ -27,7 +28,8 @@ def test_join_through_the_api(call: Call, session: Session, world: World) -> Non
     assert (body["regions"], body["co_raising_regions"]) == (["uusimaa", "pirkanmaa"],
                                                             ["pirkanmaa"])
     again = call("other_lead", "POST", path, json={"note": NOTE})
-    assert again.status_code == 409 and again.get_json()["type"].endswith("already-done")
+    assert again.status_code == 409
+    assert again.get_json()["type"].endswith("already-done")
     assert call("coordinator", "POST", path, json={"note": NOTE}).status_code == 403
     assert call("observer", "POST", path, json={"note": NOTE}).status_code == 403
     assert call("lead", "POST", path, json={"note": NOTE}).status_code == 422  # its own
@@ -54,9 +56,11 @@ def test_links_through_the_api(call: Call, session: Session, world: World) -> No
     assert call("lead", "POST", path, json={"other": two.reference}).status_code == 403
     assert call("coordinator", "POST", path, json={}).status_code == 422
     unknown = call("coordinator", "POST", path, json={"other": "ESC-1999-0001"})
-    assert unknown.status_code == 422 and "other" in unknown.get_json()["errors"]
+    assert unknown.status_code == 422
+    assert "other" in unknown.get_json()["errors"]
     made = call("coordinator", "POST", path, json={"other": two.reference})
-    assert made.status_code == 201 and made.get_json()["links"] == [two.reference]
+    assert made.status_code == 201
+    assert made.get_json()["links"] == [two.reference]
     assert call("coordinator", "POST", path, json={"other": two.reference}).status_code == 409
     # The lead of uusimaa may not see the restricted other issue: no link shown.
     assert call("lead", "GET", f"{path[:-6]}/related").get_json()["links"] == []

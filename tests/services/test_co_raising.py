@@ -27,8 +27,8 @@ from escalation.services import (
     reports,
     rollup,
 )
-from escalation.services.obligations import ObligationFilter
 from escalation.services.access import get_visible
+from escalation.services.obligations import ObligationFilter
 from tests.factories import World, asked, every_reader, issue_in, make_actor, new_issue
 
 NOW = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
@@ -151,7 +151,8 @@ def test_merge_moves_the_duplicate_and_brings_its_regions(session: Session,
     assert duplicate.workflow_version == 4
     issues.transition(session, duplicate.reference, actor=world.coordinator, action="merge",
                       expected_version=duplicate.version, data={"case": case.reference})
-    assert duplicate.state == "merged" and duplicate.closed_at is not None
+    assert duplicate.state == "merged"
+    assert duplicate.closed_at is not None
     assert co_raising.merged_into(session, duplicate.id) == case.reference
     (row,) = session.scalars(select(CoRaising).where(CoRaising.issue_id == case.id))
     assert (row.region_id, row.merged_from_id, row.note) == (
