@@ -31,6 +31,7 @@ from escalation import histogram, runtime
 from escalation.errors import InvalidInput
 from escalation.limits import FEEDBACK_ANSWERS
 from escalation.models import (
+    CoRaising,
     Decision,
     Issue,
     IssueFeedback,
@@ -99,6 +100,9 @@ class Summary:
     # issue the backbone team answered itself) and per category; always counted now.
     feedback_by_outcome: dict[str, FeedbackFigure] = field(default_factory=dict)
     feedback_by_category: dict[str, FeedbackFigure] = field(default_factory=dict)
+    # Issue 18: how many of the issues counted were raised by more than one region (joined
+    # or merged in); each is counted once above, under its own region. Always counted now.
+    raised_by_several: int = 0
 
 
 def summary(
@@ -117,10 +121,19 @@ def summary(
     if snapshot is not None and rollup.beyond_cells(session, actor):
         snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
     if snapshot is None:
-        return _live(session, condition, start, end, now)
-    report = _from_rollup(session, snapshot, actor, region, now)
-    report.overdue = _overdue(session, condition, now)
+        report = _live(session, condition, start, end, now)
+    else:
+        report = _from_rollup(session, snapshot, actor, region, now)
+        report.overdue = _overdue(session, condition, now)
+    report.raised_by_several = _raised_by_several(session, condition)
     return report
+
+
+def _raised_by_several(session: Session, condition: ColumnElement[bool]) -> int:
+    """Issues of the population that a co-raising region raises too (issue 18): a few, so
+    read from the co-raising table's side, whatever the population's size."""
+    return session.scalar(select(func.count()).select_from(Issue).where(
+        condition, Issue.id.in_(select(CoRaising.issue_id)))) or 0
 
 
 def _feedback(session: Session, condition: ColumnElement[bool]
