@@ -433,6 +433,11 @@ class JoinForm(OnceForm):
         render_kw=limited(CO_RAISING_NOTE_MAX))
     join = SubmitField(_l("Join the issue"))
 
+    def validate_note(self, field: TextAreaField) -> None:
+        # Spaces only are no note: said beside the field, in its own words.
+        if isinstance(field.data, str) and not field.data.strip():
+            raise ValidationError(_l("Write a few sentences about your region's situation."))
+
 
 class LinkForm(CheckedForm):
     """The backbone team marks another issue as related (issue 18)."""

@@ -484,7 +484,7 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
                            today=local_day(now),
                            forms=_forms(page, failed),
                            may_delete=drafts.may_delete(actor(), page.detail.issue),
-                           here=url_for(".show", reference=reference),
+                           here=url_for("web.issues.show", reference=reference),
                            above=_shown_above(page))
     return html, status
 
@@ -498,11 +498,13 @@ def _related(session: Session, page: IssuePage, failed: FlaskForm | None) -> dic
     may_join = co_raising.may_join(me, issue) and bool(
         set(co_raising.joinable_regions(me, issue)) - joined)
     triage = co_raising.may_link(me) and issue.state != "draft"
-    link = unlink = None
+    link = None
+    unlink: dict[str, FlaskForm] = {}
     if triage:
         link = failed if isinstance(failed, LinkForm) else LinkForm(formdata=None,
                                                                     prefix="link")
-        unlink = UnlinkForm(formdata=None)
+        unlink = {other.reference: UnlinkForm(formdata=None, prefix=f"unlink-{other.reference}")
+                  for other in raising.links}
     return {"raising": raising, "may_join": may_join, "link": link, "unlink": unlink}
 
 
@@ -554,7 +556,7 @@ def _change(reference: str, form_for: Callable[[Session], F],
     instead of `done`); then a redirect. A refused step leaves nothing behind, and the page is shown
     again with the form as it was sent, read in one read-only transaction."""
     status = 422  # 0: made
-    here = url_for(".show", reference=reference)
+    here = url_for("web.issues.show", reference=reference)
     sent_before: str | None = None
     try:
         with db.transaction() as session:

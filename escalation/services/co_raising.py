@@ -340,8 +340,10 @@ def merge_into(session: Session, issue: Issue, actor: Actor, data: Mapping[str, 
                               merged_from_id=issue.id, joined_by_id=actor.user_id,
                               joined_at=now))
     session.flush()
-    codes = dict(session.execute(
-        select(Region.id, Region.code).where(Region.id.in_(added or [-1]))))
+    codes: dict[int, str] = {}
+    for region_id, code in session.execute(
+            select(Region.id, Region.code).where(Region.id.in_(added or [-1]))):
+        codes[region_id] = code
     record(session, case, actor=actor, action=AuditAction.MERGED_IN, now=now,
            data={"duplicate": issue.reference, "regions": [codes[r] for r in added]})
     session.expire(case, ["co_raising"])
