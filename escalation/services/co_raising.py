@@ -256,6 +256,7 @@ def link(session: Session, reference: str, other: str, *, actor: Actor,
          now: dt.datetime | None = None) -> IssueLink:
     """Mark two issues as related; a `link` event on both trails. 409 if linked already."""
     now = now or utcnow()
+    get_visible(session, reference, actor)  # not visible (404) before not allowed (403)
     _may_triage(actor)
     issue, related = _lock_pair(session, reference, other, actor)
     if DRAFT in (issue.state, related.state):  # a coordinator never sees a draft anyway
@@ -280,6 +281,7 @@ def unlink(session: Session, reference: str, other: str, *, actor: Actor,
            now: dt.datetime | None = None) -> None:
     """Remove the link between two issues; an `unlink` event on both trails. 404 if none."""
     now = now or utcnow()
+    get_visible(session, reference, actor)  # not visible (404) before not allowed (403)
     _may_triage(actor)
     issue, related = _lock_pair(session, reference, other, actor)
     row = _link_row(session, issue, related)

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from escalation import histogram, runtime
@@ -131,7 +131,11 @@ def summary(
 
 def _raised_by_several(session: Session, condition: ColumnElement[bool]) -> int:
     """Issues of the population that a co-raising region raises too (issue 18): a few, so
-    read from the co-raising table's side, whatever the population's size."""
+    read from the co-raising table's side, whatever the population's size. Until any
+    region co-raises an issue, the issues are not read for it (the one pass of
+    reports_pg stays the only reading of them)."""
+    if not session.scalar(select(exists().where(CoRaising.id.is_not(None)))):
+        return 0
     return session.scalar(select(func.count()).select_from(Issue).where(
         condition, Issue.id.in_(select(CoRaising.issue_id)))) or 0
 

@@ -287,4 +287,9 @@ def test_the_report_counts_the_co_raised_issue_once_and_live(
         assert (got.as_of is None) == (reader is world.other_lead), reader.email
     # Counted once, under its own region: the co-raising lead's figures include it there.
     assert live[world.other_lead.email].by_region.get("uusimaa") == 1
+    # "Raised by several regions": the case, for whoever sees it; not the lead of uusimaa's
+    # other restricted issue, nor for the observer, who sees neither.
+    assert live[world.coordinator.email].raised_by_several == 1
+    assert live[world.other_lead.email].raised_by_several == 1
+    assert live[world.observer.email].raised_by_several == 0
     assert case.region.code == "uusimaa"
