@@ -64,7 +64,7 @@ def post_link(data: dict[str, Any], reference: str) -> Raising:
                                    "schema": {"type": "string"},
                                    "description": "The related issue's reference."}])
 @unit_of_work
-@refuses(blp, 403)
+@refuses(blp, 403, 422)
 @blp.response(204)
 def delete_link(reference: str, other: str) -> None:
     """Remove the link between two issues (the backbone team); recorded on both trails."""

@@ -49,7 +49,7 @@ from api.web.forms import (
     show_refusal,
     to_weigh,
 )
-from api.web.i18n import region_name
+from api.web.i18n import region_label, region_name
 from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
 from escalation.audit import AuditAction
@@ -505,7 +505,11 @@ def _related(session: Session, page: IssuePage, failed: FlaskForm | None) -> dic
                                                                     prefix="link")
         unlink = {other.reference: UnlinkForm(formdata=None, prefix=f"unlink-{other.reference}")
                   for other in raising.links}
-    return {"raising": raising, "may_join": may_join, "link": link, "unlink": unlink}
+    # Every region the history may name: the own, the co-raising (never a raw code).
+    region_names = {issue.region.code: region_label(issue.region),
+                    **{c.region.code: region_label(c.region) for c in raising.regions}}
+    return {"raising": raising, "may_join": may_join, "link": link, "unlink": unlink,
+            "region_names": region_names}
 
 
 def _shown_above(page: IssuePage) -> set[str]:

@@ -295,8 +295,8 @@ def unlink(session: Session, reference: str, other: str, *, actor: Actor,
 
 # Merge (workflow v4's effect `merge_into`) -------------------------------------------------
 
-def _case_problem(code: str, message: str, **values: Any) -> InvalidInput:
-    return InvalidInput({"case": [Problem(code, message, **values)]})
+def _case_problem(problem: Problem) -> InvalidInput:
+    return InvalidInput({"case": [problem]})
 
 
 def merge_into(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
@@ -307,23 +307,23 @@ def merge_into(session: Session, issue: Issue, actor: Actor, data: Mapping[str, 
     duplicate's own event is the step's. Changes none of the duplicate's columns."""
     reference = normalise(str(data["case"])).upper()
     if reference == issue.reference:
-        raise _case_problem("merge.itself", "An issue cannot be merged into itself.")
+        raise _case_problem(Problem("merge.itself", "An issue cannot be merged into itself."))
     if session.scalar(select(exists().where(IssueMerge.case_id == issue.id))):
-        raise _case_problem(
+        raise _case_problem(Problem(
             "merge.chain", "Other issues were merged into %(reference)s; merge those into "
-            "the case first.", reference=issue.reference)
+            "the case first.", reference=issue.reference))
     try:
         case = lock_visible(session, reference, actor, None)
     except NotFound:
-        raise _case_problem("merge.unknown", "No issue %(reference)r that you may see.",
-                            reference=reference) from None
+        raise _case_problem(Problem("merge.unknown", "No issue %(reference)r that you may "
+                                    "see.", reference=reference)) from None
     if case.state == MERGED:
-        raise _case_problem("merge.case_merged", "%(reference)s was itself merged into "
-                            "another issue; name that one.", reference=reference)
+        raise _case_problem(Problem("merge.case_merged", "%(reference)s was itself merged "
+                                    "into another issue; name that one.", reference=reference))
     if case.state == DRAFT or not workflow_of(case).is_open(case.state):
-        raise _case_problem("merge.case_ended", "%(reference)s is no longer under way "
-                            "(closed or withdrawn); a duplicate cannot be merged into it.",
-                            reference=reference)
+        raise _case_problem(Problem("merge.case_ended", "%(reference)s is no longer under "
+                                    "way (closed or withdrawn); a duplicate cannot be merged "
+                                    "into it.", reference=reference))
     session.add(IssueMerge(duplicate_id=issue.id, case_id=case.id,
                            merged_by_id=actor.user_id, merged_at=now))
     present = set(session.scalars(select(CoRaising.region_id)

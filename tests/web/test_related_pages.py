@@ -169,3 +169,16 @@ def test_merging_on_the_issue_page(sign_in: SignIn, session: Session, world: Wor
     shown = text_of(c.get(f"/issues/{case.reference}").get_data(as_text=True))
     assert "Kysymyksen esitti 2 aluetta." in shown
     assert "sen oma asia yhdistettiin tähän" in shown
+
+
+def test_the_history_names_the_regions_and_the_note(sign_in: SignIn, session: Session,
+                                                    world: World) -> None:
+    """The join's entry says whose situation the note is, and names the region (never its
+    raw code); a merge's entry on the case names the regions it brought."""
+    issue = issue_in(session, world, "submitted")
+    co_raising.join(session, issue.reference, actor=world.other_lead, note=NOTE)
+    session.flush()
+    said = text_of(sign_in("lead").get(f"/issues/{issue.reference}").get_data(as_text=True))
+    assert "Alueen oma tilanne" in said
+    assert "Alue pirkanmaa" not in said
+    assert "Päättämismerkintä" not in said
