@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from escalation import runtime
 from escalation.errors import (
     ActionNotAvailable,
+    AlreadyDone,
     Conflict,
     DomainError,
     Forbidden,
@@ -44,6 +45,7 @@ STATUS: list[tuple[type[DomainError], int, str]] = [
     (Gone, 410, "gone"),
     (Forbidden, 403, "forbidden"),
     (Conflict, 409, "version-conflict"),
+    (AlreadyDone, 409, "already-done"),
     (ActionNotAvailable, 422, "action-not-available"),
     (InvalidInput, 422, "invalid-input"),
 ]

@@ -176,7 +176,47 @@ class TransitionIn(Strict):
                        "[{\"statement\": id, \"taken_into_account\": \"fully\" | "
                        "\"partly\" | \"not\", \"reason\": text}], one per statement "
                        "given since the previous decision; forward_to_working_group "
-                       "(version 3 on): summary."})
+                       "(version 3 on): summary; merge (version 4 on, the backbone "
+                       "team): case, the reference of the case the issue is merged into."})
+
+
+class JoinIn(Strict):
+    note = fields.String(required=True, metadata={
+        "description": "Your region's own situation, in a few sentences."})
+    region = fields.String(load_default=None, validate=REGION_CODE, metadata={
+        "description": "The region that joins; needed only when you lead several."})
+
+
+class LinkIn(Strict):
+    other = fields.String(required=True, metadata={
+        "description": "The reference of the related issue.", "example": "ESC-2026-0002"})
+
+
+class CoRaisingOut(Out):
+    region = fields.String(attribute="region.code")
+    note = fields.String()
+    joined_at = fields.AwareDateTime()
+    merged = fields.Function(lambda c: c.merged_from_id is not None, metadata={
+        "type": "boolean",
+        "description": "Brought in by a merge of the region's own issue into this one."})
+
+
+class RelatedOut(Out):
+    """Who raises an issue and what it is related to, as the reader may see it (issue 18)."""
+
+    raised_by = fields.Integer(attribute="count", metadata={
+        "description": "How many regions raise it: its own and the co-raising ones."})
+    co_raising = fields.List(fields.Nested(CoRaisingOut), attribute="regions")
+    merged_into = fields.Function(
+        lambda r: r.merged_into.reference if r.merged_into is not None else None,
+        metadata={"type": "string", "nullable": True,
+                  "description": "The case this issue was merged into (if you may see it)."})
+    duplicates = fields.Function(lambda r: [i.reference for i in r.duplicates], metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "The issues merged into this one that you may see."})
+    links = fields.Function(lambda r: [i.reference for i in r.links], metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "The related issues that you may see."})
 
 
 class DecisionCorrectionIn(Strict):
@@ -431,6 +471,19 @@ class IssueSummaryOut(Out):
         "type": "boolean", "description": "Open and past its due date."})
     title = fields.String()
     region = fields.String(attribute="region.code")
+    # Issue 18: the regions raising it, its own first (how many: "raised by N regions").
+    regions = fields.Function(
+        lambda i: [i.region.code, *(c.region.code for c in i.co_raising)], metadata={
+            "type": "array", "items": {"type": "string"},
+            "description": "Every region raising the issue: its own region first, then "
+                           "the co-raising ones in the order they joined; its length is "
+                           "how many regions raised it. Reports count the issue once, "
+                           "under its own region."})
+    co_raising_regions = fields.Function(
+        lambda i: [c.region.code for c in i.co_raising], metadata={
+            "type": "array", "items": {"type": "string"},
+            "description": "The regions that joined the issue (or whose issue was "
+                           "merged into it), beside its own region."})
     category = fields.String(allow_none=True)
     urgency = _one_of(URGENCIES)
     visibility = _one_of(VISIBILITIES)

@@ -59,6 +59,10 @@ class AuditAction(enum.StrEnum):
     AMEND_STATEMENT = "amend_statement"  # a sent statement changed before its round closed
     WITHDRAW_STATEMENT = "withdraw_statement"  # a sent statement withdrawn: no longer counts
     RECORD_OBLIGATION = "record_obligation"
+    JOIN = "join"  # a region joined the issue as a co-raising region (issue 18)
+    LINK = "link"  # the backbone team marked another issue as related (issue 18)
+    UNLINK = "unlink"
+    MERGED_IN = "merged_in"  # a duplicate was merged into this issue (workflow v4's merge)
 
 
 def canonical(event: Mapping[str, Any]) -> bytes:

@@ -29,6 +29,7 @@ from escalation.errors import DomainError, InvalidInput
 from escalation.models import Issue, MeetingBody, Region, Role, Statement, User
 from escalation.policy import Actor
 from escalation.services import (
+    co_raising,
     comments,
     feedback,
     fields,
@@ -173,6 +174,11 @@ _STEP_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "feedback": (frozenset({"answer"}), frozenset({"comment"})),
     # Progress on an obligation of the issue's decision (workflow v3), by its number.
     "obligation": (frozenset({"number"}), frozenset({"note", "status"})),
+    # Issue 18: a lead of another region joins the issue for their region, with a note;
+    # the backbone team merges the issue into the issue of the story `into` names (by its
+    # `about`), which must have begun earlier.
+    "join": (frozenset({"note"}), frozenset({"region"})),
+    "merge": (frozenset({"into"}), frozenset({"comment"})),
 }
 _PERSON_FIELDS = (frozenset({"email", "name", "roles"}),
                   frozenset({"region", "organisation", "locale"}))
@@ -284,6 +290,13 @@ def parse(text: str, source: str = STORIES_FILE) -> DemoData:
     keys = {p.key for p in people}
     stories = tuple(_story(f"{source}: story {n}", t, keys)
                     for n, t in enumerate(doc["story"], 1))
+    begun = {s.about: s.steps[0].days for s in stories}
+    for story in stories:
+        for step in story.steps:
+            into = step.args.get("into") if step.kind == "merge" else None
+            if into is not None and (into not in begun or begun[into] <= story.steps[0].days):
+                raise DemoDataError(f"{step.where}: into names no story that began earlier "
+                                    f"({into!r})")
     return DemoData(people, stories)
 
 
@@ -319,13 +332,22 @@ def _resolve(data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
 
 
 def _apply(session: Session, issue: Issue | None, step: _Step, actor: Actor,
-           emails: dict[str, str], at: dt.datetime, now: dt.datetime) -> Issue:
-    """One step as one service call (the first creates the issue)."""
+           emails: dict[str, str], at: dt.datetime, now: dt.datetime,
+           made: dict[str, Issue]) -> Issue:
+    """One step as one service call (the first creates the issue); `made`: the issues of
+    the stories replayed before, by their `about` (what a merge goes into)."""
     a = step.args
     if issue is None:
         return issues.create(session, actor=actor, now=at, **a)
     ref, version = issue.reference, issue.version
-    if step.kind == "act":
+    if step.kind == "join":
+        co_raising.join(session, ref, actor=actor, now=at, note=a["note"],
+                        region=a.get("region"))
+    elif step.kind == "merge":
+        issues.transition(session, ref, actor=actor, expected_version=version, now=at,
+                          action="merge", data={"case": made[a["into"]].reference},
+                          comment=a.get("comment"))
+    elif step.kind == "act":
         data = _resolve(a.get("data", {}), now)
         if "weighing" in data:
             data["weighing"] = _weighing(session, issue, step.where, data["weighing"], emails)
@@ -383,12 +405,12 @@ def _weighing(session: Session, issue: Issue, where: str, given: Any,
 
 
 def _replay(session: Session, story: _Story, actors: dict[str, Actor],
-            emails: dict[str, str], now: dt.datetime) -> Issue:
+            emails: dict[str, str], now: dt.datetime, made: dict[str, Issue]) -> Issue:
     issue: Issue | None = None
     for step in story.steps:
         at = now - dt.timedelta(days=step.days)
         try:
-            issue = _apply(session, issue, step, actors[step.who], emails, at, now)
+            issue = _apply(session, issue, step, actors[step.who], emails, at, now, made)
         except DomainError as exc:  # a value the services refuse: say which step
             raise DemoDataError(f"{step.where}: {exc}") from exc
     if issue is None:  # pragma: no cover - parse() lets no story without steps through
@@ -423,8 +445,9 @@ def load(session: Session, *, now: dt.datetime | None = None) -> list[Login]:
         actors[p.key] = Actor.of(user)
     emails = {p.key: p.email for p in cast}
     # Oldest first, so the references (ESC-YYYY-NNNN) follow the order the issues began.
+    made: dict[str, Issue] = {}
     for story in sorted(stories, key=lambda s: -s.steps[0].days):
-        _replay(session, story, actors, emails, now)
+        made[story.about] = _replay(session, story, actors, emails, now, made)
     _meetings(session, list(actors.values()), now)
     session.flush()
     return logins()

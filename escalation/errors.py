@@ -64,6 +64,11 @@ class Conflict(DomainError):
         self.expected_version = expected_version
 
 
+class AlreadyDone(DomainError):
+    """The change was made already (a region that joined, two issues linked): a second
+    submit of the same form, or two people at once. Nothing is changed twice."""
+
+
 class Unauthenticated(DomainError):
     """No credentials, or credentials that are unknown, expired or revoked."""
 

@@ -51,6 +51,7 @@ SUBSCRIBE_PER_ADDRESS = 3
 SUBSCRIBE_PER_CLIENT = 20
 SUBSCRIPTION_CONFIRM_DAYS = 7
 ROW_ID_MAX = 2**31 - 1  # an id a client names (in an address, a weighing): an integer column
+CO_RAISING_NOTE_MAX = 2_000  # a co-raising region's note of its own situation (issue 18)
 QUESTION_MAX = 300  # one targeted question a statement round asks: one line
 QUESTIONS_MAX = 10  # targeted questions in one statement round (issue 16)
 # A `lines` data field (a list of one-line texts): at most this many lines of at most
@@ -112,6 +113,7 @@ __all__ = [
     "CALENDAR_PAST_DAYS",
     "CALENDAR_SECRET_MAX",
     "CATEGORIES",
+    "CO_RAISING_NOTE_MAX",
     "DATA_MAX",
     "EMAIL_MAX",
     "FEEDBACK_ANSWERS",

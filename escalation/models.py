@@ -312,6 +312,9 @@ class Issue(Base):
     comments: Mapped[list[Comment]] = relationship(back_populates="issue", order_by="Comment.id")
     # The region's answer to "did it help?" (services/feedback.py writes it; read-only here).
     feedback: Mapped[IssueFeedback | None] = relationship(viewonly=True)
+    # The regions that raise it beside its own (issue 18; services/co_raising.py writes them).
+    co_raising: Mapped[list[CoRaising]] = relationship(
+        viewonly=True, foreign_keys="CoRaising.issue_id", order_by="CoRaising.id")
 
     __table_args__ = (
         CheckConstraint("reference <> ''", name="reference_not_empty"),
@@ -1231,3 +1234,61 @@ class SubscriptionRequest(Base):
     at: Mapped[dt.datetime]
 
     __table_args__ = (Index("ix_subscription_requests_key_at", "key", "at"),)
+class CoRaising(Base):
+    """A region that raises an issue beside the issue's own region (issue 18, item 2): it
+    joined the issue, or an issue of its own was merged into it. Its leads see the issue
+    and are mailed about it as the own region's leads are (policy.py, notify/recipients.py);
+    reports still count the issue once, under its own region. Migration r118."""
+
+    __tablename__ = "co_raising_regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # The region's own short note of its situation.
+    note: Mapped[str] = mapped_column(Text)
+    # The issue merged into this one that brought the region here, if it came so.
+    merged_from_id: Mapped[int | None] = mapped_column(ForeignKey("issues.id"))
+    joined_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship()
+    joined_by: Mapped[User] = relationship(foreign_keys=[joined_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("issue_id", "region_id"),
+        # Whose issues a lead sees through co-raising (policy.visible_filter's EXISTS).
+        Index("ix_co_raising_regions_region_issue", "region_id", "issue_id"),
+    )
+
+
+class IssueLink(Base):
+    """Two issues the backbone team marked as related (issue 18, item 2), stored once with
+    the lower id first; each issue's page shows the other. Migration r118."""
+
+    __tablename__ = "issue_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    high_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("low_id", "high_id"),
+        CheckConstraint("low_id < high_id", name="ordered"),
+    )
+
+
+class IssueMerge(Base):
+    """A duplicate merged into a case (workflow v4's `merge`, issue 18, item 2): the
+    duplicate is in the state `merged` and points here to the case. Migration r118."""
+
+    __tablename__ = "issue_merges"
+
+    duplicate_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), index=True)
+    merged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("duplicate_id <> case_id", name="not_itself"),)

@@ -3,7 +3,10 @@
 A regional lead sees their own region's issues and other regions' public ones once
 submitted; the backbone team and the national bodies see every submitted issue;
 drafts are seen only by their region's leads; observers (and operators) see public
-submitted issues only. A deleted draft is seen by nobody (its author is told it was
+submitted issues only. A region that co-raises an issue (it joined it, or its own issue
+was merged into it: models.CoRaising, issue 18) sees it as the issue's own region does;
+its leads still act only on their own region's issues (`Actor.roles_on`), and nothing
+co-raises a draft. A deleted draft is seen by nobody (its author is told it was
 deleted: services/access.py).
 """
 
@@ -13,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import QueryableAttribute
 
-from escalation.models import Issue, Role, User, Visibility
+from escalation.models import CoRaising, Issue, Role, User, Visibility
 from escalation.workflow.states import DRAFT
 
 # Roles that work on every submitted issue, restricted ones included.
@@ -92,8 +95,18 @@ def can_see(actor: Actor, issue: Issue) -> bool:
     """The single-issue form of `visible_filter`; the two must agree (tests check)."""
     if issue.deleted_at is not None:
         return False
-    return sees(actor, region_id=issue.region_id, visibility=issue.visibility,
-                draft=issue.state == DRAFT)
+    draft = issue.state == DRAFT
+    if sees(actor, region_id=issue.region_id, visibility=issue.visibility, draft=draft):
+        return True
+    # Read only when nothing else lets the reader in: a lead of another region, a
+    # restricted issue (the co-raising regions are loaded then, and only then).
+    return not draft and bool(actor.lead_regions) and any(
+        c.region_id in actor.lead_regions for c in issue.co_raising)
+
+
+def co_raised(actor: Actor) -> Select[int]:
+    """The ids of the issues the actor's regions co-raise (none for a reader leading none)."""
+    return select(CoRaising.issue_id).where(CoRaising.region_id.in_(sorted(actor.lead_regions)))
 
 
 def sees(actor: Actor, *, region_id: int, visibility: str, draft: bool) -> bool:
@@ -118,27 +131,52 @@ def visible_filter(actor: Actor) -> ColumnElement[bool]:
         return or_(own_region, not_draft)
     if not actor.roles:
         return false()
-    return or_(own_region, and_(not_draft, Issue.visibility == Visibility.PUBLIC))
+    seen = [own_region, and_(not_draft, Issue.visibility == Visibility.PUBLIC)]
+    if actor.lead_regions:
+        # The restricted issues the lead's regions co-raise (a public one is seen anyway).
+        seen.append(and_(not_draft, Issue.visibility != Visibility.PUBLIC,
+                         Issue.id.in_(co_raised(actor))))
+    return or_(*seen)
 
 
 def visible_decided(actor: Actor, region_id: QueryableAttribute[int],
-                    visibility: QueryableAttribute[str]) -> ColumnElement[bool]:
+                    visibility: QueryableAttribute[str],
+                    issue_id: QueryableAttribute[int] | None = None) -> ColumnElement[bool]:
     """`sees(..., draft=False)` in SQL, over columns that hold an issue's region and
     visibility elsewhere than on the issue (an obligation's copies, a count's keys).
 
     Only for what exists on submitted issues alone (obligations come with a decision),
     where neither draft-ness nor deletion can apply; tests check it agrees with `sees`.
+    With `issue_id` (an obligation's), the restricted issues the reader's regions
+    co-raise too, as `can_see` lets them in; a count's keys have no issue, so the counts
+    add those separately (`obligation_counts.cells`).
     """
     if actor.is_national:
         return true()
     if not actor.roles:
         return false()
     own_region = region_id.in_(actor.lead_regions) if actor.lead_regions else false()
+    if issue_id is not None and actor.lead_regions:
+        return or_(own_region, visibility == Visibility.PUBLIC,
+                   issue_id.in_(co_raised(actor)))
     return or_(own_region, visibility == Visibility.PUBLIC)
+
+
+def co_raised_hidden(actor: Actor, region_id: QueryableAttribute[int],
+                     visibility: QueryableAttribute[str],
+                     issue_id: QueryableAttribute[int]) -> ColumnElement[bool]:
+    """What `visible_decided` with `issue_id` lets in beyond `visible_decided` without it:
+    the restricted issues of other regions the reader's regions co-raise (never any for a
+    national reader or one leading no region)."""
+    if actor.is_national or not actor.lead_regions:
+        return false()
+    return and_(region_id.not_in(sorted(actor.lead_regions)),
+                visibility != Visibility.PUBLIC, issue_id.in_(co_raised(actor)))
 
 
 def sees_internal(actor: Actor) -> bool:
     return bool(actor.roles & INTERNAL_READERS)
 
 
-__all__ = ["Actor", "can_see", "sees", "sees_internal", "visible_decided", "visible_filter"]
+__all__ = ["Actor", "can_see", "co_raised", "co_raised_hidden", "sees", "sees_internal",
+           "visible_decided", "visible_filter"]

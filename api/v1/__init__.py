@@ -14,6 +14,7 @@ from api.v1 import (
     meetings,
     minutes,
     obligations,
+    related,
     reports,
     situation,
     tokens,
@@ -57,7 +58,7 @@ def init_app(app: Flask) -> Api:
                                                                  "session"),
         "description": "The web pages' sign-in (at /login), for GET requests only."})
     for module in (issues, audit, reports, obligations, meetings, minutes, action_items,
-                   situation, calendar, workflows, tokens, following):
+                   situation, calendar, workflows, tokens, following, related):
         api.register_blueprint(module.blp)
     app.before_request(refuse_lone_surrogates)
 

@@ -62,6 +62,10 @@ class SummaryOut(Out):
             "that have left it: median and 90th percentile (interpolated), and n. Time "
             "waiting for the region's clarification is its own stage.")})
     overdue = fields.Integer(metadata={"description": "Issues past their due date now."})
+    raised_by_several = fields.Integer(metadata={
+        "description": "Of the issues counted, those raised by more than one region (a "
+                       "region joined, or its issue was merged in); each is counted once "
+                       "in the other figures, under its own region. Always counted now."})
     per_month = fields.List(fields.Nested(MonthOut), metadata={
         "description": "Every UTC month of the period, months without events as zeros."})
     feedback_by_outcome = fields.Dict(

@@ -31,6 +31,7 @@ from api.web import (
     password,
     queues,
     register,
+    related,
     reports,
     security,
     situation,
@@ -74,7 +75,8 @@ def init_app(app: Flask) -> None:
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
                   about.bp, password.bp, meetings.bp, minutes.bp, calendar.bp,
-                  action_items.bp, situation.bp, following.bp, subscriptions.bp, register.bp):
+                  action_items.bp, situation.bp, following.bp, subscriptions.bp, register.bp,
+                  related.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     register.init_app(app)

@@ -36,6 +36,7 @@ from escalation.errors import InvalidInput
 from escalation.languages import DEFAULT as DEFAULT_LANGUAGE
 from escalation.limits import (
     CATEGORIES,
+    CO_RAISING_NOTE_MAX,
     DATA_MAX,
     EMAIL_MAX,
     FEEDBACK_ANSWERS,
@@ -421,6 +422,44 @@ class DeleteDraftForm(VersionedForm):
     delete = SubmitField(_l("Delete the draft for good"))
 
 
+class JoinForm(OnceForm):
+    """A regional lead joins another region's issue for their region, with a note of their
+    region's own situation (issue 18). Sent twice, it joins once (OnceForm, and the
+    service refuses a region that joined already)."""
+
+    region = SelectField(_l("Your region"), validate_choice=False)
+    note = TextAreaField(
+        _l("Your region's situation"),
+        description=_l("In a few sentences: how the question shows in your region. The "
+                      "backbone team, the national bodies and the other regions' leads "
+                      "who see the issue read it."),
+        validators=[InputRequired(_l("Write a few sentences about your region's "
+                                     "situation.")), too_long(CO_RAISING_NOTE_MAX)],
+        render_kw=limited(CO_RAISING_NOTE_MAX))
+    join = SubmitField(_l("Join the issue"))
+
+    def validate_note(self, field: TextAreaField) -> None:
+        # Spaces only are no note: said beside the field, in its own words.
+        if isinstance(field.data, str) and not field.data.strip():
+            raise ValidationError(_l("Write a few sentences about your region's situation."))
+
+
+class LinkForm(CheckedForm):
+    """The backbone team marks another issue as related (issue 18)."""
+
+    other = StringField(_l("Related issue"),
+                        description=_l("Its reference, for example ESC-2026-0012."),
+                        validators=[InputRequired(_l("Give the related issue's reference."))],
+                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    link = SubmitField(_l("Link the issues"))
+
+
+class UnlinkForm(CheckedForm):
+    """Remove a link between two issues (issue 18): a button beside each related issue."""
+
+    unlink = SubmitField(_l("Remove the link"))
+
+
 class ActionForm(VersionedForm):
     """Base of the forms made per transition; `action` names it, `transition` is it."""
 
@@ -793,6 +832,19 @@ _CORE = {
     "situation.empty": _l("Write what was learned or what is planned."),
     "situation.frozen": _l("The meeting has started: its situation reports can no longer "
                            "be changed."),
+    # Related questions across regions (issue 18).
+    "co_raising.region_needed": _l("Choose the region that joins."),
+    "co_raising.region_not_yours": _l("Choose one of the regions listed."),
+    "link.itself": _l("An issue cannot be linked to itself."),
+    "link.unknown": _l("There is no issue %(reference)s that you may see."),
+    "merge.itself": _l("An issue cannot be merged into itself."),
+    "merge.unknown": _l("There is no issue %(reference)s that you may see."),
+    "merge.chain": _l("Other issues were merged into %(reference)s: merge those into the "
+                      "case first."),
+    "merge.case_merged": _l("%(reference)s was itself merged into another issue: give "
+                            "that issue's reference."),
+    "merge.case_ended": _l("%(reference)s is no longer under way (closed or withdrawn): "
+                           "nothing can be merged into it."),
 }
 
 

@@ -36,9 +36,11 @@ from api.web.forms import (
     DeleteDraftForm,
     HelpedForm,
     IssueForm,
+    LinkForm,
     ObligationProgressForm,
     RedactForm,
     StatementForm,
+    UnlinkForm,
     WeighingField,
     WithdrawStatementForm,
     action_data,
@@ -48,7 +50,7 @@ from api.web.forms import (
     show_refusal,
     to_weigh,
 )
-from api.web.i18n import region_name
+from api.web.i18n import region_label, region_name
 from api.web.labels import DONE, NEXT_STEPS, Labels, field_label
 from escalation import db, idempotency
 from escalation.audit import AuditAction
@@ -57,6 +59,7 @@ from escalation.errors import ActionNotAvailable, Conflict, DomainError, Forbidd
 from escalation.models import Issue, Statement, StatementStatus
 from escalation.services import (
     actors,
+    co_raising,
     comments,
     decisions,
     deliberation,
@@ -479,16 +482,40 @@ def _render(session: Session, reference: str, failed: FlaskForm | None = None,
         if status == 409:
             renew_version(failed, page.detail.version)
     html = render_template("web/issues/show.html", page=page, issue=page.detail, now=now,
+                           related=_related(session, page, failed),
                            today=local_day(now),
                            forms=_forms(page, failed),
                            may_delete=drafts.may_delete(actor(), page.detail.issue),
-                           here=url_for(".show", reference=reference),
+                           here=url_for("web.issues.show", reference=reference),
                            above=_shown_above(page),
                            follow=following_page.follow_form(
                                reference, following.follows_issue(session, actor(),
                                                                   page.detail.issue),
-                               url_for(".show", reference=reference)))
+                               url_for("web.issues.show", reference=reference)))
     return html, status
+
+
+def _related(session: Session, page: IssuePage, failed: FlaskForm | None) -> dict[str, Any]:
+    """Who raises the issue and what it is related to (issue 18), with the steps the reader
+    may take on them: join (a lead of another region), link and unlink (the backbone team)."""
+    me, issue = actor(), page.detail.issue
+    raising = co_raising.raising(session, issue, actor=me)
+    joined = {c.region_id for c in raising.regions}
+    may_join = co_raising.may_join(me, issue) and bool(
+        set(co_raising.joinable_regions(me, issue)) - joined)
+    triage = co_raising.may_link(me) and issue.state != "draft"
+    link = None
+    unlink: dict[str, FlaskForm] = {}
+    if triage:
+        link = failed if isinstance(failed, LinkForm) else LinkForm(formdata=None,
+                                                                    prefix="link")
+        unlink = {other.reference: UnlinkForm(formdata=None, prefix=f"unlink-{other.reference}")
+                  for other in raising.links}
+    # Every region the history may name: the own, the co-raising (never a raw code).
+    region_names = {issue.region.code: region_label(issue.region),
+                    **{c.region.code: region_label(c.region) for c in raising.regions}}
+    return {"raising": raising, "may_join": may_join, "link": link, "unlink": unlink,
+            "region_names": region_names}
 
 
 def _shown_above(page: IssuePage) -> set[str]:
@@ -539,7 +566,7 @@ def _change(reference: str, form_for: Callable[[Session], F],
     instead of `done`); then a redirect. A refused step leaves nothing behind, and the page is shown
     again with the form as it was sent, read in one read-only transaction."""
     status = 422  # 0: made
-    here = url_for(".show", reference=reference)
+    here = url_for("web.issues.show", reference=reference)
     sent_before: str | None = None
     try:
         with db.transaction() as session:

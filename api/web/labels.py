@@ -261,6 +261,14 @@ def describe(action: str, data: Mapping[str, Any],
             name = label(FIELDS, "comment")
         elif action == "record_obligation" and key == "note":  # not a closing note
             name = gettext("Progress note")
+        elif action == "join" and key == "note":  # issue 18: not a closing note either
+            name = gettext("The region's own situation")
+        elif key == "issue":  # issue 18: the other issue of a link
+            name = gettext("Issue")
+        elif key == "duplicate":  # issue 18: the issue merged into this one
+            name = gettext("Merged issue")
+        elif key == "regions":  # issue 18: the regions a merge brought
+            name = gettext("Regions")
         if is_marker(value):
             text = _removed(redacted.get(key))
         elif key in _VALUE_TABLES:
@@ -287,6 +295,8 @@ def describe(action: str, data: Mapping[str, Any],
             text = i18n.date(dt.date.fromisoformat(str(value)))
         elif key == "region":
             text = regions.get(str(value), str(value))
+        elif key == "regions" and isinstance(value, list):
+            text = ", ".join(regions.get(str(v), str(v)) for v in value)
         elif key == "assignee":
             text = names.get(str(value), str(value))
         elif isinstance(value, str) and value and shown.get(key) == value:

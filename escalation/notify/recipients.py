@@ -3,9 +3,10 @@
 A target is a body (`region`, `backbone`, `stakeholders`, `working_group`) or a body's
 chair (`stakeholders:chair`), or an organisation's members (`org:<id>`, an obligation's
 responsible party), or the issue's followers (`followers`: notify/following.py).
-The region means the leads of the issue's own region; the
-backbone team has no chair, so its chair is the team itself, and a region's chair is its
-leads. Inactive people hear nothing; nobody hears the same message twice.
+The region means the leads of the issue's own region and of the
+regions co-raising it (issue 18: they hear of it, its decision included, as the own
+region does); the backbone team has no chair, so its chair is the team itself, and a
+region's chair is its leads. Inactive people hear nothing; nobody hears the same message twice.
 
 A reminder before a statement round's deadline goes only to the members of the
 organisations (and the members speaking for themselves) that have not answered yet
@@ -14,11 +15,11 @@ organisations (and the members speaking for themselves) that have not answered y
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from escalation import rounds
-from escalation.models import Issue, Membership, Role, User
+from escalation.models import CoRaising, Issue, Membership, Role, User
 from escalation.notify import following
 
 BODY_ROLES: dict[str, tuple[str, ...]] = {
@@ -71,9 +72,11 @@ def resolve(session: Session, issue: Issue, target: str) -> list[User]:
     body = body_of(target)
     query = select(User).join(Membership).where(User.active.is_(True))
     if body == "region":
-        query = query.where(
-            Membership.role == Role.REGIONAL_LEAD, Membership.region_id == issue.region_id
-        )
+        # The issue's own region and the regions co-raising it (issue 18), each lead once.
+        query = query.where(Membership.role == Role.REGIONAL_LEAD, or_(
+            Membership.region_id == issue.region_id,
+            Membership.region_id.in_(
+                select(CoRaising.region_id).where(CoRaising.issue_id == issue.id))))
     else:
         roles = (CHAIR_ROLES if target.endswith(CHAIR) else BODY_ROLES).get(body)
         if roles is None:

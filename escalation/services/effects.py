@@ -25,6 +25,7 @@ from escalation.models import (
 )
 from escalation.policy import Actor
 from escalation.services import obligation_counts
+from escalation.services.co_raising import merge_into
 from escalation.services.deliberation import record_summary, record_weighing
 
 DECISIONS = cast(Table, Decision.__table__)
@@ -124,5 +125,6 @@ EFFECTS: dict[str, Effect] = {
         record_decision,
         record_summary,
         record_weighing,
+        merge_into,
     )
 }

@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.models import Decision, Issue
-from escalation.policy import Actor, visible_filter
+from escalation.policy import Actor, co_raised, visible_filter
 from escalation.problems import one_of
 from escalation.services import queries, reports
 from escalation.services.queries import IssueFilter, Page
@@ -73,8 +73,12 @@ class Listing:
 
 def _scope(actor: Actor, scope: str) -> ColumnElement[bool]:
     if scope == "region":
-        # A lead's own regions; anyone else leads none, so their list is empty.
-        return Issue.region_id.in_(sorted(actor.lead_regions))
+        # A lead's own regions (and the issues they co-raise, issue 18); anyone else
+        # leads none, so their list is empty.
+        if not actor.lead_regions:
+            return false()
+        return or_(Issue.region_id.in_(sorted(actor.lead_regions)),
+                   Issue.id.in_(co_raised(actor)))
     if scope == "mine":
         return queries.took_part(actor.user_id)
     return visible_filter(actor)  # "all": nothing more than the policy

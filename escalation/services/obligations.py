@@ -172,7 +172,8 @@ def _overdue(today: dt.date) -> ColumnElement[bool]:
 def condition(actor: Actor, f: ObligationFilter, today: dt.date) -> ColumnElement[bool]:
     """What the reader may see (the issue's visibility) and the filters ask."""
     parts: list[ColumnElement[bool]] = [
-        visible_decided(actor, Obligation.region_id, Obligation.visibility)]
+        visible_decided(actor, Obligation.region_id, Obligation.visibility,
+                        Obligation.issue_id)]
     if f.status:
         parts.append(Obligation.status.in_(f.status))
     if f.overdue is True:

@@ -25,12 +25,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only, selectinload
 
 from escalation import runtime
 from escalation.errors import InvalidInput
 from escalation.limits import REGION_CODE
-from escalation.models import AuditEvent, Category, Decision, Issue, Region
+from escalation.models import AuditEvent, Category, CoRaising, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
 from escalation.text import normalise, text_problem
@@ -300,6 +300,8 @@ def _load_page(
         .offset((page - 1) * per_page)
         # Many-to-one both, so joining adds no rows and LIMIT still counts issues.
         .options(joinedload(Issue.region, innerjoin=True), joinedload(Issue.assignee),
+                 # The co-raising regions (issue 18), one more statement for the page.
+                 selectinload(Issue.co_raising).joinedload(CoRaising.region, innerjoin=True),
                  *extra,
                  # What a list row shows, and nothing else: no description, no JSON to
                  # decode. Reading another column raises rather than query once per row.

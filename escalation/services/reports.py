@@ -24,13 +24,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from escalation import histogram, runtime
 from escalation.errors import InvalidInput
 from escalation.limits import FEEDBACK_ANSWERS
 from escalation.models import (
+    CoRaising,
     Decision,
     Issue,
     IssueFeedback,
@@ -99,6 +100,9 @@ class Summary:
     # issue the backbone team answered itself) and per category; always counted now.
     feedback_by_outcome: dict[str, FeedbackFigure] = field(default_factory=dict)
     feedback_by_category: dict[str, FeedbackFigure] = field(default_factory=dict)
+    # Issue 18: how many of the issues counted were raised by more than one region (joined
+    # or merged in); each is counted once above, under its own region. Always counted now.
+    raised_by_several: int = 0
 
 
 def summary(
@@ -114,11 +118,26 @@ def summary(
     filters = IssueFilter(region=tuple(region), submitted_from=start, submitted_to=end)
     condition = _population(session, actor, filters, now)
     snapshot = rollup.usable(session, now=now) if start is None and end is None else None
+    if snapshot is not None and rollup.beyond_cells(session, actor):
+        snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
     if snapshot is None:
-        return _live(session, condition, start, end, now)
-    report = _from_rollup(session, snapshot, actor, region, now)
-    report.overdue = _overdue(session, condition, now)
+        report = _live(session, condition, start, end, now)
+    else:
+        report = _from_rollup(session, snapshot, actor, region, now)
+        report.overdue = _overdue(session, condition, now)
+    report.raised_by_several = _raised_by_several(session, condition)
     return report
+
+
+def _raised_by_several(session: Session, condition: ColumnElement[bool]) -> int:
+    """Issues of the population that a co-raising region raises too (issue 18): a few, so
+    read from the co-raising table's side, whatever the population's size. Until any
+    region co-raises an issue, the issues are not read for it (the one pass of
+    reports_pg stays the only reading of them)."""
+    if not session.scalar(select(exists().where(CoRaising.id.is_not(None)))):
+        return 0
+    return session.scalar(select(func.count()).select_from(Issue).where(
+        condition, Issue.id.in_(select(CoRaising.issue_id)))) or 0
 
 
 def _feedback(session: Session, condition: ColumnElement[bool]

@@ -10,7 +10,9 @@ their figures are sums of cell figures. Durations are kept as log-scale histogra
 
 `reports.summary` reads the newest snapshot when no date filter narrows the population,
 the snapshot is fresh, and it covers at least `Settings.rollup_from` issues; otherwise
-it counts live. The answer then says "as of" when.
+it counts live. The answer then says "as of" when. A lead whose region co-raises a
+restricted issue of another region (issue 18) sees an issue no whole cell gives them
+(`beyond_cells`): their summary is counted live, so it stays exact.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, delete, func, select
+from sqlalchemy import Integer, case, cast, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from escalation import histogram, runtime
@@ -35,7 +37,7 @@ from escalation.models import (
     ReportSnapshot,
     StageVisit,
 )
-from escalation.policy import Actor, sees
+from escalation.policy import Actor, co_raised_hidden, sees
 from escalation.workflow.states import DRAFT
 
 NO_CATEGORY = "unspecified"
@@ -168,6 +170,16 @@ def usable(session: Session, *, now: dt.datetime) -> ReportSnapshot | None:
     return snapshot
 
 
+def beyond_cells(session: Session, actor: Actor) -> bool:
+    """Whether the actor sees an issue that `sees` over its cell does not give them: a
+    restricted issue of another region that their region co-raises (no query for a
+    reader leading no region, or a national one)."""
+    hidden = co_raised_hidden(actor, Issue.region_id, Issue.visibility, Issue.id)
+    if not actor.lead_regions or actor.is_national:
+        return False
+    return bool(session.scalar(select(exists().where(hidden))))
+
+
 @dataclass
 class Combined:
     """The figures of every cell a reader may see, added up."""
@@ -262,6 +274,6 @@ def month_text(column: Any, dialect: str) -> Any:
 
 
 __all__ = [
-    "NO_CATEGORY", "CellFigures", "Combined", "combine", "month_text", "newest", "refresh",
-    "store", "take", "usable",
+    "NO_CATEGORY", "CellFigures", "Combined", "beyond_cells", "combine", "month_text",
+    "newest", "refresh", "store", "take", "usable",
 ]

@@ -14,6 +14,7 @@ EFFECTS = frozenset(
         "record_decision",
         "record_summary",  # issue 16: the chair's summary of the round
         "record_weighing",  # issue 16: how the decision weighed each statement
+        "merge_into",  # issue 18: a duplicate merged into a case (services/merging.py)
     }
 )
 

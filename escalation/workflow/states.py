@@ -11,6 +11,9 @@ states mean more than their place in the definition, and only these names are fi
 - `DECIDED`: the working group's decision exists (a CHECK: `decision_id` is set).
 - `CLOSED` and `WITHDRAWN`: the question is no longer under way and has a closing date;
   a withdrawn issue may never have been submitted (CHECKs).
+- `MERGED` (workflow v4, issue 18): a duplicate merged into a case; it ends there, as
+  a withdrawn issue does, and nothing is merged into it or joins it (services/merging.py).
+  No CHECK names it (it is not in `STRUCTURAL`): the merge's table says where it went.
 - `AWAITING_STATEMENT` and `AWAITING_DECISION`: a statement round has opened (a CHECK:
   `statement_round >= 1`), which the statements and the `has_statement` guard count in.
 
@@ -28,6 +31,7 @@ CLOSED: Final = "closed"
 WITHDRAWN: Final = "withdrawn"
 AWAITING_STATEMENT: Final = "awaiting_statement"
 AWAITING_DECISION: Final = "awaiting_decision"
+MERGED: Final = "merged"
 
 # Every state some rule outside the definition knows by name.
 STRUCTURAL: Final = frozenset(
@@ -39,5 +43,5 @@ def sql_in(*states: str) -> str:
     return "(" + ", ".join(f"'{s}'" for s in states) + ")"
 
 
-__all__ = ["AWAITING_DECISION", "AWAITING_STATEMENT", "CLOSED", "DECIDED", "DRAFT",
+__all__ = ["AWAITING_DECISION", "AWAITING_STATEMENT", "CLOSED", "DECIDED", "DRAFT", "MERGED",
            "STRUCTURAL", "WITHDRAWN", "sql_in"]

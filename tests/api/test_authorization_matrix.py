@@ -63,6 +63,25 @@ def expected_transition(role: str, own: bool, state: str, action: str) -> int:
     return 200
 
 
+UNDER_WAY = {"submitted", "clarification_requested", "awaiting_statement",
+             "awaiting_decision", "decided"}
+
+
+def expected_join(role: str, own: bool, state: str) -> int:
+    """Issue 18: a lead of another region joins an issue under way; the own region's lead
+    is told it is theirs (422), anyone else may not (403); a state not under way: 422."""
+    if state not in UNDER_WAY:
+        return 422
+    if role != "regional_lead":
+        return 403
+    return 422 if own else 200
+
+
+def expected_link(role: str) -> int:
+    """Issue 18: only the backbone team links issues."""
+    return 201 if role == "coordinator" else 403
+
+
 def expected_activity(role: str, own: bool, state: str, activity: str, ok: int) -> int:
     act = runtime.registry().latest("escalation").activities[activity]
     if state not in act.states:
@@ -83,6 +102,9 @@ def test_matrix(call: Call, session: Session, world: World, role: str, attr: str
                                      position="supports", text="Tukee.")
         issues[state] = (issue.reference, issue.version)
         weighing[state] = weigh_all(session, issue)
+    # What `merge` merges into and `links` links to (issue 18): another issue under way.
+    case = issue_in(session, world, "submitted", visibility="public")
+    data = {**DATA, "merge": {"case": case.reference}}
     session.flush()
     wf = runtime.registry().latest("escalation")
     checked = 0
@@ -114,6 +136,8 @@ def test_matrix(call: Call, session: Session, world: World, role: str, attr: str
                                                  "data": DATA["withdraw"]}),
                 ("POST", f"{base}/statements", {"position": "supports", "text": "x"}),
                 ("POST", f"{base}/comments", {"text": "x"}),
+                ("POST", f"{base}/join", {"note": "x"}),  # issue 18
+                ("POST", f"{base}/links", {"other": "ESC-2026-0001"}),
             ]:
                 attempt(method, path, 404, json=body)
             continue
@@ -124,11 +148,14 @@ def test_matrix(call: Call, session: Session, world: World, role: str, attr: str
         for action in wf.actions:
             attempt("POST", f"{base}/transitions", expected_transition(role, own, state, action),
                     json={"action": action, "expected_version": version,
-                          "data": {**DATA.get(action, {}), **(
+                          "data": {**data.get(action, {}), **(
                               {"weighing": weighing[state]} if action == "decide" else {})}})
         attempt("POST", f"{base}/statements",
                 expected_activity(role, own, state, "add_statement", 201),
                 json={"position": "supports", "text": "Kanta."})
         attempt("POST", f"{base}/comments", expected_activity(role, own, state, "comment", 201),
                 json={"text": "Kommentti."})
+        attempt("POST", f"{base}/join", expected_join(role, own, state),
+                json={"note": "Meillä sama tilanne."})
+        attempt("POST", f"{base}/links", expected_link(role), json={"other": case.reference})
     assert checked >= 8 * 6

@@ -29,7 +29,8 @@ def test_summary_shape(call: Call, session: Session, world: World) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert set(body) == {"total", "by_state", "by_region", "by_category", "stages", "overdue",
-                         "per_month", "as_of", "feedback_by_outcome", "feedback_by_category"}
+                         "per_month", "as_of", "feedback_by_outcome", "feedback_by_category",
+                         "raised_by_several"}  # issue 18
     assert body["as_of"] is None  # a small population is counted for each request
     assert body["total"] == 2
     assert body["by_state"]["decided"] == 1

@@ -67,8 +67,8 @@ def _under_v1(session: Session, issue: Issue) -> Issue:
 def test_a_new_issue_starts_under_the_newest_version_which_has_the_guard(
         session: Session, world: World) -> None:
     issue = issue_in(session, world, "awaiting_decision")
-    assert (issue.workflow_name, issue.workflow_version) == ("escalation", 3)
-    for version in (2, 3):  # v2 brought the guard; v3 keeps it
+    assert (issue.workflow_name, issue.workflow_version) == ("escalation", 4)
+    for version in (2, 3, 4):  # v2 brought the guard; v3 and v4 keep it
         decide = next(t for t in runtime.registry().get("escalation", version).transitions
                       if t.action == "decide")
         assert "follow_up_not_past" in decide.guards

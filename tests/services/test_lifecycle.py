@@ -32,8 +32,8 @@ def test_full_lifecycle_up_and_back(session: Session, world: World) -> None:
     issue = new_issue(session, world, urgency="urgent", rights_dimensions=["best_interests"],
                       legal_references=["Lastensuojelulaki 417/2007, 25 §"])
     assert issue.reference.startswith(f"ESC-{dt.datetime.now(dt.UTC).year}-")
-    # A new issue starts under the newest workflow: escalation-v3.toml (issue 16).
-    assert (issue.state, issue.version, issue.workflow_version) == ("draft", 1, 3)
+    # A new issue starts under the newest workflow: escalation-v4.toml (issue 18).
+    assert (issue.state, issue.version, issue.workflow_version) == ("draft", 1, 4)
 
     act(session, issue, world.lead, "submit", at=T0)
     assert issue.state == "submitted"

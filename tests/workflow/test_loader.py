@@ -21,6 +21,7 @@ V1_PATH = DEFAULT_WORKFLOWS / "escalation-v1.toml"
 V1 = V1_PATH.read_text(encoding="utf-8")
 V2_PATH = DEFAULT_WORKFLOWS / "escalation-v2.toml"
 V3_PATH = DEFAULT_WORKFLOWS / "escalation-v3.toml"
+V4_PATH = DEFAULT_WORKFLOWS / "escalation-v4.toml"
 
 FORWARD_TO_WG = """action = "forward_to_working_group"
 from = ["awaiting_statement"]
@@ -54,7 +55,8 @@ def refusal(path: Path, text: str) -> str:
 
 def test_the_real_folder_loads() -> None:
     found = load_dir(DEFAULT_WORKFLOWS)
-    assert set(found) == {("escalation", 1), ("escalation", 2), ("escalation", 3)}
+    assert set(found) == {("escalation", 1), ("escalation", 2), ("escalation", 3),
+                          ("escalation", 4)}
     wf = found["escalation", 1]
     assert wf.source == str(V1_PATH)
     assert wf.key == ("escalation", 1)
@@ -406,10 +408,11 @@ def test_load_text_names_its_source() -> None:
 
 def test_registry_of_the_real_folder() -> None:
     reg = Registry.from_dir(DEFAULT_WORKFLOWS)
-    v1, v2, v3 = (reg.get("escalation", v) for v in (1, 2, 3))
-    # New issues start under v3 (issue 16); v1's and v2's keep theirs.
-    assert reg.latest("escalation") is v3
-    assert (v1.source, v2.source, v3.source) == (str(V1_PATH), str(V2_PATH), str(V3_PATH))
+    v1, v2, v3, v4 = (reg.get("escalation", v) for v in (1, 2, 3, 4))
+    # New issues start under v4 (issue 18); v1's, v2's and v3's keep theirs.
+    assert reg.latest("escalation") is v4
+    assert (v1.source, v2.source, v3.source, v4.source) == (
+        str(V1_PATH), str(V2_PATH), str(V3_PATH), str(V4_PATH))
 
 
 def test_registry_latest_is_the_highest_version_and_get_keeps_the_old(tmp_path: Path) -> None:
@@ -450,3 +453,24 @@ def test_v3_adds_the_feedback_activity_only() -> None:
     assert (feedback.states, feedback.roles) == ({"closed"}, {"regional_lead"})
     assert "give_feedback" not in v1.activities
     assert "give_feedback" not in v2.activities
+
+
+def test_v4_adds_merge_into_the_terminal_state_merged_and_nothing_else() -> None:
+    """escalation-v4.toml (issue 18): the backbone team merges a duplicate from the open
+    states before a decision into `merged` (not open); everything else is v3's, and v1..v3
+    have no merge, so their issues cannot be merged."""
+    found = load_dir(DEFAULT_WORKFLOWS)
+    v3, v4 = found["escalation", 3], found["escalation", 4]
+    (merge,) = [t for t in v4.transitions if t.action == "merge"]
+    assert merge.sources == {"submitted", "clarification_requested", "awaiting_statement",
+                             "awaiting_decision"}
+    assert (merge.target, merge.roles) == ("merged", {"coordinator"})
+    assert [(f.name, f.type, f.required) for f in merge.data] == [("case", "text", True)]
+    assert merge.effects == ("merge_into", "mark_closed")
+    assert not v4.is_open("merged")
+    for version in (1, 2, 3):
+        assert "merge" not in {t.action for t in found["escalation", version].transitions}
+    assert set(v4.states) - set(v3.states) == {"merged"}
+    assert [t for t in v4.transitions if t.action != "merge"] == list(v3.transitions)
+    assert {k: a.roles for k, a in v4.activities.items()} == {
+        k: a.roles for k, a in v3.activities.items()}
