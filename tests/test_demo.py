@@ -234,8 +234,6 @@ BEFORE_TABLES = {
     # answering step (decide, answer_locally) adds its followers' row, and a public
     # issue's its subscribers' row: ten more.
     "outbox": (87, "96b1344671958313b455b1ea1b5be5b78db731e7626b8017a5f23c0a755ceddb"),
-    # invitation and published agenda, the backbone series' invitation).
-    "outbox": (86, "e6c713dc10d186308fbdac6e81b87cb3bcd1a3785caaa54ee56256b40a115abb"),
     "statements": (20, "234e73a141e7e87ed3483a434f5488796329f3ac8eab6b07f33285646e028565"),
     "decisions": (3, "070ddafccc6eb0acc318fdd71338e5f31dde36ca3562c599dbd9dba2e3aca59b"),
     "comments": (14, "eac92793b67a827d577c22b9ec78a24291d50fc2b92dbeea189029982f833bc3"),

@@ -58,6 +58,9 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("title", "string", "The question's title."),
     ("region", "string", "The region's code (lower-case slug)."),
     ("region_name", "string", "The region's name in Finnish."),
+    ("co_raising_regions", "list of strings", "The codes of the other regions that raised the "
+     "same question (they joined it, or a question of theirs was merged into it), in the "
+     "order they came (CSV: separated by |)."),
     ("category", "string or empty", "legislation, interpretation, national_policy, funding, "
      "data_and_information or other; empty if none was chosen."),
     ("rights_dimensions", "list of strings", "Children's-rights dimensions: best_interests, "
@@ -284,6 +287,7 @@ def _rows(entries: list[Entry], statements: dict[int, int]) -> Iterator[dict[str
             "title": e.title,
             "region": e.region.code,
             "region_name": e.region.name_in(languages.DEFAULT),
+            "co_raising_regions": [r.code for r in e.co_regions],
             "category": e.category,
             "rights_dimensions": list(e.rights_dimensions),
             "state": e.state,

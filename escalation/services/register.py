@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, joinedload, load_only
 
 from escalation.limits import REGION_CODE
 from escalation.models import (
+    CoRaising,
     PUBLIC_ANSWERED,
     Category,
     Decision,
@@ -135,6 +136,10 @@ class Entry:
     obligations: list[PublicObligation] = field(default_factory=list)
     statements: list[PublicStatement] = field(default_factory=list)
     issue_id: int = 0  # for the open data's counts; never shown
+    # The other regions that raised the same question (joined it, or had theirs merged into
+    # it: services/co_raising.py), in the order they came; only their names are public,
+    # never the notes they wrote of their own situation.
+    co_regions: tuple[Region, ...] = ()
 
     @property
     def excerpt(self) -> str:
@@ -199,8 +204,9 @@ def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_
             total = session.scalar(select(func.count()).select_from(matched)) or 0
             capped, total = total > cap, min(total, cap)
     obligations = _obligations(session, [i.decision_id for i in issues if i.decision_id])
-    return RegisterPage([_entry(i, obligations) for i in issues], page, per_page, total,
-                        capped)
+    co_regions = _co_regions(session, [i.id for i in issues])
+    return RegisterPage([_entry(i, obligations, co_regions) for i in issues], page, per_page,
+                        total, capped)
 
 
 def entry(session: Session, reference: str) -> Entry | None:
@@ -226,7 +232,7 @@ def entry(session: Session, reference: str) -> Entry | None:
             .options(load_only(Statement.position, Statement.text,
                                Statement.rights_assessment, Statement.round,
                                Statement.sent_at, Statement.amended_at, raiseload=True)))]
-    found = _entry(issue, obligations)
+    found = _entry(issue, obligations, _co_regions(session, [issue.id]))
     return Entry(**{**found.__dict__, "statements": statements})
 
 
@@ -266,7 +272,18 @@ def _obligations(session: Session, decision_ids: list[int]) -> dict[int, list[Pu
     return found
 
 
-def _entry(issue: Issue, obligations: dict[int, list[PublicObligation]]) -> Entry:
+def _co_regions(session: Session, issue_ids: list[int]) -> dict[int, tuple[Region, ...]]:
+    found: dict[int, list[Region]] = defaultdict(list)
+    if issue_ids:
+        for issue_id, region in session.execute(
+                select(CoRaising.issue_id, Region).join(Region, Region.id == CoRaising.region_id)
+                .where(CoRaising.issue_id.in_(issue_ids)).order_by(CoRaising.id)):
+            found[issue_id].append(region)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _entry(issue: Issue, obligations: dict[int, list[PublicObligation]],
+           co_regions: dict[int, tuple[Region, ...]]) -> Entry:
     answered_at = issue.answered_at or issue.updated_at  # never None: the condition
     decision: Decision | None = issue.decision
     # The answer in force is the newer of the two: a decision, or an answer the backbone
@@ -278,10 +295,11 @@ def _entry(issue: Issue, obligations: dict[int, list[PublicObligation]]) -> Entr
                      list(issue.rights_dimensions), issue.state, answered_at, DECISION,
                      decision.outcome, decision.rationale, decision.responsible,
                      decision.follow_up_due, obligations.get(decision.id, []),
-                     issue_id=issue.id)
+                     issue_id=issue.id, co_regions=co_regions.get(issue.id, ()))
     return Entry(issue.reference, issue.title, issue.region, issue.category,
                  list(issue.rights_dimensions), issue.state, answered_at, LOCAL_ANSWER,
-                 None, issue.answer or "", None, None, [], issue_id=issue.id)
+                 None, issue.answer or "", None, None, [], issue_id=issue.id,
+                 co_regions=co_regions.get(issue.id, ()))
 
 
 __all__ = [

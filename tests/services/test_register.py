@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
 from escalation.models import AuditEvent, Issue, Statement
-from escalation.services import issues, register, statements
+from escalation.services import co_raising, issues, register, statements
 from escalation.services.register import Filters
 from tests.factories import REQUEST, World, asked, issue_in, new_issue
 
@@ -150,3 +150,19 @@ def test_the_list_counts_only_so_far(session: Session, world: World) -> None:
     assert (page.total, page.capped) == (2, True)
     exact = register.answers(session, Filters(), per_page=1, now=utcnow(), cap=5)
     assert (exact.total, exact.capped) == (3, False)
+
+
+def test_the_register_names_the_regions_that_raised_it_and_never_their_notes(
+        session: Session, world: World) -> None:
+    issue = issue_in(session, world, "submitted")
+    co_raising.join(session, issue.reference, actor=world.other_lead,
+                    note="Meillä sama tilanne: Matti Meikäläisen perhe.")
+    _step(session, issue, world.coordinator, "answer_locally", answer="Vastaus kaikille.")
+    page = register.answers(session, Filters(), now=utcnow())
+    [listed] = page.entries
+    found = register.entry(session, issue.reference)
+    assert found is not None
+    own = issue.region
+    assert [r.id for r in listed.co_regions] == [r.id for r in found.co_regions]
+    assert len(found.co_regions) == 1 and found.co_regions[0].id != own.id
+    assert "Meikäläi" not in repr(found) and "Meikäläi" not in repr(listed)
