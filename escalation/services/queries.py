@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from escalation import runtime
 from escalation.errors import InvalidInput
@@ -33,7 +33,8 @@ from escalation.limits import REGION_CODE
 from escalation.models import AuditEvent, Category, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
-from escalation.text import normalise, text_problem
+from escalation.services import search
+from escalation.text import text_problem
 from escalation.workflow.definition import State, Workflow
 from escalation.workflow.names import BODIES
 
@@ -51,6 +52,7 @@ _SORT_COLUMNS = {
     "reference": Issue.reference,
 }
 SORTS: tuple[str, ...] = tuple(k for name in _SORT_COLUMNS for k in (name, f"-{name}"))
+DEFAULT_SORT = "-updated_at"
 # The columns a list row shows (the API's IssueSummaryOut, the queue page, who handles
 # it), those the workflow needs to say who is awaited and whether the issue is late, and
 # whether it was deleted (what `policy.can_see` reads of a row, besides region and state).
@@ -75,7 +77,9 @@ class IssueFilter:
     category: tuple[str, ...] = ()
     awaiting: str | None = None  # a body: region, backbone, stakeholders, working_group
     overdue: bool | None = None
-    q: str | None = None  # text in reference, title or description
+    # Words, each found in any inflected form (services/search.py): every word in the
+    # reference, title, description, legal references, answer, decision or statements.
+    q: str | None = None
     # Inclusive, days as the readers mean them: in the service's time zone (an issue sent
     # at 00:30 on 1.12. in Helsinki is "from 1.12.", though it is still 30.11. in UTC).
     submitted_from: dt.date | None = None
@@ -98,21 +102,27 @@ def list_issues(
     *,
     actor: Actor,
     filters: IssueFilter,
-    sort: str = "-updated_at",
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 50,
     now: dt.datetime,
 ) -> Page:
     """The issues the actor may see that match `filters`: one SELECT per page, and a COUNT
-    unless the page is the last one."""
+    unless the page is the last one. Without a `sort`: the best matches of `q` first when
+    there is one, else the latest changed first."""
     errors = check_filters(filters)
-    if sort not in SORTS:
+    if sort is not None and sort not in SORTS:
         errors["sort"] = [one_of(SORTS)]
     errors.update(check_paging(page, per_page))
     if errors:
         raise InvalidInput(errors)
-    condition = and_(visible_filter(actor), *conditions(session, filters, now))
-    return page_of(session, condition, order(sort), page=page, per_page=per_page)
+    found = search.text_match(session, actor, filters.q) if filters.q else None
+    condition = and_(visible_filter(actor), *conditions(session, filters, now, actor=actor,
+                                                         found=found))
+    ordered = order(sort or DEFAULT_SORT)
+    if sort is None and found is not None:
+        ordered = (found.rank.desc(), *ordered)
+    return page_of(session, condition, ordered, page=page, per_page=per_page)
 
 
 def matching(session: Session, *, actor: Actor, filters: IssueFilter,
@@ -120,7 +130,7 @@ def matching(session: Session, *, actor: Actor, filters: IssueFilter,
     """The condition of a list: what the actor may see that matches `filters` (checked)."""
     if errors := check_filters(filters):
         raise InvalidInput(errors)
-    return and_(visible_filter(actor), *conditions(session, filters, now))
+    return and_(visible_filter(actor), *conditions(session, filters, now, actor=actor))
 
 
 def queue(
@@ -186,7 +196,11 @@ def check_filters(f: IssueFilter) -> dict[str, list[str]]:
     return errors
 
 
-def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+def conditions(session: Session, f: IssueFilter, now: dt.datetime, *,
+               actor: Actor | None = None,
+               found: search.Match | None = None) -> list[ColumnElement[bool]]:
+    """`f` as SQL conditions; `actor`: whose search it is (statement text is searched
+    only for readers who may see it), `found`: the search of `f.q` made already."""
     where: list[ColumnElement[bool]] = []
     if f.state:
         where.append(Issue.state.in_(f.state))
@@ -205,10 +219,8 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colum
         where.append(awaiting(f.awaiting))
     if f.overdue is not None:
         where.append(overdue(now) if f.overdue else not_(overdue(now)))
-    if f.q is not None and (needle := normalise(f.q)):
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        where.append(or_(*(_contains(col, needle, sqlite=sqlite)
-                           for col in (Issue.reference, Issue.title, Issue.description))))
+    if f.q is not None and (found := found or search.text_match(session, actor, f.q)):
+        where.append(found.condition)
     if f.involved is not None:
         where.append(took_part(f.involved))
     if f.submitted_from is not None:
@@ -385,32 +397,6 @@ def under_way() -> ColumnElement[bool]:
 def overdue(now: dt.datetime) -> ColumnElement[bool]:
     """Past its due date and still under way (a closed issue is never late)."""
     return and_(Issue.due_at.is_not(None), Issue.due_at < now, under_way())
-
-
-def _contains(
-    column: InstrumentedAttribute[str], needle: str, *, sqlite: bool
-) -> ColumnElement[bool]:
-    """Case-insensitive substring match that takes `%`, `_` and `*` literally.
-
-    PostgreSQL's lower() folds ä and ö; SQLite's folds only ASCII, so there the needle
-    becomes a GLOB pattern with each letter as a class of its cases (`[äÄ]`).
-    """
-    if not sqlite:
-        return func.lower(column).contains(needle.lower(), autoescape=True)
-    return column.op("GLOB")(f"*{_glob_folded(needle)}*")
-
-
-def _glob_folded(needle: str) -> str:
-    parts = []
-    for ch in needle:
-        cases = sorted({c for c in (ch, ch.lower(), ch.upper()) if len(c) == 1})
-        if len(cases) > 1:
-            parts.append(f"[{''.join(cases)}]")
-        elif ch in "*?[":
-            parts.append(f"[{ch}]")
-        else:
-            parts.append(ch)
-    return "".join(parts)
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -1,0 +1,204 @@
+"""Search: what `IssueFilter.q` matches and how it ranks, similar questions, and the
+passage of a hit with its matching words marked (issue 18, items 1 and 2).
+
+A query is its words, each a set of analysed terms (escalation/analyser.py); an issue
+matches when it holds a term of every word (base forms: "lapsen etu" finds "lasten
+etuja"). The terms are kept in `search_documents` (escalation/search_index.py): on
+PostgreSQL tsvectors searched with a tsquery through their GIN index and ranked with
+ts_rank_cd; on SQLite the FTS5 table `search_fts`, ranked with bm25. The caller adds the
+visibility (`visible_filter`), so a search shows exactly what the list would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.types import Float, Text
+
+from escalation import analyser, search_index
+from escalation.models import Decision, Issue
+from escalation.policy import Actor, visible_filter
+from escalation.workflow.states import DRAFT, WITHDRAWN
+
+DOCUMENTS = search_index.DOCUMENTS
+# A draft's words beyond these add little and cost a slower OR.
+SIMILAR_WORDS_MAX = 12
+SIMILAR_MIN_LENGTH = 3
+# A passage: this many words around the first match.
+PASSAGE_WORDS = 30
+ANSWER_CHARS = 300
+
+
+def sees_statements(actor: Actor) -> bool:
+    """Whether statement text is searched for `actor`: as the issue page shows it
+    (services/reading.py): a sent or withdrawn statement to everyone who sees the issue;
+    a draft only to its own organisation, and drafts are never indexed."""
+    return bool(actor.roles)
+
+
+def groups(q: str | None) -> list[frozenset[str]]:
+    """The query's words as sets of terms; [] for a query without words."""
+    return analyser.query_groups(q) if q else []
+
+
+@dataclass(frozen=True)
+class Match:
+    """A search's condition on issues and its rank (higher is better)."""
+
+    condition: ColumnElement[bool]
+    rank: ColumnElement[float]
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _tsquery(word_groups: Sequence[frozenset[str]], joiner: str) -> str:
+    """A tsquery's text from term groups: terms quoted, so none is parsed again."""
+    return f" {joiner} ".join(
+        "(" + " | ".join(f"'{t}'" for t in sorted(g)) + ")" for g in word_groups)
+
+
+def _fts5(word_groups: Sequence[frozenset[str]], joiner: str, columns: str) -> str:
+    """An FTS5 MATCH expression: each term a quoted string, limited to `columns`."""
+    body = f" {joiner} ".join(
+        "(" + " OR ".join(f'"{t}"' for t in sorted(g)) + ")" for g in word_groups)
+    return f"{{{columns}}} : ({body})"
+
+
+def match(session: Session, *, actor: Actor | None,
+          word_groups: Sequence[frozenset[str]], every: bool = True) -> Match:
+    """Issues whose terms meet the groups: each of them (`every`), or any (similar).
+
+    Touched issues are indexed first, so a search sees this transaction's own changes
+    (as a query sees its unflushed rows after autoflush)."""
+    search_index.flush_pending(session)
+    statements = actor is None or sees_statements(actor)
+    if _postgres(session):
+        terms = (DOCUMENTS.c.doc.op("||")(DOCUMENTS.c.statements) if statements
+                 else DOCUMENTS.c.doc)
+        query = sql_cast(bindparam("search_q", _tsquery(word_groups, "&" if every else "|"),
+                                   type_=Text(), unique=True), TSQUERY())
+        found = select(DOCUMENTS.c.issue_id).where(terms.op("@@")(query))
+        rank = (select(func.ts_rank_cd(terms, query, 1, type_=Float()))
+                .where(DOCUMENTS.c.issue_id == Issue.id).scalar_subquery())
+        return Match(Issue.id.in_(found), rank)
+    columns = "doc statements" if statements else "doc"
+    expression = bindparam("search_q", _fts5(word_groups, "AND" if every else "OR", columns),
+                           type_=Text(), unique=True)
+    fts = table("search_fts", column("rowid"))
+    matches = literal_column("search_fts").op("MATCH")(expression)
+    found_fts = select(fts.c.rowid).where(matches)
+    rank_fts = (select(-func.bm25(literal_column("search_fts"), type_=Float()))
+                .select_from(fts).where(matches, fts.c.rowid == Issue.id)
+                .scalar_subquery())
+    return Match(Issue.id.in_(found_fts), rank_fts)
+
+
+def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
+    """`IssueFilter.q`: every word of `q`, or None when it has no words (no filter)."""
+    word_groups = groups(q)
+    if not word_groups:
+        return None
+    return match(session, actor=actor, word_groups=word_groups)
+
+
+def similar(session: Session, *, actor: Actor, title: str, description: str,
+            limit: int = 5) -> list[Issue]:
+    """Issues the actor may see that are most like a draft's title and description: any
+    of its distinctive words (no stop words, the longest first), best first; no draft,
+    nothing withdrawn or deleted. From every region the actor may see."""
+    picked: dict[str, frozenset[str]] = {}
+    for word in analyser.words(f"{title} {description}"):
+        if len(word) >= SIMILAR_MIN_LENGTH and word not in analyser.STOPWORDS \
+                and not word.isdigit():
+            picked.setdefault(word, analyser.word_terms(word, document=False))
+    if not picked:
+        return []
+    chosen = sorted(picked, key=len, reverse=True)[:SIMILAR_WORDS_MAX]
+    found = match(session, actor=actor, word_groups=[picked[w] for w in chosen], every=False)
+    stmt = (
+        select(Issue)
+        .where(visible_filter(actor), found.condition, Issue.state.not_in((DRAFT, WITHDRAWN)),
+               Issue.deleted_at.is_(None))
+        .order_by(found.rank.desc(), Issue.id.desc())
+        .limit(limit)
+        .options(joinedload(Issue.region, innerjoin=True),
+                 joinedload(Issue.decision).load_only(Decision.outcome, Decision.rationale,
+                                                      Decision.decided_at),
+                 load_only(Issue.reference, Issue.title, Issue.state, Issue.region_id,
+                           Issue.answer, Issue.decision_id, Issue.workflow_name,
+                           Issue.workflow_version, Issue.visibility, Issue.updated_at))
+    )
+    return list(session.scalars(stmt))
+
+
+def answer_of(issue: Issue, chars: int = ANSWER_CHARS) -> str | None:
+    """What the issue's answer says, shortened: the local answer, else the decision's
+    rationale; None before either."""
+    full = issue.answer or (issue.decision.rationale if issue.decision is not None else None)
+    if not full:
+        return None
+    return full if len(full) <= chars else full[:chars].rsplit(" ", 1)[0] + " …"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a passage: its text, and whether it is a matching word."""
+
+    text: str
+    hit: bool
+
+
+def passage(texts: Sequence[str], q: str, words_around: int = PASSAGE_WORDS) -> list[Piece]:
+    """The passage of the first of `texts` that holds a match of `q`, about
+    `words_around` words around the first matching word, cut into pieces with each
+    matching word marked (the page marks them, escaping every piece). The first text's
+    opening when none matches (a hit by reference or in a statement the page does not
+    show)."""
+    wanted = set().union(*groups(q)) if q else set()
+    for text_ in texts:
+        if not text_:
+            continue
+        spans = [(m.start(), m.end()) for m in analyser.WORD.finditer(text_)]
+        hits = [i for i, (s, e) in enumerate(spans)
+                if wanted & analyser.word_terms(text_[s:e].lower()[:analyser.WORD_MAX],
+                                                document=True)]
+        if hits:
+            return _cut(text_, spans, set(hits), hits[0], words_around)
+    first = next((t for t in texts if t), "")
+    spans = [(m.start(), m.end()) for m in analyser.WORD.finditer(first)]
+    return _cut(first, spans, set(), 0, words_around)
+
+
+def _cut(text_: str, spans: list[tuple[int, int]], hits: set[int], first: int,
+         words_around: int) -> list[Piece]:
+    if not spans:
+        return [Piece(text_, False)] if text_ else []
+    start_word = max(0, first - words_around // 3)
+    end_word = min(len(spans), start_word + words_around)
+    pieces: list[Piece] = []
+    if start_word > 0:
+        pieces.append(Piece("… ", False))
+    position = spans[start_word][0]
+    for i in range(start_word, end_word):
+        s, e = spans[i]
+        if s > position:
+            pieces.append(Piece(text_[position:s], False))
+        pieces.append(Piece(text_[s:e], i in hits))
+        position = e
+    end = len(text_) if end_word == len(spans) else position
+    if end > position:
+        pieces.append(Piece(text_[position:end], False))
+    if end_word < len(spans):
+        pieces.append(Piece(" …", False))
+    return pieces
+
+
+__all__ = ["Match", "Piece", "answer_of", "groups", "match", "passage", "sees_statements",
+           "similar", "text_match"]
