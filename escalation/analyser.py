@@ -120,15 +120,28 @@ class SnowballAnalyser:
 _WORDBASE = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
 
 
-def compound_parts(wordbases: str) -> list[str]:
+def compound_parts(wordbases: str,
+                   base_forms: Callable[[str], list[str]] | None = None) -> list[str]:
     """The base forms of a compound's parts, from Voikko's WORDBASES; [] when the word
-    has one part (derivational suffixes are not parts: "huoltaja" is huoltaa + ja)."""
-    parts = []
+    has one part. A derivational suffix belongs to the part before it ("huoltaja" is
+    huoltaa + ja: one part); such a derived part ("+terve(terve)+yden(+ys)" of
+    "terveydenhuolto") is analysed again as the word it is ("terveyden" -> terveys) with
+    `base_forms`, else kept as written."""
+    parts: list[tuple[str, str | None]] = []  # (surface, base; None: derived)
     for surface, base in _WORDBASE.findall(wordbases):
-        if base.startswith("+"):
-            continue  # a suffix: "+ja" of "huolta(huoltaa)+ja(+ja)"
-        parts.append((base or surface).lower())
-    return parts if len(parts) > 1 else []
+        if base.startswith("+") and parts:
+            parts[-1] = (parts[-1][0] + surface, None)
+        else:
+            parts.append((surface, base or surface))
+    if len(parts) < 2:
+        return []
+    found: list[str] = []
+    for surface, base in parts:
+        if base is not None:
+            found.append(base.lower())
+        else:
+            found.extend((base_forms(surface.lower()) if base_forms else []) or [surface.lower()])
+    return found
 
 
 class VoikkoAnalyser:
@@ -147,10 +160,14 @@ class VoikkoAnalyser:
             if base := analysis.get("BASEFORM"):
                 found.add(base.lower())
             if document:
-                found.update(compound_parts(analysis.get("WORDBASES", "")))
+                found.update(compound_parts(analysis.get("WORDBASES", ""), self._bases))
         if not analyses and (fi := self.snowball.stem("fi", word)) is not None:
             found.add(fi)  # a word Voikko does not know: its Snowball stem
         return frozenset(found)
+
+
+    def _bases(self, word: str) -> list[str]:
+        return [b.lower() for a in self.voikko.analyze(word) if (b := a.get("BASEFORM"))]
 
 
 def load_voikko() -> Any | None:
