@@ -58,9 +58,12 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 class Analyser(Protocol):
-    """Which analyser is in use, and the terms of one word, for a document or a query."""
+    """Which analyser is in use, and the terms of one word, for a document or a query.
+    (Hashable by identity: `word_terms` caches per analyser.)"""
 
     name: str
+
+    def __hash__(self) -> int: ...
 
     def terms(self, word: str, *, document: bool) -> frozenset[str]: ...
 

@@ -10,10 +10,11 @@ what the issue holds, in the same transaction, and a rollback takes both back. R
 the texts again at the end, rather than at each writer, means no writer can forget it
 and the order in which a step writes its rows does not matter.
 
-What is indexed (`texts_of`): the reference and the title (weighted above the rest on PostgreSQL), the
-description, the legal references, the local answer, the current decision's rationale
-and responsible party; apart from these, the statements sent or withdrawn (the issue
-page shows those to everyone who sees the issue; a draft statement is never indexed).
+What is indexed (`texts_of`): the reference and the title (weighted above the rest on
+PostgreSQL), the description, the legal references, the local answer, the current
+decision's rationale and responsible party; apart from these, the statements sent or
+withdrawn (the issue page shows those to everyone who sees the issue; a draft statement
+is never indexed).
 A deleted draft has no row.
 """
 
@@ -58,8 +59,9 @@ def flush_pending(session: Session) -> None:
 
 @dataclass
 class Texts:
-    """An issue's searchable texts: the title apart, for its weight."""
+    """An issue's searchable texts: the reference and title apart, for their weight."""
 
+    reference: str = ""
     title: str = ""
     body: list[str] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)
@@ -75,7 +77,7 @@ def texts_of(conn: Session | Connection, ids: Sequence[int]) -> dict[int, Texts]
         .where(Issue.id.in_(bindparam("ids", expanding=True)), Issue.deleted_at.is_(None)),
         {"ids": list(ids)})
     for id_, reference, title, description, legal, answer, rationale, responsible in issues:
-        found[id_] = Texts(title=f"{reference} {title or ''}", body=[
+        found[id_] = Texts(reference=reference, title=title or "", body=[
             description or "", *(legal or []), answer or "", rationale or "",
             responsible or ""])
     if found:
@@ -126,7 +128,8 @@ def row_of(issue_id: int, texts: Texts, *, postgres: bool) -> dict[str, Any]:
     encode = tsvector_literal if postgres else terms_text
     return {
         "issue_id": issue_id,
-        "doc": encode([(texts.title, True), *((t, False) for t in texts.body)]),
+        "doc": encode([(texts.reference, True), (texts.title, True),
+                       *((t, False) for t in texts.body)]),
         "statements": encode((t, False) for t in texts.statements),
     }
 

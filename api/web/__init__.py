@@ -30,6 +30,7 @@ from api.web import (
     password,
     queues,
     reports,
+    search,
     security,
     situation,
 )
@@ -70,7 +71,7 @@ def init_app(app: Flask) -> None:
     web = Blueprint("web", __name__)
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
                   about.bp, password.bp, meetings.bp, minutes.bp, calendar.bp,
-                  action_items.bp, situation.bp):
+                  action_items.bp, situation.bp, search.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     app.register_blueprint(web)

@@ -11,8 +11,10 @@ visibility (`visible_filter`), so a search shows exactly what the list would.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
 from sqlalchemy import cast as sql_cast
@@ -25,7 +27,12 @@ from escalation.models import Decision, Issue
 from escalation.policy import Actor, visible_filter
 from escalation.workflow.states import DRAFT, WITHDRAWN
 
+if TYPE_CHECKING:
+    from escalation.services.queries import Page
+
 DOCUMENTS = search_index.DOCUMENTS
+# Of a long description, the beginning says what it is about.
+SIMILAR_TEXT_MAX = 2000
 # A draft's words beyond these add little and cost a slower OR.
 SIMILAR_WORDS_MAX = 12
 SIMILAR_MIN_LENGTH = 3
@@ -114,7 +121,7 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
     of its distinctive words (no stop words, the longest first), best first; no draft,
     nothing withdrawn or deleted. From every region the actor may see."""
     picked: dict[str, frozenset[str]] = {}
-    for word in analyser.words(f"{title} {description}"):
+    for word in analyser.words(f"{title} {description[:SIMILAR_TEXT_MAX]}"):
         if len(word) >= SIMILAR_MIN_LENGTH and word not in analyser.STOPWORDS \
                 and not word.isdigit():
             picked.setdefault(word, analyser.word_terms(word, document=False))
@@ -136,6 +143,41 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
                            Issue.workflow_version, Issue.visibility, Issue.updated_at))
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One issue found: its list row, its title and its best passage in pieces."""
+
+    issue: Issue
+    title: list[Piece]
+    passage: list[Piece]
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of hits, with the list's page (its total, for the pager)."""
+
+    hits: list[Hit]
+    page: Page
+
+
+def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
+            now: dt.datetime) -> Results:
+    """The search page: the list's query for `q` (best first, as the list sees it), and
+    each hit's title and passage with the matching words marked."""
+    from escalation.services import queries  # it imports this module for `q`
+
+    found = queries.list_issues(session, actor=actor, filters=queries.IssueFilter(q=q),
+                                page=page, per_page=per_page, now=now)
+    texts = search_index.texts_of(session, [i.id for i in found.items])
+    statements = sees_statements(actor)
+    hits = []
+    for issue in found.items:
+        t = texts.get(issue.id) or search_index.Texts(title=issue.title)
+        hits.append(Hit(issue=issue, title=passage([t.title], q, words_around=1000),
+                        passage=passage([*t.body, *(t.statements if statements else [])], q)))
+    return Results(hits=hits, page=found)
 
 
 def answer_of(issue: Issue, chars: int = ANSWER_CHARS) -> str | None:
@@ -185,7 +227,7 @@ def _cut(text_: str, spans: list[tuple[int, int]], hits: set[int], first: int,
     pieces: list[Piece] = []
     if start_word > 0:
         pieces.append(Piece("… ", False))
-    position = spans[start_word][0]
+    position = spans[start_word][0] if start_word else 0
     for i in range(start_word, end_word):
         s, e = spans[i]
         if s > position:
@@ -200,5 +242,5 @@ def _cut(text_: str, spans: list[tuple[int, int]], hits: set[int], first: int,
     return pieces
 
 
-__all__ = ["Match", "Piece", "answer_of", "groups", "match", "passage", "sees_statements",
-           "similar", "text_match"]
+__all__ = ["Hit", "Match", "Piece", "Results", "answer_of", "groups", "match", "passage",
+           "results", "sees_statements", "similar", "text_match"]

@@ -167,8 +167,10 @@ def test_similar_questions_from_every_region_the_lead_sees(session: Session,
                          description="Kun lapsi sijoitetaan, miten etu arvioidaan?")
     refs = [i.reference for i in got]
     assert refs[0] == theirs.reference
-    assert hidden.reference not in refs and withdrawn.reference not in refs
-    assert draft.reference not in refs and unrelated.reference not in refs
+    assert hidden.reference not in refs
+    assert withdrawn.reference not in refs
+    assert draft.reference not in refs
+    assert unrelated.reference not in refs
     assert search.answer_of(got[0]) == "Vastaus annettu alueelle."
     assert search.similar(session, actor=world.lead, title="ja tai", description="") == []
     assert len(search.similar(session, actor=world.coordinator, title="lapsen etu",
@@ -182,7 +184,8 @@ def test_the_passage_marks_the_matching_words() -> None:
     assert "".join(p.text for p in pieces) == "Arvioidaan lapsen edun mukaisesti <b>heti</b>."
     long = " ".join(["sana"] * 100 + ["etu"] + ["sana"] * 100)
     cut = search.passage([long], "etu", words_around=10)
-    assert cut[0].text == "… " and cut[-1].text == " …"
+    assert cut[0].text == "… "
+    assert cut[-1].text == " …"
     assert [p.text for p in cut if p.hit] == ["etu"]
     assert [p.text for p in search.passage(["Ei osumaa."], "etu")] == [
         "Ei", " ", "osumaa", "."]
