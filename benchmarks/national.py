@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from benchmarks import generate, pg, timing
+from benchmarks import generate, pg, search, timing
 from escalation import audit_verify, db, jobs, migrate, runtime
 from escalation.models import Issue, Region, User
 from escalation.services import people
@@ -377,6 +377,9 @@ def _run(sizes: dict[str, int], requests: int, base_url: str, folder: Path,
         tables.append(timing.table(
             f"National scale: {n:,} issues on {kind}",
             ("what", "p50 / time", "p95 / rate", "n", "target"), rows))
+        # Issue 18: search and similar questions, beside their floor.
+        tables.append(search.table(f"Search at {n:,} issues on {kind}",
+                                   search.measure(data.url, requests=requests)))
     return "\n\n".join(tables)
 
 

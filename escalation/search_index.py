@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, Text, bindparam, delete, insert, select
@@ -94,10 +95,12 @@ def texts_of(conn: Session | Connection, ids: Sequence[int]) -> dict[int, Texts]
     return found
 
 
-def _positions(parts: Iterable[tuple[str, bool]]) -> dict[str, list[str]]:
-    """term -> its positions as PostgreSQL writes them ("3A": word 3, weight A)."""
+def _positions(parts: Iterable[tuple[str, bool]], start: int = 0,
+               ) -> tuple[dict[str, list[str]], int]:
+    """term -> its positions as PostgreSQL writes them ("3A": word 3, weight A), and the
+    last position."""
     out: dict[str, list[str]] = {}
-    position = 0
+    position = start
     for text, heavy in parts:
         for word in analyser.words(text):
             position = min(position + 1, _POSITION_MAX)
@@ -105,33 +108,43 @@ def _positions(parts: Iterable[tuple[str, bool]]) -> dict[str, list[str]]:
                 places = out.setdefault(term, [])
                 if len(places) < _POSITIONS_PER_TERM:
                     places.append(f"{position}{'A' if heavy else ''}")
-    return out
+    return out, position
 
 
-def tsvector_literal(parts: Iterable[tuple[str, bool]]) -> str:
-    """The terms as a tsvector's text: no parser of PostgreSQL's second-guesses them."""
-    return " ".join(f"'{term}':{','.join(places)}"
-                    for term, places in _positions(parts).items())
+def tsvector_literal(parts: Iterable[tuple[str, bool]], start: int = 0) -> tuple[str, int]:
+    """The terms as a tsvector's text (no parser of PostgreSQL's second-guesses them; a
+    term twice is merged by PostgreSQL), and the last word's position."""
+    found, last = _positions(parts, start)
+    return " ".join(f"'{term}':{','.join(places)}" for term, places in found.items()), last
 
 
-def terms_text(parts: Iterable[tuple[str, bool]]) -> str:
+def terms_text(parts: Iterable[tuple[str, bool]], start: int = 0) -> tuple[str, int]:
     """The terms as words for SQLite's FTS5, each as often as it occurs (for bm25)."""
     out: list[str] = []
+    count = start
     for text, _heavy in parts:
         for word in analyser.words(text):
+            count += 1
             out.extend(sorted(analyser.word_terms(word, document=True)))
-    return " ".join(out)
+    return " ".join(out), count
+
+
+@lru_cache(maxsize=4096)
+def _encoded(parts: tuple[tuple[str, bool], ...], postgres: bool) -> tuple[str, int]:
+    """Texts shared by many issues (a decision's standard wording) are analysed once."""
+    return (tsvector_literal if postgres else terms_text)(parts)
 
 
 def row_of(issue_id: int, texts: Texts, *, postgres: bool) -> dict[str, Any]:
-    """The `search_documents` row of one issue."""
-    encode = tsvector_literal if postgres else terms_text
-    return {
-        "issue_id": issue_id,
-        "doc": encode([(texts.reference, True), (texts.title, True),
-                       *((t, False) for t in texts.body)]),
-        "statements": encode((t, False) for t in texts.statements),
-    }
+    """The `search_documents` row of one issue: its texts, then its reference (the one
+    text that differs in every issue, so the rest can be analysed once for many)."""
+    body, last = _encoded((((texts.title, True), *tuple((t, False) for t in texts.body))),
+                          postgres)
+    reference, _ = (tsvector_literal if postgres else terms_text)(
+        [(texts.reference, True)], last)
+    statements, _ = _encoded(tuple((t, False) for t in texts.statements), postgres)
+    return {"issue_id": issue_id, "doc": f"{body} {reference}".strip(),
+            "statements": statements}
 
 
 def insert_rows(conn: Session | Connection, rows: list[dict[str, Any]], *,
@@ -178,4 +191,4 @@ def _dialect(conn: Session | Connection) -> str:
 
 
 __all__ = ["Texts", "flush_pending", "forget", "refresh", "reindex_all", "row_of",
-           "texts_of", "touch", "tsvector_literal"]
+           "terms_text", "texts_of", "touch", "tsvector_literal"]

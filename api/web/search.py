@@ -40,4 +40,5 @@ def results() -> Any:
             return render_template("web/search/results.html", q=q, found=None,
                                    error=REFUSED), 400
         # Rendered while the rows are held: the page reads their regions.
-        return render_template("web/search/results.html", q=q, found=found, error=None)
+        return render_template("web/search/results.html", q=q, found=found, error=None,
+                               count_at_most=search.COUNT_AT_MOST)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,10 +106,12 @@ def list_issues(
     page: int = 1,
     per_page: int = 50,
     now: dt.datetime,
+    count_at_most: int | None = None,
 ) -> Page:
     """The issues the actor may see that match `filters`: one SELECT per page, and a COUNT
     unless the page is the last one. Without a `sort`: the best matches of `q` first when
-    there is one, else the latest changed first."""
+    there is one, else the latest changed first. `count_at_most`: count no further (the
+    total is then at most one more, meaning "more than that")."""
     errors = check_filters(filters)
     if sort is not None and sort not in SORTS:
         errors["sort"] = [one_of(SORTS)]
@@ -121,8 +123,16 @@ def list_issues(
                                                          found=found))
     ordered = order(sort or DEFAULT_SORT)
     if sort is None and found is not None:
-        ordered = (found.rank.desc(), *ordered)
-    return page_of(session, condition, ordered, page=page, per_page=per_page)
+        # Best first: the page joins the ranked matches (each ranked in the scan that
+        # finds it); the count keeps the plain condition.
+        others = conditions(session, replace(filters, q=None), now, actor=actor)
+        stmt = (select(Issue).join(found.hits, found.hits.c.issue_id == Issue.id)
+                .where(visible_filter(actor), *others)
+                .order_by(found.hits.c.rank.desc(), *ordered))
+        return _load_page(session, stmt, condition, page=page, per_page=per_page,
+                          total=None, count_at_most=count_at_most)
+    return _load_page(session, select(Issue).where(condition).order_by(*ordered), condition,
+                      page=page, per_page=per_page, total=None, count_at_most=count_at_most)
 
 
 def matching(session: Session, *, actor: Actor, filters: IssueFilter,
@@ -297,6 +307,7 @@ def _load_page(
     per_page: int,
     total: int | None,
     with_decision: bool = False,
+    count_at_most: int | None = None,
 ) -> Page:
     """Load one page of `stmt` with what a list row shows; count `condition` only when
     the page itself cannot tell the total."""
@@ -322,6 +333,11 @@ def _load_page(
         if 0 < len(items) < per_page or (page == 1 and not items):
             # The last page: every page before it was full, so the total is known.
             total = (page - 1) * per_page + len(items)
+        elif count_at_most is not None:
+            # A search matching half the country need not count it all to say "more
+            # than 1,000".
+            total = session.scalar(select(func.count()).select_from(
+                select(Issue.id).where(condition).limit(count_at_most + 1).subquery())) or 0
         else:
             total = count(session, condition)
     return Page(items=items, page=page, per_page=per_page, total=total)

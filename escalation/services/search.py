@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.sql import Subquery
 from sqlalchemy.types import Float, Text
 
 from escalation import analyser, search_index
@@ -34,7 +36,10 @@ DOCUMENTS = search_index.DOCUMENTS
 # Of a long description, the beginning says what it is about.
 SIMILAR_TEXT_MAX = 2000
 # A draft's words beyond these add little and cost a slower OR.
-SIMILAR_WORDS_MAX = 12
+SIMILAR_WORDS_MAX = 8
+SIMILAR_CANDIDATES = 500
+# The search page counts its hits up to this many, then says "more than".
+COUNT_AT_MOST = 1000
 SIMILAR_MIN_LENGTH = 3
 # A passage: this many words around the first match.
 PASSAGE_WORDS = 30
@@ -55,56 +60,62 @@ def groups(q: str | None) -> list[frozenset[str]]:
 
 @dataclass(frozen=True)
 class Match:
-    """A search's condition on issues and its rank (higher is better)."""
+    """A search: its condition on issues, and the matching issues with their rank (higher
+    is better) as a subquery (`issue_id`, `rank`) to join, so each match is ranked in the
+    same scan that finds it."""
 
     condition: ColumnElement[bool]
-    rank: ColumnElement[float]
+    hits: Subquery
 
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _tsquery(word_groups: Sequence[frozenset[str]], joiner: str) -> str:
-    """A tsquery's text from term groups: terms quoted, so none is parsed again."""
-    return f" {joiner} ".join(
-        "(" + " | ".join(f"'{t}'" for t in sorted(g)) + ")" for g in word_groups)
+def _tsquery(clauses: Sequence[Sequence[frozenset[str]]]) -> str:
+    """A tsquery's text: any of the clauses, each every one of its term groups; terms
+    quoted, so none is parsed again."""
+    return " | ".join(
+        "(" + " & ".join("(" + " | ".join(f"'{t}'" for t in sorted(g)) + ")" for g in clause)
+        + ")" for clause in clauses)
 
 
-def _fts5(word_groups: Sequence[frozenset[str]], joiner: str, columns: str) -> str:
-    """An FTS5 MATCH expression: each term a quoted string, limited to `columns`."""
-    body = f" {joiner} ".join(
-        "(" + " OR ".join(f'"{t}"' for t in sorted(g)) + ")" for g in word_groups)
+def _fts5(clauses: Sequence[Sequence[frozenset[str]]], columns: str) -> str:
+    """The same as an FTS5 MATCH expression, limited to `columns`."""
+    body = " OR ".join(
+        "(" + " AND ".join("(" + " OR ".join(f'"{t}"' for t in sorted(g)) + ")"
+                           for g in clause) + ")" for clause in clauses)
     return f"{{{columns}}} : ({body})"
 
 
 def match(session: Session, *, actor: Actor | None,
-          word_groups: Sequence[frozenset[str]], every: bool = True) -> Match:
-    """Issues whose terms meet the groups: each of them (`every`), or any (similar).
+          clauses: Sequence[Sequence[frozenset[str]]]) -> Match:
+    """Issues whose terms meet any of the clauses (a clause: every one of its word groups).
 
     Touched issues are indexed first, so a search sees this transaction's own changes
-    (as a query sees its unflushed rows after autoflush)."""
+    (as a query sees its unflushed rows after autoflush). Ranked over the issue's own
+    texts (PostgreSQL: `doc`, the title weighted; SQLite: bm25 over both columns)."""
     search_index.flush_pending(session)
     statements = actor is None or sees_statements(actor)
     if _postgres(session):
         terms = (DOCUMENTS.c.doc.op("||")(DOCUMENTS.c.statements) if statements
                  else DOCUMENTS.c.doc)
-        query = sql_cast(bindparam("search_q", _tsquery(word_groups, "&" if every else "|"),
-                                   type_=Text(), unique=True), TSQUERY())
-        found = select(DOCUMENTS.c.issue_id).where(terms.op("@@")(query))
-        rank = (select(func.ts_rank_cd(terms, query, 1, type_=Float()))
-                .where(DOCUMENTS.c.issue_id == Issue.id).scalar_subquery())
-        return Match(Issue.id.in_(found), rank)
+        query = sql_cast(bindparam("search_q", _tsquery(clauses), type_=Text(), unique=True),
+                         TSQUERY())
+        where = terms.op("@@")(query)
+        found = select(DOCUMENTS.c.issue_id).where(where)
+        hits = select(DOCUMENTS.c.issue_id.label("issue_id"),
+                      func.ts_rank_cd(DOCUMENTS.c.doc, query, 1, type_=Float()).label("rank")
+                      ).where(where).subquery("hits")
+        return Match(Issue.id.in_(found), hits)
     columns = "doc statements" if statements else "doc"
-    expression = bindparam("search_q", _fts5(word_groups, "AND" if every else "OR", columns),
-                           type_=Text(), unique=True)
+    expression = bindparam("search_q", _fts5(clauses, columns), type_=Text(), unique=True)
     fts = table("search_fts", column("rowid"))
     matches = literal_column("search_fts").op("MATCH")(expression)
-    found_fts = select(fts.c.rowid).where(matches)
-    rank_fts = (select(-func.bm25(literal_column("search_fts"), type_=Float()))
-                .select_from(fts).where(matches, fts.c.rowid == Issue.id)
-                .scalar_subquery())
-    return Match(Issue.id.in_(found_fts), rank_fts)
+    hits_fts = select(fts.c.rowid.label("issue_id"),
+                      (-func.bm25(literal_column("search_fts"), type_=Float())).label("rank")
+                      ).select_from(fts).where(matches).subquery("hits")
+    return Match(Issue.id.in_(select(fts.c.rowid).where(matches)), hits_fts)
 
 
 def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
@@ -112,7 +123,7 @@ def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
     word_groups = groups(q)
     if not word_groups:
         return None
-    return match(session, actor=actor, word_groups=word_groups)
+    return match(session, actor=actor, clauses=[word_groups])
 
 
 def similar(session: Session, *, actor: Actor, title: str, description: str,
@@ -127,13 +138,25 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
             picked.setdefault(word, analyser.word_terms(word, document=False))
     if not picked:
         return []
-    chosen = sorted(picked, key=len, reverse=True)[:SIMILAR_WORDS_MAX]
-    found = match(session, actor=actor, word_groups=[picked[w] for w in chosen], every=False)
+    chosen = [picked[w] for w in sorted(picked, key=len, reverse=True)[:SIMILAR_WORDS_MAX]]
+    # Two distinctive words in common make a question similar (one, for a one-word
+    # draft): one shared common word ("lapsi") would make every issue a candidate.
+    clauses = [list(pair) for pair in combinations(chosen, 2)] or [chosen]
+    found = match(session, actor=actor, clauses=clauses)
+    # The candidates the actor may see, at most SIMILAR_CANDIDATES of them, are ranked: a
+    # draft whose words thousands of issues share is ranked among a bounded set.
+    candidates = (
+        select(found.hits.c.issue_id, found.hits.c.rank)
+        .join(Issue, Issue.id == found.hits.c.issue_id)
+        .where(visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
+               Issue.deleted_at.is_(None))
+        .limit(SIMILAR_CANDIDATES)
+        .subquery("candidates")
+    )
     stmt = (
         select(Issue)
-        .where(visible_filter(actor), found.condition, Issue.state.not_in((DRAFT, WITHDRAWN)),
-               Issue.deleted_at.is_(None))
-        .order_by(found.rank.desc(), Issue.id.desc())
+        .join(candidates, candidates.c.issue_id == Issue.id)
+        .order_by(candidates.c.rank.desc(), Issue.id.desc())
         .limit(limit)
         .options(joinedload(Issue.region, innerjoin=True),
                  joinedload(Issue.decision).load_only(Decision.outcome, Decision.rationale,
@@ -169,7 +192,8 @@ def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
     from escalation.services import queries  # it imports this module for `q`
 
     found = queries.list_issues(session, actor=actor, filters=queries.IssueFilter(q=q),
-                                page=page, per_page=per_page, now=now)
+                                page=page, per_page=per_page, now=now,
+                                count_at_most=COUNT_AT_MOST)
     texts = search_index.texts_of(session, [i.id for i in found.items])
     statements = sees_statements(actor)
     hits = []
