@@ -11,9 +11,10 @@ set of *terms*; a query word matches a text when the two sets meet:
   keeps the whole word only, or "lapsenetu" would find every text with "lapsi".
   Without Voikko, the Finnish Snowball stemmer (PyStemmer), which misses consonant
   gradation ("edun" -> "edu" but "etu" -> "etu").
-- Swedish always with the Snowball stemmer, plus the stem of the word without a
-  definite or genitive ending Snowball leaves on ("barnets" -> "barnet", but "barnens"
-  -> "barn"): both sides get the same extra stems, so "barnets" meets "barnens".
+- Swedish (with Voikko: every word Voikko does not know) with the Snowball stemmer,
+  plus the stem of the word without a definite or genitive ending Snowball leaves on
+  ("barnets" -> "barnet", but "barnens" -> "barn"): both sides get the same extra
+  stems, so "barnets" meets "barnens".
 - Every word also as itself, lower-cased, so numbers, references and words no analyser
   knows still match exactly.
 
@@ -157,15 +158,21 @@ class VoikkoAnalyser:
         self.snowball = snowball or _load_snowball()
 
     def terms(self, word: str, *, document: bool) -> frozenset[str]:
-        found = {word, *self.snowball.swedish(word)}
         analyses = self.voikko.analyze(word) if not word.isdigit() else []
+        if not analyses:
+            # A word Voikko does not know (Swedish, a name, a typo): Snowball's stems.
+            found = {word, *self.snowball.swedish(word)}
+            if (fi := self.snowball.stem("fi", word)) is not None:
+                found.add(fi)
+            return frozenset(found)
+        # A Finnish word: its base forms alone (Swedish stems of it would only match
+        # unrelated words, and make every text's index larger to rank).
+        found = {word}
         for analysis in analyses:
             if base := analysis.get("BASEFORM"):
                 found.add(base.lower())
             if document:
                 found.update(compound_parts(analysis.get("WORDBASES", ""), self._bases))
-        if not analyses and (fi := self.snowball.stem("fi", word)) is not None:
-            found.add(fi)  # a word Voikko does not know: its Snowball stem
         return frozenset(found)
 
 
