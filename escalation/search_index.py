@@ -119,13 +119,15 @@ def tsvector_literal(parts: Iterable[tuple[str, bool]], start: int = 0) -> tuple
 
 
 def terms_text(parts: Iterable[tuple[str, bool]], start: int = 0) -> tuple[str, int]:
-    """The terms as words for SQLite's FTS5, each as often as it occurs (for bm25)."""
+    """The terms as words for SQLite's FTS5, each as often as it occurs (for bm25); a
+    title's twice, as PostgreSQL weighs it above the rest."""
     out: list[str] = []
     count = start
-    for text, _heavy in parts:
+    for text, heavy in parts:
         for word in analyser.words(text):
             count += 1
-            out.extend(sorted(analyser.word_terms(word, document=True)))
+            terms = sorted(analyser.word_terms(word, document=True))
+            out.extend(terms * 2 if heavy else terms)
     return " ".join(out), count
 
 
