@@ -23,6 +23,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session, joinedload, load_only
@@ -343,6 +344,13 @@ def _load_page(
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
+def load_page(session: Session, stmt: Select[Issue], *, page: int, per_page: int,
+              total: int) -> Page:
+    """One page of `stmt` (issues in its order) with what a list row shows, and a total
+    the caller knows (the search page's, counted its own way)."""
+    return _load_page(session, stmt, true(), page=page, per_page=per_page, total=total)
+
+
 def count(session: Session, condition: ColumnElement[bool]) -> int:
     """How many issues match `condition`."""
     return session.scalar(select(func.count()).select_from(Issue).where(condition)) or 0
@@ -427,6 +435,6 @@ def day_start(day: dt.date) -> dt.datetime:
 __all__ = [
     "BY_DUE", "PAGE_MAX", "PER_PAGE_MAX", "SORTS", "IssueFilter", "Page", "awaiting",
     "awaiting_states", "check_filters", "check_paging", "conditions", "count", "day_start",
-    "due_page", "list_issues", "matching", "order", "overdue", "page_of", "queue", "states_where",
-    "took_part", "under_way",
+    "due_page", "list_issues", "load_page", "matching", "order", "overdue", "page_of", "queue",
+    "states_where", "took_part", "under_way",
 ]

@@ -12,19 +12,20 @@ visibility (`visible_filter`), so a search shows exactly what the list would.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, joinedload, load_only
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.types import Float, Text
 
 from escalation import analyser, search_index
+from escalation.errors import InvalidInput
 from escalation.models import Decision, Issue
 from escalation.policy import Actor, visible_filter
 from escalation.workflow.states import DRAFT, WITHDRAWN
@@ -37,9 +38,11 @@ DOCUMENTS = search_index.DOCUMENTS
 SIMILAR_TEXT_MAX = 2000
 # A draft's words beyond these add little and cost a slower OR.
 SIMILAR_WORDS_MAX = 8
-SIMILAR_CANDIDATES = 500
-# The search page counts its hits up to this many, then says "more than".
+SIMILAR_CANDIDATES = 200
+# The search page counts its hits up to this many, then says "more than", and ranks the
+# newest this many matches (fewer: each costs a ts_rank_cd, tens of µs on PostgreSQL).
 COUNT_AT_MOST = 1000
+RANK_AMONG = 300
 SIMILAR_MIN_LENGTH = 3
 # A passage: this many words around the first match.
 PASSAGE_WORDS = 30
@@ -66,6 +69,8 @@ class Match:
 
     condition: ColumnElement[bool]
     hits: Subquery
+    ids: Select[Any]  # the matching issues' ids, unranked
+    ranked: Callable[[Select[Any]], Subquery]  # some ids with their rank
 
 
 def _postgres(session: Session) -> bool:
@@ -104,18 +109,28 @@ def match(session: Session, *, actor: Actor | None,
                          TSQUERY())
         where = terms.op("@@")(query)
         found = select(DOCUMENTS.c.issue_id).where(where)
-        hits = select(DOCUMENTS.c.issue_id.label("issue_id"),
-                      func.ts_rank_cd(DOCUMENTS.c.doc, query, 1, type_=Float()).label("rank")
-                      ).where(where).subquery("hits")
-        return Match(Issue.id.in_(found), hits)
+        rank = func.ts_rank_cd(DOCUMENTS.c.doc, query, 1, type_=Float()).label("rank")
+        hits = select(DOCUMENTS.c.issue_id.label("issue_id"), rank).where(where).subquery("hits")
+
+        def ranked(ids: Select[Any]) -> Subquery:
+            return (select(DOCUMENTS.c.issue_id.label("issue_id"), rank)
+                    .where(DOCUMENTS.c.issue_id.in_(ids)).subquery("ranked"))
+
+        return Match(Issue.id.in_(found), hits, found, ranked)
     columns = "doc statements" if statements else "doc"
     expression = bindparam("search_q", _fts5(clauses, columns), type_=Text(), unique=True)
     fts = table("search_fts", column("rowid"))
     matches = literal_column("search_fts").op("MATCH")(expression)
-    hits_fts = select(fts.c.rowid.label("issue_id"),
-                      (-func.bm25(literal_column("search_fts"), type_=Float())).label("rank")
-                      ).select_from(fts).where(matches).subquery("hits")
-    return Match(Issue.id.in_(select(fts.c.rowid).where(matches)), hits_fts)
+    bm25 = (-func.bm25(literal_column("search_fts"), type_=Float())).label("rank")
+    hits_fts = (select(fts.c.rowid.label("issue_id"), bm25).select_from(fts).where(matches)
+                .subquery("hits"))
+
+    def ranked_fts(ids: Select[Any]) -> Subquery:
+        return (select(fts.c.rowid.label("issue_id"), bm25).select_from(fts)
+                .where(matches, fts.c.rowid.in_(ids)).subquery("ranked"))
+
+    found_fts: Select[Any] = select(fts.c.rowid).where(matches)
+    return Match(Issue.id.in_(found_fts), hits_fts, found_fts, ranked_fts)
 
 
 def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
@@ -144,15 +159,18 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
     clauses = [list(pair) for pair in combinations(chosen, 2)] or [chosen]
     found = match(session, actor=actor, clauses=clauses)
     # The candidates the actor may see, at most SIMILAR_CANDIDATES of them, are ranked: a
-    # draft whose words thousands of issues share is ranked among a bounded set.
-    candidates = (
-        select(found.hits.c.issue_id, found.hits.c.rank)
-        .join(Issue, Issue.id == found.hits.c.issue_id)
+    # draft whose words thousands of issues share is ranked among a bounded set. The
+    # matches come from the index first (materialised: the planner otherwise walked the
+    # documents one by one towards the limit, testing each), then visibility, then rank.
+    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
+    chosen_ids: Select[Any] = (
+        select(Issue.id).join(matched, matched.c[0] == Issue.id)
         .where(visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
                Issue.deleted_at.is_(None))
-        .limit(SIMILAR_CANDIDATES)
-        .subquery("candidates")
-    )
+        .limit(SIMILAR_CANDIDATES))
+    # Ranked by the words one by one (any of them): a query of every pair costs far more
+    # to rank each candidate with.
+    candidates = match(session, actor=actor, clauses=[[g] for g in chosen]).ranked(chosen_ids)
     stmt = (
         select(Issue)
         .join(candidates, candidates.c.issue_id == Issue.id)
@@ -187,21 +205,38 @@ class Results:
 
 def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
             now: dt.datetime) -> Results:
-    """The search page: the list's query for `q` (best first, as the list sees it), and
-    each hit's title and passage with the matching words marked."""
+    """The search page: what the list would find for `q` (the same condition and
+    visibility), best first, each hit's title and passage with the matching words marked.
+
+    Bounded for national scale: the RANK_AMONG newest matching issues the reader may see
+    are ranked (every match, for any but the broadest words), counted up to COUNT_AT_MOST
+    ("more than 1,000"). The matches come from the index first (materialised), so the
+    planner never walks the documents one by one testing each against the query."""
     from escalation.services import queries  # it imports this module for `q`
 
-    found = queries.list_issues(session, actor=actor, filters=queries.IssueFilter(q=q),
-                                page=page, per_page=per_page, now=now,
-                                count_at_most=COUNT_AT_MOST)
-    texts = search_index.texts_of(session, [i.id for i in found.items])
+    errors = {**queries.check_filters(queries.IssueFilter(q=q)),
+              **queries.check_paging(page, per_page)}
+    if errors:
+        raise InvalidInput(errors)
+    word_groups = groups(q)
+    found = match(session, actor=actor, clauses=[word_groups])
+    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
+    visible: Select[Any] = (select(Issue.id).join(matched, matched.c[0] == Issue.id)
+                            .where(visible_filter(actor)))
+    total = session.scalar(select(func.count()).select_from(
+        visible.limit(COUNT_AT_MOST + 1).subquery())) or 0
+    ranked = found.ranked(visible.order_by(matched.c[0].desc()).limit(RANK_AMONG))
+    stmt = (select(Issue).join(ranked, ranked.c.issue_id == Issue.id)
+            .order_by(ranked.c.rank.desc(), Issue.updated_at.desc(), Issue.id.desc()))
+    listed = queries.load_page(session, stmt, page=page, per_page=per_page, total=total)
+    texts = search_index.texts_of(session, [i.id for i in listed.items])
     statements = sees_statements(actor)
     hits = []
-    for issue in found.items:
+    for issue in listed.items:
         t = texts.get(issue.id) or search_index.Texts(title=issue.title)
         hits.append(Hit(issue=issue, title=passage([t.title], q, words_around=1000),
                         passage=passage([*t.body, *(t.statements if statements else [])], q)))
-    return Results(hits=hits, page=found)
+    return Results(hits=hits, page=listed)
 
 
 def answer_of(issue: Issue, chars: int = ANSWER_CHARS) -> str | None:
