@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, bindparam, case, column, func, literal_column, select, table
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, joinedload, load_only
@@ -70,7 +70,7 @@ class Match:
     condition: ColumnElement[bool]
     hits: Subquery
     ids: Select[Any]  # the matching issues' ids, unranked
-    ranked: Callable[[Select[Any]], Subquery]  # some ids with their rank
+    ranked: Callable[[Select[Any] | list[int]], Subquery]  # some ids with their rank
 
 
 def _postgres(session: Session) -> bool:
@@ -112,7 +112,7 @@ def match(session: Session, *, actor: Actor | None,
         rank = func.ts_rank_cd(DOCUMENTS.c.doc, query, 1, type_=Float()).label("rank")
         hits = select(DOCUMENTS.c.issue_id.label("issue_id"), rank).where(where).subquery("hits")
 
-        def ranked(ids: Select[Any]) -> Subquery:
+        def ranked(ids: Select[Any] | list[int]) -> Subquery:
             return (select(DOCUMENTS.c.issue_id.label("issue_id"), rank)
                     .where(DOCUMENTS.c.issue_id.in_(ids)).subquery("ranked"))
 
@@ -125,7 +125,7 @@ def match(session: Session, *, actor: Actor | None,
     hits_fts = (select(fts.c.rowid.label("issue_id"), bm25).select_from(fts).where(matches)
                 .subquery("hits"))
 
-    def ranked_fts(ids: Select[Any]) -> Subquery:
+    def ranked_fts(ids: Select[Any] | list[int]) -> Subquery:
         return (select(fts.c.rowid.label("issue_id"), bm25).select_from(fts)
                 .where(matches, fts.c.rowid.in_(ids)).subquery("ranked"))
 
@@ -208,10 +208,10 @@ def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
     """The search page: what the list would find for `q` (the same condition and
     visibility), best first, each hit's title and passage with the matching words marked.
 
-    Bounded for national scale: the RANK_AMONG newest matching issues the reader may see
-    are ranked (every match, for any but the broadest words), counted up to COUNT_AT_MOST
-    ("more than 1,000"). The matches come from the index first (materialised), so the
-    planner never walks the documents one by one testing each against the query."""
+    Bounded for national scale: of the COUNT_AT_MOST newest matches, those the reader may
+    see are counted ("more than 1,000" beyond) and the RANK_AMONG newest of them ranked
+    (every match, for any but the broadest words). The matches come from the index first
+    (materialised), so the planner never walks the documents one by one testing each."""
     from escalation.services import queries  # it imports this module for `q`
 
     errors = {**queries.check_filters(queries.IssueFilter(q=q)),
@@ -220,12 +220,17 @@ def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
         raise InvalidInput(errors)
     word_groups = groups(q)
     found = match(session, actor=actor, clauses=[word_groups])
+    # One statement for the count and the candidates: the newest matches by id (sorting
+    # ids is cheap), each with whether the reader may see it.
     matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
-    visible: Select[Any] = (select(Issue.id).join(matched, matched.c[0] == Issue.id)
-                            .where(visible_filter(actor)))
-    total = session.scalar(select(func.count()).select_from(
-        visible.limit(COUNT_AT_MOST + 1).subquery())) or 0
-    ranked = found.ranked(visible.order_by(matched.c[0].desc()).limit(RANK_AMONG))
+    newest = (select(matched.c[0].label("id")).order_by(matched.c[0].desc())
+              .limit(COUNT_AT_MOST + 1).cte("newest").prefix_with("MATERIALIZED"))
+    rows = session.execute(
+        select(Issue.id, case((visible_filter(actor), True), else_=False))
+        .join(newest, newest.c.id == Issue.id).order_by(Issue.id.desc())).all()
+    seen = [issue_id for issue_id, visible in rows if visible]
+    total = COUNT_AT_MOST + 1 if len(rows) > COUNT_AT_MOST else len(seen)
+    ranked = found.ranked(seen[:RANK_AMONG])
     stmt = (select(Issue).join(ranked, ranked.c.issue_id == Issue.id)
             .order_by(ranked.c.rank.desc(), Issue.updated_at.desc(), Issue.id.desc()))
     listed = queries.load_page(session, stmt, page=page, per_page=per_page, total=total)
