@@ -69,12 +69,13 @@ def measure(url: str, *, requests: int) -> list[tuple[str, ...]]:
                 for role in ("regional_lead", "coordinator")}
             actors = {role: Actor.of(u) for role, u in people.items()}
             ids = {role: u.id for role, u in people.items()}
+            coordinator_email = people["coordinator"].email
             issues = session.scalar(select(func.count()).select_from(Issue)) or 0
             postgres = session.get_bind().dialect.name == "postgresql"
         from escalation.services import people as people_service
         with db.transaction() as session:
             token, _row = people_service.create_token(
-                session, email=people["coordinator"].email, name="bench search")
+                session, email=coordinator_email, name="bench search")
         api = app.test_client()
         api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         webs = {}
