@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from api import errors, v1, web
-from escalation import db, runtime
+from escalation import analyser, db, runtime
 from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
 
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if not app.config.get("TESTING"):
         runtime.start()
+        app.logger.info("%s", analyser.describe())
         # Outbox rows go to the job queue right after the commit that wrote them: every
         # app, however it is served (gunicorn `wsgi:app`, `escalation serve`), not a test's.
         relay.install()

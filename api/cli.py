@@ -19,7 +19,18 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from escalation import audit_key, audit_verify, checkpoint, db, demo, jobs, privileges, runtime
+from escalation import (
+    analyser,
+    audit_key,
+    audit_verify,
+    checkpoint,
+    db,
+    demo,
+    jobs,
+    privileges,
+    runtime,
+    search_index,
+)
 from escalation.config import SettingError, Settings
 from escalation.errors import DomainError, InvalidInput
 from escalation.languages import DEFAULT, LANGUAGES
@@ -218,6 +229,7 @@ def serve(host: str, port: int) -> None:
         # No Redis, so no worker: this process runs the periodic sweeps itself.
         notify_worker.start_inline_sweeps(runtime.settings(), jobs.PERIODIC)
     app = create_app()
+    click.echo(analyser.describe())
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C stops)")
     app.run(host=host, port=port, use_reloader=False, threaded=True)
 
@@ -396,6 +408,27 @@ def verify_audit(jobs: int) -> None:
 
 
 MISSING_SHOWN = 20  # losses named on the one line; the API lists them all
+
+
+@cli.group("search")
+def search_group() -> None:
+    """The search index (issue 18): which analyser is in use, rebuilding the index."""
+
+
+@search_group.command("status")
+def search_status() -> None:
+    """Say which analyser search uses (Voikko's Finnish base forms, or Snowball's)."""
+    click.echo(analyser.describe())
+
+
+@search_group.command("reindex")
+def search_reindex() -> None:
+    """Analyse every issue's texts again and rewrite the index, in one transaction (after
+    installing Voikko, or after an analyser's update)."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        done = search_index.reindex_all(session)
+    click.echo(f"{analyser.describe()}\nIndexed {done} issues.")
 
 
 @cli.group("audit")

@@ -604,11 +604,19 @@ class IssueQuery(Schema):
     awaiting = fields.String(load_default=None, validate=validate.OneOf(sorted(BODIES)))
     overdue = fields.Boolean(load_default=None)
     q = fields.String(load_default=None, metadata={
-        "maxLength": Q_MAX, "description": "Text search in reference, title and description."})
+        "maxLength": Q_MAX, "description":
+            "Words to search for, in any inflected form (Finnish base forms by Voikko, "
+            "Swedish stems by Snowball: `lapsen etu` finds \"lasten etuja\", `barnets "
+            "bästa` finds \"barnens bästa\"). Every word must match, in the reference, "
+            "title, description, legal references, local answer, decision or the "
+            "statements sent; punctuation only separates words. Without `sort`, the "
+            "best matches come first."})
     involved = fields.String(load_default=None, validate=validate.OneOf(["me"]), metadata={
         "description": "`me`: only the issues you created or acted on (an edit, a step, a "
                        "statement, a comment), as their audit trails name you."})
-    sort = fields.String(load_default="-updated_at", validate=validate.OneOf(SORTS))
+    sort = fields.String(load_default=None, validate=validate.OneOf(SORTS), metadata={
+        "description": "A leading `-` sorts descending. Default: by relevance when `q` is "
+                       "given, else `-updated_at`."})
     from_ = fields.Date(data_key="from", load_default=None,
                         metadata={"description": "Submitted on or after (ISO date)."})
     to = fields.Date(load_default=None,

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from benchmarks import generate, pg, timing
+from benchmarks import generate, pg, search, timing
 from escalation import audit_verify, db, jobs, migrate, runtime
 from escalation.models import Issue, Region, User
 from escalation.services import people
@@ -381,6 +381,9 @@ def _run(sizes: dict[str, int], requests: int, base_url: str, folder: Path,
         from benchmarks import register  # it reads this module's environment
         tables.append(register.table(n, register.measure(data.url, requests=requests,
                                                          say=lambda _line: None)))
+        # Issue 18: search and similar questions, beside their floor.
+        tables.append(search.table(f"Search at {n:,} issues on {kind}",
+                                   search.measure(data.url, requests=requests)))
     return "\n\n".join(tables)
 
 

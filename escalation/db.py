@@ -148,6 +148,11 @@ class OutboxSession(Session):
         return ids, marked
 
     def commit(self) -> None:
+        if self.info.get("search_pending"):
+            # The search index follows the issues this transaction changed, in it
+            # (escalation/search_index.py; imported here, as it imports the models).
+            from escalation import search_index
+            search_index.flush_pending(self)
         ids, marked = self._take_outbox()  # taken first: a commit that fails sends nothing
         super().commit()
         if ids and self.relay is not None:
@@ -155,6 +160,7 @@ class OutboxSession(Session):
 
     def rollback(self) -> None:
         self._take_outbox()
+        self.info.pop("search_pending", None)
         super().rollback()
 
     def close(self) -> None:

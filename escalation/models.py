@@ -17,6 +17,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -1292,3 +1293,20 @@ class IssueMerge(Base):
     merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("duplicate_id <> case_id", name="not_itself"),)
+class SearchDocument(Base):
+    """An issue's searchable text as analysed terms (escalation/analyser.py), kept in the
+    transaction of every change to it (escalation/search_index.py); issue 18, item 1.
+
+    `doc`: the title, description, legal references, local answer and decision; and
+    `statements`: the statements sent (a draft never), searched only by readers who may
+    see them. On PostgreSQL both are tsvectors (GIN-indexed: `doc`, and `doc ||
+    statements`); on SQLite they are the terms as text, and the FTS5 table `search_fts`
+    indexes them (kept by triggers; both made by migration s118).
+    """
+
+    __tablename__ = "search_documents"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"),
+                                          primary_key=True, autoincrement=False)
+    doc: Mapped[str] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
+    statements: Mapped[str] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))

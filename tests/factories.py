@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from escalation import search_index
 from escalation.models import AgendaItem, AgendaItemKind, Issue, Meeting
 from escalation.policy import Actor
 from escalation.services import deliberation, issues, people, statements
@@ -90,7 +91,11 @@ def new_issue(session: Session, w: World, *, lead: Actor | None = None,
         "visibility": "public",
     }
     data.update(fields)
-    return issues.create(session, actor=lead or w.lead, region=region, **data)
+    issue = issues.create(session, actor=lead or w.lead, region=region, **data)
+    # The search index as the change's commit writes it (the tests' app reads in a
+    # session of its own, on the same rolled-back transaction).
+    search_index.flush_pending(session)
+    return issue
 
 
 # What the backbone team asks the stakeholder group when it forwards (escalation-v3 asks
@@ -148,6 +153,7 @@ def issue_in(session: Session, w: World, state: str, **fields: Any) -> Issue:
                           expected_version=issue.version,
                           data=asked(session, issue, action, asked_of(issue, action, data)))
     assert issue.state == state
+    search_index.flush_pending(session)  # as in `new_issue`
     return issue
 
 

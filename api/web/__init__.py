@@ -33,6 +33,7 @@ from api.web import (
     register,
     related,
     reports,
+    search,
     security,
     situation,
     subscriptions,
@@ -76,7 +77,7 @@ def init_app(app: Flask) -> None:
     for child in (home.bp, auth.bp, issues.bp, lists.bp, queues.bp, reports.bp, admin.bp,
                   about.bp, password.bp, meetings.bp, minutes.bp, calendar.bp,
                   action_items.bp, situation.bp, following.bp, subscriptions.bp, register.bp,
-                  related.bp):
+                  related.bp, search.bp):
         web.register_blueprint(child)
     errors.init_app(app, web)
     register.init_app(app)

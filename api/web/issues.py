@@ -69,6 +69,7 @@ from escalation.services import (
     issues,
     obligations,
     redaction,
+    search,
     statements,
     steps,
 )
@@ -101,6 +102,8 @@ def new() -> Any:
         with db.reading() as session:
             regions = _regions(session)
         return _form_page(_new_form(regions), issue=None, regions=regions), 200
+    if request.form.get("check_similar"):
+        return _with_similar()
     # One write: the regions the lead may choose, the form, the new issue.
     sent_before: str | None = None
     said = ""
@@ -188,6 +191,34 @@ def _new_page() -> Any:
     form = _new_form(regions)
     form.form_token.data = token
     return _form_page(form, issue=None, regions=regions), 200
+
+
+@dataclass(frozen=True)
+class SimilarIssue:
+    """A similar question as the new-issue form shows it: read while the session is open."""
+
+    reference: str
+    title: str
+    state: str
+    region: str
+    answer: str | None
+
+
+def _with_similar() -> tuple[str, int]:
+    """The "check for similar questions" step of a new question (no JavaScript needed):
+    the form again as typed, unchecked and unsaved (its one-time token kept, so sending
+    it afterwards still creates one issue), with up to five similar issues the lead may
+    see, from every region, each with its state and answer."""
+    with db.reading() as session:
+        regions = _regions(session)
+        form = _new_form(regions)
+        found = search.similar(session, actor=actor(), title=form.title.data or "",
+                               description=form.description.data or "")
+        similar = [SimilarIssue(reference=i.reference, title=i.title, state=i.state,
+                                region=region_name(i.region), answer=search.answer_of(i))
+                   for i in found]
+    return _form_page(form, issue=None, regions=regions, similar=similar,
+                      checked=True), 200
 
 
 def _form_page(form: IssueForm, **context: Any) -> str:

@@ -57,8 +57,9 @@ class ListFilter(FlaskForm):  # type: ignore[misc]
     class Meta:
         csrf = False  # reading only
 
-    q = SearchField(_l("Search"), description=_l("Words in the reference, title or "
-                                                 "description."))
+    q = SearchField(_l("Search"), description=_l(
+        "Words in any form: the reference, title, description, answers, decisions and "
+        "statements."))
     state = SelectField(labels.FIELDS["state"], choices=[], validate_choice=False)
     category = SelectField(labels.FIELDS["category"], choices=[], validate_choice=False)
     decided = SelectField(_l("Decision"), choices=[], validate_choice=False)

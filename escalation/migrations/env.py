@@ -42,6 +42,15 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out what the models declare for neither database alone: SQLite's FTS5 table
+    of the search index with its shadow tables, and PostgreSQL's GIN indexes (s118)."""
+    if type_ == "table" and name is not None and name.startswith("search_fts"):
+        return False
+    return not (type_ == "index" and name is not None
+                and name.startswith("ix_search_documents_"))
+
+
 def _foreign_keys_off(connection: Connection) -> bool:
     """On SQLite, switch foreign keys off for the migrations; whether they were on.
 
@@ -84,6 +93,7 @@ def _migrate(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_item=_render_item,
+        include_name=_include_name,
         render_as_batch=True,  # SQLite can only ALTER through batch mode
         compare_type=True,
     )

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import ORMOption
 
-from escalation import audit, runtime
+from escalation import audit, runtime, search_index
 from escalation.errors import Conflict, Gone, NotFound
 from escalation.models import AuditEvent, Issue
 from escalation.policy import Actor, can_see
@@ -146,6 +146,8 @@ def record(
     session.execute(_UPDATE, {**values, "issue_id": issue.id})
     for key, value in values.items():
         set_committed_value(issue, key, value)
+    # Its texts may have changed: the search index follows before the commit.
+    search_index.touch(session, issue.id)
     return event
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from escalation import audit, outbox, rounds, runtime, stages
+from escalation import audit, outbox, rounds, runtime, search_index, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
@@ -159,6 +159,7 @@ def create(
                                data={"region": reg.code, **fields})
     issue.audit_seq, issue.audit_head = created["seq"], created["hash"]
     _insert(session, issue)
+    search_index.touch(session, issue.id)
     created["issue_id"] = issue.id
     if submitting is None:
         audit.write(session, [created])

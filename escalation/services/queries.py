@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +23,10 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from escalation import runtime
 from escalation.errors import InvalidInput
@@ -33,7 +34,8 @@ from escalation.limits import REGION_CODE
 from escalation.models import AuditEvent, Category, CoRaising, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
 from escalation.problems import Problem, one_of
-from escalation.text import normalise, text_problem
+from escalation.services import search
+from escalation.text import text_problem
 from escalation.workflow.definition import State, Workflow
 from escalation.workflow.names import BODIES
 
@@ -51,6 +53,7 @@ _SORT_COLUMNS = {
     "reference": Issue.reference,
 }
 SORTS: tuple[str, ...] = tuple(k for name in _SORT_COLUMNS for k in (name, f"-{name}"))
+DEFAULT_SORT = "-updated_at"
 # The columns a list row shows (the API's IssueSummaryOut, the queue page, who handles
 # it), those the workflow needs to say who is awaited and whether the issue is late, and
 # whether it was deleted (what `policy.can_see` reads of a row, besides region and state).
@@ -75,7 +78,9 @@ class IssueFilter:
     category: tuple[str, ...] = ()
     awaiting: str | None = None  # a body: region, backbone, stakeholders, working_group
     overdue: bool | None = None
-    q: str | None = None  # text in reference, title or description
+    # Words, each found in any inflected form (services/search.py): every word in the
+    # reference, title, description, legal references, answer, decision or statements.
+    q: str | None = None
     # Inclusive, days as the readers mean them: in the service's time zone (an issue sent
     # at 00:30 on 1.12. in Helsinki is "from 1.12.", though it is still 30.11. in UTC).
     submitted_from: dt.date | None = None
@@ -98,21 +103,37 @@ def list_issues(
     *,
     actor: Actor,
     filters: IssueFilter,
-    sort: str = "-updated_at",
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 50,
     now: dt.datetime,
+    count_at_most: int | None = None,
 ) -> Page:
     """The issues the actor may see that match `filters`: one SELECT per page, and a COUNT
-    unless the page is the last one."""
+    unless the page is the last one. Without a `sort`: the best matches of `q` first when
+    there is one, else the latest changed first. `count_at_most`: count no further (the
+    total is then at most one more, meaning "more than that")."""
     errors = check_filters(filters)
-    if sort not in SORTS:
+    if sort is not None and sort not in SORTS:
         errors["sort"] = [one_of(SORTS)]
     errors.update(check_paging(page, per_page))
     if errors:
         raise InvalidInput(errors)
-    condition = and_(visible_filter(actor), *conditions(session, filters, now))
-    return page_of(session, condition, order(sort), page=page, per_page=per_page)
+    found = search.text_match(session, actor, filters.q) if filters.q else None
+    condition = and_(visible_filter(actor), *conditions(session, filters, now, actor=actor,
+                                                         found=found))
+    ordered = order(sort or DEFAULT_SORT)
+    if sort is None and found is not None:
+        # Best first: the page joins the ranked matches (each ranked in the scan that
+        # finds it); the count keeps the plain condition.
+        others = conditions(session, replace(filters, q=None), now, actor=actor)
+        stmt = (select(Issue).join(found.hits, found.hits.c.issue_id == Issue.id)
+                .where(visible_filter(actor), *others)
+                .order_by(found.hits.c.rank.desc(), *ordered))
+        return _load_page(session, stmt, condition, page=page, per_page=per_page,
+                          total=None, count_at_most=count_at_most)
+    return _load_page(session, select(Issue).where(condition).order_by(*ordered), condition,
+                      page=page, per_page=per_page, total=None, count_at_most=count_at_most)
 
 
 def matching(session: Session, *, actor: Actor, filters: IssueFilter,
@@ -120,7 +141,7 @@ def matching(session: Session, *, actor: Actor, filters: IssueFilter,
     """The condition of a list: what the actor may see that matches `filters` (checked)."""
     if errors := check_filters(filters):
         raise InvalidInput(errors)
-    return and_(visible_filter(actor), *conditions(session, filters, now))
+    return and_(visible_filter(actor), *conditions(session, filters, now, actor=actor))
 
 
 def queue(
@@ -186,7 +207,11 @@ def check_filters(f: IssueFilter) -> dict[str, list[str]]:
     return errors
 
 
-def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+def conditions(session: Session, f: IssueFilter, now: dt.datetime, *,
+               actor: Actor | None = None,
+               found: search.Match | None = None) -> list[ColumnElement[bool]]:
+    """`f` as SQL conditions; `actor`: whose search it is (statement text is searched
+    only for readers who may see it), `found`: the search of `f.q` made already."""
     where: list[ColumnElement[bool]] = []
     if f.state:
         where.append(Issue.state.in_(f.state))
@@ -205,10 +230,8 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime) -> list[Colum
         where.append(awaiting(f.awaiting))
     if f.overdue is not None:
         where.append(overdue(now) if f.overdue else not_(overdue(now)))
-    if f.q is not None and (needle := normalise(f.q)):
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        where.append(or_(*(_contains(col, needle, sqlite=sqlite)
-                           for col in (Issue.reference, Issue.title, Issue.description))))
+    if f.q is not None and (found := found or search.text_match(session, actor, f.q)):
+        where.append(found.condition)
     if f.involved is not None:
         where.append(took_part(f.involved))
     if f.submitted_from is not None:
@@ -285,6 +308,7 @@ def _load_page(
     per_page: int,
     total: int | None,
     with_decision: bool = False,
+    count_at_most: int | None = None,
 ) -> Page:
     """Load one page of `stmt` with what a list row shows; count `condition` only when
     the page itself cannot tell the total."""
@@ -312,9 +336,21 @@ def _load_page(
         if 0 < len(items) < per_page or (page == 1 and not items):
             # The last page: every page before it was full, so the total is known.
             total = (page - 1) * per_page + len(items)
+        elif count_at_most is not None:
+            # A search matching half the country need not count it all to say "more
+            # than 1,000".
+            total = session.scalar(select(func.count()).select_from(
+                select(Issue.id).where(condition).limit(count_at_most + 1).subquery())) or 0
         else:
             total = count(session, condition)
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def load_page(session: Session, stmt: Select[Issue], *, page: int, per_page: int,
+              total: int) -> Page:
+    """One page of `stmt` (issues in its order) with what a list row shows, and a total
+    the caller knows (the search page's, counted its own way)."""
+    return _load_page(session, stmt, true(), page=page, per_page=per_page, total=total)
 
 
 def count(session: Session, condition: ColumnElement[bool]) -> int:
@@ -389,32 +425,6 @@ def overdue(now: dt.datetime) -> ColumnElement[bool]:
     return and_(Issue.due_at.is_not(None), Issue.due_at < now, under_way())
 
 
-def _contains(
-    column: InstrumentedAttribute[str], needle: str, *, sqlite: bool
-) -> ColumnElement[bool]:
-    """Case-insensitive substring match that takes `%`, `_` and `*` literally.
-
-    PostgreSQL's lower() folds ä and ö; SQLite's folds only ASCII, so there the needle
-    becomes a GLOB pattern with each letter as a class of its cases (`[äÄ]`).
-    """
-    if not sqlite:
-        return func.lower(column).contains(needle.lower(), autoescape=True)
-    return column.op("GLOB")(f"*{_glob_folded(needle)}*")
-
-
-def _glob_folded(needle: str) -> str:
-    parts = []
-    for ch in needle:
-        cases = sorted({c for c in (ch, ch.lower(), ch.upper()) if len(c) == 1})
-        if len(cases) > 1:
-            parts.append(f"[{''.join(cases)}]")
-        elif ch in "*?[":
-            parts.append(f"[{ch}]")
-        else:
-            parts.append(ch)
-    return "".join(parts)
-
-
 def day_start(day: dt.date) -> dt.datetime:
     """When `day` begins in the service's time zone (Settings.timezone), in UTC."""
     zone = ZoneInfo(runtime.settings().timezone)
@@ -427,6 +437,6 @@ def day_start(day: dt.date) -> dt.datetime:
 __all__ = [
     "BY_DUE", "PAGE_MAX", "PER_PAGE_MAX", "SORTS", "IssueFilter", "Page", "awaiting",
     "awaiting_states", "check_filters", "check_paging", "conditions", "count", "day_start",
-    "due_page", "list_issues", "matching", "order", "overdue", "page_of", "queue", "states_where",
-    "took_part", "under_way",
+    "due_page", "list_issues", "load_page", "matching", "order", "overdue", "page_of", "queue",
+    "states_where", "took_part", "under_way",
 ]

@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session, joinedload, load_only
 
 from escalation.limits import REGION_CODE
 from escalation.models import (
-    CoRaising,
     PUBLIC_ANSWERED,
     Category,
+    CoRaising,
     Decision,
     Issue,
     Obligation,

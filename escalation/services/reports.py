@@ -338,7 +338,7 @@ def _population(
     errors = queries.check_filters(filters)
     if errors:
         raise InvalidInput(errors)
-    return and_(visible_filter(actor), *queries.conditions(session, filters, now))
+    return and_(visible_filter(actor), *queries.conditions(session, filters, now, actor=actor))
 
 
 def _counts(session: Session, condition: ColumnElement[bool], report: Summary) -> None:

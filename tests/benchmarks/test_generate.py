@@ -336,3 +336,25 @@ def test_sqlite_load_refuses_rows_that_break_foreign_keys(
                                     "WHERE email LIKE 'lead.%@generated.example')"
                                     ).scalar() == 0  # nothing of the load kept
     db.engine.dispose()
+
+
+def test_the_generated_issues_are_searchable(url: str) -> None:
+    # Issue 18: the generator fills the search index as the changes would have.
+    generate.load(url, 300, jobs=2, say=_say)
+    db.configure(url)
+    with db.transaction() as session:
+        from escalation.models import SearchDocument
+        from escalation.services import queries
+
+        indexed = session.scalar(select(func.count()).select_from(SearchDocument))
+        live = session.scalar(select(func.count()).select_from(Issue))
+        assert indexed == live
+        coordinator = session.scalar(select(User).where(
+            User.email == "coordinator@demo.example"))
+        assert coordinator is not None
+        found = queries.list_issues(session, actor=Actor.of(coordinator),
+                                    filters=queries.IssueFilter(q="koulukuljetuksen"),
+                                    per_page=200, now=db.utcnow())
+        expected = session.scalar(select(func.count()).select_from(Issue).where(
+            Issue.title.like("Koulukuljetusten%"), Issue.state != "draft"))
+        assert found.total == expected > 0

@@ -61,7 +61,10 @@ def test_quick_national_run_measures_both_databases(tmp_path: Path) -> None:
     for kind in ("postgresql", "sqlite"):
         assert f"National scale: 300 issues on {kind}" in out.stdout
     for what in ("queue page (HTML)", "issue page with timeline (HTML)", "/reports/summary",
-                 "CSV export, all", "audit verification"):
+                 "CSV export, all", "audit verification",
+                 # issue 18: search and similar questions beside their floor
+                 "search page, two Finnish words (HTML, regional lead)",
+                 "similar questions, a draft's title and description"):
         assert out.stdout.count(what) >= 2, what
     # The public register's page and feed beside their floor (issue 18), on both.
     assert out.stdout.count("Public register at 300 issues") == 2

@@ -251,7 +251,7 @@ def test_the_lead_sends_finds_it_next_day_answers_and_reads_the_decision(
     assert issues_titled(today, TITLE) == 1
     # ...and the region's list, searched for it, shows it once.
     click(lead, menu(lead).get_by_role("link", name="Alueen asiat"))
-    page.get_by_label("Hae").fill("roolipolku")
+    page.get_by_role("main").get_by_label("Hae").fill("roolipolku")
     click(lead, page.get_by_role("main").get_by_role("button", name="Näytä"))
     assert page.get_by_role("main").get_by_role("link", name=reference).count() == 1
     shot(lead, "lead-03-region-list-searched-fi-1280")

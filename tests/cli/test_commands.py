@@ -17,6 +17,7 @@ from escalation.models import (
     Region,
     ReportCell,
     ReportSnapshot,
+    SearchDocument,
     User,
 )
 from escalation.security import token_hash, verify_password
@@ -248,3 +249,21 @@ def test_set_password_changes_it_and_ends_the_web_sessions(run: Run) -> None:
         assert user.session_version == 1  # every session begun before is refused
     refused(run("set-password", "x@y.fi", "--password", "short"), "password")
     refused(run("set-password", "nobody@y.fi", "--password", GOOD_PASSWORD), "nobody@y.fi")
+
+
+def test_search_reindex_rebuilds_the_index_and_names_the_analyser(run: Run) -> None:
+    assert run("init-db").exit_code == 0
+    assert run("demo").exit_code == 0
+    with db.transaction() as session:
+        made = session.scalar(select(func.count()).select_from(SearchDocument))
+        session.execute(SearchDocument.__table__.delete())
+    assert made
+    done = run("search", "reindex")
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("search: Finnish")
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(SearchDocument)) == made
+    assert f"Indexed {made} issues." in done.output
+    status = run("search", "status")
+    assert status.exit_code == 0
+    assert status.output.startswith("search: Finnish")

@@ -164,5 +164,7 @@ def test_the_register_names_the_regions_that_raised_it_and_never_their_notes(
     assert found is not None
     own = issue.region
     assert [r.id for r in listed.co_regions] == [r.id for r in found.co_regions]
-    assert len(found.co_regions) == 1 and found.co_regions[0].id != own.id
-    assert "Meikäläi" not in repr(found) and "Meikäläi" not in repr(listed)
+    assert len(found.co_regions) == 1
+    assert found.co_regions[0].id != own.id
+    assert "Meikäläi" not in repr(found)
+    assert "Meikäläi" not in repr(listed)

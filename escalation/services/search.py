@@ -1,0 +1,310 @@
+"""Search: what `IssueFilter.q` matches and how it ranks, similar questions, and the
+passage of a hit with its matching words marked (issue 18, items 1 and 2).
+
+A query is its words, each a set of analysed terms (escalation/analyser.py); an issue
+matches when it holds a term of every word (base forms: "lapsen etu" finds "lasten
+etuja"). The terms are kept in `search_documents` (escalation/search_index.py): on
+PostgreSQL tsvectors searched with a tsquery through their GIN index and ranked with
+ts_rank_cd; on SQLite the FTS5 table `search_fts`, ranked with bm25. The caller adds the
+visibility (`visible_filter`), so a search shows exactly what the list would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, bindparam, case, column, func, literal_column, select, table
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.types import Float, Text
+
+from escalation import analyser, search_index
+from escalation.errors import InvalidInput
+from escalation.models import Decision, Issue
+from escalation.policy import Actor, visible_filter
+from escalation.workflow.states import DRAFT, WITHDRAWN
+
+if TYPE_CHECKING:
+    from escalation.services.queries import Page
+
+DOCUMENTS = search_index.DOCUMENTS
+# Of a long description, the beginning says what it is about.
+SIMILAR_TEXT_MAX = 2000
+# A draft's words beyond these add little and cost a slower OR.
+SIMILAR_WORDS_MAX = 8
+SIMILAR_CANDIDATES = 200
+# The search page counts its hits up to this many, then says "more than", and ranks the
+# newest this many matches (fewer: each costs a ts_rank_cd, tens of µs on PostgreSQL).
+COUNT_AT_MOST = 1000
+RANK_AMONG = 300
+SIMILAR_MIN_LENGTH = 3
+# A passage: this many words around the first match.
+PASSAGE_WORDS = 30
+ANSWER_CHARS = 300
+
+
+def sees_statements(actor: Actor) -> bool:
+    """Whether statement text is searched for `actor`: as the issue page shows it
+    (services/reading.py): a sent or withdrawn statement to everyone who sees the issue;
+    a draft only to its own organisation, and drafts are never indexed."""
+    return bool(actor.roles)
+
+
+def groups(q: str | None) -> list[frozenset[str]]:
+    """The query's words as sets of terms; [] for a query without words."""
+    return analyser.query_groups(q) if q else []
+
+
+@dataclass(frozen=True)
+class Match:
+    """A search: its condition on issues, and the matching issues with their rank (higher
+    is better) as a subquery (`issue_id`, `rank`) to join, so each match is ranked in the
+    same scan that finds it."""
+
+    condition: ColumnElement[bool]
+    hits: Subquery
+    ids: Select[Any]  # the matching issues' ids, unranked
+    ranked: Callable[[Select[Any] | list[int]], Subquery]  # some ids with their rank
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _tsquery(clauses: Sequence[Sequence[frozenset[str]]]) -> str:
+    """A tsquery's text: any of the clauses, each every one of its term groups; terms
+    quoted, so none is parsed again."""
+    return " | ".join(
+        "(" + " & ".join("(" + " | ".join(f"'{t}'" for t in sorted(g)) + ")" for g in clause)
+        + ")" for clause in clauses)
+
+
+def _fts5(clauses: Sequence[Sequence[frozenset[str]]], columns: str) -> str:
+    """The same as an FTS5 MATCH expression, limited to `columns`."""
+    body = " OR ".join(
+        "(" + " AND ".join("(" + " OR ".join(f'"{t}"' for t in sorted(g)) + ")"
+                           for g in clause) + ")" for clause in clauses)
+    return f"{{{columns}}} : ({body})"
+
+
+def match(session: Session, *, actor: Actor | None,
+          clauses: Sequence[Sequence[frozenset[str]]]) -> Match:
+    """Issues whose terms meet any of the clauses (a clause: every one of its word groups).
+
+    Touched issues are indexed first, so a search sees this transaction's own changes
+    (as a query sees its unflushed rows after autoflush). Ranked over the issue's own
+    texts (PostgreSQL: `doc`, the title weighted; SQLite: bm25 over both columns)."""
+    search_index.flush_pending(session)
+    statements = actor is None or sees_statements(actor)
+    if _postgres(session):
+        terms = (DOCUMENTS.c.doc.op("||")(DOCUMENTS.c.statements) if statements
+                 else DOCUMENTS.c.doc)
+        query = sql_cast(bindparam("search_q", _tsquery(clauses), type_=Text(), unique=True),
+                         TSQUERY())
+        where = terms.op("@@")(query)
+        found = select(DOCUMENTS.c.issue_id).where(where)
+        rank = func.ts_rank_cd(DOCUMENTS.c.doc, query, 1, type_=Float()).label("rank")
+        hits = select(DOCUMENTS.c.issue_id.label("issue_id"), rank).where(where).subquery("hits")
+
+        def ranked(ids: Select[Any] | list[int]) -> Subquery:
+            return (select(DOCUMENTS.c.issue_id.label("issue_id"), rank)
+                    .where(DOCUMENTS.c.issue_id.in_(ids)).subquery("ranked"))
+
+        return Match(Issue.id.in_(found), hits, found, ranked)
+    columns = "doc statements" if statements else "doc"
+    expression = bindparam("search_q", _fts5(clauses, columns), type_=Text(), unique=True)
+    fts = table("search_fts", column("rowid"))
+    matches = literal_column("search_fts").op("MATCH")(expression)
+    bm25 = (-func.bm25(literal_column("search_fts"), type_=Float())).label("rank")
+    hits_fts = (select(fts.c.rowid.label("issue_id"), bm25).select_from(fts).where(matches)
+                .subquery("hits"))
+
+    def ranked_fts(ids: Select[Any] | list[int]) -> Subquery:
+        return (select(fts.c.rowid.label("issue_id"), bm25).select_from(fts)
+                .where(matches, fts.c.rowid.in_(ids)).subquery("ranked"))
+
+    found_fts: Select[Any] = select(fts.c.rowid).where(matches)
+    return Match(Issue.id.in_(found_fts), hits_fts, found_fts, ranked_fts)
+
+
+def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
+    """`IssueFilter.q`: every word of `q`, or None when it has no words (no filter)."""
+    word_groups = groups(q)
+    if not word_groups:
+        return None
+    return match(session, actor=actor, clauses=[word_groups])
+
+
+def similar(session: Session, *, actor: Actor, title: str, description: str,
+            limit: int = 5) -> list[Issue]:
+    """Issues the actor may see that are most like a draft's title and description: any
+    of its distinctive words (no stop words, the longest first), best first; no draft,
+    nothing withdrawn or deleted. From every region the actor may see."""
+    picked: dict[str, frozenset[str]] = {}
+    for word in analyser.words(f"{title} {description[:SIMILAR_TEXT_MAX]}"):
+        if len(word) >= SIMILAR_MIN_LENGTH and word not in analyser.STOPWORDS \
+                and not word.isdigit():
+            picked.setdefault(word, analyser.word_terms(word, document=False))
+    if not picked:
+        return []
+    chosen = [picked[w] for w in sorted(picked, key=len, reverse=True)[:SIMILAR_WORDS_MAX]]
+    # Two distinctive words in common make a question similar (one, for a one-word
+    # draft): one shared common word ("lapsi") would make every issue a candidate.
+    clauses = [list(pair) for pair in combinations(chosen, 2)] or [chosen]
+    found = match(session, actor=actor, clauses=clauses)
+    # The candidates the actor may see, at most SIMILAR_CANDIDATES of them, are ranked: a
+    # draft whose words thousands of issues share is ranked among a bounded set. The
+    # matches come from the index first (materialised: the planner otherwise walked the
+    # documents one by one towards the limit, testing each), then visibility, then rank.
+    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
+    chosen_ids: Select[Any] = (
+        select(Issue.id).join(matched, matched.c[0] == Issue.id)
+        .where(visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
+               Issue.deleted_at.is_(None))
+        .limit(SIMILAR_CANDIDATES))
+    # Ranked by the words one by one (any of them): a query of every pair costs far more
+    # to rank each candidate with.
+    candidates = match(session, actor=actor, clauses=[[g] for g in chosen]).ranked(chosen_ids)
+    stmt = (
+        select(Issue)
+        .join(candidates, candidates.c.issue_id == Issue.id)
+        .order_by(candidates.c.rank.desc(), Issue.id.desc())
+        .limit(limit)
+        .options(joinedload(Issue.region, innerjoin=True),
+                 joinedload(Issue.decision).load_only(Decision.outcome, Decision.rationale,
+                                                      Decision.decided_at),
+                 load_only(Issue.reference, Issue.title, Issue.state, Issue.region_id,
+                           Issue.answer, Issue.decision_id, Issue.workflow_name,
+                           Issue.workflow_version, Issue.visibility, Issue.updated_at))
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One issue found: its list row, its title and its best passage in pieces."""
+
+    issue: Issue
+    title: list[Piece]
+    passage: list[Piece]
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of hits, with the list's page (its total, for the pager)."""
+
+    hits: list[Hit]
+    page: Page
+
+
+def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
+            now: dt.datetime) -> Results:
+    """The search page: what the list would find for `q` (the same condition and
+    visibility), best first, each hit's title and passage with the matching words marked.
+
+    Bounded for national scale: of the COUNT_AT_MOST newest matches, those the reader may
+    see are counted ("more than 1,000" beyond) and the RANK_AMONG newest of them ranked
+    (every match, for any but the broadest words). The matches come from the index first
+    (materialised), so the planner never walks the documents one by one testing each."""
+    from escalation.services import queries  # it imports this module for `q`
+
+    errors = {**queries.check_filters(queries.IssueFilter(q=q)),
+              **queries.check_paging(page, per_page)}
+    if errors:
+        raise InvalidInput(errors)
+    word_groups = groups(q)
+    found = match(session, actor=actor, clauses=[word_groups])
+    # One statement for the count and the candidates: the newest matches by id (sorting
+    # ids is cheap), each with whether the reader may see it.
+    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
+    newest = (select(matched.c[0].label("id")).order_by(matched.c[0].desc())
+              .limit(COUNT_AT_MOST + 1).cte("newest").prefix_with("MATERIALIZED"))
+    rows = session.execute(
+        select(Issue.id, case((visible_filter(actor), True), else_=False))
+        .join(newest, newest.c.id == Issue.id).order_by(Issue.id.desc())).all()
+    seen = [issue_id for issue_id, visible in rows if visible]
+    total = COUNT_AT_MOST + 1 if len(rows) > COUNT_AT_MOST else len(seen)
+    ranked = found.ranked(seen[:RANK_AMONG])
+    stmt = (select(Issue).join(ranked, ranked.c.issue_id == Issue.id)
+            .order_by(ranked.c.rank.desc(), Issue.updated_at.desc(), Issue.id.desc()))
+    listed = queries.load_page(session, stmt, page=page, per_page=per_page, total=total)
+    texts = search_index.texts_of(session, [i.id for i in listed.items])
+    statements = sees_statements(actor)
+    hits = []
+    for issue in listed.items:
+        t = texts.get(issue.id) or search_index.Texts(title=issue.title)
+        hits.append(Hit(issue=issue, title=passage([t.title], q, words_around=1000),
+                        passage=passage([*t.body, *(t.statements if statements else [])], q)))
+    return Results(hits=hits, page=listed)
+
+
+def answer_of(issue: Issue, chars: int = ANSWER_CHARS) -> str | None:
+    """What the issue's answer says, shortened: the local answer, else the decision's
+    rationale; None before either."""
+    full = issue.answer or (issue.decision.rationale if issue.decision is not None else None)
+    if not full:
+        return None
+    return full if len(full) <= chars else full[:chars].rsplit(" ", 1)[0] + " …"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a passage: its text, and whether it is a matching word."""
+
+    text: str
+    hit: bool
+
+
+def passage(texts: Sequence[str], q: str, words_around: int = PASSAGE_WORDS) -> list[Piece]:
+    """The passage of the first of `texts` that holds a match of `q`, about
+    `words_around` words around the first matching word, cut into pieces with each
+    matching word marked (the page marks them, escaping every piece). The first text's
+    opening when none matches (a hit by reference or in a statement the page does not
+    show)."""
+    wanted = set().union(*groups(q)) if q else set()
+    for text_ in texts:
+        if not text_:
+            continue
+        spans = [(m.start(), m.end()) for m in analyser.WORD.finditer(text_)]
+        hits = [i for i, (s, e) in enumerate(spans)
+                if wanted & analyser.word_terms(text_[s:e].lower()[:analyser.WORD_MAX],
+                                                document=True)]
+        if hits:
+            return _cut(text_, spans, set(hits), hits[0], words_around)
+    first = next((t for t in texts if t), "")
+    spans = [(m.start(), m.end()) for m in analyser.WORD.finditer(first)]
+    return _cut(first, spans, set(), 0, words_around)
+
+
+def _cut(text_: str, spans: list[tuple[int, int]], hits: set[int], first: int,
+         words_around: int) -> list[Piece]:
+    if not spans:
+        return [Piece(text_, False)] if text_ else []
+    start_word = max(0, first - words_around // 3)
+    end_word = min(len(spans), start_word + words_around)
+    pieces: list[Piece] = []
+    if start_word > 0:
+        pieces.append(Piece("… ", False))
+    position = spans[start_word][0] if start_word else 0
+    for i in range(start_word, end_word):
+        s, e = spans[i]
+        if s > position:
+            pieces.append(Piece(text_[position:s], False))
+        pieces.append(Piece(text_[s:e], i in hits))
+        position = e
+    end = len(text_) if end_word == len(spans) else position
+    if end > position:
+        pieces.append(Piece(text_[position:end], False))
+    if end_word < len(spans):
+        pieces.append(Piece(" …", False))
+    return pieces
+
+
+__all__ = ["Hit", "Match", "Piece", "Results", "answer_of", "groups", "match", "passage",
+           "results", "sees_statements", "similar", "text_match"]

@@ -1,0 +1,191 @@
+"""Search through the list (`IssueFilter.q`) and similar questions (issue 18, items 1 and
+2): inflected forms found, best first, exactly what the list shows, the index kept with
+every change of an indexed text, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalation import db, search_index
+from escalation.models import AuditEvent, Issue, SearchDocument
+from escalation.policy import Actor
+from escalation.services import issues, redaction, search, statements
+from escalation.services.queries import IssueFilter, list_issues
+from tests.factories import World, issue_in, new_issue
+
+NOW = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
+
+
+def found(session: Session, actor: Actor, q: str, sort: str | None = None) -> list[str]:
+    page = list_issues(session, actor=actor, filters=IssueFilter(q=q), sort=sort,
+                       per_page=200, now=NOW)
+    return [i.reference for i in page.items]
+
+
+def test_inflected_forms_are_found(session: Session, world: World) -> None:
+    edun = issue_in(session, world, "submitted", title="Lapsen edun arviointi",
+                    description="Miten lapsen etu arvioidaan sijoituksessa?")
+    etuja = issue_in(session, world, "submitted", title="Lasten etuja koskeva kysymys",
+                     description="Kunnan menettely.")
+    huoltaja = issue_in(session, world, "submitted", title="Suostumus hoitoon",
+                        description="Tarvitaanko huoltajan suostumusta?")
+    barn = issue_in(session, world, "submitted", title="Barnens bästa i skolan",
+                    description="Hur bedöms barnets bästa?")
+    other = issue_in(session, world, "submitted", title="Perhekeskusten rahoitus",
+                     description="Rahoitus.")
+    c = world.coordinator
+    assert set(found(session, c, "lapsen etu")) == {edun.reference, etuja.reference}
+    assert found(session, c, "huoltaja") == [huoltaja.reference]
+    assert found(session, c, "barnets bästa") == [barn.reference]
+    assert found(session, c, "skola") == [barn.reference]
+    # Every word must match: "etu" alone is in two, "rahoitus etu" in none.
+    assert found(session, c, "rahoitus etu") == []
+    # The reference still finds its issue.
+    assert found(session, c, other.reference) == [other.reference]
+    assert found(session, c, other.reference.lower()) == [other.reference]
+
+
+def test_best_matches_first_unless_a_sort_is_asked(session: Session, world: World) -> None:
+    in_text = issue_in(session, world, "submitted", title="Toimeentulotuki",
+                       description="Kysymys koskee myös huostaanottoa sivulauseessa.")
+    in_title = issue_in(session, world, "submitted", title="Huostaanoton perusteet",
+                        description="Huostaanotto ja huostaanoton purku; huostaanotot.")
+    c = world.coordinator
+    assert found(session, c, "huostaanotto") == [in_title.reference, in_text.reference]
+    # An explicit sort is kept: the oldest created first.
+    assert found(session, c, "huostaanotto", sort="created_at") == [
+        in_text.reference, in_title.reference]
+
+
+def test_search_shows_what_the_list_shows(session: Session, world: World) -> None:
+    restricted = issue_in(session, world, "submitted", title="Salainen sijoituspäätös",
+                          visibility="restricted")
+    public = issue_in(session, world, "submitted", title="Julkinen sijoituspäätös")
+    draft = new_issue(session, world, title="Luonnos sijoituspäätöksestä")
+    # Pirkanmaa's lead: another region's restricted issue and draft stay hidden.
+    assert found(session, world.other_lead, "sijoituspäätös") == [public.reference]
+    assert set(found(session, world.lead, "sijoituspäätös")) == {
+        restricted.reference, public.reference, draft.reference}
+    assert set(found(session, world.coordinator, "sijoituspäätös")) == {
+        restricted.reference, public.reference}
+
+
+def test_statement_text_only_as_the_issue_page_shows_it(session: Session,
+                                                        world: World) -> None:
+    issue = issue_in(session, world, "awaiting_statement", title="Koulukuljetus")
+    statements.add_statement(session, issue.reference, actor=world.chair,
+                             position="supports", text="Kyydityksen turvallisuus ratkaisee.",
+                             send=False)
+    # A draft statement is its organisation's alone: nobody finds the issue by its text.
+    for reader in (world.coordinator, world.lead, world.chair):
+        assert found(session, reader, "kyydityksen turvallisuus") == []
+    statements.add_statement(session, issue.reference, actor=world.member,
+                             position="supports", text="Oppilaan turvallisuus ensin.")
+    # Sent: the issue page shows it to everyone who sees the issue; so does search.
+    assert found(session, world.coordinator, "oppilaan turvallisuus") == [issue.reference]
+    assert found(session, world.other_lead, "oppilas") == [issue.reference]
+
+
+def test_the_index_follows_every_text_change(session: Session, world: World) -> None:
+    issue = issue_in(session, world, "submitted", title="Ensimmäinen otsikko",
+                     description="Alkuperäinen kuvaus.")
+    c = world.coordinator
+    assert found(session, c, "otsikko") == [issue.reference]
+    closed = issue_in(session, world, "closed")
+    # The local answer of the factory's path: "Vastaus annettu alueelle."
+    assert closed.reference in found(session, c, "alue vastaus")
+    decided = issue_in(session, world, "decided")
+    assert decided.reference in found(session, c, "tulkinta annettu")  # its rationale
+
+    draft = new_issue(session, world, title="Muokattava luonnos", description="Kuvaus.",
+                      legal_references=["Perhehoitolaki 5 §"])
+    assert found(session, world.lead, "perhehoitolaki") == [draft.reference]
+    issues.edit(session, draft.reference, actor=world.lead, expected_version=draft.version,
+                changes={"title": "Perhehoidon palkkio", "legal_references": []})
+    assert found(session, world.lead, "muokattava") == []
+    assert found(session, world.lead, "perhehoito palkkio") == [draft.reference]
+    assert found(session, world.lead, "perhehoitolaki") == []
+
+
+def test_redacted_text_leaves_the_index(session: Session, world: World) -> None:
+    issue = issue_in(session, world, "submitted", title="Asia",
+                     description="Lapsen nimi on Väinämöinen Kalevanpoika.")
+    c = world.coordinator
+    assert found(session, c, "väinämöinen") == [issue.reference]
+    create = session.scalar(select(AuditEvent).where(AuditEvent.issue_id == issue.id,
+                                                     AuditEvent.action == "create"))
+    assert create is not None
+    redaction.redact(session, issue.reference, actor=c, event_seq=create.seq,
+                     field="description", reason="Lapsen nimi.",
+                     expected_version=issue.version)
+    assert found(session, c, "väinämöinen") == []
+    assert found(session, c, "kalevanpoika") == []
+
+
+def test_the_commit_writes_the_index_in_the_same_transaction(session: Session,
+                                                             world: World) -> None:
+    issue = new_issue(session, world, title="Perhetyön resurssit")
+    session.commit()  # the test's savepoint: the commit's own hook runs
+    row = session.get(SearchDocument, issue.id)
+    assert row is not None
+    assert session.info.get(search_index.PENDING) is None
+    gone = new_issue(session, world, title="Peruttava").id
+    session.rollback()
+    assert session.get(SearchDocument, gone) is None
+    assert session.info.get(search_index.PENDING) is None
+    assert db  # the session is db.OutboxSession, whose commit() calls the index
+
+
+def test_reindex_all_rebuilds_what_the_changes_wrote(session: Session, world: World) -> None:
+    issue_in(session, world, "decided", title="Kuntien yhteistyö")
+    issue_in(session, world, "submitted", title="Lasten oikeudet")
+    search_index.flush_pending(session)
+    before = {r.issue_id: (str(r.doc), str(r.statements))
+              for r in session.scalars(select(SearchDocument))}
+    assert search_index.reindex_all(session) == len(before) == session.query(Issue).count()
+    session.expire_all()
+    after = {r.issue_id: (str(r.doc), str(r.statements))
+             for r in session.scalars(select(SearchDocument))}
+    assert after == before
+
+
+def test_similar_questions_from_every_region_the_lead_sees(session: Session,
+                                                           world: World) -> None:
+    theirs = issue_in(session, world, "closed", lead=world.other_lead, region="pirkanmaa",
+                      title="Lapsen edun arviointi sijoituksessa",
+                      description="Miten lapsen etu arvioidaan, kun sijoituspaikka vaihtuu?")
+    hidden = issue_in(session, world, "submitted", lead=world.other_lead, region="pirkanmaa",
+                      title="Lapsen edun arviointi sijoituksessa", visibility="restricted")
+    withdrawn = issue_in(session, world, "withdrawn", title="Lapsen etu sijoituksessa")
+    draft = new_issue(session, world, title="Lapsen etu sijoituksessa")
+    unrelated = issue_in(session, world, "submitted", title="Koulukuljetukset",
+                         description="Kuljetusten kilpailutus.")
+    got = search.similar(session, actor=world.lead, title="Lasten etu sijoitusten jälkeen",
+                         description="Kun lapsi sijoitetaan, miten etu arvioidaan?")
+    refs = [i.reference for i in got]
+    assert refs[0] == theirs.reference
+    assert hidden.reference not in refs
+    assert withdrawn.reference not in refs
+    assert draft.reference not in refs
+    assert unrelated.reference not in refs
+    assert search.answer_of(got[0]) == "Vastaus annettu alueelle."
+    assert search.similar(session, actor=world.lead, title="ja tai", description="") == []
+    assert len(search.similar(session, actor=world.coordinator, title="lapsen etu",
+                              description="", limit=1)) == 1
+
+
+def test_the_passage_marks_the_matching_words() -> None:
+    pieces = search.passage(["", "Arvioidaan lapsen edun mukaisesti <b>heti</b>."],
+                            "lapsen etu")
+    assert [p.text for p in pieces if p.hit] == ["lapsen", "edun"]
+    assert "".join(p.text for p in pieces) == "Arvioidaan lapsen edun mukaisesti <b>heti</b>."
+    long = " ".join(["sana"] * 100 + ["etu"] + ["sana"] * 100)
+    cut = search.passage([long], "etu", words_around=10)
+    assert cut[0].text == "… "
+    assert cut[-1].text == " …"
+    assert [p.text for p in cut if p.hit] == ["etu"]
+    assert [p.text for p in search.passage(["Ei osumaa."], "etu")] == [
+        "Ei", " ", "osumaa", "."]
