@@ -202,6 +202,9 @@ class SimilarIssue:
     state: str
     region: str
     answer: str | None
+    # The lead's region could join it (services/co_raising.py): under way, and not the
+    # lead's own region's; otherwise the form offers only reading its answer.
+    joinable: bool = False
 
 
 def _with_similar() -> tuple[str, int]:
@@ -215,7 +218,9 @@ def _with_similar() -> tuple[str, int]:
         found = search.similar(session, actor=actor(), title=form.title.data or "",
                                description=form.description.data or "")
         similar = [SimilarIssue(reference=i.reference, title=i.title, state=i.state,
-                                region=region_name(i.region), answer=search.answer_of(i))
+                                region=region_name(i.region), answer=search.answer_of(i),
+                                joinable=co_raising.joinable_state(i)
+                                and bool(co_raising.joinable_regions(actor(), i)))
                    for i in found]
     return _form_page(form, issue=None, regions=regions, similar=similar,
                       checked=True), 200

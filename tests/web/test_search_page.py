@@ -93,6 +93,9 @@ def test_the_form_checks_for_similar_questions(sign_in: SignIn, session: Session
     theirs = issue_in(session, world, "closed", lead=world.other_lead, region="pirkanmaa",
                       title="Lapsen edun arviointi sijoituksessa",
                       description="Miten lapsen etu arvioidaan sijoituspaikan vaihtuessa?")
+    under_way = issue_in(session, world, "awaiting_decision", lead=world.other_lead,
+                         region="pirkanmaa", title="Lasten edun arviointi sijoituksen jälkeen",
+                         description="Lapsen etu, kun sijoitus päättyy.")
     new_issue(session, world, title="Lapsen etu sijoituksessa")  # a draft: never offered
     session.commit()
     c = sign_in("lead")
@@ -111,10 +114,12 @@ def test_the_form_checks_for_similar_questions(sign_in: SignIn, session: Session
     assert session.scalar(select(func.count()).select_from(Issue)) == before  # nothing made
     assert theirs.reference in html
     assert "Vastaus annettu alueelle." in html  # its answer
-    assert f'href="/issues/{theirs.reference}/join"' in html
+    # An issue under way can be joined; an answered one only read (services/co_raising.py).
+    assert f'href="/issues/{under_way.reference}/join"' in html
+    assert f'href="/issues/{theirs.reference}/join"' not in html
     assert "Lasten etu sijoituksen jälkeen" in html  # what was typed is kept
     assert "<script>alert" not in html
-    assert html.count("<li>\n        <a href=\"/issues/ESC-") == 1  # the draft is not offered
+    assert html.count("<li>\n        <a href=\"/issues/ESC-") == 2  # the draft is not offered
     # Sending the form afterwards creates the issue once.
     sent = c.post("/issues/new", data={**data, "check_similar": "", "send": "1",
                                        "category": "interpretation", "visibility": "public"})
