@@ -159,6 +159,8 @@ def create(
                                data={"region": reg.code, **fields})
     issue.audit_seq, issue.audit_head = created["seq"], created["hash"]
     _insert(session, issue)
+    # A new issue is raised by its own region alone: nothing to read for its answer.
+    set_committed_value(issue, "co_raising", [])
     search_index.touch(session, issue.id)
     created["issue_id"] = issue.id
     if submitting is None:

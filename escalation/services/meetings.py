@@ -176,6 +176,8 @@ UNKNOWN_ITEM = Problem("agenda.unknown_item", N_("No such item on this agenda.")
 ALREADY_ON = Problem("agenda.issue_already_on", N_("The issue is already on the agenda."))
 NO_ISSUE = Problem("agenda.unknown_issue", N_("No issue with this reference."))
 DATE_RANGE = Problem("date.range", N_("The start date must be before the end date."))
+OUT_OF_CALENDAR = Problem("datetime.out_of_range",
+                          N_("The time is outside the calendar (years 1 to 9999 in UTC)."))
 
 _LINK = re.compile(r"https?://[^\s]+")
 
@@ -256,7 +258,10 @@ def _check_fields(f: MeetingFields, *, now: dt.datetime, creating: bool,
             errors[name] = [Problem("datetime.offset_required",
                                     N_("Give the time with its offset from UTC."))]
         else:
-            out[name] = value.astimezone(dt.UTC).replace(microsecond=0)
+            try:
+                out[name] = value.astimezone(dt.UTC).replace(microsecond=0)
+            except OverflowError:  # 9999-12-31T23:00-05:00 is after the calendar's end in UTC
+                errors[name] = [OUT_OF_CALENDAR]
     if creating and "starts_at" in out and out["starts_at"] < now:
         errors.setdefault("starts_at", []).append(IN_THE_PAST)
     return out, errors

@@ -99,9 +99,12 @@ def match(session: Session, *, actor: Actor | None,
 
     Touched issues are indexed first, so a search sees this transaction's own changes
     (as a query sees its unflushed rows after autoflush). Ranked over the issue's own
-    texts (PostgreSQL: `doc`, the title weighted; SQLite: bm25 over both columns)."""
+    texts (PostgreSQL: `doc`, the title weighted; SQLite: bm25 over both columns).
+
+    Without a reader (`actor` None: the public register) statement text is not searched:
+    a statement not given as public must not be found by its words either."""
     search_index.flush_pending(session)
-    statements = actor is None or sees_statements(actor)
+    statements = actor is not None and sees_statements(actor)
     if _postgres(session):
         terms = (DOCUMENTS.c.doc.op("||")(DOCUMENTS.c.statements) if statements
                  else DOCUMENTS.c.doc)

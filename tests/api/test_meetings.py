@@ -125,3 +125,14 @@ def test_days_at_the_calendars_ends_filter_without_a_500(call: Call) -> None:
                   "from=0001-01-01&to=9999-12-31"):
         got = call("coordinator", "GET", f"/api/v1/meetings?{query}")
         assert got.status_code == 200, (query, got.get_json())
+
+
+def test_a_time_past_the_calendars_end_in_utc_is_refused_by_field(call: Call) -> None:
+    """31.12.9999 23:00 at UTC-5 is in the year 10000 in UTC: a 422 naming the field, not
+    a 500 (the stateful fuzz run found it)."""
+    got = call("coordinator", "POST", "/api/v1/meetings", json={
+        "body": "backbone", "title": "Kokous",
+        "starts_at": "9999-12-31T23:00:00-05:00", "ends_at": "9999-12-31T23:30:00-05:00",
+        "place": "Helsinki"})
+    assert got.status_code == 422, got.get_json()
+    assert set(got.get_json()["errors"]) >= {"starts_at", "ends_at"}

@@ -443,6 +443,12 @@ class Move:
     data: tuple[tuple[str, str], ...] = ()
 
 
+# v4's `merge` changes two issues in one step (an event on the case as well): this walk counts
+# one event per change, so it leaves merging to tests/services/test_co_raising.py, which
+# verifies both chains after it.
+TWO_ISSUES = frozenset({"merge"})
+
+
 def test_chain_verifies_after_a_thousand_random_valid_changes(session: Session,
                                                               world: World) -> None:
     rng = random.Random(20261123)
@@ -466,6 +472,8 @@ def test_chain_verifies_after_a_thousand_random_valid_changes(session: Session,
             roles = actor.roles_on(issue)
             for action in engine.available_actions(wf, issue.state, roles):
                 if action == "forward_to_working_group" and not in_round:
+                    continue
+                if action in TWO_ISSUES:
                     continue
                 data = tuple(valid_data(action, rng).items())
                 found.append(Move(action, actor, 0.15 if action == "withdraw" else 1.0, data))
@@ -521,7 +529,7 @@ def test_chain_verifies_after_a_thousand_random_valid_changes(session: Session,
         assert (issue.version, issue.audit_seq) == (1 + changes_of.get(issue.id, 0),
                                                     1 + changes_of.get(issue.id, 0))
     # The walk went everywhere: every action, statements and both kinds of comment.
-    assert used >= {*wf.actions, "statement", "comment", "comment_internal"}
+    assert used >= {*wf.actions, "statement", "comment", "comment_internal"} - TWO_ISSUES
 
 
 # --- stored JSON form ----------------------------------------------------------------------
