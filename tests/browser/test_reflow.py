@@ -107,7 +107,7 @@ PAGES_BY_ROLE: dict[str, tuple[str | None, Callable[[Visit], None]]] = {
     "accessibility-feedback-errors": (None, _feedback_errors),
     "lead-issue-decided": (LEAD, _go("/issues/ESC-2026-0002")),
     "issue-way-drawn": (LEAD, _go("/issues/ESC-2026-0002/workflow")),
-    "lead-delete-draft": (LEAD, _go("/issues/ESC-2026-0013/delete")),
+    "lead-delete-draft": (LEAD, _go("/issues/ESC-2026-0016/delete")),
     "stakeholder-chair-round": (STAKEHOLDER_CHAIR, _go("/issues/ESC-2026-0011")),
 }
 # Pages that need the server itself (its mail folder) to be reached.
