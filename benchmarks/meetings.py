@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from benchmarks import national, timing
 from escalation import db
@@ -95,30 +95,12 @@ def measure(url: str, *, requests: int, explain: bool = False,
 def _explain(url: str, people: dict[str, Actor], now: Any,
              say: Callable[[str], None]) -> None:
     """PostgreSQL's plans (EXPLAIN ANALYZE) of the statements measured."""
-    captured: list[tuple[str, Any]] = []
-    engine = db.engine
-    if engine is None:
-        raise RuntimeError("the database is not configured")
+    def reads(s: Any) -> None:
+        meetings.proposal(s, "working_group", actor=people["ministry_chair"], now=now)
+        meetings.page_of(s, people["coordinator"], MeetingFilter(when="upcoming"),
+                         now=now, per_page=25)
 
-    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-             executemany: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "pg_" not in statement:
-            captured.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        with db.reading() as s:
-            meetings.proposal(s, "working_group", actor=people["ministry_chair"], now=now)
-            meetings.page_of(s, people["coordinator"], MeetingFilter(when="upcoming"),
-                             now=now, per_page=25)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    with engine.connect() as conn:
-        raw: Any = conn.connection.driver_connection
-        for statement, parameters in captured:
-            say("EXPLAIN ANALYZE " + " ".join(statement.split())[:300])
-            for (line,) in raw.execute("EXPLAIN ANALYZE " + statement, parameters).fetchall():
-                say("  " + line)
+    national.explain(reads, say)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from benchmarks import generate, pg, search, timing
 from escalation import audit_verify, db, jobs, migrate, runtime
@@ -156,6 +156,33 @@ class Timing:
     p95_ms: float
     n: int
     target: str
+
+
+def explain(reads: Callable[[Any], object], say: Callable[[str], None]) -> None:
+    """Run `reads` in one reading session, then say PostgreSQL's plan (EXPLAIN ANALYZE) of
+    every SELECT it sent: each benchmark's --explain, to see which index a read takes."""
+    captured: list[tuple[str, Any]] = []
+    engine = db.engine
+    if engine is None:
+        raise RuntimeError("the database is not configured")
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+             executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "pg_" not in statement:
+            captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with db.reading() as session:
+            reads(session)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    with engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        for statement, parameters in captured:
+            say("EXPLAIN ANALYZE " + " ".join(statement.split())[:300])
+            for (line,) in raw.execute("EXPLAIN ANALYZE " + statement, parameters).fetchall():
+                say("  " + line)
 
 
 def _time(what: str, target: str, calls: list[Callable[[], Any]], warm: int) -> Timing:
