@@ -9,7 +9,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from api import errors, v1, web
+from api import conventions, errors, v1, web
 from escalation import analyser, db, runtime
 from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # app, however it is served (gunicorn `wsgi:app`, `escalation serve`), not a test's.
         relay.install()
     errors.init_app(app)
+    conventions.init_app(app)
     v1.init_app(app)
     web.init_app(app)
 

@@ -17,6 +17,7 @@ from flask import Flask, Response, g, json, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from api import conventions
 from escalation import runtime
 from escalation.errors import (
     ActionNotAvailable,
@@ -196,7 +197,7 @@ def from_domain(exc: DomainError) -> Response:
     for cls, status, type_ in STATUS:
         if isinstance(exc, cls):
             if isinstance(exc, Conflict):
-                return problem(status, exc.detail, type_=type_,
+                return problem(conventions.problem_status(status), exc.detail, type_=type_,
                                current_version=exc.current_version)
             if isinstance(exc, InvalidInput):
                 return problem(status, exc.detail, type_=type_, errors=exc.errors)

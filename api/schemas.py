@@ -3,12 +3,14 @@ the rules themselves are the core's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from flask import has_request_context
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from marshmallow.schema import SchemaMeta
 
+from api import conventions
 from escalation import limits
 from escalation.db import utcnow
 from escalation.limits import (
@@ -56,6 +58,25 @@ class Strict(Schema):
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _version_from_if_match(self, data: Any, **_: Any) -> Any:
+        """If-Match is the twin of `expected_version` (api/conventions.py): the ETag a
+        client read names the version it expects."""
+        if "expected_version" not in self.fields or not has_request_context() or not (
+                isinstance(data, Mapping)):
+            return data
+        try:
+            version = conventions.version_from_if_match()
+        except ValueError as exc:
+            raise ValidationError({conventions.IF_MATCH: [str(exc)]}) from exc
+        if version is None:
+            return data
+        given = data.get("expected_version")
+        if given is not None and str(given) != str(version):
+            raise ValidationError({"expected_version": [
+                f"If-Match names version {version}; send one of the two, or the same."]})
+        return {**data, "expected_version": version}
 
 
 class _AnswerMeta(SchemaMeta):
@@ -590,6 +611,8 @@ class VerificationOut(Out):
 
 class IssueQuery(Schema):
     """Filters of GET /issues; repeat a parameter for several values (?state=a&state=b).
+    A parameter the list does not know is refused by name (422), as a body's field is:
+    a misspelt filter must not quietly answer with everything.
 
     The core checks the values (so a form and the API refuse alike); the enums and patterns
     here only tell the document's readers what it accepts.
@@ -621,6 +644,11 @@ class IssueQuery(Schema):
                         metadata={"description": "Submitted on or after (ISO date)."})
     to = fields.Date(load_default=None,
                      metadata={"description": "Submitted on or before (ISO date)."})
+    updated_since = fields.AwareDateTime(load_default=None, metadata={
+        "description": "Only issues changed at or after this moment (ISO 8601 with its "
+                       "offset, e.g. `2026-12-07T08:00:00+02:00`): to follow changes, send "
+                       "the newest `updated_at` you saw, with `sort=updated_at`; that issue "
+                       "comes again, and none is missed."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX))
 
@@ -632,7 +660,7 @@ def issue_filter(args: dict[str, Any], *, me: int) -> IssueFilter:
         state=tuple(args["state"]), region=tuple(args["region"]),
         category=tuple(args["category"]), awaiting=args["awaiting"], overdue=args["overdue"],
         q=args["q"], submitted_from=args["from_"], submitted_to=args["to"],
-        involved=me if args["involved"] == "me" else None)
+        involved=me if args["involved"] == "me" else None, updated_since=args["updated_since"])
 
 
 class DeleteQuery(Strict):

@@ -4,12 +4,14 @@ transaction per test, and a small world of regions and people built with factori
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -64,6 +66,16 @@ def pytest_configure(config: pytest.Config) -> None:
         _pg_problem = f"the throwaway PostgreSQL from {found[1]} did not start: {exc}"
         return
     os.environ["TEST_DATABASE_URL"] = _pg.url
+    # A run stopped by SIGTERM (a CI timeout, `kill`) stops its server too; Ctrl-C already
+    # ends in pytest_unconfigure.
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _stop_then_go_on(signum: int, frame: Any) -> None:
+        pytest_unconfigure(config)
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, _stop_then_go_on)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -39,6 +39,8 @@ REFUSALS: list[tuple[int, str, type[Problem], dict[str, Any]]] = [
     (403, "You may see it, but your roles may not do this.", Problem, {}),
     (404, "Unknown, or not visible to you (the two are the same answer).", Problem, {}),
     (410, "A draft you deleted: it can no longer be read or changed.", Problem, {}),
+    (412, "`If-Match` named a version the issue is no longer at: the same problem as 409, "
+          "with `current_version`.", ConflictProblem, {}),
     (409, "The issue has changed since `expected_version`; reload it and try again.",
      ConflictProblem, {}),
     (422, "Valid JSON that the rules refuse: a bad or unknown field, an action this state "
@@ -218,7 +220,8 @@ def refuses(blp: flask_smorest.Blueprint, *statuses: int) -> Callable[[F], F]:
     """Document the refusals only the view knows it gives (403, 409, 429...)."""
 
     def decorate(view: F) -> F:
-        for status in statuses:
+        # A stale `expected_version` is a 409; the same sent as If-Match is a 412 (HTTP's).
+        for status in (*statuses, 412) if 409 in statuses else statuses:
             view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
         return view
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from api.schemas import (
     CommentIn,
@@ -89,7 +91,7 @@ def _detail_of(issue: Issue, *, created: bool = False) -> IssueDetail:
 @blp.route("/issues")
 class Issues(MethodView):
     @unit_of_work
-    @blp.arguments(IssueQuery, location="query")
+    @blp.arguments(IssueQuery, location="query", unknown=RAISE)
     @blp.response(200, IssuePageOut)
     def get(self, args: dict[str, Any]) -> queries.Page:
         """Issues you may see, filtered, sorted and paginated."""
@@ -276,9 +278,11 @@ def post_redaction(data: dict[str, Any], reference: str) -> Redaction:
     "in": "path", "name": "body", "required": True, "description": "Whose queue.",
     "schema": {"type": "string", "enum": sorted(BODIES)}}])
 @unit_of_work
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery, location="query", unknown=RAISE)
 @blp.response(200, IssuePageOut)
 def get_queue(args: dict[str, Any], body: str) -> queries.Page:
     """What awaits a body (backbone, stakeholders, working_group): overdue first, then due."""
+    if body not in BODIES:  # an address naming no queue: nothing there (404), not a bad field
+        abort(404)
     return queries.queue(session(), actor=actor(), body=body, now=now(), page=args["page"],
                          per_page=args["per_page"])

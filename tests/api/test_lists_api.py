@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -35,7 +37,9 @@ def test_list_filters_and_pages(call: Call, session: Session, world: World) -> N
     ("query", "field"),
     [("per_page=201", "per_page"), ("page=0", "page"), ("sort=colour", "sort"),
      ("awaiting=moon", "awaiting"), ("state=flying", "state"), ("from=yesterday", "from"),
-     ("overdue=perhaps", "overdue")],
+     ("overdue=perhaps", "overdue"), ("colour=red", "colour"), ("stat=draft", "stat"),
+     ("updated_since=2026-12-07T08:00:00", "updated_since"),
+     ("updated_since=yesterday", "updated_since")],
 )
 def test_list_refusals_name_the_parameter(call: Call, query: str, field: str) -> None:
     body = is_problem(call("coordinator", "GET", f"/api/v1/issues?{query}"), 422)
@@ -49,7 +53,27 @@ def test_queue_order_and_unknown_body(call: Call, session: Session, world: World
     assert queue["total"] == 3
     dues = [i["due_at"] for i in queue["items"]]
     assert dues == sorted(dues)
-    is_problem(call("member", "GET", "/api/v1/queues/everyone"), 422)
+    # An address naming no queue is nothing there (404), not a field of a body (422).
+    body = is_problem(call("member", "GET", "/api/v1/queues/everyone"), 404)
+    assert "errors" not in body
+
+
+def test_updated_since_gives_what_changed_at_or_after_the_moment(
+        call: Call, session: Session, world: World) -> None:
+    older = issue_in(session, world, "submitted")
+    newer = issue_in(session, world, "submitted")
+    newer.updated_at = older.updated_at + dt.timedelta(minutes=5)
+    session.flush()
+    since = (older.updated_at + dt.timedelta(minutes=1)).astimezone(
+        dt.timezone(dt.timedelta(hours=2)))  # the same moment, told in Helsinki's offset
+    got = call("coordinator", "GET", "/api/v1/issues",
+               query_string={"updated_since": since.isoformat(), "sort": "updated_at"})
+    assert got.status_code == 200, got.get_data(as_text=True)
+    assert [i["reference"] for i in got.get_json()["items"]] == [newer.reference]
+    # The newest moment seen, sent back: that issue comes again (none is missed).
+    again = call("coordinator", "GET", "/api/v1/issues", query_string={
+        "updated_since": got.get_json()["items"][0]["updated_at"]}).get_json()
+    assert [i["reference"] for i in again["items"]] == [newer.reference]
 
 
 
