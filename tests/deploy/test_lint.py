@@ -59,7 +59,8 @@ def test_the_image_runs_as_no_root_and_its_default_command_is_the_web_service() 
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     final = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
     users = [line.split()[1] for line in lines[final:] if line.startswith("USER ")]
-    assert users and users[-1].split(":")[0] not in ("0", "root"), users
+    assert users, "the runtime stage sets no USER"
+    assert users[-1].split(":")[0] not in ("0", "root"), users
     cmd_start = next(i for i, line in enumerate(lines) if line.startswith("CMD "))
     cmd = json.loads(" ".join(line.rstrip("\\").strip() for line in lines[cmd_start:])[4:])
     web = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["web"]
