@@ -39,6 +39,7 @@ from aiosmtpd.controller import Controller
 from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ProgrammingError
 
 from escalation import db
 from tests.conftest import free_port, need
@@ -395,6 +396,25 @@ def test_compose_services_run_here_and_carry_an_issue_to_its_answer(stack: Stack
     # The region hears of the clarification request and of the answer.
     wait_until(lambda: len([s for s in catcher.to(lead) if reference in s]) >= 2, 120,
                "the clarification's and the answer's mails to the region")
-    # The web app's own health check still passes after the work (and the page answers).
     with urllib.request.urlopen(f"{stack.base}/", timeout=10) as page:  # noqa: S310
         assert page.status == 200
+
+    # The two roles of the trust work: the schema is the owner's, and the app's role (the
+    # web app's and the worker's DATABASE_URL) may append to the audit log but not rewrite it.
+    owner_url = stack.env("init-db")["DATABASE_OWNER_URL"]
+    app_url = stack.env("web")["DATABASE_URL"]
+    assert "DATABASE_OWNER_URL" not in stack.env("web")
+    assert "DATABASE_OWNER_URL" not in stack.env("worker")
+    app_engine = db.make_engine(app_url)
+    try:
+        with app_engine.connect() as conn:
+            owner = conn.scalar(text(
+                "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_events'"))
+            assert owner == make_url(owner_url).username
+            assert conn.scalar(text("SELECT current_user")) == make_url(app_url).username
+            assert conn.scalar(text("SELECT count(*) FROM audit_events")) > 0
+        with pytest.raises(ProgrammingError, match="permission denied"), \
+                app_engine.begin() as conn:
+            conn.execute(text("UPDATE audit_events SET id = id"))
+    finally:
+        app_engine.dispose()
