@@ -1,11 +1,6 @@
-"""The WSGI entry point: `gunicorn wsgi:app`."""
+"""The WSGI entry point of a checkout: `gunicorn wsgi:app`, the same app as `api.wsgi:app`
+(which an installed wheel has; this file is not in the wheel)."""
 
-import sys
+from api.wsgi import app
 
-from api import create_app
-from escalation.config import SettingError
-
-try:
-    app = create_app()
-except SettingError as exc:  # one line naming the variable, not a traceback per worker
-    sys.exit(f"escalation: {exc}")
+__all__ = ["app"]
