@@ -86,6 +86,9 @@ class IssueFilter:
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
     involved: int | None = None  # a user id: the issues whose audit trail names them
+    # Changed at or after this moment (aware): what a client polling for changes asks,
+    # sending back the newest `updated_at` it saw (that issue comes again; none is missed).
+    updated_since: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,8 @@ def conditions(session: Session, f: IssueFilter, now: dt.datetime, *,
         where.append(took_part(f.involved))
     if f.submitted_from is not None:
         where.append(Issue.submitted_at >= day_start(f.submitted_from))
+    if f.updated_since is not None:
+        where.append(Issue.updated_at >= f.updated_since)
     if f.submitted_to is not None and f.submitted_to < dt.date.max:  # the last day bounds nothing
         where.append(Issue.submitted_at < day_start(f.submitted_to + dt.timedelta(days=1)))
     return where
