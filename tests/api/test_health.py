@@ -79,7 +79,8 @@ def test_an_empty_unmigrated_database_is_not_ready(unmigrated: str) -> None:
     migration = body["checks"]["migration"]
     assert migration["current"] == []
     assert migration["newest"] == sorted(health.newest_revisions())
-    assert "no schema" in migration["error"] and "init-db" in migration["error"]
+    assert "no schema" in migration["error"]
+    assert "init-db" in migration["error"]
     assert body["checks"]["outbox"]["error"].startswith("not checked")
     # The process is alive all the same: /healthz asks nothing of the database.
     alive = client.get("/healthz")
@@ -136,7 +137,8 @@ def test_an_old_undelivered_outbox_message(client: FlaskClient, session: Session
     body = answer.get_json()
     assert body["failed"] == ["outbox"]
     outbox = body["checks"]["outbox"]
-    assert outbox["backlog"] == 2 and outbox["limit_seconds"] == 3600
+    assert outbox["backlog"] == 2
+    assert outbox["limit_seconds"] == 3600
     assert outbox["oldest_age_seconds"] >= 7200
     assert "worker" in outbox["error"]
 
@@ -156,7 +158,8 @@ def test_a_failed_delivery_waits_for_a_person_not_for_readiness(
     answer = client.get("/readyz")
     assert answer.status_code == 200, answer.get_json()
     outbox = answer.get_json()["checks"]["outbox"]
-    assert outbox["backlog"] == 0 and outbox["failed_deliveries"] == 1
+    assert outbox["backlog"] == 0
+    assert outbox["failed_deliveries"] == 1
 
 
 def test_a_stale_rollup(client: FlaskClient, session: Session,
