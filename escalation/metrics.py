@@ -21,11 +21,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, disable_created_metrics
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from escalation.db import OutboxSession
+
+# No `_created` twin of every series: one timestamp per label set, of no use to an alert.
+disable_created_metrics()
 
 TRANSITIONS = Counter(
     "escalation_transitions", "Workflow steps taken (committed), by action.", ["action"])

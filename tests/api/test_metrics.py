@@ -6,7 +6,10 @@ Counters are process-wide, so each test reads a figure before and after and comp
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -244,3 +247,34 @@ def test_readiness_and_the_database_figures_at_scrape_time(
     assert value(found, "escalation_ready_check", check="outbox") == 0
     assert value(found, "escalation_outbox_backlog") == 1
     assert value(found, "escalation_outbox_oldest_age_seconds") >= 3 * 3600
+
+
+def test_processes_sharing_a_multiprocess_folder_add_up(tmp_path: Path) -> None:
+    """gunicorn's workers and the RQ worker on one host write into PROMETHEUS_MULTIPROC_DIR;
+    the process that answers /metrics adds up what each counted (and the gauges of
+    escalation/health.py are its own, read at scrape time)."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder),
+           "ESCALATION_INSTANCE": str(tmp_path / "instance")}
+    env.pop("DATABASE_URL", None)
+    worker = ("from escalation import metrics\n"
+              "metrics.JOB_SECONDS.labels(job='deliver', status='finished').observe(0.2)\n"
+              "metrics.DELIVERIES.labels(outcome='sent').inc(3)\n")
+    web = ("from api import metrics\n"
+           "metrics.REQUESTS.labels(method='GET', route='/readyz', status='200').inc()\n")
+    scraper = ("import sys\nfrom api import metrics\nfrom escalation import runtime\n"
+               "sys.stdout.write(metrics.scrape(runtime.settings()).decode())\n")
+    for code in (worker, web, web):
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    text = subprocess.run([sys.executable, "-c", scraper], env=env, check=True, timeout=60,
+                          capture_output=True, text=True).stdout
+    found = samples(text)
+    assert value(found, "escalation_deliveries_total", outcome="sent") == 3
+    assert value(found, "escalation_job_duration_seconds_count", job="deliver",
+                 status="finished") == 1
+    assert value(found, "escalation_http_requests_total", method="GET", route="/readyz",
+                 status="200") == 2
+    # The scraping process has no database here: readiness says so, it does not fail.
+    assert value(found, "escalation_ready") == 0
+    assert not any(name.endswith("_created") for name, _labels in found)
