@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from escalation.db import OutboxSession
 
 # No `_created` twin of every series: one timestamp per label set, of no use to an alert.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call] # untyped upstream
 
 TRANSITIONS = Counter(
     "escalation_transitions", "Workflow steps taken (committed), by action.", ["action"])
