@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,7 +21,8 @@ from escalation import db, health, runtime
 from escalation.db import utcnow
 from escalation.models import OutboxMessage, ReportSnapshot
 from escalation.notify.models import Delivery, DeliveryStatus
-from tests.conftest import free_port
+from tests.conftest import free_port, need
+from tests.notify.test_real_services import REDIS_SERVER, RedisServer
 
 
 @pytest.fixture
@@ -121,6 +123,25 @@ def test_redis_configured_but_down(client: FlaskClient, monkeypatch: pytest.Monk
     assert body["checks"]["redis"]["configured"] is True
     assert body["checks"]["redis"]["error"].startswith("Redis does not answer")
     assert "secret" not in answer.get_data(as_text=True)
+
+
+def test_redis_configured_and_answering_then_stopped(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A real redis-server: ready while it answers, 503 naming redis once it is stopped."""
+    need(Path(REDIS_SERVER).exists(), "redis-server (apt-get install redis-server)")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        monkeypatch.setenv("REDIS_URL", server.url)
+        runtime.reset()
+        answer = client.get("/readyz")
+        assert answer.status_code == 200, answer.get_json()
+        assert answer.get_json()["checks"]["redis"] == {"ok": True, "configured": True}
+    finally:
+        server.stop()
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.get_json()["failed"] == ["redis"]
 
 
 def test_an_old_undelivered_outbox_message(client: FlaskClient, session: Session,
