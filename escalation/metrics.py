@@ -67,6 +67,8 @@ def _within(place: SessionTransaction | None, ended: SessionTransaction) -> bool
 
 @event.listens_for(OutboxSession, "after_commit")
 def _counted(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released (SQLAlchemy says "commit"): its parent may roll back
     for _place, count in session.info.pop(_PENDING, []):
         count()
 
@@ -79,6 +81,12 @@ def _forgotten(session: Session, previous: SessionTransaction) -> None:
         return
     session.info[_PENDING] = [(place, count) for place, count in pending
                               if not _within(place, previous)]
+
+
+@event.listens_for(OutboxSession, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost: committed (counted above) or not
+        session.info.pop(_PENDING, None)
 
 
 __all__ = ["DELIVERIES", "JOB_SECONDS", "REMINDERS", "SIGNIN_FAILURES", "TRANSITIONS",
