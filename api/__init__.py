@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from api import conventions, errors, v1, web
-from escalation import analyser, db, runtime
+from api import conventions, errors, health, metrics, v1, web
+from escalation import analyser, runtime
 from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
 
@@ -63,20 +62,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Outbox rows go to the job queue right after the commit that wrote them: every
         # app, however it is served (gunicorn `wsgi:app`, `escalation serve`), not a test's.
         relay.install()
+    metrics.init_app(app)  # first: its clock starts before any other hook
     errors.init_app(app)
     conventions.init_app(app)
     v1.init_app(app)
     web.init_app(app)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[dict[str, str], int] | tuple[dict[str, str], int, dict[str, str]]:
-        """Whether the service can reach its database (for load balancers and monitors)."""
-        try:
-            with db.transaction() as session:
-                session.execute(text("SELECT 1"))
-        except Exception:  # any failure at all means "not healthy"; say so, never a 500
-            return ({"status": "unavailable", "database": "unreachable"}, 503,
-                    {"Retry-After": str(errors.UNAVAILABLE_RETRY_AFTER)})
-        return {"status": "ok", "database": "ok"}, 200
+    health.init_app(app)
 
     return app

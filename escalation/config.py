@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 import workflows as _workflows_pkg
@@ -52,6 +53,16 @@ def _seconds_list(env: dict[str, str], name: str, default: tuple[int, ...]) -> t
     if not all(part.isdigit() for part in parts):
         raise SettingError(f"{name} must be whole seconds separated by commas, not {value!r}")
     return tuple(int(part) for part in parts)
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Read "127.0.0.1/32, 10.1.0.0/16" as networks; unset or empty means none."""
+    parts = [part.strip() for part in (env.get(name) or "").split(",") if part.strip()]
+    try:
+        return tuple(ip_network(part, strict=False) for part in parts)
+    except ValueError:
+        raise SettingError(f"{name} must be addresses or networks (CIDR) separated by "
+                           f"commas, not {env.get(name)!r}") from None
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,24 @@ class Settings:
     # Where a mail client may send an unsubscribe request of the public subscriptions
     # (List-Unsubscribe's mailto; empty: the one-click link only). Someone must read it.
     list_unsubscribe_mailto: str = ""
+    # Readiness (/readyz, escalation/health.py): the oldest outbox message still to be
+    # delivered may be this many seconds old (longer than the retry schedule, so a mail
+    # server's short outage does not take the service out), and the report rollup's
+    # newest snapshot this old (None: 3 x `rollup_every`, when the summaries stop reading
+    # it). 0 turns that check off.
+    ready_outbox_age: int = 3600
+    ready_rollup_age: int | None = None
+    # Metrics (/metrics): a bearer token and/or the client networks allowed to scrape;
+    # with neither set, /metrics refuses every request rather than expose them.
+    metrics_token: str = ""
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+
+    @property
+    def rollup_age_limit(self) -> int:
+        """How old the rollup's newest snapshot may be for readiness (0: not checked)."""
+        if self.ready_rollup_age is None:
+            return 3 * self.rollup_every
+        return self.ready_rollup_age
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -190,4 +219,9 @@ class Settings:
                                            cls.set_password_link_hours, minimum=1),
             accessibility_contact=env.get("ACCESSIBILITY_CONTACT") or "",
             list_unsubscribe_mailto=env.get("LIST_UNSUBSCRIBE_MAILTO") or "",
+            ready_outbox_age=_whole(env, "READY_OUTBOX_AGE", cls.ready_outbox_age),
+            ready_rollup_age=(_whole(env, "READY_ROLLUP_AGE", 0)
+                              if (env.get("READY_ROLLUP_AGE") or "").strip() else None),
+            metrics_token=env.get("METRICS_TOKEN") or "",
+            metrics_allow=_networks(env, "METRICS_ALLOW"),
         )

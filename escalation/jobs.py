@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from functools import partial
 
-from escalation import checkpoint, db, runtime
+from sqlalchemy import func, select
+
+from escalation import checkpoint, db, metrics, runtime
 from escalation.db import utcnow
+from escalation.models import OutboxMessage
 from escalation.notify import checkpoint_mail, deadlines, relay, smtp
 from escalation.services import meetings, rollup, subscriptions
 
@@ -28,6 +32,11 @@ def deadline_sweep(now: dt.datetime | None = None) -> str:
     now = now or utcnow()
     with db.transaction() as session:
         ids = deadlines.sweep(session, now=now)
+        kinds = session.execute(select(OutboxMessage.kind, func.count())
+                                .where(OutboxMessage.id.in_(ids))
+                                .group_by(OutboxMessage.kind)).all() if ids else []
+        for kind, written in kinds:
+            metrics.on_commit(session, partial(metrics.REMINDERS.labels(kind=kind).inc, written))
     if ids:
         relay.hand_off(ids, now=now)
     return f"wrote {len(ids)} notice(s)"

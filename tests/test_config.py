@@ -30,6 +30,7 @@ def test_numbers_and_lists_are_read() -> None:
     ("NOTIFY_SWEEP_EVERY", "1.5"), ("NOTIFY_STALE_AFTER", "ten"),
     ("NOTIFY_RETRY_INTERVALS", "10,x"), ("PROXY_HOPS", "-1"), ("PROXY_HOPS", "one"),
     ("SESSION_IDLE_MINUTES", "0"), ("SESSION_MAX_DAYS", "1.5"),
+    ("READY_OUTBOX_AGE", "-5"), ("READY_ROLLUP_AGE", "soon"), ("METRICS_ALLOW", "10.0.0.0/33"),
 ])
 def test_a_bad_value_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingError) as refused:
@@ -45,3 +46,15 @@ def test_the_body_limit_is_read_and_checked() -> None:
     for bad in ("1mb", "100"):  # not a number; too small for any form
         with pytest.raises(SettingError, match="MAX_CONTENT_LENGTH"):
             Settings.from_env({**BASE, "MAX_CONTENT_LENGTH": bad})
+
+
+def test_readiness_limits_and_metrics_access_are_read() -> None:
+    default = Settings.from_env(BASE)
+    assert (default.ready_outbox_age, default.rollup_age_limit) == (3600, 900)
+    assert (default.metrics_token, default.metrics_allow) == ("", ())
+    # The rollup's limit follows its refresh interval unless set; 0 turns a check off.
+    assert Settings.from_env({**BASE, "REPORT_ROLLUP_EVERY": "60"}).rollup_age_limit == 180
+    s = Settings.from_env({**BASE, "READY_OUTBOX_AGE": "0", "READY_ROLLUP_AGE": "0",
+                           "METRICS_TOKEN": "t", "METRICS_ALLOW": "127.0.0.1, 10.0.0.0/8,::1"})
+    assert (s.ready_outbox_age, s.rollup_age_limit, s.metrics_token) == (0, 0, "t")
+    assert [str(n) for n in s.metrics_allow] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]

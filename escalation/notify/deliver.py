@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import db, runtime
+from escalation import db, metrics, runtime
 from escalation.audit import AuditAction
 from escalation.config import Settings
 from escalation.db import utcnow
@@ -322,48 +322,63 @@ def _send_one(delivery_id: int, settings: Settings, now: dt.datetime) -> str:
         row = session.get(Delivery, delivery_id, with_for_update=True, populate_existing=True)
         if row is None or row.status != DeliveryStatus.PENDING:
             return row.status if row is not None else DeliveryStatus.SENT
-        message = row.message
-        if message.kind in subscription_mail.KINDS:  # a public subscription's mail
-            return _attempt(row, settings, now, lambda: subscription_mail.compose(
-                session, message, email=row.email, message_id=row.message_id,
-                settings=settings, now=now))
-        issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
-        if issue is None and message.kind in meeting_notices.KINDS:  # a meeting's reminder
-            if (reason := meeting_notices.moot(session, message, now)) is not None:
-                row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
-                row.last_error = None
-                log.info("delivery %s dropped: %s", delivery_id, reason)
-                return row.status
-            return _attempt(row, settings, now, lambda: meeting_notices.compose(
-                session, message, to=row.user, email=row.email, locale=row.locale,
-                message_id=row.message_id, settings=settings, now=now))
-        if issue is None and message.kind in direct.KINDS:  # a mail about no issue
-            return _send_direct(session, row, settings, now)
-        if issue is None:  # nothing to tell about: never planned, so never here
-            return DeliveryStatus.PENDING
-        if (reason := deadlines.moot(message.kind, message.payload, issue)
-                or deadlines.obligation_moot(session, message.kind, message.payload)) is not None:
+        tried = row.attempts
+        status = _send_row(session, row, settings, now)
+        if row.attempts > tried or status != DeliveryStatus.PENDING:
+            outcome = OUTCOMES[DeliveryStatus(status)]
+            metrics.on_commit(session, metrics.DELIVERIES.labels(outcome=outcome).inc)
+        return status
+
+
+# A delivery's status after an attempt, as the deliveries counter's outcome label.
+OUTCOMES = {DeliveryStatus.SENT: "sent", DeliveryStatus.PENDING: "retry",
+            DeliveryStatus.FAILED: "failed", DeliveryStatus.DROPPED: "dropped"}
+
+
+def _send_row(session: Session, row: Delivery, settings: Settings, now: dt.datetime) -> str:
+    """Send one pending delivery whose row `_send_one` holds locked; its new status."""
+    message = row.message
+    if message.kind in subscription_mail.KINDS:  # a public subscription's mail
+        return _attempt(row, settings, now, lambda: subscription_mail.compose(
+            session, message, email=row.email, message_id=row.message_id,
+            settings=settings, now=now))
+    issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
+    if issue is None and message.kind in meeting_notices.KINDS:  # a meeting's reminder
+        if (reason := meeting_notices.moot(session, message, now)) is not None:
             row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
             row.last_error = None
-            log.info("delivery %s dropped: %s", delivery_id, reason)
+            log.info("delivery %s dropped: %s", row.id, reason)
             return row.status
-        user = row.user
-        if message.kind == following.KIND and (
-                reason := following.moot(session, user, issue)) is not None:
-            row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
-            row.last_error = None
-            log.info("delivery %s dropped: %s", delivery_id, reason)
-            return row.status
-        return _attempt(row, settings, now, lambda: mail.compose(
-            notice_of(session, message, issue),
-            mail.Recipient(name=user.name if user else row.email, email=row.email,
-                           locale=row.locale),
-            sender=settings.mail_from,
-            message_id=row.message_id,
-            base_url=settings.base_url,
-            tz=ZoneInfo(settings.timezone),
-            now=now,
-        ))
+        return _attempt(row, settings, now, lambda: meeting_notices.compose(
+            session, message, to=row.user, email=row.email, locale=row.locale,
+            message_id=row.message_id, settings=settings, now=now))
+    if issue is None and message.kind in direct.KINDS:  # a mail about no issue
+        return _send_direct(session, row, settings, now)
+    if issue is None:  # nothing to tell about: never planned, so never here
+        return DeliveryStatus.PENDING
+    if (reason := deadlines.moot(message.kind, message.payload, issue)
+            or deadlines.obligation_moot(session, message.kind, message.payload)) is not None:
+        row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
+        row.last_error = None
+        log.info("delivery %s dropped: %s", row.id, reason)
+        return row.status
+    user = row.user
+    if message.kind == following.KIND and (
+            reason := following.moot(session, user, issue)) is not None:
+        row.status, row.dropped_at, row.drop_reason = DeliveryStatus.DROPPED, now, reason
+        row.last_error = None
+        log.info("delivery %s dropped: %s", row.id, reason)
+        return row.status
+    return _attempt(row, settings, now, lambda: mail.compose(
+        notice_of(session, message, issue),
+        mail.Recipient(name=user.name if user else row.email, email=row.email,
+                       locale=row.locale),
+        sender=settings.mail_from,
+        message_id=row.message_id,
+        base_url=settings.base_url,
+        tz=ZoneInfo(settings.timezone),
+        now=now,
+    ))
 
 
 def _send_direct(session: Session, row: Delivery, settings: Settings, now: dt.datetime) -> str:

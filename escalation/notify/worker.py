@@ -27,7 +27,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.exceptions import StopRequested
 
-from escalation import db
+from escalation import db, metrics
 from escalation.config import Settings
 from escalation.notify import queue
 
@@ -88,6 +88,8 @@ class Worker(rq.SimpleWorker):
             line["status"] = "retry" if status in ("scheduled", "queued") else "failed"
             line["retries_left"] = job.retries_left
             line["error"] = self.last_error
+        metrics.JOB_SECONDS.labels(job=line["func"], status=line["status"]).observe(
+            line["seconds"])
         _log_line(**line)
         return ok
 
@@ -200,11 +202,15 @@ def run_periodic_inline(funcs: Periodic) -> None:
         try:
             result = func()
         except Exception as exc:  # logged like a failed job; the next round tries again
+            seconds = time.monotonic() - started
+            metrics.JOB_SECONDS.labels(job=func.__name__, status="failed").observe(seconds)
             _log_line(event="job", func=func.__name__, status="failed", error=repr(exc),
-                      seconds=round(time.monotonic() - started, 3))
+                      seconds=round(seconds, 3))
         else:
+            seconds = time.monotonic() - started
+            metrics.JOB_SECONDS.labels(job=func.__name__, status="finished").observe(seconds)
             _log_line(event="job", func=func.__name__, status="finished", result=result,
-                      seconds=round(time.monotonic() - started, 3))
+                      seconds=round(seconds, 3))
 
 
 def start_inline_sweeps(settings: Settings, periodic: Periodic) -> threading.Event:

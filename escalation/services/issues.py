@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from escalation import audit, outbox, rounds, runtime, search_index, stages
+from escalation import audit, metrics, outbox, rounds, runtime, search_index, stages
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import InvalidInput
@@ -330,9 +330,11 @@ def _record(session: Session, issue: Issue, *, actor: Actor, decided: _Decided,
         if key in recorded:  # a context never hides what the action recorded
             raise ValueError(f"context key {key!r} is a key of the action's data")
         recorded[key] = value
-    return record(session, issue, actor=actor, action=decided.action, now=now,
-                  data=recorded, from_state=issue.state, to_state=outcome.target,
-                  changes=changes, after=after)
+    written = record(session, issue, actor=actor, action=decided.action, now=now,
+                     data=recorded, from_state=issue.state, to_state=outcome.target,
+                     changes=changes, after=after)
+    metrics.on_commit(session, metrics.TRANSITIONS.labels(action=decided.action).inc)
+    return written
 
 
 def assign(

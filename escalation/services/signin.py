@@ -36,6 +36,7 @@ from sqlalchemy import ColumnElement, Table, case, delete, literal, or_, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from escalation import metrics
 from escalation.db import UTCDateTime
 from escalation.errors import TooManyAttempts
 from escalation.models import SigninThrottle, User
@@ -177,6 +178,7 @@ def begin(session: Session, *, email: str, address: str, now: dt.datetime) -> At
     waits = [until for key, limit in claims
              if (until := _claim(session, key, limit, now)) is not None]
     if waits:
+        metrics.SIGNIN_FAILURES.labels(reason="throttled").inc()
         raise TooManyAttempts(math.ceil((max(waits) - now).total_seconds()))
     return Attempt(email=email, address=address, charged=tuple(claims))
 
@@ -211,5 +213,7 @@ def finish(session: Session, attempt: Attempt, *, password: str,
         or_(~t.key.startswith(f"{KNOWN}:"), t.last_at < now - KNOWN_FOR))
         .limit(200).with_for_update(skip_locked=True))
     session.execute(delete(SigninThrottle).where(t.key.in_(stale)))
+    if not ok:
+        metrics.SIGNIN_FAILURES.labels(reason="wrong").inc()
     return user if ok else None
 

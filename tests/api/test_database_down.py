@@ -46,7 +46,7 @@ def assert_unavailable(page: FlaskClient, api: FlaskClient, token: str) -> None:
     assert html.headers["Retry-After"].isdigit()
     assert "Palvelu ei ole juuri nyt käytettävissä" in html.get_data(as_text=True)
 
-    health = api.get("/healthz")
+    health = api.get("/readyz")
     assert health.status_code == 503
     assert health.headers["Retry-After"].isdigit()
 
@@ -55,7 +55,7 @@ def assert_available(page: FlaskClient, api: FlaskClient, token: str) -> None:
     assert api.get("/api/v1/issues",
                    headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert page.get("/").status_code == 200
-    assert api.get("/healthz").status_code == 200
+    assert api.get("/readyz").status_code == 200
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -79,6 +80,39 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)
     assert code == 0
+
+
+def test_the_readme_s_two_commands_are_ready_at_readyz(env: dict[str, str]) -> None:
+    """`escalation demo && escalation serve` (SQLite, no REDIS_URL: the jobs run in the
+    process) is ready: the schema at the newest migration, no Redis to ask, the demo's
+    mails delivered to the mail folder, the rollup fresh or not taken yet."""
+    assert escalation(env, "demo").returncode == 0
+    port = free_port()
+    env = {**{k: v for k, v in env.items() if k != "REDIS_URL"}, "METRICS_TOKEN": "t0ken"}
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                    body = json.loads(r.read())
+                    break
+            except OSError:  # not listening yet, or 503 until its first sweep is done
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "serve was not ready in 60 s"
+                time.sleep(0.2)
+        assert body["status"] == "ready"
+        assert body["checks"]["redis"] == {"ok": True, "configured": False}
+        scrape = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                        headers={"Authorization": "Bearer t0ken"})
+        with urllib.request.urlopen(scrape, timeout=10) as r:  # noqa: S310 - our http URL
+            text = r.read().decode()
+        assert "escalation_ready 1.0" in text
+        assert 'escalation_http_requests_total{method="GET",route="/readyz",status="200"}' in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
 
 
 def test_the_processes_the_suite_starts_run_this_checkouts_code(tmp_path: Path) -> None:
