@@ -12,7 +12,10 @@ Nothing tells whether an address is subscribed: asking again answers the same, f
 address, an unconfirmed one or a confirmed one. Confirmation mails are limited per
 address and per client an hour (`SUBSCRIBE_PER_ADDRESS`, `SUBSCRIBE_PER_CLIENT` in
 escalation/limits.py): past the address's limit nothing more is sent (and the answer is
-the same), past the client's the client is told to wait.
+the same), past the client's the client is told to wait. The count and the new request
+are one step for a client and for an address (`_hold`): concurrent requests for one
+address wait for each other, so each counts the others and the limit holds (and the
+second finds the first's row, rather than failing on its unique key).
 
 Tokens are HMACs of the row's id and a random salt under the service's secret key (as
 set-password links): the database keeps only their SHA-256 and the outbox never holds
@@ -134,6 +137,25 @@ def _throttled(session: Session, key: str, limit: int, now: dt.datetime) -> bool
     return count >= limit
 
 
+def _lock_id(key: str) -> int:
+    """A PostgreSQL advisory lock's number for a throttle key (a signed 64-bit integer)."""
+    return int.from_bytes(hashlib.sha256(f"subscribe:{key}".encode()).digest()[:8], "big",
+                          signed=True)
+
+
+def _hold(session: Session, *keys: str) -> None:
+    """Hold the throttle's keys until the transaction ends, in the order given (the
+    client's, then the address's, always: two requests never wait for each other's).
+
+    On PostgreSQL a transaction-level advisory lock per key; on SQLite every writing
+    transaction holds the database's writer lock from its start (db.py), so requests
+    already run one after another."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in keys:
+        session.execute(select(func.pg_advisory_xact_lock(_lock_id(key))))
+
+
 def subscribe(session: Session, *, email: str, region: str | None, category: str | None,
               locale: str, client: str, secret_key: str,
               now: dt.datetime | None = None) -> None:
@@ -145,12 +167,13 @@ def subscribe(session: Session, *, email: str, region: str | None, category: str
     email = clean_email(email)
     scope = scope_of(session, region=region, category=category)
     locale = languages.known(locale)
-    purge(session, now=now)
     client_key = _key(secret_key, "client", client or "?")
+    address_key = _key(secret_key, "address", email)
+    _hold(session, client_key, address_key)
+    purge(session, now=now)
     if _throttled(session, client_key, SUBSCRIBE_PER_CLIENT, now):
         raise TooManyAttempts(int(WINDOW.total_seconds()))
     session.add(SubscriptionRequest(key=client_key, at=now))
-    address_key = _key(secret_key, "address", email)
     if _throttled(session, address_key, SUBSCRIBE_PER_ADDRESS, now):
         return  # the same answer: whoever asks learns nothing, the address gets no more
     session.add(SubscriptionRequest(key=address_key, at=now))
@@ -243,8 +266,12 @@ def _wipe(session: Session, emails: list[str]) -> None:
 
 def purge(session: Session, *, now: dt.datetime | None = None) -> int:
     """Delete unconfirmed subscriptions whose link has expired, and throttle records older
-    than the window; the number of subscriptions deleted."""
+    than the window; the number of subscriptions deleted. One transaction at a time (on
+    PostgreSQL: the others skip it, the one purging does it for them)."""
     now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            select(func.pg_try_advisory_xact_lock(_lock_id("purge")))):
+        return 0  # another transaction is purging: two would delete the same rows
     session.execute(delete(SubscriptionRequest).where(SubscriptionRequest.at <= now - WINDOW))
     stale = list(session.scalars(select(PublicSubscription).where(
         PublicSubscription.confirmed_at.is_(None), PublicSubscription.expires_at <= now)))
