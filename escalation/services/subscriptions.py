@@ -57,7 +57,13 @@ from escalation.models import (
     Visibility,
 )
 from escalation.notify.models import Delivery
-from escalation.notify.subscription_mail import CONFIRM, PUBLIC_ANSWER, SUBSCRIBERS, token
+from escalation.notify.subscription_mail import (
+    CONFIRM,
+    PUBLIC_ANSWER,
+    SUBSCRIBERS,
+    scopes_of,
+    token,
+)
 from escalation.problems import Problem
 from escalation.security import token_hash
 from escalation.services.password_links import add_mail
@@ -233,14 +239,48 @@ def find_for_unsubscribe(session: Session, token: str) -> PublicSubscription | N
     return _by_hash(session, PublicSubscription.unsubscribe_hash, token)
 
 
-def unsubscribe(session: Session, token: str) -> bool:
-    """End the subscription the link names and forget the address; True if there was
-    one. A second time (a double click, a mail client's one-click POST and then the
-    person's) is not an error."""
+@dataclass(frozen=True)
+class Unsubscribing:
+    """What an unsubscribe link ends (`ending`: the subscriptions its mail came from) and
+    what else the address is subscribed to (`others`: the page offers ending those too)."""
+
+    ending: list[PublicSubscription]
+    others: list[PublicSubscription]
+
+
+def unsubscribing(session: Session, token: str,
+                  reference: str | None = None) -> Unsubscribing | None:
+    """The subscriptions the link ends, or None if it names none (any more).
+
+    An answer's mail goes once to an address however many of its subscriptions the answer
+    is in (a region's and a category's); its link names the issue (`reference`), and ends
+    every confirmed subscription of the address the answer is in, beside the one whose
+    token it carries: what the reader expects of "unsubscribe" under that mail. The token
+    authorises it (it is the address's own link; the page offers ending them all anyway)."""
     row = find_for_unsubscribe(session, token)
     if row is None:
+        return None
+    rows = list(session.scalars(select(PublicSubscription).where(
+        PublicSubscription.email == row.email).order_by(PublicSubscription.id)))
+    issue = None if not reference or len(reference) > 40 or has_control(reference) \
+        else session.scalar(select(Issue).where(Issue.reference == reference))
+    scopes = set(scopes_of(issue)) if issue is not None else set()
+    ending = [r for r in rows if r.id == row.id
+              or (r.confirmed_at is not None and r.scope in scopes)]
+    return Unsubscribing(ending=ending, others=[r for r in rows if r not in ending])
+
+
+def unsubscribe(session: Session, token: str, *, reference: str | None = None,
+                everything: bool = False) -> bool:
+    """End the subscriptions the link names (`unsubscribing`; `everything`: every one of
+    the address's) and forget the address once none is left; True if there was one. A
+    second time (a double click, a mail client's one-click POST and then the person's) is
+    not an error."""
+    found = unsubscribing(session, token, reference)
+    if found is None:
         return False
-    forget(session, row)
+    for row in found.ending + (found.others if everything else []):
+        forget(session, row)
     return True
 
 
@@ -291,6 +331,6 @@ def add_public_answer(session: Session, issue: Issue, event: AuditEvent,
              key=f"{PUBLIC_ANSWER}:{issue.reference}:{event.seq}", now=event.at)
 
 
-__all__ = ["CONFIRM_DAYS", "Scope", "add_public_answer", "clean_email", "confirm",
+__all__ = ["CONFIRM_DAYS", "Scope", "Unsubscribing", "add_public_answer", "clean_email", "confirm",
            "confirm_token", "find_for_unsubscribe", "forget", "purge", "scope_of",
-           "subscribe", "unsubscribe", "unsubscribe_token"]
+           "subscribe", "unsubscribe", "unsubscribe_token", "unsubscribing"]
