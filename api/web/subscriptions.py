@@ -172,12 +172,17 @@ def unsubscribe_post(token: str, reference: str | None = None) -> Any:
         found = subscriptions.unsubscribing(session, token, reference)
         ended: list[str] = []
         left: list[str] = []
+        again: str | None = None  # the link that ends the rest: this one's row is gone
         if found is not None:
             ended = _names(found.ending + (found.others if everything else []))
-            left = [] if everything else _names(found.others)
+            if found.others and not everything:
+                left = _names(found.others)
+                rest = found.others[0]
+                again = subscriptions.unsubscribe_token(runtime.settings().secret_key,
+                                                        rest.id, rest.salt)
         subscriptions.unsubscribe(session, token, reference=reference, everything=everything)
     return render_template("web/subscriptions/unsubscribe.html", done=True,
-                           ended=ended, others=left)
+                           ended=ended, others=left, again=again)
 
 
 __all__ = ["UNSUBSCRIBE_PATH", "bp"]

@@ -134,3 +134,27 @@ def test_a_follower_subscribed_by_mail_too_gets_one_mail(
     answered = inbox.to(person.email)[before:]
     assert len(answered) == 1, [m.text for m in answered]
     assert issue.reference in answered[0].text
+
+
+def test_after_the_link_ended_its_part_the_page_ends_the_rest(
+    relayed: Session, world: World, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page after one click lists what continues and offers ending it: that form must
+    work though the link's own subscription is gone (it posts to a link of the rest)."""
+    set_env(monkeypatch, SMTP_URL=inbox.url)
+    email = "paattaja@kunta.fi"
+    _subscribed(relayed, inbox, email, region="uusimaa")
+    _subscribed(relayed, inbox, email, category="funding")
+    issue = issue_in(relayed, world, "awaiting_decision")
+    relayed.commit()
+    _decide(relayed, world, issue)
+    [mail] = [m for m in inbox.to(email) if issue.reference in m.text]
+    link = re.search(BASE + r"(/julkiset/peru/\S+)", mail.text)
+    assert link is not None
+    done = _client(csrf=True).post(link.group(1)).get_data(as_text=True)
+    assert _scopes(relayed, email) == ["category"]
+    rest = re.search(r'<form method="post" novalidate action="(/julkiset/peru/[^"]+)">\s*'
+                     r'<input type="hidden" name="all" value="1">', done)
+    assert rest is not None, done
+    assert _client(csrf=True).post(rest.group(1), data={"all": "1"}).status_code == 200
+    assert _scopes(relayed, email) == []
