@@ -1,7 +1,9 @@
 """The search index: each issue's texts as analysed terms, kept in the change's transaction.
 
 Every change to an issue goes through `services/access.record` (or, for a new draft,
-`services/issues.create`), and both call `touch`; the session's `commit()` then calls
+`services/issues.create`), and both call `touch` when the change may have changed an
+indexed text (`INDEXED` among the issue's columns it changes, or a writer of statements,
+a decision's correction or a redaction saying so); the session's `commit()` then calls
 `flush_pending` (an explicit call in `db.OutboxSession.commit`, like the outbox's), which
 reads the touched issues' texts as the transaction wrote them and rewrites their rows of
 `search_documents` before the commit itself. So whatever wrote the text (an edit, a
@@ -34,6 +36,12 @@ from escalation import analyser
 from escalation.models import Decision, Issue, SearchDocument, Statement, StatementStatus
 
 DOCUMENTS = cast(Table, SearchDocument.__table__)
+# The issue's columns whose change changes its row here (`texts_of`): its own texts, the
+# decision that brings its rationale and responsible party, and a draft's deletion (its
+# row goes). Any other change (a comment, an assignment, a reminder, a step that only
+# moves the state) leaves the row as it is and costs no statement here.
+INDEXED = frozenset({"title", "description", "legal_references", "answer", "decision_id",
+                     "deleted_at"})
 PENDING = "search_pending"
 # PostgreSQL keeps positions up to 16383 and at most 256 per lexeme.
 _POSITION_MAX = 16383
@@ -192,5 +200,5 @@ def _dialect(conn: Session | Connection) -> str:
     return bind.dialect.name
 
 
-__all__ = ["Texts", "flush_pending", "forget", "refresh", "reindex_all", "row_of",
+__all__ = ["INDEXED", "Texts", "flush_pending", "forget", "refresh", "reindex_all", "row_of",
            "terms_text", "texts_of", "touch", "tsvector_literal"]

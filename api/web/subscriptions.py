@@ -26,6 +26,7 @@ from api.web.i18n import region_name
 from escalation import db, languages, runtime
 from escalation.errors import InvalidInput, TooManyAttempts
 from escalation.limits import CATEGORIES, EMAIL_MAX, SUBSCRIPTION_CONFIRM_DAYS
+from escalation.models import PublicSubscription
 from escalation.services import subscriptions, tasks
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/julkiset")
@@ -135,19 +136,53 @@ def confirm_post(token: str) -> Any:
         200 if done else 404
 
 
+def _scope_name(row: PublicSubscription) -> str:
+    """A subscription as the unsubscribe page names it (in the page's language)."""
+    if row.region is not None:
+        return f"{_l('Region')}: {region_name(row.region)}"
+    if row.category:
+        return f"{_l('Category')}: {labels.CATEGORIES.get(row.category, row.category)}"
+    return str(_l("All new public answers"))
+
+
+def _names(rows: list[PublicSubscription]) -> list[str]:
+    return [_scope_name(r) for r in rows]
+
+
 @bp.get("/peru/<token>")
-def unsubscribe(token: str) -> Any:
-    """The unsubscribe link's page: a button that unsubscribes (opening the link does not,
-    so a mail scanner cannot)."""
-    return render_template("web/subscriptions/unsubscribe.html", done=False)
+@bp.get("/peru/<token>/<reference>")
+def unsubscribe(token: str, reference: str | None = None) -> Any:
+    """The unsubscribe link's page: what the link ends (the subscriptions its mail came
+    from), a button that ends them (opening the link does not, so a mail scanner cannot),
+    and, if the address has others, a button that ends them all."""
+    with db.reading() as session:
+        found = subscriptions.unsubscribing(session, token, reference)
+        ending, others = (_names(found.ending), _names(found.others)) if found else ([], [])
+    return render_template("web/subscriptions/unsubscribe.html", done=False,
+                           ending=ending, others=others)
 
 
 @bp.post("/peru/<token>")
-def unsubscribe_post(token: str) -> Any:
-    """Unsubscribe: the page's button, or a mail client's one-click POST (RFC 8058)."""
+@bp.post("/peru/<token>/<reference>")
+def unsubscribe_post(token: str, reference: str | None = None) -> Any:
+    """Unsubscribe: the page's button, or a mail client's one-click POST (RFC 8058), ends
+    what the link names; the page's other button (`all`) every subscription of the address."""
+    everything = request.form.get("all") == "1"
     with db.transaction() as session:
-        subscriptions.unsubscribe(session, token)
-    return render_template("web/subscriptions/unsubscribe.html", done=True)
+        found = subscriptions.unsubscribing(session, token, reference)
+        ended: list[str] = []
+        left: list[str] = []
+        again: str | None = None  # the link that ends the rest: this one's row is gone
+        if found is not None:
+            ended = _names(found.ending + (found.others if everything else []))
+            if found.others and not everything:
+                left = _names(found.others)
+                rest = found.others[0]
+                again = subscriptions.unsubscribe_token(runtime.settings().secret_key,
+                                                        rest.id, rest.salt)
+        subscriptions.unsubscribe(session, token, reference=reference, everything=everything)
+    return render_template("web/subscriptions/unsubscribe.html", done=True,
+                           ended=ended, others=left, again=again)
 
 
 __all__ = ["UNSUBSCRIBE_PATH", "bp"]

@@ -235,8 +235,10 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
     """
     existing = list(session.scalars(select(Delivery).where(Delivery.outbox_id == message.id)))
     if not existing and message.kind in subscription_mail.KINDS:  # to addresses, not people
-        return _write_addresses(session, message,
-                                subscription_mail.addresses(session, message), settings)
+        told = _told_by_step(session, message, settings)
+        return _write_addresses(session, message, [
+            (email, locale) for email, locale in subscription_mail.addresses(session, message)
+            if email.casefold() not in told], settings)
     issue = session.get(Issue, message.issue_id) if message.issue_id is not None else None
     if existing or (issue is None and message.kind not in direct.KINDS
                     and message.kind not in meeting_notices.KINDS):
@@ -273,6 +275,27 @@ def _plan(session: Session, message: OutboxMessage, settings: Settings) -> list[
         if each.id == message.id:
             mine = rows
     return mine
+
+
+def _told_by_step(session: Session, message: OutboxMessage, settings: Settings) -> set[str]:
+    """The addresses the answering step itself mails (its bodies' people, its followers),
+    for a public answer's mail: one mail per answer per address, so a subscriber who is
+    told as a person (a follower, the region's lead) gets that mail, not this one too.
+
+    The step's messages are planned first if they are not yet (under their locks, taken
+    after this message's: a job of the step never takes this one's, so no cycle), so the
+    answer is the same whichever job runs first."""
+    event_id = subscription_mail.step_of(message)
+    if event_id is None:
+        return set()
+    step = list(session.scalars(
+        select(OutboxMessage).where(OutboxMessage.audit_event_id == event_id)
+        .order_by(OutboxMessage.id).with_for_update()))
+    if not step:
+        return set()
+    _plan(session, step[0], settings)
+    return {e.casefold() for e in session.scalars(
+        select(Delivery.email).where(Delivery.outbox_id.in_([m.id for m in step])))}
 
 
 def _acting_body(issue: Issue, message: OutboxMessage) -> str | None:

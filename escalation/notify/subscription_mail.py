@@ -44,6 +44,15 @@ def token(secret_key: str, purpose: str, row_id: int, salt: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def step_of(message: OutboxMessage) -> int | None:
+    """The audit event of the step whose answer a public answer's mail tells (None for a
+    confirmation): deliver.py leaves out the addresses that step mails itself."""
+    if message.kind != PUBLIC_ANSWER:
+        return None
+    event = message.payload.get("event")
+    return int(event) if event else None
+
+
 def _public_issue(session: Session, message: OutboxMessage) -> Issue | None:
     issue = session.get(Issue, int(message.payload.get("issue") or 0))
     if issue is None or issue.deleted_at is not None or issue.visibility != Visibility.PUBLIC:
@@ -51,7 +60,8 @@ def _public_issue(session: Session, message: OutboxMessage) -> Issue | None:
     return issue
 
 
-def _scopes(issue: Issue) -> list[str]:
+def scopes_of(issue: Issue) -> list[str]:
+    """The subscription scopes an answer to `issue` is mailed to."""
     scopes = ["all", f"region:{issue.region_id}"]
     if issue.category:
         scopes.append(f"category:{issue.category}")
@@ -61,7 +71,7 @@ def _scopes(issue: Issue) -> list[str]:
 def _subscriptions(session: Session, issue: Issue) -> list[PublicSubscription]:
     return list(session.scalars(select(PublicSubscription).where(
         PublicSubscription.confirmed_at.is_not(None),
-        PublicSubscription.scope.in_(_scopes(issue))).order_by(PublicSubscription.id)))
+        PublicSubscription.scope.in_(scopes_of(issue))).order_by(PublicSubscription.id)))
 
 
 def addresses(session: Session, message: OutboxMessage) -> list[tuple[str, str]]:
@@ -109,9 +119,13 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
     issue = _public_issue(session, message)
     if issue is None:
         return None
-    row = next((r for r in _subscriptions(session, issue) if r.email == email), None)
-    if row is None:
+    # Every subscription of the address the answer is in (a region's and a category's):
+    # one mail says them all, and its unsubscribe link ends them all (the link names the
+    # issue; services/subscriptions.py `unsubscribing`).
+    rows = [r for r in _subscriptions(session, issue) if r.email == email]
+    if not rows:
         return None
+    row = rows[0]
     locale = languages.known(row.locale)
     pgettext = _pgettext(locale)
     catalogue = vocabulary.translations(locale)
@@ -121,7 +135,8 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
         return "" if not text else text.replace(REDACTED_TEXT, removed)
 
     unsubscribe = (f"{settings.base_url}{PUBLIC_PREFIX}/peru/"
-                   f"{token(settings.secret_key, 'unsubscribe', row.id, row.salt)}")
+                   f"{token(settings.secret_key, 'unsubscribe', row.id, row.salt)}"
+                   f"/{issue.reference}")
     title = shown(issue.title)
     said = {"region": pgettext("mail", "Region"), "category": pgettext("mail", "Category"),
             "outcome": pgettext("mail", "Outcome"), "read": pgettext("mail", "Read the answer"),
@@ -146,7 +161,8 @@ def compose(session: Session, message: OutboxMessage, *, email: str, message_id:
               "", "-- ",
               pgettext("mail", "You receive this because you subscribed to the public answers "
                        "(%(scope)s). Only your address, its scope and language are kept; "
-                       "unsubscribing deletes them.", scope=_scope_words(row, locale, pgettext)),
+                       "unsubscribing deletes them.",
+                       scope=", ".join(_scope_words(r, locale, pgettext) for r in rows)),
               f"{said['unsubscribe']}: {unsubscribe}"]
     subject = pgettext("mail", "New answer: %(reference)s: %(title)s",
                  reference=issue.reference, title=title)
@@ -199,4 +215,5 @@ def _message(settings: Settings, email: str, subject: str, body: str, message_id
     return msg
 
 
-__all__ = ["CONFIRM", "KINDS", "PUBLIC_ANSWER", "SUBSCRIBERS", "addresses", "compose", "token"]
+__all__ = ["CONFIRM", "KINDS", "PUBLIC_ANSWER", "SUBSCRIBERS", "addresses", "compose",
+           "scopes_of", "step_of", "token"]

@@ -128,6 +128,7 @@ def record(
     to_state: str | None = None,
     changes: Mapping[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    texts: bool = False,
 ) -> AuditEvent:
     """Write a change to an issue locked by `lock_visible`: its audit event, then its row.
 
@@ -137,6 +138,11 @@ def record(
     and `updated_at` in one UPDATE (with Core, after the event's INSERT), and the object
     takes them as its loaded state: it stays clean, so the commit has nothing to flush
     for it (the unit of work would spend more than the UPDATE comparing every column).
+
+    The issue's search row is rewritten (before the commit) when `changes` names an
+    indexed column (`search_index.INDEXED`), or `texts`: the change wrote indexed text
+    elsewhere (a statement sent or amended, a decision's responsible party corrected, a
+    redaction). Any other change leaves the row alone.
     """
     event = audit.write(session, [*([after] if after else []), audit.next_event(
         issue, key=runtime.settings().audit_key, actor=actor, action=action, now=now,
@@ -146,8 +152,10 @@ def record(
     session.execute(_UPDATE, {**values, "issue_id": issue.id})
     for key, value in values.items():
         set_committed_value(issue, key, value)
-    # Its texts may have changed: the search index follows before the commit.
-    search_index.touch(session, issue.id)
+    # Its indexed texts changed: the search index follows before the commit. Only then
+    # (a comment or an assignment rewrote the row for nothing: four statements).
+    if texts or not search_index.INDEXED.isdisjoint(changes or ()):
+        search_index.touch(session, issue.id)
     return event
 
 

@@ -24,7 +24,12 @@ Who may do what, and why:
 
 Every change locks its issues with `lock_visible` (two issues in the order of their
 references, so two changes naming the same pair wait for each other, never deadlock)
-and writes its events with `access.record`.
+and writes its events with `access.record`. A merge locks both before anything else
+(`lock_merge_pair`, called by the step before it locks its own issue): otherwise "A into
+B" (holding A, waiting for B) and "B into A" (holding B, waiting for A) at once deadlock.
+In order, the second waits; then the issue it names has moved on (the version it saw is
+gone: 409) or it names a merged case or one others were merged into (422), and never are
+both merged.
 """
 
 from __future__ import annotations
@@ -34,9 +39,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from escalation import runtime
 from escalation.audit import AuditAction
 from escalation.db import utcnow
 from escalation.errors import ActionNotAvailable, AlreadyDone, Forbidden, InvalidInput, NotFound
@@ -45,7 +51,7 @@ from escalation.models import CoRaising, Issue, IssueLink, IssueMerge, Region, R
 from escalation.policy import Actor, can_see
 from escalation.problems import Problem
 from escalation.services.access import get_visible, lock_visible, record, workflow_of
-from escalation.text import normalise, text_problem
+from escalation.text import has_control, normalise, text_problem
 from escalation.workflow.states import DRAFT, MERGED
 
 
@@ -299,6 +305,32 @@ def _case_problem(problem: Problem) -> InvalidInput:
     return InvalidInput({"case": [problem]})
 
 
+_LOCK_ROW = (select(Issue.id).where(Issue.reference == bindparam("reference"))
+             .with_for_update())
+
+
+def lock_merge_pair(session: Session, reference: str, action: str,
+                    data: Mapping[str, Any] | None) -> None:
+    """Before a step locks its issue: if it is a merge (its definition's `action` runs
+    `merge_into`), lock the duplicate and the case in the order of their references
+    (module docstring). Visibility is checked after, by the step and by `merge_into`,
+    which lock them again (a lock held is taken at once); a name that is no issue locks
+    nothing. Costs nothing for any other step: it needs a `case` in the data to look."""
+    case = data.get("case") if isinstance(data, Mapping) else None
+    if not isinstance(case, str) or has_control(case) or has_control(reference):
+        return
+    pinned = session.execute(select(Issue.workflow_name, Issue.workflow_version)
+                             .where(Issue.reference == reference)).first()
+    if pinned is None:
+        return
+    definition = runtime.registry().get(pinned[0], pinned[1])
+    if not any(t.action == action and "merge_into" in t.effects
+               for t in definition.transitions):
+        return
+    for name in sorted({reference, normalise(case).upper()}):
+        session.execute(_LOCK_ROW, {"reference": name})
+
+
 def merge_into(session: Session, issue: Issue, actor: Actor, data: Mapping[str, Any],
                now: dt.datetime) -> dict[str, Any]:
     """The effect of `merge`: the duplicate `issue` (locked by the step) goes into the case
@@ -359,5 +391,6 @@ def merged_into(session: Session, issue_id: int) -> str | None:
 
 
 __all__ = ["JoinPage", "NotLinked", "Raising", "clean_note", "join", "join_page",
-           "joinable_regions", "joinable_state", "link", "may_join", "may_link", "merge_into",
-           "merged_into", "raising", "region_codes", "region_counts", "unlink"]
+           "joinable_regions", "joinable_state", "link", "lock_merge_pair", "may_join",
+           "may_link", "merge_into", "merged_into", "raising", "region_codes",
+           "region_counts", "unlink"]

@@ -89,7 +89,8 @@ def correct_decision(
     # does), the old ones beside them as `previous_<field>`.
     data = {**changed, **{f"previous_{k}": v for k, v in old.items()}}
     record(session, issue, actor=actor, action=AuditAction.CORRECT_DECISION, now=now,
-           data=data, changes=issue_changes)
+           data=data, changes=issue_changes,
+           texts="responsible" in changed)  # the responsible party is searched
     return issue
 
 

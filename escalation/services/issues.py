@@ -29,7 +29,7 @@ from escalation.models import (
 )
 from escalation.policy import Actor
 from escalation.problems import Problem, unknown_region
-from escalation.services import following, subscriptions
+from escalation.services import co_raising, following, subscriptions
 from escalation.services.access import lock_for, lock_visible, record, workflow_of
 from escalation.services.effects import EFFECTS
 from escalation.services.fields import clean_issue_fields
@@ -247,6 +247,8 @@ def transition(
     now = now or utcnow()
     # The version first: whoever can see the issue can see its version, and a stale
     # view is the likeliest reason an action no longer fits. Then state, roles, input.
+    # A merge first locks both its issues, in a stable order (services/co_raising.py).
+    co_raising.lock_merge_pair(session, reference, action, data)
     issue = lock_visible(session, reference, actor, expected_version)
     decided = _decide(issue, actor=actor, action=action, data=data, comment=comment,
                       facts=facts_of(session, issue, now))

@@ -220,6 +220,7 @@ def erase(session: Session, issue: Issue, event: AuditEvent, field: str, *, acto
     return record(
         session, issue, actor=actor, action=AuditAction.REDACT, now=now,
         from_state=issue.state, to_state=issue.state, changes=scrubbed,
+        texts=True,  # the text removed may be a searched one, kept in any of its rows
         data={"event_seq": event.seq, "field": field, "text_hmac": hidden[MARKER_KEY],
               "event_hash": event.hash,
               "redacted_sha256": hashlib.sha256(after.encode()).hexdigest(),

@@ -263,7 +263,8 @@ def _send(session: Session, issue: Issue, statement: Statement,
     statement.amended_at = statement.withdrawn_at = None
     session.flush()
     record(session, issue, actor=actor, action=AuditAction.STATEMENT, now=now,
-           data=_event_data(issue, statement, organisation, questions=questions))
+           data=_event_data(issue, statement, organisation, questions=questions),
+           texts=True)  # a sent statement is searched
 
 
 def _lock_own(session: Session, reference: str, statement_id: int, *, actor: Actor,
@@ -343,7 +344,7 @@ def revise_statement(
     session.flush()
     event = record(session, issue, actor=actor, action=AuditAction.AMEND_STATEMENT, now=now,
                    data=_event_data(issue, statement, organisation,
-                                    questions=bool(questions)))
+                                    questions=bool(questions)), texts=True)
     outbox.add_for(session, issue, event, CHANGE_NOTIFY, kind="statement")
     return statement
 
@@ -376,6 +377,8 @@ def withdraw_statement(session: Session, reference: str, statement_id: int, *, a
     statement.withdrawn_at = now
     session.flush()
     organisation = statement.organisation
+    # A withdrawn statement stays on record, and searched (search_index.texts_of): its
+    # text is as it was, so the search row is too.
     event = record(session, issue, actor=actor, action=AuditAction.WITHDRAW_STATEMENT,
                    now=now, data={"round": issue.statement_round,
                                   "organisation": organisation.name if organisation else None})

@@ -12,7 +12,10 @@ Nothing tells whether an address is subscribed: asking again answers the same, f
 address, an unconfirmed one or a confirmed one. Confirmation mails are limited per
 address and per client an hour (`SUBSCRIBE_PER_ADDRESS`, `SUBSCRIBE_PER_CLIENT` in
 escalation/limits.py): past the address's limit nothing more is sent (and the answer is
-the same), past the client's the client is told to wait.
+the same), past the client's the client is told to wait. The count and the new request
+are one step for a client and for an address (`_hold`): concurrent requests for one
+address wait for each other, so each counts the others and the limit holds (and the
+second finds the first's row, rather than failing on its unique key).
 
 Tokens are HMACs of the row's id and a random salt under the service's secret key (as
 set-password links): the database keeps only their SHA-256 and the outbox never holds
@@ -54,7 +57,13 @@ from escalation.models import (
     Visibility,
 )
 from escalation.notify.models import Delivery
-from escalation.notify.subscription_mail import CONFIRM, PUBLIC_ANSWER, SUBSCRIBERS, token
+from escalation.notify.subscription_mail import (
+    CONFIRM,
+    PUBLIC_ANSWER,
+    SUBSCRIBERS,
+    scopes_of,
+    token,
+)
 from escalation.problems import Problem
 from escalation.security import token_hash
 from escalation.services.password_links import add_mail
@@ -134,6 +143,25 @@ def _throttled(session: Session, key: str, limit: int, now: dt.datetime) -> bool
     return count >= limit
 
 
+def _lock_id(key: str) -> int:
+    """A PostgreSQL advisory lock's number for a throttle key (a signed 64-bit integer)."""
+    return int.from_bytes(hashlib.sha256(f"subscribe:{key}".encode()).digest()[:8], "big",
+                          signed=True)
+
+
+def _hold(session: Session, *keys: str) -> None:
+    """Hold the throttle's keys until the transaction ends, in the order given (the
+    client's, then the address's, always: two requests never wait for each other's).
+
+    On PostgreSQL a transaction-level advisory lock per key; on SQLite every writing
+    transaction holds the database's writer lock from its start (db.py), so requests
+    already run one after another."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in keys:
+        session.execute(select(func.pg_advisory_xact_lock(_lock_id(key))))
+
+
 def subscribe(session: Session, *, email: str, region: str | None, category: str | None,
               locale: str, client: str, secret_key: str,
               now: dt.datetime | None = None) -> None:
@@ -145,12 +173,13 @@ def subscribe(session: Session, *, email: str, region: str | None, category: str
     email = clean_email(email)
     scope = scope_of(session, region=region, category=category)
     locale = languages.known(locale)
-    purge(session, now=now)
     client_key = _key(secret_key, "client", client or "?")
+    address_key = _key(secret_key, "address", email)
+    _hold(session, client_key, address_key)
+    purge(session, now=now)
     if _throttled(session, client_key, SUBSCRIBE_PER_CLIENT, now):
         raise TooManyAttempts(int(WINDOW.total_seconds()))
     session.add(SubscriptionRequest(key=client_key, at=now))
-    address_key = _key(secret_key, "address", email)
     if _throttled(session, address_key, SUBSCRIBE_PER_ADDRESS, now):
         return  # the same answer: whoever asks learns nothing, the address gets no more
     session.add(SubscriptionRequest(key=address_key, at=now))
@@ -210,14 +239,48 @@ def find_for_unsubscribe(session: Session, token: str) -> PublicSubscription | N
     return _by_hash(session, PublicSubscription.unsubscribe_hash, token)
 
 
-def unsubscribe(session: Session, token: str) -> bool:
-    """End the subscription the link names and forget the address; True if there was
-    one. A second time (a double click, a mail client's one-click POST and then the
-    person's) is not an error."""
+@dataclass(frozen=True)
+class Unsubscribing:
+    """What an unsubscribe link ends (`ending`: the subscriptions its mail came from) and
+    what else the address is subscribed to (`others`: the page offers ending those too)."""
+
+    ending: list[PublicSubscription]
+    others: list[PublicSubscription]
+
+
+def unsubscribing(session: Session, token: str,
+                  reference: str | None = None) -> Unsubscribing | None:
+    """The subscriptions the link ends, or None if it names none (any more).
+
+    An answer's mail goes once to an address however many of its subscriptions the answer
+    is in (a region's and a category's); its link names the issue (`reference`), and ends
+    every confirmed subscription of the address the answer is in, beside the one whose
+    token it carries: what the reader expects of "unsubscribe" under that mail. The token
+    authorises it (it is the address's own link; the page offers ending them all anyway)."""
     row = find_for_unsubscribe(session, token)
     if row is None:
+        return None
+    rows = list(session.scalars(select(PublicSubscription).where(
+        PublicSubscription.email == row.email).order_by(PublicSubscription.id)))
+    issue = None if not reference or len(reference) > 40 or has_control(reference) \
+        else session.scalar(select(Issue).where(Issue.reference == reference))
+    scopes = set(scopes_of(issue)) if issue is not None else set()
+    ending = [r for r in rows if r.id == row.id
+              or (r.confirmed_at is not None and r.scope in scopes)]
+    return Unsubscribing(ending=ending, others=[r for r in rows if r not in ending])
+
+
+def unsubscribe(session: Session, token: str, *, reference: str | None = None,
+                everything: bool = False) -> bool:
+    """End the subscriptions the link names (`unsubscribing`; `everything`: every one of
+    the address's) and forget the address once none is left; True if there was one. A
+    second time (a double click, a mail client's one-click POST and then the person's) is
+    not an error."""
+    found = unsubscribing(session, token, reference)
+    if found is None:
         return False
-    forget(session, row)
+    for row in found.ending + (found.others if everything else []):
+        forget(session, row)
     return True
 
 
@@ -243,8 +306,12 @@ def _wipe(session: Session, emails: list[str]) -> None:
 
 def purge(session: Session, *, now: dt.datetime | None = None) -> int:
     """Delete unconfirmed subscriptions whose link has expired, and throttle records older
-    than the window; the number of subscriptions deleted."""
+    than the window; the number of subscriptions deleted. One transaction at a time (on
+    PostgreSQL: the others skip it, the one purging does it for them)."""
     now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            select(func.pg_try_advisory_xact_lock(_lock_id("purge")))):
+        return 0  # another transaction is purging: two would delete the same rows
     session.execute(delete(SubscriptionRequest).where(SubscriptionRequest.at <= now - WINDOW))
     stale = list(session.scalars(select(PublicSubscription).where(
         PublicSubscription.confirmed_at.is_(None), PublicSubscription.expires_at <= now)))
@@ -264,6 +331,6 @@ def add_public_answer(session: Session, issue: Issue, event: AuditEvent,
              key=f"{PUBLIC_ANSWER}:{issue.reference}:{event.seq}", now=event.at)
 
 
-__all__ = ["CONFIRM_DAYS", "Scope", "add_public_answer", "clean_email", "confirm",
+__all__ = ["CONFIRM_DAYS", "Scope", "Unsubscribing", "add_public_answer", "clean_email", "confirm",
            "confirm_token", "find_for_unsubscribe", "forget", "purge", "scope_of",
-           "subscribe", "unsubscribe", "unsubscribe_token"]
+           "subscribe", "unsubscribe", "unsubscribe_token", "unsubscribing"]

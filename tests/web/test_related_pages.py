@@ -182,3 +182,25 @@ def test_the_history_names_the_regions_and_the_note(sign_in: SignIn, session: Se
     assert "Alueen oma tilanne" in said
     assert "Alue pirkanmaa" not in said
     assert "Päättämismerkintä" not in said
+
+
+def test_the_loser_of_opposite_merges_is_told_on_the_page(sign_in: SignIn, session: Session,
+                                                          world: World) -> None:
+    """Another coordinator merged A into B while this one had B's page open to merge B into
+    A: the step is refused as stale (409, not a 500), the page says what happened
+    meanwhile, and nothing more is merged (tests/api/test_concurrent_merges.py races it)."""
+    a = issue_in(session, world, "submitted")
+    b = issue_in(session, world, "submitted", lead=world.other_lead, region="pirkanmaa")
+    seen = b.version  # the version on the open page
+    issues.transition(session, a.reference, actor=world.coordinator, action="merge",
+                      expected_version=a.version, data={"case": b.reference})
+    session.flush()
+    c = sign_in("coordinator")
+    refused = c.post(f"/issues/{b.reference}/actions/merge",
+                     data={"merge-case": a.reference, "merge-expected_version": seen})
+    assert refused.status_code == 409
+    said = text_of(refused.get_data(as_text=True))
+    assert "Sillä välin asiaa muutti" in said
+    assert "Yhdisti toisen asian tähän" in said
+    session.expire_all()
+    assert (a.state, b.state) == ("merged", "submitted")
