@@ -9,7 +9,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from api import errors, v1, web
+from api import errors, request_log, v1, web
 from escalation import analyser, db, runtime
 from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
@@ -63,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Outbox rows go to the job queue right after the commit that wrote them: every
         # app, however it is served (gunicorn `wsgi:app`, `escalation serve`), not a test's.
         relay.install()
+    request_log.init_app(app)  # first: its line is the last thing done for a request
     errors.init_app(app)
     v1.init_app(app)
     web.init_app(app)
