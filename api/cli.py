@@ -33,6 +33,7 @@ from escalation import (
     jobs,
     migrate,
     privileges,
+    progress,
     runtime,
     search_index,
 )
@@ -355,7 +356,9 @@ def sweep() -> None:
     try:
         click.echo(f"Outbox: {jobs.relay_sweep()}.")
         click.echo(f"Deadlines: {jobs.deadline_sweep()}.")
-        click.echo(f"Reports: {jobs.report_rollup(force=True)}.")
+        with progress.bar("report rollup", "part") as advance:
+            rolled = jobs.report_rollup(force=True, progress=advance)
+        click.echo(f"Reports: {rolled}.")
         click.echo(f"Audit checkpoint: {jobs.audit_checkpoint()}.")
         click.echo(f"Subscriptions: {jobs.subscription_sweep()}.")
     except RedisError as exc:
@@ -475,9 +478,11 @@ def verify_audit(jobs: int) -> None:
     url = _start(create=False)
     settings = runtime.settings()
     key = settings.audit_key
-    walk = partial(audit_verify.verify_parallel, url, key, jobs=jobs) if jobs > 1 else None
-    with _unit_of_work() as session:
-        result = checkpoint.report(session, key, settings.checkpoints, walk=walk)
+    with progress.bar("verifying", "issue") as advance, _unit_of_work() as session:
+        walk = (partial(audit_verify.verify_parallel, url, key, jobs=jobs, progress=advance)
+                if jobs > 1 else None)
+        result = checkpoint.report(session, key, settings.checkpoints, walk=walk,
+                                   progress=advance)
     held = result.checkpoint
     if result.ok:
         click.echo(f"Audit log intact: {result.events} events verified.")
