@@ -17,6 +17,7 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
+from flask.logging import default_handler
 
 from api.errors import _caller, request_id
 from escalation import logs
@@ -29,6 +30,11 @@ def init_app(app: Flask) -> None:
     runs first and its after-request hook last (Flask runs those in reverse), on the
     answer as it leaves."""
     logs.install_record_factory()
+    if not app.testing:  # tests read the records with caplog, through the root logger
+        logs.configure()
+        # Flask gave its logger ("api") a handler of its own when nothing else would
+        # show its lines; the root handler now does, in the service's format, once.
+        app.logger.removeHandler(default_handler)
 
     def start() -> None:
         g.request_log_started = time.perf_counter()
