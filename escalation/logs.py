@@ -36,7 +36,7 @@ job_log = logging.getLogger("escalation.jobs")
 
 _FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"
 _RENAMED = {"levelname": "level", "name": "logger"}
-_TEXT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s  [request %(request_id)s]"
+_TEXT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 _HANDLER_NAME = "escalation"
 
 
@@ -105,12 +105,21 @@ def wants_json(stream: TextIO, env: dict[str, str] | None = None) -> bool:
     return not (callable(isatty) and isatty())
 
 
+class _Text(logging.Formatter):
+    """The readable line of a terminal: the request id at the end when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        return f"{line}  [request {request_id}]" if request_id else line
+
+
 def formatter(json: bool) -> logging.Formatter:
     if json:
         # `time`: ISO 8601 in UTC, whatever the host's zone.
         return JsonFormatter(_FIELDS, rename_fields=_RENAMED, timestamp="time",
                              json_ensure_ascii=False)
-    return logging.Formatter(_TEXT)
+    return _Text(_TEXT)
 
 
 def configure(stream: TextIO | None = None) -> None:

@@ -148,3 +148,5 @@ def test_json_off_a_terminal_text_on_one_and_log_format_decides(
                                None)
     record.request_id = "r-1"
     assert logs.formatter(json=False).format(record).endswith("GET /x  [request r-1]")
+    record.request_id = None
+    assert logs.formatter(json=False).format(record).endswith("api.requests: GET /x")
