@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from api import conventions, errors, health, metrics, v1, web
+from api import conventions, errors, health, metrics, request_log, v1, web
 from escalation import analyser, runtime
 from escalation.limits import ROW_ID_MAX
 from escalation.notify import relay
@@ -62,7 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Outbox rows go to the job queue right after the commit that wrote them: every
         # app, however it is served (gunicorn `wsgi:app`, `escalation serve`), not a test's.
         relay.install()
-    metrics.init_app(app)  # first: its clock starts before any other hook
+    request_log.init_app(app)  # first: its line is the last thing done for a request
+    metrics.init_app(app)  # next: its clock starts before any other hook
     errors.init_app(app)
     conventions.init_app(app)
     v1.init_app(app)

@@ -5,6 +5,7 @@ Every refusal ends with one line on stderr and a non-zero exit, never a tracebac
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,8 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import click
+from alembic import command
+from alembic.util.exc import CommandError as AlembicError
 from redis.exceptions import RedisError
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -26,8 +29,11 @@ from escalation import (
     checkpoint,
     db,
     demo,
+    deploy_check,
     jobs,
+    migrate,
     privileges,
+    progress,
     runtime,
     search_index,
 )
@@ -195,6 +201,99 @@ def init_db(as_owner: bool) -> None:
     click.echo(f"Database ready: {_database_label(url)}")
 
 
+@cli.group("db")
+def db_group() -> None:
+    """The database schema's migrations (Alembic): where it is, what exists, up and down."""
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Print the revision the database is at and whether it is the newest (exit 1 if not)."""
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            at = migrate.current(conn)
+    except OperationalError as exc:
+        raise Refusal(f"cannot use the database {_database_label(settings.database_url)}: "
+                      f"{_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    newest = migrate.newest()
+    if not at:
+        raise Refusal("the database has no schema; run `escalation db upgrade`")
+    click.echo(f"{', '.join(at)}{' (newest)' if at == newest else ''}")
+    if at != newest:
+        raise Refusal(f"the newest is {', '.join(newest)}: run `escalation db upgrade`")
+
+
+@db_group.command("history")
+def db_history() -> None:
+    """List the migrations, newest first: revision, date and what each does."""
+    for rev in migrate.script().walk_revisions():
+        doc = (rev.doc or "").strip().splitlines()
+        click.echo(f"{rev.revision:<12} {doc[0] if doc else ''}")
+
+
+@db_group.command("upgrade")
+@click.option("--as-owner", is_flag=True,
+              help="Insist on DATABASE_OWNER_URL (refuse without it).")
+@click.pass_context
+def db_upgrade(ctx: click.Context, as_owner: bool) -> None:
+    """Create or upgrade the schema to the newest migration (the same as `init-db`)."""
+    ctx.invoke(init_db, as_owner=as_owner)
+
+
+@db_group.command("downgrade", context_settings={"ignore_unknown_options": True})
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the schema down to REVISION (an id from `db history`, or -1 for one step), as
+    the owner's role: before running an older release. What a step drops is lost."""
+    settings = _settings()
+    url = settings.database_owner_url or settings.database_url
+    try:
+        command.downgrade(migrate.alembic_config(url), revision)
+    except (AlembicError, OperationalError) as exc:
+        raise Refusal(f"cannot downgrade to {revision}: {_first_line(exc)}") from None
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            click.echo(f"Database at {', '.join(migrate.current(conn)) or 'base'}.")
+    finally:
+        engine.dispose()
+
+
+@cli.command("check")
+@click.option("--deploy", is_flag=True,
+              help="Also the settings production needs (PostgreSQL, keys, https, Redis, "
+                   "SMTP).")
+def check(deploy: bool) -> None:
+    """Say what needs fixing, one line per check: the database at the newest migration and
+    the audit key its (and with --deploy the production settings). Exit 1 on any error;
+    warnings do not fail."""
+    settings = _settings()
+    found = deploy_check.deploy_findings(settings, os.environ) if deploy else []
+    found += deploy_check.database_findings(settings)
+    for finding in found:
+        click.echo(finding.line())
+    failed = deploy_check.errors(found)
+    warned = sum(1 for f in found if f.level == deploy_check.WARNING)
+    if failed:
+        raise Refusal(f"{failed} error(s), {warned} warning(s)")
+    click.echo(f"No errors, {warned} warning(s).")
+
+
+def _settings() -> Settings:
+    try:
+        return runtime.settings()
+    except SettingError as exc:
+        raise Refusal(str(exc)) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+
+
 @cli.command("demo")
 def load_demo() -> None:
     """Load demo data (regions, one user per role, issues in every state); print the logins."""
@@ -257,7 +356,9 @@ def sweep() -> None:
     try:
         click.echo(f"Outbox: {jobs.relay_sweep()}.")
         click.echo(f"Deadlines: {jobs.deadline_sweep()}.")
-        click.echo(f"Reports: {jobs.report_rollup(force=True)}.")
+        with progress.bar("report rollup", "part") as advance:
+            rolled = jobs.report_rollup(force=True, progress=advance)
+        click.echo(f"Reports: {rolled}.")
         click.echo(f"Audit checkpoint: {jobs.audit_checkpoint()}.")
         click.echo(f"Subscriptions: {jobs.subscription_sweep()}.")
     except RedisError as exc:
@@ -377,9 +478,11 @@ def verify_audit(jobs: int) -> None:
     url = _start(create=False)
     settings = runtime.settings()
     key = settings.audit_key
-    walk = partial(audit_verify.verify_parallel, url, key, jobs=jobs) if jobs > 1 else None
-    with _unit_of_work() as session:
-        result = checkpoint.report(session, key, settings.checkpoints, walk=walk)
+    with progress.bar("verifying", "issue") as advance, _unit_of_work() as session:
+        walk = (partial(audit_verify.verify_parallel, url, key, jobs=jobs, progress=advance)
+                if jobs > 1 else None)
+        result = checkpoint.report(session, key, settings.checkpoints, walk=walk,
+                                   progress=advance)
     held = result.checkpoint
     if result.ok:
         click.echo(f"Audit log intact: {result.events} events verified.")

@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from api import conventions
-from escalation import runtime
+from escalation import logs, runtime
 from escalation.errors import (
     ActionNotAvailable,
     AlreadyDone,
@@ -252,17 +252,12 @@ def configure_logging() -> None:
     """Refusals are INFO: make them visible when nobody configured logging.
 
     Under gunicorn nothing configures Python's logging and only warnings would reach
-    stderr (the last-resort handler). One line per refusal to stderr, which gunicorn and
-    systemd keep; a deployment that configures logging itself (a root handler, e.g.
-    gunicorn's --log-config) gets the lines through its own handlers instead.
+    stderr (the last-resort handler). escalation/logs.py puts the service's lines on
+    stderr (JSON off a terminal), which gunicorn and systemd keep; a deployment that
+    configures logging itself (a root handler, e.g. gunicorn's --log-config) gets the
+    lines through its own handlers instead.
     """
-    refusals.setLevel(logging.INFO)
-    if refusals.handlers or logging.getLogger().handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    refusals.addHandler(handler)
-    refusals.propagate = False
+    logs.configure()
 
 
 def init_app(app: Flask) -> None:

@@ -63,6 +63,7 @@ from escalation.models import (
     Statement,
     User,
 )
+from escalation.progress import Progress, bar
 from escalation.services import obligation_counts, people
 
 YEARS = 5
@@ -933,7 +934,8 @@ _LEAST_RUN = 500
 
 
 def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | None = None,
-                  say: Callable[[str], None] = print) -> Loaded:
+                  say: Callable[[str], None] = print,
+                  progress: Progress | None = None) -> Loaded:
     now = now or db.utcnow()
     # Spawned, not forked: a fork copies whatever locks the parent's other threads hold
     # at that moment (a test run's, an app's), and a child waiting on one never returns.
@@ -948,7 +950,11 @@ def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | No
         parts = [(url, cast, first, count, base, issues, 1000 + k)
                  for k, (first, count, base) in enumerate(
                      _parts(cast.first_id["issues"], issues, jobs))]
-        results = list(pool.imap_unordered(_pg_worker, parts))
+        results = []
+        for counts in pool.imap_unordered(_pg_worker, parts):  # a part's issues at a time
+            results.append(counts)
+            if progress is not None:
+                progress(counts["issues"], issues)
     rows = {name: sum(r[name] for r in results) for name in TABLES}
     loaded = time.perf_counter() - started
     say(f"loaded {issues:,} issues and {sum(rows.values()):,} rows in {loaded:.1f} s")
@@ -964,7 +970,8 @@ def load_postgres(url: str, issues: int, *, jobs: int = 2, now: dt.datetime | No
 
 
 def load_sqlite(url: str, issues: int, *, now: dt.datetime | None = None,
-                say: Callable[[str], None] = print) -> Loaded:
+                say: Callable[[str], None] = print,
+                progress: Progress | None = None) -> Loaded:
     now = now or db.utcnow()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -997,6 +1004,8 @@ def load_sqlite(url: str, issues: int, *, now: dt.datetime | None = None,
                             [_sqlite_line(line) for line in batch[name]],
                         )
                         rows[name] += len(batch[name])
+                if progress is not None:
+                    progress(len(batch["issues"]), issues)
             broken = raw.execute("PRAGMA foreign_key_check").fetchmany(5)
             if broken:
                 raise RuntimeError(f"generated rows break foreign keys: {broken}")
@@ -1126,11 +1135,14 @@ def fill_search(url: str, say: Callable[[str], None] = print) -> float:
     return seconds
 
 
-def load(url: str, issues: int, *, jobs: int = 2, say: Callable[[str], None] = print) -> Loaded:
+def load(url: str, issues: int, *, jobs: int = 2, say: Callable[[str], None] = print,
+         progress: Progress | None = None) -> Loaded:
+    """Load `issues` generated issues; `progress` is told of the issues written (a bar on
+    a terminal from `main`, nothing elsewhere)."""
     if url.startswith("sqlite"):
-        loaded = load_sqlite(url, issues, say=say)
+        loaded = load_sqlite(url, issues, say=say, progress=progress)
     else:
-        loaded = load_postgres(url, issues, jobs=jobs, say=say)
+        loaded = load_postgres(url, issues, jobs=jobs, say=say, progress=progress)
     searched = fill_search(url, say=say)
     return Loaded(loaded.issues, loaded.rows, loaded.seconds, loaded.index_seconds + searched)
 
@@ -1146,7 +1158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.database:
         parser.error("give --database or set DATABASE_URL")
-    result = load(args.database, args.issues, jobs=args.jobs)
+    with bar("generating", "issue") as advance:
+        result = load(args.database, args.issues, jobs=args.jobs, progress=advance)
     rate = result.issues / result.seconds if result.seconds else 0
     overall = result.issues / (result.seconds + result.index_seconds)
     print(f"{rate:,.0f} issues a second ({overall:,.0f} with indexes and ANALYZE)")

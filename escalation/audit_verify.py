@@ -27,6 +27,7 @@ from escalation import meeting_audit
 from escalation.audit import GENESIS, AuditAction, at_text, data_text, event_text, hasher
 from escalation.db import READ_ONLY, make_engine
 from escalation.models import AuditEvent, Issue
+from escalation.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,8 @@ def tuples(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
 CHUNK = 5_000  # issues per range read: a few tens of megabytes of rows at most
 
 
-def verify(session: Session, key: bytes, *, chunk: int = CHUNK) -> Verification:
+def verify(session: Session, key: bytes, *, chunk: int = CHUNK,
+           progress: Progress | None = None) -> Verification:
     """Walk every chain; stop at the first bad event, counting the events seen.
 
     Issues are read in ranges of ids, each with its events in issue and stored order,
@@ -213,7 +215,7 @@ def verify(session: Session, key: bytes, *, chunk: int = CHUNK) -> Verification:
     conn = session.connection()
     low, high = _id_bounds(conn)
     issues = (Verification(ok=True, events=0) if low is None or high is None
-              else verify_range(conn, key, low, high + 1, chunk=chunk))
+              else verify_range(conn, key, low, high + 1, chunk=chunk, progress=progress))
     return _and_meetings(session, key, issues)
 
 
@@ -235,8 +237,8 @@ def _id_bounds(conn: Connection) -> tuple[int | None, int | None]:
 
 
 def verify_range(conn: Connection, key: bytes, start: int, stop: int, *,
-                 chunk: int = CHUNK) -> Verification:
-    """`verify` over the issues with start <= id < stop."""
+                 chunk: int = CHUNK, progress: Progress | None = None) -> Verification:
+    """`verify` over the issues with start <= id < stop; `progress` counts issue ids."""
     chain = hasher(key)
     columns = _event_columns(conn.dialect.name)
     as_text = conn.dialect.name != "postgresql"
@@ -278,6 +280,8 @@ def verify_range(conn: Connection, key: bytes, start: int, stop: int, *,
             bad = _walk(chain, reference, trail, (seq, head))
             if bad is not None:
                 return Verification(ok=False, events=count, first_bad=bad)
+        if progress is not None:
+            progress(high - low, stop - start)
     return Verification(ok=True, events=count)
 
 
@@ -293,7 +297,8 @@ def _verify_part(args: tuple[str, bytes, int, int]) -> tuple[int, Verification]:
         engine.dispose()
 
 
-def verify_parallel(url: str, key: bytes, *, jobs: int) -> Verification:
+def verify_parallel(url: str, key: bytes, *, jobs: int,
+                    progress: Progress | None = None) -> Verification:
     """`verify` in `jobs` processes, each over its own ranges of issues.
 
     Walking chains is independent per issue, so it spreads over the machine's cores;
@@ -311,7 +316,12 @@ def verify_parallel(url: str, key: bytes, *, jobs: int) -> Verification:
     step = max(CHUNK, (high + 1 - low) // (jobs * 8) + 1)
     parts = [(url, key, a, min(a + step, high + 1)) for a in range(low, high + 1, step)]
     with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        results = sorted(pool.map(_verify_part, parts))
+        results = []
+        for done in pool.imap_unordered(_verify_part, parts):
+            results.append(done)
+            if progress is not None:  # a part's worth of issue ids
+                progress(min(done[0] + step, high + 1) - done[0], high + 1 - low)
+        results.sort()
     count = 0
     for _start, result in results:
         count += result.events

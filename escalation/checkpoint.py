@@ -42,6 +42,7 @@ from escalation import audit, audit_key, audit_verify
 from escalation.audit_verify import BadEvent, Verification
 from escalation.db import json_text
 from escalation.models import AuditEvent, Issue
+from escalation.progress import Progress
 
 FORMAT = "escalation-audit-checkpoint/1"
 SIGNING_LABEL = "escalation audit checkpoint signing key"
@@ -274,7 +275,8 @@ class Report:
 
 
 def report(session: Session, key: bytes, directory: Path, *,
-           walk: Callable[[], Verification] | None = None) -> Report:
+           walk: Callable[[], Verification] | None = None,
+           progress: Progress | None = None) -> Report:
     """Check the key, every chain and the log against the newest checkpoint in `directory`.
 
     `walk` walks the chains elsewhere (`audit_verify.verify_parallel`'s processes): this process
@@ -284,7 +286,7 @@ def report(session: Session, key: bytes, directory: Path, *,
         return Report(ok=False, events=0, chains_ok=False, wrong_key=True)
     path = newest(directory)
     if walk is None:
-        chains = audit_verify.verify(session, key)
+        chains = audit_verify.verify(session, key, progress=progress)
         held = check(session.connection(), key, path) if path is not None else None
     else:
         with ThreadPoolExecutor(max_workers=1) as thread:

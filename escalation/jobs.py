@@ -19,6 +19,7 @@ from escalation import checkpoint, db, metrics, runtime
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
 from escalation.notify import checkpoint_mail, deadlines, relay, smtp
+from escalation.progress import Progress
 from escalation.services import meetings, rollup, subscriptions
 
 
@@ -52,7 +53,8 @@ def agenda_sweep(now: dt.datetime | None = None) -> str:
     return f"published {len(published)} agenda(s)"
 
 
-def report_rollup(now: dt.datetime | None = None, *, force: bool = False) -> str:
+def report_rollup(now: dt.datetime | None = None, *, force: bool = False,
+                  progress: Progress | None = None) -> str:
     """Refresh the report rollup once its newest snapshot is a refresh interval old.
 
     Offered every sweep interval, it refreshes every `rollup_every` seconds (to within
@@ -67,7 +69,7 @@ def report_rollup(now: dt.datetime | None = None, *, force: bool = False) -> str
         if not force and newest is not None and newest.taken_at > fresh_since:
             return f"fresh (taken {newest.taken_at:%Y-%m-%d %H:%M:%S} UTC)"
         started = time.monotonic()
-        cells = rollup.take(session)
+        cells = rollup.take(session, progress)
     with db.transaction() as session:
         snapshot = rollup.store(session, cells, now=now, seconds=time.monotonic() - started)
     return f"rolled up {snapshot.issues} issue(s) in {snapshot.seconds:.1f} s"

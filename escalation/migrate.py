@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, insert, inspect, select
 
 from escalation.db import make_engine
@@ -58,3 +60,18 @@ def write_languages(connection: Connection) -> None:
 def is_current(connection: Connection) -> bool:
     """Whether the schema exists at all (a missing database is told apart from an old one)."""
     return inspect(connection).has_table("alembic_version")
+
+
+def script() -> ScriptDirectory:
+    """The packaged migrations, as Alembic reads them (no database needed)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def newest() -> tuple[str, ...]:
+    """The newest revision(s) this code knows: what `upgrade` brings a database to."""
+    return tuple(sorted(script().get_heads()))
+
+
+def current(connection: Connection) -> tuple[str, ...]:
+    """The revision(s) the database is at; empty when it has no schema yet."""
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))

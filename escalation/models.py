@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from escalation import languages
+from escalation import languages, logs
 from escalation.db import Base, utcnow
 from escalation.workflow.states import (
     AWAITING_DECISION,
@@ -718,6 +718,10 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # The request whose transaction wrote the row (its X-Request-ID), so the jobs it
+    # causes log the same id; null for rows the sweeps write (issue 19).
+    request_id: Mapped[str | None] = mapped_column(String(128),
+                                                   default=logs.current_request_id)
 
 
 class IdempotencyKey(Base):

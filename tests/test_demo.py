@@ -253,7 +253,8 @@ BEFORE_TABLES = {
 _RANDOM = {"users": {"password_hash"}}
 # Columns added after the digests were pinned, left out while empty (as the stories leave
 # them): who deactivated a person and when (issue 15).
-_ADDED_SINCE = {"users": {"deactivated_at", "deactivated_by_id"}, "issues": {"deleted_at"}}
+_ADDED_SINCE = {"users": {"deactivated_at", "deactivated_by_id"}, "issues": {"deleted_at"},
+                "outbox": {"request_id"}}  # issue 19: null outside a web request
 # Added since the digests were taken, with values the stories did not write themselves
 # (issue 18): when an issue's answer in force was given (the time of its decision or
 # answer), and a statement's public choice (false throughout the stories).

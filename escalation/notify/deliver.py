@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation import db, metrics, runtime
+from escalation import db, logs, metrics, runtime
 from escalation.audit import AuditAction
 from escalation.config import Settings
 from escalation.db import utcnow
@@ -453,6 +453,8 @@ def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
     with db.transaction() as session:
         _lock_step(session, message_id)
         message = session.get(OutboxMessage, message_id, with_for_update=True)
+        if message is not None:  # this job's lines name the request that caused it
+            logs.adopt(message.request_id)
         if message is None or message.delivered_at is not None:
             return Outcome(message_id, skipped=True)
         message.attempts += 1

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 
+from escalation import logs
 from escalation.config import Settings
 from escalation.notify import deliver
 
@@ -58,12 +59,15 @@ def enqueue_deliveries(conn: Redis, message_ids: Sequence[int], settings: Settin
 def run_inline(message_ids: Iterable[int]) -> None:
     """The embedded default: deliver now, in this process; failures wait for a sweep."""
     for mid in message_ids:
-        try:
-            log.info("%s", deliver.run(mid))
-        except deliver.NotYetDelivered as exc:
-            log.warning("%s", exc)
-        except Exception:  # one broken message must not stop the others
-            log.exception("delivering outbox message %s failed", mid)
+        # Under the caller's request id (a request's own commit) until the row names one.
+        with logs.timed_job("deliver", [mid], logs.current_request_id()) as line:
+            try:
+                line["result"] = str(deliver.run(mid))
+            except deliver.NotYetDelivered as exc:
+                line.update(status="retry", error=str(exc))
+            except Exception as exc:  # one broken message must not stop the others
+                log.exception("delivering outbox message %s failed", mid)
+                line.update(status="failed", error=repr(exc))
 
 
 __all__ = ["QUEUE", "RedisError", "connect", "enqueue_deliveries", "queue", "retry_of",

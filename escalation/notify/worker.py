@@ -1,4 +1,4 @@
-"""`escalation worker`: RQ's worker with its scheduler, the periodic sweeps, JSON job lines.
+"""`escalation worker`: RQ's worker with its scheduler, the periodic sweeps, a line per job.
 
 The periodic jobs (escalation/jobs.py, handed in by the caller so that notify/ need not
 import what they use) are offered here, by the service, not in a crontab: a ticker thread
@@ -12,11 +12,8 @@ so no connection is ever shared across processes.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,18 +24,13 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.exceptions import StopRequested
 
-from escalation import db, metrics
+from escalation import db, logs, metrics
 from escalation.config import Settings
 from escalation.notify import queue
 
-job_log = logging.getLogger("escalation.jobs")
+job_log = logs.job_log
 log = logging.getLogger(__name__)
 PERIODIC_KEY = "escalation:periodic:{}"
-
-
-def _log_line(**fields: Any) -> None:
-    at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")  # a log line's own time
-    job_log.info(json.dumps({"at": at, **fields}, default=str, ensure_ascii=False))
 
 
 class Worker(rq.SimpleWorker):
@@ -69,28 +61,25 @@ class Worker(rq.SimpleWorker):
         return super().handle_job_failure(job, queue, *args, **kwargs)
 
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+        """Run the job under no request id until it names one (a delivery adopts its
+        outbox row's), and write its line under that id."""
         started = time.monotonic()
         self.last_error = None
-        ok = bool(super().perform_job(job, queue, *args, **kwargs))  # rq 3 adds `execution`
-        line: dict[str, Any] = {
-            "event": "job",
-            "job_id": job.id,
-            "func": job.func_name.rsplit(".", 1)[-1],
-            "args": list(job.args),
-            "seconds": round(time.monotonic() - started, 3),
-            "worker": self.name,
-        }
-        if ok:
-            line["status"] = "finished"
-            line["result"] = job.return_value()
-        else:
-            status = job.get_status(refresh=True)
-            line["status"] = "retry" if status in ("scheduled", "queued") else "failed"
-            line["retries_left"] = job.retries_left
-            line["error"] = self.last_error
-        metrics.JOB_SECONDS.labels(job=line["func"], status=line["status"]).observe(
-            line["seconds"])
-        _log_line(**line)
+        with logs.job_scope() as box:
+            ok = bool(super().perform_job(job, queue, *args, **kwargs))  # rq 3: `execution`
+            line: dict[str, Any] = {"job_id": job.id, "worker": self.name}
+            if ok:
+                status = "finished"
+                line["result"] = job.return_value()
+            else:
+                got = job.get_status(refresh=True)
+                status = "retry" if got in ("scheduled", "queued") else "failed"
+                line["retries_left"] = job.retries_left
+                line["error"] = self.last_error
+            seconds = time.monotonic() - started
+            func = job.func_name.rsplit(".", 1)[-1]
+            metrics.JOB_SECONDS.labels(job=func, status=status).observe(seconds)
+            logs.job_line(func, list(job.args), status, seconds, box[0], **line)
         return ok
 
 
@@ -127,14 +116,9 @@ def _tick(conn: Redis, settings: Settings, name: str, funcs: Periodic,
 
 
 def configure_logging() -> None:
-    """JSON lines as they are on stdout; RQ's own chatter only when something is wrong."""
-    if job_log.handlers:
-        return
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    job_log.addHandler(handler)
-    job_log.setLevel(logging.INFO)
-    job_log.propagate = False
+    """The service's log lines on stderr (escalation/logs.py: JSON unless on a terminal);
+    RQ's own chatter only when something is wrong."""
+    logs.configure()
 
 
 _fork_hook = threading.Lock()
@@ -199,18 +183,15 @@ def run_periodic_inline(funcs: Periodic) -> None:
     """Run each periodic job here and now, one JSON line each (the embedded default)."""
     for func in funcs:
         started = time.monotonic()
-        try:
-            result = func()
-        except Exception as exc:  # logged like a failed job; the next round tries again
-            seconds = time.monotonic() - started
-            metrics.JOB_SECONDS.labels(job=func.__name__, status="failed").observe(seconds)
-            _log_line(event="job", func=func.__name__, status="failed", error=repr(exc),
-                      seconds=round(seconds, 3))
-        else:
-            seconds = time.monotonic() - started
-            metrics.JOB_SECONDS.labels(job=func.__name__, status="finished").observe(seconds)
-            _log_line(event="job", func=func.__name__, status="finished", result=result,
-                      seconds=round(seconds, 3))
+        with logs.timed_job(func.__name__, []) as line:
+            try:
+                line["result"] = func()
+            except Exception as exc:  # logged like a failed job; the next round tries again
+                line.update(status="failed", error=repr(exc))
+            finally:
+                metrics.JOB_SECONDS.labels(
+                    job=func.__name__, status=str(line.get("status", "finished"))
+                ).observe(time.monotonic() - started)
 
 
 def start_inline_sweeps(settings: Settings, periodic: Periodic) -> threading.Event:

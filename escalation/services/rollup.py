@@ -38,6 +38,7 @@ from escalation.models import (
     StageVisit,
 )
 from escalation.policy import Actor, co_raised_hidden, sees
+from escalation.progress import Progress
 from escalation.workflow.states import DRAFT
 
 NO_CATEGORY = "unspecified"
@@ -65,13 +66,17 @@ class CellFigures:
         }
 
 
-def take(session: Session) -> dict[Key, CellFigures]:
+def take(session: Session, progress: Progress | None = None) -> dict[Key, CellFigures]:
     """Every cell's figures, read from the issues as they are now.
 
     Run it in one snapshot of the database (the job uses REPEATABLE READ on PostgreSQL;
     SQLite's reads see one snapshot anyway) so the parts agree with one another.
     """
     cells: dict[Key, CellFigures] = {}
+
+    def part_done() -> None:  # five parts, each one GROUP BY over all the issues
+        if progress is not None:
+            progress(1, 5)
 
     def cell(region_id: int, visibility: str, draft: bool) -> CellFigures:
         return cells.setdefault((region_id, visibility, bool(draft)), CellFigures())
@@ -86,6 +91,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
         by_category = cell(region_id, visibility, is_draft).states.setdefault(state, {})
         key = category or NO_CATEGORY
         by_category[key] = by_category.get(key, 0) + int(n)
+    part_done()
 
     dialect = session.get_bind().dialect.name
     opened = month_text(Issue.submitted_at, dialect)
@@ -95,6 +101,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
         .group_by(Issue.region_id, Issue.visibility, draft, opened)
     ):
         cell(region_id, visibility, is_draft).opened[str(month)] = int(n)
+    part_done()
 
     decided = month_text(Decision.decided_at, dialect)
     for region_id, visibility, is_draft, month, n in session.execute(
@@ -103,10 +110,12 @@ def take(session: Session) -> dict[Key, CellFigures]:
         .group_by(Issue.region_id, Issue.visibility, draft, decided)
     ):
         cell(region_id, visibility, is_draft).decided[str(month)] = int(n)
+    part_done()
 
     for region_id, visibility, is_draft, state, b, n in _stage_buckets(session, dialect):
         stages = cell(region_id, visibility, is_draft).stages.setdefault(state, {})
         stages[int(b)] = stages.get(int(b), 0) + int(n)
+    part_done()
 
     for region_id, visibility, is_draft, outcome, category, answer, n in session.execute(
         select(Issue.region_id, Issue.visibility, draft, Decision.outcome, Issue.category,
@@ -121,6 +130,7 @@ def take(session: Session) -> dict[Key, CellFigures]:
         answers = cell(region_id, visibility, is_draft).feedback.setdefault(
             outcome or "", {}).setdefault(category or NO_CATEGORY, {})
         answers[answer] = answers.get(answer, 0) + int(n)
+    part_done()
     return cells
 
 

@@ -109,8 +109,10 @@ class WorkerProcess:
     def job_lines(self) -> list[dict[str, Any]]:
         lines = []
         for raw in self.log.read_text(errors="replace").splitlines():
-            if raw.startswith("{"):
-                lines.append(json.loads(raw))
+            if raw.startswith("{"):  # every line is JSON off a terminal: keep the jobs'
+                line = json.loads(raw)
+                if line.get("event") == "job":
+                    lines.append(line)
         return lines
 
 

@@ -4,6 +4,7 @@ never hand over a row twice; periodic jobs once per interval."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import Counter
@@ -15,7 +16,7 @@ from redis import Redis
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from escalation import db, jobs, runtime
+from escalation import db, jobs, logs, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
@@ -90,7 +91,7 @@ def test_the_worker_refuses_without_redis(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_serve_without_redis_runs_the_periodic_jobs_itself(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     ran = threading.Event()
 
@@ -98,18 +99,17 @@ def test_serve_without_redis_runs_the_periodic_jobs_itself(
         ran.set()
         return "ok"
 
+    caplog.set_level(logging.INFO, logger="escalation.jobs")
     settings = Settings.from_env({"AUDIT_KEY": "k", "SECRET_KEY": "k",
                                   "NOTIFY_SWEEP_EVERY": "1"})
-    handlers = list(worker.job_log.handlers)
-    worker.job_log.handlers.clear()  # a handler on this test's stdout, removed after
     stop = worker.start_inline_sweeps(settings, (relay_sweep,))
     try:
         assert ran.wait(5)
         time.sleep(0.1)
     finally:
         stop.set()
-        worker.job_log.handlers[:] = handlers
-    line = json.loads(capsys.readouterr().out.splitlines()[0])
+    record = next(r for r in caplog.records if r.name == "escalation.jobs")
+    line = json.loads(logs.formatter(json=True).format(record))  # as written off a terminal
     assert (line["event"], line["func"], line["status"]) == ("job", "relay_sweep", "finished")
 
 
