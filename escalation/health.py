@@ -26,16 +26,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from redis.exceptions import RedisError
 from sqlalchemy import exists, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from escalation import db
+from escalation import db, migrate
 from escalation.config import Settings
 from escalation.db import utcnow
-from escalation.migrate import alembic_config
 from escalation.models import OutboxMessage, ReportSnapshot
 from escalation.notify import queue
 from escalation.notify.models import Delivery, DeliveryStatus
@@ -82,7 +79,7 @@ class Report:
 @cache
 def newest_revisions() -> frozenset[str]:
     """The head revision(s) of the migrations shipped with this code (read once)."""
-    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    return frozenset(migrate.newest())
 
 
 def _skipped(name: str, why: str) -> Check:
@@ -90,24 +87,23 @@ def _skipped(name: str, why: str) -> Check:
 
 
 def _migration(session: Any) -> Check:
-    current = frozenset(MigrationContext.configure(session.connection()).get_current_heads())
+    current = frozenset(migrate.current(session.connection()))
     newest = newest_revisions()
     found = {"current": sorted(current), "newest": sorted(newest)}
     if current == newest:
         return Check("migration", True, found)
     if not current:
-        error = "the database has no schema: run `escalation init-db`"
+        error = "the database has no schema: run `escalation db upgrade`"
     elif current - set(_known_revisions()):
         error = "the database is at a migration this version does not know (a newer one?)"
     else:
-        error = "the database is at an older migration: run `escalation init-db` to upgrade"
+        error = "the database is at an older migration: run `escalation db upgrade`"
     return Check("migration", False, found, error)
 
 
 @cache
 def _known_revisions() -> tuple[str, ...]:
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return tuple(rev.revision for rev in script.walk_revisions())
+    return tuple(rev.revision for rev in migrate.script().walk_revisions())
 
 
 def _age(since: dt.datetime | None, now: dt.datetime) -> float | None:

@@ -82,7 +82,7 @@ def test_an_empty_unmigrated_database_is_not_ready(unmigrated: str) -> None:
     assert migration["current"] == []
     assert migration["newest"] == sorted(health.newest_revisions())
     assert "no schema" in migration["error"]
-    assert "init-db" in migration["error"]
+    assert "escalation db upgrade" in migration["error"]
     assert body["checks"]["outbox"]["error"].startswith("not checked")
     # The process is alive all the same: /healthz asks nothing of the database.
     alive = client.get("/healthz")
