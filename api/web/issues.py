@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -202,6 +203,9 @@ class SimilarIssue:
     state: str
     region: str
     answer: str | None
+    # When that answer was given (the decision's date, or the backbone team's own answer's):
+    # "asked last spring, and this was the answer" needs the when as much as the what.
+    answered: dt.datetime | None = None
     # The lead's region could join it (services/co_raising.py): under way, and not the
     # lead's own region's; otherwise the form offers only reading its answer.
     joinable: bool = False
@@ -219,11 +223,20 @@ def _with_similar() -> tuple[str, int]:
                                description=form.description.data or "")
         similar = [SimilarIssue(reference=i.reference, title=i.title, state=i.state,
                                 region=region_name(i.region), answer=search.answer_of(i),
+                                answered=_answer_given(i),
                                 joinable=co_raising.joinable_state(i)
                                 and bool(co_raising.joinable_regions(actor(), i)))
                    for i in found]
     return _form_page(form, issue=None, regions=regions, similar=similar,
                       checked=True), 200
+
+
+def _answer_given(issue: Issue) -> dt.datetime | None:
+    """When the answer `search.answer_of` shows was given: the decision's date (loaded with
+    the suggestion), else the local answer's `answered_at`."""
+    if issue.answer:
+        return issue.answered_at
+    return issue.decision.decided_at if issue.decision is not None else None
 
 
 def _form_page(form: IssueForm, **context: Any) -> str:

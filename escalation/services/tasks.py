@@ -17,7 +17,7 @@ from escalation.errors import InvalidInput
 from escalation.models import Issue, Region, Role, Visibility
 from escalation.policy import Actor, visible_filter
 from escalation.problems import one_of
-from escalation.services import action_items, feedback, queries, situation
+from escalation.services import action_items, co_raising, feedback, queries, situation
 from escalation.services.queries import IssueFilter, Page
 from escalation.workflow.states import DRAFT
 
@@ -56,6 +56,9 @@ class Queue:
     body: str
     page: Page
     overdue: int
+    # How many regions raise each issue on the page (its own and those that joined it,
+    # services/co_raising.py), by issue id: the team sees that a question is shared.
+    raised_by: dict[int, int] = field(default_factory=dict)
 
 
 def bodies_of(actor: Actor) -> list[str]:
@@ -118,7 +121,9 @@ def body_queue(session: Session, *, actor: Actor, body: str, filters: IssueFilte
         states = tuple(s for s in states if s in filters.state)
     found = queries.due_page(session, condition, states, page=page, per_page=per_page,
                              total=int(total))
-    return Queue(body=body, page=found, overdue=int(late))
+    # One query for the page's rows, however many there are.
+    raised_by = co_raising.region_counts(session, [i.id for i in found.items])
+    return Queue(body=body, page=found, overdue=int(late), raised_by=raised_by)
 
 
 def public_counts(session: Session) -> dict[str, int]:

@@ -5,7 +5,8 @@ Nothing scrolls sideways (`document.documentElement.scrollWidth <= innerWidth`);
 that scrolls sideways inside the page is a focusable region with a label, so a keyboard
 can scroll it and a screen reader names it. No text of a drawing or chart renders below
 12 px (its font size times the drawing's scale). axe-core runs on the narrow pages too.
-Screenshots of each page at 1280 and 390 px go to test-artifacts/issue15/.
+Screenshots of each page at 1280 and 390 px go to test-artifacts/issue15/. Each page
+must answer 200 (or the status `STATUS` documents): an error page that reflows is no pass.
 """
 
 from __future__ import annotations
@@ -110,6 +111,33 @@ PAGES_BY_ROLE: dict[str, tuple[str | None, Callable[[Visit], None]]] = {
     "lead-delete-draft": (LEAD, _go("/issues/ESC-2026-0016/delete")),
     "stakeholder-chair-round": (STAKEHOLDER_CHAIR, _go("/issues/ESC-2026-0011")),
 }
+# The main document's status of each page where it is not 200: the page for an address
+# that is none (404), and forms sent with errors, shown beside the fields (422).
+STATUS = {
+    "not-found": 404,
+    "new-issue-errors": 422,
+    "issue-decision-errors": 422,
+    "accessibility-feedback-errors": 422,
+}
+# The last main-document response of each tab's page (redirects followed), by id(page).
+_LAST_STATUS: dict[int, int] = {}
+
+
+def _watch_status(tab: Visit) -> None:
+    """Remember the status of every page the tab's main frame loads (the last one wins)."""
+    page = tab.page
+
+    def seen(response: Any) -> None:
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            _LAST_STATUS[id(page)] = response.status
+    page.on("response", seen)
+
+
+def _assert_status(name: str, tab: Visit) -> None:
+    got = _LAST_STATUS.get(id(tab.page))
+    assert got == STATUS.get(name, 200), f"{name} answered {got} at {tab.page.url}"
+
+
 # Pages that need the server itself (its mail folder) to be reached.
 SERVER_PAGES: dict[str, tuple[str | None, Callable[[Visit, Server], None]]] = {
     "set-password": (None, _set_password_page),
@@ -164,6 +192,7 @@ def tabs(browser: Any, server: Server) -> Iterator[Tabs]:
     def get(who: str | None, lang: str, width: int) -> Visit:
         if who not in opened:
             opened[who] = tab = open_tab(browser, server, "fi-FI")
+            _watch_status(tab)
             tab.go("/")
             if who:
                 sign_in(tab, who)
@@ -190,7 +219,9 @@ def test_page_reflows_on_a_phone(tabs: Tabs, server: Server, name: str, width: i
     who = {**PAGES_BY_ROLE, **SERVER_PAGES}[name][0]
     tab = tabs(who, lang, width)
     tab.errors.clear()
+    _LAST_STATUS.pop(id(tab.page), None)
     _prepare(name, tab, server)
+    _assert_status(name, tab)
     got = tab.page.evaluate(MEASURE)
     assert got["scrollWidth"] <= got["innerWidth"], (
         f"{name} is {got['scrollWidth']} px wide at {width} px: {got['wide']}")
@@ -207,7 +238,9 @@ def test_screenshots_of_every_page(tabs: Tabs, server: Server, name: str, width:
     """The pages as people see them on a desktop and a phone, for review (not compared)."""
     who = {**PAGES_BY_ROLE, **SERVER_PAGES}[name][0]
     tab = tabs(who, "fi", width)
+    _LAST_STATUS.pop(id(tab.page), None)
     _prepare(name, tab, server)
+    _assert_status(name, tab)
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     assert (SHOTS / f"{name}-{width}.png").stat().st_size > 0
@@ -230,7 +263,7 @@ def test_charts_use_the_width_they_have(tabs: Tabs, width: int) -> None:
     and fits a phone; its words are the page's own text at every width, never shrunk
     with a drawing, and its longest bar runs the length of its track."""
     tab = tabs(COORDINATOR, "fi", width)
-    tab.go("/reports/")
+    assert tab.go("/reports/").status == 200
     charts = tab.page.evaluate(CHARTS)
     assert len(charts) >= 3
     main = tab.page.get_by_role("main").bounding_box()

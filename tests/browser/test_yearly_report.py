@@ -54,6 +54,16 @@ def test_the_yearly_report_reads_on_a_phone_and_prints(browser: Any, server: Ser
                            ".map(s => getComputedStyle(s).breakBefore)")
     assert breaks
     assert set(breaks) == {"page"}
+    # The tables are what a printed report is read by: every one prints, none is cut.
+    tables = page.evaluate("[...document.querySelectorAll('article.year-report table')]"
+                           ".map(t => t.checkVisibility())")
+    assert len(tables) >= 9
+    assert all(tables), tables
+    # Nothing of the navigation prints: the header's menus, search and language buttons.
+    shown_nav = page.evaluate(
+        "[...document.querySelectorAll('nav, header form, header button, [role=search]')]"
+        ".filter(e => e.checkVisibility()).map(e => e.outerHTML.slice(0, 80))")
+    assert not shown_nav, shown_nav
     tab.shot(f"issue18/{name}-print")
     pdf = page.pdf(prefer_css_page_size=True)
     (ARTIFACTS / "issue18" / f"{name}.pdf").write_bytes(pdf)
@@ -63,6 +73,7 @@ def test_the_yearly_report_reads_on_a_phone_and_prints(browser: Any, server: Ser
     assert boxes == {A4_PT}, boxes
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages >= len(breaks) + 1, pages  # the cover, then a page (or more) per section
+    assert pages <= 3 * (len(breaks) + 1), pages  # not a page per line: a sane count
     page.emulate_media(media="screen")
 
     # A year that is none: the chooser with the reason, still accessible.

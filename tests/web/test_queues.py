@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from api.web import queues
+from escalation.services import co_raising
 from tests.factories import World, issue_in
+from tests.sqlcount import counting
 from tests.web.conftest import SignIn, text_of
 
 
@@ -83,3 +85,38 @@ def test_a_queue_shows_only_what_the_reader_may_see(sign_in: SignIn, session: Se
         as_text=True)
     assert "Rajattu asia" in sign_in("coordinator").get("/queues/backbone").get_data(
         as_text=True)
+
+
+def _rows(html: str) -> dict[str, str]:
+    """Each row's text by the title in it."""
+    return {row.split("<br>", 1)[1].split("<", 1)[0]: text_of(row)
+            for row in html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]}
+
+
+def test_the_queue_says_how_many_regions_raise_an_issue(sign_in: SignIn, session: Session,
+                                                         world: World) -> None:
+    """Issues other regions joined say "raised by N regions" in the queue as in the
+    reports and the register; the page's count is one query, whatever its rows."""
+    joined = issue_in(session, world, "submitted", title="Yhteinen kysymys")
+    issue_in(session, world, "submitted", title="Oma kysymys")
+    co_raising.join(session, joined.reference, actor=world.other_lead,
+                    note="Sama tilanne meillä.")
+    session.flush()
+    c = sign_in("coordinator")
+    with counting(session) as few:
+        html = c.get("/queues/backbone").get_data(as_text=True)
+    rows = _rows(html)
+    assert "Kysymyksen esitti 2 aluetta." in rows["Yhteinen kysymys"]
+    assert "Kysymyksen esitti" not in rows["Oma kysymys"]
+    c.post("/language", data={"lang": "sv", "next": "/"})
+    sv = _rows(c.get("/queues/backbone").get_data(as_text=True))
+    assert "Frågan ställd av 2 regioner." in sv["Yhteinen kysymys"]
+    c.post("/language", data={"lang": "fi", "next": "/"})
+    for n in range(6):
+        more = issue_in(session, world, "submitted", title=f"Lisää {n}")
+        co_raising.join(session, more.reference, actor=world.other_lead, note="Meillä myös.")
+    session.flush()
+    with counting(session) as many:
+        html = c.get("/queues/backbone").get_data(as_text=True)
+    assert html.count("Kysymyksen esitti 2 aluetta.") == 7
+    assert len(many) == len(few), "the queue's queries grew with its rows"

@@ -4,11 +4,13 @@ created, hostile text inert."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalation.models import Issue
-from tests.factories import World, issue_in, new_issue
+from tests.factories import World, act, issue_in, new_issue
 from tests.web.conftest import SignIn, text_of
 
 HOSTILE = '<script>alert(1)</script> lapsen edun "><img src=x onerror=alert(2)>'
@@ -135,3 +137,31 @@ def test_no_similar_questions_says_so(sign_in: SignIn, world: World) -> None:
         "region": "uusimaa", "title": "Xyzzy", "description": "", "check_similar": "1"},
         headers={"Accept-Language": "en"})
     assert "No similar questions were found." in text_of(got.get_data(as_text=True))
+
+
+def test_similar_questions_say_when_they_were_answered(sign_in: SignIn, session: Session,
+                                                       world: World) -> None:
+    """"Another region asked the same last spring, and this was the answer": the date of
+    the answer beside it, the decision's or the backbone team's own answer's."""
+    spring = dt.datetime(2026, 4, 15, 10, tzinfo=dt.UTC)
+    decided = issue_in(session, world, "awaiting_decision", lead=world.other_lead,
+                       region="pirkanmaa", title="Sisarusten yhteydenpito sijaishuollossa",
+                       description="Kuka korvaa sisarusten tapaamisten matkakulut?")
+    act(session, decided, world.ministry_chair, "decide", spring, outcome="clarified",
+        rationale="Hyvinvointialue korvaa matkakulut.")
+    local = issue_in(session, world, "submitted", lead=world.other_lead, region="pirkanmaa",
+                     title="Sisarusten tapaamiset sijaishuollossa",
+                     description="Sisarusten yhteydenpito ja matkakulut.")
+    act(session, local, world.coordinator, "answer_locally", spring + dt.timedelta(days=30),
+        answer="Kunta korvaa matkakulut.")
+    open_one = issue_in(session, world, "submitted", lead=world.other_lead,
+                        region="pirkanmaa", title="Sisarusten matkakulut sijaishuollossa",
+                        description="Yhteydenpito sisaruksiin.")
+    session.commit()
+    html = text_of(sign_in("lead").post("/issues/new", data={
+        "region": "uusimaa", "title": "Sisaruksen yhteydenpidon matkakuluista",
+        "description": "Sijaishuollon aikana.", "check_similar": "1"}).get_data(as_text=True))
+    for issue, when in ((decided, "Vastattu 15.4.2026"), (local, "Vastattu 15.5.2026")):
+        shown = html.split(issue.reference, 1)[1].split("ESC-", 1)[0]
+        assert when in shown, shown
+    assert "Vastattu" not in html.split(open_one.reference, 1)[1].split("ESC-", 1)[0]
