@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation import db, search_index
 from escalation.models import AuditEvent, Issue, SearchDocument
-from escalation.policy import Actor
+from escalation.policy import Actor, visible_filter
 from escalation.services import issues, redaction, search, statements
 from escalation.services.queries import IssueFilter, list_issues
 from tests.factories import World, issue_in, new_issue
@@ -189,3 +190,55 @@ def test_the_passage_marks_the_matching_words() -> None:
     assert [p.text for p in cut if p.hit] == ["etu"]
     assert [p.text for p in search.passage(["Ei osumaa."], "etu")] == [
         "Ei", " ", "osumaa", "."]
+
+
+def test_newest_matches_are_exactly_the_newest_the_reader_may_see(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`search.newest` looks at the newest ids first and widens the range until it holds
+    enough matches: its answer is the same as reading every match (issue 18 at a million
+    issues), whatever the range it stopped at."""
+    made = []
+    for i in range(9):
+        theirs = {"lead": world.other_lead, "region": "pirkanmaa",
+                  "visibility": "restricted"} if i % 3 == 0 else {}
+        made.append(issue_in(session, world, "submitted", title=f"Perhehoito {i}", **theirs))
+        # Issues without the word between them: the matches are sparse among the ids.
+        for _ in range(2):
+            issue_in(session, world, "submitted", title="Koulukuljetus")
+    monkeypatch.setattr(search, "NEWEST_SPAN", 1)  # the first range: n ids
+    found = search.text_match(session, world.lead, "perhehoidon")
+    assert found is not None
+    seen = [i.id for i in reversed(made) if i.visibility != "restricted"]
+    every = [i.id for i in reversed(made)]
+    assert search.newest(session, found, 4) == every[:4]
+    assert search.newest(session, found, 4, where=[visible_filter(world.lead)]) == seen[:4]
+    assert search.newest(session, found, 50, where=[visible_filter(world.lead)]) == seen
+    assert search.newest(session, found, 0) == []
+
+
+def test_a_broad_search_ranks_and_counts_a_bounded_set(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list with `q` and no sort: the best of the newest COUNT_AT_MOST matches the
+    reader may see, and a total counted so far (one more: "more than")."""
+    older = [issue_in(session, world, "submitted", title="Perhehoito ja perhehoidon tuki",
+                      description="Perhehoito.") for _ in range(2)]
+    newer = [issue_in(session, world, "submitted", title="Kysymys",
+                      description=f"Perhehoito {i}.") for i in range(3)]
+    hidden = issue_in(session, world, "submitted", title="Perhehoito", lead=world.other_lead,
+                      region="pirkanmaa", visibility="restricted")
+    monkeypatch.setattr(search, "COUNT_AT_MOST", 2)
+    page = list_issues(session, actor=world.other_lead, filters=IssueFilter(q="perhehoito"),
+                       per_page=20, now=NOW)
+    # The newest two of what Pirkanmaa's lead sees (their own restricted one among them),
+    # best first; "more than two" matched.
+    assert [i.reference for i in page.items] == [hidden.reference, newer[2].reference]
+    assert page.total == 3
+    page = list_issues(session, actor=world.lead, filters=IssueFilter(q="perhehoito"),
+                       per_page=20, now=NOW)
+    assert [i.reference for i in page.items] == [newer[2].reference, newer[1].reference]
+    # With a sort, every match is listed and counted.
+    page = list_issues(session, actor=world.lead, filters=IssueFilter(q="perhehoito"),
+                       sort="created_at", per_page=20, now=NOW)
+    assert [i.reference for i in page.items] == [
+        *(i.reference for i in older), *(i.reference for i in newer)]
+    assert page.total == 5
