@@ -191,16 +191,14 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
     # draft): one shared common word ("lapsi") would make every issue a candidate.
     clauses = [list(pair) for pair in combinations(chosen, 2)] or [chosen]
     found = match(session, actor=actor, clauses=clauses)
-    # The candidates the actor may see, at most SIMILAR_CANDIDATES of them, are ranked: a
-    # draft whose words thousands of issues share is ranked among a bounded set. The
-    # matches come from the index first (materialised: the planner otherwise walked the
-    # documents one by one towards the limit, testing each), then visibility, then rank.
-    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
-    chosen_ids: Select[Any] = (
-        select(Issue.id).join(matched, matched.c[0] == Issue.id)
-        .where(visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
-               Issue.deleted_at.is_(None))
-        .limit(SIMILAR_CANDIDATES))
+    # The newest SIMILAR_CANDIDATES matches the actor may see are ranked: a draft whose
+    # words thousands of issues share is ranked among a bounded set, found among the
+    # newest ids first (`newest`).
+    chosen_ids = newest(session, found, SIMILAR_CANDIDATES, where=[
+        visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
+        Issue.deleted_at.is_(None)])
+    if not chosen_ids:
+        return []
     # Ranked by the words one by one (any of them): a query of every pair costs far more
     # to rank each candidate with.
     candidates = match(session, actor=actor, clauses=[[g] for g in chosen]).ranked(chosen_ids)
