@@ -12,6 +12,7 @@ visibility (`visible_filter`), so a search shows exactly what the list would.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -39,6 +40,10 @@ SIMILAR_TEXT_MAX = 2000
 # A draft's words beyond these add little and cost a slower OR.
 SIMILAR_WORDS_MAX = 8
 SIMILAR_CANDIDATES = 200
+# Similar questions are found by pairs of this many of the draft's rarest words.
+SIMILAR_RARE_WORDS = 5
+# PostgreSQL's statistics of the index's terms are read again after this many seconds.
+SHARES_FOR = 600.0
 # The search page counts its hits up to this many, then says "more than", and ranks the
 # newest this many matches (fewer: each costs a ts_rank_cd, tens of µs on PostgreSQL).
 COUNT_AT_MOST = 1000
@@ -188,8 +193,13 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
         return []
     chosen = [picked[w] for w in sorted(picked, key=len, reverse=True)[:SIMILAR_WORDS_MAX]]
     # Two distinctive words in common make a question similar (one, for a one-word
-    # draft): one shared common word ("lapsi") would make every issue a candidate.
-    clauses = [list(pair) for pair in combinations(chosen, 2)] or [chosen]
+    # draft): one shared common word ("lapsi") would make every issue a candidate. The
+    # pairs are of the rarest words alone: a common word's list of matches is long to
+    # read from the index (the words are all ranked below).
+    common = _term_shares(session)
+    rare = sorted(chosen, key=lambda g: max((common.get(t, 0.0) for t in g), default=0.0)
+                  )[:SIMILAR_RARE_WORDS]
+    clauses = [list(pair) for pair in combinations(rare, 2)] or [rare]
     found = match(session, actor=actor, clauses=clauses)
     # The newest SIMILAR_CANDIDATES matches the actor may see are ranked: a draft whose
     # words thousands of issues share is ranked among a bounded set, found among the
@@ -215,6 +225,32 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
                            Issue.workflow_version, Issue.visibility, Issue.updated_at))
     )
     return list(session.scalars(stmt))
+
+
+_SHARES: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def _term_shares(session: Session) -> dict[str, float]:
+    """The share of documents holding each of the index's most common terms, from
+    PostgreSQL's statistics of `search_documents.doc` (ANALYZE keeps them; read again
+    every SHARES_FOR seconds); {} elsewhere or before any ANALYZE (the words are then
+    taken in their order, the longest first)."""
+    if not _postgres(session):
+        return {}
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    if (kept := _SHARES.get(key)) is not None and now - kept[0] < SHARES_FOR:
+        return kept[1]
+    row: Any = session.execute(select(
+        literal_column("most_common_elems::text::text[]"),
+        literal_column("most_common_elem_freqs"))
+        .select_from(table("pg_stats"))
+        .where(literal_column("schemaname") == func.current_schema(),
+               literal_column("tablename") == DOCUMENTS.name,
+               literal_column("attname") == "doc")).first()
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _SHARES[key] = (now, shares)
+    return shares
 
 
 @dataclass(frozen=True)

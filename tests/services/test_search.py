@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from escalation import db, search_index
@@ -242,3 +242,32 @@ def test_a_broad_search_ranks_and_counts_a_bounded_set(
     assert [i.reference for i in page.items] == [
         *(i.reference for i in older), *(i.reference for i in newer)]
     assert page.total == 5
+
+
+def test_similar_questions_are_found_by_the_drafts_rarest_words(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates share two of the draft's rarest words (PostgreSQL's statistics of
+    the index say which are common); a word most issues hold is left out of the pairs
+    (at a million issues its list of matches is what costs). Without statistics
+    (SQLite), the longest words."""
+    for i in range(10):
+        issue_in(session, world, "submitted", title=f"Lastensuojelu {i}",
+                 description="Lastensuojelun asiakkuus.")
+    common_and_rare = issue_in(session, world, "submitted", title="Lastensuojelu ja koulukyyti")
+    two_rare = issue_in(session, world, "submitted", title="Koulukyyti ja iltapäivähoito")
+    search_index.flush_pending(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE search_documents"))
+    monkeypatch.setattr(search, "_SHARES", {})
+    monkeypatch.setattr(search, "SIMILAR_RARE_WORDS", 2)
+    got = [i.reference for i in search.similar(
+        session, actor=world.coordinator, title="Lastensuojelu, koulukyyti, iltapäivähoito",
+        description="")]
+    if session.get_bind().dialect.name == "postgresql":
+        assert got == [two_rare.reference]
+    else:  # the two longest, "iltapäivähoito" and "lastensuojelu": in no issue together
+        assert got == []
+    monkeypatch.setattr(search, "SIMILAR_RARE_WORDS", 8)  # every word's pairs
+    assert {i.reference for i in search.similar(
+        session, actor=world.coordinator, title="Lastensuojelu, koulukyyti, iltapäivähoito",
+        description="")} == {common_and_rare.reference, two_rare.reference}
