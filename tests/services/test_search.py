@@ -194,9 +194,9 @@ def test_the_passage_marks_the_matching_words() -> None:
 
 def test_newest_matches_are_exactly_the_newest_the_reader_may_see(
         session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`search.newest` looks at the newest ids first and widens the range until it holds
-    enough matches: its answer is the same as reading every match (issue 18 at a million
-    issues), whatever the range it stopped at."""
+    """`search.newest` reads the matches newest first in batches, each checked against
+    the conditions, until enough pass: its answer is the same as reading every match
+    (issue 18 at a million issues), whatever the batch it stopped at."""
     made = []
     for i in range(9):
         theirs = {"lead": world.other_lead, "region": "pirkanmaa",
@@ -205,7 +205,7 @@ def test_newest_matches_are_exactly_the_newest_the_reader_may_see(
         # Issues without the word between them: the matches are sparse among the ids.
         for _ in range(2):
             issue_in(session, world, "submitted", title="Koulukuljetus")
-    monkeypatch.setattr(search, "NEWEST_SPAN", 1)  # the first range: n ids
+    monkeypatch.setattr(search, "NEWEST_BATCH_MAX", 2)  # after the first, batches of two
     found = search.text_match(session, world.lead, "perhehoidon")
     assert found is not None
     seen = [i.id for i in reversed(made) if i.visibility != "restricted"]
