@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, bindparam, case, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, joinedload, load_only
@@ -50,8 +60,12 @@ SHARES_FOR = 600.0
 # matches of two common words took 40 ms to find on a busy machine, 200 a fifth of it.
 COUNT_AT_MOST = 200
 RANK_AMONG = 100
-# `newest` reads the matches in batches of at most this many.
+# `newest` reads the matches in batches of at most this many; it walks the documents
+# newest first where the words are in at least WALK_SHARE of them, over the newest
+# WALK_MARGIN times as many as the share says it needs.
 NEWEST_BATCH_MAX = 5000
+WALK_SHARE = 0.02
+WALK_MARGIN = 4
 SIMILAR_MIN_LENGTH = 3
 # A passage: this many words around the first match.
 PASSAGE_WORDS = 30
@@ -81,6 +95,7 @@ class Match:
     ids: Select[Any]  # the matching issues' ids, unranked
     key: ColumnElement[int]  # the issue id's column in `ids`, to narrow it to a range
     ranked: Callable[[Select[Any] | list[int]], Subquery]  # some ids with their rank
+    clauses: Sequence[Sequence[frozenset[str]]] = ()  # what it searches for
 
 
 def _postgres(session: Session) -> bool:
@@ -129,7 +144,7 @@ def match(session: Session, *, actor: Actor | None,
             return (select(DOCUMENTS.c.issue_id.label("issue_id"), rank)
                     .where(DOCUMENTS.c.issue_id.in_(ids)).subquery("ranked"))
 
-        return Match(Issue.id.in_(found), hits, found, DOCUMENTS.c.issue_id, ranked)
+        return Match(Issue.id.in_(found), hits, found, DOCUMENTS.c.issue_id, ranked, clauses)
     columns = "doc statements" if statements else "doc"
     expression = bindparam("search_q", _fts5(clauses, columns), type_=Text(), unique=True)
     fts = table("search_fts", column("rowid"))
@@ -143,7 +158,8 @@ def match(session: Session, *, actor: Actor | None,
                 .where(matches, fts.c.rowid.in_(ids)).subquery("ranked"))
 
     found_fts: Select[Any] = select(fts.c.rowid).where(matches)
-    return Match(Issue.id.in_(found_fts), hits_fts, found_fts, fts.c.rowid, ranked_fts)
+    return Match(Issue.id.in_(found_fts), hits_fts, found_fts, fts.c.rowid, ranked_fts,
+                 clauses)
 
 
 def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
@@ -154,28 +170,67 @@ def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
     return match(session, actor=actor, clauses=[word_groups])
 
 
+def share(session: Session, clauses: Sequence[Sequence[frozenset[str]]]) -> float:
+    """At most what share of the documents match the clauses, by PostgreSQL's statistics
+    of the index's terms (`_term_shares`): a clause's rarest word (words of one title go
+    together), the clauses added; 0 without statistics or for words not among the
+    common ones."""
+    common = _term_shares(session)
+    found = 0.0
+    for clause in clauses:
+        found += min((max((common.get(t, 0.0) for t in g), default=0.0) for g in clause),
+                     default=0.0)
+    return min(found, 1.0)
+
+
 def newest(session: Session, found: Match, n: int,
-           where: Sequence[ColumnElement[bool]] = ()) -> list[int]:
+           where: Sequence[ColumnElement[bool]] = (), *, exact: bool = True) -> list[int]:
     """The ids of the `n` newest matches (the highest id first) that meet `where`
     (conditions on issues, e.g. the reader's visibility): exactly these, found cheaply.
 
     A common word matches a large share of a million issues: building the GIN index's
-    list of every match (66,000 for two words of a generated title) costs more than
-    walking the documents newest first and testing each until `n` match, which the
-    planner then chooses (a rare word's few matches it takes from the index). The
-    matches come in batches, newest first, each checked against `where` apart (the
-    planner cannot estimate a search and the visibility together), until `n` pass."""
+    list of every match (66,000 for two words of a generated title: 70 to 95 ms on a busy
+    machine) costs more than walking the documents newest first, testing each, until `n`
+    match. But a walk for a rare word tests every document (23 s at a million), so the
+    walk is taken only where the statistics say the words are common (`share`), and only
+    over the newest ids it should need (WALK_MARGIN times); the rest, and every search
+    of rarer words, comes from the index. The matches come in batches, newest first, each
+    checked against `where` apart, until `n` pass. `exact=False` (candidates, not an
+    answer): a walk that found some is enough, fewer than `n` or not."""
     got: list[int] = []
-    batch, below = n, None
-    while len(got) < n:
-        ids = found.ids.order_by(found.key.desc()).limit(batch)
-        matched = list(session.scalars(ids if below is None else ids.where(found.key < below)))
-        kept = matched if not where or not matched else list(session.scalars(
-            select(Issue.id).where(Issue.id.in_(matched), *where).order_by(Issue.id.desc())))
-        got.extend(kept[:n - len(got)])
-        if len(matched) < batch:
+    estimate = share(session, found.clauses) if n > 0 else 0.0
+    stages: list[tuple[int | None, int | None, bool]] = []  # (above, up to, walk)
+    if estimate >= WALK_SHARE:
+        top = session.scalar(select(func.max(Issue.id))) or 0
+        low = top - int(WALK_MARGIN * n / estimate)
+        stages = [(low, None, True), (None, low + 1, False)]
+    else:
+        stages = [(None, None, False)]
+    for above, below, walk in stages:
+        if got and not exact:
             break
-        batch, below = min(batch * 4, NEWEST_BATCH_MAX), matched[-1]
+        batch = n
+        while len(got) < n:
+            ids = found.ids.order_by(found.key.desc())
+            if above is not None:
+                ids = ids.where(found.key > above)
+            if below is not None:
+                ids = ids.where(found.key < below)
+            if not walk:  # from the index: every match, then the newest
+                matched_cte = ids.order_by(None).cte("matched").prefix_with("MATERIALIZED")
+                ids = select(matched_cte.c[0]).order_by(matched_cte.c[0].desc())
+            if walk:  # the planner would build the index's list of every match again
+                session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            matched = list(session.scalars(ids.limit(batch)))
+            if walk:
+                session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT"))
+            kept = matched if not where or not matched else list(session.scalars(
+                select(Issue.id).where(Issue.id.in_(matched), *where)
+                .order_by(Issue.id.desc())))
+            got.extend(kept[:n - len(got)])
+            if len(matched) < batch:
+                break
+            batch, below = min(batch * 4, NEWEST_BATCH_MAX), matched[-1]
     return got
 
 
@@ -206,7 +261,7 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
     # newest ids first (`newest`).
     chosen_ids = newest(session, found, SIMILAR_CANDIDATES, where=[
         visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
-        Issue.deleted_at.is_(None)])
+        Issue.deleted_at.is_(None)], exact=False)
     if not chosen_ids:
         return []
     # Ranked by the words one by one (any of them): a query of every pair costs far more
