@@ -206,6 +206,7 @@ def newest(session: Session, found: Match, n: int,
         stages = [(low, None, True), (None, low + 1, False)]
     else:
         stages = [(None, None, False)]
+    walk_off = _postgres(session)  # SQLite has no bitmap scans to keep off
     for above, below, walk in stages:
         if got and not exact:
             break
@@ -219,10 +220,10 @@ def newest(session: Session, found: Match, n: int,
             if not walk:  # from the index: every match, then the newest
                 matched_cte = ids.order_by(None).cte("matched").prefix_with("MATERIALIZED")
                 ids = select(matched_cte.c[0]).order_by(matched_cte.c[0].desc())
-            if walk:  # the planner would build the index's list of every match again
+            if walk and walk_off:  # else the planner builds the index's list of every match
                 session.execute(text("SET LOCAL enable_bitmapscan = off"))
             matched = list(session.scalars(ids.limit(batch)))
-            if walk:
+            if walk and walk_off:
                 session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT"))
             kept = matched if not where or not matched else list(session.scalars(
                 select(Issue.id).where(Issue.id.in_(matched), *where)
@@ -230,7 +231,9 @@ def newest(session: Session, found: Match, n: int,
             got.extend(kept[:n - len(got)])
             if len(matched) < batch:
                 break
-            batch, below = min(batch * 4, NEWEST_BATCH_MAX), matched[-1]
+            # The next batch: as many as the missing need at the share that passed.
+            wanted = (n - len(got)) * len(matched) * 5 // (4 * max(len(kept), 1)) + 1
+            batch, below = min(max(wanted, 16), NEWEST_BATCH_MAX), matched[-1]
     return got
 
 

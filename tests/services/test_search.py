@@ -271,3 +271,22 @@ def test_similar_questions_are_found_by_the_drafts_rarest_words(
     assert {i.reference for i in search.similar(
         session, actor=world.coordinator, title="Lastensuojelu, koulukyyti, iltapäivähoito",
         description="")} == {common_and_rare.reference, two_rare.reference}
+
+
+def test_newest_walks_where_the_words_are_common_and_stays_exact(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the statistics say the words are common, `newest` walks the newest ids
+    (as many as the share says it needs), then takes the rest from the index: the same
+    answer either way."""
+    made = [issue_in(session, world, "submitted", title=f"Perhehoito {i}") for i in range(5)]
+    for _ in range(6):
+        issue_in(session, world, "submitted", title="Koulukuljetus")
+    found = search.text_match(session, world.coordinator, "perhehoito")
+    assert found is not None
+    every = [i.id for i in reversed(made)]
+    monkeypatch.setattr(search, "share", lambda _session, _clauses: 1.0)
+    monkeypatch.setattr(search, "WALK_MARGIN", 1)  # the walk covers the newest n ids
+    assert search.newest(session, found, 3) == every[:3]
+    assert search.newest(session, found, 5) == every
+    # The walk over the newest three ids found none: candidates come from the index too.
+    assert search.newest(session, found, 3, exact=False) == every[:3]
