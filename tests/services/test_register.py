@@ -188,8 +188,14 @@ def test_the_register_by_a_dimension_is_read_from_its_index(session: Session, wo
     query = stmt.compile(bind, compile_kwargs={"literal_binds": True})
     if bind.dialect.name == "postgresql":
         session.execute(text("SET LOCAL enable_seqscan = off"))
+        # The tables are tiny: with the register's general index there, the planner's
+        # choice between two empty indexes is a coin toss. Without it (for the length of
+        # a savepoint), whether the dimension's can serve the query at all.
+        nested = session.begin_nested()
+        session.execute(text("DROP INDEX ix_issues_public_answered"))
         # The compiled text escapes LIKE's % for psycopg; text() would escape it again.
         plan = "\n".join(session.scalars(text("EXPLAIN " + str(query).replace("%%", "%"))))
+        nested.rollback()
         assert f"ix_issues_public_answered_{dimension}" in plan, plan
     else:  # SQLite, without statistics, takes an index of its own choosing: never a scan
         plan = "\n".join(str(row[-1]) for row in session.execute(

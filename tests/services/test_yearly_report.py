@@ -327,7 +327,13 @@ def test_the_years_local_answers_are_read_from_an_index(session: Session, world:
         # The test tables are tiny: forbid the sequential scan to see whether an index
         # can serve the query at all.
         session.execute(text("SET LOCAL enable_seqscan = off"))
+        # Between tiny indexes the planner's choice is a coin toss: without the one on
+        # (state, due_at) (for the length of a savepoint), whether the partial index can
+        # serve the query at all.
+        nested = session.begin_nested()
+        session.execute(text("DROP INDEX ix_issues_state_due_at"))
         plan = "\n".join(session.scalars(text(f"EXPLAIN {query}")))
+        nested.rollback()
         assert "ix_issues_closed_without_decision" in plan, plan
     else:
         # SQLite, without statistics, takes an index of its own choosing: never a scan.
