@@ -633,7 +633,9 @@ class IssueQuery(Schema):
             "bästa` finds \"barnens bästa\"). Every word must match, in the reference, "
             "title, description, legal references, local answer, decision or the "
             "statements sent; punctuation only separates words. Without `sort`, the "
-            "best matches come first."})
+            "best matches come first, among the newest 200 matches you may see: "
+            "`total` then counts to 201, meaning more than 200 (narrow the search, "
+            "or give a `sort` to list every match)."})
     involved = fields.String(load_default=None, validate=validate.OneOf(["me"]), metadata={
         "description": "`me`: only the issues you created or acted on (an edit, a step, a "
                        "statement, a comment), as their audit trails name you."})

@@ -129,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--database", default=national.BASE_URL,
                         help="a maintenance URL of the PostgreSQL server")
+    parser.add_argument("--url", default=None,
+                        help="measure this database as it is (e.g. national's kept "
+                             "bench_national_1000000) instead of one of its own")
     args = parser.parse_args(argv)
-    url = national.kept_postgres("bench_register", args.issues, base_url=args.database)
+    url = args.url or national.kept_postgres("bench_register", args.issues, base_url=args.database)
     print(table(args.issues, measure(url, requests=args.requests, explain=args.explain)))
     return 0
 

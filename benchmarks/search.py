@@ -152,8 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database", default=national.BASE_URL,
                         help="a maintenance URL of the PostgreSQL server")
+    parser.add_argument("--url", default=None,
+                        help="measure this database as it is (e.g. national's kept "
+                             "bench_national_1000000) instead of one of its own")
     args = parser.parse_args(argv)
-    url = national.kept_postgres("bench_search", args.issues, base_url=args.database)
+    url = args.url or national.kept_postgres("bench_search", args.issues, base_url=args.database)
     print(table(f"Search at {args.issues:,} issues on postgresql",
                 measure(url, requests=args.requests)))
     return 0

@@ -95,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the year to report on (default: last year)")
     parser.add_argument("--database", default=national.BASE_URL,
                         help="a maintenance URL of the PostgreSQL server")
+    parser.add_argument("--url", default=None,
+                        help="measure this database as it is (e.g. national's kept "
+                             "bench_national_1000000) instead of one of its own")
     args = parser.parse_args(argv)
-    url = national.kept_postgres("bench_yearly", args.issues, base_url=args.database)
+    url = args.url or national.kept_postgres("bench_yearly", args.issues, base_url=args.database)
     rows = measure(url, requests=args.requests, year=args.year)
     print(timing.table(
         f"Yearly report at {args.issues:,} issues (ms; yardstick p95 < {TARGET_MS:.0f} ms)",

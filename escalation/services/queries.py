@@ -127,14 +127,18 @@ def list_issues(
                                                          found=found))
     ordered = order(sort or DEFAULT_SORT)
     if sort is None and found is not None:
-        # Best first: the page joins the ranked matches (each ranked in the scan that
-        # finds it); the count keeps the plain condition.
+        # Best first, bounded for national scale (a common word matches a large share of
+        # a million issues, each costly to rank): the newest search.COUNT_AT_MOST matches
+        # the reader may see (under the other filters) are the candidates, ranked, and
+        # counted so far ("more than" beyond; `Page.total` is then one more).
         others = conditions(session, replace(filters, q=None), now, actor=actor)
-        stmt = (select(Issue).join(found.hits, found.hits.c.issue_id == Issue.id)
-                .where(visible_filter(actor), *others)
-                .order_by(found.hits.c.rank.desc(), *ordered))
+        candidates = search.newest(session, found, search.COUNT_AT_MOST + 1,
+                                   where=[visible_filter(actor), *others])
+        ranked = found.ranked(candidates[:search.COUNT_AT_MOST])
+        stmt = (select(Issue).join(ranked, ranked.c.issue_id == Issue.id)
+                .order_by(ranked.c.rank.desc(), *ordered))
         return _load_page(session, stmt, condition, page=page, per_page=per_page,
-                          total=None, count_at_most=count_at_most)
+                          total=len(candidates))
     return _load_page(session, select(Issue).where(condition).order_by(*ordered), condition,
                       page=page, per_page=per_page, total=None, count_at_most=count_at_most)
 

@@ -27,7 +27,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, String, cast, func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from escalation.limits import REGION_CODE
@@ -45,6 +45,7 @@ from escalation.models import (
     Statement,
     StatementStatus,
     Visibility,
+    with_dimension,
 )
 from escalation.problems import Problem, one_of
 from escalation.services import queries
@@ -175,8 +176,9 @@ def _where(session: Session, f: Filters, now: dt.datetime) -> list[ColumnElement
         region=(f.region,) if f.region else (), category=(f.category,) if f.category else (),
         q=f.q), now)]
     if f.dimension:
-        # The list is stored as canonical JSON text (escalation/db.py): each name quoted.
-        where.append(cast(Issue.rights_dimensions, String).contains(f'"{f.dimension}"'))
+        # A literal, the predicate of the dimension's partial index (`with_dimension`;
+        # checked: only a known dimension is spliced in).
+        where.append(text(with_dimension(f.dimension, "issues.")))  # type: ignore[arg-type]
     return where
 
 

@@ -12,12 +12,23 @@ visibility (`visible_filter`), so a search shows exactly what the list would.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, bindparam, case, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, joinedload, load_only
@@ -39,10 +50,22 @@ SIMILAR_TEXT_MAX = 2000
 # A draft's words beyond these add little and cost a slower OR.
 SIMILAR_WORDS_MAX = 8
 SIMILAR_CANDIDATES = 200
-# The search page counts its hits up to this many, then says "more than", and ranks the
-# newest this many matches (fewer: each costs a ts_rank_cd, tens of µs on PostgreSQL).
-COUNT_AT_MOST = 1000
-RANK_AMONG = 300
+# Similar questions are found by pairs of this many of the draft's rarest words.
+SIMILAR_RARE_WORDS = 5
+# PostgreSQL's statistics of the index's terms are read again after this many seconds.
+SHARES_FOR = 600.0
+# The search page and the list with `q` count their hits up to this many, then say "more
+# than"; the page ranks the newest RANK_AMONG matches (each costs a ts_rank_cd, tens of
+# µs on PostgreSQL), the list all it counted. At a million issues, the newest 1,001
+# matches of two common words took 40 ms to find on a busy machine, 200 a fifth of it.
+COUNT_AT_MOST = 200
+RANK_AMONG = 100
+# `newest` reads the matches in batches of at most this many; it walks the documents
+# newest first where the words are in at least WALK_SHARE of them, over the newest
+# WALK_MARGIN times as many as the share says it needs.
+NEWEST_BATCH_MAX = 5000
+WALK_SHARE = 0.02
+WALK_MARGIN = 4
 SIMILAR_MIN_LENGTH = 3
 # A passage: this many words around the first match.
 PASSAGE_WORDS = 30
@@ -70,7 +93,9 @@ class Match:
     condition: ColumnElement[bool]
     hits: Subquery
     ids: Select[Any]  # the matching issues' ids, unranked
+    key: ColumnElement[int]  # the issue id's column in `ids`, to narrow it to a range
     ranked: Callable[[Select[Any] | list[int]], Subquery]  # some ids with their rank
+    clauses: Sequence[Sequence[frozenset[str]]] = ()  # what it searches for
 
 
 def _postgres(session: Session) -> bool:
@@ -119,7 +144,7 @@ def match(session: Session, *, actor: Actor | None,
             return (select(DOCUMENTS.c.issue_id.label("issue_id"), rank)
                     .where(DOCUMENTS.c.issue_id.in_(ids)).subquery("ranked"))
 
-        return Match(Issue.id.in_(found), hits, found, ranked)
+        return Match(Issue.id.in_(found), hits, found, DOCUMENTS.c.issue_id, ranked, clauses)
     columns = "doc statements" if statements else "doc"
     expression = bindparam("search_q", _fts5(clauses, columns), type_=Text(), unique=True)
     fts = table("search_fts", column("rowid"))
@@ -133,7 +158,8 @@ def match(session: Session, *, actor: Actor | None,
                 .where(matches, fts.c.rowid.in_(ids)).subquery("ranked"))
 
     found_fts: Select[Any] = select(fts.c.rowid).where(matches)
-    return Match(Issue.id.in_(found_fts), hits_fts, found_fts, ranked_fts)
+    return Match(Issue.id.in_(found_fts), hits_fts, found_fts, fts.c.rowid, ranked_fts,
+                 clauses)
 
 
 def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
@@ -142,6 +168,73 @@ def text_match(session: Session, actor: Actor | None, q: str) -> Match | None:
     if not word_groups:
         return None
     return match(session, actor=actor, clauses=[word_groups])
+
+
+def share(session: Session, clauses: Sequence[Sequence[frozenset[str]]]) -> float:
+    """At most what share of the documents match the clauses, by PostgreSQL's statistics
+    of the index's terms (`_term_shares`): a clause's rarest word (words of one title go
+    together), the clauses added; 0 without statistics or for words not among the
+    common ones."""
+    common = _term_shares(session)
+    found = 0.0
+    for clause in clauses:
+        found += min((max((common.get(t, 0.0) for t in g), default=0.0) for g in clause),
+                     default=0.0)
+    return min(found, 1.0)
+
+
+def newest(session: Session, found: Match, n: int,
+           where: Sequence[ColumnElement[bool]] = (), *, exact: bool = True) -> list[int]:
+    """The ids of the `n` newest matches (the highest id first) that meet `where`
+    (conditions on issues, e.g. the reader's visibility): exactly these, found cheaply.
+
+    A common word matches a large share of a million issues: building the GIN index's
+    list of every match (66,000 for two words of a generated title: 70 to 95 ms on a busy
+    machine) costs more than walking the documents newest first, testing each, until `n`
+    match. But a walk for a rare word tests every document (23 s at a million), so the
+    walk is taken only where the statistics say the words are common (`share`), and only
+    over the newest ids it should need (WALK_MARGIN times); the rest, and every search
+    of rarer words, comes from the index. The matches come in batches, newest first, each
+    checked against `where` apart, until `n` pass. `exact=False` (candidates, not an
+    answer): a walk that found some is enough, fewer than `n` or not."""
+    got: list[int] = []
+    estimate = share(session, found.clauses) if n > 0 else 0.0
+    stages: list[tuple[int | None, int | None, bool]] = []  # (above, up to, walk)
+    if estimate >= WALK_SHARE:
+        top = session.scalar(select(func.max(Issue.id))) or 0
+        low = top - int(WALK_MARGIN * n / estimate)
+        stages = [(low, None, True), (None, low + 1, False)]
+    else:
+        stages = [(None, None, False)]
+    walk_off = _postgres(session)  # SQLite has no bitmap scans to keep off
+    for above, below, walk in stages:
+        if got and not exact:
+            break
+        batch = n
+        while len(got) < n:
+            ids = found.ids.order_by(found.key.desc())
+            if above is not None:
+                ids = ids.where(found.key > above)
+            if below is not None:
+                ids = ids.where(found.key < below)
+            if not walk:  # from the index: every match, then the newest
+                matched_cte = ids.order_by(None).cte("matched").prefix_with("MATERIALIZED")
+                ids = select(matched_cte.c[0]).order_by(matched_cte.c[0].desc())
+            if walk and walk_off:  # else the planner builds the index's list of every match
+                session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            matched = list(session.scalars(ids.limit(batch)))
+            if walk and walk_off:
+                session.execute(text("SET LOCAL enable_bitmapscan = DEFAULT"))
+            kept = matched if not where or not matched else list(session.scalars(
+                select(Issue.id).where(Issue.id.in_(matched), *where)
+                .order_by(Issue.id.desc())))
+            got.extend(kept[:n - len(got)])
+            if len(matched) < batch:
+                break
+            # The next batch: as many as the missing need at the share that passed.
+            wanted = (n - len(got)) * len(matched) * 5 // (4 * max(len(kept), 1)) + 1
+            batch, below = min(max(wanted, 16), NEWEST_BATCH_MAX), matched[-1]
+    return got
 
 
 def similar(session: Session, *, actor: Actor, title: str, description: str,
@@ -158,19 +251,22 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
         return []
     chosen = [picked[w] for w in sorted(picked, key=len, reverse=True)[:SIMILAR_WORDS_MAX]]
     # Two distinctive words in common make a question similar (one, for a one-word
-    # draft): one shared common word ("lapsi") would make every issue a candidate.
-    clauses = [list(pair) for pair in combinations(chosen, 2)] or [chosen]
+    # draft): one shared common word ("lapsi") would make every issue a candidate. The
+    # pairs are of the rarest words alone: a common word's list of matches is long to
+    # read from the index (the words are all ranked below).
+    common = _term_shares(session)
+    rare = sorted(chosen, key=lambda g: max((common.get(t, 0.0) for t in g), default=0.0)
+                  )[:SIMILAR_RARE_WORDS]
+    clauses = [list(pair) for pair in combinations(rare, 2)] or [rare]
     found = match(session, actor=actor, clauses=clauses)
-    # The candidates the actor may see, at most SIMILAR_CANDIDATES of them, are ranked: a
-    # draft whose words thousands of issues share is ranked among a bounded set. The
-    # matches come from the index first (materialised: the planner otherwise walked the
-    # documents one by one towards the limit, testing each), then visibility, then rank.
-    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
-    chosen_ids: Select[Any] = (
-        select(Issue.id).join(matched, matched.c[0] == Issue.id)
-        .where(visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
-               Issue.deleted_at.is_(None))
-        .limit(SIMILAR_CANDIDATES))
+    # The newest SIMILAR_CANDIDATES matches the actor may see are ranked: a draft whose
+    # words thousands of issues share is ranked among a bounded set, found among the
+    # newest ids first (`newest`).
+    chosen_ids = newest(session, found, SIMILAR_CANDIDATES, where=[
+        visible_filter(actor), Issue.state.not_in((DRAFT, WITHDRAWN)),
+        Issue.deleted_at.is_(None)], exact=False)
+    if not chosen_ids:
+        return []
     # Ranked by the words one by one (any of them): a query of every pair costs far more
     # to rank each candidate with.
     candidates = match(session, actor=actor, clauses=[[g] for g in chosen]).ranked(chosen_ids)
@@ -187,6 +283,32 @@ def similar(session: Session, *, actor: Actor, title: str, description: str,
                            Issue.workflow_version, Issue.visibility, Issue.updated_at))
     )
     return list(session.scalars(stmt))
+
+
+_SHARES: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def _term_shares(session: Session) -> dict[str, float]:
+    """The share of documents holding each of the index's most common terms, from
+    PostgreSQL's statistics of `search_documents.doc` (ANALYZE keeps them; read again
+    every SHARES_FOR seconds); {} elsewhere or before any ANALYZE (the words are then
+    taken in their order, the longest first)."""
+    if not _postgres(session):
+        return {}
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    if (kept := _SHARES.get(key)) is not None and now - kept[0] < SHARES_FOR:
+        return kept[1]
+    row: Any = session.execute(select(
+        literal_column("most_common_elems::text::text[]"),
+        literal_column("most_common_elem_freqs"))
+        .select_from(table("pg_stats"))
+        .where(literal_column("schemaname") == func.current_schema(),
+               literal_column("tablename") == DOCUMENTS.name,
+               literal_column("attname") == "doc")).first()
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _SHARES[key] = (now, shares)
+    return shares
 
 
 @dataclass(frozen=True)
@@ -211,10 +333,9 @@ def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
     """The search page: what the list would find for `q` (the same condition and
     visibility), best first, each hit's title and passage with the matching words marked.
 
-    Bounded for national scale: of the COUNT_AT_MOST newest matches, those the reader may
-    see are counted ("more than 1,000" beyond) and the RANK_AMONG newest of them ranked
-    (every match, for any but the broadest words). The matches come from the index first
-    (materialised), so the planner never walks the documents one by one testing each."""
+    Bounded for national scale: of the COUNT_AT_MOST newest matches (`newest`), those the
+    reader may see are counted ("more than" beyond) and the RANK_AMONG newest of them
+    ranked (every match, for any but the broadest words)."""
     from escalation.services import queries  # it imports this module for `q`
 
     errors = {**queries.check_filters(queries.IssueFilter(q=q)),
@@ -223,14 +344,12 @@ def results(session: Session, *, actor: Actor, q: str, page: int, per_page: int,
         raise InvalidInput(errors)
     word_groups = groups(q)
     found = match(session, actor=actor, clauses=[word_groups])
-    # One statement for the count and the candidates: the newest matches by id (sorting
-    # ids is cheap), each with whether the reader may see it.
-    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
-    newest = (select(matched.c[0].label("id")).order_by(matched.c[0].desc())
-              .limit(COUNT_AT_MOST + 1).cte("newest").prefix_with("MATERIALIZED"))
+    # The count and the candidates: the newest matches by id, each with whether the
+    # reader may see it.
+    latest = newest(session, found, COUNT_AT_MOST + 1)
     rows = session.execute(
         select(Issue.id, case((visible_filter(actor), True), else_=False))
-        .join(newest, newest.c.id == Issue.id).order_by(Issue.id.desc())).all()
+        .where(Issue.id.in_(latest)).order_by(Issue.id.desc())).all()
     seen = [issue_id for issue_id, visible in rows if visible]
     total = COUNT_AT_MOST + 1 if len(rows) > COUNT_AT_MOST else len(seen)
     ranked = found.ranked(seen[:RANK_AMONG])

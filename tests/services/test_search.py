@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from escalation import db, search_index
 from escalation.models import AuditEvent, Issue, SearchDocument
-from escalation.policy import Actor
+from escalation.policy import Actor, visible_filter
 from escalation.services import issues, redaction, search, statements
 from escalation.services.queries import IssueFilter, list_issues
 from tests.factories import World, issue_in, new_issue
@@ -189,3 +190,103 @@ def test_the_passage_marks_the_matching_words() -> None:
     assert [p.text for p in cut if p.hit] == ["etu"]
     assert [p.text for p in search.passage(["Ei osumaa."], "etu")] == [
         "Ei", " ", "osumaa", "."]
+
+
+def test_newest_matches_are_exactly_the_newest_the_reader_may_see(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`search.newest` reads the matches newest first in batches, each checked against
+    the conditions, until enough pass: its answer is the same as reading every match
+    (issue 18 at a million issues), whatever the batch it stopped at."""
+    made = []
+    for i in range(9):
+        theirs = {"lead": world.other_lead, "region": "pirkanmaa",
+                  "visibility": "restricted"} if i % 3 == 0 else {}
+        made.append(issue_in(session, world, "submitted", title=f"Perhehoito {i}", **theirs))
+        # Issues without the word between them: the matches are sparse among the ids.
+        for _ in range(2):
+            issue_in(session, world, "submitted", title="Koulukuljetus")
+    monkeypatch.setattr(search, "NEWEST_BATCH_MAX", 2)  # after the first, batches of two
+    found = search.text_match(session, world.lead, "perhehoidon")
+    assert found is not None
+    seen = [i.id for i in reversed(made) if i.visibility != "restricted"]
+    every = [i.id for i in reversed(made)]
+    assert search.newest(session, found, 4) == every[:4]
+    assert search.newest(session, found, 4, where=[visible_filter(world.lead)]) == seen[:4]
+    assert search.newest(session, found, 50, where=[visible_filter(world.lead)]) == seen
+    assert search.newest(session, found, 0) == []
+
+
+def test_a_broad_search_ranks_and_counts_a_bounded_set(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list with `q` and no sort: the best of the newest COUNT_AT_MOST matches the
+    reader may see, and a total counted so far (one more: "more than")."""
+    older = [issue_in(session, world, "submitted", title="Perhehoito ja perhehoidon tuki",
+                      description="Perhehoito.") for _ in range(2)]
+    newer = [issue_in(session, world, "submitted", title="Kysymys",
+                      description=f"Perhehoito {i}.") for i in range(3)]
+    hidden = issue_in(session, world, "submitted", title="Perhehoito", lead=world.other_lead,
+                      region="pirkanmaa", visibility="restricted")
+    monkeypatch.setattr(search, "COUNT_AT_MOST", 2)
+    page = list_issues(session, actor=world.other_lead, filters=IssueFilter(q="perhehoito"),
+                       per_page=20, now=NOW)
+    # The newest two of what Pirkanmaa's lead sees (their own restricted one among them),
+    # best first; "more than two" matched.
+    assert [i.reference for i in page.items] == [hidden.reference, newer[2].reference]
+    assert page.total == 3
+    page = list_issues(session, actor=world.lead, filters=IssueFilter(q="perhehoito"),
+                       per_page=20, now=NOW)
+    assert [i.reference for i in page.items] == [newer[2].reference, newer[1].reference]
+    # With a sort, every match is listed and counted.
+    page = list_issues(session, actor=world.lead, filters=IssueFilter(q="perhehoito"),
+                       sort="created_at", per_page=20, now=NOW)
+    assert [i.reference for i in page.items] == [
+        *(i.reference for i in older), *(i.reference for i in newer)]
+    assert page.total == 5
+
+
+def test_similar_questions_are_found_by_the_drafts_rarest_words(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates share two of the draft's rarest words (PostgreSQL's statistics of
+    the index say which are common); a word most issues hold is left out of the pairs
+    (at a million issues its list of matches is what costs). Without statistics
+    (SQLite), the longest words."""
+    for i in range(10):
+        issue_in(session, world, "submitted", title=f"Lastensuojelu {i}",
+                 description="Lastensuojelun asiakkuus.")
+    common_and_rare = issue_in(session, world, "submitted", title="Lastensuojelu ja koulukyyti")
+    two_rare = issue_in(session, world, "submitted", title="Koulukyyti ja iltapäivähoito")
+    search_index.flush_pending(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE search_documents"))
+    monkeypatch.setattr(search, "_SHARES", {})
+    monkeypatch.setattr(search, "SIMILAR_RARE_WORDS", 2)
+    got = [i.reference for i in search.similar(
+        session, actor=world.coordinator, title="Lastensuojelu, koulukyyti, iltapäivähoito",
+        description="")]
+    if session.get_bind().dialect.name == "postgresql":
+        assert got == [two_rare.reference]
+    else:  # the two longest, "iltapäivähoito" and "lastensuojelu": in no issue together
+        assert got == []
+    monkeypatch.setattr(search, "SIMILAR_RARE_WORDS", 8)  # every word's pairs
+    assert {i.reference for i in search.similar(
+        session, actor=world.coordinator, title="Lastensuojelu, koulukyyti, iltapäivähoito",
+        description="")} == {common_and_rare.reference, two_rare.reference}
+
+
+def test_newest_walks_where_the_words_are_common_and_stays_exact(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the statistics say the words are common, `newest` walks the newest ids
+    (as many as the share says it needs), then takes the rest from the index: the same
+    answer either way."""
+    made = [issue_in(session, world, "submitted", title=f"Perhehoito {i}") for i in range(5)]
+    for _ in range(6):
+        issue_in(session, world, "submitted", title="Koulukuljetus")
+    found = search.text_match(session, world.coordinator, "perhehoito")
+    assert found is not None
+    every = [i.id for i in reversed(made)]
+    monkeypatch.setattr(search, "share", lambda _session, _clauses: 1.0)
+    monkeypatch.setattr(search, "WALK_MARGIN", 1)  # the walk covers the newest n ids
+    assert search.newest(session, found, 3) == every[:3]
+    assert search.newest(session, found, 5) == every
+    # The walk over the newest three ids found none: candidates come from the index too.
+    assert search.newest(session, found, 3, exact=False) == every[:3]
