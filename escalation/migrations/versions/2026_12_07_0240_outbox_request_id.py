@@ -5,7 +5,7 @@ causes log the same id. Null for the rows written before, and for the sweeps' ow
 One nullable column, added in place on both databases.
 
 Revision ID: m119
-Revises: s118
+Revises: q119
 Create Date: 2026-12-07 02:40:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'm119'
-down_revision: str | None = 's118'
+down_revision: str | None = 'q119'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
