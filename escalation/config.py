@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import workflows as _workflows_pkg
 
@@ -27,6 +29,20 @@ def _secret_file(path: Path, nbytes: int = 32) -> str:
 
 class SettingError(ValueError):
     """A variable of the environment that cannot be used; the message names it."""
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+
+def _domain(env: dict[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if not _DOMAIN.match(value):
+        raise SettingError(f"{name} must be a domain name such as escalation.example.fi, "
+                           f"not {value!r}")
+    return value.lower()
 
 
 def _whole(env: dict[str, str], name: str, default: int, *, minimum: int = 0) -> int:
@@ -79,6 +95,8 @@ class Settings:
     timezone: str = "Europe/Helsinki"
     base_url: str = "http://127.0.0.1:5000"
     mail_from: str = "Eskalointipalvelu <escalation@localhost>"
+    # The domain of the mails' Message-IDs (`MAIL_DOMAIN`); unset: BASE_URL's host.
+    mail_domain_setting: str | None = None
     # Notifications: seconds between delivery attempts (one more attempt than intervals),
     # how long a handed-over message may stay undelivered before a sweep hands it over
     # again (longer than the longest interval), and how often the periodic sweeps run.
@@ -112,6 +130,13 @@ class Settings:
     def checkpoints(self) -> Path:
         """The checkpoint folder (`AUDIT_CHECKPOINT_DIR`, default `<instance>/checkpoints`)."""
         return self.checkpoint_dir or self.instance_path / "checkpoints"
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain of every Message-ID: the service's own, so ids never collide with
+        another sender's, and mail clients thread an issue's mails under it."""
+        return (self.mail_domain_setting or urlsplit(self.base_url).hostname
+                or "escalation.invalid")
 
     @property
     def embedded(self) -> bool:
@@ -195,6 +220,7 @@ class Settings:
             timezone=env.get("ESCALATION_TIMEZONE") or "Europe/Helsinki",
             base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
+            mail_domain_setting=_domain(env, "MAIL_DOMAIN"),
             retry_intervals=_seconds_list(env, "NOTIFY_RETRY_INTERVALS", cls.retry_intervals),
             stale_after=_whole(env, "NOTIFY_STALE_AFTER", cls.stale_after, minimum=1),
             sweep_every=_whole(env, "NOTIFY_SWEEP_EVERY", cls.sweep_every, minimum=1),

@@ -39,7 +39,7 @@ def compose(path: Path, doc: dict[str, Any], settings: Settings) -> EmailMessage
     msg["From"] = settings.mail_from
     msg["To"] = settings.checkpoint_mail or ""
     msg["Subject"] = SUBJECT.format(name=path.name)
-    msg["Message-ID"] = make_msgid(domain="escalation.invalid")
+    msg["Message-ID"] = make_msgid(domain=settings.mail_domain)
     msg["Date"] = format_datetime(utcnow())
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(BODY.format(taken_at=doc["taken_at"], issues=doc["issues"],

@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -83,11 +82,25 @@ def max_attempts(settings: Settings) -> int:
     return len(settings.retry_intervals) + 1
 
 
-def message_id_for(message: OutboxMessage, email: str, base_url: str) -> str:
-    """A Message-ID that is the same whenever this message goes to this person."""
+def message_id_for(message: OutboxMessage, email: str, domain: str) -> str:
+    """A Message-ID that is the same whenever this message goes to this person, under the
+    service's mail domain (`MAIL_DOMAIN`, else BASE_URL's host)."""
     digest = hashlib.sha256(f"{message.delivery_key}\n{email}".encode()).hexdigest()[:16]
-    host = urlsplit(base_url).hostname or "escalation.invalid"
-    return f"<esc.{message.id}.{digest}@{host}>"
+    return f"<esc.{message.id}.{digest}@{domain}>"
+
+
+def thread_of(session: Session, row: Delivery, issue_id: int) -> str | None:
+    """The Message-ID of the first mail about this issue to this address, which every
+    later one answers (`In-Reply-To`, `References`), so a mail client shows an issue's
+    mails as one conversation; None for the first mail itself. A mail dropped or failed
+    for good never arrived, so it is never the one answered."""
+    return session.scalar(
+        select(Delivery.message_id)
+        .join(OutboxMessage, Delivery.outbox_id == OutboxMessage.id)
+        .where(OutboxMessage.issue_id == issue_id, Delivery.email == row.email,
+               Delivery.id < row.id,
+               Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.PENDING]))
+        .order_by(Delivery.id).limit(1))
 
 
 def _given(session: Session, message: OutboxMessage) -> str | None:
@@ -310,7 +323,7 @@ def _write(session: Session, message: OutboxMessage, people: list[User],
     rows = [
         Delivery(outbox_id=message.id, user_id=person.id, email=person.email,
                  locale=person.locale,
-                 message_id=message_id_for(message, person.email, settings.base_url))
+                 message_id=message_id_for(message, person.email, settings.mail_domain))
         for person in people
     ]
     session.add_all(rows)
@@ -322,7 +335,7 @@ def _write_addresses(session: Session, message: OutboxMessage,
                      addresses: list[tuple[str, str]], settings: Settings) -> list[Delivery]:
     """Deliveries to addresses without an account (public subscriptions): no person."""
     rows = [Delivery(outbox_id=message.id, user_id=None, email=email, locale=locale,
-                     message_id=message_id_for(message, email, settings.base_url))
+                     message_id=message_id_for(message, email, settings.mail_domain))
             for email, locale in addresses]
     session.add_all(rows)
     session.flush()
@@ -392,12 +405,14 @@ def _send_row(session: Session, row: Delivery, settings: Settings, now: dt.datet
         row.last_error = None
         log.info("delivery %s dropped: %s", row.id, reason)
         return row.status
+    thread = thread_of(session, row, issue.id)
     return _attempt(row, settings, now, lambda: mail.compose(
         notice_of(session, message, issue),
-        mail.Recipient(name=user.name if user else row.email, email=row.email,
+        mail.Recipient(name=user.name if user else "", email=row.email,
                        locale=row.locale),
         sender=settings.mail_from,
         message_id=row.message_id,
+        thread=thread,
         base_url=settings.base_url,
         tz=ZoneInfo(settings.timezone),
         now=now,

@@ -108,6 +108,20 @@ def format_date(when: dt.datetime, locale: str, tz: dt.tzinfo) -> str:
     return languages.format_day(when.astimezone(tz).date(), locale)
 
 
+def greeting(name: str, locale: str) -> str:
+    """"Hei Aino Virtanen," in the reader's language; without a name (an address with no
+    account behind it) the greeting alone. A name is said as the person gave it."""
+    catalogue = vocabulary.translations(locale)
+
+    def pgettext(context: str, message: str) -> str:
+        return str(catalogue.upgettext(context, message))
+
+    name = " ".join(name.split())
+    if not name:
+        return pgettext("mail", "Hello,")
+    return pgettext("mail", "Hello %(name)s,") % {"name": name}
+
+
 def _context(notice: Notice, locale: str, link: str, tz: dt.tzinfo) -> dict[str, Any]:
     catalogue = vocabulary.translations(locale)
 
@@ -270,11 +284,16 @@ def compose(
     base_url: str,
     tz: dt.tzinfo = HELSINKI,
     now: dt.datetime,
+    thread: str | None = None,
 ) -> EmailMessage:
-    """One e-mail to one person, in their language, plain text with an HTML alternative."""
+    """One e-mail to one person, in their language, plain text with an HTML alternative.
+
+    `thread`: the Message-ID of the first mail about the issue to this person, which this
+    one answers, so the issue's mails are one conversation in the reader's mail client."""
     locale = languages.known(to.locale)
     link = f"{base_url}/issues/{notice.reference}"
     ctx = _context(notice, locale, link, tz)
+    ctx["greeting"] = greeting(to.name, locale)
     msg = EmailMessage()
     msg["From"] = sender
     # An Address, not a formatted string: the name is quoted and encoded by the package,
@@ -282,6 +301,9 @@ def compose(
     msg["To"] = Address(display_name=header_text(to.name), addr_spec=to.email)
     msg["Subject"] = header_text(ctx["subject"])
     msg["Message-ID"] = message_id
+    if thread is not None and thread != message_id:
+        msg["In-Reply-To"] = thread
+        msg["References"] = thread
     msg["Date"] = format_datetime(now)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Escalation-Reference"] = header_text(notice.reference)
@@ -292,4 +314,4 @@ def compose(
 
 
 __all__ = ["GIVEN_KEYS", "Notice", "ObligationWords", "Recipient", "compose", "format_date",
-           "header_text"]
+           "greeting", "header_text"]
