@@ -103,6 +103,10 @@ CALENDAR_EVENTS_MAX = 2000
 # A feed's secret in its address: secrets.token_urlsafe(32) is 43 characters; anything
 # much longer is no secret of ours and is answered 404 before any lookup.
 CALENDAR_SECRET_MAX = 64
+# A person's Atom feed of changes (services/change_feed.py): the newest steps, as a feed
+# reader keeps them, from the last three months.
+CHANGE_FEED_ENTRIES = 50
+CHANGE_FEED_DAYS = 92
 
 __all__ = [
     "ACTION_ITEM_WHAT_MAX",
@@ -113,6 +117,8 @@ __all__ = [
     "CALENDAR_PAST_DAYS",
     "CALENDAR_SECRET_MAX",
     "CATEGORIES",
+    "CHANGE_FEED_DAYS",
+    "CHANGE_FEED_ENTRIES",
     "CO_RAISING_NOTE_MAX",
     "DATA_MAX",
     "EMAIL_MAX",

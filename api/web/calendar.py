@@ -7,19 +7,23 @@ tokens); "make a new address" revokes the old one, and a revoked address answers
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import BooleanField, SubmitField
 
+from api.web import labels
 from api.web.auth import actor
 from api.web.forms import CheckedForm
 from escalation import db, languages, runtime
 from escalation.db import utcnow
-from escalation.services import calendar
+from escalation.redacted import is_redacted_text
+from escalation.services import calendar, change_feed
 from escalation.services.calendar import Links
 
 bp = Blueprint("calendar", __name__)
@@ -61,6 +65,7 @@ def _page(form: FeedForm | None = None, *, secret: str | None = None,
     url = links().feed(secret) if secret else None
     body = render_template("web/calendar/settings.html", form=form, revoke_form=RevokeForm(),
                            feed_at=feed_at, deadlines=deadlines, url=url,
+                           atom_url=url and url.removesuffix(".ics") + ".atom",
                            webcal=url and "webcal://" + url.split("://", 1)[1])
     return body, status
 
@@ -118,6 +123,51 @@ def feed(secret: str) -> Response:
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/calendar/<secret>.atom")
+def changes(secret: str) -> Response:
+    """The steps of the questions the secret's owner may see, as an Atom feed in their
+    language (services/change_feed.py): the same secret as their calendar's."""
+    with db.reading() as session:
+        found = change_feed.changes(session, secret, now=utcnow())
+    with force_locale(found.locale):
+        body = _atom(secret, found)
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = FEED_CACHE
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _atom(secret: str, found: change_feed.Changes) -> bytes:
+    base = links().base_url
+    here = f"{base}/calendar/{secret}.atom"
+    fg = FeedGenerator()
+    # The feed's id is not its address: the address is a secret, the id is kept by readers.
+    fg.id(f"tag:{links().host},2026:changes:{found.owner.user_id}")
+    fg.title(gettext("Changes in your questions – Escalation service"))
+    fg.link(href=here, rel="self", type="application/atom+xml")
+    fg.link(href=f"{base}/issues", rel="alternate", type="text/html")
+    fg.language(found.locale)
+    fg.author({"name": gettext("Escalation service")})
+    newest = found.changes[0].at if found.changes else dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    fg.updated(newest if newest.tzinfo else newest.replace(tzinfo=dt.UTC))
+    for change in reversed(found.changes):  # feedgen puts each new entry first
+        at = change.at if change.at.tzinfo else change.at.replace(tzinfo=dt.UTC)
+        title = str(labels.REDACTED) if is_redacted_text(change.title) else change.title
+        entry = fg.add_entry()
+        entry.id(f"tag:{links().host},2026:event:{change.event_id}")
+        url = f"{base}/issues/{change.reference}"
+        entry.link(href=url, rel="alternate", type="text/html")
+        entry.title(f"{change.reference}: {labels.Labels.event(change.action)}: {title}")
+        entry.summary(gettext("The question is now: %(state)s.",
+                              state=labels.Labels.state(change.to_state)))
+        entry.updated(at)
+        entry.published(at)
+    out: bytes = fg.atom_str(pretty=False)
+    return out
 
 
 @bp.get("/meetings/<int:meeting_id>.ics")
