@@ -53,7 +53,7 @@ from escalation.policy import Actor, can_see
 from escalation.problems import N_, Problem, one_of
 from escalation.services import queries
 from escalation.services.password_links import add_mail
-from escalation.services.queries import IssueFilter
+from escalation.services.queries import OUT_OF_CALENDAR, IssueFilter
 from escalation.text import normalise, text_problem
 
 MEMBERS: dict[str, frozenset[str]] = {
@@ -176,8 +176,6 @@ UNKNOWN_ITEM = Problem("agenda.unknown_item", N_("No such item on this agenda.")
 ALREADY_ON = Problem("agenda.issue_already_on", N_("The issue is already on the agenda."))
 NO_ISSUE = Problem("agenda.unknown_issue", N_("No issue with this reference."))
 DATE_RANGE = Problem("date.range", N_("The start date must be before the end date."))
-OUT_OF_CALENDAR = Problem("datetime.out_of_range",
-                          N_("The time is outside the calendar (years 1 to 9999 in UTC)."))
 
 _LINK = re.compile(r"https?://[^\s]+")
 

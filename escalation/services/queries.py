@@ -33,7 +33,7 @@ from escalation.errors import InvalidInput
 from escalation.limits import REGION_CODE
 from escalation.models import AuditEvent, Category, CoRaising, Decision, Issue, Region
 from escalation.policy import Actor, visible_filter
-from escalation.problems import Problem, one_of
+from escalation.problems import N_, Problem, one_of
 from escalation.services import search
 from escalation.text import text_problem
 from escalation.workflow.definition import State, Workflow
@@ -192,6 +192,12 @@ def check_paging(page: int, per_page: int) -> dict[str, list[str]]:
     return errors
 
 
+# A moment with an offset that is outside the calendar once told in UTC (9999-12-31T23:00
+# -05:00 is the year 10000): refused by field, never an OverflowError (the meetings too).
+OUT_OF_CALENDAR = Problem("datetime.out_of_range",
+                          N_("The time is outside the calendar (years 1 to 9999 in UTC)."))
+
+
 def check_filters(f: IssueFilter) -> dict[str, list[str]]:
     """Every bad filter at once, named as the API names it, so a form can mark them all."""
     errors: dict[str, list[str]] = {}
@@ -211,6 +217,11 @@ def check_filters(f: IssueFilter) -> dict[str, list[str]]:
         errors["q"] = [problem]
     if f.submitted_from and f.submitted_to and f.submitted_from > f.submitted_to:
         errors["to"] = [Problem("period.reversed", "Must not be before `from`.")]
+    if f.updated_since is not None:
+        try:
+            f.updated_since.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            errors["updated_since"] = [OUT_OF_CALENDAR]
     return errors
 
 
