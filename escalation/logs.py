@@ -69,12 +69,15 @@ def job_scope(request_id: str | None = None) -> Iterator[list[str | None]]:
 
 
 def adopt(request_id: str | None) -> None:
-    """Inside a job: the job turned out to be a request's (its outbox row says)."""
-    if request_id:
+    """Inside a job: the job turned out to be a request's (its outbox row says).
+
+    Only inside a job's scope, which undoes it when the job ends: outside one (a delivery
+    run straight from the command line or a test) the id would stay set in the thread and
+    mark every outbox row written after it as that request's."""
+    box = _JOB.get()
+    if request_id and box is not None:
         REQUEST_ID.set(request_id)
-        box = _JOB.get()
-        if box is not None:
-            box[0] = request_id
+        box[0] = request_id
 
 
 _installed = False

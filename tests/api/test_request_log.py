@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api import create_app
 from escalation import db, logs, runtime
 from escalation.models import OutboxMessage
-from escalation.notify import queue, relay
+from escalation.notify import deliver, queue, relay
 from tests.api.conftest import Call
 from tests.api.test_issues_api import NEW
 from tests.api.test_request_ids_and_refusals import MADE_ID, _Proxied
@@ -150,3 +150,23 @@ def test_json_off_a_terminal_text_on_one_and_log_format_decides(
     assert logs.formatter(json=False).format(record).endswith("GET /x  [request r-1]")
     record.request_id = None
     assert logs.formatter(json=False).format(record).endswith("api.requests: GET /x")
+
+
+def test_a_delivery_run_outside_a_job_leaves_no_request_id_behind(
+        in_process: None, call: Call, world: World, session: Session) -> None:
+    """Found by the whole suite: `deliver.run` called straight (the command line, a test)
+    adopted its row's request id for the rest of the thread, so outbox rows written
+    afterwards, outside any request, were marked as that request's."""
+    reference = call("lead", "POST", "/api/v1/issues", json=NEW).get_json()["reference"]
+    assert call("lead", "POST", f"/api/v1/issues/{reference}/transitions",
+                json={"action": "submit", "expected_version": 1}).status_code == 200
+    row = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.payload["reference"].as_string() == reference)).first()
+    assert row is not None
+    assert row.request_id is not None
+    deliver.run(row.id)  # outside any job's scope
+    assert logs.current_request_id() is None
+    issue_in(session, world, "submitted")
+    later = session.scalars(select(OutboxMessage).where(OutboxMessage.id > row.id)).all()
+    assert later
+    assert {r.request_id for r in later if r.payload.get("reference") != reference} == {None}
