@@ -40,7 +40,7 @@ from escalation.models import (
     StageVisit,
 )
 from escalation.policy import Actor, visible_filter
-from escalation.problems import Problem
+from escalation.problems import Problem, unknown_region
 from escalation.services import queries, reports_pg, rollup
 from escalation.services.queries import IssueFilter
 from escalation.services.rollup import NO_CATEGORY, month_text
@@ -117,6 +117,12 @@ def summary(
     """The figures of DESIGN §6 for the issues the actor may see within the filters."""
     filters = IssueFilter(region=tuple(region), submitted_from=start, submitted_to=end)
     condition = _population(session, actor, filters, now)
+    if region:
+        # A region the service does not have is a mistake to name, not a region with no
+        # issues: figures of zero would hide a misspelt code (`?region=true`).
+        known = set(session.scalars(select(Region.code).where(Region.code.in_(region))))
+        if unknown := sorted(set(region) - known):
+            raise InvalidInput({"region": [unknown_region(code) for code in unknown]})
     snapshot = rollup.usable(session, now=now) if start is None and end is None else None
     if snapshot is not None and rollup.beyond_cells(session, actor):
         snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
