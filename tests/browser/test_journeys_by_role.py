@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import (
     ARTIFACTS,
@@ -418,8 +419,15 @@ def test_the_member_gives_one_statement_even_when_sending_twice(
     form.locator("textarea[name$='-text']").fill("Puollamme yhdenvertaista jälkihuoltoa.")
     member.axe()
     shot(member, "member-01-statement-form-fi-1280")
-    with page.expect_navigation():
-        form.locator("[type=submit][name$='-give']").dblclick()  # send it (v3: or a draft)
+    try:
+        with page.expect_navigation():
+            form.locator("[type=submit][name$='-give']").dblclick()  # send it (v3: or a draft)
+    except PlaywrightError as exc:
+        # On a slow machine the second submit aborts the first's navigation (as a browser
+        # does): the second one is the page the member ends on. Anything else is a failure.
+        if "ERR_ABORTED" not in str(exc):
+            raise
+    page.wait_for_url(f"**/issues/{reference}")
     page.wait_for_load_state()
     assert page.url.endswith(f"/issues/{reference}")
     assert statements_by(today, reference, MEMBER) == 1
