@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
@@ -156,6 +157,7 @@ class Stack:
             "ESCALATION_DB": f"escalation_deploy_{self.suffix}",
             "ESCALATION_DB_OWNER": f"escalation_owner_{self.suffix}",
             "ESCALATION_DB_APP": f"escalation_app_{self.suffix}",
+            "METRICS_TOKEN": secrets.token_hex(16),
         }
         compose = resolve(yaml.safe_load((ROOT / "compose.yaml").read_text()), self.variables)
         self.services: dict[str, dict[str, Any]] = compose["services"]
@@ -398,6 +400,22 @@ def test_compose_services_run_here_and_carry_an_issue_to_its_answer(stack: Stack
                "the clarification's and the answer's mails to the region")
     with urllib.request.urlopen(f"{stack.base}/", timeout=10) as page:  # noqa: S310
         assert page.status == 200
+
+    # The operator scrapes /metrics with .env's token. The gunicorn workers' requests and the
+    # worker's deliveries add up there only because they share PROMETHEUS_MULTIPROC_DIR.
+    scrape = urllib.request.Request(f"{stack.base}/metrics", headers={  # noqa: S310
+        "Authorization": f"Bearer {stack.variables['METRICS_TOKEN']}"})
+    with urllib.request.urlopen(scrape, timeout=10) as answer:  # noqa: S310
+        figures = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for family in text_string_to_metric_families(answer.read().decode())
+                   for s in family.samples}
+    transitions = sum(v for (name, labels), v in figures.items()
+                      if name == "escalation_http_requests_total"
+                      and ("method", "POST") in labels and ("status", "200") in labels
+                      and any(k == "route" and "transitions" in r for k, r in labels))
+    assert transitions == len(steps), figures
+    sent = figures.get(("escalation_deliveries_total", (("outcome", "sent"),)), 0)
+    assert sent >= 3, f"the worker's sent mails are not in /metrics: {sent}"
 
     # The two roles of the trust work: the schema is the owner's, and the app's role (the
     # web app's and the worker's DATABASE_URL) may append to the audit log but not rewrite it.

@@ -117,3 +117,18 @@ def test_systemd_analyze_security_rates_each_sandbox_ok(tmp_path: Path) -> None:
         assert level, result.stdout[-2000:] + result.stderr
         # 0 is a locked box, 10 wide open; under 2 is systemd's "OK" with a smile.
         assert float(level.group(1)) <= 2.0, (copy.name, level.group(0))
+
+
+def test_the_web_app_and_the_worker_count_metrics_into_one_shared_folder() -> None:
+    """gunicorn's workers and the RQ worker are separate processes: /metrics adds their
+    figures up only from one PROMETHEUS_MULTIPROC_DIR, which must outlive either unit's stop
+    (a RuntimeDirectory is removed when its unit stops, unless preserved)."""
+    folders = set()
+    for name in ("escalation-web.service", "escalation-worker.service"):
+        unit = ROOT / "deploy" / "systemd" / name
+        env = dict(v.split("=", 1) for v in values(unit, "Environment"))
+        folder = env["PROMETHEUS_MULTIPROC_DIR"]
+        assert values(unit, "RuntimeDirectory") == [folder.removeprefix("/run/")], name
+        assert values(unit, "RuntimeDirectoryPreserve") == ["yes"], name
+        folders.add(folder)
+    assert len(folders) == 1
