@@ -163,6 +163,7 @@ def index() -> Response:
             "web/register/index.html", found=found, f=f, regions=regions, pages=pages,
             args=args, categories=[c.value for c in Category],
             dimensions=[d.value for d in RightsDimension],
+            marks=register.marked(found.entries, f.q),
             subscribe=_subscribe_args(f), feed_args=_feed_args(f)), mimetype="text/html")
 
     return _cached(make)

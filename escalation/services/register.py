@@ -48,7 +48,8 @@ from escalation.models import (
     with_dimension,
 )
 from escalation.problems import Problem, one_of
-from escalation.services import queries
+from escalation.redacted import is_redacted_text
+from escalation.services import queries, search
 
 PER_PAGE = 20
 # The feed's entries: the newest answers; older ones are on the register's pages.
@@ -209,6 +210,26 @@ def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_
     co_regions = _co_regions(session, [i.id for i in issues])
     return RegisterPage([_entry(i, obligations, co_regions) for i in issues], page, per_page,
                         total, capped)
+
+
+@dataclass(frozen=True)
+class Marked:
+    """An entry's title and the passage of its answer, cut into pieces with the words of
+    the search marked (as the search page marks its hits)."""
+
+    title: list[search.Piece]
+    passage: list[search.Piece]
+
+
+def marked(entries: list[Entry], q: str | None) -> dict[str, Marked]:
+    """For a searched list: each entry's title and answer with the matching words marked,
+    so a reader sees why it was found. None for an entry whose title or answer was
+    redacted: the page shows its own words for a removed text."""
+    if not q or not search.groups(q):
+        return {}
+    return {e.reference: Marked(search.passage([e.title], q, words_around=10_000),
+                                search.passage([e.text], q))
+            for e in entries if not is_redacted_text(e.title) and not is_redacted_text(e.text)}
 
 
 def entry(session: Session, reference: str) -> Entry | None:

@@ -49,6 +49,22 @@ def test_the_list_and_the_page_say_what_the_register_holds(
     assert client.get("/julkiset/ESC-1999-0001").status_code == 404
 
 
+def test_a_search_marks_the_words_it_found_in_each_answer(
+        session: Session, world: World, client: FlaskClient) -> None:
+    """"lapsen etu" finds "Lapsen etu päätöksessä" and marks its words; an unsearched list
+    marks nothing. Hostile text in a title is escaped, marked or not."""
+    _answered(session, world)
+    issue_in(session, world, "decided", title="<b>Lapsen</b> edun arviointi",
+             rights_dimensions=["best_interests"])
+    page = client.get("/julkiset?q=lapsen+etu").get_data(as_text=True)
+    assert "<mark>Lapsen</mark> <mark>etu</mark> päätöksessä" in page
+    assert "&lt;b&gt;<mark>Lapsen</mark>&lt;/b&gt; <mark>edun</mark> arviointi" in page
+    assert "<b>" not in page
+    assert "Perhekeskusten rahoitus" not in page
+    assert "<mark>" not in client.get("/julkiset").get_data(as_text=True)
+
+
+
 def test_the_language_is_chosen_by_link_without_a_cookie(
         session: Session, world: World, client: FlaskClient) -> None:
     _answered(session, world)
