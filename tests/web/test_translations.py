@@ -186,3 +186,12 @@ def test_a_mail_words_every_action_and_state_from_the_catalogue(lang: str) -> No
             assert t.target not in text, text
             if wf.states[t.target].awaiting:
                 assert vocabulary.word(lang, vocabulary.MAIL_NEXT_STEP, t.target) in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_message_is_in_a_catalog_twice(lang: str) -> None:
+    """A message appended twice (as translators append at the end) is silently one
+    message to Babel, the later translation winning: count the entries as written."""
+    text = (CATALOGS / lang / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    written = len(re.findall(r"^msgid ", text, flags=re.MULTILINE)) - 1  # less the header
+    assert len(_catalog(lang)) == written
