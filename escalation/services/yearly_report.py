@@ -39,7 +39,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from escalation import runtime
@@ -231,10 +242,13 @@ def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -
 
 
 def _current_decision() -> ColumnElement[bool]:
-    """The issue of a decision, if the decision is the issue's current one: joined by the
-    issue's primary key (the decision's `issue_id`), which an index serves, where
-    `issues.decision_id` has none."""
-    return and_(Issue.id == Decision.issue_id, Issue.decision_id == Decision.id)
+    """The issue of a decision, if the decision is the issue's current one.
+
+    Joined by `issues.decision_id` alone (the decision's `issue_id` follows from it): a
+    condition on both columns made PostgreSQL estimate one row where a year has a hundred
+    thousand, and plan the year's figures with a nested loop per issue (2.7 s at a
+    million issues)."""
+    return Issue.decision_id == Decision.id
 
 
 def _answered_locally(start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
@@ -370,7 +384,8 @@ def _add_public(session: Session, report: YearReport, seen: ColumnElement[bool],
         select(Issue.reference, Issue.title, Region.code.label("region"), Issue.category,
                Decision.outcome.label("outcome"), Decision.decided_at.label("answered_at"),
                Decision.rationale.label("text"))
-        .join(Issue, _current_decision())
+        # Each issue by its key (the walk below), and only if this is its current decision.
+        .join(Issue, and_(Issue.id == Decision.issue_id, _current_decision()))
         .join(Region, Region.id == Issue.region_id)
         .where(*public, Decision.decided_at >= start, Decision.decided_at < end)
         .order_by(Decision.decided_at, Issue.reference).limit(LISTED_MAX)
@@ -383,10 +398,23 @@ def _add_public(session: Session, report: YearReport, seen: ColumnElement[bool],
         .order_by(Issue.closed_at, Issue.reference).limit(LISTED_MAX)
     ).subquery()
     both = union_all(select(decided), select(local)).subquery()
+    # The year's first decisions are found by walking them in order, each issue by its
+    # key, until LISTED_MAX pass. PostgreSQL cannot tell how many of a year's decisions
+    # pass the issues' conditions, and hashes or sorts the issues of every year instead
+    # (1.0 to 1.2 s at a million issues, the walk 0.14 to 0.19 s): for this statement
+    # only, a nested loop is its one way to join.
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL enable_hashjoin = off"))
+        session.execute(text("SET LOCAL enable_mergejoin = off"))
+    rows = session.execute(
+        select(both).order_by(both.c.answered_at, both.c.reference).limit(LISTED_MAX)).all()
+    if postgres:
+        session.execute(text("SET LOCAL enable_hashjoin = DEFAULT"))
+        session.execute(text("SET LOCAL enable_mergejoin = DEFAULT"))
     report.public_answers = [
-        PublicAnswer(reference, title, region, category, outcome, _utc(at), short(text))
-        for reference, title, region, category, outcome, at, text in session.execute(
-            select(both).order_by(both.c.answered_at, both.c.reference).limit(LISTED_MAX))]
+        PublicAnswer(reference, title, region, category, outcome, _utc(at), short(text_))
+        for reference, title, region, category, outcome, at, text_ in rows]
 
 
 def short(text: str | None) -> str:
