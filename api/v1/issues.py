@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask.views import MethodView
 from marshmallow import RAISE
 
@@ -32,6 +31,7 @@ from api.schemas import (
     issue_filter,
 )
 from api.v1.base import REFERENCE, ROW_ID, Blueprint, actor, now, refuses, session, unit_of_work
+from escalation.errors import NotFound
 from escalation.models import Comment, Issue, Statement
 from escalation.rounds import Round
 from escalation.services import (
@@ -283,6 +283,6 @@ def post_redaction(data: dict[str, Any], reference: str) -> Redaction:
 def get_queue(args: dict[str, Any], body: str) -> queries.Page:
     """What awaits a body (backbone, stakeholders, working_group): overdue first, then due."""
     if body not in BODIES:  # an address naming no queue: nothing there (404), not a bad field
-        abort(404)
+        raise NotFound(f"No queue {body[:40]!r}: the queues are {', '.join(sorted(BODIES))}.")
     return queries.queue(session(), actor=actor(), body=body, now=now(), page=args["page"],
                          per_page=args["per_page"])

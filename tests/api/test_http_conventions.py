@@ -123,4 +123,7 @@ def test_a_trailing_slash_leads_to_the_address_without_it(call: Call) -> None:
 def test_a_queue_of_nobody_is_not_there(call: Call) -> None:
     body = is_problem(call("coordinator", "GET", "/api/v1/queues/nobody"), 404)
     assert "errors" not in body
+    # Says what is there instead of the framework's "check your spelling".
+    assert body["detail"] == ("No queue 'nobody': the queues are backbone, region, stakeholders, "
+                              "working_group.")
     assert call("coordinator", "GET", "/api/v1/queues/backbone").status_code == 200
