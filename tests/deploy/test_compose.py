@@ -332,13 +332,17 @@ def _pings(port: int) -> bool:
 
 
 def _call(base: str, token: str, method: str, path: str,
-          body: dict[str, Any] | None = None) -> dict[str, Any]:
+          body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+          ) -> dict[str, Any]:
+    """The answer's JSON; its headers into `headers` if given."""
     request = urllib.request.Request(  # noqa: S310 - our own server
         base + path, method=method, data=json.dumps(body).encode() if body else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             answer: dict[str, Any] = json.loads(response.read())
+            if headers is not None:
+                headers.update(response.headers.items())
             return answer
     except urllib.error.HTTPError as exc:
         raise AssertionError(f"{method} {path}: {exc.code} {exc.read().decode()}") from None
@@ -375,10 +379,12 @@ def test_compose_services_run_here_and_carry_an_issue_to_its_answer(stack: Stack
              ) -> dict[str, Any]:
         return _call(stack.base, tokens[who], method, path, body)
 
-    issue = call(lead, "POST", "/api/v1/issues", {
+    headers: dict[str, str] = {}
+    issue = _call(stack.base, tokens[lead], "POST", "/api/v1/issues", {
         "title": "Perhekeskuksen rahoitus", "description": "Kuka maksaa perhekeskuksen?",
-        "region": "uusimaa", "category": "funding", "submit": True})
+        "region": "uusimaa", "category": "funding", "submit": True}, headers=headers)
     reference = issue["reference"]
+    request_id = headers["X-Request-ID"]
     url = f"/api/v1/issues/{reference}/transitions"
     # The backbone team is told of the new question: the worker mails through the catcher.
     wait_until(lambda: any(reference in s for s in catcher.to(coordinator)), 120,
@@ -400,6 +406,20 @@ def test_compose_services_run_here_and_carry_an_issue_to_its_answer(stack: Stack
                "the clarification's and the answer's mails to the region")
     with urllib.request.urlopen(f"{stack.base}/", timeout=10) as page:  # noqa: S310
         assert page.status == 200
+
+    # The operator finds the submission's jobs by its request id (X-Request-ID): the web
+    # app's line of the request and the worker's lines of the jobs it caused.
+    def lines(service: str) -> list[dict[str, Any]]:
+        text_ = (stack.tmp / f"{service}.log").read_text(encoding="utf-8", errors="replace")
+        return [json.loads(line) for line in text_.splitlines() if line.startswith("{")]
+
+    assert any(line.get("event") == "request" and line.get("request_id") == request_id
+               for line in lines("web")), "the request's line is not in the web app's log"
+    jobs = [line for line in lines("worker")
+            if line.get("event") == "job" and line.get("request_id") == request_id]
+    assert jobs, "no job line of the worker carries the request's id"
+    assert all(job["status"] == "finished" for job in jobs), jobs
+    assert "Kuka maksaa" not in (stack.tmp / "worker.log").read_text(encoding="utf-8")
 
     # The operator scrapes /metrics with .env's token. The gunicorn workers' requests and the
     # worker's deliveries add up there only because they share PROMETHEUS_MULTIPROC_DIR.
