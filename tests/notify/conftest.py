@@ -9,6 +9,7 @@ import email.policy
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -199,9 +200,9 @@ class Receiver:
         return Handler
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A real HTTP server on 127.0.0.1, on a free port, in a thread; stopped after the test."""
+@contextmanager
+def serving() -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1, on a free port, in a thread; stopped after."""
     got = Receiver(free_port())
     server = ThreadingHTTPServer(("127.0.0.1", got.port), got.handler())
     thread = threading.Thread(target=server.serve_forever, name="webhook-receiver",
@@ -213,3 +214,10 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver for one test (`serving`)."""
+    with serving() as got:
+        yield got
