@@ -11,6 +11,7 @@ import hmac
 import logging
 
 import pytest
+from prometheus_client import REGISTRY
 from redis import Redis
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from escalation.notify.worker import Worker
 from tests.conftest import free_port
 from tests.factories import World, issue_in
 from tests.notify.conftest import Hook, Receiver, set_env
-from tests.notify.test_deliver import submit
+from tests.notify.test_deliver import submit, work
 from tests.notify.test_job_lines import job_lines
 
 TOLERANCE = 300  # seconds: what a receiver following the standard accepts
@@ -51,6 +52,11 @@ def endpoint(session: Session, url: str, *events: str) -> WebhookEndpoint:
                          now=utcnow() - dt.timedelta(minutes=1))
     session.commit()
     return added
+
+
+def counted(outcome: str) -> float:
+    return REGISTRY.get_sample_value("escalation_webhook_deliveries_total",
+                                     {"outcome": outcome}) or 0.0
 
 
 def records(session: Session) -> list[WebhookDelivery]:
@@ -121,7 +127,9 @@ def test_an_error_answer_is_retried_and_delivered_once(
 ) -> None:
     hook = endpoint(relayed, receiver.url, "issue.submitted")
     receiver.answers = [500]
+    retried, sent = counted("retry"), counted("sent")
     submit(relayed, world)
+    assert (counted("retry"), counted("sent")) == (retried + 1, sent)
     [row] = records(relayed)
     assert (row.status, row.attempts, row.last_status_code, row.last_error) == (
         "pending", 1, 500, "HTTP 500")
@@ -132,6 +140,7 @@ def test_an_error_answer_is_retried_and_delivered_once(
     [row] = records(relayed)
     assert (row.status, row.attempts, row.last_status_code, row.last_error) == (
         "sent", 2, 200, None)
+    assert (counted("retry"), counted("sent")) == (retried + 1, sent + 1)
     assert relay.sweep_webhooks(now=later + dt.timedelta(hours=1)) == 0  # never again
     first, second = receiver.snapshot()
     assert first.body == second.body
@@ -230,6 +239,40 @@ def test_on_rq_the_worker_posts_and_logs_under_the_request(
     [line] = [j for j in job_lines(caplog) if j["func"] == "deliver_webhook"]
     assert (line["status"], line["arguments"], line["request_id"]) == (
         "finished", [row.id], "req-webhook-1")
+
+
+def test_on_rq_error_answers_are_retried_by_rq_then_delivered_once(
+    relayed: Session, world: World, receiver: Receiver, fake_redis: Redis,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, NOTIFY_RETRY_INTERVALS="0,0,0,0")
+    hook = endpoint(relayed, receiver.url, "issue.submitted")
+    receiver.answers = [500, 503]
+    submit(relayed, world)
+    work(fake_redis)  # the mail job, the webhook's job and its retries, due at once
+    got = receiver.snapshot()
+    assert len(got) == 3
+    assert all(verified(hook.secret, h) for h in got)
+    assert len({h.body for h in got}) == 1
+    [row] = records(relayed)
+    assert (row.status, row.attempts, row.last_status_code) == ("sent", 3, 200)
+    work(fake_redis)
+    assert relay.sweep_webhooks(now=utcnow() + dt.timedelta(hours=1)) == 0
+    assert len(receiver.snapshot()) == 3
+
+
+def test_on_rq_a_receiver_that_is_down_fails_after_the_attempts(
+    relayed: Session, world: World, fake_redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_env(monkeypatch, NOTIFY_RETRY_INTERVALS="0,0")
+    endpoint(relayed, f"http://127.0.0.1:{free_port()}/nobody", "all")
+    failed = counted("failed")
+    submit(relayed, world)
+    work(fake_redis)
+    [row] = records(relayed)
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert counted("failed") == failed + 1
+    assert relay.sweep_webhooks(now=utcnow() + dt.timedelta(hours=1)) == 0
 
 
 def test_an_endpoint_added_after_the_step_is_not_told_of_it(
