@@ -12,8 +12,8 @@ the next retry interval. After the last attempt the row is `failed` and waits fo
 person (`escalation deliveries retry`).
 
 The first run of a step's row also writes the step's webhook deliveries (webhooks.py:
-one per endpoint that wants the event, never a second) and hands them to jobs of their
-own, so a slow or failing receiver never holds a mail up.
+one per endpoint that wants the event, never a second) and, once its mails are sent,
+hands them to jobs of their own, so a slow or failing receiver never holds a mail up.
 
 A deadline notice is checked again as it is sent: if its issue has moved on since the
 sweep wrote it (deadlines.moot: another state, round or due date), the row is
@@ -485,9 +485,11 @@ def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
                    if d.status == DeliveryStatus.PENDING]
         # The step's webhooks, in this job's transaction, not the change's (webhooks.py).
         hooks = webhooks.fan_out(session, message, settings=settings, now=now)
-    webhooks.hand_over(hooks)
     for delivery_id in pending:
         _send_one(delivery_id, settings, now)
+    # After the mails: in-process (no Redis) a slow receiver then delays no mail; what is
+    # not handed over (a crash before this line) the webhook sweep hands over.
+    webhooks.hand_over(hooks)
     with db.transaction() as session:
         message = session.get_one(OutboxMessage, message_id, with_for_update=True,
                                   populate_existing=True)
