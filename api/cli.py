@@ -42,7 +42,7 @@ from escalation.errors import DomainError, InvalidInput
 from escalation.languages import DEFAULT, LANGUAGES
 from escalation.migrate import upgrade
 from escalation.models import Role
-from escalation.notify import failures, relay
+from escalation.notify import failures, relay, webhooks
 from escalation.notify import worker as notify_worker
 from escalation.services import people
 from escalation.workflow.loader import DefinitionError
@@ -274,6 +274,8 @@ def check(deploy: bool) -> None:
     settings = _settings()
     found = deploy_check.deploy_findings(settings, os.environ) if deploy else []
     found += deploy_check.database_findings(settings)
+    if deploy:
+        found += deploy_check.webhook_findings(settings)
     for finding in found:
         click.echo(finding.line())
     failed = deploy_check.errors(found)
@@ -361,6 +363,7 @@ def sweep() -> None:
         click.echo(f"Reports: {rolled}.")
         click.echo(f"Audit checkpoint: {jobs.audit_checkpoint()}.")
         click.echo(f"Subscriptions: {jobs.subscription_sweep()}.")
+        click.echo(f"Webhooks: {jobs.webhook_sweep()}.")
     except RedisError as exc:
         raise Refusal(f"cannot reach Redis: {exc}") from None
 
@@ -398,6 +401,101 @@ def deliveries_retry(ids: tuple[int, ...], all_failed: bool) -> None:
         messages = failures.retry(session, ids)
     handed = relay.hand_off(messages) if messages else 0
     click.echo(f"Retrying {len(messages)} message(s); handed over {handed}.")
+
+
+@cli.group("webhook")
+def webhook_group() -> None:
+    """Signed webhooks: URLs told of chosen issue events (docs/webhooks.md)."""
+
+
+@webhook_group.command("add")
+@click.argument("url")
+@click.option("--event", "events", multiple=True, required=True, metavar="EVENT",
+              help=f"An event to send (repeatable): {webhooks.ALL}, or "
+                   f"{', '.join(webhooks.EVENTS)}.")
+def webhook_add(url: str, events: tuple[str, ...]) -> None:
+    """Register URL for the events given; print its signing secret, shown this once."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        endpoint = webhooks.add(session, url, events, settings=runtime.settings(),
+                                now=db.utcnow())
+        said = (endpoint.id, endpoint.url, ",".join(endpoint.events), endpoint.secret)
+    click.echo(f"Webhook {said[0]}: {said[1]} for {said[2]}.")
+    click.echo(f"Secret (shown only now; keep it in the receiver's secret store): {said[3]}")
+
+
+@webhook_group.command("list")
+def webhook_list() -> None:
+    """The endpoints: id, state, URL, events (never the secrets)."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        rows = [(e.id, e.active, e.url, ",".join(e.events), e.created_at)
+                for e in webhooks.endpoints(session)]
+    if not rows:
+        click.echo("No webhooks.")
+        return
+    for endpoint_id, active, url, events, created in rows:
+        click.echo(f"{endpoint_id}\t{'active' if active else 'disabled'}\t{url}\t{events}\t"
+                   f"added {created.isoformat(timespec='seconds')}")
+
+
+@webhook_group.command("remove")
+@click.argument("endpoint_id", metavar="ID", type=int)
+def webhook_remove(endpoint_id: int) -> None:
+    """Delete a webhook and its delivery records (`disable` keeps them)."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        webhooks.remove(session, endpoint_id)
+    click.echo(f"Removed webhook {endpoint_id}.")
+
+
+@webhook_group.command("disable")
+@click.argument("endpoint_id", metavar="ID", type=int)
+def webhook_disable(endpoint_id: int) -> None:
+    """Stop sending to a webhook; what is pending for it fails instead of going."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        webhooks.set_active(session, endpoint_id, False)
+    click.echo(f"Disabled webhook {endpoint_id}.")
+
+
+@webhook_group.command("enable")
+@click.argument("endpoint_id", metavar="ID", type=int)
+def webhook_enable(endpoint_id: int) -> None:
+    """Send to a disabled webhook again, from the next event on."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        webhooks.set_active(session, endpoint_id, True)
+    click.echo(f"Enabled webhook {endpoint_id}.")
+
+
+@webhook_group.command("rotate-secret")
+@click.argument("endpoint_id", metavar="ID", type=int)
+def webhook_rotate(endpoint_id: int) -> None:
+    """Give a webhook a new secret, used from the next attempt on; print it once."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        secret = webhooks.rotate(session, endpoint_id, now=db.utcnow())
+    click.echo(f"New secret of webhook {endpoint_id} (shown only now): {secret}")
+
+
+@webhook_group.command("deliveries")
+@click.option("--failed", "failed_only", is_flag=True, help="Only those failed for good.")
+@click.option("--endpoint", "endpoint_id", type=int, metavar="ID", help="Only this webhook's.")
+def webhook_deliveries(failed_only: bool, endpoint_id: int | None) -> None:
+    """The newest delivery records: id, webhook, event, status, attempts, last answer."""
+    _start(create=False)
+    with _unit_of_work() as session:
+        rows = webhooks.deliveries(session, failed_only=failed_only, endpoint_id=endpoint_id)
+    if not rows:
+        click.echo("No failed webhook deliveries." if failed_only else "No webhook deliveries.")
+        return
+    for row in rows:
+        done = row.delivered_at.isoformat(timespec="seconds") if row.delivered_at else "-"
+        code = row.last_status_code if row.last_status_code is not None else "-"
+        click.echo(f"{row.id}\twebhook {row.endpoint_id}\t{row.event_type}\t{row.event_key}\t"
+                   f"{row.status}\t{row.attempts} attempts\tHTTP {code}\t{done}\t"
+                   f"{row.last_error or ''}")
 
 
 @cli.command("add-region")

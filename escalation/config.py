@@ -71,6 +71,16 @@ def _seconds_list(env: dict[str, str], name: str, default: tuple[int, ...]) -> t
     return tuple(int(part) for part in parts)
 
 
+def _flag(env: dict[str, str], name: str) -> bool:
+    """A yes/no variable: 1, true or yes is yes; unset, empty, 0, false or no is no."""
+    value = (env.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise SettingError(f"{name} must be 1 or 0 (true or false), not {env.get(name)!r}")
+
+
 def _networks(env: dict[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
     """Read "127.0.0.1/32, 10.1.0.0/16" as networks; unset or empty means none."""
     parts = [part.strip() for part in (env.get(name) or "").split(",") if part.strip()]
@@ -184,6 +194,16 @@ class Settings:
     # with neither set, /metrics refuses every request rather than expose them.
     metrics_token: str = ""
     metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Webhooks (docs/webhooks.md): plain http to a host other than this one's loopback
+    # only when allowed (a test bench; never in production), and how long a receiver may
+    # take to answer one POST before the attempt counts as failed.
+    webhook_allow_http: bool = False
+    webhook_timeout: int = 5
+
+    @property
+    def delivery_attempts(self) -> int:
+        """How often a mail or a webhook is tried: once, and once per retry interval."""
+        return len(self.retry_intervals) + 1
 
     @property
     def rollup_age_limit(self) -> int:
@@ -250,4 +270,6 @@ class Settings:
                               if (env.get("READY_ROLLUP_AGE") or "").strip() else None),
             metrics_token=env.get("METRICS_TOKEN") or "",
             metrics_allow=_networks(env, "METRICS_ALLOW"),
+            webhook_allow_http=_flag(env, "WEBHOOK_ALLOW_HTTP"),
+            webhook_timeout=_whole(env, "WEBHOOK_TIMEOUT", cls.webhook_timeout, minimum=1),
         )

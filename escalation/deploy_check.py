@@ -26,6 +26,8 @@ from escalation import audit_key, audit_verify, checkpoint, migrate
 from escalation.config import Settings
 from escalation.db import make_engine
 from escalation.models import AuditEvent, Issue
+from escalation.notify.models import WebhookEndpoint
+from escalation.notify.webhooks import is_loopback
 
 ERROR = "error"
 WARNING = "warning"
@@ -113,6 +115,35 @@ def database_findings(settings: Settings) -> list[Finding]:
         return [Finding(ERROR, "database", f"cannot be used: {reason}")]
     finally:
         engine.dispose()
+
+
+def webhook_findings(settings: Settings) -> list[Finding]:
+    """A warning per active webhook whose URL is plain http to another host: its events
+    and signatures travel unencrypted (docs/webhooks.md). Nothing when none is registered
+    (or the database cannot say: `database_findings` reports that)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("webhook_endpoints"):
+                return []
+            with Session(conn) as session:
+                rows = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.url)
+                                       .where(WebhookEndpoint.active)
+                                       .order_by(WebhookEndpoint.id)).all()
+    except SQLAlchemyError:
+        return []
+    finally:
+        engine.dispose()
+    plain = [(i, url) for i, url in rows if urlsplit(url).scheme == "http"
+             and not is_loopback(urlsplit(url).hostname or "")]
+    if not rows:
+        return []
+    if not plain:
+        return [Finding(OK, "webhooks", f"{len(rows)} active, all https")]
+    return [Finding(WARNING, "webhooks", f"webhook {i} posts to {url} over plain http: "
+                    "events and signatures travel unencrypted; use https "
+                    "(`escalation webhook add`, then `remove` this one)")
+            for i, url in plain]
 
 
 def _audit_key(session: Session, key: bytes, folder: Path) -> Finding:

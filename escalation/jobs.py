@@ -28,6 +28,11 @@ def relay_sweep(now: dt.datetime | None = None) -> str:
     return f"handed over {relay.sweep(now=now or utcnow())}"
 
 
+def webhook_sweep(now: dt.datetime | None = None) -> str:
+    """Hand over every webhook delivery that still waits (docs/webhooks.md)."""
+    return f"handed over {relay.sweep_webhooks(now=now or utcnow())}"
+
+
 def deadline_sweep(now: dt.datetime | None = None) -> str:
     """Write the reminders and overdue notices that are due, then hand them over."""
     now = now or utcnow()
@@ -111,7 +116,7 @@ def subscription_sweep(now: dt.datetime | None = None) -> str:
 
 
 PERIODIC = (relay_sweep, deadline_sweep, agenda_sweep, report_rollup, audit_checkpoint,
-            subscription_sweep)
+            subscription_sweep, webhook_sweep)
 
 __all__ = ["PERIODIC", "agenda_sweep", "audit_checkpoint", "deadline_sweep", "relay_sweep",
-           "report_rollup", "subscription_sweep"]
+           "report_rollup", "subscription_sweep", "webhook_sweep"]

@@ -36,6 +36,10 @@ DELIVERIES = Counter(
     "escalation_deliveries",
     "E-mail delivery attempts by outcome: sent, retry (will be tried again), failed "
     "(out of attempts or refused), dropped (no longer applies).", ["outcome"])
+WEBHOOK_DELIVERIES = Counter(
+    "escalation_webhook_deliveries",
+    "Webhook delivery attempts by outcome: sent (2xx), retry (will be tried again), "
+    "failed (out of attempts, or the endpoint disabled before it went).", ["outcome"])
 REMINDERS = Counter(
     "escalation_reminders",
     "Reminders and overdue notices written by the deadline sweep, by kind.", ["kind"])
@@ -90,4 +94,4 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
 
 
 __all__ = ["DELIVERIES", "JOB_SECONDS", "REMINDERS", "SIGNIN_FAILURES", "TRANSITIONS",
-           "on_commit"]
+           "WEBHOOK_DELIVERIES", "on_commit"]

@@ -225,3 +225,32 @@ def test_obligations_get_their_issues_region_and_visibility_and_are_counted(
     upgrade(empty_url)
     assert kept() == written
     eng.dispose()
+
+
+def test_webhook_tables_come_and_go_with_w120(empty_url: str) -> None:
+    """w120 adds the webhooks' two tables (issue 19, item 10): an event is delivered once
+    per endpoint (unique), and going down to m119 drops both, the outbox untouched."""
+    upgrade(empty_url)
+    eng = make_engine(empty_url)
+    at = "2026-12-07 08:00:00+00:00"
+    with eng.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO webhook_endpoints (url, events, secret, active, created_at) "
+            "VALUES ('https://x.example/h', '[\"all\"]', 'whsec_a2V5', true, :t)"), {"t": at})
+        endpoint = conn.execute(text("SELECT min(id) FROM webhook_endpoints")).scalar_one()
+    insert = text("INSERT INTO webhook_deliveries (endpoint_id, event_key, event_type, "
+                  "payload, status, attempts, created_at) VALUES (:e, 'ESC-1:2', "
+                  "'issue.closed', '{}', 'pending', 0, :t)")
+    with eng.begin() as conn:
+        conn.execute(insert, {"e": endpoint, "t": at})
+    with pytest.raises(IntegrityError), eng.begin() as conn:  # once per event and endpoint
+        conn.execute(insert, {"e": endpoint, "t": at})
+    command.downgrade(alembic_config(empty_url), "m119")
+    with eng.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    assert {"webhook_endpoints", "webhook_deliveries"}.isdisjoint(tables)
+    assert "outbox" in tables
+    upgrade(empty_url)
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM webhook_endpoints")).scalar_one() == 0
+    eng.dispose()

@@ -11,6 +11,10 @@ What is pending after a run raises `NotYetDelivered`, and RQ runs the job again 
 the next retry interval. After the last attempt the row is `failed` and waits for a
 person (`escalation deliveries retry`).
 
+The first run of a step's row also writes the step's webhook deliveries (webhooks.py:
+one per endpoint that wants the event, never a second) and, once its mails are sent,
+hands them to jobs of their own, so a slow or failing receiver never holds a mail up.
+
 A deadline notice is checked again as it is sent: if its issue has moved on since the
 sweep wrote it (deadlines.moot: another state, round or due date), the row is
 `dropped` with the reason, not sent, and never tried again.
@@ -44,6 +48,7 @@ from escalation.notify import (
     recipients,
     smtp,
     subscription_mail,
+    webhooks,
 )
 from escalation.notify.models import Delivery, DeliveryStatus
 from escalation.redacted import REDACTED_TEXT, is_marker
@@ -79,7 +84,7 @@ class Outcome:
 
 def max_attempts(settings: Settings) -> int:
     """One first attempt and one per retry interval."""
-    return len(settings.retry_intervals) + 1
+    return settings.delivery_attempts
 
 
 def message_id_for(message: OutboxMessage, email: str, domain: str) -> str:
@@ -478,8 +483,13 @@ def run(message_id: int, *, now: dt.datetime | None = None) -> Outcome:
         message.enqueued_at = now
         pending = [d.id for d in _plan(session, message, settings)
                    if d.status == DeliveryStatus.PENDING]
+        # The step's webhooks, in this job's transaction, not the change's (webhooks.py).
+        hooks = webhooks.fan_out(session, message, settings=settings, now=now)
     for delivery_id in pending:
         _send_one(delivery_id, settings, now)
+    # After the mails: in-process (no Redis) a slow receiver then delays no mail; what is
+    # not handed over (a crash before this line) the webhook sweep hands over.
+    webhooks.hand_over(hooks)
     with db.transaction() as session:
         message = session.get_one(OutboxMessage, message_id, with_for_update=True,
                                   populate_existing=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,4 +66,65 @@ class Delivery(Base):
     )
 
 
-__all__ = ["Delivery", "DeliveryStatus"]
+class WebhookEndpoint(Base):
+    """An integrator's URL told of chosen events by signed POSTs (docs/webhooks.md).
+
+    The secret is kept as written (`whsec_` and base64), not hashed: HMAC signing needs
+    the key itself. It is shown once, when made; docs/webhooks.md says how it is kept.
+    """
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # Event types (webhooks.EVENTS) or ["all"].
+    events: Mapped[list[str]] = mapped_column(default=list)
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    secret_rotated_at: Mapped[dt.datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One event to one endpoint: the body as first written, and how its attempts went.
+
+    (endpoint, event) is unique, so an outbox row relayed twice, or the other messages of
+    the same step, never make a second delivery; a sent one is never tried again.
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    # The event's id (`Webhook-Id`): the issue's reference and the audit event's number.
+    event_key: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The lease, as the outbox's: a sweep hands over a pending delivery only once this is
+    # `NOTIFY_STALE_AFTER` old (its job lost) or empty (never handed over).
+    enqueued_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    failed_at: Mapped[dt.datetime | None]
+    request_id: Mapped[str | None] = mapped_column(String(128))
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_key"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
+        CheckConstraint("status <> 'sent' OR delivered_at IS NOT NULL",
+                        name="sent_has_date"),
+        CheckConstraint("status <> 'failed' OR failed_at IS NOT NULL",
+                        name="failed_has_date"),
+        Index("ix_webhook_deliveries_status", "status"),
+    )
+
+
+__all__ = ["Delivery", "DeliveryStatus", "WebhookDelivery", "WebhookEndpoint"]

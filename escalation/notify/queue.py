@@ -1,13 +1,16 @@
 """Where jobs go: RQ on the Redis of `REDIS_URL`, or, without it, run here and now.
 
 The embedded default has no Redis: the same `deliver` job runs in-process right after
-the commit, and what fails waits for the next sweep, as it would wait for RQ's retry.
+the commit (relay.run_inline), and what fails waits for the next sweep, as it would wait
+for RQ's retry.
+
+The jobs are named by their import path, not imported: the jobs themselves hand work
+on (a mail job the webhooks its step fans out to), so they import this module.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -15,15 +18,13 @@ from redis.exceptions import RedisError
 from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 
-from escalation import logs
 from escalation.config import Settings
-from escalation.notify import deliver
 
 QUEUE = "escalation"
 # A request must not wait for a Redis that is down: one quick try, then the outbox waits.
 CONNECT_TIMEOUT = 1.0
-
-log = logging.getLogger(__name__)
+DELIVER = "escalation.notify.deliver.deliver"
+DELIVER_WEBHOOK = "escalation.notify.webhooks.deliver_webhook"
 
 
 def connect(url: str, *, patient: bool = False) -> Redis:
@@ -45,30 +46,27 @@ def retry_of(settings: Settings) -> Retry | None:
 
 def enqueue_deliveries(conn: Redis, message_ids: Sequence[int], settings: Settings) -> None:
     """One `deliver` job per message, in one round trip; raises RedisError if Redis is away."""
-    if not message_ids:
+    _enqueue(conn, DELIVER, "deliver", message_ids, settings)
+
+
+def enqueue_webhooks(conn: Redis, delivery_ids: Sequence[int], settings: Settings) -> None:
+    """One `deliver_webhook` job per webhook delivery, retried as mails are; raises
+    RedisError if Redis is away."""
+    _enqueue(conn, DELIVER_WEBHOOK, "deliver_webhook", delivery_ids, settings)
+
+
+def _enqueue(conn: Redis, func: str, name: str, ids: Sequence[int],
+             settings: Settings) -> None:
+    if not ids:
         return
     q = queue(conn)
     retry = retry_of(settings)
     q.enqueue_many([
-        Queue.prepare_data(deliver.deliver, args=(mid,), retry=retry,
-                           description=f"deliver({mid})", result_ttl=3600, failure_ttl=7 * 86400)
-        for mid in message_ids
+        Queue.prepare_data(func, args=(one,), retry=retry, description=f"{name}({one})",
+                           result_ttl=3600, failure_ttl=7 * 86400)
+        for one in ids
     ])
 
 
-def run_inline(message_ids: Iterable[int]) -> None:
-    """The embedded default: deliver now, in this process; failures wait for a sweep."""
-    for mid in message_ids:
-        # Under the caller's request id (a request's own commit) until the row names one.
-        with logs.timed_job("deliver", [mid], logs.current_request_id()) as line:
-            try:
-                line["result"] = str(deliver.run(mid))
-            except deliver.NotYetDelivered as exc:
-                line.update(status="retry", error=str(exc))
-            except Exception as exc:  # one broken message must not stop the others
-                log.exception("delivering outbox message %s failed", mid)
-                line.update(status="failed", error=repr(exc))
-
-
-__all__ = ["QUEUE", "RedisError", "connect", "enqueue_deliveries", "queue", "retry_of",
-           "run_inline"]
+__all__ = ["DELIVER", "DELIVER_WEBHOOK", "QUEUE", "RedisError", "connect",
+           "enqueue_deliveries", "enqueue_webhooks", "queue", "retry_of"]

@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from redis import Redis
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation import db, runtime
+from escalation import db, logs, runtime
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
-from escalation.notify import queue
-from escalation.notify.models import Delivery, DeliveryStatus
+from escalation.notify import deliver, queue, webhooks
+from escalation.notify.models import Delivery, DeliveryStatus, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,20 @@ def installed(factory: sessionmaker[Any] | None = None) -> bool:
     return _factory_class(factory).relay is not None
 
 
+def run_inline(message_ids: Iterable[int]) -> None:
+    """The embedded default: deliver now, in this process; failures wait for a sweep."""
+    for mid in message_ids:
+        # Under the caller's request id (a request's own commit) until the row names one.
+        with logs.timed_job("deliver", [mid], logs.current_request_id()) as line:
+            try:
+                line["result"] = str(deliver.run(mid))
+            except deliver.NotYetDelivered as exc:
+                line.update(status="retry", error=str(exc))
+            except Exception as exc:  # one broken message must not stop the others
+                log.exception("delivering outbox message %s failed", mid)
+                line.update(status="failed", error=repr(exc))
+
+
 def _mark_handed_over(session: Session, ids: Sequence[int], now: dt.datetime) -> None:
     session.execute(
         update(OutboxMessage)
@@ -108,7 +122,7 @@ def hand_off(ids: Sequence[int], *, now: dt.datetime | None = None) -> int:
         else:
             with db.transaction() as session:
                 _mark_handed_over(session, ids, now)
-            queue.run_inline(ids)
+            run_inline(ids)
     except queue.RedisError as exc:
         log.warning("outbox: Redis unreachable (%s); %d message(s) wait for the sweep",
                     exc, len(ids))
@@ -182,10 +196,33 @@ def sweep(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
             if ids:
                 _mark_handed_over(session, ids, now)
         if ids and not settings.redis_url:
-            queue.run_inline(ids)
+            run_inline(ids)
         total += len(ids)
         if len(ids) < batch:
             return total
 
 
-__all__ = ["RELAY", "Relay", "hand_off", "install", "installed", "sweep", "uninstall"]
+def sweep_webhooks(*, now: dt.datetime | None = None, batch: int = BATCH) -> int:
+    """Hand over every webhook delivery still pending that no job holds (never handed
+    over, or its lease older than `stale_after`); how many. Raises if Redis is away."""
+    settings = runtime.settings()
+    now = now or utcnow()
+    waiting = webhooks.waiting(now, settings, batch)
+    total = 0
+    while True:
+        with db.transaction() as session:
+            ids = list(session.scalars(waiting))
+            if ids and settings.redis_url:  # while locked, as `sweep` does
+                queue.enqueue_webhooks(_client(settings.redis_url), ids, settings)
+            if ids:
+                session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids))
+                                .values(enqueued_at=now))
+        if ids and not settings.redis_url:
+            webhooks.run_inline(ids)
+        total += len(ids)
+        if len(ids) < batch:
+            return total
+
+
+__all__ = ["RELAY", "Relay", "hand_off", "install", "installed", "run_inline", "sweep",
+           "sweep_webhooks", "uninstall"]

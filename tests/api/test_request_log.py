@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api import create_app
 from escalation import db, logs, runtime
 from escalation.models import OutboxMessage
-from escalation.notify import deliver, queue, relay
+from escalation.notify import deliver, relay
 from tests.api.conftest import Call
 from tests.api.test_issues_api import NEW
 from tests.api.test_request_ids_and_refusals import MADE_ID, _Proxied
@@ -103,7 +103,7 @@ def test_a_job_caused_by_a_request_logs_the_same_request_id(
 
     # Delivered again later (a sweep, a worker): the job adopts its row's request id.
     with logs.scope(None):
-        queue.run_inline([rows[0].id])
+        relay.run_inline([rows[0].id])
     assert lines(caplog, "escalation.jobs")[-1]["request_id"] == request_id
 
 

@@ -1,14 +1,18 @@
 """Notification fixtures: settings per test, the relay on the test session, a real SMTP
-server (aiosmtpd on 127.0.0.1) that can be told to refuse, and fakeredis for RQ."""
+server (aiosmtpd on 127.0.0.1) that can be told to refuse, a real webhook receiver
+(http.server on 127.0.0.1) that can be told to answer an error, and fakeredis for RQ."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +148,76 @@ def pg_url() -> Iterator[str]:
     with scratch_pg_database("notify") as url:
         upgrade(url)
         yield url
+
+
+@dataclass
+class Hook:
+    """One POST as the webhook receiver got it."""
+
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1: answers each POST with the next of `answers`
+    (then 200), and keeps what it got."""
+
+    port: int
+    answers: list[int] = field(default_factory=list)
+    got: list[Hook] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/escalation"
+
+    def snapshot(self) -> list[Hook]:
+        with self.lock:
+            return list(self.got)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.got.append(Hook({k.lower(): v for k, v in self.headers.items()},
+                                             body))
+                    status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the test says what it needs
+
+        return Handler
+
+
+@contextmanager
+def serving() -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1, on a free port, in a thread; stopped after."""
+    got = Receiver(free_port())
+    server = ThreadingHTTPServer(("127.0.0.1", got.port), got.handler())
+    thread = threading.Thread(target=server.serve_forever, name="webhook-receiver",
+                              daemon=True)
+    thread.start()
+    try:
+        yield got
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver for one test (`serving`)."""
+    with serving() as got:
+        yield got

@@ -78,9 +78,9 @@ def test_periodic_jobs_are_enqueued_once_per_interval_however_many_workers() -> 
                                   "NOTIFY_SWEEP_EVERY": "60"})
     offered = [worker.offer_periodic(conn, settings, f"worker{n}", jobs.PERIODIC) for n in range(5)]
     assert offered[0] == ["relay_sweep", "deadline_sweep", "agenda_sweep", "report_rollup",
-                          "audit_checkpoint", "subscription_sweep"]
+                          "audit_checkpoint", "subscription_sweep", "webhook_sweep"]
     assert offered[1:] == [[]] * 4
-    assert queue.queue(conn).count == 6
+    assert queue.queue(conn).count == 7
 
 
 def test_the_worker_refuses_without_redis(monkeypatch: pytest.MonkeyPatch,
