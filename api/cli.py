@@ -413,14 +413,18 @@ def webhook_group() -> None:
 @click.option("--event", "events", multiple=True, required=True, metavar="EVENT",
               help=f"An event to send (repeatable): {webhooks.ALL}, or "
                    f"{', '.join(webhooks.EVENTS)}.")
-def webhook_add(url: str, events: tuple[str, ...]) -> None:
+@click.option("--region", "regions", multiple=True, metavar="CODE",
+              help="Only the issues of this region, raised or co-raised there (repeatable; "
+                   "default every region).")
+def webhook_add(url: str, events: tuple[str, ...], regions: tuple[str, ...]) -> None:
     """Register URL for the events given; print its signing secret, shown this once."""
     _start(create=False)
     with _unit_of_work() as session:
         endpoint = webhooks.add(session, url, events, settings=runtime.settings(),
-                                now=db.utcnow())
-        said = (endpoint.id, endpoint.url, ",".join(endpoint.events), endpoint.secret)
-    click.echo(f"Webhook {said[0]}: {said[1]} for {said[2]}.")
+                                now=db.utcnow(), regions=regions)
+        said = (endpoint.id, endpoint.url, ",".join(endpoint.events), endpoint.secret,
+                ",".join(endpoint.regions) or "every region")
+    click.echo(f"Webhook {said[0]}: {said[1]} for {said[2]}, {said[4]}.")
     click.echo(f"Secret (shown only now; keep it in the receiver's secret store): {said[3]}")
 
 
@@ -429,14 +433,15 @@ def webhook_list() -> None:
     """The endpoints: id, state, URL, events (never the secrets)."""
     _start(create=False)
     with _unit_of_work() as session:
-        rows = [(e.id, e.active, e.url, ",".join(e.events), e.created_at)
+        rows = [(e.id, e.active, e.url, ",".join(e.events),
+                 ",".join(e.regions) or "every region", e.created_at)
                 for e in webhooks.endpoints(session)]
     if not rows:
         click.echo("No webhooks.")
         return
-    for endpoint_id, active, url, events, created in rows:
+    for endpoint_id, active, url, events, regions, created in rows:
         click.echo(f"{endpoint_id}\t{'active' if active else 'disabled'}\t{url}\t{events}\t"
-                   f"added {created.isoformat(timespec='seconds')}")
+                   f"{regions}\tadded {created.isoformat(timespec='seconds')}")
 
 
 @webhook_group.command("remove")

@@ -79,6 +79,8 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     # Event types (webhooks.EVENTS) or ["all"].
     events: Mapped[list[str]] = mapped_column(default=list)
+    # Region codes it is limited to (the issue's own or a co-raising region); [] for all.
+    regions: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -44,7 +44,7 @@ from escalation import db, logs, metrics, runtime
 from escalation.config import Settings
 from escalation.db import utcnow
 from escalation.errors import InvalidInput, NotFound
-from escalation.models import OutboxMessage
+from escalation.models import CoRaising, Issue, OutboxMessage, Region
 from escalation.notify import queue
 from escalation.notify.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -126,6 +126,20 @@ def check_events(events: Iterable[str]) -> list[str]:
     return [e for e in EVENTS if e in chosen]
 
 
+def check_regions(session: Session, regions: Iterable[str]) -> list[str]:
+    """The region codes an endpoint is limited to, sorted; [] for every region.
+    InvalidInput naming the codes the service does not have."""
+    chosen = sorted({r.strip() for r in regions if r.strip()})
+    if not chosen:
+        return []
+    known = set(session.scalars(select(Region.code)))
+    unknown = [r for r in chosen if r not in known]
+    if unknown:
+        raise InvalidInput({"region": [f"unknown region {', '.join(unknown)}; known: "
+                                       f"{', '.join(sorted(known))}"]})
+    return chosen
+
+
 def new_secret() -> str:
     """A fresh secret in Standard Webhooks' form: `whsec_` and 32 random bytes in base64."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
@@ -137,9 +151,13 @@ def key_of(secret: str) -> bytes:
 
 
 def add(session: Session, url: str, events: Iterable[str], *, settings: Settings,
-        now: dt.datetime) -> WebhookEndpoint:
-    """Register an endpoint; its `secret` is to be shown to the admin now, and only now."""
+        now: dt.datetime, regions: Iterable[str] = ()) -> WebhookEndpoint:
+    """Register an endpoint; its `secret` is to be shown to the admin now, and only now.
+
+    `regions` limits it to the issues of those regions (raised or co-raised there): a
+    county's integration hears of its own region only, restricted issues included."""
     endpoint = WebhookEndpoint(url=check_url(url, settings), events=check_events(events),
+                               regions=check_regions(session, regions),
                                secret=new_secret(), active=True, created_at=now)
     session.add(endpoint)
     session.flush()
@@ -234,6 +252,17 @@ def wants(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return ALL in endpoint.events or event_type in endpoint.events
 
 
+def regions_of(session: Session, issue_id: int | None) -> set[str]:
+    """The codes of the issue's region and of the regions that co-raise it."""
+    if issue_id is None:
+        return set()
+    own = select(Region.code).join(Issue, Issue.region_id == Region.id).where(
+        Issue.id == issue_id)
+    joined = select(Region.code).join(CoRaising, CoRaising.region_id == Region.id).where(
+        CoRaising.issue_id == issue_id)
+    return set(session.scalars(own.union(joined)))
+
+
 def payload_of(message: OutboxMessage, event_type: str, issue_id: int | None,
                settings: Settings) -> dict[str, Any]:
     """The body: what happened and where to read more, nothing an API token would not show."""
@@ -275,6 +304,9 @@ def fan_out(session: Session, message: OutboxMessage, *, settings: Settings,
         select(WebhookEndpoint).where(WebhookEndpoint.active,
                                       WebhookEndpoint.created_at <= message.created_at)
         .order_by(WebhookEndpoint.id)) if wants(e, event_type)]
+    if any(e.regions for e in chosen):  # some are limited to regions: is this one of them?
+        codes = regions_of(session, message.issue_id)
+        chosen = [e for e in chosen if not e.regions or codes.intersection(e.regions)]
     if not chosen:
         return []
     have = set(session.scalars(select(WebhookDelivery.endpoint_id)

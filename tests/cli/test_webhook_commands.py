@@ -48,14 +48,14 @@ def test_add_list_rotate_disable_remove(run: Run) -> None:
                 "--event", "issue.decided", "--event", "issue.closed")
     assert added.exit_code == 0, added.output
     assert "Webhook 1: https://integraatio.hyvinvointialue.fi/hooks for " \
-           "issue.decided,issue.closed." in added.stdout
+           "issue.decided,issue.closed, every region." in added.stdout
     secret = secret_of(added.stdout)
 
     listed = run("webhook", "list")
     [line] = listed.stdout.strip().splitlines()
-    assert line.split("\t")[:4] == ["1", "active",
+    assert line.split("\t")[:5] == ["1", "active",
                                     "https://integraatio.hyvinvointialue.fi/hooks",
-                                    "issue.decided,issue.closed"]
+                                    "issue.decided,issue.closed", "every region"]
     assert secret not in listed.stdout  # shown once, never listed
 
     rotated = run("webhook", "rotate-secret", "1")
@@ -75,6 +75,8 @@ def test_add_list_rotate_disable_remove(run: Run) -> None:
     (("https://integraatio.example.fi/hooks", "--event", "issue.answered"),
      "unknown event issue.answered"),
     (("not a url", "--event", "all"), "not an http(s) URL"),
+    (("https://integraatio.example.fi/hooks", "--event", "all", "--region", "atlantis"),
+     "unknown region atlantis"),
 ])
 def test_add_refuses_in_one_line(run: Run, args: tuple[str, ...], said: str) -> None:
     assert run("init-db").exit_code == 0
@@ -127,3 +129,13 @@ def test_check_deploy_warns_on_plain_http(run: Run, monkeypatch: pytest.MonkeyPa
                      "(`escalation webhook add`, then `remove` this one)"]
     plain = run("check")  # without --deploy: not a production check
     assert " webhooks: " not in plain.stdout
+
+
+def test_a_webhook_limited_to_a_region_says_so(run: Run) -> None:
+    assert run("init-db").exit_code == 0
+    assert run("add-region", "pirkanmaa", "Pirkanmaa").exit_code == 0
+    added = run("webhook", "add", "https://integraatio.pirha.fi/hooks", "--event", "all",
+                "--region", "pirkanmaa")
+    assert added.exit_code == 0, added.output
+    assert "for all, pirkanmaa." in added.stdout
+    assert run("webhook", "list").stdout.split("\t")[4] == "pirkanmaa"

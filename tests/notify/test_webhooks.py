@@ -23,8 +23,9 @@ from escalation.models import OutboxMessage
 from escalation.notify import queue, relay, webhooks
 from escalation.notify.models import WebhookDelivery, WebhookEndpoint
 from escalation.notify.worker import Worker
+from escalation.services import co_raising, issues
 from tests.conftest import free_port
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, new_issue
 from tests.notify.conftest import Hook, Receiver, set_env
 from tests.notify.test_deliver import submit, work
 from tests.notify.test_job_lines import job_lines
@@ -103,6 +104,35 @@ def test_a_step_is_posted_once_to_each_endpoint_that_wants_it(
     assert [(r.endpoint_id, r.status, r.attempts, r.last_status_code) for r in rows] == [
         (told.id, "sent", 1, 200), (everything.id, "sent", 1, 200)]
     assert all(r.delivered_at is not None and r.last_error is None for r in rows)
+
+
+def test_an_endpoint_limited_to_regions_hears_of_their_issues_only(
+    relayed: Session, world: World, receiver: Receiver
+) -> None:
+    """A county's integration: its own region's issues (restricted ones too), and those
+    its region co-raises; never another region's."""
+    own = endpoint(relayed, receiver.url + "?pirkanmaa", "issue.submitted")
+    own.regions = webhooks.check_regions(relayed, ["pirkanmaa"])
+    relayed.commit()
+    with pytest.raises(InvalidInput, match="unknown region lappi"):
+        webhooks.check_regions(relayed, ["lappi"])
+
+    uusimaa = submit(relayed, world)  # Uusimaa's: not told
+    assert receiver.snapshot() == []
+    theirs = new_issue(relayed, world, region="pirkanmaa", lead=world.other_lead,
+                       visibility="restricted")
+    relayed.commit()
+    issues.transition(relayed, theirs.reference, actor=world.other_lead, action="submit",
+                      expected_version=theirs.version)
+    relayed.commit()
+    [hook] = receiver.snapshot()
+    assert verified(own.secret, hook)
+    assert hook.json["data"]["issue"]["reference"] == theirs.reference
+    assert webhooks.regions_of(relayed, uusimaa.id) == {"uusimaa"}
+    co_raising.join(relayed, uusimaa.reference, actor=world.other_lead, region="pirkanmaa",
+                    note="Sama kysymys meillä.")
+    relayed.commit()
+    assert webhooks.regions_of(relayed, uusimaa.id) == {"uusimaa", "pirkanmaa"}
 
 
 def test_a_step_of_several_outbox_rows_makes_one_delivery(

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('events', sa.JSON(), nullable=False),
+    sa.Column('regions', sa.JSON(), server_default='[]', nullable=False),
     sa.Column('secret', sa.String(length=100), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
