@@ -85,6 +85,9 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("delete", "/api/v1/issues/{reference}/links/{other}"): "unlinkIssues",
 }
 
+_UNLESS_IF_MATCH = ("The `version` you saw (the issue's, or the meeting's); required unless "
+                    "`If-Match` names it. A stale one: 409.")
+
 TAKE_ACTION = ("post", "/api/v1/issues/{reference}/transitions")
 
 IF_MATCH = {
@@ -94,7 +97,8 @@ IF_MATCH = {
     "description": "The twin of `expected_version`: the `ETag` you read (its version comes "
                    "first, `\"<version>-<hash>\"`). A stale one answers 412 with the same "
                    "problem as a stale `expected_version`; both given and disagreeing, 422.",
-    "schema": {"type": "string", "pattern": '^(W/)?"[0-9]{1,18}-[0-9a-f]+"$'},
+    # No pattern: any other text is a 422 by field (`If-Match`), as a bad body field is.
+    "schema": {"type": "string"},
     "example": '"3-5f2b9c0e8a1d4b7c9e0f1a2b3c4d5e6f"',
 }
 ETAG = {
@@ -207,6 +211,7 @@ class DocumentPlugin(BasePlugin):
             if self._takes_expected_version(operation):
                 parameters.append(dict(IF_MATCH))
                 operation["parameters"] = parameters
+                self._version_or_if_match(operation)
             if method == "get" and path and path.startswith("/api/v1/"):
                 ok = operation.get("responses", {}).get(200) or operation.get(
                     "responses", {}).get("200")
@@ -221,11 +226,33 @@ class DocumentPlugin(BasePlugin):
         if any(p.get("name") == "expected_version" for p in operation.get("parameters", [])
                if isinstance(p, dict)):
             return True
+        return "expected_version" in self._body_schema(operation).get("properties", {})
+
+    def _version_or_if_match(self, operation: dict[str, Any]) -> None:
+        """`expected_version` is required unless If-Match names the version, which JSON
+        Schema cannot say: it is documented as optional, with the rule in its description.
+        A body that then requires nothing may be left out (as it always could)."""
+        for parameter in operation.get("parameters", []):
+            if isinstance(parameter, dict) and parameter.get("name") == "expected_version":
+                parameter["required"] = False
+                parameter["description"] = _UNLESS_IF_MATCH
+        schema = self._body_schema(operation)
+        if "expected_version" in schema.get("required", []):
+            schema["required"].remove("expected_version")
+            if not schema["required"]:
+                del schema["required"]
+        if "expected_version" in schema.get("properties", {}):
+            schema["properties"]["expected_version"]["description"] = _UNLESS_IF_MATCH
+        if "requestBody" in operation and not schema.get("required"):
+            operation["requestBody"]["required"] = False
+
+    def _body_schema(self, operation: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body's schema component ({} without one)."""
         content = operation.get("requestBody", {}).get("content", {})
         ref = content.get("application/json", {}).get("schema", {})
         name = ref.get("$ref", "").rsplit("/", 1)[-1] if isinstance(ref, dict) else ""
-        schema = self.spec.components.schemas.get(name, {}) if name else {}
-        return "expected_version" in schema.get("properties", {})
+        schema: dict[str, Any] = self.spec.components.schemas.get(name, {}) if name else {}
+        return schema
 
 
 # The per-action `data` of POST .../transitions, from the newest packaged definition.
@@ -326,12 +353,11 @@ def take_action_body(spec: APISpec, operation: dict[str, Any]) -> None:
                 "properties": {
                     "action": {"type": "string", "const": transition.action},
                     "expected_version": {"type": "integer",
-                                         "description": "The issue's `version` as you saw "
-                                                        "it (or send If-Match)."},
+                                         "description": _UNLESS_IF_MATCH},
                     "comment": {"type": ["string", "null"]},
                     "data": {"$ref": f"#/components/schemas/{data_name}"},
                 },
-                "required": ["action", "expected_version",
+                "required": ["action",
                              *(["data"] if any(f.required for f in transition.data) else [])],
                 "additionalProperties": False,
                 "description": f"Take `{transition.action}` ({sources} → "
