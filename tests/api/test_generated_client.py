@@ -110,19 +110,21 @@ def test_a_generated_client_runs_the_whole_lifecycle_with_typed_models(
         category=m.IssueInCategoryType0.INTERPRETATION, urgency=m.IssueInUrgency.NORMAL)),
         201, m.IssueDetailOut)
     assert (draft.state, draft.decision, draft.feedback) == ("draft", None, None)
-    assert draft.available_actions and "submit" in draft.available_actions
+    assert draft.available_actions
+    assert "submit" in draft.available_actions
     read = issues.get_issue.sync_detailed(draft.reference, client=as_.lead)
     edited = ok(issues.edit_issue.sync_detailed(
         draft.reference, client=as_.lead, if_match=read.headers["ETag"],
-        body=m.IssuePatch(expected_version=draft.version,
-                          title="Alle 12-vuotiaan lapsen kuuleminen")), 200, m.IssueDetailOut)
+        body=m.IssuePatch(title="Alle 12-vuotiaan lapsen kuuleminen")), 200, m.IssueDetailOut)
     assert edited.title == "Alle 12-vuotiaan lapsen kuuleminen"
+    assert edited.version == draft.version + 1
     ref = edited.reference
 
     issue = act(as_.lead, ref, m.SubmitAction(action="submit",
                                               expected_version=edited.version))
     assert issue.state == "submitted"
-    assert isinstance(issue.awaiting, enum.Enum) and issue.awaiting == "backbone"
+    assert isinstance(issue.awaiting, enum.Enum)
+    assert issue.awaiting == "backbone"
 
     issue = act(as_.coordinator, ref, m.ForwardAction(
         action="forward", expected_version=issue.version, data=m.ForwardData(
@@ -163,17 +165,20 @@ def test_a_generated_client_runs_the_whole_lifecycle_with_typed_models(
     [weighed] = issue.decision.weighing
     assert (weighed.statement, weighed.taken_into_account) == (statement.id, "fully")
     [obligation] = issue.obligations
-    assert isinstance(obligation, m.ObligationOut) and obligation.due == due
+    assert isinstance(obligation, m.ObligationOut)
+    assert obligation.due == due
 
     issue = act(as_.coordinator, ref, m.CloseAction(
         action="close", expected_version=issue.version,
         data=m.CloseData(note="Päätös välitetty alueelle.")))
-    assert issue.state == "closed" and issue.awaiting is None
+    assert issue.state == "closed"
+    assert issue.awaiting is None
 
     issue = ok(issues.give_feedback.sync_detailed(ref, client=as_.lead, body=m.FeedbackIn(
         expected_version=issue.version, answer=m.FeedbackInAnswer.HELPED)), 200,
         m.IssueDetailOut)
-    assert isinstance(issue.feedback, m.FeedbackOut) and issue.feedback.answer == "helped"
+    assert isinstance(issue.feedback, m.FeedbackOut)
+    assert issue.feedback.answer == "helped"
 
     # The list, newest submitted first, by the sort's readable name.
     page = ok(issues.list_issues.sync_detailed(
