@@ -190,9 +190,6 @@ class DocumentPlugin(BasePlugin):
     """Completes each operation for generators: its id, null-free query parameters, and
     the conditional headers api/conventions.py accepts (If-Match) and sends (ETag)."""
 
-    def __init__(self) -> None:
-        self.accepts_version: set[str] = set()
-
     def init_spec(self, spec: APISpec) -> None:
         super().init_spec(spec)
         self.spec = spec
