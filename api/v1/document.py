@@ -109,7 +109,7 @@ ETAG = {
 }
 
 
-def nullable_31(converter: Any, field: fields.Field, ret: dict[str, Any],
+def nullable_31(converter: Any, field: fields.Field[Any], ret: dict[str, Any],
                 **kwargs: Any) -> dict[str, Any]:
     """An apispec attribute function (last in line): a nullable field as OpenAPI 3.1 says.
 
