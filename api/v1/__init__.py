@@ -9,6 +9,7 @@ from api.v1 import (
     action_items,
     audit,
     calendar,
+    document,
     following,
     issues,
     meetings,
@@ -43,10 +44,10 @@ def refuse_lone_surrogates() -> None:
 def init_app(app: Flask) -> Api:
     app.config.setdefault("API_TITLE", "Escalation service")
     app.config.setdefault("API_VERSION", "1")
-    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_VERSION", document.OPENAPI_VERSION)
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api = Api(app, spec_kwargs={"info": {"description": (
+    api = Api(app, spec_kwargs={"servers": document.SERVERS, "info": {"description": (
         "Questions raised in the regions, carried to the national bodies and the answers "
         "back. Authenticate with `Authorization: Bearer <token>` "
         "(`escalation create-token EMAIL`). Errors are RFC 9457 problem documents.")}})

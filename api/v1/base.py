@@ -20,6 +20,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from api.auth import current_actor
 from api.errors import PROBLEM, from_http, in_api
 from api.schemas import ConflictProblem, Problem
+from api.v1 import document
 from escalation import db, idempotency
 from escalation.db import utcnow
 from escalation.limits import ROW_ID_MAX
@@ -136,8 +137,11 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
         spec_kwargs = {**self._spec_kwargs, **(spec_kwargs or {})}
-        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), RefusalsPlugin()]
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), RefusalsPlugin(),
+                                        document.DocumentPlugin()]
         super().init_app(app, spec_kwargs=spec_kwargs)
+        # Nullable fields and enums as OpenAPI 3.1 has them (api/v1/document.py).
+        self.ma_plugin.converter.add_attribute_function(document.nullable_31)
         app.before_request(json_only)
 
     def _register_responses(self) -> None:

@@ -103,7 +103,13 @@ class Issues(MethodView):
     @unit_of_work
     @next_steps(201)
     @refuses(blp, 403)
-    @blp.arguments(IssueIn)
+    @blp.arguments(IssueIn, example={
+        "title": "Lapsen kuuleminen sijaishuollossa", "region": "uusimaa",
+        "description": "Miten lapsen mielipide selvitetään, kun lapsi on alle 12-vuotias?",
+        "category": "interpretation", "urgency": "normal",
+        "rights_dimensions": ["right_to_be_heard"],
+        "legal_references": ["Lastensuojelulaki 20 §"], "visibility": "public",
+        "submit": False})
     @blp.response(201, IssueDetailOut, headers={"Location": {
         "required": True, "description": "Where the new issue is.",
         "schema": {"type": "string", "example": "/api/v1/issues/ESC-2026-0001"}}})
@@ -126,7 +132,8 @@ class IssueByReference(MethodView):
     @unit_of_work
     @next_steps(200)
     @refuses(blp, 403, 409)
-    @blp.arguments(IssuePatch)
+    @blp.arguments(IssuePatch, example={
+        "expected_version": 1, "title": "Alle 12-vuotiaan lapsen kuuleminen sijaishuollossa"})
     @blp.response(200, IssueDetailOut)
     def patch(self, data: dict[str, Any], reference: str) -> IssueDetail:
         """Edit a draft (or an issue the backbone team asked to clarify)."""
@@ -178,7 +185,8 @@ def post_decision_correction(data: dict[str, Any], reference: str) -> IssueDetai
 @unit_of_work
 @next_steps(200)
 @refuses(blp, 403, 409)
-@blp.arguments(FeedbackIn)
+@blp.arguments(FeedbackIn, example={"expected_version": 9, "answer": "helped",
+                                      "comment": None})
 @blp.response(200, IssueDetailOut)
 def post_feedback(data: dict[str, Any], reference: str) -> IssueDetail:
     """Say whether the answer helped (a lead of the issue's region, once it is closed;
@@ -202,7 +210,11 @@ def get_rounds(reference: str) -> list[Round]:
 @blp.route("/issues/<reference>/statements", methods=["POST"], parameters=[REFERENCE])
 @unit_of_work
 @refuses(blp, 403, 409)
-@blp.arguments(StatementIn)
+@blp.arguments(StatementIn, example={
+    "position": "supports_with_reservations",
+    "text": "Tulkinta on perusteltu, kunhan lapsen ikä ja kehitystaso otetaan huomioon.",
+    "rights_assessment": "Lapsen oikeus tulla kuulluksi toteutuu.", "public": False,
+    "send": True})
 @blp.response(201, StatementOut)
 def post_statement(data: dict[str, Any], reference: str) -> Statement:
     """Give your organisation's statement in the current round (`send: false`: save it as
@@ -257,7 +269,8 @@ def withdraw_statement(data: dict[str, Any], reference: str, statement_id: int) 
 @blp.route("/issues/<reference>/comments", methods=["POST"], parameters=[REFERENCE])
 @unit_of_work
 @refuses(blp, 403, 409)
-@blp.arguments(CommentIn)
+@blp.arguments(CommentIn, example={"text": "Lisätietoa pyydetty kunnalta.",
+                                     "internal": False})
 @blp.response(201, CommentOut)
 def post_comment(data: dict[str, Any], reference: str) -> Comment:
     """Comment on an issue; `internal: true` is for the backbone team and the bodies."""

