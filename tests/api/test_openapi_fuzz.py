@@ -87,6 +87,10 @@ def config(token: str, references: list[str]) -> schemathesis.Config:
             "references": {"values": references},
             "workflows": {"values": ["escalation"]},
             "regions": {"values": ["uusimaa", "pirkanmaa"]},
+            # Plain words now and then: most generated text is refused by the text rules
+            # (control characters, lengths), and a scenario that never creates an issue
+            # never follows a link.
+            "titles": {"values": ["Lapsen etu sijaishuollossa", "Perhekeskusten rahoitus"]},
             "actions": {"values": actions},
             "versions": {"values": [1, 2, 3, 4, 5, 6]},
             "emails": {"values": [FUZZER, "lead@uusimaa.test"]},
@@ -96,6 +100,8 @@ def config(token: str, references: list[str]) -> schemathesis.Config:
             "path.reference": {"dictionary": "references", "probability": 0.6},
             "path.name": {"dictionary": "workflows", "probability": 0.5},
             "body.region": {"dictionary": "regions", "probability": 0.7},
+            "body.title": {"dictionary": "titles", "probability": 0.5},
+            "body.description": {"dictionary": "titles", "probability": 0.5},
             "body.action": {"dictionary": "actions", "probability": 0.7},
             "body.expected_version": {"dictionary": "versions", "probability": 0.5},
             "body.email": {"dictionary": "emails", "probability": 0.5},
