@@ -146,10 +146,13 @@ class Problem(Schema):
 
 
 class ConflictProblem(Problem):
-    """409: somebody changed the issue first; reload it and try again."""
+    """409: somebody changed the issue first (reload it and try again), or what was asked
+    is done already (a region that joined, issues linked already, a retry in progress)."""
 
-    current_version = fields.Integer(required=True, metadata={
-        "description": "The issue's version now."})
+    current_version = fields.Integer(metadata={
+        "description": "The issue's version now: given with every version conflict "
+                       "(`type` `/api/problems/version-conflict`, and 412), not when the "
+                       "thing asked was done already (`/api/problems/already-done`)."})
 
 
 ONE_LINE = {"description": "One line: no line breaks, tabs or control characters."}
