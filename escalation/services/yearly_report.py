@@ -41,10 +41,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    String,
     and_,
     case,
-    cast,
     func,
     literal,
     select,
@@ -53,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from escalation import runtime
+from escalation import histogram, runtime
 from escalation.errors import InvalidInput
 from escalation.limits import CATEGORIES, RIGHTS_DIMENSIONS, YEAR_FIRST, YEAR_LAST
 from escalation.models import (
@@ -64,16 +62,17 @@ from escalation.models import (
     Obligation,
     ObligationStatus,
     Region,
+    ReportCell,
+    ReportSnapshot,
     Visibility,
 )
-from escalation.policy import Actor, visible_decided, visible_filter
+from escalation.policy import Actor, sees, visible_decided, visible_filter
 from escalation.problems import Problem
 from escalation.redacted import is_redacted_text
-from escalation.services import reports, reports_pg
+from escalation.services import reports, reports_pg, rollup, year_cells
 from escalation.services.issues import local_day
 from escalation.services.reports import ANSWERED_LOCALLY, DAY, FeedbackFigure
 from escalation.services.rollup import NO_CATEGORY
-from escalation.workflow.states import CLOSED
 
 # The public answers listed at most (in the order they were given); the total is told, and
 # the rest are in the issue list (a printed report of thousands of pages helps nobody).
@@ -148,6 +147,9 @@ class YearReport:
     feedback_by_category: dict[str, FeedbackFigure] = field(default_factory=dict)
     public_answers: list[PublicAnswer] = field(default_factory=list)
     public_answers_total: int = 0
+    # When the figures were taken from the rollup (services/rollup.py), the public
+    # answers' list excepted, which is always read now; None when counted for this request.
+    as_of: dt.datetime | None = None
 
 
 def _no_year() -> InvalidInput:
@@ -185,6 +187,21 @@ def year_report(session: Session, *, actor: Actor, year: int, now: dt.datetime) 
     report = YearReport(year=year, starts_at=start, ends_at=end,
                         timezone=runtime.settings().timezone)
     seen = visible_filter(actor)
+    snapshot = rollup.usable(session, now=now)
+    if snapshot is not None and rollup.beyond_cells(session, actor):
+        snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
+    if snapshot is None:
+        _live(session, report, actor, seen, now)
+    else:
+        _from_rollup(session, report, snapshot, actor)
+    _add_public(session, report, seen, start, end)
+    return report
+
+
+def _live(session: Session, report: YearReport, actor: Actor, seen: ColumnElement[bool],
+          now: dt.datetime) -> None:
+    """Every figure but the public answers' list, counted for this request."""
+    start, end = report.starts_at, report.ends_at
     sent: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
                                      "rights": Counter()}
     for region, category, rights, n in session.execute(
@@ -201,14 +218,72 @@ def year_report(session: Session, *, actor: Actor, year: int, now: dt.datetime) 
     grouped, times = _answered_figures(session, _answered(seen, start, end).subquery())
     _add_answered(report, grouped, times, sent)
     _add_obligations(session, report, actor, start, end, local_day(now))
-    _add_public(session, report, seen, start, end)
-    return report
+
+
+def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
+                 actor: Actor) -> None:
+    """Every figure but the public answers' list, added up from the year's figures of the
+    rollup's cells the reader may see (services/year_cells.py): counts exactly, the times'
+    percentiles within a histogram bucket, the overdue obligations as of the refresh."""
+    codes = dict(session.execute(select(Region.id, Region.code)).all())
+    sent: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
+                                     "rights": Counter()}
+    answered: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
+                                         "rights": Counter()}
+    outcomes: Counter[str] = Counter()
+    feedback: Counter[tuple[str, str, str]] = Counter()
+    overall: list[int] = []
+    by_category: dict[str, list[int]] = {}
+    by_region: dict[str, list[int]] = {}
+    obligations: dict[str, Counter[str]] = {}
+    for region_id, visibility, draft, data in session.execute(
+        select(ReportCell.region_id, ReportCell.visibility, ReportCell.draft,
+               ReportCell.figures[("years", str(report.year))])
+        .where(ReportCell.snapshot_id == snapshot.id)
+    ):
+        code = codes.get(region_id)
+        if not data or code is None or not sees(actor, region_id=region_id,
+                                                  visibility=visibility, draft=draft):
+            continue
+        for kind, counts in (("sent", sent), ("answered", answered)):
+            for category, rights, n in data[kind]:
+                counts["region"][code] += n
+                counts["category"][category or NO_CATEGORY] += n
+                for dimension in _dimensions(rights or None):
+                    counts["rights"][dimension] += n
+                if kind == "sent":
+                    report.sent += n
+                else:
+                    report.answered += n
+                    if visibility == Visibility.PUBLIC:
+                        report.public_answers_total += n
+        for outcome, n in data["outcomes"].items():
+            outcomes[outcome or ANSWERED_LOCALLY] += n
+        for outcome, category, answer, n in data["feedback"]:
+            feedback[(outcome or ANSWERED_LOCALLY, category or NO_CATEGORY, answer)] += n
+        for category, packed in data["times"].items():
+            for into in (overall, by_category.setdefault(category or NO_CATEGORY, []),
+                         by_region.setdefault(code, [])):
+                histogram.add_packed(into, packed)
+        if data["obligations"]:
+            obligations.setdefault(code, Counter()).update(data["obligations"])
+    times: list[TimeRow] = [_ranked("all", None, overall)]
+    times += [_ranked("category", k, h) for k, h in by_category.items()]
+    times += [_ranked("region", k, h) for k, h in by_region.items()]
+    _set_answered(report, answered, outcomes, feedback, [t for t in times if t[4]], sent)
+    _set_obligations(report, obligations)
+    report.as_of = snapshot.taken_at
+
+
+def _ranked(kind: str, key: str | None, dense: list[int]) -> TimeRow:
+    """A time row (seconds) from a histogram, as the live count makes it."""
+    counts = histogram.unpack(dense)
+    return (kind, key, histogram.percentile(counts, 0.5), histogram.percentile(counts, 0.9),
+            sum(counts.values()))
 
 
 def _rights_text() -> Any:
-    """An issue's dimensions as the text of its JSON list: a value both databases group by
-    (PostgreSQL's `json` has no equality), a handful of distinct values at most."""
-    return cast(Issue.rights_dimensions, String)
+    return year_cells.rights_text()
 
 
 @functools.lru_cache(maxsize=256)
@@ -242,19 +317,12 @@ def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -
 
 
 def _current_decision() -> ColumnElement[bool]:
-    """The issue of a decision, if the decision is the issue's current one.
-
-    Joined by `issues.decision_id` alone (the decision's `issue_id` follows from it): a
-    condition on both columns made PostgreSQL estimate one row where a year has a hundred
-    thousand, and plan the year's figures with a nested loop per issue (2.7 s at a
-    million issues)."""
-    return Issue.decision_id == Decision.id
+    return year_cells.current_decision()
 
 
 def _answered_locally(start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
     """An issue the backbone team answered itself, closed in the year and still closed."""
-    return [Issue.decision_id.is_(None), Issue.answer.is_not(None), Issue.state == CLOSED,
-            Issue.closed_at >= start, Issue.closed_at < end]
+    return year_cells.answered_locally(start, end)
 
 
 # Rows of the answered issues grouped: (region, category, dimensions' text, outcome,
@@ -305,6 +373,13 @@ def _add_answered(report: YearReport, grouped: Iterable[Grouped], times: Iterabl
         outcomes[outcome] += n
         if answer is not None:
             feedback[(outcome, key, answer)] += n
+    _set_answered(report, answered, outcomes, feedback, times, sent)
+
+
+def _set_answered(report: YearReport, answered: dict[str, Counter[str]],
+                  outcomes: Counter[str], feedback: Counter[tuple[str, str, str]],
+                  times: Iterable[TimeRow], sent: dict[str, Counter[str]]) -> None:
+    """The report's tables from the counts, as either path makes them."""
     report.by_region = _pairs(sent["region"], answered["region"], sorted)
     report.by_category = _pairs(sent["category"], answered["category"],
                                 lambda keys: [c for c in [*CATEGORIES, NO_CATEGORY] if c in keys])
@@ -369,6 +444,10 @@ def _add_obligations(session: Session, report: YearReport, actor: Actor,
             counts["done"] += int(n)
         else:
             counts["cancelled"] += int(n)
+    _set_obligations(report, per_region)
+
+
+def _set_obligations(report: YearReport, per_region: dict[str, Counter[str]]) -> None:
     report.obligations_by_region = {r: ObligationFigures(**c)
                                     for r, c in sorted(per_region.items())}
     report.obligations = ObligationFigures(**sum(per_region.values(), Counter()))
