@@ -13,6 +13,9 @@ the snapshot is fresh, and it covers at least `Settings.rollup_from` issues; oth
 it counts live. The answer then says "as of" when. A lead whose region co-raises a
 restricted issue of another region (issue 18) sees an issue no whole cell gives them
 (`beyond_cells`): their summary is counted live, so it stays exact.
+
+Each cell also keeps the yearly report's figures per calendar year (`figures["years"]`,
+services/year_cells.py), which `yearly_report.year_report` reads by the same rule.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class CellFigures:
             "decided": self.decided,
             "stages": {s: histogram.pack(h) for s, h in self.stages.items()},
             "feedback": self.feedback,
-            "years": {str(y): f.as_json() for y, f in sorted(self.years.items())},
+            "years": {str(y): f.as_text() for y, f in sorted(self.years.items())},
         }
 
 

@@ -7,22 +7,28 @@ year, or, for an issue the backbone team answered itself and that is closed now,
 closing in the year. The rollup keeps, per cell and year, what the report needs except
 the public answers' list (which is read live):
 
-- `sent`: issues first sent in the year, by category and dimensions' text;
-- `answered`: issues answered in the year, by category and dimensions' text;
+- `sent`: issues first sent in the year, by category and by dimension;
+- `answered`: issues answered in the year, by category and by dimension;
 - `outcomes`: the answered issues by outcome ("" when answered without a decision);
-- `feedback`: the regions' answers on them, by outcome, category and answer;
+- `feedback`: the regions' answers on them, by outcome and by category;
 - `times`: per category, a histogram (escalation/histogram.py) of the seconds from first
   sending to the answer; the cell's region and every reader's whole are sums of them;
 - `obligations`: the obligations of the year's decisions by status now, the pending
   ones overdue as of the refresh's day on the service's clock. Keyed by the obligation's
   own copies of its issue's region and visibility (never a draft), as the report sees it.
 
-A category or dimensions' text the issue lacks is kept as "" (JSON keys are text).
+A category the issue lacks is kept as "" (JSON keys are text). Each year's figures are
+one compressed text in the cell's JSON (`YearFigures.as_text`, `read`), so the summary,
+which reads the cells whole, does not parse a decade of histograms on every request.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
+import json
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from escalation import histogram, runtime
+from escalation.limits import RIGHTS_DIMENSIONS
 from escalation.models import (
     OBLIGATION_PENDING,
     Decision,
@@ -84,26 +91,60 @@ def rights_text() -> Any:
     return cast(Issue.rights_dimensions, String)
 
 
+@functools.lru_cache(maxsize=256)
+def dimensions(text: str | None) -> tuple[str, ...]:
+    """The dimensions of an issue from their JSON text: a few distinct texts among
+    thousands of issues, each parsed once."""
+    return tuple(d for d in json.loads(text or "[]") if d in RIGHTS_DIMENSIONS)
+
+
+@dataclass
+class Counted:
+    """Issues of a cell and year by category ("" for none) and by dimension."""
+
+    category: Counter[str] = field(default_factory=Counter)
+    rights: Counter[str] = field(default_factory=Counter)
+
+    def add(self, category: str | None, rights: str | None, n: int) -> None:
+        self.category[category or ""] += n
+        for dimension in dimensions(rights):
+            self.rights[dimension] += n
+
+
 @dataclass
 class YearFigures:
-    """One cell's figures for one year, as stored under `figures["years"][year]`."""
+    """One cell's figures for one year. Stored as one text (`as_text`), so that a reader
+    of the rollup's other figures (the summary) never parses them: a year's histograms
+    are thousands of numbers per cell."""
 
-    sent: Counter[tuple[str, str]] = field(default_factory=Counter)  # (category, rights)
-    answered: Counter[tuple[str, str]] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    feedback: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    sent: Counted = field(default_factory=Counted)
+    answered: Counted = field(default_factory=Counted)
+    outcomes: Counter[str] = field(default_factory=Counter)  # "": answered without decision
+    # Did it help? The regions' answers by outcome and by category.
+    feedback_outcome: dict[str, Counter[str]] = field(default_factory=dict)
+    feedback_category: dict[str, Counter[str]] = field(default_factory=dict)
     times: dict[str, Counter[int]] = field(default_factory=dict)  # category -> bucket -> n
     obligations: Counter[str] = field(default_factory=Counter)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "sent": [[c, r, n] for (c, r), n in sorted(self.sent.items())],
-            "answered": [[c, r, n] for (c, r), n in sorted(self.answered.items())],
-            "outcomes": dict(sorted(self.outcomes.items())),
-            "feedback": [[o, c, a, n] for (o, c, a), n in sorted(self.feedback.items())],
-            "times": {c: histogram.pack(h) for c, h in sorted(self.times.items())},
-            "obligations": dict(sorted(self.obligations.items())),
+    def as_text(self) -> str:
+        """The figures as JSON, compressed (the histograms are mostly zeros) and in
+        base64: a short string in the cell's JSON. `read` gives the JSON back."""
+        data = {
+            "sent": {"category": self.sent.category, "rights": self.sent.rights},
+            "answered": {"category": self.answered.category, "rights": self.answered.rights},
+            "outcomes": self.outcomes,
+            "feedback": {"outcome": self.feedback_outcome, "category": self.feedback_category},
+            "times": {c: histogram.pack(h) for c, h in self.times.items()},
+            "obligations": self.obligations,
         }
+        packed = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        return base64.b64encode(zlib.compress(packed)).decode("ascii")
+
+
+def read(text: str) -> dict[str, Any]:
+    """A year's figures as `YearFigures.as_text` stored them."""
+    found: dict[str, Any] = json.loads(zlib.decompress(base64.b64decode(text)))
+    return found
 
 
 Years = dict[Key, dict[int, YearFigures]]
@@ -126,7 +167,7 @@ def take(session: Session, now: dt.datetime) -> Years:
                     Issue.region_id, Issue.visibility, draft, Issue.category, rights_text(),
                     where=[Issue.submitted_at.is_not(None), Issue.deleted_at.is_(None)])
     for region_id, visibility, is_draft, year, category, rights, n in sent:
-        figures(region_id, visibility, is_draft, year).sent[(category or "", rights or "")] += n
+        figures(region_id, visibility, is_draft, year).sent.add(category, rights, n)
 
     _take_answered(session, postgres, zone, figures)
 
@@ -206,10 +247,11 @@ def _take_answered(session: Session, postgres: bool, zone: str, figures: Any) ->
 
 def _add_answered(figures: YearFigures, category: str | None, rights: str | None,
                   outcome: str | None, answer: str | None, n: int) -> None:
-    figures.answered[(category or "", rights or "")] += n
+    figures.answered.add(category, rights, n)
     figures.outcomes[outcome or ""] += n
     if answer is not None:
-        figures.feedback[(outcome or "", category or "", answer)] += n
+        figures.feedback_outcome.setdefault(outcome or "", Counter())[answer] += n
+        figures.feedback_category.setdefault(category or "", Counter())[answer] += n
 
 
 def _add_time(figures: YearFigures, category: str | None, bucket: int, n: int) -> None:
@@ -244,5 +286,5 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["Key", "YearFigures", "Years", "answered_locally", "current_decision",
-           "rights_text", "take"]
+__all__ = ["Counted", "Key", "YearFigures", "Years", "answered_locally", "current_decision",
+           "dimensions", "read", "rights_text", "take"]

@@ -26,13 +26,18 @@ issues and other regions' public ones, the national bodies every submitted issue
 - *public answers*: the year's answered issues whose visibility is public, with their
   title, region, outcome and the beginning of their answer. Restricted issues are counted
   above for whoever may see them, and never listed here, whoever reads.
+
+Over a national population (when the summary would: `rollup.usable` and not
+`rollup.beyond_cells`) every figure but the public answers' list is added up from the
+year's figures of the rollup's cells the reader may see (services/year_cells.py keeps
+them, with the definitions above shared by both paths): counts exactly, the times'
+percentiles from histograms (within one bucket, 0.5 %), the overdue obligations as of the
+refresh's day. The report then says "as of" when (`as_of`); the list is always read now.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -231,36 +236,38 @@ def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
     answered: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
                                          "rights": Counter()}
     outcomes: Counter[str] = Counter()
-    feedback: Counter[tuple[str, str, str]] = Counter()
+    feedback: dict[str, Counter[tuple[str, str]]] = {"outcome": Counter(), "category": Counter()}
     overall: list[int] = []
     by_category: dict[str, list[int]] = {}
     by_region: dict[str, list[int]] = {}
     obligations: dict[str, Counter[str]] = {}
-    for region_id, visibility, draft, data in session.execute(
+    for region_id, visibility, draft, text_ in session.execute(
         select(ReportCell.region_id, ReportCell.visibility, ReportCell.draft,
                ReportCell.figures[("years", str(report.year))])
         .where(ReportCell.snapshot_id == snapshot.id)
     ):
         code = codes.get(region_id)
-        if not data or code is None or not sees(actor, region_id=region_id,
-                                                  visibility=visibility, draft=draft):
+        if not text_ or code is None or not sees(actor, region_id=region_id,
+                                                   visibility=visibility, draft=draft):
             continue
+        data = year_cells.read(text_)
         for kind, counts in (("sent", sent), ("answered", answered)):
-            for category, rights, n in data[kind]:
+            for category, n in data[kind]["category"].items():
                 counts["region"][code] += n
                 counts["category"][category or NO_CATEGORY] += n
-                for dimension in _dimensions(rights or None):
-                    counts["rights"][dimension] += n
-                if kind == "sent":
-                    report.sent += n
-                else:
-                    report.answered += n
-                    if visibility == Visibility.PUBLIC:
-                        report.public_answers_total += n
+            counts["rights"].update(data[kind]["rights"])
+        cell_sent, cell_answered = (sum(data[k]["category"].values())
+                                    for k in ("sent", "answered"))
+        report.sent += cell_sent
+        report.answered += cell_answered
+        if visibility == Visibility.PUBLIC:
+            report.public_answers_total += cell_answered
         for outcome, n in data["outcomes"].items():
             outcomes[outcome or ANSWERED_LOCALLY] += n
-        for outcome, category, answer, n in data["feedback"]:
-            feedback[(outcome or ANSWERED_LOCALLY, category or NO_CATEGORY, answer)] += n
+        for by, default in (("outcome", ANSWERED_LOCALLY), ("category", NO_CATEGORY)):
+            for key, answers in data["feedback"][by].items():
+                for answer, n in answers.items():
+                    feedback[by][(key or default, answer)] += n
         for category, packed in data["times"].items():
             for into in (overall, by_category.setdefault(category or NO_CATEGORY, []),
                          by_region.setdefault(code, [])):
@@ -270,7 +277,13 @@ def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
     times: list[TimeRow] = [_ranked("all", None, overall)]
     times += [_ranked("category", k, h) for k, h in by_category.items()]
     times += [_ranked("region", k, h) for k, h in by_region.items()]
-    _set_answered(report, answered, outcomes, feedback, [t for t in times if t[4]], sent)
+    _set_answered(report, answered, outcomes, [t for t in times if t[4]], sent)
+    # The two tables of "did it help?", each made as the live count makes it.
+    report.feedback_by_outcome = reports.feedback_figures(
+        (None if o == ANSWERED_LOCALLY else o, None, a, n)
+        for (o, a), n in feedback["outcome"].items())[0]
+    report.feedback_by_category = reports.feedback_figures(
+        (None, c, a, n) for (c, a), n in feedback["category"].items())[1]
     _set_obligations(report, obligations)
     report.as_of = snapshot.taken_at
 
@@ -286,11 +299,8 @@ def _rights_text() -> Any:
     return year_cells.rights_text()
 
 
-@functools.lru_cache(maxsize=256)
 def _dimensions(text: str | None) -> tuple[str, ...]:
-    """The dimensions of an issue from their JSON text: a few distinct texts among
-    thousands of issues, each parsed once."""
-    return tuple(d for d in json.loads(text or "[]") if d in RIGHTS_DIMENSIONS)
+    return year_cells.dimensions(text)
 
 
 def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -> Any:
@@ -373,13 +383,17 @@ def _add_answered(report: YearReport, grouped: Iterable[Grouped], times: Iterabl
         outcomes[outcome] += n
         if answer is not None:
             feedback[(outcome, key, answer)] += n
-    _set_answered(report, answered, outcomes, feedback, times, sent)
+    _set_answered(report, answered, outcomes, times, sent)
+    report.feedback_by_outcome, report.feedback_by_category = reports.feedback_figures(
+        (None if outcome == ANSWERED_LOCALLY else outcome, category, answer, n)
+        for (outcome, category, answer), n in feedback.items())
 
 
 def _set_answered(report: YearReport, answered: dict[str, Counter[str]],
-                  outcomes: Counter[str], feedback: Counter[tuple[str, str, str]],
-                  times: Iterable[TimeRow], sent: dict[str, Counter[str]]) -> None:
-    """The report's tables from the counts, as either path makes them."""
+                  outcomes: Counter[str], times: Iterable[TimeRow],
+                  sent: dict[str, Counter[str]]) -> None:
+    """The report's tables from the counts (but "did it help?"), as either path makes
+    them."""
     report.by_region = _pairs(sent["region"], answered["region"], sorted)
     report.by_category = _pairs(sent["category"], answered["category"],
                                 lambda keys: [c for c in [*CATEGORIES, NO_CATEGORY] if c in keys])
@@ -398,9 +412,6 @@ def _set_answered(report: YearReport, answered: dict[str, Counter[str]],
             by_region[str(name)] = figure
     report.time_by_category = {k: by_category[k] for k in report.by_category if k in by_category}
     report.time_by_region = dict(sorted(by_region.items()))
-    report.feedback_by_outcome, report.feedback_by_category = reports.feedback_figures(
-        (None if outcome == ANSWERED_LOCALLY else outcome, category, answer, n)
-        for (outcome, category, answer), n in feedback.items())
 
 
 def _days(seconds: Any) -> float | None:
