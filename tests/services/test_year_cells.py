@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from escalation import histogram
 from escalation.models import Issue
 from escalation.policy import Actor
-from escalation.services import rollup
+from escalation.services import rollup, year_cells
 from escalation.services.yearly_report import AnswerTime, YearReport, year_report
 from tests.factories import World, act, every_reader, make_actor
 from tests.services.test_rollup import Configure, configure, populate  # noqa: F401
@@ -123,3 +123,17 @@ def test_a_later_answer_shows_after_the_next_refresh(
     rollup.refresh(session, now=later)
     after = year_report(session, actor=world.coordinator, year=2027, now=later)
     assert (after.answered, after.as_of) == (before.answered + 1, later)
+
+
+def test_each_years_figures_are_one_text_the_summary_does_not_parse(
+        session: Session, world: World, year_of_issues: dict[str, Issue]) -> None:  # noqa: F811
+    """The summary reads its cells whole: a year's histograms kept as JSON numbers made it
+    parse megabytes at a million issues. Each year is one compressed text instead."""
+    cells = rollup.take(session, now=NOW)
+    stored = [figures.as_json()["years"] for figures in cells.values()]
+    assert {year for years in stored for year in years} >= {"2024", "2026", "2027"}
+    for years in stored:
+        for text in years.values():
+            assert isinstance(text, str)
+            assert set(year_cells.read(text)) == {"sent", "answered", "outcomes", "feedback",
+                                                  "times", "obligations"}
