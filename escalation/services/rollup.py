@@ -71,6 +71,9 @@ class CellFigures:
             "stages": {s: histogram.pack(h) for s, h in self.stages.items()},
             "feedback": self.feedback,
             "years": {str(y): f.as_text() for y, f in sorted(self.years.items())},
+            # Whether the years were taken: a snapshot taken before they were is not read
+            # for the yearly report (its cells would say zero for every year).
+            "has_years": True,
         }
 
 

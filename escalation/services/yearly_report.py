@@ -195,10 +195,8 @@ def year_report(session: Session, *, actor: Actor, year: int, now: dt.datetime) 
     snapshot = rollup.usable(session, now=now)
     if snapshot is not None and rollup.beyond_cells(session, actor):
         snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
-    if snapshot is None:
+    if snapshot is None or not _from_rollup(session, report, snapshot, actor):
         _live(session, report, actor, seen, now)
-    else:
-        _from_rollup(session, report, snapshot, actor)
     _add_public(session, report, seen, start, end)
     return report
 
@@ -226,10 +224,19 @@ def _live(session: Session, report: YearReport, actor: Actor, seen: ColumnElemen
 
 
 def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
-                 actor: Actor) -> None:
+                 actor: Actor) -> bool:
     """Every figure but the public answers' list, added up from the year's figures of the
     rollup's cells the reader may see (services/year_cells.py): counts exactly, the times'
-    percentiles within a histogram bucket, the overdue obligations as of the refresh."""
+    percentiles within a histogram bucket, the overdue obligations as of the refresh.
+    False, and nothing added, if the snapshot was taken before the cells kept years."""
+    rows = session.execute(
+        select(ReportCell.region_id, ReportCell.visibility, ReportCell.draft,
+               ReportCell.figures["has_years"],
+               ReportCell.figures[("years", str(report.year))])
+        .where(ReportCell.snapshot_id == snapshot.id)
+    ).all()
+    if not any(has_years for *_, has_years, _text in rows):
+        return False
     codes = dict(session.execute(select(Region.id, Region.code)).all())
     sent: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
                                      "rights": Counter()}
@@ -241,11 +248,7 @@ def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
     by_category: dict[str, list[int]] = {}
     by_region: dict[str, list[int]] = {}
     obligations: dict[str, Counter[str]] = {}
-    for region_id, visibility, draft, text_ in session.execute(
-        select(ReportCell.region_id, ReportCell.visibility, ReportCell.draft,
-               ReportCell.figures[("years", str(report.year))])
-        .where(ReportCell.snapshot_id == snapshot.id)
-    ):
+    for region_id, visibility, draft, _has_years, text_ in rows:
         code = codes.get(region_id)
         if not text_ or code is None or not sees(actor, region_id=region_id,
                                                    visibility=visibility, draft=draft):
@@ -286,6 +289,7 @@ def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
         (None, c, a, n) for (c, a), n in feedback["category"].items())[1]
     _set_obligations(report, obligations)
     report.as_of = snapshot.taken_at
+    return True
 
 
 def _ranked(kind: str, key: str | None, dense: list[int]) -> TimeRow:

@@ -9,10 +9,11 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalation import histogram
-from escalation.models import Issue
+from escalation.models import Issue, ReportCell
 from escalation.policy import Actor
 from escalation.services import rollup, year_cells
 from escalation.services.yearly_report import AnswerTime, YearReport, year_report
@@ -137,3 +138,20 @@ def test_each_years_figures_are_one_text_the_summary_does_not_parse(
             assert isinstance(text, str)
             assert set(year_cells.read(text)) == {"sent", "answered", "outcomes", "feedback",
                                                   "times", "obligations"}
+
+
+def test_a_snapshot_taken_before_the_years_were_kept_is_not_read(
+        session: Session, world: World, year_of_issues: dict[str, Issue],  # noqa: F811
+        configure: Configure) -> None:  # noqa: F811
+    """Until the first refresh after an upgrade, the newest snapshot has no years: the
+    report is counted live, not zeros "as of" then."""
+    configure(rollup_from=10**9)
+    live = year_report(session, actor=world.coordinator, year=2026, now=NOW)
+    snapshot = rollup.refresh(session, now=NOW)
+    for cell in session.scalars(select(ReportCell).where(ReportCell.snapshot_id == snapshot.id)):
+        cell.figures = {k: v for k, v in cell.figures.items() if k not in ("years", "has_years")}
+    session.flush()
+    configure(rollup_from=0)
+    older = year_report(session, actor=world.coordinator, year=2026, now=NOW)
+    assert older.as_of is None
+    same(older, live, "a snapshot without years")
