@@ -74,7 +74,7 @@ def report_rollup(now: dt.datetime | None = None, *, force: bool = False,
         if not force and newest is not None and newest.taken_at > fresh_since:
             return f"fresh (taken {newest.taken_at:%Y-%m-%d %H:%M:%S} UTC)"
         started = time.monotonic()
-        cells = rollup.take(session, progress)
+        cells = rollup.take(session, progress, now=now)
     with db.transaction() as session:
         snapshot = rollup.store(session, cells, now=now, seconds=time.monotonic() - started)
     return f"rolled up {snapshot.issues} issue(s) in {snapshot.seconds:.1f} s"

@@ -217,6 +217,13 @@ class YearReportOut(Out):
         "may see them and never listed.")})
     public_answers_total = fields.Integer(metadata={"description": (
         "How many public answers the year has (the list may stop before).")})
+    as_of = fields.DateTime(allow_none=True, metadata={"description": (
+        "When the figures were taken, if they come from the report rollup: a year over a "
+        "national population is added up from figures that a periodic job refreshes "
+        "(every 5 minutes by default) instead of counting a year's issues per request; "
+        "its times to answer are then read from histograms, within 0.5 % of the exact "
+        "values, and `overdue` is as of the refresh's day. `null` when everything was "
+        "counted for this request. `public_answers` is always read now.")})
 
 
 @blp.route("/reports/year/<year>", methods=["GET"], parameters=[YEAR])

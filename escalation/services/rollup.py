@@ -13,6 +13,9 @@ the snapshot is fresh, and it covers at least `Settings.rollup_from` issues; oth
 it counts live. The answer then says "as of" when. A lead whose region co-raises a
 restricted issue of another region (issue 18) sees an issue no whole cell gives them
 (`beyond_cells`): their summary is counted live, so it stays exact.
+
+Each cell also keeps the yearly report's figures per calendar year (`figures["years"]`,
+services/year_cells.py), which `yearly_report.year_report` reads by the same rule.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy import Integer, case, cast, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from escalation import histogram, runtime
+from escalation.db import utcnow
 from escalation.models import (
     Decision,
     Issue,
@@ -39,6 +43,7 @@ from escalation.models import (
 )
 from escalation.policy import Actor, co_raised_hidden, sees
 from escalation.progress import Progress
+from escalation.services import year_cells
 from escalation.workflow.states import DRAFT
 
 NO_CATEGORY = "unspecified"
@@ -55,6 +60,8 @@ class CellFigures:
     stages: dict[str, dict[int, int]] = field(default_factory=dict)  # state -> bucket -> n
     # Did it help? outcome ("" when answered without a decision) -> category -> answer -> n
     feedback: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    # The yearly report's figures per calendar year (services/year_cells.py).
+    years: dict[int, year_cells.YearFigures] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,20 +70,26 @@ class CellFigures:
             "decided": self.decided,
             "stages": {s: histogram.pack(h) for s, h in self.stages.items()},
             "feedback": self.feedback,
+            "years": {str(y): f.as_text() for y, f in sorted(self.years.items())},
+            # Whether the years were taken: a snapshot taken before they were is not read
+            # for the yearly report (its cells would say zero for every year).
+            "has_years": True,
         }
 
 
-def take(session: Session, progress: Progress | None = None) -> dict[Key, CellFigures]:
-    """Every cell's figures, read from the issues as they are now.
+def take(session: Session, progress: Progress | None = None, *,
+         now: dt.datetime | None = None) -> dict[Key, CellFigures]:
+    """Every cell's figures, read from the issues as they are now (`now`: the refresh's
+    time, whose day on the service's clock says which obligations are overdue).
 
     Run it in one snapshot of the database (the job uses REPEATABLE READ on PostgreSQL;
     SQLite's reads see one snapshot anyway) so the parts agree with one another.
     """
     cells: dict[Key, CellFigures] = {}
 
-    def part_done() -> None:  # five parts, each one GROUP BY over all the issues
+    def part_done() -> None:  # six parts, each one GROUP BY over all the issues
         if progress is not None:
-            progress(1, 5)
+            progress(1, 6)
 
     def cell(region_id: int, visibility: str, draft: bool) -> CellFigures:
         return cells.setdefault((region_id, visibility, bool(draft)), CellFigures())
@@ -131,6 +144,11 @@ def take(session: Session, progress: Progress | None = None) -> dict[Key, CellFi
             outcome or "", {}).setdefault(category or NO_CATEGORY, {})
         answers[answer] = answers.get(answer, 0) + int(n)
     part_done()
+
+    for (region_id, visibility, is_draft), per_year in year_cells.take(
+            session, now or utcnow()).items():
+        cell(region_id, visibility, is_draft).years = per_year
+    part_done()
     return cells
 
 
@@ -156,7 +174,7 @@ def store(session: Session, cells: dict[Key, CellFigures], *, now: dt.datetime,
 def refresh(session: Session, *, now: dt.datetime) -> ReportSnapshot:
     """Take and store a snapshot in one session (the command line and the tests)."""
     started = time.monotonic()
-    cells = take(session)
+    cells = take(session, now=now)
     return store(session, cells, now=now, seconds=time.monotonic() - started)
 
 

@@ -26,13 +26,18 @@ issues and other regions' public ones, the national bodies every submitted issue
 - *public answers*: the year's answered issues whose visibility is public, with their
   title, region, outcome and the beginning of their answer. Restricted issues are counted
   above for whoever may see them, and never listed here, whoever reads.
+
+Over a national population (when the summary would: `rollup.usable` and not
+`rollup.beyond_cells`) every figure but the public answers' list is added up from the
+year's figures of the rollup's cells the reader may see (services/year_cells.py keeps
+them, with the definitions above shared by both paths): counts exactly, the times'
+percentiles from histograms (within one bucket, 0.5 %), the overdue obligations as of the
+refresh's day. The report then says "as of" when (`as_of`); the list is always read now.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,10 +46,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    String,
     and_,
     case,
-    cast,
     func,
     literal,
     select,
@@ -53,7 +56,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from escalation import runtime
+from escalation import histogram, runtime
 from escalation.errors import InvalidInput
 from escalation.limits import CATEGORIES, RIGHTS_DIMENSIONS, YEAR_FIRST, YEAR_LAST
 from escalation.models import (
@@ -64,16 +67,17 @@ from escalation.models import (
     Obligation,
     ObligationStatus,
     Region,
+    ReportCell,
+    ReportSnapshot,
     Visibility,
 )
-from escalation.policy import Actor, visible_decided, visible_filter
+from escalation.policy import Actor, sees, visible_decided, visible_filter
 from escalation.problems import Problem
 from escalation.redacted import is_redacted_text
-from escalation.services import reports, reports_pg
+from escalation.services import reports, reports_pg, rollup, year_cells
 from escalation.services.issues import local_day
 from escalation.services.reports import ANSWERED_LOCALLY, DAY, FeedbackFigure
 from escalation.services.rollup import NO_CATEGORY
-from escalation.workflow.states import CLOSED
 
 # The public answers listed at most (in the order they were given); the total is told, and
 # the rest are in the issue list (a printed report of thousands of pages helps nobody).
@@ -148,6 +152,9 @@ class YearReport:
     feedback_by_category: dict[str, FeedbackFigure] = field(default_factory=dict)
     public_answers: list[PublicAnswer] = field(default_factory=list)
     public_answers_total: int = 0
+    # When the figures were taken from the rollup (services/rollup.py), the public
+    # answers' list excepted, which is always read now; None when counted for this request.
+    as_of: dt.datetime | None = None
 
 
 def _no_year() -> InvalidInput:
@@ -185,6 +192,19 @@ def year_report(session: Session, *, actor: Actor, year: int, now: dt.datetime) 
     report = YearReport(year=year, starts_at=start, ends_at=end,
                         timezone=runtime.settings().timezone)
     seen = visible_filter(actor)
+    snapshot = rollup.usable(session, now=now)
+    if snapshot is not None and rollup.beyond_cells(session, actor):
+        snapshot = None  # co-raised restricted issues are in no cell of theirs: count live
+    if snapshot is None or not _from_rollup(session, report, snapshot, actor):
+        _live(session, report, actor, seen, now)
+    _add_public(session, report, seen, start, end)
+    return report
+
+
+def _live(session: Session, report: YearReport, actor: Actor, seen: ColumnElement[bool],
+          now: dt.datetime) -> None:
+    """Every figure but the public answers' list, counted for this request."""
+    start, end = report.starts_at, report.ends_at
     sent: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
                                      "rights": Counter()}
     for region, category, rights, n in session.execute(
@@ -201,21 +221,90 @@ def year_report(session: Session, *, actor: Actor, year: int, now: dt.datetime) 
     grouped, times = _answered_figures(session, _answered(seen, start, end).subquery())
     _add_answered(report, grouped, times, sent)
     _add_obligations(session, report, actor, start, end, local_day(now))
-    _add_public(session, report, seen, start, end)
-    return report
+
+
+def _from_rollup(session: Session, report: YearReport, snapshot: ReportSnapshot,
+                 actor: Actor) -> bool:
+    """Every figure but the public answers' list, added up from the year's figures of the
+    rollup's cells the reader may see (services/year_cells.py): counts exactly, the times'
+    percentiles within a histogram bucket, the overdue obligations as of the refresh.
+    False, and nothing added, if the snapshot was taken before the cells kept years."""
+    rows = session.execute(
+        select(ReportCell.region_id, ReportCell.visibility, ReportCell.draft,
+               ReportCell.figures["has_years"],
+               ReportCell.figures[("years", str(report.year))])
+        .where(ReportCell.snapshot_id == snapshot.id)
+    ).all()
+    if not any(has_years for *_, has_years, _text in rows):
+        return False
+    codes = dict(session.execute(select(Region.id, Region.code)).all())
+    sent: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
+                                     "rights": Counter()}
+    answered: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
+                                         "rights": Counter()}
+    outcomes: Counter[str] = Counter()
+    feedback: dict[str, Counter[tuple[str, str]]] = {"outcome": Counter(), "category": Counter()}
+    overall: list[int] = []
+    by_category: dict[str, list[int]] = {}
+    by_region: dict[str, list[int]] = {}
+    obligations: dict[str, Counter[str]] = {}
+    for region_id, visibility, draft, _has_years, text_ in rows:
+        code = codes.get(region_id)
+        if not text_ or code is None or not sees(actor, region_id=region_id,
+                                                   visibility=visibility, draft=draft):
+            continue
+        data = year_cells.read(text_)
+        for kind, counts in (("sent", sent), ("answered", answered)):
+            for category, n in data[kind]["category"].items():
+                counts["region"][code] += n
+                counts["category"][category or NO_CATEGORY] += n
+            counts["rights"].update(data[kind]["rights"])
+        cell_sent, cell_answered = (sum(data[k]["category"].values())
+                                    for k in ("sent", "answered"))
+        report.sent += cell_sent
+        report.answered += cell_answered
+        if visibility == Visibility.PUBLIC:
+            report.public_answers_total += cell_answered
+        for outcome, n in data["outcomes"].items():
+            outcomes[outcome or ANSWERED_LOCALLY] += n
+        for by, default in (("outcome", ANSWERED_LOCALLY), ("category", NO_CATEGORY)):
+            for key, answers in data["feedback"][by].items():
+                for answer, n in answers.items():
+                    feedback[by][(key or default, answer)] += n
+        for category, packed in data["times"].items():
+            for into in (overall, by_category.setdefault(category or NO_CATEGORY, []),
+                         by_region.setdefault(code, [])):
+                histogram.add_packed(into, packed)
+        if data["obligations"]:
+            obligations.setdefault(code, Counter()).update(data["obligations"])
+    times: list[TimeRow] = [_ranked("all", None, overall)]
+    times += [_ranked("category", k, h) for k, h in by_category.items()]
+    times += [_ranked("region", k, h) for k, h in by_region.items()]
+    _set_answered(report, answered, outcomes, [t for t in times if t[4]], sent)
+    # The two tables of "did it help?", each made as the live count makes it.
+    report.feedback_by_outcome = reports.feedback_figures(
+        (None if o == ANSWERED_LOCALLY else o, None, a, n)
+        for (o, a), n in feedback["outcome"].items())[0]
+    report.feedback_by_category = reports.feedback_figures(
+        (None, c, a, n) for (c, a), n in feedback["category"].items())[1]
+    _set_obligations(report, obligations)
+    report.as_of = snapshot.taken_at
+    return True
+
+
+def _ranked(kind: str, key: str | None, dense: list[int]) -> TimeRow:
+    """A time row (seconds) from a histogram, as the live count makes it."""
+    counts = histogram.unpack(dense)
+    return (kind, key, histogram.percentile(counts, 0.5), histogram.percentile(counts, 0.9),
+            sum(counts.values()))
 
 
 def _rights_text() -> Any:
-    """An issue's dimensions as the text of its JSON list: a value both databases group by
-    (PostgreSQL's `json` has no equality), a handful of distinct values at most."""
-    return cast(Issue.rights_dimensions, String)
+    return year_cells.rights_text()
 
 
-@functools.lru_cache(maxsize=256)
 def _dimensions(text: str | None) -> tuple[str, ...]:
-    """The dimensions of an issue from their JSON text: a few distinct texts among
-    thousands of issues, each parsed once."""
-    return tuple(d for d in json.loads(text or "[]") if d in RIGHTS_DIMENSIONS)
+    return year_cells.dimensions(text)
 
 
 def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -> Any:
@@ -242,19 +331,12 @@ def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -
 
 
 def _current_decision() -> ColumnElement[bool]:
-    """The issue of a decision, if the decision is the issue's current one.
-
-    Joined by `issues.decision_id` alone (the decision's `issue_id` follows from it): a
-    condition on both columns made PostgreSQL estimate one row where a year has a hundred
-    thousand, and plan the year's figures with a nested loop per issue (2.7 s at a
-    million issues)."""
-    return Issue.decision_id == Decision.id
+    return year_cells.current_decision()
 
 
 def _answered_locally(start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
     """An issue the backbone team answered itself, closed in the year and still closed."""
-    return [Issue.decision_id.is_(None), Issue.answer.is_not(None), Issue.state == CLOSED,
-            Issue.closed_at >= start, Issue.closed_at < end]
+    return year_cells.answered_locally(start, end)
 
 
 # Rows of the answered issues grouped: (region, category, dimensions' text, outcome,
@@ -305,6 +387,17 @@ def _add_answered(report: YearReport, grouped: Iterable[Grouped], times: Iterabl
         outcomes[outcome] += n
         if answer is not None:
             feedback[(outcome, key, answer)] += n
+    _set_answered(report, answered, outcomes, times, sent)
+    report.feedback_by_outcome, report.feedback_by_category = reports.feedback_figures(
+        (None if outcome == ANSWERED_LOCALLY else outcome, category, answer, n)
+        for (outcome, category, answer), n in feedback.items())
+
+
+def _set_answered(report: YearReport, answered: dict[str, Counter[str]],
+                  outcomes: Counter[str], times: Iterable[TimeRow],
+                  sent: dict[str, Counter[str]]) -> None:
+    """The report's tables from the counts (but "did it help?"), as either path makes
+    them."""
     report.by_region = _pairs(sent["region"], answered["region"], sorted)
     report.by_category = _pairs(sent["category"], answered["category"],
                                 lambda keys: [c for c in [*CATEGORIES, NO_CATEGORY] if c in keys])
@@ -323,9 +416,6 @@ def _add_answered(report: YearReport, grouped: Iterable[Grouped], times: Iterabl
             by_region[str(name)] = figure
     report.time_by_category = {k: by_category[k] for k in report.by_category if k in by_category}
     report.time_by_region = dict(sorted(by_region.items()))
-    report.feedback_by_outcome, report.feedback_by_category = reports.feedback_figures(
-        (None if outcome == ANSWERED_LOCALLY else outcome, category, answer, n)
-        for (outcome, category, answer), n in feedback.items())
 
 
 def _days(seconds: Any) -> float | None:
@@ -369,6 +459,10 @@ def _add_obligations(session: Session, report: YearReport, actor: Actor,
             counts["done"] += int(n)
         else:
             counts["cancelled"] += int(n)
+    _set_obligations(report, per_region)
+
+
+def _set_obligations(report: YearReport, per_region: dict[str, Counter[str]]) -> None:
     report.obligations_by_region = {r: ObligationFigures(**c)
                                     for r, c in sorted(per_region.items())}
     report.obligations = ObligationFigures(**sum(per_region.values(), Counter()))

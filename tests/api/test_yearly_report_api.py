@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.v1.reports import YearReportOut
-from escalation.services import yearly_report
+from escalation import runtime
+from escalation.services import rollup, yearly_report
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
 from tests.factories import World, issue_in
@@ -46,6 +47,22 @@ def test_the_figures_are_the_services_in_the_documented_shape(
     assert set(body["public_answers"][0]) == {"reference", "title", "region", "category",
                                               "outcome", "answered_at", "short_answer"}
     assert body["timezone"] == "Europe/Helsinki"
+    assert body["as_of"] is None  # a small population is counted for each request
+
+
+def test_figures_from_the_rollup_say_as_of_when(call: Call, session: Session, world: World,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    issue_in(session, world, "closed")
+    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
+    runtime.reset()
+    taken = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rollup.refresh(session, now=taken)
+    issue_in(session, world, "closed")  # after the snapshot: counted, not listed, later
+    body = call("coordinator", "GET", f"/api/v1/reports/year/{YEAR}").get_json()
+    assert YearReportOut().validate(body) == {}
+    assert dt.datetime.fromisoformat(body["as_of"]) == taken
+    assert body["answered"] == body["public_answers_total"] == 1
+    assert len(body["public_answers"]) == 2  # the list is read now
 
 
 def test_the_caller_counts_what_they_may_see(call: Call, session: Session,

@@ -26,6 +26,7 @@ from escalation.services import (
     queries,
     reports,
     rollup,
+    yearly_report,
 )
 from escalation.services.access import get_visible
 from escalation.services.obligations import ObligationFilter
@@ -293,3 +294,27 @@ def test_the_report_counts_the_co_raised_issue_once_and_live(
     assert live[world.other_lead.email].raised_by_several == 1
     assert live[world.observer.email].raised_by_several == 0
     assert case.region.code == "uusimaa"
+
+
+def test_the_yearly_report_counts_a_co_raised_issue_live(
+        session: Session, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The yearly report reads the rollup by the summary's rule: the co-raising lead's
+    report is counted live (the case is in no cell of theirs), everyone else's from the
+    cells, all of them the same figures."""
+    _co_raised_restricted_case(session, world)
+    year = NOW.year
+    live = {a.email: yearly_report.year_report(session, actor=a, year=year, now=NOW)
+            for a in every_reader(world)}
+    rollup.refresh(session, now=NOW)
+    changed = dataclasses.replace(runtime.settings(), rollup_from=0)
+    monkeypatch.setattr(runtime, "settings", lambda: changed)
+    for reader in every_reader(world):
+        got = yearly_report.year_report(session, actor=reader, year=year, now=NOW)
+        want = live[reader.email]
+        assert (got.sent, got.answered, got.by_region, got.by_outcome, got.obligations,
+                got.obligations_by_region) == (
+            want.sent, want.answered, want.by_region, want.by_outcome, want.obligations,
+            want.obligations_by_region), reader.email
+        assert (got.as_of is None) == (reader is world.other_lead), reader.email
+    # The case, counted live for the co-raising lead under its own region.
+    assert live[world.other_lead.email].by_region["uusimaa"].answered == 1

@@ -10,6 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from escalation import runtime
+from escalation.services import rollup
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn, text_of
 
@@ -32,6 +34,25 @@ def answered(session: Session, world: World) -> None:
     issue_in(session, world, "closed", visibility="restricted", title="Salainen uusimaalainen")
     issue_in(session, world, "closed", visibility="restricted", lead=world.other_lead,
              region="pirkanmaa", title="Salainen pirkanmaalainen")
+
+
+def test_figures_from_the_rollup_say_when_they_were_taken(
+        sign_in: SignIn, session: Session, world: World, answered: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    c = sign_in("coordinator")
+    page = f"/reports/year/{YEAR}"
+    assert "Luvut hetkeltä" not in text_of(c.get(page).get_data(as_text=True))
+    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
+    runtime.reset()
+    rollup.refresh(session, now=dt.datetime.now(dt.UTC))
+    for language, words in (("fi", "Luvut hetkeltä"), ("sv", "Siffrorna gäller"),
+                            ("en", "Figures as of")):
+        text = text_of(c.get(page, headers={"Accept-Language": language}).get_data(
+            as_text=True))
+        assert words in text, language
+    # The figures are the live ones: the same table as counted for the request.
+    html = c.get(page).get_data(as_text=True)
+    assert "Päätetty julkinen asia" in html  # the public answers' list, read now
 
 
 @pytest.mark.parametrize(("lang", "words"), [
