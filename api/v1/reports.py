@@ -73,7 +73,8 @@ class SummaryOut(Out):
             "description": (
                 "Did it help? The regions' answers on closed issues (workflow version 3 "
                 "or later) per decision outcome; `answered_locally` for issues the "
-                "backbone team answered itself. Always counted for the request.")})
+                "backbone team answered itself. Like the other figures, read from the "
+                "report rollup when `as_of` is given.")})
     feedback_by_category = fields.Dict(
         keys=fields.String(), values=fields.Nested(FeedbackFigureOut), metadata={
             "description": "The same answers per category."})
