@@ -230,8 +230,8 @@ def _take_answered(session: Session, postgres: bool, zone: str, figures: Any) ->
         zone_info = ZoneInfo(zone)
         for (region_id, visibility, is_draft, category, rights, outcome, answer, submitted,
              answered) in session.execute(union_all(decided, local)):
-            year = _utc(answered).astimezone(zone_info).year
-            took = max(0.0, (_utc(answered) - _utc(submitted)).total_seconds())
+            year = utc(answered).astimezone(zone_info).year
+            took = max(0.0, (utc(answered) - utc(submitted)).total_seconds())
             _add_answered(figures(region_id, visibility, is_draft, year), category, rights,
                           outcome, answer, 1)
             _add_time(figures(region_id, visibility, is_draft, year), category,
@@ -324,12 +324,13 @@ def _by_year(session: Session, postgres: bool, zone: str, at: int, moment: Any,
     counts: Counter[tuple[Any, ...]] = Counter()
     for row in session.execute(read(*columns, moment)):
         *values, when = row
-        counts[(*values[:at], _utc(when).astimezone(zone_info).year, *values[at:])] += 1
+        counts[(*values[:at], utc(when).astimezone(zone_info).year, *values[at:])] += 1
     return [(*key, n) for key, n in counts.items()]
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite gives naive UTC back.
+def utc(moment: dt.datetime) -> dt.datetime:
+    """A moment read back as UTC-aware: SQLite gives naive UTC back (through a UNION's
+    column, too, which loses its type)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 

@@ -208,15 +208,15 @@ def _live(session: Session, report: YearReport, actor: Actor, seen: ColumnElemen
     sent: dict[str, Counter[str]] = {"region": Counter(), "category": Counter(),
                                      "rights": Counter()}
     for region, category, rights, n in session.execute(
-        select(Region.code, Issue.category, _rights_text(), func.count())
+        select(Region.code, Issue.category, year_cells.rights_text(), func.count())
         .join(Region, Region.id == Issue.region_id)
         .where(seen, Issue.submitted_at >= start, Issue.submitted_at < end)
-        .group_by(Region.code, Issue.category, _rights_text())
+        .group_by(Region.code, Issue.category, year_cells.rights_text())
     ):
         report.sent += n
         sent["region"][region] += n
         sent["category"][category or NO_CATEGORY] += n
-        for dimension in _dimensions(rights):
+        for dimension in year_cells.dimensions(rights):
             sent["rights"][dimension] += n
     grouped, times = _answered_figures(session, _answered(seen, start, end).subquery())
     _add_answered(report, grouped, times, sent)
@@ -299,44 +299,28 @@ def _ranked(kind: str, key: str | None, dense: list[int]) -> TimeRow:
             sum(counts.values()))
 
 
-def _rights_text() -> Any:
-    return year_cells.rights_text()
-
-
-def _dimensions(text: str | None) -> tuple[str, ...]:
-    return year_cells.dimensions(text)
-
-
 def _answered(seen: ColumnElement[bool], start: dt.datetime, end: dt.datetime) -> Any:
     """One row per issue answered in the year: (region, category, dimensions, outcome,
     submitted_at, answered_at, feedback answer or None, visibility)."""
     decided = (
-        select(Region.code.label("region"), Issue.category, _rights_text().label("rights"),
+        select(Region.code.label("region"), Issue.category,
+               year_cells.rights_text().label("rights"),
                Decision.outcome.label("outcome"), Issue.submitted_at,
                Decision.decided_at.label("answered_at"), IssueFeedback.answer,
                Issue.visibility)
-        .join(Issue, _current_decision())
+        .join(Issue, year_cells.current_decision())
         .join(Region, Region.id == Issue.region_id)
         .outerjoin(IssueFeedback, IssueFeedback.issue_id == Issue.id)
         .where(seen, Decision.decided_at >= start, Decision.decided_at < end)
     )
     local = (
-        select(Region.code, Issue.category, _rights_text(), literal(ANSWERED_LOCALLY),
+        select(Region.code, Issue.category, year_cells.rights_text(), literal(ANSWERED_LOCALLY),
                Issue.submitted_at, Issue.closed_at, IssueFeedback.answer, Issue.visibility)
         .join(Region, Region.id == Issue.region_id)
         .outerjoin(IssueFeedback, IssueFeedback.issue_id == Issue.id)
-        .where(seen, *_answered_locally(start, end))
+        .where(seen, *year_cells.answered_locally(start, end))
     )
     return union_all(decided, local)
-
-
-def _current_decision() -> ColumnElement[bool]:
-    return year_cells.current_decision()
-
-
-def _answered_locally(start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
-    """An issue the backbone team answered itself, closed in the year and still closed."""
-    return year_cells.answered_locally(start, end)
 
 
 # Rows of the answered issues grouped: (region, category, dimensions' text, outcome,
@@ -358,7 +342,8 @@ def _answered_figures(session: Session, answered: Any
     for row in session.execute(select(answered)):
         region, category, rights, outcome, submitted_at, answered_at, answer, visibility = row
         counts[(region, category, rights, outcome, answer, visibility)] += 1
-        took = max(0.0, (_utc(answered_at) - _utc(submitted_at)).total_seconds())
+        took = max(0.0, (year_cells.utc(answered_at)
+                         - year_cells.utc(submitted_at)).total_seconds())
         for group in (("all", None), ("category", category), ("region", region)):
             seconds.setdefault(group, []).append(took)
     times: list[TimeRow] = []
@@ -382,7 +367,7 @@ def _add_answered(report: YearReport, grouped: Iterable[Grouped], times: Iterabl
             report.public_answers_total += n
         answered["region"][region] += n
         answered["category"][key] += n
-        for dimension in _dimensions(rights):
+        for dimension in year_cells.dimensions(rights):
             answered["rights"][dimension] += n
         outcomes[outcome] += n
         if answer is not None:
@@ -427,11 +412,6 @@ def _pairs(sent: Counter[str], answered: Counter[str], order: Any,
     keys = set(sent) | set(answered)
     return {k: SentAnswered(sent.get(k, 0), answered.get(k, 0)) for k in order(keys)
             if every or k in keys}
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite gives naive UTC back where a UNION's column loses its type.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _add_obligations(session: Session, report: YearReport, actor: Actor,
@@ -479,7 +459,7 @@ def _add_public(session: Session, report: YearReport, seen: ColumnElement[bool],
                Decision.outcome.label("outcome"), Decision.decided_at.label("answered_at"),
                Decision.rationale.label("text"))
         # Each issue by its key (the walk below), and only if this is its current decision.
-        .join(Issue, and_(Issue.id == Decision.issue_id, _current_decision()))
+        .join(Issue, and_(Issue.id == Decision.issue_id, year_cells.current_decision()))
         .join(Region, Region.id == Issue.region_id)
         .where(*public, Decision.decided_at >= start, Decision.decided_at < end)
         .order_by(Decision.decided_at, Issue.reference).limit(LISTED_MAX)
@@ -488,7 +468,7 @@ def _add_public(session: Session, report: YearReport, seen: ColumnElement[bool],
         select(Issue.reference, Issue.title, Region.code, Issue.category,
                literal(ANSWERED_LOCALLY), Issue.closed_at, Issue.answer)
         .join(Region, Region.id == Issue.region_id)
-        .where(*public, *_answered_locally(start, end))
+        .where(*public, *year_cells.answered_locally(start, end))
         .order_by(Issue.closed_at, Issue.reference).limit(LISTED_MAX)
     ).subquery()
     both = union_all(select(decided), select(local)).subquery()
@@ -507,7 +487,7 @@ def _add_public(session: Session, report: YearReport, seen: ColumnElement[bool],
         session.execute(text("SET LOCAL enable_hashjoin = DEFAULT"))
         session.execute(text("SET LOCAL enable_mergejoin = DEFAULT"))
     report.public_answers = [
-        PublicAnswer(reference, title, region, category, outcome, _utc(at), short(text_))
+        PublicAnswer(reference, title, region, category, outcome, year_cells.utc(at), short(text_))
         for reference, title, region, category, outcome, at, text_ in rows]
 
 

@@ -16,12 +16,12 @@ from escalation.errors import InvalidInput
 from escalation.models import Decision, Issue, Obligation
 from escalation.policy import Actor, can_see
 from escalation.services import feedback, obligations, people, reports, statements
+from escalation.services.year_cells import answered_locally
 from escalation.services.yearly_report import (
     LISTED_MAX,
     AnswerTime,
     ObligationFigures,
     SentAnswered,
-    _answered_locally,
     bounds,
     short,
     year_report,
@@ -321,7 +321,7 @@ def test_the_years_local_answers_are_read_from_an_index(session: Session, world:
     issues before it)."""
     start, end = bounds(2026)
     bind = session.get_bind()
-    query = select(Issue.id).where(*_answered_locally(start, end)).compile(
+    query = select(Issue.id).where(*answered_locally(start, end)).compile(
         bind, compile_kwargs={"literal_binds": True})
     if bind.dialect.name == "postgresql":
         # The test tables are tiny: forbid the sequential scan to see whether an index
