@@ -10,7 +10,8 @@ on (a mail job the webhooks its step fans out to), so they import this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -18,11 +19,14 @@ from redis.exceptions import RedisError
 from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 
+from escalation import logs
 from escalation.config import Settings
 
 QUEUE = "escalation"
 # A request must not wait for a Redis that is down: one quick try, then the outbox waits.
 CONNECT_TIMEOUT = 1.0
+log = logging.getLogger(__name__)
+
 DELIVER = "escalation.notify.deliver.deliver"
 DELIVER_WEBHOOK = "escalation.notify.webhooks.deliver_webhook"
 
@@ -68,5 +72,21 @@ def _enqueue(conn: Redis, func: str, name: str, ids: Sequence[int],
     ])
 
 
+def run_inline(name: str, ids: Iterable[int], run: Callable[[int], object],
+               later: type[Exception]) -> None:
+    """The embedded default: run a job per id now, in this process, each with its job line
+    under the caller's request id; `later` (the job's "not yet, retry") is a retry, any
+    other error a failure that does not stop the others. What fails waits for a sweep."""
+    for one in ids:
+        with logs.timed_job(name, [one], logs.current_request_id()) as line:
+            try:
+                line["result"] = str(run(one))
+            except later as exc:
+                line.update(status="retry", error=str(exc))
+            except Exception as exc:  # one broken job must not stop the others
+                log.exception("%s(%s) failed", name, one)
+                line.update(status="failed", error=repr(exc))
+
+
 __all__ = ["DELIVER", "DELIVER_WEBHOOK", "QUEUE", "RedisError", "connect",
-           "enqueue_deliveries", "enqueue_webhooks", "queue", "retry_of"]
+           "enqueue_deliveries", "enqueue_webhooks", "queue", "retry_of", "run_inline"]

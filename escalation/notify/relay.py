@@ -26,7 +26,7 @@ from redis import Redis
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalation import db, logs, runtime
+from escalation import db, runtime
 from escalation.db import utcnow
 from escalation.models import OutboxMessage
 from escalation.notify import deliver, queue, webhooks
@@ -86,16 +86,7 @@ def installed(factory: sessionmaker[Any] | None = None) -> bool:
 
 def run_inline(message_ids: Iterable[int]) -> None:
     """The embedded default: deliver now, in this process; failures wait for a sweep."""
-    for mid in message_ids:
-        # Under the caller's request id (a request's own commit) until the row names one.
-        with logs.timed_job("deliver", [mid], logs.current_request_id()) as line:
-            try:
-                line["result"] = str(deliver.run(mid))
-            except deliver.NotYetDelivered as exc:
-                line.update(status="retry", error=str(exc))
-            except Exception as exc:  # one broken message must not stop the others
-                log.exception("delivering outbox message %s failed", mid)
-                line.update(status="failed", error=repr(exc))
+    queue.run_inline("deliver", message_ids, deliver.run, deliver.NotYetDelivered)
 
 
 def _mark_handed_over(session: Session, ids: Sequence[int], now: dt.datetime) -> None:

@@ -342,16 +342,7 @@ def hand_over(ids: Sequence[int]) -> None:
 
 def run_inline(ids: Iterable[int]) -> None:
     """The embedded default: deliver now, in this process, one job line each."""
-    for delivery_id in ids:
-        with logs.timed_job("deliver_webhook", [delivery_id],
-                            logs.current_request_id()) as line:
-            try:
-                line["result"] = run(delivery_id)
-            except WebhookPending as exc:
-                line.update(status="retry", error=str(exc))
-            except Exception as exc:  # one broken delivery must not stop the others
-                log.exception("webhook delivery %s failed", delivery_id)
-                line.update(status="failed", error=repr(exc))
+    queue.run_inline("deliver_webhook", ids, run, WebhookPending)
 
 
 def waiting(now: dt.datetime, settings: Settings, batch: int) -> Select[int]:
