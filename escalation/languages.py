@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from babel import dates as babel_dates
@@ -53,7 +54,14 @@ def known(code: object) -> str:
 
 def format_day(day: dt.date, code: str) -> str:
     """A date as people write it in that language: 24.12.2026 (fi, sv), 24 Dec 2026."""
-    return str(babel_dates.format_date(day, _BY_CODE[known(code)].date_pattern, locale=known(code)))
+    return _format_day(day, known(code))
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: dt.date, code: str) -> str:
+    # Kept: Babel parses the pattern and looks up the locale on every call (30 µs), and a
+    # list page writes twenty dates, most of them the same few days.
+    return str(babel_dates.format_date(day, _BY_CODE[code].date_pattern, locale=code))
 
 
 def format_moment(moment: dt.datetime, code: str) -> str:

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, text
+from sqlalchemy import ColumnElement, Row, ScalarSelect, Select, exists, func, select, text
 from sqlalchemy.orm import Session, load_only
 
 from escalation.limits import REGION_CODE
@@ -178,9 +178,17 @@ _ROW = (Issue.id, Issue.reference, Issue.title, Issue.category, Issue.rights_dim
 
 def _rows(*where: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """The entries' rows: the issue's region (one of a few, loaded once per page) and the
-    columns of `_ROW`, the decision joined where there is one."""
-    return (select(Region, *_ROW).join(Region, Region.id == Issue.region_id)
+    columns of `_ROW`, the decision joined where there is one, and whether other regions
+    raised it too (few do: their names are read only for those)."""
+    co_raised = exists().where(CoRaising.issue_id == Issue.id).label("co_raised")
+    return (select(Region, *_ROW, co_raised).join(Region, Region.id == Issue.region_id)
             .outerjoin(Decision, Decision.id == Issue.decision_id).where(*where))
+
+
+def _capped_count(where: list[ColumnElement[bool]], cap: int) -> ScalarSelect[int]:
+    """How many issues match, counted up to `cap + 1` (more than `cap`: "more than")."""
+    matched = select(Issue.id).where(*where).limit(cap + 1).subquery()
+    return select(func.count()).select_from(matched).scalar_subquery()
 
 
 def _where(session: Session, f: Filters, now: dt.datetime) -> list[ColumnElement[bool]]:
@@ -200,7 +208,12 @@ def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_
     the total, `cap` counts only so far (COUNT_CAP). Filters are checked by the caller
     (`Filters.problems`)."""
     where = _where(session, f, now)
-    rows = session.execute(_rows(*where).order_by(Issue.answered_at.desc(), Issue.id.desc())
+    statement = _rows(*where)
+    if counted and cap is not None:
+        # The capped count rides along with the page's rows, computed once (an uncorrelated
+        # subquery): one statement fewer for every page.
+        statement = statement.add_columns(_capped_count(where, cap).label("matched"))
+    rows = session.execute(statement.order_by(Issue.answered_at.desc(), Issue.id.desc())
                            .limit(per_page).offset((page - 1) * per_page)).all()
     total, capped = 0, False
     if counted:
@@ -209,11 +222,11 @@ def answers(session: Session, f: Filters, *, page: int = 1, per_page: int = PER_
         elif cap is None:
             total = session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0
         else:
-            matched = select(Issue.id).where(*where).limit(cap + 1).subquery()
-            total = session.scalar(select(func.count()).select_from(matched)) or 0
+            total = rows[0].matched if rows else (
+                session.scalar(select(_capped_count(where, cap))) or 0)
             capped, total = total > cap, min(total, cap)
     obligations = _obligations(session, [r.decision_id for r in rows if r.decision_id])
-    co_regions = _co_regions(session, [r.id for r in rows])
+    co_regions = _co_regions(session, [r.id for r in rows if r.co_raised])
     return RegisterPage([_entry(r, obligations, co_regions) for r in rows], page, per_page,
                         total, capped)
 
