@@ -199,6 +199,9 @@ class Settings:
     # take to answer one POST before the attempt counts as failed.
     webhook_allow_http: bool = False
     webhook_timeout: int = 5
+    # The public register's rendered answers each web process keeps for anonymous
+    # readers (api/web/page_cache.py), in MiB; 0 keeps none.
+    public_page_cache_mb: int = 32
 
     @property
     def delivery_attempts(self) -> int:
@@ -272,4 +275,5 @@ class Settings:
             metrics_allow=_networks(env, "METRICS_ALLOW"),
             webhook_allow_http=_flag(env, "WEBHOOK_ALLOW_HTTP"),
             webhook_timeout=_whole(env, "WEBHOOK_TIMEOUT", cls.webhook_timeout, minimum=1),
+            public_page_cache_mb=_whole(env, "PUBLIC_PAGE_CACHE_MB", cls.public_page_cache_mb),
         )

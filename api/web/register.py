@@ -14,7 +14,9 @@ Anonymous readers get `Cache-Control: public, max-age=300`; a signed-in reader's
 (their name in the header) is `private`. The language comes from `?lang=`, else the
 session's choice, else `Accept-Language`: hence `Vary: Accept-Language, Cookie`. The
 pages' language links (`?lang=sv`) set no cookie, and nothing here writes the session, so
-an anonymous answer sets no cookie at all.
+an anonymous answer sets no cookie at all. For a reader without a session the rendered
+answer is also kept in the process under its ETag (api/web/page_cache.py), so the next
+such reader of the same page, before any public issue changes, is not rendered one anew.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import Select, select
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from api.web import i18n, labels
+from api.web.page_cache import PageCache
 from escalation import db, languages, runtime
 from escalation.db import utcnow
 from escalation.models import Category, Region, RightsDimension
@@ -47,6 +50,7 @@ from escalation.services.register import Entry, Filters
 bp = Blueprint("register", __name__, url_prefix="/julkiset")
 
 MAX_AGE = 300  # seconds a shared cache may keep a copy without asking again
+PAGES = "escalation_public_pages"  # app.extensions' key of the kept answers (PageCache)
 LICENCE_NAME = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -120,19 +124,36 @@ def _cached(make: Callable[[Session], Response], *, changes: bool = True) -> Res
     the answer shows does not follow the issues (the open data's description)."""
     signed_in = current_user.is_authenticated
     who = str(current_user.get_id()) if signed_in else ""
+    kept = _pages() if _shareable(signed_in) else None
     with db.reading() as session:
         generation = register.generation(session) if changes else None
         basis = "|".join((str(generation), request.full_path, _lang(), who))
         etag = hashlib.sha256(basis.encode()).hexdigest()[:32]
         if request.if_none_match.contains_weak(etag):
             response = Response(status=304)
+        elif kept is not None and (found := kept.get(etag)) is not None:
+            response = found
         else:
             response = make(session)
+            if kept is not None:
+                kept.put(etag, response)
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = (f"public, max-age={MAX_AGE}" if not signed_in
                                          else "private, no-cache")
     response.vary.update(("Accept-Language", "Cookie"))
     return response
+
+
+def _pages() -> PageCache | None:
+    """The process's kept answers (api/web/page_cache.py); None when it keeps none."""
+    found: PageCache | None = current_app.extensions.get(PAGES)
+    return found
+
+
+def _shareable(signed_in: bool) -> bool:
+    """Whether this request's answer is everybody's: nobody signed in and no session (whose
+    notices or chosen language its page would show)."""
+    return not signed_in and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
 
 
 def _keep_lang(args: dict[str, Any]) -> dict[str, Any]:
@@ -391,8 +412,10 @@ def language_links() -> list[tuple[str, str, str]]:
 
 
 def init_app(app: Any) -> None:
+    room = runtime.settings().public_page_cache_mb * 1024 * 1024
+    app.extensions[PAGES] = PageCache(room, MAX_AGE) if room else None
     app.jinja_env.globals.update(register_language_links=language_links,
                                  register_link=_link)
 
 
-__all__ = ["COLUMNS", "JSON_KEYS", "LICENCE_NAME", "LICENCE_URL", "bp", "init_app"]
+__all__ = ["COLUMNS", "JSON_KEYS", "LICENCE_NAME", "LICENCE_URL", "PAGES", "bp", "init_app"]
