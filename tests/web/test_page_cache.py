@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 import api.web.register as web_register
 from api.web.page_cache import PageCache
-from escalation.services import issues
+from escalation.services import issues, redaction
 from tests.factories import World, issue_in
 from tests.web.conftest import SignIn
 
@@ -178,3 +178,18 @@ def test_nothing_is_kept_when_the_room_is_zero(
     second = client.get("/julkiset")
     assert first.status_code == second.status_code == 200
     assert len(renders) == 2
+
+
+def test_a_redacted_title_leaves_the_kept_pages_at_once(
+        session: Session, world: World, client: FlaskClient) -> None:
+    """A name written into a public answer's title and then removed from the record is
+    gone from the next anonymous reader's page, feed and open data, not five minutes on."""
+    issue = issue_in(session, world, "closed", title="Matti Meikäläisen huoltajuus")
+    addresses = ("/julkiset", f"/julkiset/{issue.reference}", "/julkiset/syote.atom",
+                 "/julkiset/avoin-data.json", "/julkiset/avoin-data.csv")
+    for url in addresses:
+        assert "Meikäläisen" in client.get(url).get_data(as_text=True), url
+    redaction.redact(session, issue.reference, actor=world.coordinator, event_seq=1,
+                     field="title", reason="Henkilön nimi.")
+    for url in addresses:
+        assert "Meikäläisen" not in client.get(url).get_data(as_text=True), url
