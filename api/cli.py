@@ -503,6 +503,23 @@ def webhook_deliveries(failed_only: bool, endpoint_id: int | None) -> None:
                    f"{row.last_error or ''}")
 
 
+@webhook_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "all_failed", is_flag=True, help="Every failed delivery.")
+@click.option("--endpoint", "endpoint_id", type=int, metavar="ID",
+              help="Only this webhook's (with --all).")
+def webhook_retry(ids: tuple[int, ...], all_failed: bool, endpoint_id: int | None) -> None:
+    """Send failed deliveries again, with a fresh set of attempts: IDS, or --all."""
+    if not ids and not all_failed:
+        raise Refusal("name the deliveries to retry (see `escalation webhook deliveries "
+                      "--failed`) or give --all")
+    _start(create=False)
+    with _unit_of_work() as session:
+        again = webhooks.retry(session, ids, endpoint_id=endpoint_id)
+    webhooks.hand_over(again)  # never raises: what is not handed over waits for the sweep
+    click.echo(f"Retrying {len(again)} webhook delivery(ies).")
+
+
 @cli.command("add-region")
 @click.argument("code")
 @click.argument("name")

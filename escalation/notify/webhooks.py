@@ -233,6 +233,41 @@ def deliveries(session: Session, *, failed_only: bool = False, endpoint_id: int 
 # --- fan-out -------------------------------------------------------------------------
 
 
+def retry(session: Session, ids: Sequence[int] = (), *,
+          endpoint_id: int | None = None) -> list[int]:
+    """Give failed deliveries a fresh set of attempts: `ids`, else every failed one (of
+    `endpoint_id` only, if given); the ones to hand over once this transaction commits.
+
+    For a receiver that was down longer than the retry schedule. Each goes again with its
+    own body and `Webhook-Id` (a receiver that got it after all ignores the repeat, as the
+    standard asks) and a new timestamp and signature. A disabled webhook's deliveries are
+    refused: they would fail at once; `enable` it first.
+    """
+    query = (select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.FAILED)
+             .order_by(WebhookDelivery.id))
+    if ids:
+        query = query.where(WebhookDelivery.id.in_(ids))
+    if endpoint_id is not None:
+        endpoint(session, endpoint_id)  # an unknown one is named as such
+        query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
+    rows = list(session.scalars(query.with_for_update()))
+    unknown = sorted(set(ids) - {d.id for d in rows})
+    if unknown:
+        raise InvalidInput({"delivery": [
+            f"No failed webhook delivery {', '.join(map(str, unknown))} (see `escalation "
+            f"webhook deliveries --failed`)."]})
+    disabled = sorted({d.endpoint_id for d in rows if not d.endpoint.active})
+    if disabled:
+        raise InvalidInput({"endpoint": [
+            f"Webhook {', '.join(map(str, disabled))} is disabled: `escalation webhook "
+            f"enable` it first."]})
+    for row in rows:
+        row.status, row.attempts, row.failed_at, row.enqueued_at = (
+            DeliveryStatus.PENDING, 0, None, None)
+    session.flush()
+    return [row.id for row in rows]
+
+
 def event_type_of(message: OutboxMessage) -> str | None:
     """The event a step's outbox row stands for; None for any other row (reminders,
     statements, redactions, mails about no issue)."""
@@ -482,5 +517,5 @@ __all__ = ["ALL", "EVENTS", "OUTCOMES", "SECRET_PREFIX", "Shown", "WebhookPendin
            "attempt", "body_of", "check_events", "check_url", "deliver_webhook",
            "deliveries", "endpoint", "endpoints", "event_key_of", "event_type_of", "fan_out",
            "hand_over", "headers_for", "is_loopback", "key_of", "new_secret", "payload_of",
-           "post", "remove", "rotate", "run", "run_inline", "set_active", "signature",
+           "post", "remove", "retry", "rotate", "run", "run_inline", "set_active", "signature",
            "waiting", "wants"]

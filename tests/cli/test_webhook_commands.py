@@ -4,11 +4,13 @@ endpoints, and reads their delivery records; `check --deploy` warns on plain htt
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
 from escalation import db, runtime
+from escalation.db import utcnow
 from escalation.notify import relay
 from escalation.policy import Actor
 from escalation.services import issues, people
@@ -139,3 +141,73 @@ def test_a_webhook_limited_to_a_region_says_so(run: Run) -> None:
     assert added.exit_code == 0, added.output
     assert "for all, pirkanmaa." in added.stdout
     assert run("webhook", "list").stdout.split("\t")[4] == "pirkanmaa"
+
+
+def fail_for_good(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A step whose one delivery the receiver refused at every attempt; its reference."""
+    monkeypatch.setenv("NOTIFY_STALE_AFTER", "2")  # each sweep, 10 s on, takes it up again
+    runtime.reset()
+    attempts = runtime.settings().delivery_attempts
+    receiver.answers = [503] * attempts
+    reference = submit_one()  # the first attempt, in-process
+    relay.uninstall()
+    now = utcnow()
+    for _ in range(attempts + 1):
+        now += dt.timedelta(seconds=10)
+        relay.sweep_webhooks(now=now)
+    assert len(receiver.snapshot()) == attempts
+    return reference
+
+
+def test_retry_sends_a_failed_delivery_again_once(run: Run, receiver: Receiver,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A receiver down longer than the retry schedule: its deliveries failed for good; once
+    it is back, `retry` sends each again with a fresh set of attempts, under the same
+    Webhook-Id (the receiver's key for ignoring a repeat), and it is sent."""
+    assert run("init-db").exit_code == 0
+    assert run("webhook", "add", receiver.url, "--event", "issue.submitted").exit_code == 0
+    reference = fail_for_good(receiver, monkeypatch)
+    [failed] = run("webhook", "deliveries", "--failed").stdout.strip().splitlines()
+    delivery_id = failed.split("\t")[0]
+    assert failed.split("\t")[4:7] == ["failed", "5 attempts", "HTTP 503"]
+
+    retried = run("webhook", "retry", delivery_id)
+    assert retried.exit_code == 0, retried.output
+    assert retried.stdout.strip() == "Retrying 1 webhook delivery(ies)."
+    hooks = receiver.snapshot()
+    assert len(hooks) == 6
+    assert hooks[-1].json["data"]["issue"]["reference"] == reference
+    assert hooks[-1].headers["webhook-id"] == hooks[0].headers["webhook-id"]
+    [line] = run("webhook", "deliveries").stdout.strip().splitlines()
+    assert line.split("\t")[4:7] == ["sent", "1 attempts", "HTTP 200"]
+    assert run("webhook", "deliveries", "--failed").stdout.strip() == \
+        "No failed webhook deliveries."
+    # Sent: not failed, so not retried again.
+    again = run("webhook", "retry", delivery_id)
+    assert again.exit_code == 1
+    assert again.stderr.strip() == (f"escalation: delivery: No failed webhook delivery "
+                                    f"{delivery_id} "
+                                    "(see `escalation webhook deliveries --failed`).")
+    assert len(receiver.snapshot()) == 6
+
+
+def test_retry_all_of_one_webhook_and_refusals(run: Run, receiver: Receiver,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("init-db").exit_code == 0
+    assert run("webhook", "add", receiver.url, "--event", "issue.submitted").exit_code == 0
+    fail_for_good(receiver, monkeypatch)
+    nothing = run("webhook", "retry")
+    assert nothing.exit_code != 0
+    assert "--all" in nothing.stderr
+    assert run("webhook", "retry", "--all", "--endpoint", "7").stderr.strip() == (
+        "escalation: No webhook endpoint 7 (see `escalation webhook list`).")
+    assert run("webhook", "disable", "1").exit_code == 0
+    disabled = run("webhook", "retry", "--all")
+    assert disabled.exit_code == 1
+    assert disabled.stderr.strip() == ("escalation: endpoint: Webhook 1 is disabled: "
+                                       "`escalation webhook enable` it first.")
+    assert run("webhook", "enable", "1").exit_code == 0
+    assert run("webhook", "retry", "--all", "--endpoint", "1").stdout.strip() == \
+        "Retrying 1 webhook delivery(ies)."
+    assert run("webhook", "retry", "--all").stdout.strip() == "Retrying 0 webhook delivery(ies)."
+    assert len(receiver.snapshot()) == 6
