@@ -13,6 +13,7 @@ The CSV export runs in a process of its own, so its peak memory is the export's 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import statistics
@@ -29,7 +30,7 @@ from typing import Any
 from sqlalchemy import event, func, select, text
 
 from benchmarks import generate, pg, search, timing
-from escalation import audit_verify, db, jobs, migrate, runtime
+from escalation import audit_verify, db, jobs, logs, migrate, runtime
 from escalation.models import Issue, Region, User
 from escalation.services import people
 
@@ -68,9 +69,13 @@ def environment(url: str, instance: Path, *, rollup_from: int | None = None) -> 
     if rollup_from is not None:
         os.environ["REPORT_ROLLUP_FROM"] = str(rollup_from)
     runtime.reset()
+    kept_log = _request_log(instance)
     try:
         yield
     finally:
+        if kept_log is not None:
+            logging.getLogger().removeHandler(kept_log)
+            kept_log.close()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -79,6 +84,20 @@ def environment(url: str, instance: Path, *, rollup_from: int | None = None) -> 
         runtime.reset()
         if db.engine is not None:
             db.engine.dispose()
+
+
+def _request_log(instance: Path) -> logging.Handler | None:
+    """The service's log lines (one JSON line per request and job, as in production, so
+    their cost is measured) into `instance/service.log` rather than over the tables on
+    stderr; None when logging is already configured (a caller's own handler)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return None
+    instance.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(instance / "service.log", encoding="utf-8")
+    handler.setFormatter(logs.formatter(json=True))
+    root.addHandler(handler)
+    return handler
 
 
 def _pg_database(name: str, base_url: str, fresh: bool) -> tuple[str, bool]:

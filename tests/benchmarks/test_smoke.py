@@ -68,7 +68,9 @@ def test_quick_national_run_measures_both_databases(tmp_path: Path) -> None:
         assert out.stdout.count(what) >= 2, what
     # The public register's page and feed beside their floor (issue 18), on both.
     assert out.stdout.count("Public register at 300 issues") == 2
-    assert out.stdout.count("Atom feed, one region") == 2
+    # Each rendered anew and from the process's kept copy (api/web/page_cache.py).
+    assert out.stdout.count("Atom feed, one region, rendered") == 2
+    assert out.stdout.count("Atom feed, one region, kept copy") == 2
 
 
 def test_quick_feedback_run_measures_beside_its_floors(tmp_path: Path) -> None:
