@@ -43,6 +43,10 @@ QUERIES = (
     "mielenterveyspalvelujen jonoja", "tulkkipalveluista neuvoloissa",
     "sijaishuollon valvontaa", "varhaiskasvatuksen tuesta", "jälkihuollon ikärajasta",
 )
+# Words few or no documents hold, or that are common apart and rare together: PostgreSQL's
+# planner once walked the register's and the list's ordered indexes testing every issue
+# for these (5 to 8 s a page at a million issues; search.listed).
+RARE_QUERIES = ("perhekeskus rahoitus", "harvinaisuus", "omaishoidon harvinaisuus")
 DRAFTS = (
     ("Koulukuljetusten turvallisuus talvella",
      "Haja-asutusalueen koulukuljetuksissa lapset odottavat pimeällä tienvarressa."),
@@ -97,6 +101,13 @@ def measure(url: str, *, requests: int) -> list[tuple[str, ...]]:
         def query() -> str:
             return rnd.choice(QUERIES).replace(" ", "+")
 
+        def rare() -> str:
+            return rnd.choice(RARE_QUERIES).replace(" ", "+")
+
+        from api.web.register import PAGES
+        app.extensions[PAGES] = None  # the register rendered for each request, not kept
+        anonymous = app.test_client()
+
         def similar() -> object:
             title, description = rnd.choice(DRAFTS)
             with db.reading() as s:
@@ -125,6 +136,12 @@ def measure(url: str, *, requests: int) -> list[tuple[str, ...]]:
                 page(webs["coordinator"], lambda: f"/search?q={query()}"),
             "issue list ?q=, two Finnish words, 20 (API)":
                 page(api, lambda: f"/api/v1/issues?q={query()}&per_page=20"),
+            "issue list page ?q=, rare words (HTML, regional lead)":
+                page(webs["regional_lead"], lambda: f"/lists/all?q={rare()}"),
+            "issue list ?q=, rare words, sorted by change (API)":
+                page(api, lambda: f"/api/v1/issues?q={rare()}&sort=-updated_at&per_page=20"),
+            "public register ?q=, rare words (HTML, anonymous)":
+                page(anonymous, lambda: f"/julkiset?q={rare()}"),
             FLOOR: floor,
         }
         samples = timing.latencies({**search_calls,

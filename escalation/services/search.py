@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +181,33 @@ def share(session: Session, clauses: Sequence[Sequence[frozenset[str]]]) -> floa
         found += min((max((common.get(t, 0.0) for t in g), default=0.0) for g in clause),
                      default=0.0)
     return min(found, 1.0)
+
+
+def dense(session: Session, found: Match) -> bool:
+    """Whether the matches are surely many: the words' shares multiplied (as if they came
+    independently; a clause's words must all be there) make at least WALK_SHARE of the
+    documents. Then walking an ordered index newest first finds a page of them at once;
+    otherwise that walk may test every issue, and the index's own list of the matches is
+    the bounded way. `share` (a clause's rarest word) is the looser bound `newest` uses."""
+    if not _postgres(session):
+        return True  # SQLite's plans start from the FTS5 table
+    common = _term_shares(session)
+    found_share = 0.0
+    for clause in found.clauses:
+        product = 1.0
+        for group in clause:
+            product *= max((common.get(t, 0.0) for t in group), default=0.0)
+        found_share += product
+    return found_share >= WALK_SHARE
+
+
+def listed(found: Match) -> Match:
+    """`found` with its condition over the list of its matches made first (PostgreSQL: a
+    MATERIALIZED common table expression, from the GIN index), so the planner cannot walk
+    an ordered index of a million issues testing each against rare words: that walk took
+    4.6 s for a word no public answer has. For words that are not `dense`."""
+    matched = found.ids.cte("matched").prefix_with("MATERIALIZED")
+    return replace(found, condition=Issue.id.in_(select(matched.c[0])))
 
 
 def newest(session: Session, found: Match, n: int,
@@ -428,5 +455,5 @@ def _cut(text_: str, spans: list[tuple[int, int]], hits: set[int], first: int,
     return pieces
 
 
-__all__ = ["Hit", "Match", "Piece", "Results", "answer_of", "groups", "match", "passage",
-           "results", "sees_statements", "similar", "text_match"]
+__all__ = ["Hit", "Match", "Piece", "Results", "answer_of", "dense", "groups", "listed", "match",
+           "passage", "results", "sees_statements", "similar", "text_match"]
