@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
-from escalation import search_index
+from escalation import runtime, search_index
 from escalation.models import AgendaItem, AgendaItemKind, Issue, Meeting
 from escalation.policy import Actor
-from escalation.services import deliberation, issues, people, statements
+from escalation.services import deliberation, issues, people, rollup, statements
 from escalation.services.access import workflow_of
 
 PASSWORD = "correct horse battery staple"
@@ -265,3 +266,15 @@ def meeting(session: Session, body: str, by: Actor, *,
     session.add(m)
     session.flush()
     return m
+
+
+def rolled_up(session: Session, monkeypatch: pytest.MonkeyPatch,
+              now: dt.datetime | None = None) -> dt.datetime:
+    """Summaries and yearly reports read the report rollup from the first issue on
+    (`REPORT_ROLLUP_FROM=1`, as a national population would), with a snapshot taken `now`
+    (default: this second); the snapshot's time."""
+    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
+    runtime.reset()
+    taken = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rollup.refresh(session, now=taken)
+    return taken

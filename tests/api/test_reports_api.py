@@ -9,11 +9,9 @@ import io
 import pytest
 from sqlalchemy.orm import Session
 
-from escalation import runtime
-from escalation.services import rollup
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
-from tests.factories import World, issue_in, new_issue
+from tests.factories import World, issue_in, new_issue, rolled_up
 from tests.sqlcount import counting
 
 
@@ -58,10 +56,7 @@ def test_summary_counts_what_the_caller_may_see(call: Call, session: Session,
 def test_summary_from_the_rollup_says_as_of_when(call: Call, session: Session, world: World,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     issue_in(session, world, "submitted")
-    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
-    runtime.reset()
-    taken = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    rollup.refresh(session, now=taken)
+    taken = rolled_up(session, monkeypatch)
     issue_in(session, world, "submitted")  # after the snapshot: not in its figures
     body = call("coordinator", "GET", "/api/v1/reports/summary").get_json()
     assert dt.datetime.fromisoformat(body["as_of"]) == taken

@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.v1.reports import YearReportOut
-from escalation import runtime
-from escalation.services import rollup, yearly_report
+from escalation.services import yearly_report
 from tests.api.conftest import Call
 from tests.api.test_issues_api import is_problem
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, rolled_up
 
 YEAR = dt.datetime.now(dt.UTC).year  # issue_in acts now
 
@@ -53,10 +52,7 @@ def test_the_figures_are_the_services_in_the_documented_shape(
 def test_figures_from_the_rollup_say_as_of_when(call: Call, session: Session, world: World,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     issue_in(session, world, "closed")
-    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
-    runtime.reset()
-    taken = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    rollup.refresh(session, now=taken)
+    taken = rolled_up(session, monkeypatch)
     issue_in(session, world, "closed")  # after the snapshot: counted, not listed, later
     body = call("coordinator", "GET", f"/api/v1/reports/year/{YEAR}").get_json()
     assert YearReportOut().validate(body) == {}

@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from escalation import runtime
 from escalation.policy import Actor
 from escalation.services import feedback, issues, reports, rollup
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, rolled_up
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -77,9 +76,7 @@ def test_the_rollup_gives_every_reader_the_live_figure(
     _world_of_answers(session, world)
     readers = (world.coordinator, world.lead, world.other_lead, world.observer)
     live = [reports.summary(session, actor=a, now=NOW) for a in readers]
-    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
-    runtime.reset()
-    rollup.refresh(session, now=NOW)
+    rolled_up(session, monkeypatch, NOW)
     for actor, counted in zip(readers, live, strict=True):
         rolled = reports.summary(session, actor=actor, now=NOW)
         assert rolled.as_of is not None

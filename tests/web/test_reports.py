@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from escalation import runtime
-from escalation.services import rollup
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, rolled_up
 from tests.web.conftest import SignIn, text_of
 
 
@@ -42,9 +39,7 @@ def test_figures_from_the_rollup_say_when_they_were_taken(
     issue_in(session, world, "submitted")
     c = sign_in("coordinator")
     assert "Luvut hetkeltä" not in text_of(c.get("/reports/").get_data(as_text=True))
-    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
-    runtime.reset()
-    rollup.refresh(session, now=dt.datetime.now(dt.UTC))
+    rolled_up(session, monkeypatch)
     for language, words in (("fi", "Luvut hetkeltä"), ("sv", "Siffrorna gäller"),
                             ("en", "Figures as of")):
         page = c.get("/reports/", headers={"Accept-Language": language})

@@ -10,9 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from escalation import runtime
-from escalation.services import rollup
-from tests.factories import World, issue_in
+from tests.factories import World, issue_in, rolled_up
 from tests.web.conftest import SignIn, text_of
 
 YEAR = dt.datetime.now(dt.UTC).year  # issue_in acts now; the tests avoid New Year's Eve
@@ -42,9 +40,7 @@ def test_figures_from_the_rollup_say_when_they_were_taken(
     c = sign_in("coordinator")
     page = f"/reports/year/{YEAR}"
     assert "Luvut hetkeltä" not in text_of(c.get(page).get_data(as_text=True))
-    monkeypatch.setenv("REPORT_ROLLUP_FROM", "1")
-    runtime.reset()
-    rollup.refresh(session, now=dt.datetime.now(dt.UTC))
+    rolled_up(session, monkeypatch)
     for language, words in (("fi", "Luvut hetkeltä"), ("sv", "Siffrorna gäller"),
                             ("en", "Figures as of")):
         text = text_of(c.get(page, headers={"Accept-Language": language}).get_data(
